@@ -1,0 +1,35 @@
+"""Storage: the SQLite database and one repository per aggregate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.audit import AuditRepository
+from storage.buttons import ButtonRepository
+from storage.conversations import ConversationRepository
+from storage.database import Database
+from storage.invites import InviteRepository
+from storage.members import MemberRepository
+
+
+@dataclass(frozen=True)
+class Repositories:
+    """Every repository over one database."""
+
+    db: Database
+    members: MemberRepository
+    invites: InviteRepository
+    audit: AuditRepository
+    buttons: ButtonRepository
+    conversations: ConversationRepository
+
+    @classmethod
+    def over(cls, db: Database) -> Repositories:
+        return cls(
+            db=db,
+            members=MemberRepository(db),
+            invites=InviteRepository(db),
+            audit=AuditRepository(db),
+            buttons=ButtonRepository(db),
+            conversations=ConversationRepository(db),
+        )

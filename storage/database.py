@@ -1,0 +1,166 @@
+"""The SQLite database: one aiosqlite connection, safe pragmas, numbered migrations.
+
+Every read and write goes through `Database.transaction()`, which serialises access to the one connection so
+that concurrent handlers never interleave statements inside each other's transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class DatabaseError(Exception):
+    """The database cannot be used (for example, it was written by a newer version of the bot)."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered SQL script; applying it brings the schema to `version`."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    """All migrations shipped with the program, in order; numbers must run 1, 2, 3 … without gaps."""
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise DatabaseError(f"migration {migration.name} is out of sequence (expected {expected:04d})")
+    return found
+
+
+def latest_version() -> int:
+    """The schema version this program writes."""
+    return len(migrations())
+
+
+class Database:
+    """An open SQLite database file."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self, *, migrate: bool = True, up_to: int | None = None) -> None:
+        """Connect, set pragmas and bring the schema up to date (or refuse a newer one)."""
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        self._conn.row_factory = aiosqlite.Row
+        for pragma in (
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA busy_timeout = 5000",
+            # Erased members' data is overwritten on disk, not left in free pages.
+            "PRAGMA secure_delete = ON",
+        ):
+            await self._conn.execute(pragma)
+        version = await self.schema_version()
+        newest = latest_version()
+        if version > newest:
+            await self.close()
+            raise DatabaseError(
+                f"{self.path} has schema version {version}, but this version of solidarity-bot knows only up to "
+                f"{newest}: it was written by a newer release. Upgrade solidarity-bot, or use another --db file."
+            )
+        if migrate:
+            await self.migrate(up_to=up_to)
+
+    async def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def __aenter__(self) -> Database:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise DatabaseError("the database is not open")
+        return self._conn
+
+    async def schema_version(self) -> int:
+        """The PRAGMA user_version of the open file."""
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0])
+
+    async def migrate(self, *, up_to: int | None = None) -> list[int]:
+        """Apply every pending migration (each in its own transaction); return the versions applied."""
+        applied = []
+        async with self._lock:
+            current = await self.schema_version()
+            for migration in migrations():
+                if migration.version <= current or (up_to is not None and migration.version > up_to):
+                    continue
+                log.info("applying migration %s", migration.name)
+                # executescript commits anything pending first; the script carries its own BEGIN/COMMIT so the
+                # schema change and the version bump land together or not at all.
+                try:
+                    await self.conn.executescript(
+                        f"BEGIN IMMEDIATE;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
+                    )
+                except Exception:
+                    if self.conn.in_transaction:
+                        await self.conn.execute("ROLLBACK")
+                    raise
+                applied.append(migration.version)
+        if applied or up_to is None:
+            await self._ensure_secret()
+        return applied
+
+    async def _ensure_secret(self) -> None:
+        if await self.schema_version() < 1:
+            return
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('audience_secret', ?)", (secrets.token_hex(32),)
+            )
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run statements in one IMMEDIATE transaction, committed on success and rolled back on error."""
+        async with self._lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    async def checkpoint(self) -> None:
+        """Fold the write-ahead log into the main file and truncate it, so erased data leaves no copy behind."""
+        async with self._lock:
+            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,0 +1,91 @@
+"""Invite codes: how a stranger joins a closed network."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.database import Database
+
+# No 0/O, 1/I/L: codes get read aloud and copied by hand.
+_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+
+
+def new_code() -> str:
+    """A fresh random invite code (about 50 bits)."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str) -> str:
+    """The code as people may type it: any case, with spaces or dashes."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Invite:
+    """An invite; the code itself is never stored."""
+
+    id: int
+    created_by: int | None
+    uses_left: int
+    expires_at: int
+    created_at: int
+
+
+class InviteRepository:
+    """Creates, checks and consumes invites."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, created_by: int, uses: int, expires_at: int, now: int) -> tuple[str, Invite]:
+        """A new invite and its code (shown once, to its creator)."""
+        code = new_code()
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO invites (code_hash, created_by, uses_left, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
+                (_hash(code), created_by, uses, expires_at, now),
+            )
+            invite_id = int(cur.lastrowid)
+        return code, Invite(invite_id, created_by, uses, expires_at, now)
+
+    async def find_valid(self, code: str, now: int) -> Invite | None:
+        """The invite behind a code if it still has uses and has not expired."""
+        if not normalise_code(code):
+            return None
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT id, created_by, uses_left, expires_at, created_at FROM invites "
+                "WHERE code_hash = ? AND uses_left > 0 AND expires_at > ?",
+                (_hash(code), now),
+            ) as cur:
+                row = await cur.fetchone()
+        return Invite(*row) if row else None
+
+    @staticmethod
+    async def consume_in(conn: aiosqlite.Connection, code: str, now: int) -> int | None:
+        """Use up one use of a valid code within an open transaction; the invite id, or None if not valid."""
+        cur = await conn.execute(
+            "UPDATE invites SET uses_left = uses_left - 1 WHERE code_hash = ? AND uses_left > 0 AND expires_at > ? "
+            "RETURNING id",
+            (_hash(code), now),
+        )
+        row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def created_by(self, member_id: int) -> list[Invite]:
+        """The invites a member made."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT id, created_by, uses_left, expires_at, created_at FROM invites WHERE created_by = ? ORDER BY id",
+                (member_id,),
+            ) as cur:
+                return [Invite(*row) for row in await cur.fetchall()]

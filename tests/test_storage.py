@@ -1,0 +1,114 @@
+"""The database: migrations from every earlier version, refusal of a newer one, pragmas, repositories."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from storage import Database, Repositories
+from storage.database import DatabaseError, latest_version, migrations
+from storage.members import Region
+
+
+def schema_of(path) -> set[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return set(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+    finally:
+        conn.close()
+
+
+async def test_empty_database_is_migrated_to_the_latest_version(db_path):
+    async with Database(db_path) as db:
+        assert await db.schema_version() == latest_version()
+        async with db.transaction() as conn:
+            async with conn.execute("PRAGMA foreign_keys") as cur:
+                assert (await cur.fetchone())[0] == 1
+            async with conn.execute("PRAGMA journal_mode") as cur:
+                assert (await cur.fetchone())[0] == "wal"
+
+
+@pytest.mark.parametrize("start", range(0, latest_version() + 1))
+async def test_every_earlier_version_upgrades_to_the_same_schema(tmp_path, start):
+    fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
+    async with Database(fresh):
+        pass
+    db = Database(old)
+    await db.open(up_to=start)
+    assert await db.schema_version() == start
+    await db.close()
+    async with Database(old) as db:
+        assert await db.schema_version() == latest_version()
+    assert schema_of(old) == schema_of(fresh)
+
+
+async def test_migrations_are_numbered_without_gaps():
+    assert [m.version for m in migrations()] == list(range(1, latest_version() + 1))
+
+
+async def test_database_from_a_newer_version_is_refused_with_a_clear_message(db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {latest_version() + 1}")
+    conn.close()
+    with pytest.raises(DatabaseError, match="newer release"):
+        await Database(db_path).open()
+
+
+async def test_member_profile_round_trip(db_path):
+    async with Database(db_path) as db:
+        repos = Repositories.over(db)
+        member = await repos.members.create("telegram", "42", now=100)
+        await repos.members.set_field(member.id, "display_name", "Ada", now=101)
+        await repos.members.set_themes(member.id, ["data", "detention"], now=102)
+        await repos.members.set_regions(member.id, [Region("oceania", False), Region("Lyon", True)], now=103)
+        await repos.members.set_languages(member.id, ["fr", "en"], now=104)
+        loaded = await repos.members.by_identity("telegram", "42")
+        assert loaded.display_name == "Ada"
+        assert loaded.themes == ("data", "detention")
+        assert loaded.regions == (Region("oceania", False), Region("Lyon", True))
+        assert loaded.languages == ("fr", "en")
+        assert loaded.updated_at == 104
+        with pytest.raises(ValueError):
+            await repos.members.set_field(member.id, "role", "organiser", now=105)
+
+
+async def test_search_treats_wildcards_literally(db_path):
+    async with Database(db_path) as db:
+        repos = Repositories.over(db)
+        for i, name in enumerate(["100% Ana", "Bob_1", "Carla"]):
+            m = await repos.members.create("console", f"p{i}", now=1)
+            await repos.members.set_field(m.id, "display_name", name, now=1)
+        assert [m.display_name for m in await repos.members.search("%")] == ["100% Ana"]
+        assert [m.display_name for m in await repos.members.search("_")] == ["Bob_1"]
+
+
+async def test_failed_transaction_leaves_nothing_behind(db_path):
+    async with Database(db_path) as db:
+        repos = Repositories.over(db)
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO members (consented_at, created_at, updated_at) VALUES (1, 1, 1)")
+                raise RuntimeError("boom")
+        assert await repos.members.count() == 0
+
+
+async def test_invite_codes_are_stored_only_as_hashes(db_path):
+    async with Database(db_path) as db:
+        repos = Repositories.over(db)
+        member = await repos.members.create("console", "a", now=1)
+        code, _ = await repos.invites.create(member.id, uses=1, expires_at=1000, now=1)
+        async with db.transaction() as conn:
+            async with conn.execute("SELECT * FROM invites") as cur:
+                assert code not in repr([tuple(r) for r in await cur.fetchall()])
+        assert await repos.invites.find_valid(code.lower(), now=2) is not None
+        assert await repos.invites.find_valid(code, now=1000) is None
+
+
+async def test_expired_buttons_are_purged(db_path):
+    async with Database(db_path) as db:
+        repos = Repositories.over(db)
+        token = await repos.buttons.issue("console:a", "x", {}, single_use=False, expires_at=50)
+        assert await repos.buttons.resolve(token, now=49) is not None
+        assert await repos.buttons.resolve(token, now=50) is None
+        assert await repos.buttons.purge_expired(now=50) == 1
