@@ -6,8 +6,9 @@ CREATE TABLE meta (
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 
+-- AUTOINCREMENT: a member number is never given to someone else after its owner is erased.
 CREATE TABLE members (
-    id               INTEGER PRIMARY KEY,
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     role             TEXT    NOT NULL DEFAULT 'member' CHECK (role IN ('member', 'organiser')),
     blocked          INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),
     display_name     TEXT,

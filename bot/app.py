@@ -1,0 +1,49 @@
+"""The composition root: settings in, an open database and a ready core out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.delivery import DirectDelivery
+from bot.settings import Settings
+from handlers.core import Clock, Core, Services, system_clock
+from handlers.network import Network
+from storage import Database, Repositories
+
+
+def network_from(settings: Settings) -> Network:
+    """The core's view of the settings."""
+    return Network.build(
+        settings.network_name,
+        list(settings.themes),
+        list(settings.regions),
+        admins=frozenset(settings.admins),
+        open_registration=settings.open_registration,
+        default_language=settings.default_language,
+        invite_default_uses=settings.invites.default_uses,
+        invite_default_days=settings.invites.default_days,
+    )
+
+
+@dataclass
+class App:
+    """Everything one running bot shares across its adapters."""
+
+    settings: Settings
+    db: Database
+    repos: Repositories
+    delivery: DirectDelivery
+    core: Core
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def open_app(settings: Settings, clock: Clock = system_clock) -> App:
+    """Open the database (migrating it) and build the core."""
+    db = Database(settings.database)
+    await db.open()
+    repos = Repositories.over(db)
+    delivery = DirectDelivery(repos.members)
+    core = Core(Services(repos=repos, network=network_from(settings), delivery=delivery, clock=clock))
+    return App(settings, db, repos, delivery, core)

@@ -1,0 +1,107 @@
+"""The command line: `solidarity-bot console | run | migrate` (also `python -m bot …`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError, load_settings
+from storage.database import Database, DatabaseError, latest_version
+
+EXIT_CONFIG = 2
+SUPPORTED_PLATFORMS: dict[str, str] = {}  # platform → "module:function" starting its adapter; filled as they land
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, help="TOML settings file (default: $SOLIDARITY_CONFIG, "
+                        "else the embedded demo settings)")
+    common.add_argument("--db", type=Path, help="SQLite database file (overrides the settings)")
+    parser = argparse.ArgumentParser(prog="solidarity-bot", description="Solidarity Bot: helps a network "
+                                     "countering hate keep its commitments.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{console,run,migrate}")
+    sub.add_parser("console", parents=[common], help="talk to the bot in this terminal, as any number of people")
+    sub.add_parser("run", parents=[common], help="start every platform that has a token in the settings")
+    sub.add_parser("migrate", parents=[common], help="create or upgrade the database, then exit")
+    return parser
+
+
+def _configure_logging(settings: Settings, *, quiet: bool) -> None:
+    level = logging.WARNING if quiet and settings.log_level in ("DEBUG", "INFO") else settings.log_level
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # HTTP client libraries log request URLs, and a Telegram URL contains the bot token.
+    for noisy in ("httpx", "httpcore", "telegram.request", "discord.http"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+async def _console(settings: Settings) -> int:
+    from bot.app import open_app
+    from bot.console import ConsoleAdapter
+
+    app = await open_app(settings)
+    try:
+        adapter = ConsoleAdapter(app.core, echo=not sys.stdin.isatty())
+        app.delivery.register(adapter)
+        await adapter.run()
+    finally:
+        await app.close()
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    db = Database(settings.database)
+    await db.open(migrate=False)
+    try:
+        before = await db.schema_version()
+        applied = await db.migrate()
+        after = await db.schema_version()
+    finally:
+        await db.close()
+    if applied:
+        print(f"{settings.database}: schema upgraded from version {before} to {after}.")
+    else:
+        print(f"{settings.database}: schema is up to date (version {after} of {latest_version()}).")
+    return 0
+
+
+async def _run(settings: Settings) -> int:
+    wanted = settings.platforms_with_tokens()
+    if not wanted:
+        print("solidarity-bot run: no platform has a token. Set telegram.token or discord.token in the settings "
+              "(or SOLIDARITY__TELEGRAM__TOKEN / SOLIDARITY__DISCORD__TOKEN), or try `solidarity-bot console`.",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    missing = [p for p in wanted if p not in SUPPORTED_PLATFORMS]
+    if missing:
+        print(f"solidarity-bot run: this version cannot start {', '.join(missing)} yet "
+              f"(supported: {', '.join(SUPPORTED_PLATFORMS) or 'none; use `solidarity-bot console`'}).",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    raise NotImplementedError  # reached only once an adapter registers itself in SUPPORTED_PLATFORMS
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config, database=args.db)
+    except SettingsError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    _configure_logging(settings, quiet=args.command == "console")
+    command = {"console": _console, "run": _run, "migrate": _migrate}[args.command]
+    try:
+        return asyncio.run(command(settings))
+    except DatabaseError as exc:
+        print(f"solidarity-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

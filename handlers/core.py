@@ -1,0 +1,361 @@
+"""The platform-neutral core: who is talking, what they may do, and which handler answers.
+
+Capability modules (onboarding, profile, roles, invites, data rights, help) register their commands, button
+actions and text steps on `REGISTRY` with decorators. `Core` receives `Incoming` messages and `Press` button
+presses from any adapter, builds a `Context`, checks role and block, and returns the handler's replies.
+Messages the bot sends on its own go through the `Delivery` port, which the delivery layer implements.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import Any, Protocol
+
+from handlers.events import Button, Incoming, Person, Press, Reply
+from handlers.i18n import _, language, pick_language
+from handlers.network import Network
+from storage import Repositories
+from storage.conversations import Conversation
+from storage.members import Member
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT = 4096
+BUTTON_LIFETIME = 30 * 24 * 3600
+STRANGER_BUTTON_LIFETIME = 24 * 3600
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
+
+
+class Role(IntEnum):
+    """What someone may do; each role may do everything the lower ones may."""
+
+    STRANGER = 0
+    MEMBER = 1
+    ORGANISER = 2
+    ADMIN = 3
+
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """Now, in UTC."""
+    return datetime.now(UTC)
+
+
+class Delivery(Protocol):
+    """The port through which the core sends messages on its own (not as a direct reply)."""
+
+    async def deliver(self, member_id: int, reply: Reply) -> None:
+        """Send `reply` to every reachable account of the member."""
+
+
+class DeepLinks(Protocol):
+    """Per-platform links, e.g. Telegram's t.me/<bot>?start=<code>."""
+
+    def invite_link(self, code: str) -> str | None:
+        """A link that starts the bot with an invite code, if the platform has one."""
+
+
+@dataclass
+class Services:
+    """The long-lived things every handler may use."""
+
+    repos: Repositories
+    network: Network
+    delivery: Delivery
+    clock: Clock = system_clock
+    links: dict[str, DeepLinks] = field(default_factory=dict)
+
+
+Handler = Callable[..., Awaitable[Reply | list[Reply] | None]]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command: who may use it, what it is for, whether it needs a private chat."""
+
+    name: str
+    role: Role
+    summary: str
+    handler: Handler
+    usage: str = ""
+    private: bool = True
+    when_blocked: bool = False
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """What a button does: `role` is the least role the presser needs at the time of pressing."""
+
+    name: str
+    role: Role
+    handler: Handler
+    when_blocked: bool = False
+
+
+class Registry:
+    """Commands, button actions and text steps, registered by the capability modules."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, CommandSpec] = {}
+        self.actions: dict[str, ActionSpec] = {}
+        self.text_steps: dict[str, Handler] = {}
+
+    def command(self, name: str, role: Role, summary: str, *, usage: str = "", private: bool = True,
+                when_blocked: bool = False, order: int = 100) -> Callable[[Handler], Handler]:
+        """Register `async def handler(ctx, args: str)` as /name."""
+
+        def register(handler: Handler) -> Handler:
+            if name in self.commands:
+                raise ValueError(f"command /{name} registered twice")
+            self.commands[name] = CommandSpec(name, role, summary, handler, usage, private, when_blocked, order)
+            return handler
+
+        return register
+
+    def action(self, name: str, role: Role = Role.MEMBER, *, when_blocked: bool = False
+               ) -> Callable[[Handler], Handler]:
+        """Register `async def handler(ctx, payload: dict)` for buttons issued with this action name."""
+
+        def register(handler: Handler) -> Handler:
+            if name in self.actions:
+                raise ValueError(f"action {name} registered twice")
+            self.actions[name] = ActionSpec(name, role, handler, when_blocked)
+            return handler
+
+        return register
+
+    def text_step(self, step: str) -> Callable[[Handler], Handler]:
+        """Register `async def handler(ctx, conversation, text: str)` for free text while at `step`."""
+
+        def register(handler: Handler) -> Handler:
+            self.text_steps[step] = handler
+            return handler
+
+        return register
+
+    def commands_for(self, role: Role, *, blocked: bool = False) -> list[CommandSpec]:
+        """The commands someone with this role may use, in help order."""
+        specs = [c for c in self.commands.values() if c.role <= role and (c.when_blocked or not blocked)]
+        if role >= Role.MEMBER:
+            # /start is how strangers join; members see it in help only while their profile is unfinished.
+            specs = [c for c in specs if c.name != "start" or role == Role.STRANGER]
+        return sorted(specs, key=lambda c: (c.role, c.order, c.name))
+
+
+REGISTRY = Registry()
+
+
+@dataclass
+class Context:
+    """One request: the services, who is asking, and what they may do."""
+
+    services: Services
+    person: Person
+    member: Member | None
+    role: Role
+    private: bool = True
+    is_configured_admin: bool = False
+
+    @property
+    def repos(self) -> Repositories:
+        return self.services.repos
+
+    @property
+    def network(self) -> Network:
+        return self.services.network
+
+    @property
+    def now(self) -> int:
+        """Now, in whole seconds since the epoch."""
+        return int(self.services.clock().timestamp())
+
+    @property
+    def now_dt(self) -> datetime:
+        return self.services.clock()
+
+    @property
+    def member_id(self) -> int:
+        assert self.member is not None, "handler needs a member"
+        return self.member.id
+
+    async def button(self, label: str, action: str, payload: dict[str, Any] | None = None, *,
+                     single_use: bool = False, for_member: int | None = None) -> Button:
+        """A button that runs `action` with `payload` when pressed by the person it is shown to."""
+        if action not in REGISTRY.actions:
+            raise ValueError(f"unknown action {action}")
+        if for_member is not None:
+            who, lifetime = f"member:{for_member}", BUTTON_LIFETIME
+        elif self.member is not None:
+            who, lifetime = f"member:{self.member.id}", BUTTON_LIFETIME
+        else:
+            who, lifetime = self.person.key, STRANGER_BUTTON_LIFETIME
+        token = await self.repos.buttons.issue(
+            who, action, payload or {}, single_use=single_use, expires_at=self.now + lifetime
+        )
+        return Button(label=str(label), token=token)
+
+    async def conversation(self) -> Conversation | None:
+        """Where the member is in a guided flow."""
+        return await self.repos.conversations.get(self.member_id)
+
+    async def refresh_member(self) -> Member:
+        """Reload the member after a change."""
+        member = await self.repos.members.get(self.member_id)
+        assert member is not None
+        self.member = member
+        return member
+
+
+def role_of(member: Member | None, is_admin: bool) -> Role:
+    """The role of a person given their member row and whether config names them admin."""
+    if member is None:
+        return Role.STRANGER
+    if is_admin:
+        return Role.ADMIN
+    return Role.ORGANISER if member.role == "organiser" else Role.MEMBER
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """('promote', '#3') for '/promote #3' (also '/promote@SomeBot #3'); None for plain text."""
+    match = _COMMAND.match(text.strip())
+    if not match:
+        return None
+    return match.group(1).lower(), (match.group(2) or "").strip()
+
+
+class Core:
+    """Answers messages and button presses from every platform."""
+
+    def __init__(self, services: Services, registry: Registry = REGISTRY) -> None:
+        import handlers.capabilities  # noqa: F401  (registers every capability on the registry)
+
+        self.services = services
+        self.registry = registry
+
+    async def context_for(self, person: Person, private: bool) -> Context:
+        """Who is asking: their member row, role and admin status."""
+        repos = self.services.repos
+        member = await repos.members.by_identity(person.platform, person.external_id)
+        admins = self.services.network.admins
+        if member is None:
+            is_admin = person.key in admins
+        else:
+            is_admin = person.key in admins or any(
+                i.key in admins for i in await repos.members.identities(member.id)
+            )
+        return Context(self.services, person, member, role_of(member, is_admin), private, is_admin)
+
+    def _language(self, ctx: Context) -> str:
+        preferred = ctx.member.languages if ctx.member else ()
+        return pick_language(preferred, self.services.network.default_language)
+
+    async def handle_message(self, msg: Incoming) -> list[Reply]:
+        """Answer a text message or command."""
+        started = time.perf_counter()
+        ctx = await self.context_for(msg.person, msg.private)
+        with language(self._language(ctx)):
+            try:
+                replies = await self._dispatch_message(ctx, msg)
+            except Exception:
+                # Never log message text: only what kind of failure, and where.
+                log.exception("handler failed for a message from a %s account", msg.person.platform)
+                replies = [Reply(_("Something went wrong on our side, sorry. Please try again in a moment."))]
+        log.debug("message handled in %.1f ms", (time.perf_counter() - started) * 1000)
+        return replies
+
+    async def _dispatch_message(self, ctx: Context, msg: Incoming) -> list[Reply]:
+        text = msg.text
+        if len(text) > MAX_INPUT:
+            return [Reply(_("That message is too long ({n} characters). The most I can take is {max}.",
+                            n=len(text), max=MAX_INPUT))]
+        parsed = parse_command(text)
+        if parsed is None:
+            if text.strip().startswith("/"):
+                return [Reply(_("I don't know that command. Send /help to see what you can do."))]
+            return await self._free_text(ctx, text)
+        name, args = parsed
+        spec = self.registry.commands.get(name)
+        if spec is None:
+            return [Reply(_("I don't know /{name}. Send /help to see what you can do.", name=name))]
+        if ctx.role < spec.role:
+            return [self._not_allowed(ctx, spec.role)]
+        if ctx.member is not None and ctx.member.blocked and not spec.when_blocked:
+            return [_blocked_reply()]
+        if spec.private and not msg.private:
+            return [Reply(_("Let's continue in a private chat, where your details stay between us."),
+                          private_redirect=True)]
+        return _as_list(await spec.handler(ctx, args))
+
+    async def _free_text(self, ctx: Context, text: str) -> list[Reply]:
+        if ctx.member is None:
+            return [Reply(_("Hello! Send /start to begin."))]
+        if ctx.member.blocked:
+            return [_blocked_reply()]
+        if not ctx.private:
+            return []  # never answer ordinary chatter in a group
+        conversation = await ctx.conversation()
+        if conversation is not None and conversation.step in self.registry.text_steps:
+            return _as_list(await self.registry.text_steps[conversation.step](ctx, conversation, text))
+        return [Reply(_("I answer commands. Send /help to see what you can do."))]
+
+    def _not_allowed(self, ctx: Context, needed: Role) -> Reply:
+        if ctx.role == Role.STRANGER:
+            return Reply(_("You need to join first: send /start."))
+        if needed == Role.ADMIN:
+            return Reply(_("Only admins can do that."))
+        return Reply(_("Only organisers can do that."))
+
+    async def handle_press(self, press: Press) -> list[Reply]:
+        """Answer a button press; a button that is unknown, expired, someone else's or spent changes nothing."""
+        ctx = await self.context_for(press.person, press.private)
+        with language(self._language(ctx)):
+            try:
+                return await self._dispatch_press(ctx, press)
+            except Exception:
+                log.exception("handler failed for a button press from a %s account", press.person.platform)
+                return [Reply(_("Something went wrong on our side, sorry. Please try again in a moment."),
+                              toast=str(_("Something went wrong. Please try again.")))]
+
+    async def _dispatch_press(self, ctx: Context, press: Press) -> list[Reply]:
+        repos = self.services.repos
+        button = await repos.buttons.resolve(press.token, ctx.now)
+        spec = self.registry.actions.get(button.action) if button else None
+        if button is None or spec is None:
+            return [_toast(_("This button has expired. Send /help to start again."))]
+        allowed = {await repos.buttons.audience(press.person.key)}
+        if ctx.member is not None:
+            allowed.add(await repos.buttons.audience(f"member:{ctx.member.id}"))
+        if button.audience not in allowed:
+            return [_toast(_("This button is not meant for you."))]
+        if ctx.role < spec.role:
+            return [_toast(_("You can no longer use this button."))]
+        if ctx.member is not None and ctx.member.blocked and not spec.when_blocked:
+            return [_blocked_reply()]
+        if button.single_use and not await repos.buttons.spend(button.token, ctx.now):
+            return [_toast(_("You already pressed this."))]
+        return _as_list(await spec.handler(ctx, button.payload))
+
+
+def _as_list(result: Reply | list[Reply] | None) -> list[Reply]:
+    if result is None:
+        return []
+    return result if isinstance(result, list) else [result]
+
+
+def _toast(text: Any) -> Reply:
+    """A reply that only answers the press: the console prints it, Telegram shows it as a notice."""
+    return Reply(text, toast=str(text), toast_only=True)
+
+
+def _blocked_reply() -> Reply:
+    return Reply(_("Your access to this network is suspended by its organisers. "
+                   "You can still /export or /forget your data."))

@@ -1,0 +1,153 @@
+"""Data rights: /export sends a member everything the bot holds about them; /forget erases it.
+
+Later capabilities add their own parts with `@exporter`; their tables reference members with ON DELETE
+CASCADE (or SET NULL where a shared record must stay), so erasing the member row erases the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from handlers.core import REGISTRY, Context, Role
+from handlers.events import Attachment, Reply
+from handlers.i18n import N_, _, join_lines
+
+Exporter = Callable[[Context, int], Awaitable[Any]]
+EXPORTERS: dict[str, Exporter] = {}
+
+
+def exporter(key: str) -> Callable[[Exporter], Exporter]:
+    """Register a function that returns one part of a member's export."""
+
+    def register(fn: Exporter) -> Exporter:
+        EXPORTERS[key] = fn
+        return fn
+
+    return register
+
+
+def iso(ts: int | None) -> str | None:
+    """A stored time as an ISO 8601 string in UTC."""
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+@exporter("profile")
+async def _profile(ctx: Context, member_id: int) -> dict:
+    member = await ctx.repos.members.get(member_id)
+    assert member is not None
+    return {
+        "member_number": member.id,
+        "role": member.role,
+        "blocked": member.blocked,
+        "display_name": member.display_name,
+        "organisation": member.organisation,
+        "actor_kind": member.actor_kind,
+        "themes": list(member.themes),
+        "regions": [{"name": r.name, "typed_by_you": r.free} for r in member.regions],
+        "languages": list(member.languages),
+        "timezone": member.timezone,
+        "contact_for_partners": member.contact,
+        "profile_complete": member.profile_complete,
+        "privacy_notice_accepted_at": iso(member.consented_at),
+        "created_at": iso(member.created_at),
+        "updated_at": iso(member.updated_at),
+    }
+
+
+@exporter("accounts")
+async def _accounts(ctx: Context, member_id: int) -> list:
+    return [{"platform": i.platform, "account_id": i.external_id, "linked_at": iso(i.linked_at)}
+            for i in await ctx.repos.members.identities(member_id)]
+
+
+@exporter("conversation")
+async def _conversation(ctx: Context, member_id: int) -> dict | None:
+    conversation = await ctx.repos.conversations.get(member_id)
+    if conversation is None:
+        return None
+    return {"flow": conversation.flow, "step": conversation.step, "answers_so_far": conversation.data,
+            "updated_at": iso(conversation.updated_at)}
+
+
+@exporter("invites_created")
+async def _invites(ctx: Context, member_id: int) -> list:
+    return [{"invite_number": i.id, "uses_left": i.uses_left, "expires_at": iso(i.expires_at),
+             "created_at": iso(i.created_at)} for i in await ctx.repos.invites.created_by(member_id)]
+
+
+@exporter("audit_trail")
+async def _audit(ctx: Context, member_id: int) -> list:
+    # Who acted on a member is not theirs to know (it could expose an organiser to retaliation): only their own
+    # part in each entry is exported.
+    return [{"at": iso(e.at), "action": e.action, "by_you": e.actor_id == member_id,
+             "about_you": e.subject_id == member_id} for e in await ctx.repos.audit.involving(member_id)]
+
+
+@exporter("buttons_waiting")
+async def _buttons(ctx: Context, member_id: int) -> int:
+    return await ctx.repos.buttons.count_for(await _audiences(ctx, member_id))
+
+
+async def _audiences(ctx: Context, member_id: int) -> list[str]:
+    keys = [f"member:{member_id}"] + [i.key for i in await ctx.repos.members.identities(member_id)]
+    return [await ctx.repos.buttons.audience(k) for k in keys]
+
+
+async def export_member(ctx: Context, member_id: int) -> dict:
+    """Everything the bot holds about a member, as plain JSON-ready data."""
+    data: dict[str, Any] = {"exported_at": iso(ctx.now), "network": ctx.network.name}
+    for key, fn in EXPORTERS.items():
+        data[key] = await fn(ctx, member_id)
+    return data
+
+
+@REGISTRY.command("export", Role.MEMBER, N_("get everything the bot holds about you, as a file"),
+                  when_blocked=True, order=80)
+async def export(ctx: Context, args: str) -> Reply:
+    """Send the member their data as JSON."""
+    data = await export_member(ctx, ctx.member_id)
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    stamp = ctx.now_dt.strftime("%Y%m%d")
+    return Reply(
+        _("Here is everything the bot holds about you. Keep the file somewhere safe: it contains your profile "
+          "and your contact details."),
+        attachment=Attachment(f"solidarity-export-{stamp}.json", content),
+    )
+
+
+@REGISTRY.command("forget", Role.MEMBER, N_("erase everything the bot holds about you"), when_blocked=True,
+                  order=81)
+async def forget(ctx: Context, args: str) -> Reply:
+    """Ask for confirmation before erasing."""
+    yes = await ctx.button(str(_("Yes, erase everything")), "data.forget", single_use=True)
+    no = await ctx.button(str(_("No, keep my data")), "data.keep", single_use=True)
+    closed = not ctx.network.open_registration
+    return Reply(join_lines(
+        _("<b>Erase everything the bot holds about you?</b>"),
+        _("Your profile, your linked accounts and everything attached to them will be deleted for good. "
+          "This cannot be undone. You may want to /export first."),
+        _("To come back later you would join as a new member, with a new invite code.") if closed else None,
+    ), buttons=((yes,), (no,)))
+
+
+@REGISTRY.action("data.forget", Role.MEMBER, when_blocked=True)
+async def forget_confirmed(ctx: Context, payload: dict) -> Reply:
+    """Erase the member and every row that refers to them."""
+    member_id = ctx.member_id
+    audiences = await _audiences(ctx, member_id)
+    async with ctx.repos.db.transaction() as conn:
+        await conn.executemany("DELETE FROM buttons WHERE audience = ?", [(a,) for a in audiences])
+        # Audit rows stay (they record what organisers did) but lose every reference to the erased member.
+        await conn.execute("DELETE FROM members WHERE id = ?", (member_id,))
+    await ctx.repos.db.checkpoint()
+    ctx.member = None
+    return Reply(_("Done. Everything the bot held about you has been erased. Take care."), edit=True)
+
+
+@REGISTRY.action("data.keep", Role.MEMBER, when_blocked=True)
+async def forget_cancelled(ctx: Context, payload: dict) -> Reply:
+    """Keep the data."""
+    return Reply(_("Nothing was erased."), edit=True)

@@ -1,0 +1,83 @@
+"""The values that cross between the adapters and the core: who is talking, what they sent, what the bot answers.
+
+Adapters translate their platform's updates into `Incoming` and `Press`, and the core's `Reply` back into
+platform calls. Nothing here knows about any platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+
+@dataclass(frozen=True)
+class Person:
+    """An account on a platform: ("telegram", "123456"), ("discord", "987654"), ("console", "amina")."""
+
+    platform: str
+    external_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.external_id}"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A text message or command from a person. `private` is False in a group or server channel."""
+
+    person: Person
+    text: str
+    private: bool = True
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button press: the adapter passes on only the opaque token the button carried."""
+
+    person: Person
+    token: str
+    private: bool = True
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button under a message: it carries a token the core issued, or opens a URL."""
+
+    label: str
+    token: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply (the console prints it)."""
+
+    filename: str
+    content: bytes
+    mime: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the bot.
+
+    `text` is safe markup: a small HTML subset (b, i, code, pre, a) in which every piece of user content has
+    already been escaped. `edit` asks the adapter to replace the message whose button was pressed.
+    `private_redirect` says the answer belongs in a private chat: in a group, the adapter offers a way there.
+    `toast` is a short notice for the button press itself (Telegram's answerCallbackQuery text); with
+    `toast_only` the press needs no message at all beyond that notice (the console prints it as a line).
+    """
+
+    text: Markup
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    edit: bool = False
+    attachment: Attachment | None = None
+    private_redirect: bool = False
+    toast: str | None = None
+    toast_only: bool = False
+
+    def button_list(self) -> list[Button]:
+        """All buttons, row after row."""
+        return [b for row in self.buttons for b in row]

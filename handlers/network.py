@@ -1,0 +1,87 @@
+"""What a network is made of: its name, who runs it, its lists of themes and regions, and the kinds of actor."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from handlers.i18n import N_
+
+
+def slug(label: str) -> str:
+    """A stable identifier for a label: 'Access to health' → 'access-to-health'."""
+    text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "x"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One entry of a list members choose from: a stable id and the label shown."""
+
+    id: str
+    label: str
+
+
+# The kinds of actor the network brings together (the meetings' list of participants).
+ACTOR_KINDS: tuple[Choice, ...] = tuple(
+    Choice(slug(label), label)
+    for label in (
+        N_("Human-rights defender"),
+        N_("Civil-society organisation"),
+        N_("Local authority"),
+        N_("Faith leader"),
+        N_("Business"),
+        N_("Journalist or media"),
+        N_("Creative artist"),
+        N_("Community organiser"),
+        N_("National human-rights institution"),
+        N_("International or regional organisation"),
+        N_("Academia or research"),
+        N_("Other"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Network:
+    """The settings the core needs, free of any configuration library."""
+
+    name: str
+    themes: tuple[Choice, ...]
+    regions: tuple[Choice, ...]
+    admins: frozenset[str] = frozenset()
+    open_registration: bool = False
+    default_language: str = "en"
+    invite_default_uses: int = 10
+    invite_default_days: int = 14
+    _by_id: dict[str, dict[str, Choice]] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def build(cls, name: str, themes: list[str], regions: list[str], **rest: object) -> Network:
+        """A network from plain lists of labels."""
+        return cls(
+            name=name,
+            themes=tuple(Choice(slug(t), t) for t in themes),
+            regions=tuple(Choice(slug(r), r) for r in regions),
+            **rest,  # type: ignore[arg-type]
+        )
+
+    def __post_init__(self) -> None:
+        self._by_id.update(
+            theme={c.id: c for c in self.themes},
+            region={c.id: c for c in self.regions},
+            kind={c.id: c for c in ACTOR_KINDS},
+        )
+
+    def theme(self, theme_id: str) -> Choice | None:
+        """The theme with this id, if the network still offers it."""
+        return self._by_id["theme"].get(theme_id)
+
+    def region(self, region_id: str) -> Choice | None:
+        """The region with this id, if the network still offers it."""
+        return self._by_id["region"].get(region_id)
+
+    def actor_kind(self, kind_id: str) -> Choice | None:
+        """The kind of actor with this id."""
+        return self._by_id["kind"].get(kind_id)

@@ -1,0 +1,94 @@
+"""Joining the network: /start, the privacy notice, and consent before anything about the person is stored."""
+
+from __future__ import annotations
+
+from handlers import profile
+from handlers.core import REGISTRY, Context, Role
+from handlers.events import Reply
+from handlers.i18n import N_, _, join_lines
+from storage.audit import AuditRepository
+from storage.invites import InviteRepository, normalise_code
+from storage.members import MemberRepository
+
+PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": N_("this console")}
+
+
+def privacy_notice(ctx: Context) -> Reply:
+    """What the bot stores, who can see it, and how to take it back."""
+    platform = _(PLATFORM_NAMES.get(ctx.person.platform, ctx.person.platform))
+    return Reply(join_lines(
+        _("<b>Welcome to {network}.</b>", network=ctx.network.name),
+        "",
+        _("Before we start, here is how this bot treats your data:"),
+        _("• It keeps only what you choose to put in your profile (a pseudonym is fine), the account id it needs "
+          "to reach you here, and what you later register, such as commitments and reminders."),
+        _("• Your contact details go to another member only after you have both agreed to be introduced."),
+        _("• Chats with a bot are not end-to-end encrypted: {platform} and the people who run this bot could "
+          "read them. Do not send anything that would put you or others at risk.",
+          platform=platform),
+        _("• At any time, /export shows you everything the bot holds about you and /forget erases it."),
+        "",
+        _("Nothing about you is stored until you press “I understand”."),
+    ))
+
+
+@REGISTRY.command("start", Role.STRANGER, N_("join the network, or pick up where you left off"),
+                  usage=N_("/start [invite code]"), order=0)
+async def start(ctx: Context, args: str) -> Reply | list[Reply]:
+    """Welcome a stranger with the privacy notice, or a member back."""
+    if ctx.member is not None:
+        if not ctx.member.profile_complete:
+            return [Reply(_("Welcome back! Let's finish your profile.")), await profile.resume(ctx)]
+        return Reply(_("Welcome back, {name}. Send /help to see what you can do.", name=ctx.member.display_name))
+    code = normalise_code(args)
+    if args and not code:
+        return Reply(_("That doesn't look like an invite code. Send /start followed by the code, "
+                       "for example /start ABCD2345EF."))
+    if code:
+        invite = await ctx.repos.invites.find_valid(code, ctx.now)
+        if invite is None:
+            return Reply(_("That invite code is not valid any more (it may have expired or been used up). "
+                           "Ask the organiser who gave it to you for a new one. Nothing about you was stored."))
+    elif not (ctx.network.open_registration or ctx.is_configured_admin):
+        return Reply(join_lines(
+            _("<b>{network}</b> is invite-only.", network=ctx.network.name),
+            _("If an organiser gave you an invite code, send /start followed by it, for example "
+              "/start ABCD2345EF. Nothing about you has been stored."),
+        ))
+    notice = privacy_notice(ctx)
+    agree = await ctx.button(str(_("I understand — set up my profile")), "onboarding.consent",
+                             {"code": code}, single_use=True)
+    later = await ctx.button(str(_("Not now")), "onboarding.later", single_use=True)
+    return Reply(notice.text, buttons=((agree,), (later,)))
+
+
+@REGISTRY.action("onboarding.consent", Role.STRANGER)
+async def consent(ctx: Context, payload: dict) -> Reply | list[Reply]:
+    """The person agreed: create the member (using up one invite use) and start the guided profile."""
+    if ctx.member is not None:
+        return Reply(_("You have already joined. Send /profile to see your profile."), edit=True)
+    code = payload.get("code") or ""
+    open_door = ctx.network.open_registration or ctx.is_configured_admin
+    async with ctx.repos.db.transaction() as conn:
+        invite_id = None
+        if code:
+            invite_id = await InviteRepository.consume_in(conn, code, ctx.now)
+            if invite_id is None and not open_door:
+                return Reply(_("Sorry, that invite code was used up or expired in the meantime. "
+                               "Ask an organiser for a new one. Nothing about you was stored."), edit=True)
+        elif not open_door:
+            return Reply(_("This network is invite-only. Nothing about you was stored."), edit=True)
+        member_id = await MemberRepository.create_in(conn, ctx.person.platform, ctx.person.external_id, ctx.now)
+        detail = f"invite={invite_id}" if invite_id else ("admin" if ctx.is_configured_admin else "open")
+        await AuditRepository.record_in(conn, "member.join", actor_id=member_id, detail=detail, now=ctx.now)
+    ctx.member = await ctx.repos.members.get(member_id)
+    ctx.role = Role.ADMIN if ctx.is_configured_admin else Role.MEMBER
+    return [Reply(_("Thank you. Let's set up your profile — it takes a minute, and you can change any of it "
+                    "later with /profile."), edit=True),
+            await profile.begin(ctx)]
+
+
+@REGISTRY.action("onboarding.later", Role.STRANGER)
+async def later(ctx: Context, payload: dict) -> Reply:
+    """The person is not ready: nothing is stored."""
+    return Reply(_("No problem — nothing about you was stored. Send /start whenever you are ready."), edit=True)

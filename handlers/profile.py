@@ -1,0 +1,456 @@
+"""The member's profile: the guided set-up after joining, and /profile to see and change any part of it.
+
+The set-up asks one question at a time. Each question is a step of the "profile" conversation with a fresh
+nonce; its buttons carry that nonce, so a button from a question already answered changes nothing.
+Multiple choices (themes, regions, languages) are collected in the conversation and saved on Done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from markupsafe import Markup
+
+from handlers import languages as langs
+from handlers import timezones
+from handlers.core import REGISTRY, Context, Role
+from handlers.events import Button, Reply
+from handlers.i18n import N_, _, _n, join_lines
+from handlers.network import ACTOR_KINDS
+from handlers.sanitise import clean_line
+from storage.conversations import Conversation
+from storage.members import Region
+
+FLOW = "profile"
+STEPS = ("name", "organisation", "kind", "themes", "regions", "languages", "timezone", "contact")
+OPTIONAL = {"organisation", "contact"}
+LIMITS = {"name": 64, "organisation": 100, "contact": 200, "region": 60}
+MAX_FREE_REGIONS = 5
+FIELD_LABELS = {
+    "name": N_("Name"),
+    "organisation": N_("Organisation"),
+    "kind": N_("Kind of actor"),
+    "themes": N_("Themes"),
+    "regions": N_("Regions"),
+    "languages": N_("Languages"),
+    "timezone": N_("Time zone"),
+    "contact": N_("Contact for partners"),
+}
+COLUMN = {"name": "display_name", "organisation": "organisation", "contact": "contact", "timezone": "timezone",
+          "kind": "actor_kind"}
+
+
+# --- starting, resuming, moving on -------------------------------------------------------------------------
+
+
+async def begin(ctx: Context) -> Reply:
+    """Start the guided set-up at its first question."""
+    return await ask(ctx, STEPS[0], mode="onboarding")
+
+
+async def resume(ctx: Context) -> Reply:
+    """Ask again the question the member stopped at, or the first required one still unanswered."""
+    conversation = await ctx.conversation()
+    if conversation is not None and conversation.flow == FLOW and conversation.step in STEPS:
+        return await ask(ctx, conversation.step, mode="onboarding")
+    member = await ctx.refresh_member()
+    missing = {
+        "name": not member.display_name, "kind": not member.actor_kind, "themes": not member.themes,
+        "regions": not member.regions, "languages": not member.languages, "timezone": not member.timezone,
+    }
+    step = next((s for s in STEPS if missing.get(s)), "contact")
+    return await ask(ctx, step, mode="onboarding")
+
+
+async def _advance(ctx: Context, conversation: Conversation, done_text: Markup | None = None) -> list[Reply]:
+    """After an answer: the next question during set-up, or the profile again after an edit."""
+    replies = [Reply(done_text)] if done_text else []
+    if conversation.data.get("mode") == "onboarding":
+        index = STEPS.index(conversation.step)
+        if index + 1 < len(STEPS):
+            replies.append(await ask(ctx, STEPS[index + 1], mode="onboarding"))
+            return replies
+        await ctx.repos.members.mark_complete(ctx.member_id, ctx.now)
+        await ctx.repos.conversations.clear(ctx.member_id)
+        await ctx.refresh_member()
+        replies.append(Reply(join_lines(
+            _("<b>Your profile is ready.</b>"), "", await summary(ctx), "",
+            _("Send /help to see what you can do, or /profile to change anything."),
+        )))
+        return replies
+    await ctx.repos.conversations.clear(ctx.member_id)
+    await ctx.refresh_member()
+    replies.append(await view(ctx))
+    return replies
+
+
+# --- asking ----------------------------------------------------------------------------------------------
+
+
+async def ask(ctx: Context, step: str, *, mode: str, selection: list[str] | None = None,
+              edit: bool = False, note: Markup | None = None) -> Reply:
+    """Put the member at `step` and return its question."""
+    member = await ctx.refresh_member()
+    if selection is None:
+        selection = _current_selection(member, step)
+    conversation = await ctx.repos.conversations.put(
+        ctx.member_id, FLOW, step, {"mode": mode, "sel": selection}, ctx.now
+    )
+    return await _question(ctx, conversation, edit=edit, note=note)
+
+
+def _current_selection(member, step: str) -> list[str]:
+    if step == "themes":
+        return list(member.themes)
+    if step == "regions":
+        return [("~" + r.name) if r.free else r.name for r in member.regions]
+    if step == "languages":
+        return list(member.languages)
+    return []
+
+
+async def _question(ctx: Context, conversation: Conversation, *, edit: bool = False,
+                    note: Markup | None = None) -> Reply:
+    step, nonce, mode = conversation.step, conversation.nonce, conversation.data.get("mode")
+    selection: list[str] = conversation.data.get("sel", [])
+    rows: list[tuple[Button, ...]] = []
+
+    async def btn(label: str, action: str, **payload: str) -> Button:
+        return await ctx.button(label, action, {"n": nonce, "step": step, **payload})
+
+    if step == "name":
+        text = _("What name should the network know you by? A pseudonym is fine (at most {max} characters).",
+                 max=LIMITS["name"])
+    elif step == "organisation":
+        text = _("Which organisation are you with, if any?")
+    elif step == "kind":
+        text = _("What kind of actor are you?")
+        kinds = [await btn(str(_(k.label)), "profile.answer", v=k.id) for k in ACTOR_KINDS]
+        rows += [tuple(kinds[i:i + 2]) for i in range(0, len(kinds), 2)]
+    elif step in ("themes", "regions", "languages"):
+        if step == "themes":
+            text = _("Which themes do you work on? Tap to choose as many as you like, then press Done.")
+            options = [(c.id, c.label) for c in ctx.network.themes]
+        elif step == "regions":
+            text = _("Where do you work? Tap the regions, and type the name of a city or country to add it. "
+                     "Then press Done.")
+            options = [(c.id, c.label) for c in ctx.network.regions]
+            options += [(s, s[1:]) for s in selection if s.startswith("~")]
+        else:
+            text = _("Which languages do you speak? Tap them, or type them (for example “French, Wolof”). "
+                     "The first one is the language the bot speaks to you in, when it can. Then press Done.")
+            codes = list(dict.fromkeys([*selection, *langs.COMMON_LANGUAGES]))
+            options = [(c, langs.language_name(c)) for c in codes]
+        toggles = [
+            await btn(("✓ " if value in selection else "") + label, "profile.toggle", v=value)
+            for value, label in options
+        ]
+        rows += [tuple(toggles[i:i + 2]) for i in range(0, len(toggles), 2)]
+        rows.append((await btn(str(_("Done ({n} chosen)", n=len(selection))), "profile.done"),))
+    elif step == "timezone":
+        text = _("What is your time zone? Type the city you live in (for example Lyon or Nairobi), or a time "
+                 "zone name such as Africa/Nairobi.")
+        rows.append((await btn("UTC", "profile.answer", v="UTC"),))
+    else:
+        text = _("How may a partner contact you once you have both agreed to an introduction? For example "
+                 "“Signal: +33 6 …”, “email: …” or “Telegram @name”. Nobody sees this without your agreement.")
+    if mode == "onboarding":
+        text = join_lines(_("<i>Step {i} of {total}</i>", i=STEPS.index(step) + 1, total=len(STEPS)), text)
+        if step in OPTIONAL:
+            rows.append((await btn(str(_("Skip")), "profile.skip"),))
+    else:
+        if step in OPTIONAL:
+            rows.append((await btn(str(_("Remove it")), "profile.skip"),))
+        rows.append((await btn(str(_("Cancel")), "profile.cancel"),))
+    return Reply(join_lines(note, text), buttons=tuple(rows), edit=edit)
+
+
+# --- answering -------------------------------------------------------------------------------------------
+
+
+async def _current(ctx: Context, payload: dict) -> Conversation | None:
+    """The conversation, if the pressed button belongs to the question being asked now."""
+    conversation = await ctx.conversation()
+    if conversation is None or conversation.flow != FLOW or conversation.nonce != payload.get("n"):
+        return None
+    if conversation.step != payload.get("step"):
+        return None
+    return conversation
+
+
+def _stale() -> Reply:
+    return Reply(_("That question has already been answered. Send /profile to see or change your profile."),
+                 toast=str(_("Already answered")), toast_only=True)
+
+
+async def _save_text(ctx: Context, conversation: Conversation, step: str, text: str) -> list[Reply]:
+    checked = clean_line(text, LIMITS[step])
+    if checked.problem == "empty":
+        return [Reply(_("Please type some text, or send /cancel to stop."))]
+    if checked.problem == "too_long":
+        return [Reply(_("That is {n} characters; the most is {max}. Please send a shorter one.",
+                        n=checked.length, max=LIMITS[step]))]
+    await ctx.repos.members.set_field(ctx.member_id, COLUMN[step], checked.text, ctx.now)
+    return await _advance(ctx, conversation, _("Saved."))
+
+
+@REGISTRY.text_step("name")
+async def name_typed(ctx: Context, conversation: Conversation, text: str) -> list[Reply]:
+    """The member typed their display name."""
+    return await _save_text(ctx, conversation, "name", text)
+
+
+@REGISTRY.text_step("organisation")
+async def organisation_typed(ctx: Context, conversation: Conversation, text: str) -> list[Reply]:
+    """The member typed their organisation."""
+    return await _save_text(ctx, conversation, "organisation", text)
+
+
+@REGISTRY.text_step("contact")
+async def contact_typed(ctx: Context, conversation: Conversation, text: str) -> list[Reply]:
+    """The member typed how partners may reach them."""
+    return await _save_text(ctx, conversation, "contact", text)
+
+
+@REGISTRY.text_step("kind")
+async def kind_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    """Kinds are chosen with buttons."""
+    return Reply(_("Please choose one of the buttons above, or send /cancel to stop."))
+
+
+@REGISTRY.text_step("themes")
+async def themes_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    """Themes are chosen with buttons."""
+    return Reply(_("Please tap the themes above, then Done. Themes come from the network's list."))
+
+
+@REGISTRY.text_step("regions")
+async def region_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    """A city or country typed while choosing regions: add it to the selection."""
+    checked = clean_line(text, LIMITS["region"])
+    if checked.problem == "empty":
+        return Reply(_("Please type the name of a city or country."))
+    if checked.problem == "too_long":
+        return Reply(_("That is {n} characters; a place name may have at most {max}.",
+                       n=checked.length, max=LIMITS["region"]))
+    selection = list(conversation.data.get("sel", []))
+    free = [s for s in selection if s.startswith("~")]
+    if len(free) >= MAX_FREE_REGIONS:
+        return Reply(_("You can add at most {max} cities or countries. Tap one above to remove it first.",
+                       max=MAX_FREE_REGIONS))
+    entry = "~" + checked.text
+    known = next((c for c in ctx.network.regions if c.label.casefold() == checked.text.casefold()), None)
+    entry = known.id if known else entry
+    if entry.casefold() not in {s.casefold() for s in selection}:
+        selection.append(entry)
+    return await ask(ctx, "regions", mode=conversation.data.get("mode", "edit"), selection=selection,
+                     note=_("Added {place}.", place=checked.text))
+
+
+@REGISTRY.text_step("languages")
+async def languages_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    """Languages typed by name or code: add the ones recognised, say which were not."""
+    codes, unknown = await asyncio.to_thread(langs.parse_languages, text)  # first use builds Babel's tables
+    selection = list(dict.fromkeys([*conversation.data.get("sel", []), *codes]))
+    notes = []
+    if codes:
+        notes.append(_("Added {languages}.", languages=", ".join(langs.language_name(c) for c in codes)))
+    if unknown:
+        notes.append(_("I don't know these languages: {items}. Try their English name or a code such as "
+                       "“wo” for Wolof.", items=", ".join(unknown)))
+    return await ask(ctx, "languages", mode=conversation.data.get("mode", "edit"), selection=selection,
+                     note=join_lines(*notes) if notes else None)
+
+
+@REGISTRY.text_step("timezone")
+async def timezone_typed(ctx: Context, conversation: Conversation, text: str) -> list[Reply]:
+    """A city, country or time zone name: set it when unambiguous, else offer the candidates."""
+    matches = await timezones.find_timezones(text, limit=5)
+    if not matches:
+        return [Reply(_("I couldn't find a time zone for that. Try the nearest large city, your country, or a "
+                        "time zone name such as Europe/Paris."))]
+    if len(matches) == 1:
+        return await _set_timezone(ctx, conversation, matches[0].name)
+    rows = []
+    for match in matches:
+        label = f"{match.name} ({match.place})" if match.place else match.name
+        rows.append((await ctx.button(label, "profile.answer",
+                                      {"n": conversation.nonce, "step": "timezone", "v": match.name}),))
+    return [Reply(_("Which of these is yours?"), buttons=tuple(rows))]
+
+
+async def _set_timezone(ctx: Context, conversation: Conversation, zone: str) -> list[Reply]:
+    exact = timezones.exact_timezone(zone)
+    if exact is None:
+        return [Reply(_("That is not a time zone I know. Type your city or a name such as Europe/Paris."))]
+    await ctx.repos.members.set_field(ctx.member_id, "timezone", exact, ctx.now)
+    return await _advance(ctx, conversation, _("Time zone set to {zone}. Your local time now: {time}.",
+                                               zone=exact, time=timezones.now_in(exact, ctx.now_dt)))
+
+
+@REGISTRY.action("profile.answer")
+async def answer_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
+    """A single-choice answer (kind of actor, a time zone candidate)."""
+    conversation = await _current(ctx, payload)
+    if conversation is None:
+        return _stale()
+    value = str(payload.get("v", ""))
+    if conversation.step == "kind":
+        kind = ctx.network.actor_kind(value)
+        if kind is None:
+            return _stale()
+        await ctx.repos.members.set_field(ctx.member_id, "actor_kind", kind.id, ctx.now)
+        return await _advance(ctx, conversation, _("Kind of actor: {kind}.", kind=_(kind.label)))
+    if conversation.step == "timezone":
+        return await _set_timezone(ctx, conversation, value)
+    return _stale()
+
+
+@REGISTRY.action("profile.toggle")
+async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
+    """Tap a theme, region or language on or off; the question is redrawn in place."""
+    conversation = await _current(ctx, payload)
+    if conversation is None:
+        return _stale()
+    value = str(payload.get("v", ""))
+    step = conversation.step
+    valid = (
+        (step == "themes" and ctx.network.theme(value) is not None)
+        or (step == "regions" and (ctx.network.region(value) is not None or value.startswith("~")))
+        or (step == "languages" and bool(value))
+    )
+    if not valid:
+        return Reply(_("That choice is no longer offered."), toast=str(_("No longer offered")), toast_only=True)
+    selection = list(conversation.data.get("sel", []))
+    if value in selection:
+        selection.remove(value)
+    else:
+        selection.append(value)
+    conversation = await ctx.repos.conversations.put(
+        ctx.member_id, FLOW, step, {**conversation.data, "sel": selection}, ctx.now, keep_nonce=conversation.nonce
+    )
+    return await _question(ctx, conversation, edit=True)
+
+
+@REGISTRY.action("profile.done")
+async def done_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
+    """Save the chosen themes, regions or languages."""
+    conversation = await _current(ctx, payload)
+    if conversation is None:
+        return _stale()
+    selection: list[str] = conversation.data.get("sel", [])
+    step = conversation.step
+    if not selection:
+        what = {"themes": _("one theme"), "regions": _("one region or place"), "languages": _("one language")}
+        return Reply(_("Please choose at least {what}.", what=what[step]), toast=str(_("Choose at least one")),
+                     toast_only=True)
+    member_id, now = ctx.member_id, ctx.now
+    if step == "themes":
+        await ctx.repos.members.set_themes(member_id, [t for t in selection if ctx.network.theme(t)], now)
+    elif step == "regions":
+        regions = [Region(s[1:], True) if s.startswith("~") else Region(s, False) for s in selection
+                   if s.startswith("~") or ctx.network.region(s)]
+        await ctx.repos.members.set_regions(member_id, regions, now)
+    else:
+        await ctx.repos.members.set_languages(member_id, selection, now)
+    return await _advance(ctx, conversation, _n_chosen(step, len(selection)))
+
+
+def _n_chosen(step: str, n: int) -> Markup:
+    if step == "themes":
+        return _n("Saved {n} theme.", "Saved {n} themes.", n)
+    if step == "regions":
+        return _n("Saved {n} region.", "Saved {n} regions.", n)
+    return _n("Saved {n} language.", "Saved {n} languages.", n)
+
+
+@REGISTRY.action("profile.skip")
+async def skip_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
+    """Leave an optional answer empty (or remove it, when editing)."""
+    conversation = await _current(ctx, payload)
+    if conversation is None or conversation.step not in OPTIONAL:
+        return _stale()
+    await ctx.repos.members.set_field(ctx.member_id, COLUMN[conversation.step], None, ctx.now)
+    removed = conversation.data.get("mode") != "onboarding"
+    return await _advance(ctx, conversation, _("Removed.") if removed else None)
+
+
+@REGISTRY.action("profile.cancel")
+async def cancel_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
+    """Stop editing without changing anything."""
+    conversation = await _current(ctx, payload)
+    if conversation is None:
+        return _stale()
+    await ctx.repos.conversations.clear(ctx.member_id)
+    return [Reply(_("Nothing was changed."), edit=True), await view(ctx)]
+
+
+@REGISTRY.action("profile.edit")
+async def edit_pressed(ctx: Context, payload: dict) -> Reply:
+    """Change one part of the profile."""
+    step = payload.get("field")
+    if step not in STEPS:
+        return _stale()
+    conversation = await ctx.conversation()
+    if conversation is not None and conversation.data.get("mode") == "onboarding":
+        return Reply(_("Let's finish setting up your profile first."))
+    return await ask(ctx, step, mode="edit")
+
+
+# --- showing ---------------------------------------------------------------------------------------------
+
+
+async def summary(ctx: Context) -> Markup:
+    """The member's profile as lines of text."""
+    member = ctx.member
+    assert member is not None
+    dash = "—"
+    kind = ctx.network.actor_kind(member.actor_kind or "")
+    themes = [ctx.network.theme(t).label if ctx.network.theme(t) else t for t in member.themes]
+    regions = [ctx.network.region(r.name).label if not r.free and ctx.network.region(r.name) else r.name
+               for r in member.regions]
+    zone = member.timezone
+    role = {Role.ADMIN: _("admin"), Role.ORGANISER: _("organiser")}.get(ctx.role, _("member"))
+    return join_lines(
+        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["name"]), value=member.display_name or dash),
+        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["organisation"]), value=member.organisation or dash),
+        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["kind"]), value=_(kind.label) if kind else dash),
+        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["themes"]), value=", ".join(themes) or dash),
+        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["regions"]), value=", ".join(regions) or dash),
+        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["languages"]),
+          value=", ".join(langs.language_name(c) for c in member.languages) or dash),
+        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["timezone"]),
+          value=_("{zone}, now {time}", zone=zone, time=timezones.now_in(zone, ctx.now_dt)) if zone else dash),
+        _("<b>{label}:</b> {value} <i>(shown to a partner only after you both agree)</i>",
+          label=_(FIELD_LABELS["contact"]), value=member.contact or dash),
+        _("<b>Role:</b> {role}", role=role),
+    )
+
+
+async def view(ctx: Context) -> Reply:
+    """The profile with a button for each part."""
+    buttons = [await ctx.button(str(_(FIELD_LABELS[step])), "profile.edit", {"field": step}) for step in STEPS]
+    rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+    return Reply(join_lines(_("<b>Your profile</b>"), await summary(ctx), "",
+                            _("Tap a button to change that part.")), buttons=rows)
+
+
+@REGISTRY.command("profile", Role.MEMBER, N_("see and change your profile"), order=10)
+async def profile_command(ctx: Context, args: str) -> Reply:
+    """Show the profile, or continue the set-up if it is unfinished."""
+    if not ctx.member.profile_complete:
+        return await resume(ctx)
+    return await view(ctx)
+
+
+@REGISTRY.command("cancel", Role.MEMBER, N_("stop what you are doing"), order=90)
+async def cancel_command(ctx: Context, args: str) -> Reply:
+    """Leave the current question."""
+    conversation = await ctx.conversation()
+    if conversation is None:
+        return Reply(_("There is nothing to cancel."))
+    await ctx.repos.conversations.clear(ctx.member_id)
+    if conversation.data.get("mode") == "onboarding":
+        return Reply(_("Your profile set-up is paused; what you already answered is kept. "
+                       "Send /profile to continue whenever you like."))
+    return Reply(_("Cancelled. Nothing was changed."))

@@ -1,0 +1,151 @@
+"""Roles and blocking: admins make and unmake organisers; organisers block and unblock members."""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup
+
+from handlers.core import REGISTRY, Context, Role, role_of
+from handlers.events import Reply
+from handlers.i18n import N_, _, join_lines
+from storage.audit import AuditRepository
+from storage.members import Member, MemberRepository
+
+_ID = re.compile(r"^#?(\d{1,12})$")
+_IDENTITY = re.compile(r"^(console|telegram|discord):(\S{1,64})$")
+LIST_LIMIT = 20
+
+
+async def _role(ctx: Context, member: Member) -> Role:
+    identities = await ctx.repos.members.identities(member.id)
+    return role_of(member, any(i.key in ctx.network.admins for i in identities))
+
+
+def _label(member: Member) -> Markup:
+    return _("#{id} {name}", id=member.id, name=member.display_name or _("(no name yet)"))
+
+
+async def resolve_member(ctx: Context, text: str, usage: Markup) -> Member | Reply:
+    """The member named by '#12', '12', 'platform:id' or an exact display name; else a reply saying why not."""
+    text = text.strip()
+    if not text:
+        return Reply(usage)
+    match = _ID.match(text)
+    if match:
+        member = await ctx.repos.members.get(int(match.group(1)))
+    elif _IDENTITY.match(text):
+        platform, external = text.split(":", 1)
+        member = await ctx.repos.members.by_identity(platform, external)
+    else:
+        found = await ctx.repos.members.find_by_name(text)
+        if len(found) > 1:
+            return Reply(_("Several members are called {name}: {ids}. Use the number, for example #{first}.",
+                           name=text, ids=", ".join(f"#{m.id}" for m in found), first=found[0].id))
+        member = found[0] if found else None
+    if member is None:
+        return Reply(_("No member matches “{text}”. Send /members to list them with their numbers.",
+                       text=text[:64]))
+    return member
+
+
+@REGISTRY.command("members", Role.ORGANISER, N_("list members, or find them by name"),
+                  usage=N_("/members [part of a name]"), order=20)
+async def members(ctx: Context, args: str) -> Reply:
+    """Members with their numbers, roles and whether they are blocked."""
+    query = args.strip()[:64]
+    found = await ctx.repos.members.search(query, limit=LIST_LIMIT + 1)
+    if not found:
+        return Reply(_("No member matches “{text}”.", text=query) if query else _("The network has no members yet."))
+    lines = []
+    for member in found[:LIST_LIMIT]:
+        role = await _role(ctx, member)
+        tags = [{Role.ADMIN: _("admin"), Role.ORGANISER: _("organiser")}.get(role, _("member"))]
+        if member.blocked:
+            tags.append(_("blocked"))
+        if not member.profile_complete:
+            tags.append(_("profile unfinished"))
+        lines.append(_("{label} — {tags}", label=_label(member), tags=Markup(", ").join(tags)))
+    more = _("Only the first {n} are shown; add part of a name to narrow it down.", n=LIST_LIMIT) \
+        if len(found) > LIST_LIMIT else None
+    total = await ctx.repos.members.count()
+    return Reply(join_lines(_("<b>Members</b> ({total} in all)", total=total), *lines, more))
+
+
+async def _change_role(ctx: Context, args: str, *, promote: bool) -> Reply:
+    usage = _("Usage: {command} — a number such as #12, or an exact name.",
+              command="/promote <member>" if promote else "/demote <member>")
+    target = await resolve_member(ctx, args, usage)
+    if isinstance(target, Reply):
+        return target
+    role = await _role(ctx, target)
+    if role == Role.ADMIN:
+        return Reply(_("{label} is an admin; admins are set in the configuration file.", label=_label(target)))
+    if promote and target.blocked:
+        return Reply(_("{label} is blocked. Unblock them first with /unblock #{id}.", label=_label(target),
+                       id=target.id))
+    wanted = "organiser" if promote else "member"
+    if target.role == wanted:
+        return Reply(_("{label} is already an organiser.", label=_label(target)) if promote else
+                     _("{label} is not an organiser.", label=_label(target)))
+    async with ctx.repos.db.transaction() as conn:
+        await MemberRepository.set_role_in(conn, target.id, wanted, ctx.now)
+        await AuditRepository.record_in(conn, "member.promote" if promote else "member.demote",
+                                        actor_id=ctx.member_id, subject_id=target.id, now=ctx.now)
+    notice = _("You are now an organiser of {network}. Send /help to see what organisers can do.",
+               network=ctx.network.name) if promote else \
+        _("You are no longer an organiser of {network}.", network=ctx.network.name)
+    await ctx.services.delivery.deliver(target.id, Reply(notice))
+    return Reply(_("{label} is now an organiser.", label=_label(target)) if promote else
+                 _("{label} is no longer an organiser.", label=_label(target)))
+
+
+@REGISTRY.command("promote", Role.ADMIN, N_("make a member an organiser"), usage=N_("/promote <member>"))
+async def promote(ctx: Context, args: str) -> Reply:
+    """Make a member an organiser."""
+    return await _change_role(ctx, args, promote=True)
+
+
+@REGISTRY.command("demote", Role.ADMIN, N_("make an organiser a plain member again"), usage=N_("/demote <member>"))
+async def demote(ctx: Context, args: str) -> Reply:
+    """Make an organiser a member again."""
+    return await _change_role(ctx, args, promote=False)
+
+
+async def _set_blocked(ctx: Context, args: str, *, block: bool) -> Reply:
+    usage = _("Usage: {command} — a number such as #12, or an exact name.",
+              command="/block <member>" if block else "/unblock <member>")
+    if block:
+        usage = join_lines(usage, _("A blocked member can use no command except /export and /forget, and gets no "
+                                    "introductions or broadcasts."))
+    target = await resolve_member(ctx, args, usage)
+    if isinstance(target, Reply):
+        return target
+    if target.id == ctx.member_id:
+        return Reply(_("You cannot block or unblock yourself."))
+    role = await _role(ctx, target)
+    if role >= ctx.role:
+        return Reply(_("Only someone with a higher role can block or unblock {label}.", label=_label(target)))
+    if target.blocked == block:
+        return Reply(_("{label} is already blocked.", label=_label(target)) if block else
+                     _("{label} is not blocked.", label=_label(target)))
+    async with ctx.repos.db.transaction() as conn:
+        await MemberRepository.set_blocked_in(conn, target.id, block, ctx.now)
+        await AuditRepository.record_in(conn, "member.block" if block else "member.unblock",
+                                        actor_id=ctx.member_id, subject_id=target.id, now=ctx.now)
+    return Reply(join_lines(
+        _("{label} is blocked.", label=_label(target)) if block else _("{label} is unblocked.", label=_label(target)),
+        _("They can no longer use the bot, apart from /export and /forget.") if block else None,
+    ))
+
+
+@REGISTRY.command("block", Role.ORGANISER, N_("block a member"), usage=N_("/block <member>"), order=30)
+async def block(ctx: Context, args: str) -> Reply:
+    """Block a member: no commands, no matching, no broadcasts."""
+    return await _set_blocked(ctx, args, block=True)
+
+
+@REGISTRY.command("unblock", Role.ORGANISER, N_("unblock a member"), usage=N_("/unblock <member>"), order=31)
+async def unblock(ctx: Context, args: str) -> Reply:
+    """Lift a block."""
+    return await _set_blocked(ctx, args, block=False)

@@ -1,0 +1,31 @@
+"""Checking free text that members type before it is stored: length, control characters, direction overrides."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+# Direction overrides and isolates can make a name display as something else (a spoofing trick); the text's
+# own script still decides its direction, so Arabic or Hebrew names read correctly without them.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The cleaned text, or why it was refused (`problem` is 'empty' or 'too_long')."""
+
+    text: str
+    problem: str | None = None
+    length: int = 0
+
+
+def clean_line(text: str, max_length: int) -> Checked:
+    """One line of text: NFC, no control or direction-override characters, spaces collapsed, within the limit."""
+    text = unicodedata.normalize("NFC", text).translate(_BIDI_CONTROLS)
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+    text = " ".join(text.split())
+    if not text:
+        return Checked("", "empty")
+    if len(text) > max_length:
+        return Checked(text, "too_long", len(text))
+    return Checked(text, None, len(text))

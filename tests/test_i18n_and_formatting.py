@@ -1,0 +1,83 @@
+"""Every string can be translated per member, and user content is escaped once, in one place."""
+
+from __future__ import annotations
+
+import gettext
+import io
+
+from babel.messages import Catalog
+from babel.messages.mofile import write_mo
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import Markup
+
+from handlers.formatting import markdown_escape, split_markup, to_markdown, to_plain, visible_length
+from handlers.i18n import _, is_rtl, language, register_catalogue
+
+
+def french_catalogue() -> gettext.GNUTranslations:
+    catalog = Catalog(locale="fr")
+    catalog.add("<b>Welcome to {network}.</b>", "<b>Bienvenue dans {network}.</b>")
+    catalog.add("I answer commands. Send /help to see what you can do.",
+                "Je réponds aux commandes. Envoyez /help pour voir ce que vous pouvez faire.")
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+async def test_a_member_is_answered_in_their_first_language_when_a_catalogue_exists(bot):
+    register_catalogue("fr", french_catalogue())
+    await bot.join("admin")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Languages")
+    await bot.press("admin", "English")  # untick English: French, ticked next, becomes the first
+    await bot.press("admin", "French")
+    await bot.press("admin", "Done")
+    assert "Je réponds aux commandes" in await bot.text("admin", "hello")
+    assert "invite-only" in await bot.text("joe", "/start")  # a stranger is answered in the default language
+
+
+def test_translated_template_still_escapes_values():
+    register_catalogue("fr", french_catalogue())
+    with language("fr"):
+        text = _("<b>Welcome to {network}.</b>", network="<i>evil</i>")
+    assert str(text) == "<b>Bienvenue dans &lt;i&gt;evil&lt;/i&gt;.</b>"
+
+
+def test_right_to_left_languages_are_known():
+    with language("ar"):
+        assert is_rtl()
+    with language("fr"):
+        assert not is_rtl()
+
+
+@given(st.text(max_size=300))
+def test_any_user_text_survives_escaping_and_rendering_unchanged(text):
+    markup = _("Name: <b>{name}</b>", name=text)
+    assert to_plain(markup) == f"Name: {text}"
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_markdown_escaping_leaves_no_live_markup(text):
+    escaped = markdown_escape(text)
+    stripped = escaped.replace("\\\\", "")
+    for ch in "*_~`|":
+        assert all(stripped[i - 1] == "\\" for i, c in enumerate(stripped) if c == ch and i > 0) or ch not in stripped
+
+
+def test_markdown_rendering_of_bold_code_and_links():
+    markup = Markup('<b>Hi</b> <code>x*y</code> <a href="https://example.org">site</a> a*b')
+    assert to_markdown(markup) == "**Hi** `x*y` [site](<https://example.org>) a\\*b"
+
+
+@given(st.lists(st.text(min_size=0, max_size=120), min_size=1, max_size=120), st.integers(50, 500))
+def test_splitting_keeps_every_piece_within_the_limit_and_loses_no_text(lines, limit):
+    markup = Markup("\n").join(_("<b>{line}</b>", line=line) for line in lines)
+    pieces = split_markup(markup, limit)
+    assert all(visible_length(p) <= limit for p in pieces)
+    original = to_plain(markup).replace("\n", "").replace(" ", "")
+    assert "".join(to_plain(p) for p in pieces).replace("\n", "").replace(" ", "") == original
+    for piece in pieces:  # every piece is well-formed on its own
+        to_plain(piece)
+        assert str(piece).count("<b>") == str(piece).count("</b>")

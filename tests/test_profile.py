@@ -1,0 +1,161 @@
+"""The profile: every part can be changed later; bad answers are refused without storing anything."""
+
+from __future__ import annotations
+
+from tests.conftest import plain
+
+
+async def test_profile_shows_every_part(bot):
+    await bot.join("admin", name="Amina")
+    text = await bot.text("admin", "/profile")
+    for expected in ("Name: Amina", "Organisation: —", "Kind of actor: Journalist or media",
+                     "Themes: Access to health", "Regions: Western Europe", "Languages: English",
+                     "Time zone: Europe/Paris, now 10:00", "Signal: +33", "Role: admin"):
+        assert expected in text
+    assert bot.labels("admin") == ["Name", "Organisation", "Kind of actor", "Themes", "Regions", "Languages",
+                                   "Time zone", "Contact for partners"]
+
+
+async def test_change_name(bot):
+    await bot.join("admin", name="Amina")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Name")
+    text = await bot.text("admin", "  Amina   K.  ")
+    assert "Name: Amina K." in text
+    assert (await bot.member("admin")).display_name == "Amina K."
+
+
+async def test_overlong_or_empty_name_is_refused_and_old_name_kept(bot):
+    await bot.join("admin", name="Amina")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Name")
+    assert "the most is 64" in await bot.text("admin", "A" * 65)
+    assert "Please type some text" in await bot.text("admin", "\u202e\u0007  ")
+    assert (await bot.member("admin")).display_name == "Amina"
+
+
+async def test_direction_override_characters_are_removed_from_names(bot):
+    await bot.join("admin", name="Amina")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Name")
+    await bot.say("admin", "\u202eanimA أمينة")
+    assert (await bot.member("admin")).display_name == "animA أمينة"
+
+
+async def test_toggling_themes_edits_the_message_in_place_and_saves_on_done(bot):
+    await bot.join("admin")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Themes")
+    replies = await bot.press("admin", "Detention")
+    assert replies[0].edit
+    assert "✓ Detention" in bot.labels("admin")
+    assert "✓ Access to health" in bot.labels("admin")
+    await bot.press("admin", "Access to health")
+    assert (await bot.member("admin")).themes == ("access-to-health",)  # nothing saved before Done
+    await bot.press("admin", "Done")
+    assert (await bot.member("admin")).themes == ("detention",)
+
+
+async def test_done_with_nothing_chosen_is_refused(bot):
+    await bot.join("admin")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Themes")
+    await bot.press("admin", "Access to health")
+    text = await bot.press_text("admin", "Done")
+    assert "at least one theme" in text
+    assert (await bot.member("admin")).themes == ("access-to-health",)
+
+
+async def test_typed_city_becomes_a_free_region(bot):
+    await bot.join("admin")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Regions")
+    text = await bot.text("admin", "Lyon")
+    assert "Added Lyon" in text
+    assert "✓ Lyon" in bot.labels("admin")
+    await bot.press("admin", "Done")
+    regions = (await bot.member("admin")).regions
+    assert [(r.name, r.free) for r in regions] == [("western-europe", False), ("Lyon", True)]
+    assert "Regions: Western Europe, Lyon" in await bot.text("admin", "/profile")
+
+
+async def test_typed_languages_are_added_and_unknown_ones_named(bot):
+    await bot.join("admin")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Languages")
+    text = await bot.text("admin", "French, Klingonese")
+    assert "Added French" in text
+    assert "Klingonese" in text
+    await bot.press("admin", "Done")
+    assert (await bot.member("admin")).languages == ("en", "fr")
+
+
+async def test_time_zone_from_a_city_name(bot):
+    await bot.join("admin")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Time zone")
+    text = await bot.text("admin", "Nairobi")
+    assert "Africa/Nairobi" in text
+    assert (await bot.member("admin")).timezone == "Africa/Nairobi"
+
+
+async def test_ambiguous_place_offers_time_zones_to_pick(bot):
+    await bot.join("admin")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Time zone")
+    await bot.say("admin", "Mexico")
+    assert len(bot.labels("admin")) > 1
+    choice = bot.labels("admin")[0].split(" ")[0]
+    await bot.press("admin", choice)
+    assert (await bot.member("admin")).timezone == choice
+
+
+async def test_unknown_place_is_explained_and_zone_kept(bot):
+    await bot.join("admin")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Time zone")
+    assert "couldn't find a time zone" in await bot.text("admin", "Qwxyzzyville")
+    assert (await bot.member("admin")).timezone == "Europe/Paris"
+
+
+async def test_remove_contact_and_cancel_edit(bot):
+    await bot.join("admin")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Contact")
+    await bot.press("admin", "Remove it")
+    assert (await bot.member("admin")).contact is None
+    await bot.press("admin", "Organisation")
+    text = await bot.press_text("admin", "Cancel")
+    assert "Nothing was changed" in text
+
+
+async def test_button_of_an_answered_question_changes_nothing(bot):
+    await bot.say("admin", "/start")
+    await bot.press("admin", "I understand")
+    await bot.say("admin", "Amina")
+    await bot.press("admin", "Skip")
+    kind_question = bot.last["admin"]
+    await bot.press("admin", "Journalist")
+    bot.last["admin"] = kind_question
+    text = await bot.press_text("admin", "Faith leader")
+    assert "already been answered" in text
+    assert (await bot.member("admin")).actor_kind == "journalist-or-media"
+
+
+async def test_typing_instead_of_pressing_a_kind_is_explained(bot):
+    await bot.say("admin", "/start")
+    await bot.press("admin", "I understand")
+    await bot.say("admin", "Amina")
+    await bot.press("admin", "Skip")
+    assert "choose one of the buttons" in await bot.text("admin", "journalist")
+
+
+async def test_cancel_during_setup_keeps_answers_and_profile_resumes(bot):
+    await bot.say("admin", "/start")
+    await bot.press("admin", "I understand")
+    await bot.say("admin", "Amina")
+    assert "paused" in await bot.text("admin", "/cancel")
+    assert "answer commands" in await bot.text("admin", "random words")
+    text = plain(await bot.say("admin", "/profile"))
+    assert "Step 2 of 8" in text or "Step 3 of 8" in text
+    assert (await bot.member("admin")).display_name == "Amina"
