@@ -44,6 +44,7 @@ async def open_app(settings: Settings, clock: Clock = system_clock) -> App:
     db = Database(settings.database)
     await db.open()
     repos = Repositories.over(db)
+    await repos.buttons.purge_expired(int(clock().timestamp()))
     delivery = DirectDelivery(repos.members)
     core = Core(Services(repos=repos, network=network_from(settings), delivery=delivery, clock=clock))
     return App(settings, db, repos, delivery, core)

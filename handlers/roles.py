@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
 
 from markupsafe import Markup
 
@@ -72,6 +75,14 @@ async def members(ctx: Context, args: str) -> Reply:
     return Reply(join_lines(_("<b>Members</b> ({total} in all)", total=total), *lines, more))
 
 
+async def _act_on(ctx: Context, target: Member, action: str,
+                  change: Callable[[aiosqlite.Connection], Awaitable[None]]) -> None:
+    """Apply a privileged change and its audit row in one transaction."""
+    async with ctx.repos.db.transaction() as conn:
+        await change(conn)
+        await AuditRepository.record_in(conn, action, actor_id=ctx.member_id, subject_id=target.id, now=ctx.now)
+
+
 async def _change_role(ctx: Context, args: str, *, promote: bool) -> Reply:
     usage = _("Usage: {command} — a number such as #12, or an exact name.",
               command="/promote <member>" if promote else "/demote <member>")
@@ -88,10 +99,8 @@ async def _change_role(ctx: Context, args: str, *, promote: bool) -> Reply:
     if target.role == wanted:
         return Reply(_("{label} is already an organiser.", label=_label(target)) if promote else
                      _("{label} is not an organiser.", label=_label(target)))
-    async with ctx.repos.db.transaction() as conn:
-        await MemberRepository.set_role_in(conn, target.id, wanted, ctx.now)
-        await AuditRepository.record_in(conn, "member.promote" if promote else "member.demote",
-                                        actor_id=ctx.member_id, subject_id=target.id, now=ctx.now)
+    await _act_on(ctx, target, "member.promote" if promote else "member.demote",
+                  lambda conn: MemberRepository.set_role_in(conn, target.id, wanted, ctx.now))
     notice = _("You are now an organiser of {network}. Send /help to see what organisers can do.",
                network=ctx.network.name) if promote else \
         _("You are no longer an organiser of {network}.", network=ctx.network.name)
@@ -129,10 +138,8 @@ async def _set_blocked(ctx: Context, args: str, *, block: bool) -> Reply:
     if target.blocked == block:
         return Reply(_("{label} is already blocked.", label=_label(target)) if block else
                      _("{label} is not blocked.", label=_label(target)))
-    async with ctx.repos.db.transaction() as conn:
-        await MemberRepository.set_blocked_in(conn, target.id, block, ctx.now)
-        await AuditRepository.record_in(conn, "member.block" if block else "member.unblock",
-                                        actor_id=ctx.member_id, subject_id=target.id, now=ctx.now)
+    await _act_on(ctx, target, "member.block" if block else "member.unblock",
+                  lambda conn: MemberRepository.set_blocked_in(conn, target.id, block, ctx.now))
     return Reply(join_lines(
         _("{label} is blocked.", label=_label(target)) if block else _("{label} is unblocked.", label=_label(target)),
         _("They can no longer use the bot, apart from /export and /forget.") if block else None,
