@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -12,7 +13,24 @@ from bot.settings import Settings, SettingsError, load_settings
 from storage.database import Database, DatabaseError, latest_version
 
 EXIT_CONFIG = 2
-SUPPORTED_PLATFORMS: dict[str, str] = {}  # platform → "module:function" starting its adapter; filled as they land
+SUPPORTED_PLATFORMS = ("telegram",)
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces any configured secret in a log record by '***' (tokens must never reach a log)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            if any(s in text for s in self.secrets):
+                for secret in self.secrets:
+                    text = text.replace(secret, "***")
+                record.msg, record.args = text, None
+        return True
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +51,10 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
     level = logging.WARNING if quiet and settings.log_level in ("DEBUG", "INFO") else settings.log_level
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    secrets = [s.get_secret_value() for s in (settings.telegram.token, settings.telegram.secret_token,
+                                              settings.discord.token) if s is not None]
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactSecrets(secrets))
     # HTTP client libraries log request URLs, and a Telegram URL contains the bot token.
     for noisy in ("httpx", "httpcore", "telegram.request", "discord.http"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -78,10 +100,32 @@ async def _run(settings: Settings) -> int:
     missing = [p for p in wanted if p not in SUPPORTED_PLATFORMS]
     if missing:
         print(f"solidarity-bot run: this version cannot start {', '.join(missing)} yet "
-              f"(supported: {', '.join(SUPPORTED_PLATFORMS) or 'none; use `solidarity-bot console`'}).",
-              file=sys.stderr)
-        return EXIT_CONFIG
-    raise NotImplementedError  # reached only once an adapter registers itself in SUPPORTED_PLATFORMS
+              f"(supported: {', '.join(SUPPORTED_PLATFORMS)}).", file=sys.stderr)
+        if len(missing) == len(wanted):
+            return EXIT_CONFIG
+    from bot.app import open_app
+
+    app = await open_app(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    adapters = []
+    try:
+        if "telegram" in wanted:
+            from bot.telegram_adapter import TelegramAdapter
+
+            telegram = TelegramAdapter(app.core, settings.telegram)
+            app.delivery.register(telegram)
+            await telegram.start()
+            adapters.append(telegram)
+        logging.getLogger(__name__).info("running; stop with Ctrl-C")
+        await stop.wait()
+    finally:
+        for adapter in reversed(adapters):
+            await adapter.stop()
+        await app.close()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,7 @@ class DirectDelivery:
         """Send to each of the member's accounts on a platform that is running."""
         for identity in await self.members.identities(member_id):
             adapter = self.adapters.get(identity.platform)
-            if adapter is None:
+            if adapter is None or identity.unreachable_since is not None:
                 continue
             try:
                 await adapter.send(Person(identity.platform, identity.external_id), reply)

@@ -72,6 +72,15 @@ class Services:
     delivery: Delivery
     clock: Clock = system_clock
     links: dict[str, DeepLinks] = field(default_factory=dict)
+    role_listeners: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
+
+    async def role_changed(self, member_id: int) -> None:
+        """Tell the adapters a member's role changed (Telegram refreshes that member's command menu)."""
+        for listener in self.role_listeners:
+            try:
+                await listener(member_id)
+            except Exception:
+                log.exception("a role listener failed")
 
 
 Handler = Callable[..., Awaitable[Reply | list[Reply] | None]]
@@ -245,6 +254,9 @@ class Core:
         """Who is asking: their member row, role and admin status."""
         repos = self.services.repos
         member = await repos.members.by_identity(person.platform, person.external_id)
+        if member is not None and member.identity_unreachable:
+            # They wrote to us from this account, so it takes messages again.
+            await repos.members.set_reachable(person.platform, person.external_id, True, int(self.services.clock().timestamp()))
         admins = self.services.network.admins
         if member is None:
             is_admin = person.key in admins
@@ -253,6 +265,20 @@ class Core:
                 i.key in admins for i in await repos.members.identities(member.id)
             )
         return Context(self.services, person, member, role_of(member, is_admin), private, is_admin)
+
+    async def role_of_member(self, member_id: int) -> Role:
+        """A member's role now (admin when any of their accounts is named in the settings)."""
+        repos = self.services.repos
+        member = await repos.members.get(member_id)
+        if member is None:
+            return Role.STRANGER
+        identities = await repos.members.identities(member_id)
+        return role_of(member, any(i.key in self.services.network.admins for i in identities))
+
+    async def mark_unreachable(self, person: Person) -> None:
+        """An adapter found that this account refuses messages (bot blocked, DMs closed)."""
+        await self.services.repos.members.set_reachable(person.platform, person.external_id, False,
+                                                        int(self.services.clock().timestamp()))
 
     def _language(self, ctx: Context) -> str:
         preferred = ctx.member.languages if ctx.member else ()

@@ -104,6 +104,7 @@ async def _change_role(ctx: Context, args: str, *, promote: bool) -> Reply:
     notice = _("You are now an organiser of {network}. Send /help to see what organisers can do.",
                network=ctx.network.name) if promote else \
         _("You are no longer an organiser of {network}.", network=ctx.network.name)
+    await ctx.services.role_changed(target.id)
     await ctx.services.delivery.deliver(target.id, Reply(notice))
     return Reply(_("{label} is now an organiser.", label=_label(target)) if promote else
                  _("{label} is no longer an organiser.", label=_label(target)))

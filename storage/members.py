@@ -19,6 +19,7 @@ class Identity:
     external_id: str
     member_id: int
     linked_at: int
+    unreachable_since: int | None = None
 
     @property
     def key(self) -> str:
@@ -52,6 +53,8 @@ class Member:
     themes: tuple[str, ...] = ()
     regions: tuple[Region, ...] = ()
     languages: tuple[str, ...] = ()
+    # Set only by by_identity: the account this member was found through had been marked unreachable.
+    identity_unreachable: bool = False
 
 
 class MemberRepository:
@@ -91,8 +94,8 @@ class MemberRepository:
         async with self.db.transaction() as conn:
             return await self._load(
                 conn,
-                "SELECT m.* FROM members m JOIN identities i ON i.member_id = m.id "
-                "WHERE i.platform = ? AND i.external_id = ?",
+                "SELECT m.*, i.unreachable_since AS identity_unreachable FROM members m "
+                "JOIN identities i ON i.member_id = m.id WHERE i.platform = ? AND i.external_id = ?",
                 (platform, external_id),
             )
 
@@ -130,15 +133,34 @@ class MemberRepository:
             themes=themes,
             regions=regions,
             languages=languages,
+            identity_unreachable="identity_unreachable" in row.keys() and row["identity_unreachable"] is not None,
         )
 
     async def identities(self, member_id: int) -> list[Identity]:
         """Every platform account of the member."""
         async with self.db.transaction() as conn:
             async with conn.execute(
-                "SELECT platform, external_id, member_id, linked_at FROM identities WHERE member_id = ? "
+                "SELECT platform, external_id, member_id, linked_at, unreachable_since FROM identities WHERE member_id = ? "
                 "ORDER BY platform, external_id",
                 (member_id,),
+            ) as cur:
+                return [Identity(*row) for row in await cur.fetchall()]
+
+    async def set_reachable(self, platform: str, external_id: str, reachable: bool, now: int) -> None:
+        """Mark an account unreachable (it refused a message) or reachable again (its owner wrote to the bot)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE identities SET unreachable_since = ? WHERE platform = ? AND external_id = ?",
+                (None if reachable else now, platform, external_id),
+            )
+
+    async def with_role(self, role: str) -> list[Identity]:
+        """The accounts of every member with this role."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT i.platform, i.external_id, i.member_id, i.linked_at, i.unreachable_since FROM identities i "
+                "JOIN members m ON m.id = i.member_id WHERE m.role = ? ORDER BY i.member_id",
+                (role,),
             ) as cur:
                 return [Identity(*row) for row in await cur.fetchall()]
 

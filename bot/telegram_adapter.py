@@ -1,0 +1,291 @@
+"""The Telegram adapter: python-telegram-bot updates in, the core's replies out as Bot API calls.
+
+It only translates. A text message becomes `Incoming`, a button press becomes `Press` (its callback_data is
+the core's opaque token), and each `Reply` becomes sendMessage / editMessageText / sendDocument calls in HTML
+parse mode, split at 4096 visible characters. Every button press is answered exactly once.
+
+The application is started inside the event loop the program owns (no `run_polling()`), by long polling or, by
+configuration, a webhook whose secret token python-telegram-bot checks on every request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, MessageLimit, ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.settings import TelegramSettings
+from handlers.core import REGISTRY, Core, Role
+from handlers.events import Button, Incoming, Person, Press, Reply
+from handlers.formatting import split_markup
+from handlers.i18n import N_, language, plain
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+ALLOWED_UPDATES = ["message", "callback_query"]
+MAX_TOAST = 200
+
+
+class PerPersonUpdateProcessor(BaseUpdateProcessor):
+    """Updates run concurrently, except that one person's updates run in the order they arrived.
+
+    A member answering questions quickly must not have their second answer overtake the first.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            await coroutine
+            return
+        lock = self._locks.get(user.id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[user.id] = lock
+        async with lock:
+            await coroutine
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """The reply's buttons as an inline keyboard: callback_data is the core's token, never trusted data."""
+    if not reply.buttons:
+        return None
+    rows = [
+        [InlineKeyboardButton(b.label, url=b.url) if b.url else InlineKeyboardButton(b.label, callback_data=b.token)
+         for b in row]
+        for row in reply.buttons
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def menu_for(role: Role) -> list[BotCommand]:
+    """The command menu for a role: what /help would list, with its one-line summaries."""
+    specs = REGISTRY.commands_for(role)
+    if role == Role.MEMBER:
+        # The default menu is also what strangers see: /start must be there.
+        specs = REGISTRY.commands_for(Role.STRANGER) + [s for s in specs if s.role > Role.STRANGER]
+    return [BotCommand(spec.name, plain(spec.summary)[:256]) for spec in specs]
+
+
+class TelegramAdapter:
+    """One Telegram bot, serving the core."""
+
+    platform = PLATFORM
+
+    def __init__(self, core: Core, settings: TelegramSettings, *, request: BaseRequest | None = None,
+                 get_updates_request: BaseRequest | None = None, rate_limit: bool = True) -> None:
+        assert settings.token is not None
+        self.core = core
+        self.settings = settings
+        builder = ApplicationBuilder().token(settings.token.get_secret_value())
+        if settings.base_url:
+            base = settings.base_url.rstrip("/")
+            builder = builder.base_url(base).base_file_url(base.rsplit("/", 1)[0] + "/file/bot")
+        if request is not None:
+            builder = builder.request(request)
+        if get_updates_request is not None:
+            builder = builder.get_updates_request(get_updates_request)
+        if rate_limit:
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.concurrent_updates(PerPersonUpdateProcessor())
+        self.app: Application = builder.build()
+        self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.VIA_BOT, self._on_message))
+        self.app.add_handler(CallbackQueryHandler(self._on_press))
+        self.app.add_error_handler(self._on_error)
+        core.services.role_listeners.append(self.refresh_menu)
+        core.services.links[PLATFORM] = self
+
+    # --- lifecycle ---------------------------------------------------------------------------------------
+
+    @property
+    def username(self) -> str:
+        return self.app.bot.username
+
+    async def start(self) -> None:
+        """Initialise (getMe), publish the command menus, and start receiving updates."""
+        await self.app.initialize()
+        if self.app.bot.bot.can_read_all_group_messages:
+            log.warning("Telegram privacy mode is off for this bot: it receives every group message. It needs "
+                        "none of them; turn privacy mode on with @BotFather (/setprivacy).")
+        await self.publish_menus()
+        await self.app.start()
+        updater = self.app.updater
+        assert updater is not None
+        if self.settings.mode == "webhook":
+            assert self.settings.webhook_url and self.settings.secret_token
+            await updater.start_webhook(
+                listen=self.settings.listen,
+                port=self.settings.port,
+                url_path=urlsplit(self.settings.webhook_url).path.lstrip("/"),
+                webhook_url=self.settings.webhook_url,
+                secret_token=self.settings.secret_token.get_secret_value(),
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=30)
+        log.info("Telegram adapter started as @%s (%s)", self.username, self.settings.mode)
+
+    async def stop(self) -> None:
+        """Stop receiving, finish what is running, and close the connection pool."""
+        updater = self.app.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    # --- menus -------------------------------------------------------------------------------------------
+
+    async def publish_menus(self) -> None:
+        """The members' menu for everyone; the longer menus in organisers' and admins' own private chats."""
+        with language(self.core.services.network.default_language):
+            await self.app.bot.set_my_commands(menu_for(Role.MEMBER), scope=BotCommandScopeDefault())
+        for key in self.core.services.network.admins:
+            platform, _, external = key.partition(":")
+            if platform == PLATFORM and external.isdigit():
+                await self._set_chat_menu(int(external), Role.ADMIN)
+        for identity in await self.core.services.repos.members.with_role("organiser"):
+            if identity.platform == PLATFORM:
+                await self.refresh_menu(identity.member_id)
+
+    async def refresh_menu(self, member_id: int) -> None:
+        """Give a member's Telegram chat the menu of their role now."""
+        role = await self.core.role_of_member(member_id)
+        for identity in await self.core.services.repos.members.identities(member_id):
+            if identity.platform == PLATFORM:
+                await self._set_chat_menu(int(identity.external_id), role)
+
+    async def _set_chat_menu(self, chat_id: int, role: Role) -> None:
+        scope = BotCommandScopeChat(chat_id)
+        try:
+            if role >= Role.ORGANISER:
+                with language(self.core.services.network.default_language):
+                    await self.app.bot.set_my_commands(menu_for(role), scope=scope)
+            else:
+                await self.app.bot.delete_my_commands(scope=scope)
+        except (BadRequest, Forbidden) as exc:  # a chat the bot cannot reach yet (never started it)
+            log.info("no command menu for a Telegram chat: %s", type(exc).__name__)
+
+    # --- incoming ----------------------------------------------------------------------------------------
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A message: to the core as Incoming; its replies back to the same chat."""
+        message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+        if message is None or user is None or chat is None or user.is_bot:
+            return
+        private = chat.type == ChatType.PRIVATE
+        if message.text is None and not private:
+            return  # never react to group chatter
+        person = Person(PLATFORM, str(user.id))
+        replies = await self.core.handle_message(Incoming(person, message.text or "", private))
+        for reply in replies:
+            await self._deliver(chat.id, reply, person=person)
+
+    async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button press: to the core as Press; answered once, then edits or new messages."""
+        query = update.callback_query
+        if query is None:
+            return
+        person = Person(PLATFORM, str(query.from_user.id))
+        source = query.message if isinstance(query.message, Message) else None
+        private = source is None or source.chat.type == ChatType.PRIVATE
+        replies = await self.core.handle_press(Press(person, query.data or "", private))
+        toast = next((r.toast for r in replies if r.toast), None)
+        await query.answer(text=toast[:MAX_TOAST] if toast else None)
+        chat_id = source.chat.id if source is not None else query.from_user.id
+        edited = False
+        for reply in replies:
+            if reply.toast_only:
+                continue
+            if reply.edit and source is not None and not edited:
+                edited = await self._edit(source, reply)
+                if edited:
+                    continue
+            await self._deliver(chat_id, reply, person=person)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The exception's type only: its message may quote what the person wrote.
+        log.error("Telegram update failed: %s", type(context.error).__name__)
+
+    # --- outgoing ----------------------------------------------------------------------------------------
+
+    async def _edit(self, message: Message, reply: Reply) -> bool:
+        """Replace a message's text and buttons; False when it cannot be edited (too old, too long, gone)."""
+        pieces = split_markup(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+        if len(pieces) != 1 or reply.attachment is not None:
+            return False
+        try:
+            await message.edit_text(str(pieces[0]), parse_mode=ParseMode.HTML, reply_markup=keyboard(reply))
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return True
+            return False
+        return True
+
+    async def _deliver(self, chat_id: int, reply: Reply, *, person: Person | None = None) -> None:
+        """Send a reply into a chat: text in pieces (buttons under the last), then any file."""
+        if reply.private_redirect and person is not None:
+            reply = Reply(reply.text, buttons=((await self._private_chat_button(),),))
+        pieces = split_markup(reply.text, MessageLimit.MAX_TEXT_LENGTH) if reply.text else []
+        try:
+            for i, piece in enumerate(pieces):
+                last = i == len(pieces) - 1
+                await self.app.bot.send_message(chat_id, str(piece), parse_mode=ParseMode.HTML,
+                                                reply_markup=keyboard(reply) if last else None)
+            if reply.attachment is not None:
+                await self.app.bot.send_document(
+                    chat_id, InputFile(reply.attachment.content, filename=reply.attachment.filename))
+        except Forbidden:
+            # Blocked by the user (or removed from the group): stop trying until they write again.
+            if person is not None and str(chat_id) == person.external_id:
+                await self.core.mark_unreachable(person)
+            log.info("a Telegram chat refused a message (403)")
+
+    async def _private_chat_button(self) -> Button:
+        with language(self.core.services.network.default_language):
+            return Button(plain(N_("Open a private chat with me")), url=f"https://t.me/{self.username}")
+
+    async def send(self, person: Person, reply: Reply) -> None:
+        """Send a message the bot initiates (a notification) to a person's private chat."""
+        await self._deliver(int(person.external_id), reply, person=person)
+
+    def invite_link(self, code: str) -> str | None:
+        """t.me deep link that opens the bot with /start <code>."""
+        return f"https://t.me/{self.username}?start={code}"

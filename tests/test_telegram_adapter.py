@@ -1,0 +1,263 @@
+"""The real python-telegram-bot Application, driven with updates and answered by an in-process Bot API.
+
+Every call the bot makes is checked against the pinned Bot API spec; any violation fails the test that made it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from telegram import Update
+
+from bot.delivery import DirectDelivery
+from bot.settings import TelegramSettings
+from bot.telegram_adapter import TelegramAdapter
+from tests.conftest import build_bot, make_network
+from tests.telegram_fake import BOT_USERNAME, FakeBotApi, RecordingRequest
+
+ADMIN = 1001
+BOB = 2002
+CAROL = 3003
+GROUP = -100500
+
+
+class TelegramHarness:
+    """A Telegram bot over a real database, with people who send updates."""
+
+    def __init__(self, adapter: TelegramAdapter, api: FakeBotApi, bot) -> None:
+        self.adapter, self.api, self.bot = adapter, api, bot
+
+    async def feed(self, update: dict) -> None:
+        await self.adapter.app.process_update(Update.de_json(update, self.adapter.app.bot))
+
+    async def say(self, user: int, text: str, *, chat: int | None = None) -> list[str]:
+        before = len(self.api.calls)
+        await self.feed(self.api.message_update(user, text, chat_id=chat))
+        return self._texts_since(before)
+
+    async def press(self, user: int, label: str, *, chat: int | None = None, presser: int | None = None,
+                    data: str | None = None) -> list[str]:
+        chat = chat if chat is not None else user
+        message_id, buttons = self.api.last_keyboard(chat)
+        if data is None:
+            matches = [b for b in buttons if label.lower() in b["text"].lower()]
+            assert matches, f"no button {label!r} in {[b['text'] for b in buttons]}"
+            data = matches[0]["callback_data"]
+        before = len(self.api.calls)
+        await self.feed(self.api.press_update(presser or user, data, message_id=message_id, chat_id=chat))
+        return self._texts_since(before)
+
+    def _texts_since(self, index: int) -> list[str]:
+        from tests.telegram_fake import visible_text
+
+        out = []
+        for method, params in self.api.calls[index:]:
+            if method in ("sendMessage", "editMessageText"):
+                out.append(visible_text(params["text"], params.get("parse_mode"))[0])
+            elif method == "answerCallbackQuery" and params.get("text"):
+                out.append("toast: " + params["text"])
+        return out
+
+    def calls_since(self, index: int) -> list[str]:
+        return [m for m, _ in self.api.calls[index:]]
+
+    async def join(self, user: int, name: str, code: str = "") -> None:
+        if await self.bot.member(f"telegram:{user}") is None:
+            await self.say(user, f"/start {code}".strip())
+            await self.press(user, "I understand")
+        else:
+            await self.say(user, "/profile")
+        await self.say(user, name)
+        await self.press(user, "Skip")
+        await self.press(user, "Faith leader")
+        await self.press(user, "Detention")
+        await self.press(user, "Done")
+        await self.press(user, "Northern Africa")
+        await self.press(user, "Done")
+        await self.press(user, "French")
+        await self.press(user, "Done")
+        await self.say(user, "Tunis")
+        await self.press(user, "Skip")
+
+
+@pytest.fixture
+async def tg(db_path):
+    bot, db = await build_bot(db_path, make_network(admins=frozenset({f"telegram:{ADMIN}"})))
+    api = FakeBotApi()
+    request = RecordingRequest(api)
+    adapter = TelegramAdapter(bot.core, TelegramSettings(token="123456:TEST-TOKEN"), request=request,
+                              get_updates_request=request, rate_limit=False)
+    delivery = DirectDelivery(bot.repos.members)
+    delivery.register(adapter)
+    bot.core.services.delivery = delivery
+    await adapter.app.initialize()
+    await adapter.publish_menus()
+    harness = TelegramHarness(adapter, api, bot)
+    yield harness
+    await adapter.app.shutdown()
+    await db.close()
+    assert not api.violations, "calls that break the Bot API spec:\n" + "\n".join(api.violations)
+
+
+async def test_onboarding_through_telegram_with_inline_keyboards(tg):
+    texts = await tg.say(ADMIN, "/start")
+    assert "Welcome to Test Network." in texts[0]
+    _, buttons = tg.api.last_keyboard(ADMIN)
+    assert [b["text"] for b in buttons] == ["I understand — set up my profile", "Not now"]
+    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    await tg.join(ADMIN, "Amina")
+    member = await tg.bot.member(f"telegram:{ADMIN}")
+    assert member.profile_complete and member.timezone == "Africa/Tunis" and member.actor_kind == "faith-leader"
+
+
+async def test_toggle_buttons_edit_their_message_in_place_and_every_press_is_answered(tg):
+    await tg.join(ADMIN, "Amina")
+    await tg.say(ADMIN, "/profile")
+    await tg.press(ADMIN, "Themes")
+    before = len(tg.api.calls)
+    await tg.press(ADMIN, "Access to health")
+    calls = tg.calls_since(before)
+    assert calls == ["answerCallbackQuery", "editMessageText"]
+    _, buttons = tg.api.last_keyboard(ADMIN)
+    assert "✓ Access to health" in [b["text"] for b in buttons]
+    presses = sum(1 for m, _ in tg.api.calls if m == "answerCallbackQuery")
+    assert presses == len(tg.api.answered) and presses > 10
+
+
+async def test_button_pressed_by_someone_else_or_forged_gets_a_short_answer_and_changes_nothing(tg):
+    await tg.say(ADMIN, "/start")
+    texts = await tg.press(ADMIN, "I understand", presser=BOB)
+    assert texts == ["toast: This button is not meant for you."]
+    assert await tg.bot.member(f"telegram:{BOB}") is None and await tg.bot.member(f"telegram:{ADMIN}") is None
+    texts = await tg.press(ADMIN, "", data="forged-data")
+    assert texts == ["toast: This button has expired. Send /help to start again."]
+
+
+async def test_button_pressed_twice(tg):
+    await tg.say(ADMIN, "/start")
+    message_id, buttons = tg.api.last_keyboard(ADMIN)
+    await tg.press(ADMIN, "I understand")
+    await tg.feed(tg.api.press_update(ADMIN, buttons[0]["callback_data"], message_id=message_id))
+    assert tg.api.calls[-1][0] == "answerCallbackQuery"
+    assert tg.api.calls[-1][1]["text"] == "You already pressed this."
+    assert (await tg.bot.repos.members.count()) == 1
+
+
+async def test_markup_and_very_long_text_in_names_are_escaped_and_limited(tg):
+    await tg.say(ADMIN, "/start")
+    await tg.press(ADMIN, "I understand")
+    texts = await tg.say(ADMIN, "<script>alert(1)</script> & <b>" + "x" * 5000)
+    assert "too long (5031 characters)" in texts[0]
+    texts = await tg.say(ADMIN, "<b>" + "x" * 100)
+    assert "the most is 64" in texts[0]
+    await tg.say(ADMIN, "/cancel")
+    await tg.join(ADMIN, "<i>Amina</i> & co")
+    texts = await tg.say(ADMIN, "/profile")
+    raw = [p["text"] for m, p in tg.api.calls if m == "sendMessage"][-1]
+    assert "&lt;i&gt;Amina&lt;/i&gt; &amp; co" in raw
+    assert "<i>Amina</i> & co" in texts[-1]
+
+
+async def test_export_arrives_as_a_document(tg):
+    await tg.join(ADMIN, "Amina")
+    before = len(tg.api.calls)
+    await tg.say(ADMIN, "/export")
+    documents = [p for m, p in tg.api.calls[before:] if m == "sendDocument"]
+    assert len(documents) == 1 and documents[0]["_filename"].endswith(".json")
+
+
+async def test_forget_with_a_confirm_button(tg):
+    await tg.join(ADMIN, "Amina")
+    await tg.say(ADMIN, "/forget")
+    texts = await tg.press(ADMIN, "Yes, erase")
+    assert any("has been erased" in t for t in texts)
+    assert await tg.bot.member(f"telegram:{ADMIN}") is None
+
+
+async def test_private_commands_in_a_group_answer_with_a_button_to_a_private_chat(tg):
+    await tg.join(ADMIN, "Amina")
+    before = len(tg.api.calls)
+    await tg.say(ADMIN, f"/profile@{BOT_USERNAME}", chat=GROUP)
+    sent = [p for m, p in tg.api.calls[before:] if m == "sendMessage"]
+    assert len(sent) == 1 and int(sent[0]["chat_id"]) == GROUP
+    assert "Amina" not in sent[0]["text"]
+    button = sent[0]["reply_markup"]["inline_keyboard"][0][0]
+    assert button["url"] == f"https://t.me/{BOT_USERNAME}"
+    before = len(tg.api.calls)
+    await tg.say(ADMIN, "nice weather", chat=GROUP)
+    assert tg.calls_since(before) == []
+
+
+async def test_invite_has_a_deep_link_that_starts_the_bot_with_the_code(tg):
+    await tg.join(ADMIN, "Amina")
+    texts = await tg.say(ADMIN, "/invite 1 2")
+    code = texts[0].split("Invite code: ")[1].split()[0]
+    assert f"https://t.me/{BOT_USERNAME}?start={code}" in texts[0]
+    texts = await tg.say(BOB, f"/start {code}")  # what Telegram sends when the link is opened
+    assert "Welcome to Test Network." in texts[0]
+
+
+async def test_command_menus_by_role_and_refreshed_when_a_role_changes(tg):
+    assert tg.api.menu() == ["start", "help", "profile", "export", "forget", "cancel"]
+    assert "promote" in tg.api.menu(ADMIN)
+    await tg.join(ADMIN, "Amina")
+    code = (await tg.say(ADMIN, "/invite"))[0].split("Invite code: ")[1].split()[0]
+    await tg.join(BOB, "Bob", code)
+    assert tg.api.menu(BOB) == []
+    bob = await tg.bot.member(f"telegram:{BOB}")
+    await tg.say(ADMIN, f"/promote #{bob.id}")
+    assert "invite" in tg.api.menu(BOB) and "promote" not in tg.api.menu(BOB)
+    assert any("You are now an organiser" in t for t in tg.api.texts(BOB))
+    await tg.say(ADMIN, f"/demote #{bob.id}")
+    assert tg.api.menu(BOB) == []
+
+
+async def test_a_blocked_bot_marks_the_person_unreachable_until_they_write_again(tg):
+    await tg.join(ADMIN, "Amina")
+    code = (await tg.say(ADMIN, "/invite"))[0].split("Invite code: ")[1].split()[0]
+    await tg.join(BOB, "Bob", code)
+    bob = await tg.bot.member(f"telegram:{BOB}")
+    tg.api.forbidden_chats.add(BOB)
+    await tg.say(ADMIN, f"/promote #{bob.id}")  # the notification meets a 403
+    identities = await tg.bot.repos.members.identities(bob.id)
+    assert identities[0].unreachable_since is not None
+    tg.api.forbidden_chats.discard(BOB)
+    await tg.say(BOB, "/help")
+    assert (await tg.bot.repos.members.identities(bob.id))[0].unreachable_since is None
+
+
+async def test_a_reply_over_4096_characters_is_split_at_line_boundaries(tg):
+    from handlers.events import Button, Person, Reply
+    from handlers.i18n import _, join_lines
+
+    lines = [_("line {i}: {text}", i=i, text="<&> " * 20) for i in range(120)]
+    reply = Reply(join_lines(*lines), buttons=((Button("Open", url="https://example.org"),),))
+    before = len(tg.api.calls)
+    await tg.adapter.send(Person("telegram", str(ADMIN)), reply)
+    sent = [p for m, p in tg.api.calls[before:] if m == "sendMessage"]
+    assert len(sent) == 3  # 120 lines of about 90 characters; the spec check holds each to 4096
+    assert [("reply_markup" in p) for p in sent] == [False, False, True]
+    shown = "\n".join(tg.api.texts(ADMIN)[-3:])
+    assert all(f"line {i}: " in shown for i in range(120))
+    assert all(t.split("\n")[0].startswith("line ") for t in tg.api.texts(ADMIN)[-3:])
+
+
+async def test_group_privacy_warning_when_bot_can_read_all_group_messages(db_path, caplog):
+    bot, db = await build_bot(db_path)
+    api = FakeBotApi(can_read_all_group_messages=True)
+    request = RecordingRequest(api)
+    adapter = TelegramAdapter(bot.core, TelegramSettings(token="1:T"), request=request,
+                              get_updates_request=request, rate_limit=False)
+    adapter.app.updater.start_polling = _no_polling
+    with caplog.at_level(logging.WARNING):
+        await adapter.start()
+    await adapter.stop()
+    await db.close()
+    assert "privacy mode is off" in caplog.text
+    assert not api.violations
+
+
+async def _no_polling(**kwargs):
+    return None
