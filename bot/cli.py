@@ -55,9 +55,12 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
                                               settings.discord.token) if s is not None]
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactSecrets(secrets))
-    # HTTP client libraries log request URLs, and a Telegram URL contains the bot token.
-    for noisy in ("httpx", "httpcore", "telegram.request", "discord.http"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Libraries log what passes through them at DEBUG: request URLs (a Telegram URL holds the token), request
+    # bodies and SQL parameters (what people wrote). Whatever level the bot runs at, they stay above that.
+    for name, floor in (("httpx", logging.WARNING), ("httpcore", logging.WARNING), ("aiosqlite", logging.WARNING),
+                        ("telegram", logging.INFO), ("discord", logging.INFO), ("aiohttp", logging.WARNING),
+                        ("apscheduler", logging.INFO), ("tornado", logging.WARNING)):
+        logging.getLogger(name).setLevel(max(floor, logging.getLogger().level))
 
 
 async def _console(settings: Settings) -> int:
