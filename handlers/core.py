@@ -21,6 +21,7 @@ from handlers.events import Button, Incoming, Person, Press, Reply
 from handlers.i18n import _, language, pick_language
 from handlers.network import Network
 from storage import Repositories
+from storage.buttons import new_set_token
 from storage.conversations import Conversation
 from storage.members import Member
 
@@ -173,6 +174,7 @@ class Context:
     role: Role
     private: bool = True
     is_configured_admin: bool = False
+    _buttons: dict[str, tuple[str, list]] = field(default_factory=dict)
 
     @property
     def repos(self) -> Repositories:
@@ -198,19 +200,34 @@ class Context:
 
     async def button(self, label: str, action: str, payload: dict[str, Any] | None = None, *,
                      single_use: bool = False, for_member: int | None = None) -> Button:
-        """A button that runs `action` with `payload` when pressed by the person it is shown to."""
+        """A button that runs `action` with `payload` when pressed by the person it is shown to.
+
+        Buttons are collected and stored together, one row per answer, when the request ends (or at
+        `flush_buttons`, before a notification is delivered).
+        """
         if action not in REGISTRY.actions:
             raise ValueError(f"unknown action {action}")
         if for_member is not None:
-            who, lifetime = f"member:{for_member}", BUTTON_LIFETIME
+            who = f"member:{for_member}"
         elif self.member is not None:
-            who, lifetime = f"member:{self.member.id}", BUTTON_LIFETIME
+            who = f"member:{self.member.id}"
         else:
-            who, lifetime = self.person.key, STRANGER_BUTTON_LIFETIME
-        token = await self.repos.buttons.issue(
-            who, action, payload or {}, single_use=single_use, expires_at=self.now + lifetime
-        )
-        return Button(label=str(label), token=token)
+            who = self.person.key
+        pending = self._buttons.setdefault(who, (new_set_token(), []))
+        pending[1].append((action, payload or {}, single_use))
+        return Button(label=str(label), token=f"{pending[0]}.{len(pending[1]) - 1}")
+
+    async def flush_buttons(self) -> None:
+        """Store the buttons made so far (one row per audience)."""
+        buttons, self._buttons = self._buttons, {}
+        for who, (set_token, actions) in buttons.items():
+            lifetime = BUTTON_LIFETIME if who.startswith("member:") else STRANGER_BUTTON_LIFETIME
+            await self.repos.buttons.store_set(set_token, who, actions, self.now + lifetime)
+
+    async def notify(self, member_id: int, reply: Reply) -> None:
+        """Send a message on the bot's own initiative to a member, through the delivery port."""
+        await self.flush_buttons()
+        await self.services.delivery.deliver(member_id, reply)
 
     async def conversation(self) -> Conversation | None:
         """Where the member is in a guided flow."""
@@ -258,22 +275,15 @@ class Core:
             # They wrote to us from this account, so it takes messages again.
             await repos.members.set_reachable(person.platform, person.external_id, True, int(self.services.clock().timestamp()))
         admins = self.services.network.admins
-        if member is None:
-            is_admin = person.key in admins
-        else:
-            is_admin = person.key in admins or any(
-                i.key in admins for i in await repos.members.identities(member.id)
-            )
+        is_admin = person.key in admins or (member is not None and any(a in admins for a in member.accounts))
         return Context(self.services, person, member, role_of(member, is_admin), private, is_admin)
 
     async def role_of_member(self, member_id: int) -> Role:
         """A member's role now (admin when any of their accounts is named in the settings)."""
-        repos = self.services.repos
-        member = await repos.members.get(member_id)
+        member = await self.services.repos.members.get(member_id)
         if member is None:
             return Role.STRANGER
-        identities = await repos.members.identities(member_id)
-        return role_of(member, any(i.key in self.services.network.admins for i in identities))
+        return role_of(member, any(a in self.services.network.admins for a in member.accounts))
 
     async def mark_unreachable(self, person: Person) -> None:
         """An adapter found that this account refuses messages (bot blocked, DMs closed)."""
@@ -291,6 +301,7 @@ class Core:
         with language(self._language(ctx)):
             try:
                 replies = await self._dispatch_message(ctx, msg)
+                await ctx.flush_buttons()
             except Exception:
                 # Never log message text: only what kind of failure, and where.
                 log.exception("handler failed for a message from a %s account", msg.person.platform)
@@ -345,7 +356,9 @@ class Core:
         ctx = await self.context_for(press.person, press.private)
         with language(self._language(ctx)):
             try:
-                return await self._dispatch_press(ctx, press)
+                replies = await self._dispatch_press(ctx, press)
+                await ctx.flush_buttons()
+                return replies
             except Exception:
                 log.exception("handler failed for a button press from a %s account", press.person.platform)
                 return [Reply(_("Something went wrong on our side, sorry. Please try again in a moment."),
@@ -366,7 +379,7 @@ class Core:
             return [_toast(_("You can no longer use this button."))]
         if ctx.member is not None and ctx.member.blocked and not spec.when_blocked:
             return [_blocked_reply()]
-        if button.single_use and not await repos.buttons.spend(button.token, ctx.now):
+        if button.single_use and not await repos.buttons.spend(button.set_token, ctx.now):
             return [_toast(_("You already pressed this."))]
         return _as_list(await spec.handler(ctx, button.payload))
 

@@ -21,8 +21,7 @@ LIST_LIMIT = 20
 
 
 async def _role(ctx: Context, member: Member) -> Role:
-    identities = await ctx.repos.members.identities(member.id)
-    return role_of(member, any(i.key in ctx.network.admins for i in identities))
+    return role_of(member, any(a in ctx.network.admins for a in member.accounts))
 
 
 def _label(member: Member) -> Markup:
@@ -105,7 +104,7 @@ async def _change_role(ctx: Context, args: str, *, promote: bool) -> Reply:
                network=ctx.network.name) if promote else \
         _("You are no longer an organiser of {network}.", network=ctx.network.name)
     await ctx.services.role_changed(target.id)
-    await ctx.services.delivery.deliver(target.id, Reply(notice))
+    await ctx.notify(target.id, Reply(notice))
     return Reply(_("{label} is now an organiser.", label=_label(target)) if promote else
                  _("{label} is no longer an organiser.", label=_label(target)))
 

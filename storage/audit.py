@@ -30,8 +30,10 @@ class AuditRepository:
     async def record(self, action: str, *, actor_id: int | None, subject_id: int | None = None,
                      detail: str = "", now: int) -> None:
         """Append one entry."""
-        async with self.db.transaction() as conn:
-            await self.record_in(conn, action, actor_id=actor_id, subject_id=subject_id, detail=detail, now=now)
+        await self.db.execute(
+            "INSERT INTO audit (at, actor_id, action, subject_id, detail) VALUES (?, ?, ?, ?, ?)",
+            (now, actor_id, action, subject_id, detail),
+        )
 
     @staticmethod
     async def record_in(conn: aiosqlite.Connection, action: str, *, actor_id: int | None,
@@ -44,18 +46,16 @@ class AuditRepository:
 
     async def recent(self, limit: int = 20) -> list[AuditEntry]:
         """The newest entries first."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT id, at, actor_id, action, subject_id, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,)
-            ) as cur:
-                return [AuditEntry(*row) for row in await cur.fetchall()]
+        rows = await self.db.fetch_all(
+            "SELECT id, at, actor_id, action, subject_id, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [AuditEntry(*row) for row in rows]
 
     async def involving(self, member_id: int) -> list[AuditEntry]:
         """Entries where the member acted or was acted upon."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT id, at, actor_id, action, subject_id, detail FROM audit "
-                "WHERE actor_id = ? OR subject_id = ? ORDER BY id",
-                (member_id, member_id),
-            ) as cur:
-                return [AuditEntry(*row) for row in await cur.fetchall()]
+        rows = await self.db.fetch_all(
+            "SELECT id, at, actor_id, action, subject_id, detail FROM audit "
+            "WHERE actor_id = ? OR subject_id = ? ORDER BY id",
+            (member_id, member_id),
+        )
+        return [AuditEntry(*row) for row in rows]

@@ -1,8 +1,9 @@
 """Button tokens: the short opaque ids that buttons carry instead of any trusted data.
 
-A platform sends back only the token; the action, its arguments and who may press it are looked up here.
-The audience is stored as a keyed hash, so a button shown to someone who has not joined yet does not keep
-their platform account id in the database.
+A platform sends back only the token. Every button shown in one answer belongs to one *set*, stored as one row
+(so an answer with eight buttons costs one write, not eight); button n of set S carries the token "S.n".
+What the button does and who may press it are looked up here. The audience is stored as a keyed hash, so a
+button shown to someone who has not joined yet does not keep their platform account id in the database.
 """
 
 from __future__ import annotations
@@ -16,14 +17,20 @@ from typing import Any
 
 from storage.database import Database
 
-TOKEN_BYTES = 12  # 16 url-safe characters: fits Telegram's 64 bytes and Discord's 100 characters with room to spare
+SET_BYTES = 12  # 16 url-safe characters; with ".n" a token stays far below Telegram's 64 bytes and Discord's 100
+
+
+def new_set_token() -> str:
+    """A fresh random id for a set of buttons."""
+    return secrets.token_urlsafe(SET_BYTES)
 
 
 @dataclass(frozen=True)
 class ButtonToken:
-    """What a button does when pressed, and for whom."""
+    """What one button does when pressed, and for whom."""
 
     token: str
+    set_token: str
     audience: str
     action: str
     payload: dict[str, Any] = field(default_factory=dict)
@@ -33,7 +40,7 @@ class ButtonToken:
 
 
 class ButtonRepository:
-    """Issues, resolves and spends button tokens."""
+    """Stores, resolves and spends button sets."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -42,61 +49,62 @@ class ButtonRepository:
     async def audience(self, who: str) -> str:
         """The keyed hash standing for a person ("telegram:123") or a member ("member:7")."""
         if self._secret is None:
-            async with self.db.transaction() as conn:
-                async with conn.execute("SELECT value FROM meta WHERE key = 'audience_secret'") as cur:
-                    row = await cur.fetchone()
+            row = await self.db.fetch_one("SELECT value FROM meta WHERE key = 'audience_secret'")
             self._secret = bytes.fromhex(row[0])
         return hmac.new(self._secret, who.encode(), hashlib.sha256).hexdigest()[:32]
 
+    async def store_set(self, set_token: str, who: str, actions: list[tuple[str, dict[str, Any], bool]],
+                        expires_at: int) -> None:
+        """Store the buttons of one answer: (action, payload, single_use) for buttons 0, 1, 2 …"""
+        await self.db.execute(
+            "INSERT INTO buttons (token, audience, actions, expires_at) VALUES (?, ?, ?, ?)",
+            (set_token, await self.audience(who), json.dumps(actions, separators=(",", ":")), expires_at),
+        )
+
     async def issue(self, who: str, action: str, payload: dict[str, Any], *, single_use: bool,
                     expires_at: int) -> str:
-        """Store a new token for `who` and return it."""
-        token = secrets.token_urlsafe(TOKEN_BYTES)
-        audience = await self.audience(who)
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO buttons (token, audience, action, payload, single_use, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (token, audience, action, json.dumps(payload, separators=(",", ":")), int(single_use), expires_at),
-            )
-        return token
+        """Store a set of one button and return its token."""
+        set_token = new_set_token()
+        await self.store_set(set_token, who, [(action, payload, single_use)], expires_at)
+        return f"{set_token}.0"
 
     async def resolve(self, token: str, now: int) -> ButtonToken | None:
-        """The button behind a token, or None when unknown or expired."""
-        if not token or len(token) > 64:
+        """The button behind a token, or None when unknown, malformed or expired."""
+        set_token, dot, index = token.partition(".")
+        if not dot or not index.isdigit() or len(token) > 64:
             return None
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT token, audience, action, payload, single_use, used_at, expires_at FROM buttons "
-                "WHERE token = ? AND expires_at > ?",
-                (token, now),
-            ) as cur:
-                row = await cur.fetchone()
+        row = await self.db.fetch_one(
+            "SELECT audience, actions, used_at, expires_at FROM buttons WHERE token = ? AND expires_at > ?",
+            (set_token, now),
+        )
         if row is None:
             return None
-        return ButtonToken(row[0], row[1], row[2], json.loads(row[3]), bool(row[4]), row[5], row[6])
+        actions = json.loads(row["actions"])
+        if int(index) >= len(actions):
+            return None
+        action, payload, single_use = actions[int(index)]
+        return ButtonToken(token, set_token, row["audience"], action, payload, bool(single_use), row["used_at"],
+                           row["expires_at"])
 
-    async def spend(self, token: str, now: int) -> bool:
-        """Mark a single-use token used; False if it already was (a second press)."""
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE buttons SET used_at = ? WHERE token = ? AND used_at IS NULL", (now, token)
-            )
-            return cur.rowcount == 1
+    async def spend(self, set_token: str, now: int) -> bool:
+        """Mark a set's single-use buttons used; False if one already was (a second press, or its twin)."""
+        count, _ = await self.db.execute(
+            "UPDATE buttons SET used_at = ? WHERE token = ? AND used_at IS NULL", (now, set_token)
+        )
+        return count == 1
 
     async def forget_audiences(self, audiences: list[str]) -> None:
-        """Delete every token shown to these people."""
+        """Delete every button shown to these people."""
         async with self.db.transaction() as conn:
             await conn.executemany("DELETE FROM buttons WHERE audience = ?", [(a,) for a in audiences])
 
     async def purge_expired(self, now: int) -> int:
-        """Delete expired tokens; how many went."""
-        async with self.db.transaction() as conn:
-            cur = await conn.execute("DELETE FROM buttons WHERE expires_at <= ?", (now,))
-            return cur.rowcount
+        """Delete expired sets; how many went."""
+        count, _ = await self.db.execute("DELETE FROM buttons WHERE expires_at <= ?", (now,))
+        return count
 
     async def count_for(self, audiences: list[str]) -> int:
-        """How many tokens these people hold (for export)."""
-        async with self.db.transaction() as conn:
-            marks = ",".join("?" * len(audiences))
-            async with conn.execute(f"SELECT count(*) FROM buttons WHERE audience IN ({marks})", audiences) as cur:
-                return int((await cur.fetchone())[0])
+        """How many button sets these people hold (for export)."""
+        marks = ",".join("?" * len(audiences))
+        row = await self.db.fetch_one(f"SELECT count(*) FROM buttons WHERE audience IN ({marks})", audiences)
+        return int(row[0])

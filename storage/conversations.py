@@ -30,12 +30,10 @@ class ConversationRepository:
 
     async def get(self, member_id: int) -> Conversation | None:
         """The member's current conversation, if any."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT member_id, flow, step, data, nonce, updated_at FROM conversations WHERE member_id = ?",
-                (member_id,),
-            ) as cur:
-                row = await cur.fetchone()
+        row = await self.db.fetch_one(
+            "SELECT member_id, flow, step, data, nonce, updated_at FROM conversations WHERE member_id = ?",
+            (member_id,),
+        )
         if row is None:
             return None
         return Conversation(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5])
@@ -44,16 +42,14 @@ class ConversationRepository:
                   *, keep_nonce: str | None = None) -> Conversation:
         """Move the member to a step (a new nonce unless `keep_nonce` is given)."""
         nonce = keep_nonce or secrets.token_hex(4)
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO conversations (member_id, flow, step, data, nonce, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (member_id) DO UPDATE SET flow = excluded.flow, step = excluded.step, "
-                "data = excluded.data, nonce = excluded.nonce, updated_at = excluded.updated_at",
-                (member_id, flow, step, json.dumps(data, separators=(",", ":")), nonce, now),
-            )
+        await self.db.execute(
+            "INSERT INTO conversations (member_id, flow, step, data, nonce, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (member_id) DO UPDATE SET flow = excluded.flow, step = excluded.step, "
+            "data = excluded.data, nonce = excluded.nonce, updated_at = excluded.updated_at",
+            (member_id, flow, step, json.dumps(data, separators=(",", ":")), nonce, now),
+        )
         return Conversation(member_id, flow, step, data, nonce, now)
 
     async def clear(self, member_id: int) -> None:
         """End the member's conversation."""
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM conversations WHERE member_id = ?", (member_id,))
+        await self.db.execute("DELETE FROM conversations WHERE member_id = ?", (member_id,))

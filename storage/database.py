@@ -160,6 +160,22 @@ class Database:
             else:
                 await conn.execute("COMMIT")
 
+    async def fetch_all(self, sql: str, args: tuple | list = ()) -> list[aiosqlite.Row]:
+        """Rows of one query, in one round trip to the database thread."""
+        async with self._lock:
+            return list(await self.conn.execute_fetchall(sql, args))
+
+    async def fetch_one(self, sql: str, args: tuple | list = ()) -> aiosqlite.Row | None:
+        """The first row of one query, or None."""
+        rows = await self.fetch_all(sql, args)
+        return rows[0] if rows else None
+
+    async def execute(self, sql: str, args: tuple | list = ()) -> tuple[int, int | None]:
+        """One statement, committed on its own (SQLite makes a lone statement atomic); (rowcount, lastrowid)."""
+        async with self._lock:
+            cursor = await self.conn.execute(sql, args)
+            return cursor.rowcount, cursor.lastrowid
+
     async def checkpoint(self) -> None:
         """Fold the write-ahead log into the main file and truncate it, so erased data leaves no copy behind."""
         async with self._lock:

@@ -49,25 +49,21 @@ class InviteRepository:
     async def create(self, created_by: int, uses: int, expires_at: int, now: int) -> tuple[str, Invite]:
         """A new invite and its code (shown once, to its creator)."""
         code = new_code()
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO invites (code_hash, created_by, uses_left, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
-                (_hash(code), created_by, uses, expires_at, now),
-            )
-            invite_id = int(cur.lastrowid)
-        return code, Invite(invite_id, created_by, uses, expires_at, now)
+        _, invite_id = await self.db.execute(
+            "INSERT INTO invites (code_hash, created_by, uses_left, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
+            (_hash(code), created_by, uses, expires_at, now),
+        )
+        return code, Invite(int(invite_id), created_by, uses, expires_at, now)
 
     async def find_valid(self, code: str, now: int) -> Invite | None:
         """The invite behind a code if it still has uses and has not expired."""
         if not normalise_code(code):
             return None
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT id, created_by, uses_left, expires_at, created_at FROM invites "
-                "WHERE code_hash = ? AND uses_left > 0 AND expires_at > ?",
-                (_hash(code), now),
-            ) as cur:
-                row = await cur.fetchone()
+        row = await self.db.fetch_one(
+            "SELECT id, created_by, uses_left, expires_at, created_at FROM invites "
+            "WHERE code_hash = ? AND uses_left > 0 AND expires_at > ?",
+            (_hash(code), now),
+        )
         return Invite(*row) if row else None
 
     @staticmethod
@@ -83,9 +79,8 @@ class InviteRepository:
 
     async def created_by(self, member_id: int) -> list[Invite]:
         """The invites a member made."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT id, created_by, uses_left, expires_at, created_at FROM invites WHERE created_by = ? ORDER BY id",
-                (member_id,),
-            ) as cur:
-                return [Invite(*row) for row in await cur.fetchall()]
+        rows = await self.db.fetch_all(
+            "SELECT id, created_by, uses_left, expires_at, created_at FROM invites WHERE created_by = ? ORDER BY id",
+            (member_id,),
+        )
+        return [Invite(*row) for row in rows]

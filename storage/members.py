@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import aiosqlite
@@ -53,6 +54,7 @@ class Member:
     themes: tuple[str, ...] = ()
     regions: tuple[Region, ...] = ()
     languages: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()  # "platform:id" of each linked account
     # Set only by by_identity: the account this member was found through had been marked unreachable.
     identity_unreachable: bool = False
 
@@ -84,94 +86,64 @@ class MemberRepository:
         )
         return int(member_id)
 
+    # One round trip: the member row with their lists and accounts folded in as JSON arrays.
+    _SELECT = (
+        "SELECT m.*, "
+        "(SELECT json_group_array(theme) FROM (SELECT theme FROM member_themes WHERE member_id = m.id "
+        "ORDER BY theme)) AS themes_json, "
+        "(SELECT json_group_array(json_array(region, free)) FROM (SELECT region, free FROM member_regions "
+        "WHERE member_id = m.id ORDER BY free, region)) AS regions_json, "
+        "(SELECT json_group_array(language) FROM (SELECT language FROM member_languages WHERE member_id = m.id "
+        "ORDER BY position)) AS languages_json, "
+        "(SELECT json_group_array(platform || ':' || external_id) FROM identities WHERE member_id = m.id) "
+        "AS accounts_json"
+    )
+
     async def get(self, member_id: int) -> Member | None:
-        """The member with this id, with their themes, regions and languages."""
-        async with self.db.transaction() as conn:
-            return await self._load(conn, "SELECT * FROM members WHERE id = ?", (member_id,))
+        """The member with this id, with their themes, regions, languages and accounts."""
+        row = await self.db.fetch_one(f"{self._SELECT}, NULL AS identity_unreachable FROM members m WHERE m.id = ?",
+                                      (member_id,))
+        return _member(row) if row else None
 
     async def by_identity(self, platform: str, external_id: str) -> Member | None:
         """The member behind an account, or None for a stranger."""
-        async with self.db.transaction() as conn:
-            return await self._load(
-                conn,
-                "SELECT m.*, i.unreachable_since AS identity_unreachable FROM members m "
-                "JOIN identities i ON i.member_id = m.id WHERE i.platform = ? AND i.external_id = ?",
-                (platform, external_id),
-            )
-
-    async def _load(self, conn: aiosqlite.Connection, sql: str, args: tuple) -> Member | None:
-        async with conn.execute(sql, args) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            return None
-        member_id = row["id"]
-        async with conn.execute(
-            "SELECT theme FROM member_themes WHERE member_id = ? ORDER BY theme", (member_id,)
-        ) as cur:
-            themes = tuple(r[0] for r in await cur.fetchall())
-        async with conn.execute(
-            "SELECT region, free FROM member_regions WHERE member_id = ? ORDER BY free, region", (member_id,)
-        ) as cur:
-            regions = tuple(Region(r[0], bool(r[1])) for r in await cur.fetchall())
-        async with conn.execute(
-            "SELECT language FROM member_languages WHERE member_id = ? ORDER BY position", (member_id,)
-        ) as cur:
-            languages = tuple(r[0] for r in await cur.fetchall())
-        return Member(
-            id=member_id,
-            role=row["role"],
-            blocked=bool(row["blocked"]),
-            display_name=row["display_name"],
-            organisation=row["organisation"],
-            actor_kind=row["actor_kind"],
-            timezone=row["timezone"],
-            contact=row["contact"],
-            profile_complete=bool(row["profile_complete"]),
-            consented_at=row["consented_at"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            themes=themes,
-            regions=regions,
-            languages=languages,
-            identity_unreachable="identity_unreachable" in row.keys() and row["identity_unreachable"] is not None,
+        row = await self.db.fetch_one(
+            f"{self._SELECT}, i.unreachable_since AS identity_unreachable FROM identities i "
+            "JOIN members m ON m.id = i.member_id WHERE i.platform = ? AND i.external_id = ?",
+            (platform, external_id),
         )
+        return _member(row) if row else None
 
     async def identities(self, member_id: int) -> list[Identity]:
         """Every platform account of the member."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT platform, external_id, member_id, linked_at, unreachable_since FROM identities WHERE member_id = ? "
-                "ORDER BY platform, external_id",
-                (member_id,),
-            ) as cur:
-                return [Identity(*row) for row in await cur.fetchall()]
+        rows = await self.db.fetch_all(
+            "SELECT platform, external_id, member_id, linked_at, unreachable_since FROM identities WHERE member_id = ? "
+            "ORDER BY platform, external_id",
+            (member_id,),
+        )
+        return [Identity(*row) for row in rows]
 
     async def set_reachable(self, platform: str, external_id: str, reachable: bool, now: int) -> None:
         """Mark an account unreachable (it refused a message) or reachable again (its owner wrote to the bot)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE identities SET unreachable_since = ? WHERE platform = ? AND external_id = ?",
-                (None if reachable else now, platform, external_id),
-            )
+        await self.db.execute(
+            "UPDATE identities SET unreachable_since = ? WHERE platform = ? AND external_id = ?",
+            (None if reachable else now, platform, external_id),
+        )
 
     async def with_role(self, role: str) -> list[Identity]:
         """The accounts of every member with this role."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT i.platform, i.external_id, i.member_id, i.linked_at, i.unreachable_since FROM identities i "
-                "JOIN members m ON m.id = i.member_id WHERE m.role = ? ORDER BY i.member_id",
-                (role,),
-            ) as cur:
-                return [Identity(*row) for row in await cur.fetchall()]
+        rows = await self.db.fetch_all(
+            "SELECT i.platform, i.external_id, i.member_id, i.linked_at, i.unreachable_since FROM identities i "
+            "JOIN members m ON m.id = i.member_id WHERE m.role = ? ORDER BY i.member_id",
+            (role,),
+        )
+        return [Identity(*row) for row in rows]
 
     async def set_field(self, member_id: int, field: str, value: str | None, now: int) -> None:
         """Change one profile field."""
         if field not in PROFILE_FIELDS:
             raise ValueError(f"not a profile field: {field}")
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                f"UPDATE members SET {field} = ?, updated_at = ? WHERE id = ?", (value, now, member_id)
-            )
+        await self.db.execute(f"UPDATE members SET {field} = ?, updated_at = ? WHERE id = ?", (value, now, member_id))
 
     async def set_themes(self, member_id: int, themes: list[str], now: int) -> None:
         """Replace the member's themes."""
@@ -204,10 +176,7 @@ class MemberRepository:
 
     async def mark_complete(self, member_id: int, now: int) -> None:
         """The guided profile has been gone through once."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE members SET profile_complete = 1, updated_at = ? WHERE id = ?", (now, member_id)
-            )
+        await self.db.execute("UPDATE members SET profile_complete = 1, updated_at = ? WHERE id = ?", (now, member_id))
 
     @staticmethod
     async def set_role_in(conn: aiosqlite.Connection, member_id: int, role: str, now: int) -> None:
@@ -223,29 +192,50 @@ class MemberRepository:
 
     async def find_by_name(self, name: str, limit: int = 20) -> list[Member]:
         """Members whose display name equals `name`, ignoring case."""
-        return await self._search("display_name = ? COLLATE NOCASE", (name,), limit)
+        return await self._search("m.display_name = ? COLLATE NOCASE", (name,), limit)
 
     async def search(self, text: str, limit: int = 20) -> list[Member]:
         """Members whose display name contains `text` (all members when empty), newest last."""
         if not text:
             return await self._search("1", (), limit)
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return await self._search("display_name LIKE ? ESCAPE '\\'", (f"%{escaped}%",), limit)
+        return await self._search("m.display_name LIKE ? ESCAPE '\\'", (f"%{escaped}%",), limit)
 
     async def _search(self, where: str, args: tuple, limit: int) -> list[Member]:
-        async with self.db.transaction() as conn:
-            async with conn.execute(f"SELECT id FROM members WHERE {where} ORDER BY id LIMIT ?", (*args, limit)) as cur:
-                ids = [row[0] for row in await cur.fetchall()]
-            members = [await self._load(conn, "SELECT * FROM members WHERE id = ?", (i,)) for i in ids]
-        return [m for m in members if m is not None]
+        rows = await self.db.fetch_all(
+            f"{self._SELECT}, NULL AS identity_unreachable FROM members m WHERE {where} ORDER BY m.id LIMIT ?",
+            (*args, limit),
+        )
+        return [_member(row) for row in rows]
 
     async def count(self) -> int:
         """How many members the network has."""
-        async with self.db.transaction() as conn:
-            async with conn.execute("SELECT count(*) FROM members") as cur:
-                return int((await cur.fetchone())[0])
+        row = await self.db.fetch_one("SELECT count(*) FROM members")
+        return int(row[0])
 
     async def delete(self, member_id: int) -> None:
         """Erase the member; their identities, profile lists and conversation go with them (cascade)."""
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM members WHERE id = ?", (member_id,))
+        await self.db.execute("DELETE FROM members WHERE id = ?", (member_id,))
+
+
+def _member(row) -> Member:
+    """A Member from a row of MemberRepository._SELECT."""
+    return Member(
+        id=row["id"],
+        role=row["role"],
+        blocked=bool(row["blocked"]),
+        display_name=row["display_name"],
+        organisation=row["organisation"],
+        actor_kind=row["actor_kind"],
+        timezone=row["timezone"],
+        contact=row["contact"],
+        profile_complete=bool(row["profile_complete"]),
+        consented_at=row["consented_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        themes=tuple(json.loads(row["themes_json"])),
+        regions=tuple(Region(name, bool(free)) for name, free in json.loads(row["regions_json"])),
+        languages=tuple(json.loads(row["languages_json"])),
+        accounts=tuple(json.loads(row["accounts_json"])),
+        identity_unreachable=row["identity_unreachable"] is not None,
+    )

@@ -217,6 +217,7 @@ class FakeBotApi:
         self.answered: list[str] = []
         self.can_read_all_group_messages = can_read_all_group_messages
         self.webhook: dict | None = None
+        self.fail_next: dict[str, list[tuple[int, dict]]] = {}  # method → (status, body) answers to give first
 
     # --- what the bot did ---
 
@@ -283,6 +284,9 @@ class FakeBotApi:
         self.calls.append((method, params))
         if problems:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: " + "; ".join(problems)}
+        if self.fail_next.get(method):
+            status, body = self.fail_next[method].pop(0)
+            return status, body
         chat_id = params.get("chat_id")
         if chat_id is not None and int(chat_id) in self.forbidden_chats:
             return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}

@@ -5,7 +5,7 @@ Every call the bot makes is checked against the pinned Bot API spec; any violati
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 
 import pytest
@@ -261,3 +261,65 @@ async def test_group_privacy_warning_when_bot_can_read_all_group_messages(db_pat
 
 async def _no_polling(**kwargs):
     return None
+
+
+async def test_flood_control_429_is_honoured_by_waiting_retry_after_then_sending_once(db_path):
+    bot, db = await build_bot(db_path, make_network(admins=frozenset({f"telegram:{ADMIN}"})))
+    api = FakeBotApi()
+    request = RecordingRequest(api)
+    adapter = TelegramAdapter(bot.core, TelegramSettings(token="1:T"), request=request,
+                              get_updates_request=request, rate_limit=True)
+    await adapter.app.initialize()
+    api.fail_next["sendMessage"] = [(429, {"ok": False, "error_code": 429, "description": "Too Many Requests",
+                                           "parameters": {"retry_after": 1}})]
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await adapter.app.process_update(Update.de_json(api.message_update(ADMIN, "/help"), adapter.app.bot))
+    waited = loop.time() - started
+    await adapter.app.shutdown()
+    await db.close()
+    sends = [p for m, p in api.calls if m == "sendMessage"]
+    assert len(sends) == 2  # the refused one, then the one retried after retry_after
+    assert waited >= 1.0
+    assert not api.violations
+
+
+async def test_webhook_mode_checks_the_secret_token_on_every_request(db_path):
+    import httpx
+
+    bot, db = await build_bot(db_path, make_network(open_registration=True))
+    api = FakeBotApi()
+    request = RecordingRequest(api)
+    port = _free_port()
+    settings = TelegramSettings(token="1:T", mode="webhook", webhook_url="https://bot.example.org/tg/hook",
+                                listen="127.0.0.1", port=port, secret_token="s3cret-token")
+    adapter = TelegramAdapter(bot.core, settings, request=request, get_updates_request=request, rate_limit=False)
+    await adapter.start()
+    try:
+        assert api.webhook["url"] == "https://bot.example.org/tg/hook"
+        assert api.webhook["secret_token"] == "s3cret-token"
+        update = api.message_update(BOB, "/help")
+        async with httpx.AsyncClient() as client:
+            url = f"http://127.0.0.1:{port}/tg/hook"
+            refused = await client.post(url, json=update)
+            wrong = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+            accepted = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"})
+        assert refused.status_code == 403 and wrong.status_code == 403
+        assert accepted.status_code == 200
+        for _ in range(100):
+            if api.texts(BOB):
+                break
+            await asyncio.sleep(0.02)
+        assert len(api.texts(BOB)) == 1 and "/start" in api.texts(BOB)[0]
+    finally:
+        await adapter.stop()
+        await db.close()
+    assert not api.violations
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

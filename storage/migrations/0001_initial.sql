@@ -80,14 +80,13 @@ CREATE TABLE audit (
 CREATE INDEX audit_actor ON audit (actor_id);
 CREATE INDEX audit_subject ON audit (subject_id);
 
--- Buttons carry only `token`; what pressing does, and who may press, is looked up here.
--- audience is a keyed hash of the person or member the button was sent to.
+-- Buttons carry only a token "<set>.<n>"; what button n of the set does, and who may press it, is looked up
+-- here. One row holds every button the bot showed in one answer. audience is a keyed hash of the person or
+-- member the buttons were sent to. used_at is set when a single-use button of the set is pressed.
 CREATE TABLE buttons (
     token      TEXT    PRIMARY KEY,
     audience   TEXT    NOT NULL,
-    action     TEXT    NOT NULL,
-    payload    TEXT    NOT NULL DEFAULT '{}',
-    single_use INTEGER NOT NULL DEFAULT 0 CHECK (single_use IN (0, 1)),
+    actions    TEXT    NOT NULL,
     used_at    INTEGER,
     expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;

@@ -1,0 +1,173 @@
+"""Telegram ingest: 20,000 updates through the full path against a bare python-telegram-bot Application.
+
+Full path: Telegram update → adapter → core → SQLite (100,000 members; every update writes) → reply recorded by
+an in-process request object. Bare: the same updates through an Application whose one handler replies "ok".
+Both run in this process, one after the other, on the same machine state. Prints both throughputs, their ratio
+(target ≥ 0.5) and the full path's p50/p99 latency per update (target p99 < 10 ms).
+
+    python benchmarks/telegram_ingest.py [--updates 20000] [--members 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from telegram import Update  # noqa: E402
+from telegram.ext import ApplicationBuilder, MessageHandler, filters  # noqa: E402
+from telegram.request import BaseRequest  # noqa: E402
+
+from bot.delivery import DirectDelivery  # noqa: E402
+from bot.settings import TelegramSettings  # noqa: E402
+from bot.telegram_adapter import TelegramAdapter  # noqa: E402
+from handlers.core import Core, Services  # noqa: E402
+from handlers.network import Network  # noqa: E402
+from bot.settings import DEFAULT_REGIONS, DEFAULT_THEMES  # noqa: E402
+from storage import Database, Repositories  # noqa: E402
+
+BOT_USER = {"id": 1, "is_bot": True, "first_name": "Bench", "username": "BenchBot", "can_join_groups": True,
+            "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+
+class CountingRequest(BaseRequest):
+    """Answers every call at once, like a Bot API with no latency, and counts them."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.message_id = 0
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(self, url, method, request_data=None, read_timeout=None, write_timeout=None,
+                         connect_timeout=None, pool_timeout=None):
+        self.calls += 1
+        name = url.rsplit("/", 1)[-1]
+        if name == "getMe":
+            result = BOT_USER
+        elif name in ("sendMessage", "editMessageText"):
+            self.message_id += 1
+            params = request_data.parameters if request_data else {}
+            result = {"message_id": self.message_id, "date": 0, "text": "x",
+                      "chat": {"id": int(params.get("chat_id", 1)), "type": "private"}}
+        else:
+            result = True
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+async def seed(db: Database, members: int) -> None:
+    """A network of `members` members with realistic profiles, written straight to SQLite."""
+    themes = [t.lower().replace(" ", "-") for t in DEFAULT_THEMES]
+    regions = [r.lower().replace(" ", "-") for r in DEFAULT_REGIONS]
+    langs = ["en", "fr", "es", "ar", "ru", "pt", "de", "sw"]
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO members (id, display_name, actor_kind, timezone, contact, profile_complete, consented_at, "
+            "created_at, updated_at) VALUES (?, ?, 'journalist-or-media', 'Europe/Paris', ?, 1, 0, 0, 0)",
+            [(i, f"Member {i}", f"signal:{i}") for i in range(1, members + 1)])
+        await conn.executemany("INSERT INTO identities (platform, external_id, member_id, linked_at) "
+                               "VALUES ('telegram', ?, ?, 0)", [(str(100_000 + i), i) for i in range(1, members + 1)])
+        await conn.executemany("INSERT OR IGNORE INTO member_themes VALUES (?, ?)",
+                               [(i, themes[(i * k) % len(themes)]) for i in range(1, members + 1) for k in (1, 3)])
+        await conn.executemany("INSERT INTO member_regions VALUES (?, ?, 0)",
+                               [(i, regions[i % len(regions)]) for i in range(1, members + 1)])
+        await conn.executemany("INSERT INTO member_languages VALUES (?, ?, 0)",
+                               [(i, langs[i % len(langs)]) for i in range(1, members + 1)])
+
+
+def updates(count: int, members: int) -> list[dict]:
+    """Members opening their profile: each reply carries 8 buttons, each button a row written to SQLite."""
+    out = []
+    for n in range(count):
+        user = 100_000 + 1 + (n * 7919) % members
+        out.append({"update_id": n + 1, "message": {
+            "message_id": n + 1, "date": 0, "chat": {"id": user, "type": "private"},
+            "from": {"id": user, "is_bot": False, "first_name": "M"}, "text": "/profile",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 8}]}})
+    return out
+
+
+async def run_full(path: Path, data: list[dict], members: int) -> tuple[float, list[float], int]:
+    db = Database(path)
+    await db.open()
+    await seed(db, members)
+    repos = Repositories.over(db)
+    network = Network.build("Bench", DEFAULT_THEMES, DEFAULT_REGIONS)
+    core = Core(Services(repos=repos, network=network, delivery=DirectDelivery(repos.members)))
+    request = CountingRequest()
+    adapter = TelegramAdapter(core, TelegramSettings(token="1:BENCH"), request=request,
+                              get_updates_request=request, rate_limit=False)
+    await adapter.app.initialize()
+    bot = adapter.app.bot
+    latencies = []
+    await adapter.app.process_update(Update.de_json(data[0], bot))  # warm caches (Babel, geonames are lazy)
+    started = time.perf_counter()
+    for raw in data:
+        t0 = time.perf_counter()
+        await adapter.app.process_update(Update.de_json(raw, bot))
+        latencies.append(time.perf_counter() - t0)
+    elapsed = time.perf_counter() - started
+    await adapter.app.shutdown()
+    async with db.transaction() as conn:
+        async with conn.execute("SELECT count(*) FROM buttons") as cur:
+            written = (await cur.fetchone())[0]
+    await db.close()
+    return elapsed, latencies, written
+
+
+async def run_bare(data: list[dict]) -> float:
+    request = CountingRequest()
+    app = ApplicationBuilder().token("1:BARE").request(request).get_updates_request(request).build()
+
+    async def trivial(update: Update, context) -> None:
+        await update.effective_message.reply_text("ok")
+
+    app.add_handler(MessageHandler(filters.ALL, trivial))
+    await app.initialize()
+    await app.process_update(Update.de_json(data[0], app.bot))
+    started = time.perf_counter()
+    for raw in data:
+        await app.process_update(Update.de_json(raw, app.bot))
+    elapsed = time.perf_counter() - started
+    await app.shutdown()
+    return elapsed
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--updates", type=int, default=20_000)
+    parser.add_argument("--members", type=int, default=100_000)
+    args = parser.parse_args()
+    data = updates(args.updates, args.members)
+    with tempfile.TemporaryDirectory() as tmp:
+        bare = await run_bare(data)
+        full, latencies, written = await run_full(Path(tmp) / "bench.db", data, args.members)
+    full_rate, bare_rate = args.updates / full, args.updates / bare
+    ms = sorted(x * 1000 for x in latencies)
+    print(f"members in database         {args.members:>10,}")
+    print(f"updates replayed            {args.updates:>10,}")
+    print(f"button rows written         {written:>10,}")
+    print(f"bare PTB Application        {bare_rate:>10,.0f} updates/s")
+    print(f"full path                   {full_rate:>10,.0f} updates/s")
+    print(f"ratio full / bare           {full_rate / bare_rate:>10.2f}   (target >= 0.5)")
+    print(f"full path latency p50       {statistics.median(ms):>10.2f} ms")
+    print(f"full path latency p99       {ms[int(len(ms) * 0.99) - 1]:>10.2f} ms   (target < 10 ms)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
