@@ -120,7 +120,7 @@ def split_markup(markup: Markup, limit: int) -> list[Markup]:
     A line that is itself too long is cut between words (or hard, as a last resort). Tags open at a cut are
     closed at the end of one piece and reopened at the start of the next, so every piece is well formed.
     """
-    if visible_length(markup) <= limit:
+    if len(markup) <= limit or visible_length(markup) <= limit:  # markup is never shorter than what it shows
         return [markup]
     pieces: list[Markup] = []
     open_tags: list[tuple[str, dict]] = []
