@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,12 +22,17 @@ from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "specs" / "telegram-bot-api.json"
-if not SPEC_PATH.exists():  # a checkout that is not beside shared/: look upwards
+def _specs_dir() -> Path:
+    """shared/specs beside the checkout (as CI lays it out), or $SOLIDARITY_SPECS_DIR."""
+    if os.environ.get("SOLIDARITY_SPECS_DIR"):
+        return Path(os.environ["SOLIDARITY_SPECS_DIR"])
     for parent in Path(__file__).resolve().parents:
-        if (parent / "shared" / "specs" / "telegram-bot-api.json").exists():
-            SPEC_PATH = parent / "shared" / "specs" / "telegram-bot-api.json"
-            break
+        if (parent / "shared" / "specs").is_dir():
+            return parent / "shared" / "specs"
+    raise FileNotFoundError("shared/specs not found beside the checkout; set SOLIDARITY_SPECS_DIR")
+
+
+SPEC_PATH = _specs_dir() / "telegram-bot-api.json"
 
 TELEGRAM_HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code",
                       "pre", "blockquote", "tg-emoji"}
