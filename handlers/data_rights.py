@@ -14,6 +14,8 @@ from typing import Any
 from handlers.core import REGISTRY, Context, Role
 from handlers.events import Attachment, Reply
 from handlers.i18n import N_, _, join_lines
+from storage.buttons import ButtonRepository
+from storage.members import MemberRepository
 
 Exporter = Callable[[Context, int], Awaitable[Any]]
 EXPORTERS: dict[str, Exporter] = {}
@@ -139,9 +141,9 @@ async def forget_confirmed(ctx: Context, payload: dict) -> Reply:
     member_id = ctx.member_id
     audiences = await _audiences(ctx, member_id)
     async with ctx.repos.db.transaction() as conn:
-        await conn.executemany("DELETE FROM buttons WHERE audience = ?", [(a,) for a in audiences])
+        await ButtonRepository.forget_audiences_in(conn, audiences)
         # Audit rows stay (they record what organisers did) but lose every reference to the erased member.
-        await conn.execute("DELETE FROM members WHERE id = ?", (member_id,))
+        await MemberRepository.delete_in(conn, member_id)
     await ctx.repos.db.checkpoint()
     ctx.member = None
     return Reply(_("Done. Everything the bot held about you has been erased. Take care."), edit=True)

@@ -15,6 +15,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiosqlite
+
 from storage.database import Database
 
 SET_BYTES = 12  # 16 url-safe characters; with ".n" a token stays far below Telegram's 64 bytes and Discord's 100
@@ -93,10 +95,10 @@ class ButtonRepository:
         )
         return count == 1
 
-    async def forget_audiences(self, audiences: list[str]) -> None:
-        """Delete every button shown to these people."""
-        async with self.db.transaction() as conn:
-            await conn.executemany("DELETE FROM buttons WHERE audience = ?", [(a,) for a in audiences])
+    @staticmethod
+    async def forget_audiences_in(conn: aiosqlite.Connection, audiences: list[str]) -> None:
+        """Delete every button shown to these people, within an open transaction."""
+        await conn.executemany("DELETE FROM buttons WHERE audience = ?", [(a,) for a in audiences])
 
     async def purge_expired(self, now: int) -> int:
         """Delete expired sets; how many went."""

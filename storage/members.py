@@ -213,9 +213,11 @@ class MemberRepository:
         row = await self.db.fetch_one("SELECT count(*) FROM members")
         return int(row[0])
 
-    async def delete(self, member_id: int) -> None:
-        """Erase the member; their identities, profile lists and conversation go with them (cascade)."""
-        await self.db.execute("DELETE FROM members WHERE id = ?", (member_id,))
+    @staticmethod
+    async def delete_in(conn: aiosqlite.Connection, member_id: int) -> None:
+        """Erase the member within an open transaction; every row referring to them goes too (cascade) or
+        forgets them (SET NULL)."""
+        await conn.execute("DELETE FROM members WHERE id = ?", (member_id,))
 
 
 def _member(row) -> Member:

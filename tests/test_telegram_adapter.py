@@ -82,13 +82,19 @@ class TelegramHarness:
         await self.press(user, "Skip")
 
 
+def make_adapter(bot, api: FakeBotApi, settings: TelegramSettings | None = None, *,
+                 rate_limit: bool = False) -> TelegramAdapter:
+    """A Telegram adapter whose every Bot API call is answered by `api`."""
+    request = RecordingRequest(api)
+    return TelegramAdapter(bot.core, settings or TelegramSettings(token="123456:TEST-TOKEN"), request=request,
+                           get_updates_request=request, rate_limit=rate_limit)
+
+
 @pytest.fixture
 async def tg(db_path):
     bot, db = await build_bot(db_path, make_network(admins=frozenset({f"telegram:{ADMIN}"})))
     api = FakeBotApi()
-    request = RecordingRequest(api)
-    adapter = TelegramAdapter(bot.core, TelegramSettings(token="123456:TEST-TOKEN"), request=request,
-                              get_updates_request=request, rate_limit=False)
+    adapter = make_adapter(bot, api)
     delivery = DirectDelivery(bot.repos.members)
     delivery.register(adapter)
     bot.core.services.delivery = delivery
@@ -247,9 +253,7 @@ async def test_a_reply_over_4096_characters_is_split_at_line_boundaries(tg):
 async def test_group_privacy_warning_when_bot_can_read_all_group_messages(db_path, caplog):
     bot, db = await build_bot(db_path)
     api = FakeBotApi(can_read_all_group_messages=True)
-    request = RecordingRequest(api)
-    adapter = TelegramAdapter(bot.core, TelegramSettings(token="1:T"), request=request,
-                              get_updates_request=request, rate_limit=False)
+    adapter = make_adapter(bot, api)
     adapter.app.updater.start_polling = _no_polling
     with caplog.at_level(logging.WARNING):
         await adapter.start()
@@ -266,9 +270,7 @@ async def _no_polling(**kwargs):
 async def test_flood_control_429_is_honoured_by_waiting_retry_after_then_sending_once(db_path):
     bot, db = await build_bot(db_path, make_network(admins=frozenset({f"telegram:{ADMIN}"})))
     api = FakeBotApi()
-    request = RecordingRequest(api)
-    adapter = TelegramAdapter(bot.core, TelegramSettings(token="1:T"), request=request,
-                              get_updates_request=request, rate_limit=True)
+    adapter = make_adapter(bot, api, rate_limit=True)
     await adapter.app.initialize()
     api.fail_next["sendMessage"] = [(429, {"ok": False, "error_code": 429, "description": "Too Many Requests",
                                            "parameters": {"retry_after": 1}})]
@@ -289,11 +291,10 @@ async def test_webhook_mode_checks_the_secret_token_on_every_request(db_path):
 
     bot, db = await build_bot(db_path, make_network(open_registration=True))
     api = FakeBotApi()
-    request = RecordingRequest(api)
     port = _free_port()
-    settings = TelegramSettings(token="1:T", mode="webhook", webhook_url="https://bot.example.org/tg/hook",
-                                listen="127.0.0.1", port=port, secret_token="s3cret-token")
-    adapter = TelegramAdapter(bot.core, settings, request=request, get_updates_request=request, rate_limit=False)
+    adapter = make_adapter(bot, api, TelegramSettings(
+        token="1:T", mode="webhook", webhook_url="https://bot.example.org/tg/hook", listen="127.0.0.1", port=port,
+        secret_token="s3cret-token"))
     await adapter.start()
     try:
         assert api.webhook["url"] == "https://bot.example.org/tg/hook"
