@@ -1,7 +1,10 @@
 """The SQLite database: one aiosqlite connection, safe pragmas, numbered migrations.
 
-Every read and write goes through `Database.transaction()`, which serialises access to the one connection so
-that concurrent handlers never interleave statements inside each other's transactions.
+Multi-statement writes go through `Database.transaction()`, which holds a lock for the whole BEGIN … COMMIT.
+Lone statements (`fetch_all`, `fetch_one`, `execute`) take that lock only while a transaction is open: aiosqlite
+queues each statement on its one thread the moment it is called, so a lone statement issued when no
+transaction holds the lock always runs before any later BEGIN. That lets statements from concurrent updates
+queue up back to back on the database thread instead of waiting for each other's round trips.
 """
 
 from __future__ import annotations
@@ -162,8 +165,10 @@ class Database:
 
     async def fetch_all(self, sql: str, args: tuple | list = ()) -> list[aiosqlite.Row]:
         """Rows of one query, in one round trip to the database thread."""
-        async with self._lock:
-            return list(await self.conn.execute_fetchall(sql, args))
+        if self._lock.locked():
+            async with self._lock:
+                return list(await self.conn.execute_fetchall(sql, args))
+        return list(await self.conn.execute_fetchall(sql, args))
 
     async def fetch_one(self, sql: str, args: tuple | list = ()) -> aiosqlite.Row | None:
         """The first row of one query, or None."""
@@ -172,9 +177,12 @@ class Database:
 
     async def execute(self, sql: str, args: tuple | list = ()) -> tuple[int, int | None]:
         """One statement, committed on its own (SQLite makes a lone statement atomic); (rowcount, lastrowid)."""
-        async with self._lock:
+        if self._lock.locked():
+            async with self._lock:
+                cursor = await self.conn.execute(sql, args)
+        else:
             cursor = await self.conn.execute(sql, args)
-            return cursor.rowcount, cursor.lastrowid
+        return cursor.rowcount, cursor.lastrowid
 
     async def checkpoint(self) -> None:
         """Fold the write-ahead log into the main file and truncate it, so erased data leaves no copy behind."""
