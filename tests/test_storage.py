@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import pytest
@@ -112,3 +113,23 @@ async def test_expired_buttons_are_purged(db_path):
         assert await repos.buttons.resolve(token, now=49) is not None
         assert await repos.buttons.resolve(token, now=50) is None
         assert await repos.buttons.purge_expired(now=50) == 1
+
+
+async def test_a_lone_write_during_another_transaction_is_not_swept_into_its_rollback(db_path):
+    async with Database(db_path) as db:
+        inside = asyncio.Event()
+
+        async def failing_transaction() -> None:
+            with pytest.raises(RuntimeError):
+                async with db.transaction() as conn:
+                    await conn.execute("INSERT INTO meta (key, value) VALUES ('rolled-back', '1')")
+                    inside.set()
+                    await asyncio.sleep(0.05)
+                    raise RuntimeError("boom")
+
+        task = asyncio.create_task(failing_transaction())
+        await inside.wait()
+        await db.execute("INSERT INTO meta (key, value) VALUES ('kept', '2')")
+        await task
+        keys = {row[0] for row in await db.fetch_all("SELECT key FROM meta")}
+        assert "kept" in keys and "rolled-back" not in keys

@@ -324,3 +324,17 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+async def test_one_persons_quick_answers_are_handled_in_the_order_sent(tg):
+    await tg.say(ADMIN, "/start")
+    await tg.press(ADMIN, "I understand")
+    app = tg.adapter.app
+    first = Update.de_json(tg.api.message_update(ADMIN, "First answer"), app.bot)
+    second = Update.de_json(tg.api.message_update(ADMIN, "Second answer"), app.bot)
+    async with app.update_processor:
+        await asyncio.gather(app.update_processor.process_update(first, app.process_update(first)),
+                             app.update_processor.process_update(second, app.process_update(second)))
+    member = await tg.bot.member(f"telegram:{ADMIN}")
+    assert member.display_name == "First answer"  # the name question took the first message …
+    assert member.organisation == "Second answer"  # … and the organisation question the second
