@@ -12,7 +12,6 @@ python-telegram-bot as its `BaseRequest`, so the real `Application` runs with no
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import os
 import re
@@ -397,6 +396,3 @@ class RecordingRequest(BaseRequest):
         status, body = self.api.handle(api_method, params, filename=filename)
         return status, json.dumps(body).encode()
 
-
-def unescape(text: str) -> str:
-    return html.unescape(text)

@@ -91,7 +91,7 @@ class BotApiServer:
                            self.queue.get_nowait())
             while not self.queue.empty():
                 updates.append(self.queue.get_nowait())
-        except (asyncio.TimeoutError, asyncio.QueueEmpty):
+        except (TimeoutError, asyncio.QueueEmpty):
             pass
         return web.json_response({"ok": True, "result": updates})
 

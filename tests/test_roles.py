@@ -22,7 +22,7 @@ async def test_admin_promotes_member_who_is_told_and_can_then_invite(bot):
     bob, _ = await _network(bot)
     assert "Only organisers" in await bot.text("bob", "/invite")
     text = await bot.text("admin", f"/promote #{bob.id}")
-    assert "#%d Bob is now an organiser" % bob.id in text
+    assert f"#{bob.id} Bob is now an organiser" in text
     assert any(mid == bob.id and "now an organiser" in str(r.text) for mid, r in bot.recorder.sent)
     assert "Invite code" in await bot.text("bob", "/invite")
     assert "member.promote" in await audit_actions(bot)
