@@ -1,6 +1,9 @@
-"""Settings: a TOML file (``--config`` or ``SOLIDARITY_CONFIG``, else the embedded demo), overridden by environment
-variables such as ``SOLIDARITY__TELEGRAM__TOKEN``. Every failure becomes one line that names the key and never
-shows the value, so a token cannot leak into an error message or a log.
+"""Settings: a TOML file (``--config``, else ``SOLIDARITY_CONFIG``, else the embedded demo), overridden by
+environment variables such as ``SOLIDARITY__TELEGRAM__TOKEN``, overridden in turn by ``--db``.
+
+Every failure becomes one ``SettingsError`` line that names the key and never shows the value, so a token cannot
+leak into an error message or a log. A relative ``database`` path is relative to the directory the bot is started
+from, not to the config file.
 """
 
 from __future__ import annotations
@@ -8,11 +11,28 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from contextlib import ExitStack
+from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
+import pydantic_settings
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 DEFAULT_THEMES = [
@@ -51,169 +71,234 @@ DEFAULT_REGIONS = [
     "Global / online",
 ]
 
+EMBEDDED = "embedded demo"
+
 _ADMIN = re.compile(r"^(console|telegram|discord):[A-Za-z0-9_.-]{1,64}$")
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-EMBEDDED = "embedded demo settings"
+_TOML_LINE = re.compile(r"\(at line (\d+)")
+_KEY_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,39}$")
+_SOURCE_FIELD = re.compile(r'field "([^"]+)"')
+
+# The TOML file for the Settings being built in this context. A context variable rather than a class attribute,
+# so that Settings() outside load_settings reads no file and two loads in different threads or tasks cannot mix.
+_toml_file: ContextVar[Path | None] = ContextVar("solidarity_toml_file", default=None)
 
 
 class SettingsError(Exception):
     """A setting is missing or invalid; `str()` is one line naming the key, never its value."""
 
 
-class _Section(BaseModel):
+def _blank_is_unset(value: Any) -> Any:
+    # An empty variable (`SOLIDARITY__TELEGRAM__TOKEN=`) is how compose files and CI unset a secret, and a pasted
+    # token often carries a trailing newline; neither should count as a token.
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _admin(entry: str) -> str:
+    if not _ADMIN.match(entry):
+        raise PydanticCustomError(
+            "admin", "should be platform:id, e.g. console:amina, telegram:123456 or discord:987654")
+    return entry
+
+
+def _no_duplicates(labels: list[str]) -> list[str]:
+    first_seen: dict[str, int] = {}
+    for number, label in enumerate(labels, start=1):
+        earlier = first_seen.setdefault(label.casefold(), number)
+        if earlier != number:
+            raise PydanticCustomError(
+                "duplicate", "entry {number} repeats entry {earlier} (case is ignored)",
+                {"number": number, "earlier": earlier})
+    return labels
+
+
+_Secret = Annotated[SecretStr | None, BeforeValidator(_blank_is_unset)]
+_Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+_Labels = Annotated[list[_Label], Field(min_length=1, max_length=100), AfterValidator(_no_duplicates)]
+
+
+class TelegramSettings(BaseModel):
+    """The Telegram bot: token, and polling or a webhook behind a TLS proxy."""
+
     model_config = ConfigDict(extra="forbid")
 
-
-class TelegramSettings(_Section):
-    """The Telegram bot."""
-
-    token: SecretStr | None = None
+    token: _Secret = None
     mode: Literal["polling", "webhook"] = "polling"
     base_url: str | None = None
     webhook_url: str | None = None
     listen: str = "127.0.0.1"
     port: int = Field(8443, ge=1, le=65535)
-    secret_token: SecretStr | None = None
+    secret_token: _Secret = None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme != "https" or not parts.netloc:
+                raise PydanticCustomError("https_url", "should be an https:// URL (Telegram calls only https)")
+        return value
+
+    @field_validator("secret_token")
+    @classmethod
+    def _telegram_charset(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_TOKEN.match(value.get_secret_value()):
+            raise PydanticCustomError("secret_token", "should be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
 
     @model_validator(mode="after")
     def _webhook_needs_url_and_secret(self) -> TelegramSettings:
         if self.mode == "webhook":
-            if not self.webhook_url or not self.webhook_url.startswith("https://"):
-                raise ValueError("webhook_url: webhook mode needs an https:// URL")
-            if self.secret_token is None or not _SECRET_TOKEN.match(self.secret_token.get_secret_value()):
-                raise ValueError("secret_token: webhook mode needs 1-256 characters of A-Z, a-z, 0-9, _ and -")
+            # A model-level error has no key of its own; "key" in the context tells SettingsError which to name.
+            if self.webhook_url is None:
+                raise PydanticCustomError("webhook", "webhook mode needs an https:// URL", {"key": "webhook_url"})
+            if self.secret_token is None:
+                raise PydanticCustomError("webhook", "webhook mode needs a secret token", {"key": "secret_token"})
         return self
 
 
-class DiscordSettings(_Section):
+class DiscordSettings(BaseModel):
     """The Discord bot."""
 
-    token: SecretStr | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    token: _Secret = None
     guild_ids: list[int] = []
 
 
-class InviteSettings(_Section):
-    """Defaults for /invite."""
+class InviteSettings(BaseModel):
+    """What `/invite` makes when given no numbers."""
+
+    model_config = ConfigDict(extra="forbid")
 
     default_uses: int = Field(10, ge=1, le=1000)
     default_days: int = Field(14, ge=1, le=365)
 
 
-def _check_labels(values: list[str], what: str) -> list[str]:
-    cleaned = [" ".join(v.split()) for v in values]
-    if not cleaned:
-        raise ValueError(f"at least one {what} is needed")
-    if len(cleaned) > 100:
-        raise ValueError(f"at most 100 {what}s")
-    seen: set[str] = set()
-    for label in cleaned:
-        if not 1 <= len(label) <= 60:
-            raise ValueError(f"each {what} needs 1-60 characters")
-        if label.casefold() in seen:
-            raise ValueError(f"a {what} is listed twice")
-        seen.add(label.casefold())
-    return cleaned
-
-
 class Settings(BaseSettings):
-    """Everything the bot can be told."""
+    """Everything the bot can be told; build it with `load_settings`."""
 
-    model_config = SettingsConfigDict(env_prefix="SOLIDARITY__", env_nested_delimiter="__", extra="forbid",
-                                      case_sensitive=False)
+    model_config = SettingsConfigDict(env_prefix="SOLIDARITY__", env_nested_delimiter="__", extra="forbid")
 
-    network_name: str = Field("Solidarity Network", min_length=1, max_length=64)
+    network_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = (
+        "Solidarity Network")
     database: Path = Path("solidarity.db")
     open_registration: bool = False
-    admins: list[str] = []
+    admins: list[Annotated[str, AfterValidator(_admin)]] = []
     default_language: str = "en"
-    themes: list[str] = Field(default_factory=lambda: list(DEFAULT_THEMES))
-    regions: list[str] = Field(default_factory=lambda: list(DEFAULT_REGIONS))
+    themes: _Labels = Field(default_factory=lambda: list(DEFAULT_THEMES))
+    regions: _Labels = Field(default_factory=lambda: list(DEFAULT_REGIONS))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     invites: InviteSettings = InviteSettings()
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
 
     _source: str = PrivateAttr(default=EMBEDDED)
-    _toml_file: Path | None = None  # set by load_settings for the duration of one construction
 
-    @field_validator("admins")
+    @field_validator("database", mode="before")
     @classmethod
-    def _admins(cls, value: list[str]) -> list[str]:
-        for entry in value:
-            if not _ADMIN.match(entry):
-                raise ValueError("each admin is platform:id, e.g. console:amina, telegram:123456, discord:987654")
+    def _database_named(cls, value: Any) -> Any:
+        # Path("") is the current directory, which SQLite cannot open as a file.
+        if isinstance(value, str) and not value.strip():
+            raise PydanticCustomError("database", "should name a file, e.g. solidarity.db")
         return value
-
-    @field_validator("themes")
-    @classmethod
-    def _themes(cls, value: list[str]) -> list[str]:
-        return _check_labels(value, "theme")
-
-    @field_validator("regions")
-    @classmethod
-    def _regions(cls, value: list[str]) -> list[str]:
-        return _check_labels(value, "region")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
                                    env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
                                    file_secret_settings: PydanticBaseSettingsSource,
                                    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if cls._toml_file is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_file))
-        return tuple(sources)
+        """Init kwargs (``--db``) > environment > TOML file > defaults; no .env files, no secrets dir."""
+        toml_file = _toml_file.get()
+        if toml_file is None:
+            return init_settings, env_settings
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file)
 
     @property
     def source(self) -> str:
-        """Which file the settings came from."""
+        """The config file these settings came from, or 'embedded demo'."""
         return self._source
 
     def platforms_with_tokens(self) -> list[str]:
         """The platforms that have a token, in start order."""
         return [name for name, section in (("telegram", self.telegram), ("discord", self.discord))
-                if section.token is not None and section.token.get_secret_value()]
+                if section.token is not None]
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    key = ""
+    for part in loc:
+        key += f"[{part}]" if isinstance(part, int) else f".{part}" if key else str(part)
+    return key
 
 
 def _one_line(error: ValidationError) -> str:
-    first = error.errors(include_input=False, include_url=False)[0]
-    location = ".".join(str(part) for part in first["loc"])
+    # Only loc and msg: pydantic's full text, and each error's "input", would carry the offending value.
+    problems = error.errors(include_url=False, include_input=False)
+    first = problems[0]
+    loc = first["loc"]
+    key = first.get("ctx", {}).get("key")
+    if isinstance(key, str):
+        loc = (*loc, key)
     message = first["msg"]
     if first["type"] == "extra_forbidden":
         message = "unknown key"
-    elif first["type"] == "value_error":
-        message = message.removeprefix("Value error, ")
-        # a model-level check names its field first: "webhook_url: …"
-        if ": " in message and not location.endswith(message.split(": ")[0]):
-            field, _, message = message.partition(": ")
-            location = f"{location}.{field}" if location else field
-    return f"config error: {location or 'settings'}: {message}"
+        # A key is user input too: a pasted token (quoted as a key) must not be echoed back.
+        if not _KEY_LIKE.match(str(loc[-1])):
+            loc, message = loc[:-1], "unknown key (not shown: it does not look like a setting name)"
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"config error: {_key(loc) or 'settings'}: {message}{more}"
+
+
+def _not_toml(where: str, error: ValueError) -> SettingsError:
+    # tomllib's message can quote a character of the file, so keep only the line number.
+    line = _TOML_LINE.search(str(error))
+    where_in_file = f" (line {line[1]})" if line else " (end of file)" if "end of document" in str(error) else ""
+    return SettingsError(f"config error: {where}: not valid TOML{where_in_file}")
 
 
 def load_settings(config_path: Path | None = None, *, database: Path | None = None) -> Settings:
-    """Read the settings: `config_path`, else $SOLIDARITY_CONFIG, else the embedded demo; `database` overrides."""
+    """Read `config_path`, else $SOLIDARITY_CONFIG, else the embedded demo; the environment and `database` win.
+
+    A relative `database` (from the file, the environment or `database`) is relative to the current directory.
+    Raises SettingsError, one line naming the key, for a missing file, bad TOML or an invalid setting.
+    """
     if config_path is None and os.environ.get("SOLIDARITY_CONFIG"):
         config_path = Path(os.environ["SOLIDARITY_CONFIG"])
-    if config_path is None:
-        path = Path(str(resources.files("bot") / "default.toml"))
-        source = EMBEDDED
-    else:
-        path = config_path
-        source = str(config_path)
-        if not path.is_file():
-            raise SettingsError(f"config error: {path}: file not found")
-    try:
-        with path.open("rb") as fh:
-            tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"config error: {source}: not valid TOML ({exc})") from None
-    overrides: dict[str, Any] = {"database": database} if database is not None else {}
-    Settings._toml_file = path
-    try:
-        settings = Settings(**overrides)
-    except ValidationError as exc:
-        raise SettingsError(_one_line(exc)) from None
-    finally:
-        Settings._toml_file = None
+    overrides: dict[str, Any] = {} if database is None else {"database": database}
+    with ExitStack() as stack:
+        if config_path is None:
+            # as_file gives a real path even when the package is installed as a zip.
+            path = stack.enter_context(resources.as_file(resources.files("bot") / "default.toml"))
+            source = EMBEDDED
+        else:
+            path = Path(config_path)
+            source = str(path)
+            if not path.exists():
+                raise SettingsError(f"config error: {source}: file not found")
+            if not path.is_file():
+                raise SettingsError(f"config error: {source}: not a file")
+        reset = _toml_file.set(path)
+        try:
+            settings = Settings(**overrides)
+        except ValidationError as exc:
+            raise SettingsError(_one_line(exc)) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise _not_toml(source, exc) from None
+        except UnicodeDecodeError:
+            raise SettingsError(f"config error: {source}: not valid TOML (not UTF-8)") from None
+        except OSError as exc:
+            raise SettingsError(f"config error: {source}: cannot read ({exc.strerror})") from None
+        except pydantic_settings.SettingsError as exc:
+            # An environment variable for a list or a section must be JSON; the message names only the field.
+            field = _SOURCE_FIELD.search(str(exc))
+            name = field[1] if field else "environment"
+            raise SettingsError(f"config error: {name}: an environment variable SOLIDARITY__{name.upper()}* "
+                                "is not valid JSON (lists and sections are given as JSON)") from None
+        finally:
+            _toml_file.reset(reset)
     settings._source = source
     return settings
