@@ -213,7 +213,9 @@ class Context:
             who = f"member:{self.member.id}"
         else:
             who = self.person.key
-        pending = self._buttons.setdefault(who, (new_set_token(), []))
+        pending = self._buttons.get(who)
+        if pending is None:
+            pending = self._buttons[who] = (new_set_token(), [])
         pending[1].append((action, payload or {}, single_use))
         return Button(label=str(label), token=f"{pending[0]}.{len(pending[1]) - 1}")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gettext
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from importlib import resources
 from typing import Any
@@ -29,15 +29,19 @@ _language: ContextVar[str] = ContextVar("language", default=SOURCE_LANGUAGE)
 _extra: dict[str, gettext.NullTranslations] = {}
 
 
+@functools.cache
+def _shipped_languages() -> frozenset[str]:
+    # The catalogues installed with the package; they cannot change while the bot runs, and looking on disk for
+    # every incoming message was a measurable part of handling one.
+    root = resources.files("handlers") / "locale"
+    if not root.is_dir():
+        return frozenset()
+    return frozenset(entry.name for entry in root.iterdir() if (entry / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file())
+
+
 def available_languages() -> list[str]:
     """Languages the bot can speak: English plus every shipped or registered catalogue."""
-    found = {SOURCE_LANGUAGE, *_extra}
-    root = resources.files("handlers") / "locale"
-    if root.is_dir():
-        for entry in root.iterdir():
-            if (entry / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
-                found.add(entry.name)
-    return sorted(found)
+    return sorted({SOURCE_LANGUAGE, *_shipped_languages(), *_extra})
 
 
 @functools.cache
@@ -63,7 +67,7 @@ def translations_for(language: str) -> gettext.NullTranslations:
 
 def pick_language(preferred: list[str] | tuple[str, ...], default: str = SOURCE_LANGUAGE) -> str:
     """The first of a member's languages the bot can speak, else the network's default."""
-    speakable = set(available_languages())
+    speakable = {SOURCE_LANGUAGE, *_shipped_languages(), *_extra}
     for lang in preferred:
         if lang in speakable:
             return lang
@@ -92,18 +96,63 @@ def is_rtl() -> bool:
     return current_language().split("_")[0] in RTL_LANGUAGES
 
 
+def _safe(value: Any) -> Any:
+    # The checks markupsafe's escape makes, cheapest first: markup passes as it is, numbers keep their format
+    # specs ({n:,}) and cannot carry markup, everything else is escaped (bool is not int here: it is escaped).
+    kind = type(value)
+    if kind is Markup or kind is int or kind is float:
+        return value
+    return escape(value)
+
+
 def _fill(template: str, values: dict[str, Any]) -> Markup:
     # markupsafe's escape (C) on every value, then the C str.format: the same result as Markup.format, which
-    # runs Python's pure-Python Formatter and was the costliest step of rendering a reply. Numbers cannot carry
-    # markup and keep their format specs ({n:,}).
-    safe = {k: v if isinstance(v, (int, float)) and not isinstance(v, bool) else escape(v) for k, v in values.items()}
-    return Markup(template.format(**safe))
+    # runs Python's pure-Python Formatter and was the costliest step of rendering a reply.
+    return Markup(template.format_map({k: _safe(v) for k, v in values.items()}))
+
+
+# (catalogue, message) -> the translated message as Markup. Messages and catalogues are fixed while the bot runs
+# (a re-registered catalogue is a new object, so it gets new entries; keys hold the catalogue, so an old one
+# cannot be collected and its id reused); a reply uses the same few dozen strings
+# again and again, and building the Markup each time was a visible part of rendering one.
+_constant: dict[tuple[gettext.NullTranslations, str], Markup] = {}
 
 
 def _(message: str, /, **values: Any) -> Markup:
     """Translate `message` and fill in `{name}` placeholders, escaping every value that is not already markup."""
-    translated = _translations.get().gettext(message)
-    return _fill(translated, values) if values else Markup(translated)
+    translations = _translations.get()
+    if values:
+        return _fill(translations.gettext(message), values)
+    key = (translations, message)
+    found = _constant.get(key)
+    if found is None:
+        if len(_constant) > 10_000:
+            _constant.clear()
+        found = _constant[key] = Markup(translations.gettext(message))
+    return found
+
+
+def assembled(name: str, build: Callable[[], str]) -> str:
+    """A template put together from several translated messages by `build`, built once per language.
+
+    For replies made of many translated pieces (a profile has nine labelled lines): filling one assembled
+    template with `fill` escapes each value once, instead of making markup of every piece on every reply.
+    """
+    key = (_translations.get(), "\0" + name)
+    found = _constant.get(key)
+    if found is None:
+        found = _constant[key] = Markup(build())
+    return found
+
+
+def fill(template: str, /, **values: Any) -> Markup:
+    """Fill an `assembled` template's placeholders, escaping every value that is not already markup."""
+    return _fill(template, values)
+
+
+def literal(text: str) -> str:
+    """`text` escaped and with its braces doubled, to stand as fixed text inside an `assembled` template."""
+    return str(escape(text)).replace("{", "{{").replace("}", "}}")
 
 
 def plain(message: str, /) -> str:

@@ -15,7 +15,7 @@ from handlers import languages as langs
 from handlers import timezones
 from handlers.core import REGISTRY, Context, Role
 from handlers.events import Button, Reply
-from handlers.i18n import N_, _, _n, join_lines
+from handlers.i18n import N_, _, _n, assembled, fill, join_lines, literal, plain
 from handlers.network import ACTOR_KINDS
 from handlers.sanitise import clean_line
 from storage.conversations import Conversation
@@ -400,36 +400,47 @@ async def edit_pressed(ctx: Context, payload: dict) -> Reply:
 # --- showing ---------------------------------------------------------------------------------------------
 
 
+_SUMMARY_FIELDS = ("name", "organisation", "kind", "themes", "regions", "languages", "timezone")
+
+
+def _summary_template() -> str:
+    row = plain("<b>{label}:</b> {value}")
+    lines = [row.format(label=literal(plain(FIELD_LABELS[f])), value="{" + f + "}") for f in _SUMMARY_FIELDS]
+    lines.append(plain("<b>{label}:</b> {value} <i>(shown to a partner only after you both agree)</i>").format(
+        label=literal(plain(FIELD_LABELS["contact"])), value="{contact}"))
+    lines.append(plain("<b>Role:</b> {role}"))
+    return "\n".join(lines)
+
+
 async def summary(ctx: Context) -> Markup:
-    """The member's profile as lines of text."""
+    """The member's profile as lines of text (one template per language, filled once)."""
     member = ctx.member
     assert member is not None
     dash = "—"
-    kind = ctx.network.actor_kind(member.actor_kind or "")
-    themes = [ctx.network.theme(t).label if ctx.network.theme(t) else t for t in member.themes]
-    regions = [ctx.network.region(r.name).label if not r.free and ctx.network.region(r.name) else r.name
+    network = ctx.network
+    kind = network.actor_kind(member.actor_kind or "")
+    themes = [network.theme(t).label if network.theme(t) else t for t in member.themes]
+    regions = [network.region(r.name).label if not r.free and network.region(r.name) else r.name
                for r in member.regions]
     zone = member.timezone
     role = {Role.ADMIN: _("admin"), Role.ORGANISER: _("organiser")}.get(ctx.role, _("member"))
-    return join_lines(
-        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["name"]), value=member.display_name or dash),
-        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["organisation"]), value=member.organisation or dash),
-        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["kind"]), value=_(kind.label) if kind else dash),
-        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["themes"]), value=", ".join(themes) or dash),
-        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["regions"]), value=", ".join(regions) or dash),
-        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["languages"]),
-          value=", ".join(langs.language_name(c) for c in member.languages) or dash),
-        _("<b>{label}:</b> {value}", label=_(FIELD_LABELS["timezone"]),
-          value=_("{zone}, now {time}", zone=zone, time=timezones.now_in(zone, ctx.now_dt)) if zone else dash),
-        _("<b>{label}:</b> {value} <i>(shown to a partner only after you both agree)</i>",
-          label=_(FIELD_LABELS["contact"]), value=member.contact or dash),
-        _("<b>Role:</b> {role}", role=role),
+    return fill(
+        assembled("profile.summary", _summary_template),
+        name=member.display_name or dash,
+        organisation=member.organisation or dash,
+        kind=_(kind.label) if kind else dash,
+        themes=", ".join(themes) or dash,
+        regions=", ".join(regions) or dash,
+        languages=", ".join(langs.language_name(c) for c in member.languages) or dash,
+        timezone=_("{zone}, now {time}", zone=zone, time=timezones.now_in(zone, ctx.now_dt)) if zone else dash,
+        contact=member.contact or dash,
+        role=role,
     )
 
 
 async def view(ctx: Context) -> Reply:
     """The profile with a button for each part."""
-    buttons = [await ctx.button(str(_(FIELD_LABELS[step])), "profile.edit", {"field": step}) for step in STEPS]
+    buttons = [await ctx.button(plain(FIELD_LABELS[step]), "profile.edit", {"field": step}) for step in STEPS]
     rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
     return Reply(join_lines(_("<b>Your profile</b>"), await summary(ctx), "",
                             _("Tap a button to change that part.")), buttons=rows)

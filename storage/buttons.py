@@ -58,7 +58,7 @@ class ButtonRepository:
     async def store_set(self, set_token: str, who: str, actions: list[tuple[str, dict[str, Any], bool]],
                         expires_at: int) -> None:
         """Store the buttons of one answer: (action, payload, single_use) for buttons 0, 1, 2 …"""
-        await self.db.execute(
+        await self.db.insert_grouped(
             "INSERT INTO buttons (token, audience, actions, expires_at) VALUES (?, ?, ?, ?)",
             (set_token, await self.audience(who), json.dumps(actions, separators=(",", ":")), expires_at),
         )

@@ -1,10 +1,16 @@
 """The SQLite database: one aiosqlite connection, safe pragmas, numbered migrations.
 
-Multi-statement writes go through `Database.transaction()`, which holds a lock for the whole BEGIN … COMMIT.
-Lone statements (`fetch_all`, `fetch_one`, `execute`) take that lock only while a transaction is open: aiosqlite
-queues each statement on its one thread the moment it is called, so a lone statement issued when no
-transaction holds the lock always runs before any later BEGIN. That lets statements from concurrent updates
-queue up back to back on the database thread instead of waiting for each other's round trips.
+Two connections, each on its own aiosqlite thread. The writer takes every write; multi-statement writes go
+through `Database.transaction()`, which holds a lock for the whole BEGIN … COMMIT, and a lone `execute` takes
+that lock only while a transaction is open (aiosqlite queues each statement on its thread the moment it is
+called, so a lone statement issued when no transaction holds the lock always runs before any later BEGIN).
+The reader (`query_only`) answers `fetch_all` and `fetch_one`: in WAL mode it sees every committed write and
+nothing uncommitted, and it never waits for a transaction on the writer, so reads from concurrent updates are
+not held up behind someone else's write. An in-memory database has one connection for both.
+
+Small inserts that many concurrent requests make (a reply's buttons, later outbox rows) can go through
+`insert_grouped`, which gathers the rows issued in the same moment into one transaction: one commit for many
+callers instead of one each, and each caller still returns only once its row is committed.
 """
 
 from __future__ import annotations
@@ -64,7 +70,10 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         self._conn: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._waiting: dict[str, list[tuple[tuple, asyncio.Future[None]]]] = {}
+        self._writers: dict[str, asyncio.Task[None]] = {}
 
     async def open(self, *, migrate: bool = True, up_to: int | None = None) -> None:
         """Connect, set pragmas and bring the schema up to date (or refuse a newer one)."""
@@ -91,9 +100,19 @@ class Database:
             )
         if migrate:
             await self.migrate(up_to=up_to)
+        if self.path != ":memory:":
+            self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+            self._reader.row_factory = aiosqlite.Row
+            for pragma in ("PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"):
+                await self._reader.execute(pragma)
 
     async def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Close the connection (idempotent), after the grouped inserts already asked for."""
+        while self._writers:
+            await asyncio.gather(*self._writers.values(), return_exceptions=True)
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -164,7 +183,9 @@ class Database:
                 await conn.execute("COMMIT")
 
     async def fetch_all(self, sql: str, args: tuple | list = ()) -> list[aiosqlite.Row]:
-        """Rows of one query, in one round trip to the database thread."""
+        """Rows of one query, in one round trip to the reader's thread: committed data only."""
+        if self._reader is not None:
+            return list(await self._reader.execute_fetchall(sql, args))
         if self._lock.locked():
             async with self._lock:
                 return list(await self.conn.execute_fetchall(sql, args))
@@ -183,6 +204,43 @@ class Database:
         else:
             cursor = await self.conn.execute(sql, args)
         return cursor.rowcount, cursor.lastrowid
+
+    async def insert_grouped(self, sql: str, args: tuple) -> None:
+        """Run one INSERT, committed together with the same INSERTs of other callers waiting at this moment.
+
+        Returns once the row is committed. If the group fails, its rows are retried one by one, so a bad row fails
+        only its own caller.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(sql, []).append((args, done))
+        if sql not in self._writers:
+            self._writers[sql] = asyncio.create_task(self._write_groups(sql))
+        await asyncio.shield(done)
+
+    async def _write_groups(self, sql: str) -> None:
+        try:
+            while group := self._waiting.pop(sql, None):
+                try:
+                    async with self.transaction() as conn:
+                        await conn.executemany(sql, [args for args, _ in group])
+                except Exception:
+                    for args, done in group:
+                        try:
+                            await self.execute(sql, args)
+                        except Exception as exc:
+                            if not done.done():
+                                done.set_exception(exc)
+                        else:
+                            if not done.done():
+                                done.set_result(None)
+                else:
+                    for _, done in group:
+                        if not done.done():
+                            done.set_result(None)
+        finally:
+            del self._writers[sql]
+            for args, done in self._waiting.pop(sql, []):  # only if this writer itself was cancelled
+                done.set_exception(DatabaseError("the database closed before the row was written"))
 
     async def checkpoint(self) -> None:
         """Fold the write-ahead log into the main file and truncate it, so erased data leaves no copy behind."""

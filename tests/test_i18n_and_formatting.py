@@ -15,8 +15,10 @@ from handlers.formatting import markdown_escape, split_markup, to_markdown, to_p
 from handlers.i18n import _, is_rtl, language, register_catalogue
 
 
-def french_catalogue() -> gettext.GNUTranslations:
+def french_catalogue(**extra: str) -> gettext.GNUTranslations:
     catalog = Catalog(locale="fr")
+    for source, translated in extra.items():
+        catalog.add(source, translated)
     catalog.add("<b>Welcome to {network}.</b>", "<b>Bienvenue dans {network}.</b>")
     catalog.add("I answer commands. Send /help to see what you can do.",
                 "Je réponds aux commandes. Envoyez /help pour voir ce que vous pouvez faire.")
@@ -36,6 +38,21 @@ async def test_a_member_is_answered_in_their_first_language_when_a_catalogue_exi
     await bot.press("admin", "Done")
     assert "Je réponds aux commandes" in await bot.text("admin", "hello")
     assert "invite-only" in await bot.text("joe", "/start")  # a stranger is answered in the default language
+
+
+async def test_profile_labels_follow_the_catalogue_even_with_braces_and_markup_in_the_translation(bot):
+    register_catalogue("fr", french_catalogue(Themes="Thèmes {x} & <co>"))
+    await bot.join("admin")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Languages")
+    await bot.press("admin", "English")
+    await bot.press("admin", "French")
+    await bot.press("admin", "Done")
+    assert "Thèmes {x} & <co>: " in await bot.text("admin", "/profile")
+    # A catalogue registered again (a network changing its wording) is used from the next reply on.
+    register_catalogue("fr", french_catalogue(Themes="Sujets"))
+    shown = await bot.text("admin", "/profile")
+    assert "Sujets: " in shown and "Thèmes" not in shown
 
 
 def test_translated_template_still_escapes_values():
