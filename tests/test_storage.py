@@ -133,3 +133,52 @@ async def test_a_lone_write_during_another_transaction_is_not_swept_into_its_rol
         await task
         keys = {row[0] for row in await db.fetch_all("SELECT key FROM meta")}
         assert "kept" in keys and "rolled-back" not in keys
+
+
+async def test_a_read_during_an_open_transaction_sees_only_committed_rows_and_does_not_wait(db_path):
+    async with Database(db_path) as db:
+        inside, release = asyncio.Event(), asyncio.Event()
+
+        async def slow_transaction() -> None:
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO meta (key, value) VALUES ('pending', '1')")
+                inside.set()
+                await release.wait()
+
+        task = asyncio.create_task(slow_transaction())
+        await inside.wait()
+        # The read answers while the transaction is still open, and without its uncommitted row.
+        rows = await asyncio.wait_for(db.fetch_all("SELECT key FROM meta WHERE key = 'pending'"), timeout=5)
+        assert rows == []
+        release.set()
+        await task
+        assert await db.fetch_one("SELECT key FROM meta WHERE key = 'pending'") is not None
+
+
+async def test_grouped_inserts_all_land_and_a_bad_row_fails_only_its_own_caller(db_path):
+    sql = "INSERT INTO meta (key, value) VALUES (?, ?)"
+    async with Database(db_path) as db:
+        await db.execute(sql, ("taken", "0"))
+        results = await asyncio.gather(
+            *(db.insert_grouped(sql, (f"k{i}", str(i))) for i in range(200)),
+            db.insert_grouped(sql, ("taken", "again")),  # violates the primary key
+            return_exceptions=True,
+        )
+        failures = [r for r in results if isinstance(r, Exception)]
+        assert len(failures) == 1 and isinstance(failures[0], sqlite3.IntegrityError)
+        assert results.index(failures[0]) == 200
+        row = await db.fetch_one("SELECT count(*) FROM meta WHERE key LIKE 'k%'")
+        assert row[0] == 200
+        assert (await db.fetch_one("SELECT value FROM meta WHERE key = 'taken'"))[0] == "0"
+
+
+async def test_closing_waits_for_grouped_inserts_already_asked_for(db_path):
+    db = Database(db_path)
+    await db.open()
+    writes = [asyncio.create_task(db.insert_grouped("INSERT INTO meta (key, value) VALUES (?, '1')", (f"c{i}",)))
+              for i in range(50)]
+    await asyncio.sleep(0)
+    await db.close()
+    await asyncio.gather(*writes)
+    async with Database(db_path) as again:
+        assert (await again.fetch_one("SELECT count(*) FROM meta WHERE key LIKE 'c%'"))[0] == 50
