@@ -199,7 +199,8 @@ class Context:
         return self.member.id
 
     async def button(self, label: str, action: str, payload: dict[str, Any] | None = None, *,
-                     single_use: bool = False, for_member: int | None = None) -> Button:
+                     single_use: bool = False, for_member: int | None = None,
+                     selected: bool | None = None) -> Button:
         """A button that runs `action` with `payload` when pressed by the person it is shown to.
 
         Buttons are collected and stored together, one row per answer, when the request ends (or at
@@ -217,7 +218,7 @@ class Context:
         if pending is None:
             pending = self._buttons[who] = (new_set_token(), [])
         pending[1].append((action, payload or {}, single_use))
-        return Button(label=str(label), token=f"{pending[0]}.{len(pending[1]) - 1}")
+        return Button(label=str(label), token=f"{pending[0]}.{len(pending[1]) - 1}", selected=selected)
 
     async def flush_buttons(self) -> None:
         """Store the buttons made so far (one row per audience)."""

@@ -43,11 +43,16 @@ class Press:
 
 @dataclass(frozen=True)
 class Button:
-    """A button under a message: it carries a token the core issued, or opens a URL."""
+    """A button under a message: it carries a token the core issued, or opens a URL.
+
+    `selected` marks a toggle in a multiple choice (True when ticked): adapters that have multi-select menus
+    (Discord) may show a run of toggles as one menu, pressing the token of each option whose state changed.
+    """
 
     label: str
     token: str | None = None
     url: str | None = None
+    selected: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,8 @@ class Reply:
     `private_redirect` says the answer belongs in a private chat: in a group, the adapter offers a way there.
     `toast` is a short notice for the button press itself (Telegram's answerCallbackQuery text); with
     `toast_only` the press needs no message at all beyond that notice (the console prints it as a line).
+    `asks` says the reply waits for typed text, with a short label for it: where the bot cannot read a channel's
+    messages (Discord servers) the adapter offers a form to type the answer in.
     """
 
     text: Markup
@@ -77,6 +84,7 @@ class Reply:
     private_redirect: bool = False
     toast: str | None = None
     toast_only: bool = False
+    asks: str | None = None  # the reply asks for typed text; a short label for it (a Discord modal's field)
 
     def button_list(self) -> list[Button]:
         """All buttons, row after row."""

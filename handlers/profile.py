@@ -115,8 +115,8 @@ async def _question(ctx: Context, conversation: Conversation, *, edit: bool = Fa
     selection: list[str] = conversation.data.get("sel", [])
     rows: list[tuple[Button, ...]] = []
 
-    async def btn(label: str, action: str, **payload: str) -> Button:
-        return await ctx.button(label, action, {"n": nonce, "step": step, **payload})
+    async def btn(label: str, action: str, selected: bool | None = None, **payload: str) -> Button:
+        return await ctx.button(label, action, {"n": nonce, "step": step, **payload}, selected=selected)
 
     if step == "name":
         text = _("What name should the network know you by? A pseudonym is fine (at most {max} characters).",
@@ -142,7 +142,7 @@ async def _question(ctx: Context, conversation: Conversation, *, edit: bool = Fa
             codes = list(dict.fromkeys([*selection, *langs.COMMON_LANGUAGES]))
             options = [(c, langs.language_name(c)) for c in codes]
         toggles = [
-            await btn(("✓ " if value in selection else "") + label, "profile.toggle", v=value)
+            await btn(("✓ " if value in selection else "") + label, "profile.toggle", value in selection, v=value)
             for value, label in options
         ]
         rows += [tuple(toggles[i:i + 2]) for i in range(0, len(toggles), 2)]
@@ -162,7 +162,8 @@ async def _question(ctx: Context, conversation: Conversation, *, edit: bool = Fa
         if step in OPTIONAL:
             rows.append((await btn(str(_("Remove it")), "profile.skip"),))
         rows.append((await btn(str(_("Cancel")), "profile.cancel"),))
-    return Reply(join_lines(note, text), buttons=tuple(rows), edit=edit)
+    asks = None if step in ("kind", "themes") else plain(FIELD_LABELS[step])
+    return Reply(join_lines(note, text), buttons=tuple(rows), edit=edit, asks=asks)
 
 
 # --- answering -------------------------------------------------------------------------------------------
