@@ -1,0 +1,492 @@
+"""Discord adapter: slash commands, buttons, multi-select menus and forms → the core; the core's replies → Discord.
+
+It only translates. Slash commands are made from the core's command registry; every button, menu and form
+carries an opaque token that the core resolves and checks against the person pressing. No privileged intents:
+the bot reads direct messages sent to it (Discord gives bots those without the message-content intent) and
+nothing in servers, so in a server every answer is ephemeral and typed answers go through a form (a modal).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import io
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.settings import DiscordSettings
+from handlers.core import REGISTRY, Core, Role
+from handlers.events import Button, Incoming, Person, Press, Reply
+from handlers.formatting import split_markup, to_markdown
+from handlers.i18n import N_, _, language, plain
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+MAX_CONTENT = 2000  # Discord's documented limit for message content
+MAX_ROWS, MAX_PER_ROW, MAX_OPTIONS = 5, 5, 25
+DEFER_AFTER = 2.0  # seconds: Discord wants an answer within 3, so slower work is deferred first
+FORM_TIMEOUT = 15 * 60  # a form left open longer than an interaction token lives is forgotten
+
+_TOKEN = r"[A-Za-z0-9_-]{1,40}\.\d{1,3}"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A typed option of a slash command."""
+
+    name: str
+    kind: type
+    description: str
+    required: bool = False
+    low: int | None = None
+    high: int | None = None
+    members: bool = False  # autocomplete member names (for organisers)
+
+
+MEMBER = Option("member", str, N_("the member: a name, or #number from /members"), required=True, members=True)
+# The typed options of commands that take arguments; the core still parses and checks the text it is given.
+OPTIONS: dict[str, tuple[Option, ...]] = {
+    "invite": (Option("uses", int, N_("how many people may join with it (default 1)"), low=1, high=1000),
+               Option("days", int, N_("how many days it stays valid (default 7)"), low=1, high=365)),
+    "start": (Option("code", str, N_("the invite code you were given")),),
+    "join": (Option("code", str, N_("the invite code you were given"), required=True),),
+    "link": (Option("code", str, N_("the code /link gave you on your other platform")),),
+    "unlink": (Option("platform", str, N_("telegram or discord"), required=True),),
+    "members": (Option("name", str, N_("part of a name to look for")),),
+    "promote": (MEMBER,), "demote": (MEMBER,), "block": (MEMBER,), "unblock": (MEMBER,),
+}
+GENERIC = (Option("details", str, N_("what to add after the command")),)
+
+
+def discord_pieces(reply_text: Any) -> list[str]:
+    """The reply as Discord Markdown in pieces of at most 2000 characters, cut at line boundaries."""
+    if not reply_text:
+        return []
+    limit = MAX_CONTENT - 100
+    out: list[str] = []
+    pending = list(split_markup(reply_text, limit))
+    while pending:
+        piece = pending.pop(0)
+        text = to_markdown(piece)
+        if len(text) <= MAX_CONTENT:
+            out.append(text)
+            continue
+        # Escaping made it longer than Discord allows: cut this piece smaller.
+        limit = max(limit // 2, 50)
+        pending[:0] = split_markup(piece, limit)
+    return out
+
+
+class CoreButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"^sb:(?P<token>{_TOKEN})$"):
+    """A button of the core: pressing it sends its token back to the core, also after a restart."""
+
+    def __init__(self, token: str, label: str = "…") -> None:
+        super().__init__(discord.ui.Button(label=label[:80], custom_id=f"sb:{token}",
+                                           style=discord.ButtonStyle.secondary))
+        self.token = token
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> CoreButton:
+        return cls(match["token"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _adapter(interaction).on_press(interaction, [self.token])
+
+
+class CoreSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"^sbs:(?P<first>[A-Za-z0-9_.-]{1,60})$"):
+    """A run of the core's toggles as one multi-select menu; each changed option presses its toggle."""
+
+    def __init__(self, first: str, options: list[discord.SelectOption] | None = None) -> None:
+        options = options or [discord.SelectOption(label="…", value=first)]
+        super().__init__(discord.ui.Select(custom_id=f"sbs:{first}", options=options, min_values=0,
+                                           max_values=len(options)))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select,
+                             match: re.Match[str]) -> CoreSelect:
+        return cls(match["first"], list(item.options) if item.options else None)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        chosen = set(interaction.data.get("values", []) if interaction.data else [])
+        before = _shown_selection(interaction, self.item.custom_id)
+        if before is None:
+            await _adapter(interaction).on_press(interaction, [])
+            return
+        offered, ticked = before
+        changed = [value for value in offered if (value in chosen) != (value in ticked)]
+        await _adapter(interaction).on_press(interaction, changed)
+
+
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"^sb-ask:(?P<label>.{1,45})$"):
+    """Opens a form to type the answer the bot asked for (the bot cannot read messages in a server)."""
+
+    def __init__(self, label: str, button_label: str = "Answer") -> None:
+        super().__init__(discord.ui.Button(label=button_label[:80], custom_id=f"sb-ask:{label[:45]}",
+                                           style=discord.ButtonStyle.primary))
+        self.label = label[:45]
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> AnswerButton:
+        return cls(match["label"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(AnswerForm(_adapter(interaction), self.label))
+
+
+class AnswerForm(discord.ui.Modal):
+    """One text field; what is typed goes to the core as if it were a direct message."""
+
+    def __init__(self, adapter: DiscordAdapter, label: str) -> None:
+        with language(adapter.core.services.network.default_language):
+            title = plain(N_("Your answer"))
+        super().__init__(title=title[:45], timeout=FORM_TIMEOUT, custom_id="sb-form")
+        self.adapter = adapter
+        self.answer: discord.ui.TextInput = discord.ui.TextInput(
+            label=label[:45] or "Answer", style=discord.TextStyle.paragraph, max_length=4000, custom_id="answer")
+        self.add_item(self.answer)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.adapter.on_text(interaction, self.answer.value or "")
+
+
+def _adapter(interaction: discord.Interaction) -> DiscordAdapter:
+    client = interaction.client
+    adapter = getattr(client, "solidarity_adapter", None)
+    assert isinstance(adapter, DiscordAdapter), "client was not built by DiscordAdapter"
+    return adapter
+
+
+def _shown_selection(interaction: discord.Interaction, custom_id: str) -> tuple[list[str], set[str]] | None:
+    """The options of a menu as the message showed them, and which were ticked (Discord sends only the new
+    choice; the message itself says what was chosen before)."""
+    message = interaction.message
+    if message is None:
+        return None
+    for row in message.components:
+        for component in getattr(row, "children", []):
+            if getattr(component, "custom_id", None) == custom_id and hasattr(component, "options"):
+                offered = [o.value for o in component.options]
+                return offered, {o.value for o in component.options if o.default}
+    return None
+
+
+def _components(reply: Reply, *, answer_label: str | None) -> discord.ui.View | None:
+    """The reply's buttons as Discord components: toggles become multi-select menus (25 options each), other
+    buttons rows of at most five, and an "Answer" button opens a form when the reply waits for typed text."""
+    buttons = [b for row in reply.buttons for b in row]
+    toggles = [b for b in buttons if b.selected is not None and b.token]
+    items: list[list[discord.ui.Item]] = []
+    for start in range(0, len(toggles), MAX_OPTIONS):
+        chunk = toggles[start:start + MAX_OPTIONS]
+        options = [discord.SelectOption(label=_strip_tick(b.label)[:100], value=b.token, default=bool(b.selected))
+                   for b in chunk]
+        items.append([CoreSelect(chunk[0].token, options)])
+    plain_buttons: list[discord.ui.Item] = []
+    for b in buttons:
+        if b.url:
+            plain_buttons.append(discord.ui.Button(label=b.label[:80], url=b.url))
+        elif b.token and b.selected is None:
+            plain_buttons.append(CoreButton(b.token, b.label))
+    if answer_label:
+        plain_buttons.insert(0, AnswerButton(answer_label, plain(N_("Type your answer"))))
+    items += [plain_buttons[i:i + MAX_PER_ROW] for i in range(0, len(plain_buttons), MAX_PER_ROW)]
+    if len(items) > MAX_ROWS:
+        log.warning("a reply had more rows of buttons than Discord shows; the last were left off")
+        items = items[:MAX_ROWS]
+    view = discord.ui.View(timeout=None)
+    for row, row_items in enumerate(items):
+        for item in row_items:
+            target = item.item if isinstance(item, discord.ui.DynamicItem) else item
+            target.row = row
+            view.add_item(item)
+    return view if view.children else None
+
+
+def _strip_tick(label: str) -> str:
+    return label[2:] if label.startswith("✓ ") else label
+
+
+class SolidarityClient(discord.Client):
+    """discord.Client that knows its adapter (components find it through `interaction.client`)."""
+
+    solidarity_adapter: DiscordAdapter | None = None
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(CoreButton, CoreSelect, AnswerButton)
+        if self.solidarity_adapter is not None:
+            self.solidarity_adapter.tree  # noqa: B018  (built now, over the HTTP client that logged in)
+
+    async def on_message(self, message: discord.Message) -> None:
+        if self.solidarity_adapter is not None:
+            await self.solidarity_adapter.on_direct_message(message)
+
+
+class DiscordAdapter:
+    """The bot on Discord, over the shared core."""
+
+    platform = PLATFORM
+
+    def __init__(self, core: Core, settings: DiscordSettings, *, client: discord.Client | None = None) -> None:
+        self.core = core
+        self.settings = settings
+        if client is None:
+            intents = discord.Intents.none()
+            intents.guilds = True  # not privileged; lets discord.py know the servers it is in
+            intents.dm_messages = True  # direct messages to the bot; no message content from servers
+            client = SolidarityClient(intents=intents)
+        self.client = client
+        client.solidarity_adapter = self  # type: ignore[attr-defined]
+        self._tree: app_commands.CommandTree | None = None
+        self._dm_channels: dict[str, int] = {}
+
+    @property
+    def tree(self) -> app_commands.CommandTree:
+        """The slash commands, made from the core's registry (built on first use: the tree keeps the client's
+        HTTP client of that moment)."""
+        if self._tree is None:
+            self._tree = app_commands.CommandTree(self.client)
+            self._tree.on_error = self._on_command_error  # type: ignore[method-assign]
+            self._build_commands()
+        return self._tree
+
+    # --- commands -----------------------------------------------------------------------------------------
+
+    def _build_commands(self) -> None:
+        with language(self.core.services.network.default_language):
+            for spec in sorted(REGISTRY.commands.values(), key=lambda c: (c.order, c.name)):
+                options = OPTIONS.get(spec.name, GENERIC if spec.usage else ())
+                self.tree.add_command(self._command(spec.name, plain(spec.summary), spec.role, options))
+
+    def _command(self, name: str, summary: str, role: Role, options: tuple[Option, ...]) -> app_commands.Command:
+        adapter = self
+
+        async def callback(interaction: discord.Interaction, **values: Any) -> None:
+            parts = [str(values[o.name]) for o in options if values.get(o.name) is not None]
+            text = f"/{name} {' '.join(parts)}".strip()
+            await adapter.on_command(interaction, text)
+
+        parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                        annotation=discord.Interaction)]
+        for option in options:
+            kind: Any = option.kind
+            if option.kind is int and (option.low is not None or option.high is not None):
+                kind = app_commands.Range[int, option.low, option.high]
+            elif option.kind is str:
+                kind = app_commands.Range[str, 1, 200]
+            parameters.append(inspect.Parameter(
+                option.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=kind,
+                default=inspect.Parameter.empty if option.required else None))
+        callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        callback.__name__ = name
+        described = app_commands.describe(**{o.name: plain(o.description)[:100] for o in options})(callback)
+        command = app_commands.Command(name=name, description=summary[:100] or name, callback=described)
+        if role >= Role.ORGANISER:
+            # Hidden in servers from people without Manage Server; the bot's own roles decide in any case.
+            command.default_permissions = discord.Permissions(manage_guild=True)
+        for option in options:
+            if option.members:
+                command.autocomplete(option.name)(self._member_choices)
+        return command
+
+    async def _member_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Member names for organisers' commands; nobody else learns who is a member."""
+        person = Person(PLATFORM, str(interaction.user.id))
+        ctx = await self.core.context_for(person, True)
+        if ctx.role < Role.ORGANISER or (ctx.member is not None and ctx.member.blocked):
+            return []
+        found = await self.core.services.repos.members.search(current.strip()[:100], limit=MAX_OPTIONS)
+        return [app_commands.Choice(name=f"{m.display_name or '?'} (#{m.id})"[:100], value=f"#{m.id}")
+                for m in found]
+
+    async def _on_command_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        log.error("Discord command failed: %s", type(error).__name__)
+
+    def registration_payload(self) -> list[dict[str, Any]]:
+        """What `sync-commands` sends: every slash command in Discord's JSON shape."""
+        return [command.to_dict(self.tree) for command in self.tree.get_commands()]
+
+    async def sync_commands(self, guild_ids: list[int] | None = None) -> list[str]:
+        """Register the commands globally, or in each listed server (there they appear at once)."""
+        done = []
+        if guild_ids:
+            for guild_id in guild_ids:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+                done.append(f"server {guild_id}")
+        else:
+            await self.tree.sync()
+            done.append("globally")
+        return done
+
+    # --- incoming -----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _person(user: discord.abc.User) -> Person:
+        return Person(PLATFORM, str(user.id))
+
+    async def on_command(self, interaction: discord.Interaction, text: str) -> None:
+        """A slash command: to the core as the text of that command."""
+        person = self._person(interaction.user)
+        await self._remember_dm(interaction)
+        work = self.core.handle_message(Incoming(person, text, private=True))
+        await self._answer(interaction, work, person, edit=False)
+
+    async def on_press(self, interaction: discord.Interaction, tokens: list[str]) -> None:
+        """Buttons (or the options of a menu that changed): each token to the core, in order."""
+        person = self._person(interaction.user)
+
+        async def presses() -> list[Reply]:
+            replies: list[Reply] = []
+            for token in tokens:
+                replies = await self.core.handle_press(Press(person, token, private=True))
+            return replies
+
+        await self._answer(interaction, presses(), person, edit=True)
+
+    async def on_text(self, interaction: discord.Interaction, text: str) -> None:
+        """What someone typed into an answer form."""
+        person = self._person(interaction.user)
+        await self._answer(interaction, self.core.handle_message(Incoming(person, text, private=True)),
+                           person, edit=False)
+
+    async def on_direct_message(self, message: discord.Message) -> None:
+        """A direct message to the bot (the only messages it reads): free text, or a command typed by hand."""
+        if message.guild is not None or message.author.bot or self.client.user is None:
+            return
+        if message.author.id == self.client.user.id:
+            return
+        person = self._person(message.author)
+        self._dm_channels[person.external_id] = message.channel.id
+        replies = await self.core.handle_message(Incoming(person, message.content or "", private=True))
+        for reply in replies:
+            await self._send_to(message.channel, reply, person)
+
+    async def _remember_dm(self, interaction: discord.Interaction) -> None:
+        channel = interaction.channel
+        if interaction.guild is None and isinstance(channel, discord.DMChannel):
+            self._dm_channels[str(interaction.user.id)] = channel.id
+
+    # --- answering ----------------------------------------------------------------------------------------
+
+    async def _answer(self, interaction: discord.Interaction, work: Awaitable[list[Reply]], person: Person,
+                      *, edit: bool) -> None:
+        """Run the core, deferring if it is slow, then answer: ephemeral in a server, plain in a DM."""
+        task = asyncio.ensure_future(work)
+        ephemeral = interaction.guild is not None
+        done, _pending = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        if not done:
+            if edit:
+                await interaction.response.defer()
+            else:
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        try:
+            replies = await task
+        except Exception:
+            log.exception("Discord interaction failed")
+            replies = []
+        shown = [r for r in replies if not r.toast_only]
+        if not shown:
+            toast = next((r.toast for r in replies if r.toast), None)
+            if toast and not interaction.response.is_done():
+                # A stale or refused press: said privately, and the message stays as it is.
+                await interaction.response.send_message(toast[:MAX_CONTENT], ephemeral=True)
+            elif not interaction.response.is_done():
+                await interaction.response.defer()
+            return
+        first = True
+        for reply in shown:
+            pieces = discord_pieces(reply.text) or ["…"]
+            view = _components(reply, answer_label=reply.asks)
+            for i, piece in enumerate(pieces):
+                last = i == len(pieces) - 1
+                kwargs: dict[str, Any] = {"content": piece}
+                if last and view is not None:
+                    kwargs["view"] = view
+                if first and edit and reply.edit and len(pieces) == 1 and reply.attachment is None:
+                    if not interaction.response.is_done():
+                        await interaction.response.edit_message(content=piece, view=view)
+                    else:
+                        await interaction.edit_original_response(content=piece, view=view)
+                elif not interaction.response.is_done():
+                    await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+                else:
+                    await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+                first = False
+            if reply.attachment is not None:
+                file = discord.File(io.BytesIO(reply.attachment.content), filename=reply.attachment.filename)
+                await interaction.followup.send(file=file, ephemeral=ephemeral)
+
+    async def _send_to(self, channel: discord.abc.Messageable, reply: Reply, person: Person | None) -> None:
+        """Send a reply into a channel: text in pieces, buttons under the last, then any file."""
+        pieces = discord_pieces(reply.text)
+        view = _components(reply, answer_label=reply.asks)
+        try:
+            for i, piece in enumerate(pieces):
+                last = i == len(pieces) - 1
+                if last and view is not None:
+                    await channel.send(piece, view=view)
+                else:
+                    await channel.send(piece)
+            if reply.attachment is not None:
+                await channel.send(file=discord.File(io.BytesIO(reply.attachment.content),
+                                                     filename=reply.attachment.filename))
+        except discord.Forbidden:
+            if person is not None:
+                await self.core.mark_unreachable(person)
+            log.info("a Discord user does not take direct messages (403)")
+
+    async def send(self, person: Person, reply: Reply) -> None:
+        """A message the bot sends on its own: by DM, in one request when the DM channel is known."""
+        channel_id = self._dm_channels.get(person.external_id)
+        if channel_id is None:
+            channel_id = await self._stored_dm_channel(person)
+        if channel_id is None:
+            try:
+                user = self.client.get_user(int(person.external_id)) or await self.client.fetch_user(
+                    int(person.external_id))
+                dm = await user.create_dm()
+            except discord.NotFound:
+                await self.core.mark_unreachable(person)
+                return
+            channel_id = dm.id
+            self._dm_channels[person.external_id] = channel_id
+            await self._store_dm_channel(person, channel_id)
+        channel = self.client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+        await self._send_to(channel, reply, person)
+
+    async def _stored_dm_channel(self, person: Person) -> int | None:
+        members = self.core.services.repos.members
+        getter: Callable[..., Awaitable[Any]] | None = getattr(members, "dm_channel", None)
+        if getter is None:
+            return None
+        value = await getter(PLATFORM, person.external_id)
+        return int(value) if value else None
+
+    async def _store_dm_channel(self, person: Person, channel_id: int) -> None:
+        setter = getattr(self.core.services.repos.members, "set_dm_channel", None)
+        if setter is not None:
+            await setter(PLATFORM, person.external_id, str(channel_id))
+
+    def invite_link(self, code: str) -> str | None:
+        """Discord has no deep links into a bot; people type /join <code>."""
+        return None
+
+    # --- lifecycle ----------------------------------------------------------------------------------------
+
+    async def start(self, token: str) -> None:
+        """Log in and connect in the running event loop (no client.run())."""
+        await self.client.login(token)
+        self._runner = asyncio.create_task(self.client.connect(reconnect=True))
+
+    async def stop(self) -> None:
+        await self.client.close()

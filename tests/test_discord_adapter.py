@@ -1,0 +1,117 @@
+"""The real discord.py client, driven through SimCord's in-memory Discord: slash commands, buttons, menus, forms."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import simcord
+
+from bot.discord_adapter import DiscordAdapter
+from bot.settings import DiscordSettings
+from handlers.formatting import markdown_escape
+from tests.conftest import build_bot, make_network
+
+
+class DiscordPerson:
+    """Someone in a server (or in DMs with the bot) who runs commands and uses what the bot shows them."""
+
+    def __init__(self, session: DiscordSession, actor, channel) -> None:
+        self.session, self.actor, self.channel = session, actor, channel
+        self.last = None  # the latest message the bot showed this person that has components
+        self.results: list[Any] = []
+
+    @property
+    def id(self) -> int:
+        return self.actor.id
+
+    def _take(self, result) -> str:
+        self.results.append(result)
+        messages = [m for m in [result.response, *result.followups] if m is not None]
+        for message in messages:
+            if message.components:
+                self.last = message
+        return "\n".join(m.content for m in messages)
+
+    async def slash(self, name: str, **options) -> str:
+        return self._take(await self.actor.slash(self.channel, name, **options))
+
+    async def click(self, label: str) -> str:
+        assert self.last is not None, "no message with buttons yet"
+        buttons = [c for row in self.last.components for c in row["components"] if c["type"] == 2]
+        found = [b for b in buttons if label.lower() in b.get("label", "").lower()]
+        assert found, f"no button {label!r} in {[b.get('label') for b in buttons]}"
+        return self._take(await self.actor.click(self.last.message, custom_id=found[0]["custom_id"]))
+
+    def options(self) -> list[tuple[str, bool]]:
+        """The options of the menu on the latest message, with whether each is ticked."""
+        menus = [c for row in self.last.components for c in row["components"] if c["type"] == 3]
+        return [(o["label"], bool(o.get("default"))) for m in menus for o in m["options"]]
+
+    async def choose(self, *labels: str) -> str:
+        """Leave exactly `labels` ticked in the (first) menu of the latest message."""
+        menu = next(c for row in self.last.components for c in row["components"] if c["type"] == 3)
+        values = [o["value"] for o in menu["options"] if o["label"] in labels]
+        assert len(values) == len(labels), f"unknown options among {labels}"
+        return self._take(await self.actor.select(self.last.message, values, custom_id=menu["custom_id"]))
+
+    async def answer(self, text: str) -> str:
+        """Press "Type your answer" and submit the form with `text`."""
+        shown = await self.actor.click(self.last.message, label="Type your answer")
+        assert shown.modal is not None, "the button did not open a form"
+        self.modal = shown.modal
+        return self._take(await self.actor.submit_modal(shown, {"answer": text}))
+
+
+class DiscordSession:
+    def __init__(self, adapter: DiscordAdapter, env, bot) -> None:
+        self.adapter, self.env, self.bot = adapter, env, bot
+        self.guild = env.create_guild()
+        self.channel = self.guild.create_text_channel("general")
+
+    def person(self, name: str) -> DiscordPerson:
+        actor = self.guild.add_member(self.env.create_user(name))
+        return DiscordPerson(self, actor, self.channel)
+
+    async def onboard(self, who: DiscordPerson, name: str) -> None:
+        await who.slash("start")
+        await who.click("I understand")
+        await who.answer(name)
+        await who.click("Skip")
+        await who.click("Journalist")
+        await who.choose("Access to health")
+        await who.click("Done")
+        await who.choose("Western Europe")
+        await who.click("Done")
+        await who.choose("English")
+        await who.click("Done")
+        await who.answer("Lyon")
+        await who.answer("Signal: +33 6 00 00 00 00")
+
+
+@contextlib.asynccontextmanager
+async def discord_session(db_path, *, admins: tuple[str, ...] = ()):
+    bot, db = await build_bot(db_path, make_network(admins=frozenset(admins), open_registration=True))
+    adapter = DiscordAdapter(bot.core, DiscordSettings())
+    try:
+        async with simcord.run(adapter.client) as env:
+            await adapter.sync_commands()
+            yield DiscordSession(adapter, env, bot)
+    finally:
+        await db.close()
+
+
+async def test_onboarding_in_a_server_is_private_and_uses_forms_and_menus(db_path):
+    async with discord_session(db_path) as s:
+        alice = s.person("alice")
+        await s.onboard(alice, "Alice <b>*Ali*</b>")
+        shown_to_alice = [m for r in alice.results for m in [r.response, *r.followups] if m is not None]
+        assert shown_to_alice and all(m.ephemeral for m in shown_to_alice)
+        member = await s.bot.repos.members.by_identity("discord", str(alice.id))
+        assert member is not None and member.profile_complete
+        assert member.display_name == "Alice <b>*Ali*</b>"
+        assert member.themes == ("access-to-health",) and member.timezone == "Europe/Paris"
+        shown = await alice.slash("profile")
+        # Markup in a name is escaped for Discord's Markdown: shown literally, never formatted.
+        assert f"**Name\\:** {markdown_escape('Alice <b>*Ali*</b>')}\n" in shown
+        assert s.channel.last_message is None  # nothing was posted for the whole server to see
