@@ -13,7 +13,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from storage.database import Database, DatabaseError, latest_version
 
 EXIT_CONFIG = 2
-SUPPORTED_PLATFORMS = ("telegram",)
+SUPPORTED_PLATFORMS = ("telegram", "discord")
 
 
 class RedactSecrets(logging.Filter):
@@ -40,10 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--db", type=Path, help="SQLite database file (overrides the settings)")
     parser = argparse.ArgumentParser(prog="solidarity-bot", description="Solidarity Bot: helps a network "
                                      "countering hate keep its commitments.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{console,run,migrate}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{console,run,migrate,sync-commands}")
     sub.add_parser("console", parents=[common], help="talk to the bot in this terminal, as any number of people")
     sub.add_parser("run", parents=[common], help="start every platform that has a token in the settings")
     sub.add_parser("migrate", parents=[common], help="create or upgrade the database, then exit")
+    sync = sub.add_parser("sync-commands", parents=[common],
+                          help="register the Discord slash commands (globally, or in the configured servers)")
+    sync.add_argument("--guild", type=int, action="append", metavar="ID",
+                      help="register in this server only (repeatable; default: discord.guild_ids, else globally)")
     return parser
 
 
@@ -122,11 +126,40 @@ async def _run(settings: Settings) -> int:
             app.delivery.register(telegram)
             await telegram.start()
             adapters.append(telegram)
+        if "discord" in wanted:
+            from bot.discord_adapter import DiscordAdapter
+
+            discord_adapter = DiscordAdapter(app.core, settings.discord)
+            app.delivery.register(discord_adapter)
+            assert settings.discord.token is not None
+            await discord_adapter.start(settings.discord.token.get_secret_value())
+            adapters.append(discord_adapter)
         logging.getLogger(__name__).info("running; stop with Ctrl-C")
         await stop.wait()
     finally:
         for adapter in reversed(adapters):
             await adapter.stop()
+        await app.close()
+    return 0
+
+
+async def _sync_commands(settings: Settings, guilds: list[int] | None) -> int:
+    if settings.discord.token is None:
+        print("solidarity-bot sync-commands: discord.token is not set (or SOLIDARITY__DISCORD__TOKEN).",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    from bot.app import open_app
+    from bot.discord_adapter import DiscordAdapter
+
+    app = await open_app(settings)
+    try:
+        adapter = DiscordAdapter(app.core, settings.discord)
+        async with adapter.client:
+            await adapter.client.login(settings.discord.token.get_secret_value())
+            where = await adapter.sync_commands(guilds or settings.discord.guild_ids or None)
+        print(f"Registered {len(adapter.tree.get_commands())} slash commands {', '.join(where)}. "
+              "Global commands can take up to an hour to appear; server commands appear at once.")
+    finally:
         await app.close()
     return 0
 
@@ -140,9 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
     _configure_logging(settings, quiet=args.command == "console")
-    command = {"console": _console, "run": _run, "migrate": _migrate}[args.command]
+    commands = {"console": _console, "run": _run, "migrate": _migrate,
+                "sync-commands": lambda s: _sync_commands(s, args.guild)}
     try:
-        return asyncio.run(command(settings))
+        return asyncio.run(commands[args.command](settings))
     except DatabaseError as exc:
         print(f"solidarity-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG

@@ -487,6 +487,13 @@ class DiscordAdapter:
         """Log in and connect in the running event loop (no client.run())."""
         await self.client.login(token)
         self._runner = asyncio.create_task(self.client.connect(reconnect=True))
+        self._runner.add_done_callback(self._connection_ended)
+
+    @staticmethod
+    def _connection_ended(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            # The type only: never the token or what anyone wrote.
+            log.error("the Discord connection ended: %s", type(task.exception()).__name__)
 
     async def stop(self) -> None:
         await self.client.close()

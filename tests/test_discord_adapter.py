@@ -5,9 +5,13 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+import discord
 import simcord
+from markupsafe import Markup
 
-from bot.discord_adapter import DiscordAdapter
+from bot.delivery import DirectDelivery
+from bot.discord_adapter import DiscordAdapter, discord_pieces
+from handlers.events import Reply
 from bot.settings import DiscordSettings
 from handlers.formatting import markdown_escape
 from tests.conftest import build_bot, make_network
@@ -69,8 +73,10 @@ class DiscordSession:
         self.guild = env.create_guild()
         self.channel = self.guild.create_text_channel("general")
 
-    def person(self, name: str) -> DiscordPerson:
-        actor = self.guild.add_member(self.env.create_user(name))
+    def person(self, name: str, *, manages_server: bool = False) -> DiscordPerson:
+        roles = [self.guild.create_role("Managers", permissions=discord.Permissions(manage_guild=True))] \
+            if manages_server else []
+        actor = self.guild.add_member(self.env.create_user(name), roles=roles)
         return DiscordPerson(self, actor, self.channel)
 
     async def onboard(self, who: DiscordPerson, name: str) -> None:
@@ -115,3 +121,83 @@ async def test_onboarding_in_a_server_is_private_and_uses_forms_and_menus(db_pat
         # Markup in a name is escaped for Discord's Markdown: shown literally, never formatted.
         assert f"**Name\\:** {markdown_escape('Alice <b>*Ali*</b>')}\n" in shown
         assert s.channel.last_message is None  # nothing was posted for the whole server to see
+
+
+async def test_organiser_commands_are_hidden_in_servers_and_commands_are_lower_case(db_path):
+    async with discord_session(db_path) as s:
+        payload = {c["name"]: c for c in s.adapter.registration_payload()}
+        assert {"start", "help", "profile", "export", "forget", "promote", "invite"} <= set(payload)
+        assert all(name == name.lower() for name in payload)
+        assert str(payload["promote"]["default_member_permissions"]) == str(discord.Permissions(manage_guild=True).value)
+        assert payload["profile"].get("default_member_permissions") is None
+        options = {o["name"]: o for o in payload["invite"]["options"]}
+        assert options["uses"]["type"] == 4 and options["uses"]["min_value"] == 1  # a typed integer option
+        assert payload["promote"]["options"][0]["autocomplete"] is True
+
+
+async def test_a_member_cannot_use_an_organiser_command_even_if_discord_shows_it(db_path):
+    async with discord_session(db_path) as s:
+        alice = s.person("alice", manages_server=True)
+        await s.onboard(alice, "Alice")
+        # Alice manages the server, so Discord shows her /promote; the bot's own roles still decide.
+        answer = await alice.slash("promote", member="#1")
+        assert "admin" in answer.lower()
+        member = await s.bot.repos.members.by_identity("discord", str(alice.id))
+        assert member.role == "member"
+
+
+async def test_a_button_pressed_twice_changes_nothing_the_second_time(db_path):
+    async with discord_session(db_path) as s:
+        alice = s.person("alice")
+        await alice.slash("start")
+        first = alice.last
+        await alice.slash("start")
+        await alice.click("I understand")
+        asked = alice.last.content
+        alice.last = first  # the first /start's message still shows its button
+        again = await alice.click("I understand")
+        assert "already" in again.lower()
+        member = await s.bot.repos.members.by_identity("discord", str(alice.id))
+        assert member is not None and not member.profile_complete
+        assert asked.startswith("*Step 1")  # the question she was at is still the one being asked
+
+
+async def test_direct_messages_are_read_and_answered_in_the_dm(db_path):
+    async with discord_session(db_path) as s:
+        user = s.env.create_user("dora")
+        await user.send_dm("/help")
+        dm = user.dm_channel
+        assert "/start" in dm.last_message.content
+        await user.send_dm("hello")
+        assert "/start" in dm.last_message.content
+
+
+async def test_notifications_go_by_dm_and_closed_dms_mark_the_account_unreachable(db_path):
+    async with discord_session(db_path) as s:
+        alice = s.person("alice")
+        await s.onboard(alice, "Alice")
+        member = await s.bot.repos.members.by_identity("discord", str(alice.id))
+        delivery = DirectDelivery(s.bot.repos.members)
+        delivery.register(s.adapter)
+        await delivery.deliver(member.id, Reply(Markup("<b>Session moved</b> to 10:00")))
+        await s.env.settle()
+        assert s.env.backend.get_dm_channel(alice.id) is not None
+        assert alice.actor.user.dm_channel.last_message.content.startswith("**Session moved** to 10")
+        s.env.inject_error("POST", "/channels/*/messages", status=403, code=50007,
+                           message="Cannot send messages to this user")
+        await delivery.deliver(member.id, Reply(Markup("Second notice")))
+        member = await s.bot.repos.members.by_identity("discord", str(alice.id))
+        assert member.identity_unreachable
+
+
+async def test_long_replies_are_cut_below_discords_limit_and_export_arrives_as_a_file(db_path):
+    async with discord_session(db_path) as s:
+        alice = s.person("alice")
+        await s.onboard(alice, "Alice")
+        await alice.slash("export")
+        files = [a for r in alice.results[-1:] for m in [r.response, *r.followups] if m for a in m.attachments]
+        assert files and files[0].filename.endswith(".json")
+        long = Markup("\n").join(Markup("line {} with *stars* and _underscores_").format(i) for i in range(400))
+        pieces = discord_pieces(long)
+        assert len(pieces) > 1 and all(len(p) <= 2000 for p in pieces)
+        assert sum(p.count("line ") for p in pieces) == 400
