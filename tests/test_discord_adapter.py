@@ -201,3 +201,11 @@ async def test_long_replies_are_cut_below_discords_limit_and_export_arrives_as_a
         pieces = discord_pieces(long)
         assert len(pieces) > 1 and all(len(p) <= 2000 for p in pieces)
         assert sum(p.count("line ") for p in pieces) == 400
+
+
+def test_sync_commands_without_a_discord_token_says_what_to_set(tmp_path, capsys, monkeypatch):
+    from bot.cli import main
+
+    monkeypatch.delenv("SOLIDARITY__DISCORD__TOKEN", raising=False)
+    assert main(["sync-commands", "--db", str(tmp_path / "x.db")]) == 2
+    assert "discord.token" in capsys.readouterr().err
