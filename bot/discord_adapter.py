@@ -384,11 +384,13 @@ class DiscordAdapter:
         task = asyncio.ensure_future(work)
         ephemeral = interaction.guild is not None
         done, _pending = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        thinking = False  # deferred with "thinking…": the first message replaces that placeholder
         if not done:
             if edit:
                 await interaction.response.defer()
             else:
                 await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+                thinking = True
         try:
             replies = await task
         except Exception:
@@ -417,6 +419,8 @@ class DiscordAdapter:
                         await interaction.response.edit_message(content=piece, view=view)
                     else:
                         await interaction.edit_original_response(content=piece, view=view)
+                elif first and thinking:
+                    await interaction.edit_original_response(**kwargs)
                 elif not interaction.response.is_done():
                     await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
                 else:

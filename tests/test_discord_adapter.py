@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 
@@ -209,3 +210,20 @@ def test_sync_commands_without_a_discord_token_says_what_to_set(tmp_path, capsys
     monkeypatch.delenv("SOLIDARITY__DISCORD__TOKEN", raising=False)
     assert main(["sync-commands", "--db", str(tmp_path / "x.db")]) == 2
     assert "discord.token" in capsys.readouterr().err
+
+
+async def test_slow_work_is_deferred_so_discord_gets_an_answer_within_three_seconds(db_path):
+    async with discord_session(db_path) as s:
+        alice = s.person("alice")
+        handle = s.bot.core.handle_message
+
+        async def slow(message):
+            await asyncio.sleep(5)  # longer than Discord waits for a first answer
+            return await handle(message)
+
+        s.bot.core.handle_message = slow
+        await alice.slash("help")
+        result = alice.results[-1]
+        assert result.deferred  # acknowledged at once, with "thinking…"
+        await s.env.settle()  # the five seconds pass; the answer replaces the placeholder
+        assert "/start" in result.response.content and result.response.ephemeral
