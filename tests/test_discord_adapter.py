@@ -225,5 +225,5 @@ async def test_slow_work_is_deferred_so_discord_gets_an_answer_within_three_seco
         await alice.slash("help")
         result = alice.results[-1]
         assert result.deferred  # acknowledged at once, with "thinking…"
-        await s.env.settle()  # the five seconds pass; the answer replaces the placeholder
+        await s.env.settle()  # the work finishes; the answer replaces the placeholder
         assert "/start" in result.response.content and result.response.ephemeral
