@@ -9,6 +9,7 @@ from storage.buttons import ButtonRepository
 from storage.conversations import ConversationRepository
 from storage.database import Database
 from storage.invites import InviteRepository
+from storage.links import LinkRepository
 from storage.members import MemberRepository
 
 
@@ -22,6 +23,7 @@ class Repositories:
     audit: AuditRepository
     buttons: ButtonRepository
     conversations: ConversationRepository
+    links: LinkRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -32,4 +34,5 @@ class Repositories:
             audit=AuditRepository(db),
             buttons=ButtonRepository(db),
             conversations=ConversationRepository(db),
+            links=LinkRepository(db),
         )

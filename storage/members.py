@@ -10,6 +10,7 @@ import aiosqlite
 from storage.database import Database
 
 PROFILE_FIELDS = ("display_name", "organisation", "actor_kind", "timezone", "contact")
+_IDENTITY_COLUMNS = "platform, external_id, member_id, linked_at, unreachable_since, dm_channel"
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Identity:
     member_id: int
     linked_at: int
     unreachable_since: int | None = None
+    dm_channel: str | None = None  # Discord: the id of the direct-message channel with this account, once known
 
     @property
     def key(self) -> str:
@@ -55,6 +57,7 @@ class Member:
     regions: tuple[Region, ...] = ()
     languages: tuple[str, ...] = ()
     accounts: tuple[str, ...] = ()  # "platform:id" of each linked account
+    notify_on: str = "all"  # where notifications go: "all" accounts, or one platform's ("telegram", "discord")
     # Set only by by_identity: the account this member was found through had been marked unreachable.
     identity_unreachable: bool = False
 
@@ -117,11 +120,51 @@ class MemberRepository:
     async def identities(self, member_id: int) -> list[Identity]:
         """Every platform account of the member."""
         rows = await self.db.fetch_all(
-            "SELECT platform, external_id, member_id, linked_at, unreachable_since FROM identities WHERE member_id = ? "
-            "ORDER BY platform, external_id",
+            f"SELECT {_IDENTITY_COLUMNS} FROM identities WHERE member_id = ? ORDER BY platform, external_id",
             (member_id,),
         )
         return [Identity(*row) for row in rows]
+
+    async def identity(self, platform: str, external_id: str) -> Identity | None:
+        """One account, if it belongs to a member."""
+        row = await self.db.fetch_one(
+            f"SELECT {_IDENTITY_COLUMNS} FROM identities WHERE platform = ? AND external_id = ?",
+            (platform, external_id),
+        )
+        return Identity(*row) if row else None
+
+    async def delivery_accounts(self, member_id: int) -> tuple[str, list[Identity]]:
+        """Where the member wants notifications ("all" or a platform), and their accounts; ("all", []) if no
+        such member."""
+        rows = await self.db.fetch_all(
+            "SELECT m.notify_on, i.platform, i.external_id, i.member_id, i.linked_at, i.unreachable_since, "
+            "i.dm_channel FROM members m LEFT JOIN identities i ON i.member_id = m.id WHERE m.id = ? "
+            "ORDER BY i.platform, i.external_id",
+            (member_id,),
+        )
+        if not rows:
+            return "all", []
+        return rows[0][0], [Identity(*tuple(row)[1:]) for row in rows if row[1] is not None]
+
+    async def set_dm_channel(self, platform: str, external_id: str, channel_id: str | int | None) -> None:
+        """Remember (or, with None, forget) the direct-message channel of an account (Discord)."""
+        await self.db.execute(
+            "UPDATE identities SET dm_channel = ? WHERE platform = ? AND external_id = ?",
+            (None if channel_id is None else str(channel_id), platform, external_id),
+        )
+
+    async def dm_channel(self, platform: str, external_id: str) -> str | None:
+        """The direct-message channel remembered for an account (Discord), if any."""
+        row = await self.db.fetch_one(
+            "SELECT dm_channel FROM identities WHERE platform = ? AND external_id = ?", (platform, external_id)
+        )
+        return row[0] if row else None
+
+    async def set_notify_on(self, member_id: int, where: str, now: int) -> None:
+        """Send notifications to all the member's accounts ("all") or to one platform's."""
+        if not where:
+            raise ValueError("empty notification preference")
+        await self.db.execute("UPDATE members SET notify_on = ?, updated_at = ? WHERE id = ?", (where, now, member_id))
 
     async def set_reachable(self, platform: str, external_id: str, reachable: bool, now: int) -> None:
         """Mark an account unreachable (it refused a message) or reachable again (its owner wrote to the bot)."""
@@ -133,8 +176,8 @@ class MemberRepository:
     async def with_role(self, role: str) -> list[Identity]:
         """The accounts of every member with this role."""
         rows = await self.db.fetch_all(
-            "SELECT i.platform, i.external_id, i.member_id, i.linked_at, i.unreachable_since FROM identities i "
-            "JOIN members m ON m.id = i.member_id WHERE m.role = ? ORDER BY i.member_id",
+            "SELECT i.platform, i.external_id, i.member_id, i.linked_at, i.unreachable_since, i.dm_channel "
+            "FROM identities i JOIN members m ON m.id = i.member_id WHERE m.role = ? ORDER BY i.member_id",
             (role,),
         )
         return [Identity(*row) for row in rows]
@@ -239,5 +282,6 @@ def _member(row) -> Member:
         regions=tuple(Region(name, bool(free)) for name, free in json.loads(row["regions_json"])),
         languages=tuple(json.loads(row["languages_json"])),
         accounts=tuple(json.loads(row["accounts_json"])),
+        notify_on=row["notify_on"],
         identity_unreachable=row["identity_unreachable"] is not None,
     )

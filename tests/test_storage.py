@@ -182,3 +182,72 @@ async def test_closing_waits_for_grouped_inserts_already_asked_for(db_path):
     await asyncio.gather(*writes)
     async with Database(db_path) as again:
         assert (await again.fetch_one("SELECT count(*) FROM meta WHERE key LIKE 'c%'"))[0] == 50
+
+
+async def test_discord_dm_channel_is_kept_per_account(db_path):
+    async with Database(db_path) as db:
+        repos = Repositories.over(db)
+        member = await repos.members.create("discord", "42", now=1)
+        assert (await repos.members.identity("discord", "42")).dm_channel is None
+        await repos.members.set_dm_channel("discord", "42", 1234567890123456789)
+        assert (await repos.members.identities(member.id))[0].dm_channel == "1234567890123456789"
+        assert (await repos.members.identity("discord", "42")).dm_channel == "1234567890123456789"
+        assert await repos.members.dm_channel("discord", "42") == "1234567890123456789"
+        await repos.members.set_dm_channel("discord", "42", None)
+        assert (await repos.members.identity("discord", "42")).dm_channel is None
+        assert await repos.members.identity("discord", "43") is None
+
+
+async def test_joining_accounts_moves_them_and_erases_the_other_member_in_one_go(db_path):
+    async with Database(db_path) as db:
+        repos = Repositories.over(db)
+        kept = await repos.members.create("telegram", "1", now=1)
+        other = await repos.members.create("discord", "2", now=1)
+        await repos.members.set_field(other.id, "display_name", "Gone-Name", now=1)
+        code, record = await repos.links.create(kept.id, "telegram", now=10)
+        rows = repr([tuple(r) for r in await db.fetch_all("SELECT * FROM link_codes")])
+        assert code not in rows and record.code_hash in rows
+        assert (await repos.links.find(code.lower())).state(now=11) == "valid"
+        result = await repos.links.join(record.code_hash, kept_member_id=kept.id, platform="discord",
+                                        external_id="2", replaced_member_id=other.id, forget_audiences=[], now=20)
+        assert result == "linked"
+        assert sorted((await repos.members.get(kept.id)).accounts) == ["discord:2", "telegram:1"]
+        assert await repos.members.get(other.id) is None
+        assert (await repos.links.find(code)).state(now=21) == "used"
+        again = await repos.links.join(record.code_hash, kept_member_id=kept.id, platform="discord",
+                                       external_id="3", replaced_member_id=None, forget_audiences=[], now=22)
+        assert again == "code" and await repos.members.by_identity("discord", "3") is None
+        entry = (await repos.audit.recent(1))[0]
+        assert (entry.action, entry.actor_id) == ("member.link", kept.id)
+        assert entry.detail == f"platforms=discord replaced={other.id}"
+
+
+async def test_a_member_has_at_most_one_account_per_platform(db_path):
+    async with Database(db_path) as db:
+        repos = Repositories.over(db)
+        kept = await repos.members.create("telegram", "1", now=1)
+        _code, record = await repos.links.create(kept.id, "discord", now=10)  # issued on discord, entered on telegram
+        result = await repos.links.join(record.code_hash, kept_member_id=kept.id, platform="telegram",
+                                        external_id="9", replaced_member_id=None, forget_audiences=[], now=11)
+        assert result == "platform"
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute("INSERT INTO identities (platform, external_id, member_id, linked_at) "
+                             "VALUES ('telegram', '9', ?, 1)", (kept.id,))
+        assert await repos.links.unlink(kept.id, "telegram", forget_audiences=[], now=12) == "last"
+        assert await repos.links.unlink(kept.id, "discord", forget_audiences=[], now=12) == "missing"
+        assert (await repos.members.get(kept.id)).accounts == ("telegram:1",)
+
+
+async def test_link_codes_expire_and_wrong_attempts_are_forgotten_after_an_hour(db_path):
+    async with Database(db_path) as db:
+        repos = Repositories.over(db)
+        member = await repos.members.create("telegram", "1", now=1)
+        code, record = await repos.links.create(member.id, "telegram", now=100)
+        assert record.state(now=100 + 599) == "valid" and record.state(now=100 + 600) == "expired"
+        assert await repos.links.record_wrong("discord:5", now=100) == 1
+        assert await repos.links.record_wrong("discord:5", now=200) == 2
+        assert await repos.links.wrong_attempts("discord:5", now=100 + 3600) == [200]
+        await repos.links.purge(now=100 + 600 + 24 * 3600)
+        assert await repos.links.find(code) is None
+        assert await repos.links.wrong_attempts("discord:5", now=200 + 3600) == []
+        assert (await db.fetch_one("SELECT count(*) FROM link_attempts"))[0] == 0
