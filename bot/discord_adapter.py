@@ -254,6 +254,7 @@ class DiscordAdapter:
         HTTP client of that moment)."""
         if self._tree is None:
             self._tree = app_commands.CommandTree(self.client)
+            self.client.tree = self._tree  # type: ignore[attr-defined]  (where tools look for a client's commands)
             self._tree.on_error = self._on_command_error  # type: ignore[method-assign]
             self._build_commands()
         return self._tree

@@ -1,4 +1,7 @@
-"""The real discord.py client, driven through SimCord's in-memory Discord: slash commands, buttons, menus, forms."""
+"""The real discord.py client, driven through SimCord's in-memory Discord: slash commands, buttons, menus, forms.
+
+Every REST call a session makes is checked against ../shared/specs/discord-openapi.json and the documented limits.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from handlers.events import Reply
 from bot.settings import DiscordSettings
 from handlers.formatting import markdown_escape
 from tests.conftest import build_bot, make_network
+from tests.discord_spec import SPEC
 
 
 class DiscordPerson:
@@ -104,6 +108,9 @@ async def discord_session(db_path, *, admins: tuple[str, ...] = ()):
         async with simcord.run(adapter.client) as env:
             await adapter.sync_commands()
             yield DiscordSession(adapter, env, bot)
+            # Every REST call of the session, command registration included, against the pinned spec and the
+            # documentation's limits: a violation fails the test that made it.
+            SPEC.check_all(env.http_requests)
     finally:
         await db.close()
 
