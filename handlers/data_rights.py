@@ -15,6 +15,7 @@ from handlers.core import REGISTRY, Context, Role
 from handlers.events import Attachment, Reply
 from handlers.i18n import N_, _, join_lines
 from storage.buttons import ButtonRepository
+from storage.links import LinkRepository
 from storage.members import MemberRepository
 
 Exporter = Callable[[Context, int], Awaitable[Any]]
@@ -61,7 +62,8 @@ async def _profile(ctx: Context, member_id: int) -> dict:
 
 @exporter("accounts")
 async def _accounts(ctx: Context, member_id: int) -> list:
-    return [{"platform": i.platform, "account_id": i.external_id, "linked_at": iso(i.linked_at)}
+    return [{"platform": i.platform, "account_id": i.external_id, "linked_at": iso(i.linked_at),
+             **({"direct_message_channel": i.dm_channel} if i.dm_channel else {})}
             for i in await ctx.repos.members.identities(member_id)]
 
 
@@ -140,8 +142,10 @@ async def forget_confirmed(ctx: Context, payload: dict) -> Reply:
     """Erase the member and every row that refers to them."""
     member_id = ctx.member_id
     audiences = await _audiences(ctx, member_id)
+    attempts = [await ctx.repos.links.account_key(i.key) for i in await ctx.repos.members.identities(member_id)]
     async with ctx.repos.db.transaction() as conn:
         await ButtonRepository.forget_audiences_in(conn, audiences)
+        await LinkRepository.forget_accounts_in(conn, attempts)
         # Audit rows stay (they record what organisers did) but lose every reference to the erased member.
         await MemberRepository.delete_in(conn, member_id)
     await ctx.repos.db.checkpoint()

@@ -409,12 +409,15 @@ def _summary_template() -> str:
     lines = [row.format(label=literal(plain(FIELD_LABELS[f])), value="{" + f + "}") for f in _SUMMARY_FIELDS]
     lines.append(plain("<b>{label}:</b> {value} <i>(shown to a partner only after you both agree)</i>").format(
         label=literal(plain(FIELD_LABELS["contact"])), value="{contact}"))
+    lines.append(plain("<b>Notifications:</b> {notify} <i>(change with /notify)</i>"))
     lines.append(plain("<b>Role:</b> {role}"))
     return "\n".join(lines)
 
 
 async def summary(ctx: Context) -> Markup:
     """The member's profile as lines of text (one template per language, filled once)."""
+    from handlers.linking import describe_notify  # where notifications go is the linking capability's to say
+
     member = ctx.member
     assert member is not None
     dash = "—"
@@ -435,6 +438,7 @@ async def summary(ctx: Context) -> Markup:
         languages=", ".join(langs.language_name(c) for c in member.languages) or dash,
         timezone=_("{zone}, now {time}", zone=zone, time=timezones.now_in(zone, ctx.now_dt)) if zone else dash,
         contact=member.contact or dash,
+        notify=describe_notify(member),
         role=role,
     )
 
