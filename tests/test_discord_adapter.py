@@ -234,3 +234,19 @@ async def test_slow_work_is_deferred_so_discord_gets_an_answer_within_three_seco
         assert result.deferred  # acknowledged at once, with "thinking…"
         await s.env.settle()  # the work finishes; the answer replaces the placeholder
         assert "/start" in result.response.content and result.response.ephemeral
+
+
+async def test_a_telegram_member_links_their_discord_account_and_is_one_member(db_path):
+    async with discord_session(db_path) as s:
+        await s.bot.join("telegram:501", name="Amina")
+        code = (await s.bot.text("telegram:501", "/link")).split("Link code: ")[1].split()[0]
+        dora = s.person("dora")
+        asked = await dora.slash("link", code=code)
+        assert "Yes, link this account" in [c.get("label") for row in dora.last.components for c in row["components"]]
+        assert await s.bot.repos.members.by_identity("discord", str(dora.id)) is None  # nothing before confirming
+        await dora.click("Yes, link this account")
+        on_telegram = await s.bot.member("telegram:501")
+        on_discord = await s.bot.repos.members.by_identity("discord", str(dora.id))
+        assert on_discord is not None and on_discord.id == on_telegram.id
+        assert "Amina" in await dora.slash("profile")
+        assert "Amina" in asked  # the confirmation said which profile the account would join
