@@ -13,7 +13,7 @@ import inspect
 import io
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +22,9 @@ from discord import app_commands
 
 from bot.settings import DiscordSettings
 from handlers.core import REGISTRY, Core, Role
-from handlers.events import Button, Incoming, Person, Press, Reply
+from handlers.events import Incoming, Person, Press, Reply
 from handlers.formatting import split_markup, to_markdown
-from handlers.i18n import N_, _, language, plain
+from handlers.i18n import N_, language, plain
 
 log = logging.getLogger(__name__)
 
@@ -367,7 +367,7 @@ class DiscordAdapter:
         if message.author.id == self.client.user.id:
             return
         person = self._person(message.author)
-        self._dm_channels[person.external_id] = message.channel.id
+        await self._learn_dm(person, message.channel.id)
         replies = await self.core.handle_message(Incoming(person, message.content or "", private=True))
         for reply in replies:
             await self._send_to(message.channel, reply, person)
@@ -375,7 +375,7 @@ class DiscordAdapter:
     async def _remember_dm(self, interaction: discord.Interaction) -> None:
         channel = interaction.channel
         if interaction.guild is None and isinstance(channel, discord.DMChannel):
-            self._dm_channels[str(interaction.user.id)] = channel.id
+            await self._learn_dm(self._person(interaction.user), channel.id)
 
     # --- answering ----------------------------------------------------------------------------------------
 
@@ -454,7 +454,8 @@ class DiscordAdapter:
         """A message the bot sends on its own: by DM, in one request when the DM channel is known."""
         channel_id = self._dm_channels.get(person.external_id)
         if channel_id is None:
-            channel_id = await self._stored_dm_channel(person)
+            stored = await self.core.services.repos.members.dm_channel(PLATFORM, person.external_id)
+            channel_id = int(stored) if stored else None
         if channel_id is None:
             try:
                 user = self.client.get_user(int(person.external_id)) or await self.client.fetch_user(
@@ -464,23 +465,16 @@ class DiscordAdapter:
                 await self.core.mark_unreachable(person)
                 return
             channel_id = dm.id
-            self._dm_channels[person.external_id] = channel_id
-            await self._store_dm_channel(person, channel_id)
+            await self._learn_dm(person, channel_id)
         channel = self.client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
         await self._send_to(channel, reply, person)
 
-    async def _stored_dm_channel(self, person: Person) -> int | None:
-        members = self.core.services.repos.members
-        getter: Callable[..., Awaitable[Any]] | None = getattr(members, "dm_channel", None)
-        if getter is None:
-            return None
-        value = await getter(PLATFORM, person.external_id)
-        return int(value) if value else None
-
-    async def _store_dm_channel(self, person: Person, channel_id: int) -> None:
-        setter = getattr(self.core.services.repos.members, "set_dm_channel", None)
-        if setter is not None:
-            await setter(PLATFORM, person.external_id, str(channel_id))
+    async def _learn_dm(self, person: Person, channel_id: int) -> None:
+        """Remember an account's DM channel, in memory and (for members) in the database, when it is new."""
+        if self._dm_channels.get(person.external_id) == channel_id:
+            return
+        self._dm_channels[person.external_id] = channel_id
+        await self.core.services.repos.members.set_dm_channel(PLATFORM, person.external_id, channel_id)
 
     def invite_link(self, code: str) -> str | None:
         """Discord has no deep links into a bot; people type /join <code>."""

@@ -191,6 +191,8 @@ async def test_notifications_go_by_dm_and_closed_dms_mark_the_account_unreachabl
         await s.env.settle()
         assert s.env.backend.get_dm_channel(alice.id) is not None
         assert alice.actor.user.dm_channel.last_message.content.startswith("**Session moved** to 10")
+        # The DM channel is remembered, so later notifications cost one request, also after a restart.
+        assert await s.bot.repos.members.dm_channel("discord", str(alice.id)) == str(alice.actor.user.dm_channel.id)
         s.env.inject_error("POST", "/channels/*/messages", status=403, code=50007,
                            message="Cannot send messages to this user")
         await delivery.deliver(member.id, Reply(Markup("Second notice")))
