@@ -252,8 +252,7 @@ async def unlink(ctx: Context, args: str) -> Reply:
             accounts,
         ))
     if len(platforms) == 1:
-        return Reply(_("Your {platform} account is your only one, so it cannot be unlinked. To leave the network "
-                       "and erase your data, send /forget.", platform=platform_label(platform)))
+        return Reply(_only_account(platform_label(platform)))
     label = platform_label(platform)
     yes = await ctx.button(str(_("Yes, unlink {platform}", platform=label)), "unlink.confirm", {"p": platform},
                            single_use=True)
@@ -264,6 +263,11 @@ async def unlink(ctx: Context, args: str) -> Reply:
           "/start or /link from it again. Your profile stays, with your other accounts ({platforms}).",
           platforms=_labels([p for p in platforms if p != platform])),
     ), buttons=((yes,), (no,)))
+
+
+def _only_account(label: str) -> Markup:
+    return _("Your {platform} account is your only one, so it cannot be unlinked. To leave the network and erase "
+             "your data, send /forget.", platform=label)
 
 
 @REGISTRY.action("unlink.confirm", Role.MEMBER)
@@ -279,8 +283,7 @@ async def unlink_confirmed(ctx: Context, payload: dict) -> Reply:
         return Reply(_("You have no {platform} account linked any more. Nothing was changed.", platform=label),
                      edit=True)
     if result == "last":
-        return Reply(_("Your {platform} account is your only one, so it cannot be unlinked. To leave the network "
-                       "and erase your data, send /forget.", platform=label), edit=True)
+        return Reply(_only_account(label), edit=True)
     kept = await ctx.repos.members.get(member_id)
     assert kept is not None
     ctx.member = None if ctx.person.platform == platform else kept

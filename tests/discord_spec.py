@@ -23,7 +23,6 @@ bit sets may be digit strings. Fields the spec does not list are accepted, as it
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,18 +37,9 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from tests.specs import specs_dir
 
-def _specs_dir() -> Path:
-    """shared/specs beside the checkout (as CI lays it out), or $SOLIDARITY_SPECS_DIR."""
-    if os.environ.get("SOLIDARITY_SPECS_DIR"):
-        return Path(os.environ["SOLIDARITY_SPECS_DIR"])
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "shared" / "specs").is_dir():
-            return parent / "shared" / "specs"
-    raise FileNotFoundError("shared/specs not found beside the checkout; set SOLIDARITY_SPECS_DIR")
-
-
-SPEC_PATH = _specs_dir() / "discord-openapi.json"
+SPEC_PATH = specs_dir() / "discord-openapi.json"
 _SPEC_URI = "urn:discord-openapi"
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 

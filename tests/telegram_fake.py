@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,17 +20,9 @@ from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
-def _specs_dir() -> Path:
-    """shared/specs beside the checkout (as CI lays it out), or $SOLIDARITY_SPECS_DIR."""
-    if os.environ.get("SOLIDARITY_SPECS_DIR"):
-        return Path(os.environ["SOLIDARITY_SPECS_DIR"])
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "shared" / "specs").is_dir():
-            return parent / "shared" / "specs"
-    raise FileNotFoundError("shared/specs not found beside the checkout; set SOLIDARITY_SPECS_DIR")
+from tests.specs import specs_dir
 
-
-SPEC_PATH = _specs_dir() / "telegram-bot-api.json"
+SPEC_PATH = specs_dir() / "telegram-bot-api.json"
 
 TELEGRAM_HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code",
                       "pre", "blockquote", "tg-emoji"}
