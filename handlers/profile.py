@@ -26,6 +26,7 @@ STEPS = ("name", "organisation", "kind", "themes", "regions", "languages", "time
 OPTIONAL = {"organisation", "contact"}
 LIMITS = {"name": 64, "organisation": 100, "contact": 200, "region": 60}
 MAX_FREE_REGIONS = 5
+PAGE = 24  # choices shown at once: Telegram allows 100 buttons a message, a Discord menu 25 options
 FIELD_LABELS = {
     "name": N_("Name"),
     "organisation": N_("Organisation"),
@@ -141,11 +142,21 @@ async def _question(ctx: Context, conversation: Conversation, *, edit: bool = Fa
                      "The first one is the language the bot speaks to you in, when it can. Then press Done.")
             codes = list(dict.fromkeys([*selection, *langs.COMMON_LANGUAGES]))
             options = [(c, langs.language_name(c)) for c in codes]
+        pages = max(1, -(-len(options) // PAGE))
+        page = min(max(int(conversation.data.get("page", 0)), 0), pages - 1)
         toggles = [
             await btn(("✓ " if value in selection else "") + label, "profile.toggle", value in selection, v=value)
-            for value, label in options
+            for value, label in options[page * PAGE:(page + 1) * PAGE]
         ]
         rows += [tuple(toggles[i:i + 2]) for i in range(0, len(toggles), 2)]
+        if pages > 1:
+            text = join_lines(text, _("<i>Page {page} of {pages}.</i>", page=page + 1, pages=pages))
+            turn = []
+            if page > 0:
+                turn.append(await btn(str(_("‹ Previous")), "profile.page", p=str(page - 1)))
+            if page + 1 < pages:
+                turn.append(await btn(str(_("More ›")), "profile.page", p=str(page + 1)))
+            rows.append(tuple(turn))
         rows.append((await btn(str(_("Done ({n} chosen)", n=len(selection))), "profile.done"),))
     elif step == "timezone":
         text = _("What is your time zone? Type the city you live in (for example Lyon or Nairobi), or a time "
@@ -330,6 +341,22 @@ async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await ctx.repos.conversations.put(
         ctx.member_id, FLOW, step, {**conversation.data, "sel": selection}, ctx.now, keep_nonce=conversation.nonce
     )
+    return await _question(ctx, conversation, edit=True)
+
+
+@REGISTRY.action("profile.page")
+async def page_pressed(ctx: Context, payload: dict) -> Reply:
+    """Show another page of a long list of choices; what was ticked stays ticked."""
+    conversation = await _current(ctx, payload)
+    if conversation is None or conversation.step not in ("themes", "regions", "languages"):
+        return _stale()
+    try:
+        page = int(payload.get("p", 0))
+    except (TypeError, ValueError):
+        return _stale()
+    conversation = await ctx.repos.conversations.put(
+        ctx.member_id, FLOW, conversation.step, {**conversation.data, "page": page}, ctx.now,
+        keep_nonce=conversation.nonce)
     return await _question(ctx, conversation, edit=True)
 
 

@@ -109,10 +109,10 @@ def plain(replies: list[Reply]) -> str:
     return "\n".join(to_plain(r.text) for r in replies)
 
 
-def make_network(**overrides) -> Network:
+def make_network(*, themes: list[str] = THEMES, **overrides) -> Network:
     options = dict(admins=frozenset({"console:admin"}), open_registration=False)
     options.update(overrides)
-    return Network.build("Test Network", THEMES, REGIONS, **options)
+    return Network.build("Test Network", themes, REGIONS, **options)
 
 
 async def build_bot(path: Path, network: Network | None = None) -> tuple[Bot, Database]:

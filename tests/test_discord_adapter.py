@@ -101,8 +101,8 @@ class DiscordSession:
 
 
 @contextlib.asynccontextmanager
-async def discord_session(db_path, *, admins: tuple[str, ...] = ()):
-    bot, db = await build_bot(db_path, make_network(admins=frozenset(admins), open_registration=True))
+async def discord_session(db_path, *, admins: tuple[str, ...] = (), **network):
+    bot, db = await build_bot(db_path, make_network(admins=frozenset(admins), open_registration=True, **network))
     adapter = DiscordAdapter(bot.core, DiscordSettings())
     try:
         async with simcord.run(adapter.client) as env:
@@ -252,3 +252,25 @@ async def test_a_telegram_member_links_their_discord_account_and_is_one_member(d
         assert on_discord is not None and on_discord.id == on_telegram.id
         assert "Amina" in await dora.slash("profile")
         assert "Amina" in asked  # the confirmation said which profile the account would join
+
+
+async def test_more_than_25_themes_are_paged_in_menus_of_at_most_25_options(db_path):
+    from tests.conftest import THEMES
+
+    themes = THEMES + [f"Theme {i:02d}" for i in range(1, 57)]  # 60 in all
+    async with discord_session(db_path, themes=themes) as s:
+        alice = s.person("alice")
+        await alice.slash("start")
+        await alice.click("I understand")
+        await alice.answer("Alice")
+        await alice.click("Skip")
+        shown = await alice.click("Journalist")
+        assert "Page 1 of 3" in shown
+        assert 0 < len(alice.options()) <= 25
+        await alice.choose("Detention")
+        await alice.click("More")
+        assert "Page 2 of 3" in alice.last.content and ("Detention", True) not in alice.options()
+        await alice.choose("Theme 30")
+        await alice.click("Done")
+        member = await s.bot.repos.members.by_identity("discord", str(alice.id))
+        assert member.themes == ("detention", "theme-30")

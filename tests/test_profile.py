@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import plain
+from handlers.events import Press
+from tests.conftest import build_bot, make_network, plain
 
 
 async def test_profile_shows_every_part(bot):
@@ -159,3 +160,35 @@ async def test_cancel_during_setup_keeps_answers_and_profile_resumes(bot):
     text = plain(await bot.say("admin", "/profile"))
     assert "Step 2 of 8" in text or "Step 3 of 8" in text
     assert (await bot.member("admin")).display_name == "Amina"
+
+
+async def test_a_long_list_of_themes_is_paged_and_ticks_survive_turning_pages(db_path):
+    themes = [f"Theme {i:03d}" for i in range(1, 61)]  # 60 themes: more than one message can carry
+    bot, db = await build_bot(db_path, make_network(themes=themes))
+    try:
+        await bot.say("admin", "/start")
+        await bot.press("admin", "I understand")
+        await bot.say("admin", "Amina")
+        await bot.press("admin", "Skip")
+        replies = await bot.press("admin", "Journalist")
+        assert "Page 1 of 3" in plain(replies)
+        toggles = [b for b in bot.last["admin"].button_list() if b.selected is not None]
+        assert len(toggles) == 24 and toggles[0].label == "Theme 001"
+        assert "More ›" in bot.labels("admin") and not any("Previous" in b for b in bot.labels("admin"))
+        await bot.press("admin", "Theme 002")
+        replies = await bot.press("admin", "More")
+        assert replies[0].edit and "Page 2 of 3" in plain(replies)
+        await bot.press("admin", "Theme 030")
+        await bot.press("admin", "More")
+        assert [b.label for b in bot.last["admin"].button_list() if b.selected is not None][-1] == "Theme 060"
+        await bot.press("admin", "Previous")
+        await bot.press("admin", "Previous")
+        assert "✓ Theme 002" in bot.labels("admin")  # still ticked after turning pages
+        assert "Done (2 chosen)" in bot.labels("admin")
+        await bot.press("admin", "Done")
+        assert (await bot.member("admin")).themes == ("theme-002", "theme-030")
+        # A page button from a question already answered changes nothing.
+        stale = await bot.core.handle_press(Press(bot.person("admin"), toggles[0].token))
+        assert "already been answered" in plain(stale)
+    finally:
+        await db.close()
