@@ -25,6 +25,7 @@ from handlers.core import REGISTRY, Core, Role
 from handlers.events import Incoming, Person, Press, Reply
 from handlers.formatting import split_markup, to_markdown
 from handlers.i18n import N_, language, plain
+from handlers.suggest import suggestions
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,12 @@ class Option:
     required: bool = False
     low: int | None = None
     high: int | None = None
-    members: bool = False  # autocomplete member names (for organisers)
+    suggest: str | None = None  # what autocomplete offers: "member", "theme", "region" or "timezone"
+    prefix: str = ""  # how the core's command text names the value, e.g. "theme:"
 
 
-MEMBER = Option("member", str, N_("the member: a name, or #number from /members"), required=True, members=True)
+MEMBER = Option("member", str, N_("the member: a name, or #number from /members"), required=True,
+                suggest="member")
 # The typed options of commands that take arguments; the core still parses and checks the text it is given.
 OPTIONS: dict[str, tuple[Option, ...]] = {
     "invite": (Option("uses", int, N_("how many people may join with it (default 1)"), low=1, high=1000),
@@ -59,7 +62,11 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
     "join": (Option("code", str, N_("the invite code you were given"), required=True),),
     "link": (Option("code", str, N_("the code /link gave you on your other platform")),),
     "unlink": (Option("platform", str, N_("telegram or discord"), required=True),),
-    "members": (Option("name", str, N_("part of a name to look for")),),
+    "members": (Option("name", str, N_("part of a name to look for")),
+                Option("theme", str, N_("only members working on this theme"), suggest="theme", prefix="theme:"),
+                Option("region", str, N_("only members working in this region or place"), suggest="region",
+                       prefix="region:")),
+    "timezone": (Option("place", str, N_("your city, your country or a time zone name"), suggest="timezone"),),
     "promote": (MEMBER,), "demote": (MEMBER,), "block": (MEMBER,), "unblock": (MEMBER,),
 }
 GENERIC = (Option("details", str, N_("what to add after the command")),)
@@ -271,7 +278,7 @@ class DiscordAdapter:
         adapter = self
 
         async def callback(interaction: discord.Interaction, **values: Any) -> None:
-            parts = [str(values[o.name]) for o in options if values.get(o.name) is not None]
+            parts = [o.prefix + str(values[o.name]) for o in options if values.get(o.name) is not None]
             text = f"/{name} {' '.join(parts)}".strip()
             await adapter.on_command(interaction, text)
 
@@ -294,19 +301,19 @@ class DiscordAdapter:
             # Hidden in servers from people without Manage Server; the bot's own roles decide in any case.
             command.default_permissions = discord.Permissions(manage_guild=True)
         for option in options:
-            if option.members:
-                command.autocomplete(option.name)(self._member_choices)
+            if option.suggest:
+                command.autocomplete(option.name)(self._completer(option.suggest))
         return command
 
-    async def _member_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        """Member names for organisers' commands; nobody else learns who is a member."""
-        person = Person(PLATFORM, str(interaction.user.id))
-        ctx = await self.core.context_for(person, True)
-        if ctx.role < Role.ORGANISER or (ctx.member is not None and ctx.member.blocked):
-            return []
-        found = await self.core.services.repos.members.search(current.strip()[:100], limit=MAX_OPTIONS)
-        return [app_commands.Choice(name=f"{m.display_name or '?'} (#{m.id})"[:100], value=f"#{m.id}")
-                for m in found]
+    def _completer(self, kind: str):
+        """Autocomplete for one kind of value; the core decides what this person may be offered."""
+        adapter = self
+
+        async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            pairs = await suggestions(adapter.core, adapter._person(interaction.user), kind, current, MAX_OPTIONS)
+            return [app_commands.Choice(name=label[:100], value=value[:100]) for label, value in pairs]
+
+        return complete
 
     async def _on_command_error(self, interaction: discord.Interaction, error: Exception) -> None:
         log.error("Discord command failed: %s", type(error).__name__)

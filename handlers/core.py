@@ -156,8 +156,8 @@ class Registry:
         """The commands someone with this role may use, in help order."""
         specs = [c for c in self.commands.values() if c.role <= role and (c.when_blocked or not blocked)]
         if role >= Role.MEMBER:
-            # /start is how strangers join; members see it in help only while their profile is unfinished.
-            specs = [c for c in specs if c.name != "start" or role == Role.STRANGER]
+            # /start and /join are how strangers join; members have no use for them.
+            specs = [c for c in specs if c.name not in ("start", "join")]
         return sorted(specs, key=lambda c: (c.role, c.order, c.name))
 
 

@@ -82,6 +82,19 @@ class Network:
         """The region with this id, if the network still offers it."""
         return self._by_id["region"].get(region_id)
 
+    def find(self, kind: str, text: str) -> Choice | None:
+        """The theme or region (`kind`) someone typed: its id, or its label in any case and spacing."""
+        choices = self._by_id[kind]
+        return choices.get(text.strip()) or choices.get(slug(text))
+
+    def suggest(self, kind: str, text: str, limit: int = 25) -> list[Choice]:
+        """Themes or regions whose label holds `text` (all when empty), those starting with it first."""
+        wanted = " ".join(text.split()).casefold()
+        choices = self.themes if kind == "theme" else self.regions
+        starting = [c for c in choices if c.label.casefold().startswith(wanted)]
+        holding = [c for c in choices if wanted in c.label.casefold() and c not in starting]
+        return (starting + holding)[:limit]
+
     def actor_kind(self, kind_id: str) -> Choice | None:
         """The kind of actor with this id."""
         return self._by_id["kind"].get(kind_id)

@@ -486,6 +486,18 @@ async def profile_command(ctx: Context, args: str) -> Reply:
     return await view(ctx)
 
 
+@REGISTRY.command("timezone", Role.MEMBER, N_("set your time zone from a city, a country or a zone name"),
+                  usage=N_("/timezone [city, country or zone]"), order=11)
+async def timezone_command(ctx: Context, args: str) -> Reply | list[Reply]:
+    """Set the time zone in one go (`/timezone Nairobi`), or be asked for it."""
+    if not ctx.member.profile_complete:
+        return await resume(ctx)
+    if not args.strip():
+        return await ask(ctx, "timezone", mode="edit")
+    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, "timezone", {"mode": "edit"}, ctx.now)
+    return await timezone_typed(ctx, conversation, args)
+
+
 @REGISTRY.command("cancel", Role.MEMBER, N_("stop what you are doing"), order=90)
 async def cancel_command(ctx: Context, args: str) -> Reply:
     """Leave the current question."""

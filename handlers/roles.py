@@ -9,6 +9,7 @@ import aiosqlite
 
 from markupsafe import Markup
 
+from handlers.arguments import keyword_args
 from handlers.core import REGISTRY, Context, Role, role_of
 from handlers.events import Reply
 from handlers.i18n import N_, _, join_lines
@@ -51,14 +52,25 @@ async def resolve_member(ctx: Context, text: str, usage: Markup) -> Member | Rep
     return member
 
 
-@REGISTRY.command("members", Role.ORGANISER, N_("list members, or find them by name"),
-                  usage=N_("/members [part of a name]"), order=20)
+@REGISTRY.command("members", Role.ORGANISER, N_("list members, or find them by name, theme or region"),
+                  usage=N_("/members [part of a name] [theme:…] [region:…]"), order=20)
 async def members(ctx: Context, args: str) -> Reply:
     """Members with their numbers, roles and whether they are blocked."""
-    query = args.strip()[:64]
-    found = await ctx.repos.members.search(query, limit=LIST_LIMIT + 1)
+    text, named = keyword_args(args, ("theme", "region"))
+    query = text[:64]
+    theme = ctx.network.find("theme", named["theme"]) if named.get("theme") else None
+    if named.get("theme") and theme is None:
+        return Reply(_("The network has no theme “{theme}”. Its themes: {themes}.", theme=named["theme"][:64],
+                       themes=", ".join(c.label for c in ctx.network.themes)))
+    region_text = named.get("region", "")[:64]
+    region = ctx.network.find("region", region_text) if region_text else None
+    found = await ctx.repos.members.search(query, limit=LIST_LIMIT + 1, theme=theme.id if theme else None,
+                                           region=region.id if region else region_text or None)
     if not found:
-        return Reply(_("No member matches “{text}”.", text=query) if query else _("The network has no members yet."))
+        if query or named:
+            return Reply(_("No member matches “{text}”.", text=" ".join(
+                [query, *(f"{k}:{v}" for k, v in named.items())]).strip()))
+        return Reply(_("The network has no members yet."))
     lines = []
     for member in found[:LIST_LIMIT]:
         role = await _role(ctx, member)

@@ -165,6 +165,23 @@ async def find_timezones(text: str, limit: int = 5) -> list[TimezoneMatch]:
     return await asyncio.to_thread(_search, query, limit)
 
 
+async def suggest_timezones(text: str, limit: int = 25) -> list[TimezoneMatch]:
+    """Completions while someone types: zone names holding the text (those starting with it first), then
+    zones found from a city or country."""
+    query = " ".join(text.split())
+    if not query or len(query) > MAX_QUERY:
+        return []
+    key = re.sub(r" ?/ ?", "/", query.casefold()).replace(" ", "_")
+    names = sorted(_zones().items())
+    starting = [z for k, z in names if k.startswith(key) or k.split("/")[-1].startswith(key)]
+    holding = [z for k, z in names if key in k and z not in starting] if len(key) >= MIN_PARTIAL else []
+    found = [TimezoneMatch(z) for z in (starting + holding)[:limit]]
+    if len(found) < limit and len(query) >= MIN_PARTIAL:
+        seen = {m.name for m in found}
+        found += [m for m in await find_timezones(query, limit=limit) if m.name not in seen]
+    return found[:limit]
+
+
 def now_in(zone: str, at: datetime) -> str:
     """The moment `at` as local time in `zone` with its UTC offset, like '14:05 (UTC+01:00)'."""
     if at.tzinfo is None:

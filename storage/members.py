@@ -237,12 +237,23 @@ class MemberRepository:
         """Members whose display name equals `name`, ignoring case."""
         return await self._search("m.display_name = ? COLLATE NOCASE", (name,), limit)
 
-    async def search(self, text: str, limit: int = 20) -> list[Member]:
-        """Members whose display name contains `text` (all members when empty), newest last."""
-        if not text:
-            return await self._search("1", (), limit)
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return await self._search("m.display_name LIKE ? ESCAPE '\\'", (f"%{escaped}%",), limit)
+    async def search(self, text: str, limit: int = 20, *, theme: str | None = None,
+                     region: str | None = None) -> list[Member]:
+        """Members whose display name contains `text` (all when empty), who work on `theme` and in `region`
+        when given (a region is the network's id, or a place members typed, in any case); oldest first."""
+        where, args = ["1"], []
+        if text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("m.display_name LIKE ? ESCAPE '\\'")
+            args.append(f"%{escaped}%")
+        if theme:
+            where.append("EXISTS (SELECT 1 FROM member_themes t WHERE t.member_id = m.id AND t.theme = ?)")
+            args.append(theme)
+        if region:
+            where.append("EXISTS (SELECT 1 FROM member_regions r WHERE r.member_id = m.id "
+                         "AND (r.region = ? OR (r.free = 1 AND r.region = ? COLLATE NOCASE)))")
+            args += [region, region]
+        return await self._search(" AND ".join(where), tuple(args), limit)
 
     async def _search(self, where: str, args: tuple, limit: int) -> list[Member]:
         rows = await self.db.fetch_all(

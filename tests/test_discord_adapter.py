@@ -274,3 +274,29 @@ async def test_more_than_25_themes_are_paged_in_menus_of_at_most_25_options(db_p
         await alice.click("Done")
         member = await s.bot.repos.members.by_identity("discord", str(alice.id))
         assert member.themes == ("detention", "theme-30")
+
+
+async def test_autocomplete_offers_themes_regions_and_time_zones_and_members_only_to_organisers(db_path):
+    async with discord_session(db_path) as s:
+        alice = s.person("alice", manages_server=True)  # Discord shows her /block; the bot decides
+        await s.onboard(alice, "Alice")
+        zones = await alice.actor.autocomplete(s.channel, "timezone", "place", "Nairob")
+        assert {"name": "Africa/Nairobi", "value": "Africa/Nairobi"} in zones
+        shown = await alice.slash("timezone", place="Africa/Nairobi")
+        assert "Africa/Nairobi" in shown
+        member = await s.bot.repos.members.by_identity("discord", str(alice.id))
+        assert member.timezone == "Africa/Nairobi"
+        # Member names are an organiser's to look up, even where Discord shows the command.
+        assert await alice.actor.autocomplete(s.channel, "block", "member", "Al") == []
+        admin = s.person("amina", manages_server=True)
+        s.bot.core.services.network = make_network(admins=frozenset({f"discord:{admin.id}"}),
+                                                   open_registration=True)
+        await s.onboard(admin, "Amina")
+        themes = await admin.actor.autocomplete(s.channel, "members", "theme", "acc")
+        assert themes == [{"name": "Access to health", "value": "access-to-health"}]
+        regions = await admin.actor.autocomplete(s.channel, "members", "region", "europe")
+        assert {"name": "Western Europe", "value": "western-europe"} in regions
+        assert {"name": "Alice (#1)", "value": "#1"} in await admin.actor.autocomplete(
+            s.channel, "block", "member", "Al")
+        listed = await admin.slash("members", theme="access-to-health", region="western-europe")
+        assert "Alice" in listed and "Amina" in listed

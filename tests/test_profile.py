@@ -192,3 +192,17 @@ async def test_a_long_list_of_themes_is_paged_and_ticks_survive_turning_pages(db
         assert "already been answered" in plain(stale)
     finally:
         await db.close()
+
+
+async def test_timezone_command_sets_the_zone_from_a_city_or_offers_candidates(bot):
+    await bot.join("admin", name="Amina")
+    text = await bot.text("admin", "/timezone Nairobi")
+    assert "Time zone set to Africa/Nairobi" in text and "Time zone: Africa/Nairobi" in text
+    assert (await bot.member("admin")).timezone == "Africa/Nairobi"
+    text = await bot.text("admin", "/timezone Nowhere-at-all-xyz")
+    assert "couldn't find a time zone" in text
+    assert (await bot.member("admin")).timezone == "Africa/Nairobi"  # unchanged
+    text = await bot.text("admin", "/timezone")
+    assert "What is your time zone?" in text and "Cancel" in bot.labels("admin")
+    await bot.say("admin", "Europe/Lisbon")
+    assert (await bot.member("admin")).timezone == "Europe/Lisbon"

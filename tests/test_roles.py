@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from storage.members import Region
+
 
 async def _code(bot, who="admin", args="") -> str:
     return (await bot.text(who, f"/invite {args}".strip())).split("Invite code: ")[1].split()[0]
@@ -133,11 +135,40 @@ async def test_members_list_shows_numbers_roles_and_blocks(bot):
     assert "Only organisers" in await bot.text("bob", "/members")
 
 
+async def test_members_can_be_found_by_theme_and_region(bot):
+    bob, carol = await _network(bot)
+    await bot.repos.members.set_themes(carol.id, ["detention"], 0)
+    await bot.repos.members.set_regions(bob.id, [Region("Lyon", True)], 0)
+    text = await bot.text("admin", "/members theme:Detention")
+    assert "Carol" in text and "Bob" not in text and "Amina" not in text
+    text = await bot.text("admin", "/members theme:access to health region:Western Europe")
+    assert "Amina" in text and "Carol" not in text and "Bob" not in text
+    assert "Bob" in await bot.text("admin", "/members region:lyon")
+    assert "No member matches" in await bot.text("admin", "/members car theme:access-to-health region:lyon")
+    text = await bot.text("admin", "/members theme:Cooking")
+    assert "no theme “Cooking”" in text and "Detention" in text
+
+
+async def test_suggestions_while_typing_follow_the_roles(bot):
+    from handlers.suggest import suggestions
+
+    bob, _ = await _network(bot)
+    core, admin, member, stranger = bot.core, bot.person("admin"), bot.person("bob"), bot.person("joe")
+    assert ("Detention", "detention") in await suggestions(core, member, "theme", "det")
+    assert [label for label, _ in await suggestions(core, member, "region", "africa")] == [
+        "Northern Africa", "Sub-Saharan Africa"]
+    assert await suggestions(core, stranger, "theme", "") == []  # strangers learn nothing about the network
+    assert ("Africa/Nairobi", "Africa/Nairobi") in await suggestions(core, stranger, "timezone", "nairobi")
+    assert await suggestions(core, member, "member", "Ca") == []  # only organisers may look members up
+    assert ("Carol (#3)", "#3") in await suggestions(core, admin, "member", "Ca")
+
+
 async def test_help_lists_commands_by_role(bot):
     bob, _ = await _network(bot)
     stranger = await bot.text("joe", "/help")
-    assert "/start" in stranger and "/profile" not in stranger
+    assert "/start" in stranger and "/join" in stranger and "/profile" not in stranger
     member = await bot.text("bob", "/help")
+    assert "/start" not in member and "/join" not in member  # nothing to join any more
     assert "/profile" in member and "/export" in member and "/invite" not in member and "/promote" not in member
     await bot.text("admin", f"/promote #{bob.id}")
     organiser = await bot.text("bob", "/help")

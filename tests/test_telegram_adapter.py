@@ -206,8 +206,8 @@ async def test_invite_has_a_deep_link_that_starts_the_bot_with_the_code(tg):
 
 
 async def test_command_menus_by_role_and_refreshed_when_a_role_changes(tg):
-    assert tg.api.menu() == ["start", "help", "join", "link", "profile", "notify", "unlink", "export", "forget",
-                             "cancel"]
+    assert tg.api.menu() == ["start", "help", "join", "link", "profile", "timezone", "notify", "unlink", "export",
+                             "forget", "cancel"]
     assert "promote" in tg.api.menu(ADMIN)
     await tg.join(ADMIN, "Amina")
     code = (await tg.say(ADMIN, "/invite"))[0].split("Invite code: ")[1].split()[0]
