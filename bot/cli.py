@@ -143,7 +143,8 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
-async def _sync_commands(settings: Settings, guilds: list[int] | None) -> int:
+async def _sync_commands(settings: Settings, guilds: list[int] | None, *, client=None) -> int:
+    """Register the slash commands; `client` is a discord.Client to use instead of a new one (tests)."""
     if settings.discord.token is None:
         print("solidarity-bot sync-commands: discord.token is not set (or SOLIDARITY__DISCORD__TOKEN).",
               file=sys.stderr)
@@ -153,7 +154,7 @@ async def _sync_commands(settings: Settings, guilds: list[int] | None) -> int:
 
     app = await open_app(settings)
     try:
-        adapter = DiscordAdapter(app.core, settings.discord)
+        adapter = DiscordAdapter(app.core, settings.discord, client=client)
         async with adapter.client:
             await adapter.client.login(settings.discord.token.get_secret_value())
             where = await adapter.sync_commands(guilds or settings.discord.guild_ids or None)

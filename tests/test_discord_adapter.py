@@ -129,6 +129,8 @@ async def test_onboarding_in_a_server_is_private_and_uses_forms_and_menus(db_pat
         # Markup in a name is escaped for Discord's Markdown: shown literally, never formatted.
         assert f"**Name\\:** {markdown_escape('Alice <b>*Ali*</b>')}\n" in shown
         assert s.channel.last_message is None  # nothing was posted for the whole server to see
+        # Commands were registered once, by sync-commands; connecting and answering never re-register them.
+        assert len([r for r in s.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]) == 1
 
 
 async def test_organiser_commands_are_hidden_in_servers_and_commands_are_lower_case(db_path):
@@ -300,3 +302,23 @@ async def test_autocomplete_offers_themes_regions_and_time_zones_and_members_onl
             s.channel, "block", "member", "Al")
         listed = await admin.slash("members", theme="access-to-health", region="western-europe")
         assert "Alice" in listed and "Amina" in listed
+
+
+async def test_sync_commands_registers_the_commands_in_the_given_server(tmp_path, monkeypatch, capsys):
+    from bot.cli import _sync_commands
+    from bot.discord_adapter import SolidarityClient
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("SOLIDARITY__DISCORD__TOKEN", "discord-test-token")
+    settings = load_settings(None, database=tmp_path / "sync.db")
+    client = SolidarityClient(intents=discord.Intents.none())
+    async with simcord.run(client) as env:
+        guild = env.create_guild()
+        assert await _sync_commands(settings, [guild.id], client=client) == 0
+        registered = [r for r in env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
+        assert [r.path.split("/")[-3:] for r in registered] == [["guilds", str(guild.id), "commands"]]
+        SPEC.check_all(env.http_requests)
+        names = {c["name"] for c in registered[0].json}
+        assert {"start", "join", "profile", "timezone", "members", "link"} <= names
+    out = capsys.readouterr().out
+    assert f"slash commands server {guild.id}" in out and "discord-test-token" not in out
