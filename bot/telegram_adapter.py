@@ -133,6 +133,7 @@ class TelegramAdapter:
         self.app.add_handler(CallbackQueryHandler(self._on_press))
         self.app.add_error_handler(self._on_error)
         core.services.role_listeners.append(self.refresh_menu)
+        core.services.account_listeners.append(self.account_left)
         core.services.links[PLATFORM] = self
 
     # --- lifecycle ---------------------------------------------------------------------------------------
@@ -194,6 +195,11 @@ class TelegramAdapter:
         for identity in await self.core.services.repos.members.identities(member_id):
             if identity.platform == PLATFORM:
                 await self._set_chat_menu(int(identity.external_id), role)
+
+    async def account_left(self, person: Person) -> None:
+        """An account unlinked or erased: its chat gets the default menu again."""
+        if person.platform == PLATFORM:
+            await self._set_chat_menu(int(person.external_id), Role.STRANGER)
 
     async def _set_chat_menu(self, chat_id: int, role: Role) -> None:
         scope = BotCommandScopeChat(chat_id)

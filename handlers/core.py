@@ -74,6 +74,7 @@ class Services:
     clock: Clock = system_clock
     links: dict[str, DeepLinks] = field(default_factory=dict)
     role_listeners: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
+    account_listeners: list[Callable[[Person], Awaitable[None]]] = field(default_factory=list)
 
     async def role_changed(self, member_id: int) -> None:
         """Tell the adapters a member's role changed (Telegram refreshes that member's command menu)."""
@@ -82,6 +83,16 @@ class Services:
                 await listener(member_id)
             except Exception:
                 log.exception("a role listener failed")
+
+    async def accounts_left(self, people: list[Person]) -> None:
+        """Tell the adapters these accounts no longer belong to a member (unlinked or erased): Telegram takes
+        back a chat's organiser menu, so nothing in that chat still shows what the account was."""
+        for person in people:
+            for listener in self.account_listeners:
+                try:
+                    await listener(person)
+                except Exception:
+                    log.exception("an account listener failed")
 
 
 Handler = Callable[..., Awaitable[Reply | list[Reply] | None]]

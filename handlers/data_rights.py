@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from handlers.core import REGISTRY, Context, Role
-from handlers.events import Attachment, Reply
+from handlers.events import Attachment, Person, Reply
 from handlers.i18n import N_, _, join_lines
 from storage.buttons import ButtonRepository
 from storage.links import LinkRepository
@@ -142,7 +142,8 @@ async def forget_confirmed(ctx: Context, payload: dict) -> Reply:
     """Erase the member and every row that refers to them."""
     member_id = ctx.member_id
     audiences = await _audiences(ctx, member_id)
-    attempts = [await ctx.repos.links.account_key(i.key) for i in await ctx.repos.members.identities(member_id)]
+    identities = await ctx.repos.members.identities(member_id)
+    attempts = [await ctx.repos.links.account_key(i.key) for i in identities]
     async with ctx.repos.db.transaction() as conn:
         await ButtonRepository.forget_audiences_in(conn, audiences)
         await LinkRepository.forget_accounts_in(conn, attempts)
@@ -150,6 +151,7 @@ async def forget_confirmed(ctx: Context, payload: dict) -> Reply:
         await MemberRepository.delete_in(conn, member_id)
     await ctx.repos.db.checkpoint()
     ctx.member = None
+    await ctx.services.accounts_left([Person(i.platform, i.external_id) for i in identities])
     return Reply(_("Done. Everything the bot held about you has been erased. Take care."), edit=True)
 
 

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from handlers import onboarding
 from handlers.core import REGISTRY, Context, Role
 from handlers.data_rights import exporter, iso
-from handlers.events import Reply
+from handlers.events import Person, Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
 from storage.links import ATTEMPT_WINDOW, CODE_LENGTH, CODE_LIFETIME, MAX_WRONG_ATTEMPTS, LinkCode, well_formed
 from storage.members import Member
@@ -284,6 +284,7 @@ async def unlink_confirmed(ctx: Context, payload: dict) -> Reply:
                      edit=True)
     if result == "last":
         return Reply(_only_account(label), edit=True)
+    await ctx.services.accounts_left([Person(i.platform, i.external_id) for i in identities if i.platform == platform])
     kept = await ctx.repos.members.get(member_id)
     assert kept is not None
     ctx.member = None if ctx.person.platform == platform else kept

@@ -219,6 +219,12 @@ async def test_command_menus_by_role_and_refreshed_when_a_role_changes(tg):
     assert any("You are now an organiser" in t for t in tg.api.texts(BOB))
     await tg.say(ADMIN, f"/demote #{bob.id}")
     assert tg.api.menu(BOB) == []
+    # An organiser who erases their data leaves no organiser menu behind in their chat.
+    await tg.say(ADMIN, f"/promote #{bob.id}")
+    assert "invite" in tg.api.menu(BOB)
+    await tg.say(BOB, "/forget")
+    await tg.press(BOB, "Yes, erase")
+    assert tg.api.menu(BOB) == []
 
 
 async def test_a_blocked_bot_marks_the_person_unreachable_until_they_write_again(tg):
