@@ -29,7 +29,7 @@ from telegram import Update  # noqa: E402
 from telegram.ext import ApplicationBuilder, MessageHandler, filters  # noqa: E402
 from telegram.request import BaseRequest  # noqa: E402
 
-from bot.delivery import DirectDelivery  # noqa: E402
+from bot.delivery import Outbox  # noqa: E402
 from bot.settings import TelegramSettings  # noqa: E402
 from bot.telegram_adapter import TelegramAdapter  # noqa: E402
 from handlers.core import Core, Services  # noqa: E402
@@ -113,7 +113,7 @@ async def run_full(path: Path, data: list[dict], members: int) -> tuple[float, l
     await seed(db, members)
     repos = Repositories.over(db)
     network = Network.build("Bench", DEFAULT_THEMES, DEFAULT_REGIONS)
-    core = Core(Services(repos=repos, network=network, delivery=DirectDelivery(repos.members)))
+    core = Core(Services(repos=repos, network=network, delivery=Outbox(repos)))
     request = CountingRequest()
     adapter = TelegramAdapter(core, TelegramSettings(token="1:BENCH"), request=request,
                               get_updates_request=request, rate_limit=False)

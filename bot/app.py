@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.delivery import DirectDelivery
+from bot.delivery import Outbox
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from handlers.core import Clock, Core, Services, system_clock
 from handlers.network import Network
@@ -32,10 +33,16 @@ class App:
     settings: Settings
     db: Database
     repos: Repositories
-    delivery: DirectDelivery
+    delivery: Outbox
     core: Core
+    scheduler: Scheduler
+
+    async def start(self) -> None:
+        """Start keeping time and sending (after the adapters are registered with `delivery`)."""
+        await self.scheduler.start()
 
     async def close(self) -> None:
+        await self.scheduler.stop()
         await self.db.close()
 
 
@@ -45,6 +52,6 @@ async def open_app(settings: Settings, clock: Clock = system_clock) -> App:
     await db.open()
     repos = Repositories.over(db)
     await repos.buttons.purge_expired(int(clock().timestamp()))
-    delivery = DirectDelivery(repos.members)
+    delivery = Outbox(repos, clock)
     core = Core(Services(repos=repos, network=network_from(settings), delivery=delivery, clock=clock))
-    return App(settings, db, repos, delivery, core)
+    return App(settings, db, repos, delivery, core, Scheduler(core, delivery))

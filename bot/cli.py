@@ -75,6 +75,7 @@ async def _console(settings: Settings) -> int:
     try:
         adapter = ConsoleAdapter(app.core, echo=not sys.stdin.isatty())
         app.delivery.register(adapter)
+        await app.start()
         await adapter.run()
     finally:
         await app.close()
@@ -134,9 +135,11 @@ async def _run(settings: Settings) -> int:
             assert settings.discord.token is not None
             await discord_adapter.start(settings.discord.token.get_secret_value())
             adapters.append(discord_adapter)
+        await app.start()
         logging.getLogger(__name__).info("running; stop with Ctrl-C")
         await stop.wait()
     finally:
+        await app.scheduler.stop()  # nothing more is sent through adapters about to stop
         for adapter in reversed(adapters):
             await adapter.stop()
         await app.close()

@@ -17,9 +17,11 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
+from bot.delivery import MaybeSent, NotSent, Rejected, RetryLater, Unreachable
 from bot.settings import DiscordSettings
 from handlers.core import REGISTRY, Core, Role
 from handlers.events import Incoming, Person, Press, Reply
@@ -438,8 +440,10 @@ class DiscordAdapter:
                 file = discord.File(io.BytesIO(reply.attachment.content), filename=reply.attachment.filename)
                 await interaction.followup.send(file=file, ephemeral=ephemeral)
 
-    async def _send_to(self, channel: discord.abc.Messageable, reply: Reply, person: Person | None) -> None:
-        """Send a reply into a channel: text in pieces, buttons under the last, then any file."""
+    async def _send_to(self, channel: discord.abc.Messageable, reply: Reply, person: Person | None, *,
+                       refusals: bool = False) -> None:
+        """Send a reply into a channel: text in pieces, buttons under the last, then any file. With `refusals`
+        a 403 is raised for the caller (the outbox) instead of handled here."""
         pieces = discord_pieces(reply.text)
         view = _components(reply, answer_label=reply.asks)
         try:
@@ -453,28 +457,41 @@ class DiscordAdapter:
                 await channel.send(file=discord.File(io.BytesIO(reply.attachment.content),
                                                      filename=reply.attachment.filename))
         except discord.Forbidden:
+            if refusals:
+                raise
             if person is not None:
                 await self.core.mark_unreachable(person)
             log.info("a Discord user does not take direct messages (403)")
 
     async def send(self, person: Person, reply: Reply) -> None:
-        """A message the bot sends on its own: by DM, in one request when the DM channel is known."""
+        """A message the bot sends on its own (from the outbox): by DM, in one request when the DM channel is
+        known. Failures are told to the outbox in its own terms."""
+        try:
+            await self._send_dm(person, reply)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise Unreachable() from exc
+        except discord.RateLimited as exc:  # only when a wait is longer than discord.py will sit through
+            raise RetryLater(exc.retry_after) from exc
+        except discord.HTTPException as exc:
+            raise (NotSent() if exc.status >= 500 or exc.status == 429 else Rejected()) from exc
+        except (aiohttp.ClientConnectorError, aiohttp.ClientConnectionResetError) as exc:
+            raise NotSent() from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise MaybeSent() from exc
+
+    async def _send_dm(self, person: Person, reply: Reply) -> None:
         channel_id = self._dm_channels.get(person.external_id)
         if channel_id is None:
             stored = await self.core.services.repos.members.dm_channel(PLATFORM, person.external_id)
             channel_id = int(stored) if stored else None
         if channel_id is None:
-            try:
-                user = self.client.get_user(int(person.external_id)) or await self.client.fetch_user(
-                    int(person.external_id))
-                dm = await user.create_dm()
-            except discord.NotFound:
-                await self.core.mark_unreachable(person)
-                return
+            user = self.client.get_user(int(person.external_id)) or await self.client.fetch_user(
+                int(person.external_id))  # an account that no longer exists: NotFound, unreachable
+            dm = await user.create_dm()
             channel_id = dm.id
             await self._learn_dm(person, channel_id)
         channel = self.client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
-        await self._send_to(channel, reply, person)
+        await self._send_to(channel, reply, person, refusals=True)
 
     async def _learn_dm(self, person: Person, channel_id: int) -> None:
         """Remember an account's DM channel, in memory and (for members) in the database, when it is new."""

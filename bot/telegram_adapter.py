@@ -14,9 +14,11 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -26,7 +28,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -39,6 +41,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.delivery import MaybeSent, NotSent, Rejected, RetryLater, Unreachable
 from bot.settings import TelegramSettings
 from handlers.core import REGISTRY, Core, Role
 from handlers.events import Button, Incoming, Person, Press, Reply
@@ -268,7 +271,8 @@ class TelegramAdapter:
             return False
         return True
 
-    async def _deliver(self, chat_id: int, reply: Reply, *, person: Person | None = None) -> None:
+    async def _deliver(self, chat_id: int, reply: Reply, *, person: Person | None = None,
+                       refusals: bool = False) -> None:
         """Send a reply into a chat: text in pieces (buttons under the last), then any file."""
         if reply.private_redirect and person is not None:
             reply = Reply(reply.text, buttons=((await self._private_chat_button(),),))
@@ -282,6 +286,8 @@ class TelegramAdapter:
                 await self.app.bot.send_document(
                     chat_id, InputFile(reply.attachment.content, filename=reply.attachment.filename))
         except Forbidden:
+            if refusals:
+                raise
             # Blocked by the user (or removed from the group): stop trying until they write again.
             if person is not None and str(chat_id) == person.external_id:
                 await self.core.mark_unreachable(person)
@@ -292,9 +298,33 @@ class TelegramAdapter:
             return Button(plain(N_("Open a private chat with me")), url=f"https://t.me/{self.username}")
 
     async def send(self, person: Person, reply: Reply) -> None:
-        """Send a message the bot initiates (a notification) to a person's private chat."""
-        await self._deliver(int(person.external_id), reply, person=person)
+        """Send a message the bot initiates (from the outbox) to a person's private chat; failures are told to
+        the outbox in its own terms."""
+        try:
+            await self._deliver(int(person.external_id), reply, person=person, refusals=True)
+        except Forbidden as exc:
+            raise Unreachable() from exc
+        except RetryAfter as exc:
+            raise RetryLater(_seconds(exc.retry_after)) from exc
+        except BadRequest as exc:  # the message itself was refused: sending it again would not help
+            raise Rejected() from exc
+        except NetworkError as exc:  # TimedOut is one too
+            raise (NotSent() if _not_sent(exc) else MaybeSent()) from exc
 
     def invite_link(self, code: str) -> str | None:
         """t.me deep link that opens the bot with /start <code>."""
         return f"https://t.me/{self.username}?start={code}"
+
+
+def _seconds(retry_after: object) -> float:
+    """RetryAfter.retry_after is an int or a timedelta depending on the version."""
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)  # type: ignore[arg-type]
+
+
+def _not_sent(exc: NetworkError) -> bool:
+    """Whether a failed request certainly did not reach Telegram: no connection was made, no connection was free,
+    or Telegram answered with a server error. A read or write timeout may come after Telegram got the message."""
+    cause = exc.__cause__
+    if cause is None:
+        return not isinstance(exc, TimedOut)  # an error status from Telegram itself
+    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))

@@ -8,6 +8,7 @@ Messages the bot sends on its own go through the `Delivery` port, which the deli
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -17,19 +18,22 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any, Protocol
 
-from handlers.events import Button, Incoming, Person, Press, Reply
+from handlers.events import Button, Incoming, Outgoing, Person, Press, Reply
 from handlers.i18n import _, language, pick_language
 from handlers.network import Network
+from handlers.quiet import quiet_until
 from storage import Repositories
 from storage.buttons import new_set_token
 from storage.conversations import Conversation
 from storage.members import Member
+from storage.schedule import ScheduleRepository
 
 log = logging.getLogger(__name__)
 
 MAX_INPUT = 4096
 BUTTON_LIFETIME = 30 * 24 * 3600
 STRANGER_BUTTON_LIFETIME = 24 * 3600
+RETRY_DUE = 600  # a scheduled item whose handler failed is tried again this many seconds later
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -51,10 +55,29 @@ def system_clock() -> datetime:
 
 
 class Delivery(Protocol):
-    """The port through which the core sends messages on its own (not as a direct reply)."""
+    """The port through which the core sends messages on its own (not as a direct reply): the outbox."""
 
-    async def deliver(self, member_id: int, reply: Reply) -> None:
-        """Send `reply` to every reachable account of the member."""
+    async def deliver(self, member_id: int, reply: Reply, *, kind: str = "notice",
+                      not_before: int | None = None) -> None:
+        """Queue `reply` for the member's accounts (as they chose with /notify), and have it sent."""
+
+    async def deliver_in(self, conn: Any, messages: list[Outgoing], now: int) -> None:
+        """Queue messages within an open transaction (sent once it commits and `wake` is called)."""
+
+    def wake(self) -> None:
+        """Something was queued: send what is ready."""
+
+
+@dataclass(frozen=True)
+class Fire:
+    """What a due thing does: a message for its member (or None), whether it waits for quiet hours to end, and
+    changes to make in the same transaction that queues it and removes the due row (`changes`: functions of the
+    open connection), so a crash never leaves a half-handled item."""
+
+    reply: Reply | None = None
+    quiet: bool = False
+    kind: str = "notice"
+    changes: tuple[Callable[[Any], Awaitable[None]], ...] = ()
 
 
 class DeepLinks(Protocol):
@@ -74,7 +97,14 @@ class Services:
     clock: Clock = system_clock
     links: dict[str, DeepLinks] = field(default_factory=dict)
     role_listeners: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
+    # Told the due moment of every newly scheduled thing (the scheduler re-arms its timer when it is earlier).
+    schedule_listeners: list[Callable[[int], None]] = field(default_factory=list)
     account_listeners: list[Callable[[Person], Awaitable[None]]] = field(default_factory=list)
+
+    def scheduled(self, due_at: int) -> None:
+        """Tell the scheduler something now falls due at `due_at`."""
+        for listener in self.schedule_listeners:
+            listener(due_at)
 
     async def role_changed(self, member_id: int) -> None:
         """Tell the adapters a member's role changed (Telegram refreshes that member's command menu)."""
@@ -95,7 +125,7 @@ class Services:
                     log.exception("an account listener failed")
 
 
-Handler = Callable[..., Awaitable[Reply | list[Reply] | None]]
+Handler = Callable[..., Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -129,6 +159,7 @@ class Registry:
         self.commands: dict[str, CommandSpec] = {}
         self.actions: dict[str, ActionSpec] = {}
         self.text_steps: dict[str, Handler] = {}
+        self.due_handlers: dict[str, Handler] = {}
 
     def command(self, name: str, role: Role, summary: str, *, usage: str = "", private: bool = True,
                 when_blocked: bool = False, order: int = 100) -> Callable[[Handler], Handler]:
@@ -159,6 +190,17 @@ class Registry:
 
         def register(handler: Handler) -> Handler:
             self.text_steps[step] = handler
+            return handler
+
+        return register
+
+    def due(self, kind: str) -> Callable[[Handler], Handler]:
+        """Register `async def handler(ctx, item: DueItem) -> Fire | None` for scheduled rows of this kind."""
+
+        def register(handler: Handler) -> Handler:
+            if kind in self.due_handlers:
+                raise ValueError(f"due kind {kind} registered twice")
+            self.due_handlers[kind] = handler
             return handler
 
         return register
@@ -238,10 +280,34 @@ class Context:
             lifetime = BUTTON_LIFETIME if who.startswith("member:") else STRANGER_BUTTON_LIFETIME
             await self.repos.buttons.store_set(set_token, who, actions, self.now + lifetime)
 
-    async def notify(self, member_id: int, reply: Reply) -> None:
-        """Send a message on the bot's own initiative to a member, through the delivery port."""
+    async def notify(self, member_id: int, reply: Reply, *, kind: str = "notice", quiet: bool = True) -> None:
+        """Send a message on the bot's own initiative to a member, through the outbox. With `quiet` (the
+        default: the member did not ask for it) it waits until the member's quiet hours end."""
         await self.flush_buttons()
-        await self.services.delivery.deliver(member_id, reply)
+        not_before = None
+        if quiet:
+            target = self.member if self.member is not None and self.member.id == member_id else \
+                await self.repos.members.get(member_id)
+            if target is not None:
+                not_before = quiet_until(target.timezone, target.quiet_start, target.quiet_end, self.now)
+        await self.services.delivery.deliver(member_id, reply, kind=kind, not_before=not_before)
+
+    async def schedule(self, kind: str, subject_id: int, due_at: int, *, member_id: int | None = None,
+                       detail: str | None = None) -> None:
+        """Make something fall due at `due_at` (a handler registered with `Registry.due(kind)` runs then)."""
+        await self.repos.schedule.add(kind, subject_id, member_id if member_id is not None else self.member_id,
+                                      due_at, detail)
+        self.services.scheduled(due_at)
+
+    def take_buttons(self) -> list[tuple[str, str, list, int]]:
+        """The button sets made so far, as (set token, audience, actions, expires_at), to store in a caller's
+        transaction (the due-item runner stores a whole batch's buttons at once)."""
+        buttons, self._buttons = self._buttons, {}
+        out = []
+        for who, (set_token, actions) in buttons.items():
+            lifetime = BUTTON_LIFETIME if who.startswith("member:") else STRANGER_BUTTON_LIFETIME
+            out.append((set_token, who, actions, self.now + lifetime))
+        return out
 
     async def conversation(self) -> Conversation | None:
         """Where the member is in a guided flow."""
@@ -291,6 +357,65 @@ class Core:
         admins = self.services.network.admins
         is_admin = person.key in admins or (member is not None and any(a in admins for a in member.accounts))
         return Context(self.services, person, member, role_of(member, is_admin), private, is_admin)
+
+    def member_context(self, member: Member) -> Context:
+        """A context for work the bot does on its own for a member (a reminder, a check-in)."""
+        is_admin = any(a in self.services.network.admins for a in member.accounts)
+        return Context(self.services, Person("member", str(member.id)), member, role_of(member, is_admin), True,
+                       is_admin)
+
+    async def run_due(self, now: int | None = None, *, batch: int = 500) -> int:
+        """Handle everything due by `now`: each due row becomes its message in the outbox, in one transaction per
+        batch with the row's removal and the handler's changes. Returns how many rows were handled."""
+        services, repos = self.services, self.services.repos
+        now = int(services.clock().timestamp()) if now is None else now
+        handled = 0
+        while items := await repos.schedule.due(now, batch):
+            members = await repos.members.get_many(sorted({i.member_id for i in items}))
+            outgoing: list[Outgoing] = []
+            buttons: list[tuple[str, str, list, int]] = []
+            changes: list[Callable[[Any], Awaitable[None]]] = []
+            postponed: list[int] = []
+            for item in items:
+                member = members.get(item.member_id)
+                handler = self.registry.due_handlers.get(item.kind)
+                if member is None or handler is None:
+                    continue  # its member was erased, or a kind this version no longer has: nothing to send
+                ctx = self.member_context(member)
+                with language(self._language(ctx)):
+                    try:
+                        fire = await handler(ctx, item)
+                    except Exception:
+                        log.exception("a scheduled %s failed; trying again in %d s", item.kind, RETRY_DUE)
+                        ctx.take_buttons()
+                        postponed.append(item.id)
+                        continue
+                buttons += ctx.take_buttons()
+                if fire is None:
+                    continue
+                changes += fire.changes
+                if fire.reply is not None:
+                    not_before = quiet_until(member.timezone, member.quiet_start, member.quiet_end, now) \
+                        if fire.quiet else None
+                    outgoing.append(Outgoing(member.id, fire.reply, fire.kind, not_before))
+            audiences = {who: await repos.buttons.audience(who) for _, who, _, _ in buttons}
+            async with repos.db.transaction() as conn:
+                await conn.executemany(
+                    "INSERT INTO buttons (token, audience, actions, expires_at) VALUES (?, ?, ?, ?)",
+                    [(token, audiences[who], json.dumps(actions, separators=(",", ":")), expires)
+                     for token, who, actions, expires in buttons])
+                for change in changes:
+                    await change(conn)
+                await services.delivery.deliver_in(conn, outgoing, now)
+                await conn.executemany("UPDATE schedule SET due_at = ? WHERE id = ?",
+                                       [(now + RETRY_DUE, i) for i in postponed])
+                await ScheduleRepository.remove_in(conn, [i.id for i in items if i.id not in set(postponed)])
+            handled += len(items)
+            if outgoing:
+                services.delivery.wake()
+            if postponed:
+                services.scheduled(now + RETRY_DUE)
+        return handled
 
     async def role_of_member(self, member_id: int) -> Role:
         """A member's role now (admin when any of their accounts is named in the settings)."""

@@ -6,6 +6,7 @@ platform calls. Nothing here knows about any platform.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -89,3 +90,37 @@ class Reply:
     def button_list(self) -> list[Button]:
         """All buttons, row after row."""
         return [b for row in self.buttons for b in row]
+
+
+def reply_to_dict(reply: Reply) -> dict:
+    """A reply as plain JSON values, to wait in the outbox (the text stays the already-escaped markup)."""
+    body: dict = {"text": str(reply.text)}
+    if reply.buttons:
+        body["buttons"] = [[{k: v for k, v in (("label", b.label), ("token", b.token), ("url", b.url),
+                                                ("selected", b.selected)) if v is not None} for b in row]
+                           for row in reply.buttons]
+    if reply.attachment is not None:
+        body["file"] = {"name": reply.attachment.filename, "mime": reply.attachment.mime,
+                        "data": base64.b64encode(reply.attachment.content).decode()}
+    if reply.asks:
+        body["asks"] = reply.asks
+    return body
+
+
+def reply_from_dict(body: dict) -> Reply:
+    """The reply `reply_to_dict` made."""
+    buttons = tuple(tuple(Button(**b) for b in row) for row in body.get("buttons", ()))
+    file = body.get("file")
+    attachment = Attachment(file["name"], base64.b64decode(file["data"]), file["mime"]) if file else None
+    return Reply(Markup(body.get("text", "")), buttons=buttons, attachment=attachment, asks=body.get("asks"))
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message the bot sends on its own to a member: `kind` names it in the outbox ("reminder", "check-in" …);
+    `not_before` holds it back (quiet hours) until that moment, in seconds since the epoch."""
+
+    member_id: int
+    reply: Reply
+    kind: str = "notice"
+    not_before: int | None = None

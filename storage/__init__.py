@@ -11,6 +11,8 @@ from storage.database import Database
 from storage.invites import InviteRepository
 from storage.links import LinkRepository
 from storage.members import MemberRepository
+from storage.outbox import OutboxRepository
+from storage.schedule import ScheduleRepository
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class Repositories:
     buttons: ButtonRepository
     conversations: ConversationRepository
     links: LinkRepository
+    schedule: ScheduleRepository
+    outbox: OutboxRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -35,4 +39,6 @@ class Repositories:
             buttons=ButtonRepository(db),
             conversations=ConversationRepository(db),
             links=LinkRepository(db),
+            schedule=ScheduleRepository(db),
+            outbox=OutboxRepository(db),
         )

@@ -244,5 +244,5 @@ class Database:
 
     async def checkpoint(self) -> None:
         """Fold the write-ahead log into the main file and truncate it, so erased data leaves no copy behind."""
-        async with self._lock:
-            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        async with self._lock, self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            await cursor.fetchall()  # the pragma answers with a row; left unread, it would hold up the next COMMIT

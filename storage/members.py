@@ -58,6 +58,8 @@ class Member:
     languages: tuple[str, ...] = ()
     accounts: tuple[str, ...] = ()  # "platform:id" of each linked account
     notify_on: str = "all"  # where notifications go: "all" accounts, or one platform's ("telegram", "discord")
+    quiet_start: int | None = None  # quiet hours, minutes after local midnight; None: the default
+    quiet_end: int | None = None
     # Set only by by_identity: the account this member was found through had been marked unreachable.
     identity_unreachable: bool = False
 
@@ -217,6 +219,20 @@ class MemberRepository:
             )
             await conn.execute("UPDATE members SET updated_at = ? WHERE id = ?", (now, member_id))
 
+    async def set_quiet_hours(self, member_id: int, start: int | None, end: int | None, now: int) -> None:
+        """Set quiet hours (minutes after local midnight), or None for both to go back to the default."""
+        await self.db.execute("UPDATE members SET quiet_start = ?, quiet_end = ?, updated_at = ? WHERE id = ?",
+                              (start, end, now, member_id))
+
+    async def get_many(self, member_ids: list[int]) -> dict[int, Member]:
+        """Several members in one query, by id (the missing ones are left out)."""
+        if not member_ids:
+            return {}
+        marks = ",".join("?" * len(member_ids))
+        rows = await self.db.fetch_all(
+            f"{self._SELECT}, NULL AS identity_unreachable FROM members m WHERE m.id IN ({marks})", member_ids)
+        return {row["id"]: _member(row) for row in rows}
+
     async def mark_complete(self, member_id: int, now: int) -> None:
         """The guided profile has been gone through once."""
         await self.db.execute("UPDATE members SET profile_complete = 1, updated_at = ? WHERE id = ?", (now, member_id))
@@ -294,5 +310,7 @@ def _member(row) -> Member:
         languages=tuple(json.loads(row["languages_json"])),
         accounts=tuple(json.loads(row["accounts_json"])),
         notify_on=row["notify_on"],
+        quiet_start=row["quiet_start"],
+        quiet_end=row["quiet_end"],
         identity_unreachable=row["identity_unreachable"] is not None,
     )

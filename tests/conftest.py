@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from handlers.core import Core, Services
-from handlers.events import Incoming, Person, Press, Reply
+from handlers.events import Incoming, Outgoing, Person, Press, Reply
 from handlers.formatting import to_plain
 from handlers.network import Network
 from storage import Database, Repositories
@@ -33,12 +33,23 @@ class Clock:
 
 @dataclass
 class Recorder:
-    """The delivery port: remembers what the bot sent on its own, per member."""
+    """The delivery port: remembers what the bot sent on its own, per member (and when it may go)."""
 
     sent: list[tuple[int, Reply]] = field(default_factory=list)
+    queued: list[Outgoing] = field(default_factory=list)
 
-    async def deliver(self, member_id: int, reply: Reply) -> None:
+    async def deliver(self, member_id: int, reply: Reply, *, kind: str = "notice",
+                      not_before: int | None = None) -> None:
         self.sent.append((member_id, reply))
+        self.queued.append(Outgoing(member_id, reply, kind, not_before))
+
+    async def deliver_in(self, conn, messages: list[Outgoing], now: int) -> None:
+        for message in messages:
+            self.sent.append((message.member_id, message.reply))
+            self.queued.append(message)
+
+    def wake(self) -> None:
+        pass
 
 
 class Bot:

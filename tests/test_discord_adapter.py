@@ -13,7 +13,7 @@ import discord
 import simcord
 from markupsafe import Markup
 
-from bot.delivery import DirectDelivery
+from bot.delivery import Outbox
 from bot.discord_adapter import DiscordAdapter, discord_pieces
 from handlers.events import Reply
 from bot.settings import DiscordSettings
@@ -187,9 +187,10 @@ async def test_notifications_go_by_dm_and_closed_dms_mark_the_account_unreachabl
         alice = s.person("alice")
         await s.onboard(alice, "Alice")
         member = await s.bot.repos.members.by_identity("discord", str(alice.id))
-        delivery = DirectDelivery(s.bot.repos.members)
+        delivery = Outbox(s.bot.repos, s.bot.clock)
         delivery.register(s.adapter)
         await delivery.deliver(member.id, Reply(Markup("<b>Session moved</b> to 10:00")))
+        await delivery.flush()
         await s.env.settle()
         assert s.env.backend.get_dm_channel(alice.id) is not None
         assert alice.actor.user.dm_channel.last_message.content.startswith("**Session moved** to 10")
@@ -198,8 +199,10 @@ async def test_notifications_go_by_dm_and_closed_dms_mark_the_account_unreachabl
         s.env.inject_error("POST", "/channels/*/messages", status=403, code=50007,
                            message="Cannot send messages to this user")
         await delivery.deliver(member.id, Reply(Markup("Second notice")))
+        await delivery.flush()
         member = await s.bot.repos.members.by_identity("discord", str(alice.id))
         assert member.identity_unreachable
+        assert await s.bot.repos.outbox.counts() == {"sent": 1, "unreachable": 1}
 
 
 async def test_long_replies_are_cut_below_discords_limit_and_export_arrives_as_a_file(db_path):

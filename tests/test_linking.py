@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bot.delivery import DirectDelivery
+from bot.delivery import NotSent, Outbox, Unreachable
 from handlers.events import Person, Reply
 from handlers.i18n import _
 from storage.links import MAX_WRONG_ATTEMPTS
@@ -344,18 +344,17 @@ async def test_unlinking_the_preferred_platform_sends_notifications_everywhere_a
 
 
 class FakeAdapter:
-    """A platform that records whom it sent to; it can fail, or refuse like Telegram's 403 does."""
+    """A platform that records whom it sent to; it can be down, or refuse like a 403 (blocked, DMs closed)."""
 
-    def __init__(self, platform: str, bot, *, fail: bool = False, refuse: bool = False) -> None:
-        self.platform, self.bot, self.fail, self.refuse = platform, bot, fail, refuse
+    def __init__(self, platform: str, *, fail: bool = False, refuse: bool = False) -> None:
+        self.platform, self.fail, self.refuse = platform, fail, refuse
         self.sent: list[str] = []
 
     async def send(self, person: Person, reply: Reply) -> None:
         if self.fail:
-            raise ConnectionError("down")
+            raise NotSent()
         if self.refuse:
-            await self.bot.core.mark_unreachable(person)  # what the Telegram adapter does on a 403
-            return
+            raise Unreachable()
         self.sent.append(person.key)
 
 
@@ -365,21 +364,26 @@ async def test_delivery_follows_the_preference_and_falls_back_to_other_accounts(
     message = Reply(_("hello"))
 
     async def deliver(**discord_options) -> tuple[list[str], list[str]]:
-        delivery = DirectDelivery(bot.repos.members)
-        telegram, discord = FakeAdapter("telegram", bot), FakeAdapter("discord", bot, **discord_options)
-        delivery.register(telegram)
-        delivery.register(discord)
-        await delivery.deliver(member_id, message)
+        outbox = Outbox(bot.repos, bot.clock)
+        telegram, discord = FakeAdapter("telegram"), FakeAdapter("discord", **discord_options)
+        outbox.register(telegram)
+        outbox.register(discord)
+        await outbox.deliver(member_id, message)
+        await outbox.flush()
         return telegram.sent, discord.sent
 
     assert await deliver() == ([TG], [DC])  # "all" by default
     await bot.text(TG, "/notify discord")
     assert await deliver() == ([], [DC])
-    assert await deliver(fail=True) == ([TG], [])
-    delivery = DirectDelivery(bot.repos.members)
-    telegram = FakeAdapter("telegram", bot)
-    delivery.register(telegram)  # Discord not running
-    await delivery.deliver(member_id, message)
+    # Discord is down: the message waits in the outbox for Discord (it is not lost, and not sent twice).
+    assert await deliver(fail=True) == ([], [])
+    assert (await bot.repos.outbox.counts()).get("pending") == 1
+    await bot.repos.db.execute("DELETE FROM outbox WHERE state = 'pending'")
+    outbox = Outbox(bot.repos, bot.clock)
+    telegram = FakeAdapter("telegram")
+    outbox.register(telegram)  # Discord not running
+    await outbox.deliver(member_id, message)
+    await outbox.flush()
     assert telegram.sent == [TG]
     assert await deliver(refuse=True) == ([TG], [])  # refused now: the message still arrives
     assert (await bot.repos.members.identity("discord", DC.split(":")[1])).unreachable_since is not None

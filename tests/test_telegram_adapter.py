@@ -11,7 +11,7 @@ import logging
 import pytest
 from telegram import Update
 
-from bot.delivery import DirectDelivery
+from bot.delivery import Outbox
 from bot.settings import TelegramSettings
 from bot.telegram_adapter import TelegramAdapter
 from tests.conftest import build_bot, make_network
@@ -31,6 +31,9 @@ class TelegramHarness:
 
     async def feed(self, update: dict) -> None:
         await self.adapter.app.process_update(Update.de_json(update, self.adapter.app.bot))
+        outbox = self.bot.core.services.delivery
+        if isinstance(outbox, Outbox):
+            await outbox.flush()  # what the update queued (a notice to someone else) goes out now
 
     async def say(self, user: int, text: str, *, chat: int | None = None) -> list[str]:
         before = len(self.api.calls)
@@ -95,7 +98,7 @@ async def tg(db_path):
     bot, db = await build_bot(db_path, make_network(admins=frozenset({f"telegram:{ADMIN}"})))
     api = FakeBotApi()
     adapter = make_adapter(bot, api)
-    delivery = DirectDelivery(bot.repos.members)
+    delivery = Outbox(bot.repos, bot.clock)
     delivery.register(adapter)
     bot.core.services.delivery = delivery
     await adapter.app.initialize()

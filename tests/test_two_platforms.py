@@ -9,7 +9,7 @@ from __future__ import annotations
 import simcord
 from markupsafe import Markup
 
-from bot.delivery import DirectDelivery
+from bot.delivery import Outbox
 from bot.discord_adapter import DiscordAdapter
 from bot.settings import DiscordSettings
 from handlers.events import Reply
@@ -27,7 +27,7 @@ async def test_one_member_across_telegram_and_discord_from_joining_to_erasure(db
     api = FakeBotApi()
     telegram = make_adapter(bot, api)
     discord_adapter = DiscordAdapter(bot.core, DiscordSettings())
-    delivery = DirectDelivery(bot.repos.members)
+    delivery = Outbox(bot.repos, bot.clock)
     delivery.register(telegram)
     delivery.register(discord_adapter)
     bot.core.services.delivery = delivery
@@ -54,6 +54,7 @@ async def test_one_member_across_telegram_and_discord_from_joining_to_erasure(db
 
             # A notification reaches both accounts; then she asks for Discord only.
             await delivery.deliver(member.id, Reply(Markup("<b>Session moved</b> to 10:00")))
+            await delivery.flush()
             await env.settle()
             assert "Session moved to 10:00" in api.texts(AMINA_TG)[-1]
             dm = amina_dc.actor.user.dm_channel
@@ -61,6 +62,7 @@ async def test_one_member_across_telegram_and_discord_from_joining_to_erasure(db
             await tg.say(AMINA_TG, "/notify discord")
             telegram_before = len(api.texts(AMINA_TG))
             await delivery.deliver(member.id, Reply(Markup("Second notice")))
+            await delivery.flush()
             await env.settle()
             assert dm.last_message.content == "Second notice"
             assert len(api.texts(AMINA_TG)) == telegram_before

@@ -1,0 +1,98 @@
+"""The clock of the bot: APScheduler wakes it when the next due thing falls due, and runs the periodic jobs.
+
+The database is the only record of what is due (`storage/schedule.py`). APScheduler holds exactly one timer for
+the earliest row, re-armed after each run and whenever something earlier is scheduled, plus two periodic jobs:
+a sweep that catches anything a timer missed, and housekeeping. Jobs carry no state and nothing is pickled (the
+job store is the in-memory one, holding these three jobs). `misfire_grace_time=None`: a job that runs late, for
+instance after the machine slept, still runs; APScheduler 3's default of one second would drop it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.delivery import Outbox
+from handlers.core import Core
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60
+HOUSEKEEPING_SECONDS = 3600
+
+
+class Scheduler:
+    """Turns due rows into outbox messages at the right moment, and keeps the outbox moving."""
+
+    def __init__(self, core: Core, outbox: Outbox) -> None:
+        self.core = core
+        self.outbox = outbox
+        self.aps = AsyncIOScheduler(timezone=UTC, job_defaults={
+            "misfire_grace_time": None, "coalesce": True, "max_instances": 1})
+        self._armed_for: int | None = None
+        self._running = asyncio.Lock()
+        core.services.schedule_listeners.append(self.scheduled)
+
+    def _now(self) -> int:
+        return int(self.core.services.clock().timestamp())
+
+    async def start(self) -> None:
+        """Send what fell due while the bot was down (marked late by its handler), then keep time."""
+        await self.outbox.start()
+        self.aps.start()
+        self.aps.add_job(self.run_due, IntervalTrigger(seconds=SWEEP_SECONDS), id="sweep", replace_existing=True)
+        self.aps.add_job(self.housekeeping, IntervalTrigger(seconds=HOUSEKEEPING_SECONDS), id="housekeeping",
+                         replace_existing=True, next_run_time=datetime.now(UTC) + timedelta(seconds=5))
+        await self.run_due()
+
+    async def stop(self) -> None:
+        if self.aps.running:
+            self.aps.shutdown(wait=False)
+        await self.outbox.stop()
+
+    async def run_due(self) -> None:
+        """Handle everything due now, then arm the timer for the next."""
+        async with self._running:
+            try:
+                await self.core.run_due(self._now())
+            except Exception:
+                log.exception("handling due items failed; the sweep will try again")
+            self._armed_for = None
+            await self._arm()
+
+    async def _arm(self) -> None:
+        next_due = await self.core.services.repos.schedule.next_due()
+        if next_due is None:
+            return
+        self._set_timer(next_due)
+
+    def _set_timer(self, due_at: int) -> None:
+        self._armed_for = due_at
+        if not self.aps.running:
+            return
+        when = datetime.fromtimestamp(due_at, UTC)
+        self.aps.add_job(self.run_due, DateTrigger(run_date=when, timezone=UTC), id="wake", replace_existing=True)
+
+    def scheduled(self, due_at: int) -> None:
+        """Something new falls due: move the timer earlier if it is the next thing."""
+        if self._armed_for is None or due_at < self._armed_for:
+            self._set_timer(due_at)
+
+    def next_wake(self) -> datetime | None:
+        """When the timer fires next (for tests and the console)."""
+        job = self.aps.get_job("wake")
+        return job.next_run_time if job else None
+
+    async def housekeeping(self) -> None:
+        """Purge what is no longer needed: settled outbox rows, expired buttons."""
+        now = self._now()
+        try:
+            await self.outbox.purge()
+            await self.core.services.repos.buttons.purge_expired(now)
+        except Exception:
+            log.exception("housekeeping failed")

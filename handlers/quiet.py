@@ -1,0 +1,57 @@
+"""Quiet hours: messages a member did not ask for (check-ins, nudges, notices) wait until they end.
+
+Quiet hours are a window of local wall-clock time, by default 22:00-08:00, that may cross midnight. Reminders a
+member set themselves ignore them: they fire at the time the member chose.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+
+DEFAULT_START = 22 * 60
+DEFAULT_END = 8 * 60
+
+
+def window(start: int | None, end: int | None) -> tuple[int, int]:
+    """The member's quiet hours as (start, end) minutes after midnight, the default when unset."""
+    if start is None or end is None:
+        return DEFAULT_START, DEFAULT_END
+    return start, end
+
+
+def _zone(name: str | None) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def quiet_until(zone: str | None, start: int | None, end: int | None, now: int) -> int | None:
+    """When the quiet hours around `now` end (seconds since the epoch), or None if `now` is not in them.
+
+    An empty window (start == end) means no quiet hours.
+    """
+    first, last = window(start, end)
+    if first == last:
+        return None
+    tz = _zone(zone)
+    local = datetime.fromtimestamp(now, UTC).astimezone(tz)
+    minute = local.hour * 60 + local.minute
+    inside = first <= minute < last if first < last else (minute >= first or minute < last)
+    if not inside:
+        return None
+    day = local.date() if minute < last else local.date() + timedelta(days=1)
+    wall = datetime(day.year, day.month, day.day, last // 60, last % 60)
+    # The end moment in wall-clock time; in a daylight-saving gap it moves forward, like any local time.
+    aware = wall.replace(tzinfo=tz)
+    back = aware.astimezone(UTC).astimezone(tz)
+    if back.replace(tzinfo=None) != wall:  # the wall time does not exist that day
+        aware = (wall + timedelta(hours=1)).replace(tzinfo=tz)
+    return max(int(aware.astimezone(UTC).timestamp()), now)
+
+
+def format_window(start: int | None, end: int | None) -> str:
+    """'22:00–08:00', or the default's."""
+    first, last = window(start, end)
+    return f"{first // 60:02d}:{first % 60:02d}–{last // 60:02d}:{last % 60:02d}"

@@ -1,0 +1,133 @@
+"""The outbox: everything the bot sends on its own, one row per account and message, until its outcome is known.
+
+A row is `pending` (with a `not_before` moment), then `sending` once a sender claims it, then `sent`,
+`unreachable` (the account refuses the bot), `uncertain` (the request may have arrived but no answer came: it
+is not sent again, so nobody gets a message twice) or `failed`. The message body is emptied as soon as the
+outcome is known, and outcome rows are purged after a while: the outbox is not an archive of what people were
+told. Rows left `sending` by a crash go back to `pending` on start, so each is sent at most once more.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from storage.database import Database
+
+OUTCOMES = ("sent", "unreachable", "uncertain", "failed")
+_COLUMNS = "id, member_id, platform, external_id, kind, body, not_before, fallback, attempts, created_at"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A message claimed for sending to one account."""
+
+    id: int
+    member_id: int | None
+    platform: str
+    external_id: str
+    kind: str
+    body: dict[str, Any]
+    not_before: int
+    fallback: bool
+    attempts: int
+    created_at: int
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A row to queue: `fallback` says the member's other accounts get it if this one refuses it."""
+
+    member_id: int | None
+    platform: str
+    external_id: str
+    kind: str
+    body: dict[str, Any]
+    not_before: int
+    fallback: bool = False
+
+
+class OutboxRepository:
+    """Queues, claims and settles messages."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    async def add_in(conn: aiosqlite.Connection, messages: list[NewMessage], now: int) -> None:
+        """Queue messages within an open transaction."""
+        await conn.executemany(
+            "INSERT INTO outbox (member_id, platform, external_id, kind, body, not_before, fallback, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(m.member_id, m.platform, m.external_id, m.kind, json.dumps(m.body, separators=(",", ":")),
+              m.not_before, int(m.fallback), now) for m in messages])
+
+    async def add(self, messages: list[NewMessage], now: int) -> None:
+        """Queue messages in one transaction."""
+        if messages:
+            async with self.db.transaction() as conn:
+                await self.add_in(conn, messages, now)
+
+    async def claim(self, now: int, limit: int, platforms: tuple[str, ...]) -> list[OutboxItem]:
+        """Mark up to `limit` ready messages for these platforms as being sent, and return them (oldest first)."""
+        if not platforms or limit < 1:
+            return []
+        marks = ",".join("?" * len(platforms))
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                f"UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN ("
+                f"SELECT id FROM outbox WHERE state = 'pending' AND not_before <= ? AND platform IN ({marks}) "
+                f"ORDER BY not_before, id LIMIT ?) RETURNING {_COLUMNS}",
+                (now, *platforms, limit),
+            ) as cursor:
+                rows = await cursor.fetchall()
+        items = [OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6], bool(r[7]), r[8], r[9])
+                 for r in rows]
+        items.sort(key=lambda i: (i.not_before, i.id))
+        return items
+
+    async def settle(self, item_id: int, outcome: str, now: int) -> None:
+        """Record a message's outcome and drop its body (grouped with other outcomes of the same moment)."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome}")
+        await self.db.insert_grouped("UPDATE outbox SET state = ?, body = NULL, done_at = ? WHERE id = ?",
+                                     (outcome, now, item_id))
+
+    async def retry(self, item_id: int, not_before: int) -> None:
+        """Put a claimed message back, to be sent again from `not_before` (it was certainly not delivered)."""
+        await self.db.insert_grouped("UPDATE outbox SET state = 'pending', not_before = ? WHERE id = ?",
+                                     (not_before, item_id))
+
+    async def recover(self) -> int:
+        """After a crash: messages left being sent go back to pending (each is sent at most once more)."""
+        count, _ = await self.db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+        return count
+
+    async def next_ready(self, platforms: tuple[str, ...]) -> int | None:
+        """When the earliest pending message for these platforms may go."""
+        if not platforms:
+            return None
+        marks = ",".join("?" * len(platforms))
+        row = await self.db.fetch_one(
+            f"SELECT min(not_before) FROM outbox WHERE state = 'pending' AND platform IN ({marks})", platforms)
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def purge(self, before: int) -> int:
+        """Delete outcome rows settled before `before`; how many went."""
+        count, _ = await self.db.execute("DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < ?", (before,))
+        return count
+
+    async def counts(self) -> dict[str, int]:
+        """How many rows are in each state."""
+        rows = await self.db.fetch_all("SELECT state, count(*) FROM outbox GROUP BY state")
+        return {row[0]: int(row[1]) for row in rows}
+
+    async def for_member(self, member_id: int) -> list[dict[str, Any]]:
+        """The member's queued and recent messages (kind, state, when), for export."""
+        rows = await self.db.fetch_all(
+            "SELECT kind, state, platform, not_before, created_at, done_at FROM outbox WHERE member_id = ? "
+            "ORDER BY id", (member_id,))
+        return [dict(row) for row in rows]
