@@ -12,6 +12,7 @@ from storage.invites import InviteRepository
 from storage.links import LinkRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
+from storage.reminders import ReminderRepository
 from storage.schedule import ScheduleRepository
 
 
@@ -28,6 +29,7 @@ class Repositories:
     links: LinkRepository
     schedule: ScheduleRepository
     outbox: OutboxRepository
+    reminders: ReminderRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -41,4 +43,5 @@ class Repositories:
             links=LinkRepository(db),
             schedule=ScheduleRepository(db),
             outbox=OutboxRepository(db),
+            reminders=ReminderRepository(db),
         )

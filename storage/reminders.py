@@ -1,0 +1,89 @@
+"""Reminders members set for themselves: one-off or recurring, in the member's wall-clock time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.database import Database
+from storage.schedule import ScheduleRepository
+
+_COLUMNS = "id, member_id, what, rule, hour, minute, zone, until_at, status, created_at"
+KINDS = ("reminder", "snooze")  # the schedule rows a reminder may have
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder; `rule` (an RRULE body) is None for a one-off."""
+
+    id: int
+    member_id: int
+    what: str
+    rule: str | None
+    hour: int | None
+    minute: int | None
+    zone: str
+    until_at: int | None
+    status: str
+    created_at: int
+    next_at: int | None = None  # when it fires next (from the schedule), when listed
+
+
+class ReminderRepository:
+    """Creates, lists, fires and cancels reminders."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, member_id: int, what: str, *, first_at: int, zone: str, rule: str | None = None,
+                     hour: int | None = None, minute: int | None = None, until_at: int | None = None,
+                     now: int) -> int:
+        """Store a reminder and schedule its first moment, together."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO reminders (member_id, what, rule, hour, minute, zone, until_at, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (member_id, what, rule, hour, minute, zone, until_at, now))
+            reminder_id = int(cursor.lastrowid or 0)
+            await ScheduleRepository.add_in(conn, "reminder", reminder_id, member_id, first_at)
+        return reminder_id
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM reminders WHERE id = ?", (reminder_id,))
+        return Reminder(*row) if row else None
+
+    async def active(self, member_id: int) -> list[Reminder]:
+        """The member's reminders still to fire, soonest first."""
+        rows = await self.db.fetch_all(
+            f"SELECT {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))}, "
+            "(SELECT min(due_at) FROM schedule s WHERE s.kind IN ('reminder', 'snooze') AND s.subject_id = r.id) "
+            "AS next_at FROM reminders r WHERE r.member_id = ? AND r.status = 'active' ORDER BY next_at, r.id",
+            (member_id,))
+        return [Reminder(*row) for row in rows]
+
+    async def count_active(self, member_id: int) -> int:
+        row = await self.db.fetch_one(
+            "SELECT count(*) FROM reminders WHERE member_id = ? AND status = 'active'", (member_id,))
+        return int(row[0])
+
+    async def for_member(self, member_id: int) -> list[Reminder]:
+        """Every reminder of the member (for export)."""
+        rows = await self.db.fetch_all(f"SELECT {_COLUMNS} FROM reminders WHERE member_id = ? ORDER BY id",
+                                       (member_id,))
+        return [Reminder(*row) for row in rows]
+
+    @staticmethod
+    async def set_status_in(conn: aiosqlite.Connection, reminder_id: int, status: str) -> None:
+        await conn.execute("UPDATE reminders SET status = ? WHERE id = ?", (status, reminder_id))
+
+    async def finish(self, reminder_id: int, member_id: int, status: str) -> bool:
+        """Mark the member's reminder done or cancelled and drop what is scheduled for it; False if it is not
+        theirs or already finished."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE reminders SET status = ? WHERE id = ? AND member_id = ? AND status IN ('active', 'fired')",
+                (status, reminder_id, member_id))
+            if cursor.rowcount != 1:
+                return False
+            await ScheduleRepository.cancel_in(conn, KINDS, reminder_id)
+        return True
