@@ -8,11 +8,12 @@ Multiple choices (themes, regions, languages) are collected in the conversation 
 from __future__ import annotations
 
 import asyncio
+import re
 
 from markupsafe import Markup
 
 from handlers import languages as langs
-from handlers import timezones
+from handlers import quiet, timezones
 from handlers.core import REGISTRY, Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, assembled, fill, join_lines, literal, plain
@@ -36,7 +37,9 @@ FIELD_LABELS = {
     "languages": N_("Languages"),
     "timezone": N_("Time zone"),
     "contact": N_("Contact for partners"),
+    "quiet": N_("Quiet hours"),
 }
+EDIT_ONLY = ("quiet",)  # parts of the profile not asked during set-up
 COLUMN = {"name": "display_name", "organisation": "organisation", "contact": "contact", "timezone": "timezone",
           "kind": "actor_kind"}
 
@@ -162,6 +165,14 @@ async def _question(ctx: Context, conversation: Conversation, *, edit: bool = Fa
         text = _("What is your time zone? Type the city you live in (for example Lyon or Nairobi), or a time "
                  "zone name such as Africa/Nairobi.")
         rows.append((await btn("UTC", "profile.answer", v="UTC"),))
+    elif step == "quiet":
+        member = ctx.member
+        text = _("During your quiet hours I hold back check-ins and notices until they end; reminders you set "
+                 "still come at the time you chose. Now: {window}. Type new hours such as 23:00-07:30, or choose "
+                 "below.", window=_quiet_text(member.quiet_start, member.quiet_end))
+        rows.append((await btn(str(_("Default ({window})", window=quiet.format_window(None, None))),
+                               "profile.answer", v="default"),
+                     await btn(str(_("No quiet hours")), "profile.answer", v="off")))
     else:
         text = _("How may a partner contact you once you have both agreed to an introduction? For example "
                  "“Signal: +33 6 …”, “email: …” or “Telegram @name”. Nobody sees this without your agreement.")
@@ -315,7 +326,38 @@ async def answer_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
         return await _advance(ctx, conversation, _("Kind of actor: {kind}.", kind=_(kind.label)))
     if conversation.step == "timezone":
         return await _set_timezone(ctx, conversation, value)
+    if conversation.step == "quiet" and value in ("default", "off"):
+        start, end = (None, None) if value == "default" else (0, 0)
+        await ctx.repos.members.set_quiet_hours(ctx.member_id, start, end, ctx.now)
+        return await _advance(ctx, conversation, _("Quiet hours: {window}.", window=_quiet_text(start, end)))
     return _stale()
+
+
+_HOURS = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?\s*(?:-|–|—|to)\s*(\d{1,2})(?:[:h.](\d{2}))?$", re.IGNORECASE)
+
+
+def _quiet_text(start: int | None, end: int | None) -> Markup:
+    if start is not None and start == end:
+        return _("none")
+    return _("{window} your time", window=quiet.format_window(start, end))
+
+
+@REGISTRY.text_step("quiet")
+async def quiet_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
+    """Quiet hours typed as 'HH:MM-HH:MM' (or 'off')."""
+    typed = " ".join(text.split())
+    if typed.casefold() in ("off", "none", "no"):
+        start, end = 0, 0
+    else:
+        match = _HOURS.match(typed)
+        values = [int(v) if v else 0 for v in match.groups()] if match else []
+        if not match or values[0] > 23 or values[2] > 23 or values[1] > 59 or values[3] > 59:
+            return Reply(_("Please type two times such as 22:00-08:00 (24-hour clock), or “off”."))
+        start, end = values[0] * 60 + values[1], values[2] * 60 + values[3]
+        if start == end:
+            return Reply(_("The start and end are the same. Type two different times, or “off”."))
+    await ctx.repos.members.set_quiet_hours(ctx.member_id, start, end, ctx.now)
+    return await _advance(ctx, conversation, _("Quiet hours: {window}.", window=_quiet_text(start, end)))
 
 
 @REGISTRY.action("profile.toggle")
@@ -417,7 +459,7 @@ async def cancel_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
 async def edit_pressed(ctx: Context, payload: dict) -> Reply:
     """Change one part of the profile."""
     step = payload.get("field")
-    if step not in STEPS:
+    if step not in STEPS and step not in EDIT_ONLY:
         return _stale()
     conversation = await ctx.conversation()
     if conversation is not None and conversation.data.get("mode") == "onboarding":
@@ -437,6 +479,7 @@ def _summary_template() -> str:
     lines.append(plain("<b>{label}:</b> {value} <i>(shown to a partner only after you both agree)</i>").format(
         label=literal(plain(FIELD_LABELS["contact"])), value="{contact}"))
     lines.append(plain("<b>Notifications:</b> {notify} <i>(change with /notify)</i>"))
+    lines.append(plain("<b>Quiet hours:</b> {quiet}"))
     lines.append(plain("<b>Role:</b> {role}"))
     return "\n".join(lines)
 
@@ -466,13 +509,15 @@ async def summary(ctx: Context) -> Markup:
         timezone=_("{zone}, now {time}", zone=zone, time=timezones.now_in(zone, ctx.now_dt)) if zone else dash,
         contact=member.contact or dash,
         notify=describe_notify(member),
+        quiet=_quiet_text(member.quiet_start, member.quiet_end),
         role=role,
     )
 
 
 async def view(ctx: Context) -> Reply:
     """The profile with a button for each part."""
-    buttons = [await ctx.button(plain(FIELD_LABELS[step]), "profile.edit", {"field": step}) for step in STEPS]
+    buttons = [await ctx.button(plain(FIELD_LABELS[step]), "profile.edit", {"field": step})
+               for step in (*STEPS, *EDIT_ONLY)]
     rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
     return Reply(join_lines(_("<b>Your profile</b>"), await summary(ctx), "",
                             _("Tap a button to change that part.")), buttons=rows)

@@ -20,7 +20,8 @@ def window(start: int | None, end: int | None) -> tuple[int, int]:
     return start, end
 
 
-def _zone(name: str | None) -> zoneinfo.ZoneInfo:
+def zone_info(name: str | None) -> zoneinfo.ZoneInfo:
+    """The zone of this name; UTC when unset or unknown."""
     try:
         return zoneinfo.ZoneInfo(name or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -35,7 +36,7 @@ def quiet_until(zone: str | None, start: int | None, end: int | None, now: int) 
     first, last = window(start, end)
     if first == last:
         return None
-    tz = _zone(zone)
+    tz = zone_info(zone)
     local = datetime.fromtimestamp(now, UTC).astimezone(tz)
     minute = local.hour * 60 + local.minute
     inside = first <= minute < last if first < last else (minute >= first or minute < last)

@@ -14,7 +14,8 @@ async def test_profile_shows_every_part(bot):
                      "Time zone: Europe/Paris, now 10:00", "Signal: +33", "Role: admin"):
         assert expected in text
     assert bot.labels("admin") == ["Name", "Organisation", "Kind of actor", "Themes", "Regions", "Languages",
-                                   "Time zone", "Contact for partners"]
+                                   "Time zone", "Contact for partners", "Quiet hours"]
+    assert "Quiet hours: 22:00–08:00 your time" in text
 
 
 async def test_change_name(bot):
@@ -206,3 +207,21 @@ async def test_timezone_command_sets_the_zone_from_a_city_or_offers_candidates(b
     assert "What is your time zone?" in text and "Cancel" in bot.labels("admin")
     await bot.say("admin", "Europe/Lisbon")
     assert (await bot.member("admin")).timezone == "Europe/Lisbon"
+
+
+async def test_quiet_hours_are_changed_in_the_profile_and_bad_hours_are_refused(bot):
+    await bot.join("admin", name="Amina")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Quiet hours")
+    assert "two times such as 22:00-08:00" in await bot.text("admin", "25:00-07:00")
+    assert "the same" in await bot.text("admin", "07:00-07:00")
+    assert (await bot.member("admin")).quiet_start is None  # nothing changed
+    text = await bot.text("admin", "23:30 - 7h15")
+    assert "Quiet hours: 23:30–07:15 your time" in text
+    member = await bot.member("admin")
+    assert (member.quiet_start, member.quiet_end) == (23 * 60 + 30, 7 * 60 + 15)
+    await bot.press("admin", "Quiet hours")
+    assert "Quiet hours: none" in plain(await bot.press("admin", "No quiet hours"))
+    await bot.press("admin", "Quiet hours")
+    await bot.press("admin", "Default")
+    assert (await bot.member("admin")).quiet_start is None
