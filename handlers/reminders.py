@@ -1,0 +1,251 @@
+"""Reminders members set for themselves: /remind, /reminders, and the message with Snooze and Done buttons.
+
+A reminder is read in the member's time zone and echoed back exactly before it is stored. It fires at the time
+the member chose, whatever their quiet hours (they asked for it). Recurring reminders are kept in wall-clock
+time (a 09:00 reminder stays at 09:00 across daylight-saving changes) and may end ("until …").
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from handlers import when
+from handlers.core import REGISTRY, Context, Fire, Role
+from handlers.events import Reply
+from handlers.i18n import N_, _, join_lines
+from handlers.quiet import zone_info
+from storage.reminders import Reminder, ReminderRepository
+from storage.schedule import DueItem, ScheduleRepository
+
+MAX_ACTIVE = 100
+LATE_AFTER = 120  # seconds: a reminder sent later than this says when it was due
+SNOOZES = {"10m": 600, "1h": 3600}
+LIST_LIMIT = 20
+
+
+def _zone_of(ctx: Context) -> str:
+    return ctx.member.timezone or "UTC"
+
+
+def _problem(problem: when.Problem) -> Reply:
+    messages = {
+        "empty": _("Tell me when and what, for example: /remind tomorrow 9:00 call the town hall"),
+        "too_long": _("That is too long. Keep the time short and the reminder under 500 characters."),
+        "unknown": _("I couldn't read a time in that. Try “tomorrow 9:00 …”, “in 2 hours …”, “15 March 10:00 …” "
+                     "or “every Monday 9:00 …”."),
+        "past": _("That time has already passed ({detail}). Give a time in the future.", detail=problem.detail),
+        "too_far": _("That is more than five years away. Give a nearer time."),
+        "bad_zone": _("Your time zone is not one I know. Set it with /timezone, then try again."),
+    }
+    return Reply(messages.get(problem.code, messages["unknown"]))
+
+
+def _describe(ctx: Context, spec: when.Moment | when.Recurrence, zone: str) -> str:
+    if isinstance(spec, when.Recurrence):
+        return when.describe_recurrence(spec, zone)
+    return when.describe_moment(spec.at, zone)
+
+
+@REGISTRY.command("remind", Role.MEMBER, N_("set a reminder for yourself, once or repeating"),
+                  usage=N_("/remind <when> <what>"), order=40)
+async def remind(ctx: Context, args: str) -> Reply:
+    """Read the time and the text, and ask to confirm the exact moment."""
+    if not args.strip():
+        return Reply(join_lines(
+            _("Usage: {command}", command="/remind <when> <what>"),
+            _("For example: /remind tomorrow 9:00 call the town hall — /remind in 2 hours send the minutes — "
+              "/remind every Monday 9:00 team call — /remind every first Thursday 18:30 network call until "
+              "1 June"),
+        ))
+    if await ctx.repos.reminders.count_active(ctx.member_id) >= MAX_ACTIVE:
+        return Reply(_("You have {n} reminders already, the most I keep. Cancel some with /reminders first.",
+                       n=MAX_ACTIVE))
+    zone = _zone_of(ctx)
+    parsed = await when.split_reminder_async(args, zone, ctx.now)
+    if isinstance(parsed, when.Problem):
+        return _problem(parsed)
+    spec, what = parsed
+    if isinstance(spec, when.Recurrence):
+        first = when.first_occurrence(spec, zone, ctx.now)
+        if first is None:
+            return Reply(_("That repeating reminder would never fire (its end is before its first time)."))
+        payload = {"what": what, "rule": spec.rule, "h": spec.hour, "m": spec.minute, "until": spec.until,
+                   "zone": zone}
+    else:
+        first = spec.at
+        payload = {"what": what, "at": spec.at, "zone": zone}
+    yes = await ctx.button(str(_("Set reminder")), "reminder.create", payload, single_use=True)
+    no = await ctx.button(str(_("Cancel")), "reminder.drop", single_use=True)
+    lines = [
+        _("<b>Reminder:</b> {what}", what=what),
+        _("<b>When:</b> {when}", when=_describe(ctx, spec, zone)),
+    ]
+    if isinstance(spec, when.Recurrence):
+        lines.append(_("<b>First time:</b> {first}", first=when.describe_moment(first, zone)))
+    if not ctx.member.timezone:
+        lines.append(_("<i>Your time zone is not set, so this is UTC. Set it with /timezone.</i>"))
+    return Reply(join_lines(*lines, "", _("Is that right?")), buttons=((yes, no),))
+
+
+@REGISTRY.action("reminder.create")
+async def create_pressed(ctx: Context, payload: dict) -> Reply:
+    """Store the confirmed reminder and schedule its first time."""
+    what, zone = str(payload.get("what", "")), str(payload.get("zone", "UTC"))
+    if not what:
+        return Reply(_("That reminder is no longer available. Send /remind again."), edit=True)
+    if await ctx.repos.reminders.count_active(ctx.member_id) >= MAX_ACTIVE:
+        return Reply(_("You have {n} reminders already, the most I keep. Cancel some with /reminders first.",
+                       n=MAX_ACTIVE), edit=True)
+    if payload.get("rule"):
+        spec = when.Recurrence(str(payload["rule"]), int(payload["h"]), int(payload["m"]), payload.get("until"))
+        first = when.first_occurrence(spec, zone, ctx.now)
+        if first is None:
+            return Reply(_("That repeating reminder has no time left to fire. Nothing was set."), edit=True)
+        reminder_id = await ctx.repos.reminders.create(
+            ctx.member_id, what, first_at=first, zone=zone, rule=spec.rule, hour=spec.hour, minute=spec.minute,
+            until_at=spec.until, now=ctx.now)
+        described = when.describe_recurrence(spec, zone)
+    else:
+        first = int(payload.get("at", 0))
+        if first <= ctx.now:
+            return Reply(_("That time has passed in the meantime. Nothing was set: send /remind again."), edit=True)
+        reminder_id = await ctx.repos.reminders.create(ctx.member_id, what, first_at=first, zone=zone, now=ctx.now)
+        described = when.describe_moment(first, zone)
+    ctx.services.scheduled(first)
+    return Reply(join_lines(
+        _("Reminder #{id} set: {what}", id=reminder_id, what=what),
+        _("<b>When:</b> {when}", when=described),
+        _("See or cancel your reminders with /reminders."),
+    ), edit=True)
+
+
+@REGISTRY.action("reminder.drop")
+async def drop_pressed(ctx: Context, payload: dict) -> Reply:
+    """Do not set the reminder."""
+    return Reply(_("No reminder was set."), edit=True)
+
+
+@REGISTRY.command("reminders", Role.MEMBER, N_("see and cancel your reminders"), order=41)
+async def reminders(ctx: Context, args: str) -> Reply:
+    """The member's reminders still to come, each with a Cancel button."""
+    active = await ctx.repos.reminders.active(ctx.member_id)
+    if not active:
+        return Reply(_("You have no reminders. Set one with /remind, for example: /remind tomorrow 9:00 call "
+                       "the town hall"))
+    zone = _zone_of(ctx)
+    lines = [_("<b>Your reminders</b>")]
+    buttons = []
+    for reminder in active[:LIST_LIMIT]:
+        lines.append(_("#{id} {what} — {when}", id=reminder.id, what=reminder.what, when=_when_text(reminder, zone)))
+        buttons.append((await ctx.button(str(_("Cancel #{id}", id=reminder.id)), "reminder.cancel",
+                                         {"r": reminder.id}),))
+    if len(active) > LIST_LIMIT:
+        lines.append(_("… and {n} more.", n=len(active) - LIST_LIMIT))
+    return Reply(join_lines(*lines), buttons=tuple(buttons))
+
+
+def _when_text(reminder: Reminder, zone: str) -> str:
+    if reminder.rule:
+        spec = when.Recurrence(reminder.rule, reminder.hour or 0, reminder.minute or 0, reminder.until_at)
+        text = when.describe_recurrence(spec, reminder.zone)
+        if reminder.next_at:
+            text += " · " + str(_("next {moment}", moment=when.describe_moment(reminder.next_at, zone)))
+        return text
+    return when.describe_moment(reminder.next_at, zone) if reminder.next_at else str(_("no time left"))
+
+
+@REGISTRY.action("reminder.cancel")
+async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
+    """Cancel one reminder: it will not fire again."""
+    reminder_id = int(payload.get("r", 0))
+    if not await ctx.repos.reminders.finish(reminder_id, ctx.member_id, "cancelled"):
+        return Reply(_("Reminder #{id} was already cancelled or finished.", id=reminder_id),
+                     toast=str(_("Already cancelled")), toast_only=True)
+    return Reply(_("Reminder #{id} is cancelled. It will not fire again.", id=reminder_id))
+
+
+# --- firing ----------------------------------------------------------------------------------------------
+
+
+async def _message(ctx: Context, reminder: Reminder, item: DueItem) -> Reply:
+    zone = ctx.member.timezone or reminder.zone
+    late = ctx.now - item.due_at > LATE_AFTER
+    rows = (
+        (await ctx.button(str(_("Snooze 10 min")), "reminder.snooze", {"r": reminder.id, "s": "10m"},
+                          single_use=True),
+         await ctx.button(str(_("1 hour")), "reminder.snooze", {"r": reminder.id, "s": "1h"}, single_use=True),
+         await ctx.button(str(_("Tomorrow")), "reminder.snooze", {"r": reminder.id, "s": "tomorrow"},
+                          single_use=True)),
+        (await ctx.button(str(_("Done")), "reminder.done", {"r": reminder.id}, single_use=True),),
+    )
+    return Reply(join_lines(
+        _("⏰ <b>Reminder:</b> {what}", what=reminder.what),
+        _("<i>Late: this was due {moment}, while the bot was not running.</i>",
+          moment=when.describe_moment(item.due_at, zone)) if late else None,
+    ), buttons=rows)
+
+
+@REGISTRY.due("reminder")
+async def reminder_due(ctx: Context, item: DueItem) -> Fire | None:
+    """A reminder's time: send it, and schedule the next time of a repeating one (skipping times missed while
+    the bot was down, so a long outage sends one late reminder, not a burst)."""
+    reminder = await ctx.repos.reminders.get(item.subject_id)
+    if reminder is None or reminder.status != "active":
+        return None
+    reply = await _message(ctx, reminder, item)
+    if reminder.rule:
+        spec = when.Recurrence(reminder.rule, reminder.hour or 0, reminder.minute or 0, reminder.until_at)
+        following = when.next_occurrence(spec, reminder.zone, max(item.due_at, ctx.now))
+        if following is not None:
+            def change(conn, r=reminder, at=following):
+                return ScheduleRepository.add_in(conn, "reminder", r.id, r.member_id, at)
+        else:
+            def change(conn, r=reminder):
+                return ReminderRepository.set_status_in(conn, r.id, "done")
+    else:
+        def change(conn, r=reminder):
+            return ReminderRepository.set_status_in(conn, r.id, "fired")
+    # The scheduler re-arms its timer from the schedule table once this batch is committed.
+    return Fire(reply, quiet=False, kind="reminder", changes=(change,))
+
+
+@REGISTRY.due("snooze")
+async def snooze_due(ctx: Context, item: DueItem) -> Fire | None:
+    """A snoozed reminder comes back."""
+    reminder = await ctx.repos.reminders.get(item.subject_id)
+    if reminder is None or reminder.status in ("cancelled", "done"):
+        return None
+    return Fire(await _message(ctx, reminder, item), quiet=False, kind="reminder")
+
+
+@REGISTRY.action("reminder.snooze")
+async def snooze_pressed(ctx: Context, payload: dict) -> Reply:
+    """Bring the reminder back in 10 minutes, an hour, or tomorrow at the same time."""
+    reminder = await ctx.repos.reminders.get(int(payload.get("r", 0)))
+    if reminder is None or reminder.member_id != ctx.member_id or reminder.status in ("cancelled", "done"):
+        return Reply(_("That reminder is no longer there."), toast=str(_("No longer there")), toast_only=True)
+    choice = payload.get("s")
+    if choice in SNOOZES:
+        at = ctx.now + SNOOZES[choice]
+    else:  # tomorrow, same wall-clock time
+        tz = zone_info(ctx.member.timezone or reminder.zone)
+        local = datetime.fromtimestamp(ctx.now, UTC).astimezone(tz).replace(tzinfo=None) + timedelta(days=1)
+        at = int(local.replace(tzinfo=tz).astimezone(UTC).timestamp())
+    await ctx.schedule("snooze", reminder.id, at)
+    return Reply(join_lines(
+        _("⏰ <b>Reminder:</b> {what}", what=reminder.what),
+        _("Snoozed until {moment}.", moment=when.describe_moment(at, ctx.member.timezone or reminder.zone)),
+    ), edit=True)
+
+
+@REGISTRY.action("reminder.done")
+async def done_pressed(ctx: Context, payload: dict) -> Reply:
+    """The member did it: a one-off reminder is finished; a repeating one carries on."""
+    reminder = await ctx.repos.reminders.get(int(payload.get("r", 0)))
+    if reminder is None or reminder.member_id != ctx.member_id:
+        return Reply(_("That reminder is no longer there."), toast=str(_("No longer there")), toast_only=True)
+    if reminder.rule is None:
+        await ctx.repos.reminders.finish(reminder.id, ctx.member_id, "done")
+        return Reply(_("✓ Done: {what}", what=reminder.what), edit=True)
+    return Reply(join_lines(_("✓ Done: {what}", what=reminder.what),
+                            _("It repeats as planned; cancel it with /reminders.")), edit=True)
