@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from storage.audit import AuditRepository
 from storage.buttons import ButtonRepository
+from storage.commitments import CommitmentRepository
 from storage.conversations import ConversationRepository
 from storage.database import Database
 from storage.invites import InviteRepository
@@ -30,6 +31,7 @@ class Repositories:
     schedule: ScheduleRepository
     outbox: OutboxRepository
     reminders: ReminderRepository
+    commitments: CommitmentRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -44,4 +46,5 @@ class Repositories:
             schedule=ScheduleRepository(db),
             outbox=OutboxRepository(db),
             reminders=ReminderRepository(db),
+            commitments=CommitmentRepository(db),
         )
