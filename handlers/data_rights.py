@@ -90,6 +90,18 @@ async def _audit(ctx: Context, member_id: int) -> list:
              "about_you": e.subject_id == member_id} for e in await ctx.repos.audit.involving(member_id)]
 
 
+@exporter("commitments")
+async def _commitments(ctx: Context, member_id: int) -> list:
+    notes = await ctx.repos.commitments.notes_for_member(member_id)
+    return [{"commitment_number": c.id, "what": c.what, "due_at": iso(c.due_at), "theme": c.theme,
+             "region": c.region, "visible_to": c.visibility, "status": c.status,
+             "waiting_for_your_check_in_answer": c.checkin_pending, "check_ins_unanswered": c.stale,
+             "asked_for_help": c.help_wanted, "created_at": iso(c.created_at), "updated_at": iso(c.updated_at),
+             "closed_at": iso(c.closed_at),
+             "notes": [{"kind": n.kind, "text": n.text, "at": iso(n.created_at)} for n in notes.get(c.id, [])]}
+            for c in await ctx.repos.commitments.for_member(member_id)]
+
+
 @exporter("buttons_waiting")
 async def _buttons(ctx: Context, member_id: int) -> int:
     return await ctx.repos.buttons.count_for(await _audiences(ctx, member_id))
