@@ -6,7 +6,9 @@ entity parsing, callback_data 1-64 bytes, command names, at most 100 commands, a
 
 `FakeBotApi` keeps the chats' messages and answers getMe, sendMessage, editMessageText, answerCallbackQuery,
 sendDocument, setMyCommands, deleteMyCommands, getUpdates and the webhook calls. `RecordingRequest` plugs it into
-python-telegram-bot as its `BaseRequest`, so the real `Application` runs with no network at all.
+python-telegram-bot as its `BaseRequest`, so the real `Application` runs with no network at all. Failures can be
+injected: an error answer (`fail`: a 403, a 429 with retry_after, a 502 as JSON or as a proxy's HTML page), a
+connection that is never made (`refuse_connection`) or an answer that never comes (`answer_late`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import httpx
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from tests.specs import specs_dir
@@ -213,7 +217,37 @@ class FakeBotApi:
         self.answered: list[str] = []
         self.can_read_all_group_messages = can_read_all_group_messages
         self.webhook: dict | None = None
-        self.fail_next: dict[str, list[tuple[int, dict]]] = {}  # method → (status, body) answers to give first
+        self.fail_next: dict[str, list[tuple[int, dict | bytes]]] = {}  # method → (status, body) answers to give first
+        self.transport_faults: dict[str, list[str]] = {}  # method → "refused" / "late", for the next calls
+
+    # --- failures the test injects ---
+
+    def fail(self, method: str, status: int, description: str, *, retry_after: int | None = None,
+             html: bool = False, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with an error, as Telegram does: a 429 carries
+        `parameters.retry_after`; with `html` the body is the HTML page a proxy answers a 5xx with."""
+        body: dict | bytes
+        if html:
+            body = (f"<html>\r\n<head><title>{status} {description}</title></head>\r\n<body>\r\n<center><h1>"
+                    f"{status} {description}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+                    ).encode()
+        else:
+            body = {"ok": False, "error_code": status, "description": description}
+            if retry_after is not None:
+                body["parameters"] = {"retry_after": retry_after}
+        self.fail_next.setdefault(method, []).extend([(status, body)] * times)
+
+    def refuse_connection(self, method: str, *, times: int = 1) -> None:
+        """The next `times` calls of `method` never reach the server (httpx.ConnectError)."""
+        self.transport_faults.setdefault(method, []).extend(["refused"] * times)
+
+    def answer_late(self, method: str, *, times: int = 1) -> None:
+        """The next `times` calls of `method` are carried out, but their answer never arrives (httpx.ReadTimeout)."""
+        self.transport_faults.setdefault(method, []).extend(["late"] * times)
+
+    def _transport_fault(self, method: str) -> str | None:
+        faults = self.transport_faults.get(method)
+        return faults.pop(0) if faults else None
 
     # --- what the bot did ---
 
@@ -221,6 +255,10 @@ class FakeBotApi:
         """Messages the bot sent (and documents), oldest first."""
         return [p for m, p in self.calls if m in ("sendMessage", "sendDocument")
                 and (chat_id is None or int(p["chat_id"]) == chat_id)]
+
+    def delivered(self, chat_id: int) -> list[str]:
+        """The text of each message that reached a chat (refused calls are in `calls`, but never arrived)."""
+        return [m["text"] for m in self.messages.values() if m["chat"]["id"] == chat_id and "text" in m]
 
     def texts(self, chat_id: int | None = None) -> list[str]:
         """The visible text of each sent or edited message."""
@@ -382,8 +420,16 @@ class RecordingRequest(BaseRequest):
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None, read_timeout=None,
                          write_timeout=None, connect_timeout=None, pool_timeout=None) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
+        fault = self.api._transport_fault(api_method)  # noqa: SLF001
+        # Transport failures reach python-telegram-bot as HTTPXRequest raises them: NetworkError or TimedOut,
+        # caused by the httpx error.
+        if fault == "refused":
+            cause = httpx.ConnectError("[Errno 111] Connection refused")
+            raise NetworkError(f"httpx.ConnectError: {cause}") from cause
         params = parameters_of(request_data)
         filename = params.pop("_filename", None)
         status, body = self.api.handle(api_method, params, filename=filename)
-        return status, json.dumps(body).encode()
+        if fault == "late":
+            raise TimedOut() from httpx.ReadTimeout("The read operation timed out")
+        return status, body if isinstance(body, bytes) else json.dumps(body).encode()
 
