@@ -58,25 +58,30 @@ class Scheduler:
     async def run_due(self) -> None:
         """Handle everything due now, then arm the timer for the next."""
         async with self._running:
+            not_before = None
             try:
                 await self.core.run_due(self._now())
             except Exception:
                 log.exception("handling due items failed; the sweep will try again")
+                not_before = self._now() + SWEEP_SECONDS  # not at once, over and over
             self._armed_for = None
-            await self._arm()
+            await self._arm(not_before)
 
-    async def _arm(self) -> None:
+    async def _arm(self, not_before: int | None = None) -> None:
         next_due = await self.core.services.repos.schedule.next_due()
         if next_due is None:
             return
-        self._set_timer(next_due)
+        self._set_timer(max(next_due, not_before or next_due))
 
     def _set_timer(self, due_at: int) -> None:
         self._armed_for = due_at
         if not self.aps.running:
             return
         when = datetime.fromtimestamp(due_at, UTC)
-        self.aps.add_job(self.run_due, DateTrigger(run_date=when, timezone=UTC), id="wake", replace_existing=True)
+        # The timer may be re-armed while the run it started is still going, for a moment already past (something
+        # fell due meanwhile): a second instance waits for the first (`_running`) where one at most would be skipped.
+        self.aps.add_job(self.run_due, DateTrigger(run_date=when, timezone=UTC), id="wake", replace_existing=True,
+                         max_instances=2)
 
     def scheduled(self, due_at: int) -> None:
         """Something new falls due: move the timer earlier if it is the next thing."""
