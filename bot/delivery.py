@@ -109,7 +109,8 @@ class Pace:
 # Telegram: about 30 messages a second overall, 20 a minute into one group. Discord: discord.py follows the
 # buckets Discord announces; the global limit is 50 requests a second.
 DEFAULT_PACES: dict[str, Callable[[], Pace]] = {
-    "telegram": lambda: Pace(30, burst=5, per_group=20),
+    # A hair under 30 and no burst, so that no sliding one-second window ever holds 31.
+    "telegram": lambda: Pace(29.5, burst=1, per_group=20),
     "discord": lambda: Pace(45, burst=5),
 }
 

@@ -28,7 +28,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -325,6 +325,7 @@ def _not_sent(exc: NetworkError) -> bool:
     """Whether a failed request certainly did not reach Telegram: no connection was made, no connection was free,
     or Telegram answered with a server error. A read or write timeout may come after Telegram got the message."""
     cause = exc.__cause__
-    if cause is None:
-        return not isinstance(exc, TimedOut)  # an error status from Telegram itself
+    if cause is None or isinstance(cause, TelegramError):
+        # An error status from Telegram (or from a proxy in front of it, whose page is not JSON): it answered.
+        return not isinstance(exc, TimedOut)
     return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))

@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any, Protocol
@@ -26,7 +26,7 @@ from storage import Repositories
 from storage.buttons import new_set_token
 from storage.conversations import Conversation
 from storage.members import Member
-from storage.schedule import ScheduleRepository
+from storage.schedule import DueItem, ScheduleRepository
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,9 @@ class Fire:
     reply: Reply | None = None
     quiet: bool = False
     kind: str = "notice"
-    changes: tuple[Callable[[Any], Awaitable[None]], ...] = ()
+    # Each change is a function of the open connection, or a (sql, args) statement: statements with the same
+    # SQL from a whole batch run as one executemany.
+    changes: tuple[Callable[[Any], Awaitable[None]] | tuple[str, tuple], ...] = ()
 
 
 class DeepLinks(Protocol):
@@ -160,6 +162,7 @@ class Registry:
         self.actions: dict[str, ActionSpec] = {}
         self.text_steps: dict[str, Handler] = {}
         self.due_handlers: dict[str, Handler] = {}
+        self.due_loaders: dict[str, Callable[[Repositories, list[int]], Awaitable[dict[int, Any]]]] = {}
 
     def command(self, name: str, role: Role, summary: str, *, usage: str = "", private: bool = True,
                 when_blocked: bool = False, order: int = 100) -> Callable[[Handler], Handler]:
@@ -194,13 +197,20 @@ class Registry:
 
         return register
 
-    def due(self, kind: str) -> Callable[[Handler], Handler]:
-        """Register `async def handler(ctx, item: DueItem) -> Fire | None` for scheduled rows of this kind."""
+    def due(self, kind: str, *, load: Callable[[Repositories, list[int]], Awaitable[dict[int, Any]]] | None = None
+            ) -> Callable[[Handler], Handler]:
+        """Register `async def handler(ctx, item: DueItem) -> Fire | None` for scheduled rows of this kind.
+
+        With `load(repos, subject_ids) -> {id: subject}`, the subjects of a whole batch are read in one query and
+        handed over as `item.subject` (None when gone).
+        """
 
         def register(handler: Handler) -> Handler:
             if kind in self.due_handlers:
                 raise ValueError(f"due kind {kind} registered twice")
             self.due_handlers[kind] = handler
+            if load is not None:
+                self.due_loaders[kind] = load
             return handler
 
         return register
@@ -372,9 +382,11 @@ class Core:
         handled = 0
         while items := await repos.schedule.due(now, batch):
             members = await repos.members.get_many(sorted({i.member_id for i in items}))
+            items = await self._load_subjects(items)
             outgoing: list[Outgoing] = []
             buttons: list[tuple[str, str, list, int]] = []
             changes: list[Callable[[Any], Awaitable[None]]] = []
+            statements: dict[str, list[tuple]] = {}
             postponed: list[int] = []
             for item in items:
                 member = members.get(item.member_id)
@@ -393,7 +405,11 @@ class Core:
                 buttons += ctx.take_buttons()
                 if fire is None:
                     continue
-                changes += fire.changes
+                for change in fire.changes:
+                    if isinstance(change, tuple):
+                        statements.setdefault(change[0], []).append(change[1])
+                    else:
+                        changes.append(change)
                 if fire.reply is not None:
                     not_before = quiet_until(member.timezone, member.quiet_start, member.quiet_end, now) \
                         if fire.quiet else None
@@ -404,6 +420,8 @@ class Core:
                     "INSERT INTO buttons (token, audience, actions, expires_at) VALUES (?, ?, ?, ?)",
                     [(token, audiences[who], json.dumps(actions, separators=(",", ":")), expires)
                      for token, who, actions, expires in buttons])
+                for sql, rows in statements.items():
+                    await conn.executemany(sql, rows)
                 for change in changes:
                     await change(conn)
                 await services.delivery.deliver_in(conn, outgoing, now)
@@ -416,6 +434,19 @@ class Core:
             if postponed:
                 services.scheduled(now + RETRY_DUE)
         return handled
+
+    async def _load_subjects(self, items: list[DueItem]) -> list[DueItem]:
+        """Give each item its subject, a kind at a time, where its kind has a loader."""
+        by_kind: dict[str, list[int]] = {}
+        for item in items:
+            if item.kind in self.registry.due_loaders:
+                by_kind.setdefault(item.kind, []).append(item.subject_id)
+        if not by_kind:
+            return items
+        loaded = {kind: await self.registry.due_loaders[kind](self.services.repos, sorted(set(ids)))
+                  for kind, ids in by_kind.items()}
+        return [replace(item, subject=loaded[item.kind].get(item.subject_id)) if item.kind in loaded else item
+                for item in items]
 
     async def role_of_member(self, member_id: int) -> Role:
         """A member's role now (admin when any of their accounts is named in the settings)."""

@@ -185,26 +185,25 @@ async def _message(ctx: Context, reminder: Reminder, item: DueItem) -> Reply:
     ), buttons=rows)
 
 
-@REGISTRY.due("reminder")
+async def _load(repos, ids: list[int]) -> dict[int, Reminder]:
+    return await repos.reminders.get_many(ids)
+
+
+@REGISTRY.due("reminder", load=_load)
 async def reminder_due(ctx: Context, item: DueItem) -> Fire | None:
     """A reminder's time: send it, and schedule the next time of a repeating one (skipping times missed while
     the bot was down, so a long outage sends one late reminder, not a burst)."""
-    reminder = await ctx.repos.reminders.get(item.subject_id)
+    reminder = item.subject
     if reminder is None or reminder.status != "active":
         return None
     reply = await _message(ctx, reminder, item)
     if reminder.rule:
         spec = when.Recurrence(reminder.rule, reminder.hour or 0, reminder.minute or 0, reminder.until_at)
         following = when.next_occurrence(spec, reminder.zone, max(item.due_at, ctx.now))
-        if following is not None:
-            def change(conn, r=reminder, at=following):
-                return ScheduleRepository.add_in(conn, "reminder", r.id, r.member_id, at)
-        else:
-            def change(conn, r=reminder):
-                return ReminderRepository.set_status_in(conn, r.id, "done")
+        change = ScheduleRepository.addition("reminder", reminder.id, reminder.member_id, following) \
+            if following is not None else ReminderRepository.status_change(reminder.id, "done")
     else:
-        def change(conn, r=reminder):
-            return ReminderRepository.set_status_in(conn, r.id, "fired")
+        change = ReminderRepository.status_change(reminder.id, "fired")
     # The scheduler re-arms its timer from the schedule table once this batch is committed.
     return Fire(reply, quiet=False, kind="reminder", changes=(change,))
 

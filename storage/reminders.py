@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.database import Database
 from storage.schedule import ScheduleRepository
 
@@ -52,6 +50,16 @@ class ReminderRepository:
         row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM reminders WHERE id = ?", (reminder_id,))
         return Reminder(*row) if row else None
 
+    async def get_many(self, reminder_ids: list[int]) -> dict[int, Reminder]:
+        """Several reminders in one query, by id."""
+        found: dict[int, Reminder] = {}
+        for start in range(0, len(reminder_ids), 500):
+            chunk = reminder_ids[start:start + 500]
+            rows = await self.db.fetch_all(
+                f"SELECT {_COLUMNS} FROM reminders WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            found.update((row[0], Reminder(*row)) for row in rows)
+        return found
+
     async def active(self, member_id: int) -> list[Reminder]:
         """The member's reminders still to fire, soonest first."""
         rows = await self.db.fetch_all(
@@ -73,8 +81,9 @@ class ReminderRepository:
         return [Reminder(*row) for row in rows]
 
     @staticmethod
-    async def set_status_in(conn: aiosqlite.Connection, reminder_id: int, status: str) -> None:
-        await conn.execute("UPDATE reminders SET status = ? WHERE id = ?", (status, reminder_id))
+    def status_change(reminder_id: int, status: str) -> tuple[str, tuple]:
+        """The statement that sets a reminder's status (for a due item's changes)."""
+        return "UPDATE reminders SET status = ? WHERE id = ?", (status, reminder_id)
 
     async def finish(self, reminder_id: int, member_id: int, status: str) -> bool:
         """Mark the member's reminder done or cancelled and drop what is scheduled for it; False if it is not

@@ -6,7 +6,8 @@ nothing in memory. Rows are deleted in the same transaction that queues their me
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import aiosqlite
 
@@ -25,6 +26,8 @@ class DueItem:
     subject_id: int
     member_id: int
     detail: str | None = None
+    # What the item is about (a Reminder …), when its kind loads subjects a batch at a time.
+    subject: Any = field(default=None, compare=False)
 
 
 class ScheduleRepository:
@@ -47,6 +50,13 @@ class ScheduleRepository:
         await conn.execute(
             "INSERT INTO schedule (due_at, kind, subject_id, member_id, detail) VALUES (?, ?, ?, ?, ?)",
             (due_at, kind, subject_id, member_id, detail))
+
+    @staticmethod
+    def addition(kind: str, subject_id: int, member_id: int, due_at: int, detail: str | None = None
+                 ) -> tuple[str, tuple]:
+        """The statement that schedules one thing (for a due item's changes)."""
+        return ("INSERT INTO schedule (due_at, kind, subject_id, member_id, detail) VALUES (?, ?, ?, ?, ?)",
+                (due_at, kind, subject_id, member_id, detail))
 
     async def next_due(self) -> int | None:
         """When the earliest thing falls due (an index lookup)."""
