@@ -376,64 +376,81 @@ class Core:
 
     async def run_due(self, now: int | None = None, *, batch: int = 500) -> int:
         """Handle everything due by `now`: each due row becomes its message in the outbox, in one transaction per
-        batch with the row's removal and the handler's changes. Returns how many rows were handled."""
+        batch with the row's removal and the handler's changes. If that transaction fails, the batch is written
+        again item by item, so one bad item is postponed (by RETRY_DUE) and holds up nothing else. Returns how
+        many rows were handled."""
         services, repos = self.services, self.services.repos
         now = int(services.clock().timestamp()) if now is None else now
         handled = 0
         while items := await repos.schedule.due(now, batch):
             members = await repos.members.get_many(sorted({i.member_id for i in items}))
-            items = await self._load_subjects(items)
-            outgoing: list[Outgoing] = []
-            buttons: list[tuple[str, str, list, int]] = []
-            changes: list[Callable[[Any], Awaitable[None]]] = []
-            statements: dict[str, list[tuple]] = {}
-            postponed: list[int] = []
-            for item in items:
-                member = members.get(item.member_id)
-                handler = self.registry.due_handlers.get(item.kind)
-                if member is None or handler is None:
-                    continue  # its member was erased, or a kind this version no longer has: nothing to send
-                ctx = self.member_context(member)
-                with language(self._language(ctx)):
+            works = [await self._work(item, members.get(item.member_id), now)
+                     for item in await self._load_subjects(items)]
+            try:
+                await self._commit(works, now)
+            except Exception:
+                log.exception("writing a batch of due items failed; writing them one by one")
+                for work in works:
                     try:
-                        fire = await handler(ctx, item)
+                        await self._commit([work], now)
                     except Exception:
-                        log.exception("a scheduled %s failed; trying again in %d s", item.kind, RETRY_DUE)
-                        ctx.take_buttons()
-                        postponed.append(item.id)
-                        continue
-                buttons += ctx.take_buttons()
-                if fire is None:
-                    continue
-                for change in fire.changes:
-                    if isinstance(change, tuple):
-                        statements.setdefault(change[0], []).append(change[1])
-                    else:
-                        changes.append(change)
-                if fire.reply is not None:
-                    not_before = quiet_until(member.timezone, member.quiet_start, member.quiet_end, now) \
-                        if fire.quiet else None
-                    outgoing.append(Outgoing(member.id, fire.reply, fire.kind, not_before))
-            audiences = {who: await repos.buttons.audience(who) for _, who, _, _ in buttons}
-            async with repos.db.transaction() as conn:
-                await conn.executemany(
-                    "INSERT INTO buttons (token, audience, actions, expires_at) VALUES (?, ?, ?, ?)",
-                    [(token, audiences[who], json.dumps(actions, separators=(",", ":")), expires)
-                     for token, who, actions, expires in buttons])
-                for sql, rows in statements.items():
-                    await conn.executemany(sql, rows)
-                for change in changes:
-                    await change(conn)
-                await services.delivery.deliver_in(conn, outgoing, now)
-                await conn.executemany("UPDATE schedule SET due_at = ? WHERE id = ?",
-                                       [(now + RETRY_DUE, i) for i in postponed])
-                await ScheduleRepository.remove_in(conn, [i.id for i in items if i.id not in set(postponed)])
+                        log.exception("a scheduled %s could not be written; trying again in %d s",
+                                      work.item.kind, RETRY_DUE)
+                        await self._commit([_DueWork(work.item, postponed=True)], now)
             handled += len(items)
-            if outgoing:
+            if any(w.outgoing for w in works):
                 services.delivery.wake()
-            if postponed:
+            if any(w.postponed for w in works):
                 services.scheduled(now + RETRY_DUE)
         return handled
+
+    async def _work(self, item: DueItem, member: Member | None, now: int) -> _DueWork:
+        """Run one due item's handler: what it sends and changes, not yet written."""
+        handler = self.registry.due_handlers.get(item.kind)
+        if member is None or handler is None:
+            return _DueWork(item)  # its member was erased, or a kind this version no longer has: nothing to send
+        ctx = self.member_context(member)
+        with language(self._language(ctx)):
+            try:
+                fire = await handler(ctx, item)
+            except Exception:
+                log.exception("a scheduled %s failed; trying again in %d s", item.kind, RETRY_DUE)
+                return _DueWork(item, postponed=True)
+        work = _DueWork(item, buttons=ctx.take_buttons())
+        if fire is not None:
+            work.changes = list(fire.changes)
+            if fire.reply is not None:
+                not_before = quiet_until(member.timezone, member.quiet_start, member.quiet_end, now) \
+                    if fire.quiet else None
+                work.outgoing = [Outgoing(member.id, fire.reply, fire.kind, not_before)]
+        return work
+
+    async def _commit(self, works: list[_DueWork], now: int) -> None:
+        """Write what due items did, and remove (or postpone) their rows, in one transaction."""
+        repos = self.services.repos
+        buttons = [b for w in works for b in w.buttons]
+        audiences = {who: await repos.buttons.audience(who) for _, who, _, _ in buttons}
+        statements: dict[str, list[tuple]] = {}
+        functions = []
+        for work in works:
+            for change in work.changes:
+                if isinstance(change, tuple):
+                    statements.setdefault(change[0], []).append(change[1])
+                else:
+                    functions.append(change)
+        async with repos.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO buttons (token, audience, actions, expires_at) VALUES (?, ?, ?, ?)",
+                [(token, audiences[who], json.dumps(actions, separators=(",", ":")), expires)
+                 for token, who, actions, expires in buttons])
+            for sql, rows in statements.items():
+                await conn.executemany(sql, rows)
+            for change in functions:
+                await change(conn)
+            await self.services.delivery.deliver_in(conn, [o for w in works for o in w.outgoing], now)
+            await conn.executemany("UPDATE schedule SET due_at = ? WHERE id = ?",
+                                   [(now + RETRY_DUE, w.item.id) for w in works if w.postponed])
+            await ScheduleRepository.remove_in(conn, [w.item.id for w in works if not w.postponed])
 
     async def _load_subjects(self, items: list[DueItem]) -> list[DueItem]:
         """Give each item its subject, a kind at a time, where its kind has a loader."""
@@ -552,6 +569,17 @@ class Core:
         if button.single_use and not await repos.buttons.spend(button.set_token, ctx.now):
             return [_toast(_("You already pressed this."))]
         return _as_list(await spec.handler(ctx, button.payload))
+
+
+@dataclass
+class _DueWork:
+    """What one due item's handler produced, waiting to be written with the rest of its batch."""
+
+    item: DueItem
+    postponed: bool = False
+    buttons: list[tuple[str, str, list, int]] = field(default_factory=list)
+    changes: list[Any] = field(default_factory=list)
+    outgoing: list[Outgoing] = field(default_factory=list)
 
 
 def _as_list(result: Reply | list[Reply] | None) -> list[Reply]:

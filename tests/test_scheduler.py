@@ -137,15 +137,17 @@ async def test_a_row_not_yet_due_is_left_alone_until_its_moment(world):
     assert await bot.core.run_due(now + 60) == 1 and len(await _outbox(bot)) == 1
 
 
-async def test_a_change_that_fails_leaves_nothing_half_done(world):
+async def test_a_change_that_fails_leaves_nothing_half_done_and_holds_up_nothing_else(world):
     bot, outbox, platform, member = world
     now = _now(bot)
-    await _schedule(bot, member, now, detail="change fails")
-    with pytest.raises(RuntimeError):
-        await bot.core.run_due(now)
-    assert await _schedule_rows(bot) == [(1, now, "change fails")]  # the row stays, to be tried again
-    assert await _outbox(bot) == []
-    assert (await bot.repos.members.get(member.id)).organisation is None  # its first change was rolled back
+    await _schedule(bot, member, now, subject=1, detail="change fails")
+    await _schedule(bot, member, now, subject=2)
+    assert await bot.core.run_due(now) == 2
+    # The failing item's row stays, to be tried again later; nothing of it was written.
+    assert await _schedule_rows(bot) == [(1, now + RETRY_DUE, "change fails")]
+    # Its first change was rolled back; the other item's change stands.
+    assert (await bot.repos.members.get(member.id)).organisation == "pinged 2"
+    assert len(await _outbox(bot)) == 1  # the other item's message went into the outbox all the same
 
 
 async def test_a_handler_that_fails_postpones_its_row_and_the_others_still_go(world):
@@ -266,14 +268,14 @@ async def test_rows_that_fell_due_while_the_bot_was_down_are_handled_once_at_sta
     assert len(CALLS) == 2 and len(await _outbox(bot)) == 2
 
 
-async def test_a_run_that_fails_is_tried_again_at_the_sweep_not_over_and_over(later):
+async def test_an_item_that_cannot_be_written_is_tried_again_later_not_over_and_over(later):
     bot, scheduler, platform, member = later
     now = _now(bot)
     await bot.repos.schedule.add(KIND, 1, member.id, now - 1, "change fails")
     await scheduler.start()
     assert CALLS == [(1, "change fails")]
-    assert await _schedule_rows(bot) == [(1, now - 1, "change fails")]
-    assert scheduler.next_wake() == _at(now + SWEEP_SECONDS)
+    assert await _schedule_rows(bot) == [(1, now + RETRY_DUE, "change fails")]
+    assert scheduler.next_wake() == _at(now + RETRY_DUE)
 
 
 async def test_the_running_scheduler_delivers_on_time_also_what_falls_due_during_a_run(db_path):
