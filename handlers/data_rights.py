@@ -102,6 +102,29 @@ async def _commitments(ctx: Context, member_id: int) -> list:
             for c in await ctx.repos.commitments.for_member(member_id)]
 
 
+@exporter("reminders")
+async def _reminders(ctx: Context, member_id: int) -> list:
+    return [{"reminder_number": r.id, "what": r.what, "repeats": r.rule, "at_local_time":
+             f"{r.hour:02d}:{r.minute:02d}" if r.rule else None, "time_zone": r.zone, "until": iso(r.until_at),
+             "status": r.status, "created_at": iso(r.created_at)}
+            for r in await ctx.repos.reminders.for_member(member_id)]
+
+
+@exporter("scheduled")
+async def _scheduled(ctx: Context, member_id: int) -> list:
+    # Check-ins, nudges and reminder times still to come.
+    return [{"what": item.kind, "about_number": item.subject_id, "due_at": iso(item.due_at)}
+            for item in await ctx.repos.schedule.for_member(member_id)]
+
+
+@exporter("messages_queued_or_recent")
+async def _outbox(ctx: Context, member_id: int) -> list:
+    # What the bot sent on its own or is about to send: kinds and outcomes only (the text is not kept once sent).
+    return [{"kind": row["kind"], "state": row["state"], "platform": row["platform"],
+             "not_before": iso(row["not_before"]), "settled_at": iso(row["done_at"])}
+            for row in await ctx.repos.outbox.for_member(member_id)]
+
+
 @exporter("buttons_waiting")
 async def _buttons(ctx: Context, member_id: int) -> int:
     return await ctx.repos.buttons.count_for(await _audiences(ctx, member_id))

@@ -109,3 +109,20 @@ async def test_someone_else_cannot_use_my_reminder_buttons(bot):
     replies = await bot.press("admin", "Set reminder", presser="joe")
     assert "not meant for you" in plain(replies)
     assert await bot.repos.schedule.count() == 0
+
+
+async def test_export_holds_reminders_and_what_is_scheduled_and_forget_erases_them(bot):
+    import json
+
+    await bot.join("admin", name="Amina")
+    await bot.say("admin", "/remind every Monday 9:00 team call")
+    await bot.press("admin", "Set reminder")
+    replies = await bot.say("admin", "/export")
+    data = json.loads(next(r.attachment for r in replies if r.attachment).content)
+    assert data["reminders"][0]["what"] == "team call" and data["reminders"][0]["at_local_time"] == "09:00"
+    assert data["scheduled"][0]["what"] == "reminder"
+    await bot.say("admin", "/forget")
+    await bot.press("admin", "Yes, erase")
+    for table in ("reminders", "schedule", "outbox"):
+        row = await bot.repos.db.fetch_one(f"SELECT count(*) FROM {table}")
+        assert row[0] == 0, table
