@@ -32,7 +32,8 @@ from storage.outbox import NewMessage, OutboxItem, OutboxRepository
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-CLAIM = 200  # rows claimed at once
+CLAIM = 500  # rows claimed at once
+SETTLE_EVERY = 200  # deliveries recorded in one transaction
 KEEP_OUTCOMES = 7 * 24 * 3600  # outcome rows (no message text left in them) are purged after a week
 
 
@@ -236,20 +237,37 @@ class Outbox:
         # Each platform has its own share of concurrent sends: one that makes its messages wait (its pace, a 429)
         # does not hold up the others.
         limits = {platform: asyncio.Semaphore(self.concurrency) for platform in {i.platform for i in items}}
+        # Deliveries are recorded a group at a time (one transaction for up to SETTLE_EVERY rows, or after a
+        # second), not one commit each; a crash before a group is written sends that group once more, never zero.
+        sent: list[int] = []
+        last = time.monotonic()
+
+        async def record() -> None:
+            nonlocal last
+            group, sent[:] = list(sent), []
+            last = time.monotonic()
+            if group:
+                await self.repos.outbox.settle_many(group, "sent", self._now())
 
         async def one(item: OutboxItem) -> None:
             async with limits[item.platform]:
-                await self._send(item)
+                if await self._send(item):
+                    sent.append(item.id)
+                    if len(sent) >= SETTLE_EVERY or time.monotonic() - last >= 1.0:
+                        await record()
 
         await asyncio.gather(*(one(item) for item in items))
+        await record()
         return len(items)
 
-    async def _send(self, item: OutboxItem) -> None:
+    async def _send(self, item: OutboxItem) -> bool:
+        """Send one claimed row; True when it was delivered (the caller records that), else its outcome is
+        recorded here."""
         adapter = self.adapters.get(item.platform)
         outbox = self.repos.outbox
         if adapter is None:  # the platform stopped since the row was claimed
             await outbox.retry(item.id, self._now() + 60)
-            return
+            return False
         person = Person(item.platform, item.external_id)
         await self.paces[item.platform].acquire(item.external_id)
         try:
@@ -280,9 +298,10 @@ class Outbox:
                 await outbox.retry(item.id, self._now() + min(2 ** item.attempts, 600))
                 log.info("a %s message was not sent (%s); trying again", item.platform, type(exc).__name__)
         else:
-            await outbox.settle(item.id, "sent", self._now())
             if self.on_sent is not None:
                 self.on_sent(item, time.time())
+            return True
+        return False
 
     async def _fall_back(self, item: OutboxItem, now: int) -> None:
         """The one platform the member chose refused: their other reachable accounts get the message."""

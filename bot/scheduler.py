@@ -23,6 +23,10 @@ from handlers.core import Core
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
+# Due rows are turned into outbox messages this many seconds ahead, each waiting in the outbox for its moment:
+# 10,000 reminders set for 09:00 are ready before 09:00 and leave at the platform's pace, not behind their own
+# preparation. A reminder cancelled in the last seconds before it is due may still arrive.
+LOOKAHEAD = 10
 HOUSEKEEPING_SECONDS = 3600
 
 
@@ -60,7 +64,8 @@ class Scheduler:
         async with self._running:
             not_before = None
             try:
-                await self.core.run_due(self._now())
+                now = self._now()
+                await self.core.run_due(now, horizon=now + LOOKAHEAD)
             except Exception:
                 log.exception("handling due items failed; the sweep will try again")
                 not_before = self._now() + SWEEP_SECONDS  # not at once, over and over
@@ -77,7 +82,7 @@ class Scheduler:
         self._armed_for = due_at
         if not self.aps.running:
             return
-        when = datetime.fromtimestamp(due_at, UTC)
+        when = datetime.fromtimestamp(due_at - LOOKAHEAD, UTC)
         # The timer may be re-armed while the run it started is still going, for a moment already past (something
         # fell due meanwhile): a second instance waits for the first (`_running`) where one at most would be skipped.
         self.aps.add_job(self.run_due, DateTrigger(run_date=when, timezone=UTC), id="wake", replace_existing=True,
@@ -89,7 +94,7 @@ class Scheduler:
             self._set_timer(due_at)
 
     def next_wake(self) -> datetime | None:
-        """When the timer fires next (for tests and the console)."""
+        """When the timer fires next (for tests): LOOKAHEAD seconds before the earliest due row."""
         job = self.aps.get_job("wake")
         return job.next_run_time if job else None
 

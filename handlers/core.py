@@ -8,6 +8,7 @@ Messages the bot sends on its own go through the `Delivery` port, which the deli
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -34,6 +35,7 @@ MAX_INPUT = 4096
 BUTTON_LIFETIME = 30 * 24 * 3600
 STRANGER_BUTTON_LIFETIME = 24 * 3600
 RETRY_DUE = 600  # a scheduled item whose handler failed is tried again this many seconds later
+YIELD_EVERY = 50  # due items handled between two chances for other work to run
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -374,18 +376,23 @@ class Core:
         return Context(self.services, Person("member", str(member.id)), member, role_of(member, is_admin), True,
                        is_admin)
 
-    async def run_due(self, now: int | None = None, *, batch: int = 500) -> int:
-        """Handle everything due by `now`: each due row becomes its message in the outbox, in one transaction per
-        batch with the row's removal and the handler's changes. If that transaction fails, the batch is written
-        again item by item, so one bad item is postponed (by RETRY_DUE) and holds up nothing else. Returns how
-        many rows were handled."""
+    async def run_due(self, now: int | None = None, *, horizon: int | None = None, batch: int = 500) -> int:
+        """Handle everything due by `now` (or by `horizon`, a little later): each due row becomes its message in the
+        outbox, in one transaction per batch with the row's removal and the handler's changes. A message for a
+        row not yet due waits in the outbox until its moment, so a burst due at one moment is prepared ahead and
+        goes out on time. If the transaction fails, the batch is written again item by item, so one bad item is
+        postponed (by RETRY_DUE) and holds up nothing else. Returns how many rows were handled."""
         services, repos = self.services, self.services.repos
         now = int(services.clock().timestamp()) if now is None else now
+        until = max(now, horizon or now)
         handled = 0
-        while items := await repos.schedule.due(now, batch):
+        while items := await repos.schedule.due(until, batch):
             members = await repos.members.get_many(sorted({i.member_id for i in items}))
-            works = [await self._work(item, members.get(item.member_id), now)
-                     for item in await self._load_subjects(items)]
+            works = []
+            for n, item in enumerate(await self._load_subjects(items), start=1):
+                works.append(await self._work(item, members.get(item.member_id), now))
+                if n % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # handlers rarely wait on anything: let the loop breathe
             try:
                 await self._commit(works, now)
             except Exception:
@@ -420,8 +427,11 @@ class Core:
         if fire is not None:
             work.changes = list(fire.changes)
             if fire.reply is not None:
-                not_before = quiet_until(member.timezone, member.quiet_start, member.quiet_end, now) \
+                moment = max(now, item.due_at)
+                not_before = quiet_until(member.timezone, member.quiet_start, member.quiet_end, moment) \
                     if fire.quiet else None
+                if item.due_at > now:  # prepared ahead: it goes at its moment, not before
+                    not_before = max(not_before or item.due_at, item.due_at)
                 work.outgoing = [Outgoing(member.id, fire.reply, fire.kind, not_before)]
         return work
 

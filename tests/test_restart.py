@@ -96,7 +96,7 @@ async def outbox_states(db_path: Path) -> dict[str, int]:
 
 async def test_member_is_reminded_after_a_kill_minus_9_exactly_once(tmp_path):
     db_path = tmp_path / "bot.db"
-    await seed(db_path, 3, due_in=4)
+    await seed(db_path, 3, due_in=60)
     first = BotProcess(db_path)
     assert first.reminders(until=time.monotonic() + 2) == []  # not due yet
     first.kill()  # down while the reminders fall due …

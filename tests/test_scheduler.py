@@ -15,7 +15,7 @@ import pytest
 from markupsafe import Markup
 
 from bot.delivery import Outbox
-from bot.scheduler import SWEEP_SECONDS, Scheduler
+from bot.scheduler import LOOKAHEAD, SWEEP_SECONDS, Scheduler
 from handlers.core import REGISTRY, RETRY_DUE, Fire, system_clock
 from handlers.events import Person, Reply
 from handlers.formatting import to_plain
@@ -230,14 +230,15 @@ async def test_scheduling_arms_the_timer_at_that_moment_and_something_earlier_re
     assert scheduler.next_wake() is None  # nothing is due at all
     now = _now(bot)
     await _schedule(bot, member, now + 3600)
-    assert scheduler.next_wake() == _at(now + 3600)
+    assert scheduler.next_wake() == _at(now + 3600 - LOOKAHEAD)
     await _schedule(bot, member, now + 600)
-    assert scheduler.next_wake() == _at(now + 600)
+    assert scheduler.next_wake() == _at(now + 600 - LOOKAHEAD)
     await _schedule(bot, member, now + 1800)
-    assert scheduler.next_wake() == _at(now + 600)  # a later one leaves the timer alone
+    assert scheduler.next_wake() == _at(now + 600 - LOOKAHEAD)  # a later one leaves the timer alone
     await bot.repos.schedule.add(KIND, 9, member.id, now + 300)
     bot.core.services.scheduled(now + 300)
-    assert scheduler.next_wake() == _at(now + 300)
+    assert scheduler.next_wake() == _at(now + 300 - LOOKAHEAD)
+    # The timer fires LOOKAHEAD seconds early, so that a burst is ready on time.
     # A job that runs late (the machine slept) still runs: no misfire grace time.
     jobs = scheduler.aps.get_jobs()
     assert {job.id for job in jobs} == {"wake", "sweep", "housekeeping"}
@@ -254,7 +255,7 @@ async def test_rows_that_fell_due_while_the_bot_was_down_are_handled_once_at_sta
     await scheduler.start()
     assert sorted(CALLS) == [(1, None), (2, None)]
     assert await _schedule_rows(bot) == [(3, now + 3600, None)]
-    assert scheduler.next_wake() == _at(now + 3600)
+    assert scheduler.next_wake() == _at(now + 3600 - LOOKAHEAD)
     for _ in range(200):  # the outbox, started with the scheduler, sends them
         if len(platform.sent) == 2:
             break
@@ -275,7 +276,7 @@ async def test_an_item_that_cannot_be_written_is_tried_again_later_not_over_and_
     await scheduler.start()
     assert CALLS == [(1, "change fails")]
     assert await _schedule_rows(bot) == [(1, now + RETRY_DUE, "change fails")]
-    assert scheduler.next_wake() == _at(now + RETRY_DUE)
+    assert scheduler.next_wake() == _at(now + RETRY_DUE - LOOKAHEAD)
 
 
 async def test_the_running_scheduler_delivers_on_time_also_what_falls_due_during_a_run(db_path):
