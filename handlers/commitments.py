@@ -550,21 +550,26 @@ async def my_commitments(ctx: Context, page: int = 0, *, edit: bool = False) -> 
 
 
 @REGISTRY.command("commitments", Role.MEMBER, N_("see your commitments and mark them done"),
-                  usage=N_("/commitments [all theme:… region:… status:open|done|dropped overdue]"), order=41)
+                  usage=N_("/commitments [network|all] [theme:…] [region:…] [status:open|done|dropped] [overdue]"),
+                  order=41)
 async def commitments_command(ctx: Context, args: str) -> Reply:
-    """The member's own commitments; `all` and filters: everyone's, for organisers."""
+    """The member's own commitments; `network`: those shared with the network; `all`: everyone's, for
+    organisers."""
     first, _sep, rest = args.strip().partition(" ")
     if not first:
         return await my_commitments(ctx)
+    if first.casefold() == "network":
+        return await _everyone(ctx, rest, network_only=True)
     if first.casefold() != "all":
-        return Reply(_("Send /commitments to see yours. Organisers: /commitments all, with theme:…, region:…, "
-                       "status:open, done or dropped, and overdue to narrow it down."))
+        return Reply(_("Send /commitments to see yours, /commitments network for those shared with the network. "
+                       "Organisers: /commitments all, with theme:…, region:…, status:open, done or dropped, and "
+                       "overdue to narrow it down."))
     if ctx.role < Role.ORGANISER:
         return Reply(_("Only organisers can see everyone's commitments. Send /commitments to see yours."))
     return await _everyone(ctx, rest)
 
 
-async def _everyone(ctx: Context, args: str) -> Reply:
+async def _everyone(ctx: Context, args: str, *, network_only: bool = False) -> Reply:
     words = args.split()
     overdue = any(w.casefold() == "overdue" for w in words)
     text, named = keyword_args(" ".join(w for w in words if w.casefold() != "overdue"), ("theme", "region", "status"))
@@ -588,19 +593,20 @@ async def _everyone(ctx: Context, args: str) -> Reply:
     now = ctx.now
     found, totals = await ctx.repos.commitments.for_organisers(
         now=now, theme=theme.id if theme else None, region=region.id if region else None, status=status,
-        overdue=overdue, limit=ORGANISER_LIMIT + 1)
+        overdue=overdue, network_only=network_only, limit=ORGANISER_LIMIT + 1)
     zone = _zone(ctx)
     filters = [f for f in (
         _("theme: {theme}", theme=theme.label) if theme else None,
         _("region: {region}", region=region.label) if region else None,
         _("status: {status}", status=plain(STATUS_LABELS[status])) if status else None,
         _("overdue") if overdue else None) if f is not None]
-    lines: list[Any] = [_("<b>Everyone's commitments</b>") if not filters else
-                        _("<b>Everyone's commitments</b> ({filters})", filters=Markup(", ").join(filters))]
+    title = _("<b>Commitments shared with the network</b>") if network_only else _("<b>Everyone's commitments</b>")
+    lines: list[Any] = [title if not filters else
+                        _("{title} ({filters})", title=title, filters=Markup(", ").join(filters))]
     lines.append(_("Open {open} · done {done} · dropped {dropped} · overdue {overdue} · stale {stale} · "
                    "need help {help}", open=totals.open, done=totals.done, dropped=totals.dropped,
                    overdue=totals.overdue, stale=totals.stale, help=totals.help_wanted))
-    if totals.private:
+    if totals.private and not network_only:
         lines.append(_("… and {n} private, which only their members see (never listed nor filtered).",
                        n=totals.private))
     if not found:

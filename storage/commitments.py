@@ -114,12 +114,13 @@ class CommitmentRepository:
         return [_commitment(row) for row in rows]
 
     async def for_organisers(self, *, now: int, theme: str | None = None, region: str | None = None,
-                             status: str | None = None, overdue: bool = False,
+                             status: str | None = None, overdue: bool = False, network_only: bool = False,
                              limit: int = 30) -> tuple[list[Commitment], Totals]:
-        """Everyone's commitments but the private ones, filtered, open first; and totals by status over the same
-        theme and region. Private commitments are counted in the whole network, never filtered: a count by
-        theme or region could point at the member who keeps one to themselves."""
-        where, args = ["c.visibility != 'private'"], []
+        """Everyone's commitments but the private ones (with `network_only`, only those shared with the whole
+        network: what members may see), filtered, open first; and totals by status over the same theme and
+        region. Private commitments are counted in the whole network, never filtered: a count by theme or
+        region could point at the member who keeps one to themselves."""
+        where, args = ["c.visibility = 'network'" if network_only else "c.visibility != 'private'"], []
         if theme:
             where.append("c.theme = ?")
             args.append(theme)

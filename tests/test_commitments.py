@@ -321,6 +321,10 @@ async def test_organisers_see_everyones_commitments_with_filters_and_totals_but_
                   visibility="Just me")
 
     assert "Only organisers" in await bot.text("bob", "/commitments all")
+    # Members see what was shared with the whole network, and nothing kept for organisers or private.
+    shared = await bot.text("carla", "/commitments network")
+    assert "Commitments shared with the network" in shared and f"#{health} Visit the clinic" in shared
+    assert f"#{detention} " not in shared and "Secret plan" not in shared and "private" not in shared
 
     text = await bot.text("admin", "/commitments all")
     assert "Open 2 · done 1 · dropped 0 · overdue 0 · stale 0 · need help 0" in text
