@@ -69,6 +69,16 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
                 Option("region", str, N_("only members working in this region or place"), suggest="region",
                        prefix="region:")),
     "timezone": (Option("place", str, N_("your city, your country or a time zone name"), suggest="timezone"),),
+    "commit": (Option("what", str, N_("what you will do, and by when: Run a workshop in Lyon by 15 March")),
+               Option("theme", str, N_("the theme it is about"), suggest="theme", prefix="theme:"),
+               Option("region", str, N_("the region it is about"), suggest="region", prefix="region:")),
+    "commitments": (Option("which", str, N_("network: those shared with everyone; all: everyone's (organisers)")),
+                    Option("theme", str, N_("only this theme"), suggest="theme", prefix="theme:"),
+                    Option("region", str, N_("only this region"), suggest="region", prefix="region:")),
+    "progress": (Option("number", int, N_("the commitment's number, from /commitments"), required=True, low=1,
+                        high=10**9),
+                 Option("note", str, N_("what you did so far"))),
+    "remind": (Option("reminder", str, N_("when, then what: tomorrow 9:00 call the town hall"), required=True),),
     "promote": (MEMBER,), "demote": (MEMBER,), "block": (MEMBER,), "unblock": (MEMBER,),
 }
 GENERIC = (Option("details", str, N_("what to add after the command")),)
@@ -291,7 +301,7 @@ class DiscordAdapter:
             if option.kind is int and (option.low is not None or option.high is not None):
                 kind = app_commands.Range[int, option.low, option.high]
             elif option.kind is str:
-                kind = app_commands.Range[str, 1, 200]
+                kind = app_commands.Range[str, 1, 1000]
             parameters.append(inspect.Parameter(
                 option.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=kind,
                 default=inspect.Parameter.empty if option.required else None))

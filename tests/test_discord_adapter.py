@@ -325,3 +325,28 @@ async def test_sync_commands_registers_the_commands_in_the_given_server(tmp_path
         assert {"start", "join", "profile", "timezone", "members", "link"} <= names
     out = capsys.readouterr().out
     assert f"slash commands server {guild.id}" in out and "discord-test-token" not in out
+
+
+async def test_a_reminder_set_with_a_slash_command_arrives_by_dm_with_snooze_buttons(db_path):
+    from bot.delivery import Outbox
+
+    async with discord_session(db_path) as s:
+        alice = s.person("alice")
+        await s.onboard(alice, "Alice")
+        outbox = Outbox(s.bot.repos, s.bot.clock)
+        outbox.register(s.adapter)
+        s.bot.core.services.delivery = outbox
+        asked = await alice.slash("remind", reminder="in 10 minutes stretch your **legs**")
+        assert "stretch your \\*\\*legs\\*\\*" in asked  # what she typed is shown, never formatted
+        await alice.click("Set reminder")
+        s.bot.clock.advance(minutes=10)
+        await s.bot.core.run_due()
+        await outbox.flush()
+        await s.env.settle()
+        dm = alice.actor.user.dm_channel
+        assert dm.last_message.content == "⏰ **Reminder\\:** stretch your \\*\\*legs\\*\\*"
+        buttons = [c for row in dm.last_message.components for c in row.children]
+        assert [b.label for b in buttons] == ["Snooze 10 min", "1 hour", "Tomorrow", "Done"]
+        pressed = await alice.actor.user.click(dm.last_message, custom_id=buttons[1].custom_id)
+        assert "Snoozed until" in pressed.response.content
+        assert await s.bot.repos.schedule.count() == 1  # the snooze, an hour from now
