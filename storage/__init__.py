@@ -13,6 +13,7 @@ from storage.invites import InviteRepository
 from storage.links import LinkRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
+from storage.partners import PartnerRepository
 from storage.reminders import ReminderRepository
 from storage.schedule import ScheduleRepository
 
@@ -32,6 +33,7 @@ class Repositories:
     outbox: OutboxRepository
     reminders: ReminderRepository
     commitments: CommitmentRepository
+    partners: PartnerRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -47,4 +49,5 @@ class Repositories:
             outbox=OutboxRepository(db),
             reminders=ReminderRepository(db),
             commitments=CommitmentRepository(db),
+            partners=PartnerRepository(db),
         )

@@ -16,7 +16,7 @@ from storage.database import Database
 from storage.schedule import ScheduleRepository
 
 _COLUMNS = ("id, member_id, what, due_at, theme, region, visibility, status, checkin_pending, stale, help_wanted, "
-            "created_at, updated_at, closed_at")
+            "created_at, updated_at, closed_at, joint_with")
 KINDS = ("checkin", "nudge", "stale")  # the schedule rows a commitment may have
 FOLLOW_UPS = ("nudge", "stale")  # what an unanswered check-in leads to
 VISIBILITIES = ("network", "organisers", "private")
@@ -43,6 +43,7 @@ class Commitment:
     updated_at: int
     closed_at: int | None
     member_name: str | None = None
+    joint_with: int | None = None  # a joint commitment: the other member, who has a row of their own naming this one
 
     def overdue(self, now: int) -> bool:
         """Still open after its due moment."""
@@ -78,7 +79,8 @@ def _commitment(row, name: str | None = None) -> Commitment:
         id=row["id"], member_id=row["member_id"], what=row["what"], due_at=row["due_at"], theme=row["theme"],
         region=row["region"], visibility=row["visibility"], status=row["status"],
         checkin_pending=bool(row["checkin_pending"]), stale=bool(row["stale"]), help_wanted=bool(row["help_wanted"]),
-        created_at=row["created_at"], updated_at=row["updated_at"], closed_at=row["closed_at"], member_name=name)
+        created_at=row["created_at"], updated_at=row["updated_at"], closed_at=row["closed_at"], member_name=name,
+        joint_with=row["joint_with"])
 
 
 class CommitmentRepository:
@@ -99,6 +101,26 @@ class CommitmentRepository:
             for at, detail in checkins:
                 await ScheduleRepository.add_in(conn, "checkin", commitment_id, member_id, at, detail)
         return commitment_id
+
+    async def create_joint(self, members: tuple[int, int], what: str, *, due_at: int | None, theme: str | None,
+                           region: str | None, visibility: str, now: int,
+                           checkins: tuple[list[tuple[int, str]], list[tuple[int, str]]] = ([], [])
+                           ) -> tuple[int, int]:
+        """A joint commitment of two members: one row each, naming the other, each with its check-ins, together;
+        the two new numbers (the first member's first)."""
+        numbers = []
+        async with self.db.transaction() as conn:
+            for member_id, other_id, own_checkins in ((members[0], members[1], checkins[0]),
+                                                      (members[1], members[0], checkins[1])):
+                cursor = await conn.execute(
+                    "INSERT INTO commitments (member_id, what, due_at, theme, region, visibility, created_at, "
+                    "updated_at, joint_with) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (member_id, what, due_at, theme, region, visibility, now, now, other_id))
+                commitment_id = int(cursor.lastrowid or 0)
+                numbers.append(commitment_id)
+                for at, detail in own_checkins:
+                    await ScheduleRepository.add_in(conn, "checkin", commitment_id, member_id, at, detail)
+        return numbers[0], numbers[1]
 
     async def get(self, commitment_id: int) -> Commitment | None:
         """The commitment with this number, if it exists."""

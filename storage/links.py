@@ -18,6 +18,7 @@ from storage.buttons import ButtonRepository
 from storage.database import Database
 from storage.invites import _ALPHABET, CODE_LENGTH, new_code, normalise_code
 from storage.members import MemberRepository
+from storage.partners import PartnerRepository
 
 CODE_LIFETIME = 10 * 60
 ATTEMPT_WINDOW = 3600
@@ -185,6 +186,7 @@ class LinkRepository:
                 await conn.execute("UPDATE identities SET member_id = ?, linked_at = ? WHERE member_id = ?",
                                    (kept_member_id, now, replaced_member_id))
                 await ButtonRepository.forget_audiences_in(conn, forget_audiences)
+                await PartnerRepository.forget_in(conn, replaced_member_id)
                 await MemberRepository.delete_in(conn, replaced_member_id)
             await conn.execute("UPDATE members SET updated_at = ? WHERE id = ?", (now, kept_member_id))
             detail = "platforms=" + ",".join(sorted(moving))
