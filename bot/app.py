@@ -23,6 +23,8 @@ def network_from(settings: Settings) -> Network:
         default_language=settings.default_language,
         invite_default_uses=settings.invites.default_uses,
         invite_default_days=settings.invites.default_days,
+        partner_follow_up_days=settings.partners.follow_up_days,
+        partner_searches_per_day=settings.partners.searches_per_day,
     )
 
 

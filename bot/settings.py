@@ -178,6 +178,15 @@ class InviteSettings(BaseModel):
     default_days: int = Field(14, ge=1, le=365)
 
 
+class PartnerSettings(BaseModel):
+    """Partner searches and introductions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    follow_up_days: int = Field(7, ge=1, le=90)
+    searches_per_day: int = Field(5, ge=1, le=100)
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told; build it with `load_settings`."""
 
@@ -193,6 +202,7 @@ class Settings(BaseSettings):
     regions: _Labels = Field(default_factory=lambda: list(DEFAULT_REGIONS))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     invites: InviteSettings = InviteSettings()
+    partners: PartnerSettings = PartnerSettings()
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
 

@@ -55,6 +55,8 @@ class Network:
     default_language: str = "en"
     invite_default_uses: int = 10
     invite_default_days: int = 14
+    partner_follow_up_days: int = 7  # days after an introduction when both are asked "did you connect?"
+    partner_searches_per_day: int = 5  # partner searches a member may make in any 24 hours
     _by_id: dict[str, dict[str, Choice]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
