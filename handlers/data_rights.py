@@ -1,7 +1,8 @@
 """Data rights: /export sends a member everything the bot holds about them; /forget erases it.
 
 Later capabilities add their own parts with `@exporter`; their tables reference members with ON DELETE
-CASCADE (or SET NULL where a shared record must stay), so erasing the member row erases the rest.
+CASCADE (or SET NULL where a shared record must stay), so erasing the member row erases the rest. Where a shared
+record holds text the member wrote, an `@eraser` clears it in the transaction that erases the member.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from storage.members import MemberRepository
 
 Exporter = Callable[[Context, int], Awaitable[Any]]
 EXPORTERS: dict[str, Exporter] = {}
+Eraser = Callable[[Any, int], Awaitable[None]]  # (open connection, member id), before the member row goes
+ERASERS: list[Eraser] = []
 
 
 def exporter(key: str) -> Callable[[Exporter], Exporter]:
@@ -30,6 +33,12 @@ def exporter(key: str) -> Callable[[Exporter], Exporter]:
         return fn
 
     return register
+
+
+def eraser(fn: Eraser) -> Eraser:
+    """Register a function run in the erasing transaction, before the member row is deleted."""
+    ERASERS.append(fn)
+    return fn
 
 
 def iso(ts: int | None) -> str | None:
@@ -182,6 +191,8 @@ async def forget_confirmed(ctx: Context, payload: dict) -> Reply:
     async with ctx.repos.db.transaction() as conn:
         await ButtonRepository.forget_audiences_in(conn, audiences)
         await LinkRepository.forget_accounts_in(conn, attempts)
+        for erase in ERASERS:
+            await erase(conn, member_id)
         # Audit rows stay (they record what organisers did) but lose every reference to the erased member.
         await MemberRepository.delete_in(conn, member_id)
     await ctx.repos.db.checkpoint()

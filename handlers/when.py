@@ -742,6 +742,12 @@ def describe_moment(at: int, zone: str, locale: str = "en") -> str:
     )
 
 
+def describe_day(at: int, zone: str, locale: str = "en") -> str:
+    """E.g. "Monday 15 March 2027": the local date only, named in `locale`."""
+    local = _local(at, zone)
+    return format_datetime(local, _DATE_PATTERN, tzinfo=local.tzinfo, locale=_babel_locale(locale))
+
+
 def _english_day_of_month(day: int) -> str:
     suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{day}{suffix}"
