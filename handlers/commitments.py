@@ -34,6 +34,7 @@ from handlers.i18n import N_, _, current_language, join_lines, language, pick_la
 from handlers.sanitise import clean_line
 from storage.commitments import FOLLOW_UPS, Commitment, CommitmentRepository
 from storage.conversations import Conversation
+from storage.members import Member
 from storage.schedule import DueItem, ScheduleRepository
 
 FLOW = "commit"  # registering a new commitment
@@ -302,6 +303,7 @@ async def _question(ctx: Context, conversation: Conversation, *, note: Markup | 
 def _summary(ctx: Context, data: dict[str, Any], zone: str) -> Markup:
     due = data.get("due")
     return join_lines(
+        _("<b>Together with:</b> {name}", name=data.get("jn", "")) if data.get("joint") else None,
         _("<b>What:</b> {what}", what=data.get("what", "")),
         _("<b>By when:</b> {when}", when=_when(due, zone) if due is not None else _("no date")),
         _("<b>Theme:</b> {theme}", theme=_theme_label(ctx, data.get("theme"))),
@@ -453,19 +455,61 @@ async def register_pressed(ctx: Context, payload: dict) -> Reply:
     visibility = data.get("visibility") if data.get("visibility") in VISIBILITY_LABELS else "network"
     await ctx.repos.conversations.clear(ctx.member_id)
     checkins = checkins_for(due, now, zone)
-    commitment_id = await ctx.repos.commitments.create(
-        ctx.member_id, data["what"], due_at=due, theme=data.get("theme"), region=data.get("region"),
-        visibility=visibility, now=now, checkins=checkins)
+    joint = None
+    if data.get("joint"):
+        from handlers.partners import joint_partner
+
+        partner = await joint_partner(ctx, data["joint"])
+        if partner is None:
+            return Reply(_("That introduction is no longer open for a joint commitment. Nothing was registered."),
+                         edit=True)
+        theirs = checkins_for(due, now, partner.timezone or "UTC")
+        commitment_id, joint = await ctx.repos.commitments.create_joint(
+            (ctx.member_id, partner.id), data["what"], due_at=due, theme=data.get("theme"), region=data.get("region"),
+            visibility=visibility, now=now, checkins=(checkins, theirs))
+        await _tell_partner(ctx, partner, joint, {**data, "visibility": visibility}, due)
+    else:
+        commitment_id = await ctx.repos.commitments.create(
+            ctx.member_id, data["what"], due_at=due, theme=data.get("theme"), region=data.get("region"),
+            visibility=visibility, now=now, checkins=checkins)
     for at, _detail in checkins:
         ctx.services.scheduled(at)
     note = await ctx.button(_("Add a note"), "commitment.note", {"c": commitment_id})
     return Reply(join_lines(
         _("<b>Registered: commitment #{id}.</b>", id=commitment_id),
         _summary(ctx, {**data, "visibility": visibility}, zone),
+        _("It is also in {name}'s commitments, as #{id}.", name=data.get("jn", ""), id=joint) if joint else None,
         "",
         _checkins_line(checkins, zone),
         _("Send /commitments to see yours, or /progress {id} and a few words to note how it goes.", id=commitment_id),
     ), buttons=((note,),), edit=True)
+
+
+async def start_joint(ctx: Context, intro_id: int, partner: Member, *, theme: str | None,
+                      region: str | None) -> Reply:
+    """Register a commitment together with a member one was introduced to (one row each, naming the other)."""
+    data: dict[str, Any] = {"joint": intro_id, "jn": partner.display_name or plain(N_("(no name yet)"))}
+    if theme and ctx.network.theme(theme):
+        data["theme"] = theme
+    if region and ctx.network.region(region):
+        data["region"] = region
+    return await _next(ctx, data, _("<b>A joint commitment with {name}.</b> It will appear in both your lists, with "
+                                    "check-ins for each of you.", name=data["jn"]))
+
+
+async def _tell_partner(ctx: Context, partner: Member, commitment_id: int, data: dict[str, Any],
+                        due: int | None) -> None:
+    """Tell the other member of a joint commitment that it is now in their list too."""
+    zone = partner.timezone or "UTC"
+    with language(pick_language(partner.languages, ctx.network.default_language)):
+        text = join_lines(
+            _("<b>{name} registered a joint commitment with you:</b> #{id}", id=commitment_id,
+              name=ctx.member.display_name or plain(N_("(no name yet)"))),
+            _("{what}", what=data.get("what", "")),
+            _("<i>{due} · visible to: {who}</i>", due=_due_text(due, zone),
+              who=plain(VISIBILITY_LABELS[data["visibility"]])),
+            _("It is in your /commitments, where you can mark it done, give it a new date or drop your part."))
+    await ctx.notify(partner.id, Reply(text), kind="commitment")
 
 
 # --- one's own commitments -----------------------------------------------------------------------------------
@@ -488,8 +532,10 @@ async def _own(ctx: Context, commitment_id: Any, *, must_be_open: bool = True) -
     return commitment
 
 
-def _line(ctx: Context, commitment: Commitment, zone: str, *, owner: bool) -> Markup:
+def _line(ctx: Context, commitment: Commitment, zone: str, *, owner: bool, partner: str | None = None) -> Markup:
     tags: list[Markup | str] = [plain(STATUS_LABELS[commitment.status])]
+    if partner is not None:
+        tags.append(_("together with {name}", name=partner))
     if commitment.status == "open":
         tags.append(_due_text(commitment.due_at, zone))
         if commitment.overdue(ctx.now):
@@ -527,8 +573,11 @@ async def my_commitments(ctx: Context, page: int = 0, *, edit: bool = False) -> 
     lines: list[Any] = [_("<b>Your commitments</b> ({open} open, {total} in all)", open=open_count,
                           total=len(everything))]
     rows: list[tuple[Button, ...]] = []
+    partners = await ctx.repos.members.get_many(sorted({c.joint_with for c in shown if c.joint_with}))
     for commitment in shown:
-        lines += ["", _line(ctx, commitment, zone, owner=True)]
+        partner = partners.get(commitment.joint_with) if commitment.joint_with else None
+        lines += ["", _line(ctx, commitment, zone, owner=True,
+                            partner=(partner.display_name or plain(N_("(no name yet)"))) if partner else None)]
         if commitment.status == "open":
             payload = {"c": commitment.id}
             rows.append((
@@ -962,9 +1011,10 @@ async def checkin_answered(ctx: Context, payload: dict) -> Reply | list[Reply]:
     else:
         lines.append(_("There is no organiser to tell right now; your request is kept with the commitment, and "
                        "organisers will see it in their list."))
-    lines.append(_("Finding you a partner in the network to work on it with is coming in a later version of "
-                   "the bot."))
-    return Reply(join_lines(*lines))
+    lines.append(_("A partner in the network may help too: I can look for members working on the same theme and "
+                   "region. You choose whom to ask, and contacts are exchanged only if you both agree."))
+    find = await ctx.button(str(_("Find a partner")), "partner.from_commitment", {"c": commitment.id})
+    return Reply(join_lines(*lines), buttons=((find,),))
 
 
 async def _tell_organisers(ctx: Context, commitment: Commitment) -> int:

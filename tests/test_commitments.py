@@ -457,7 +457,8 @@ async def test_need_help_tells_every_organiser_and_admin(bot):
     commitment = await _checked_in(bot, "carla", "Visit the detention centre")
     before = len(bot.recorder.queued)
     text = await bot.press_text("carla", "Need help")
-    assert "organisers have been told" in text and "partner" in text and "later version" in text
+    assert "organisers have been told" in text and "partner" in text and "later version" not in text
+    assert bot.labels("carla") == ["Find a partner"]
     help_messages = [q for q in bot.recorder.queued[before:] if q.kind == "help"]
     assert sorted(q.member_id for q in help_messages) == sorted([ids["admin"], ids["bob"]])
     shown = to_plain(help_messages[0].reply.text)
