@@ -80,6 +80,17 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
                  Option("note", str, N_("what you did so far"))),
     "remind": (Option("reminder", str, N_("when, then what: tomorrow 9:00 call the town hall"), required=True),),
     "promote": (MEMBER,), "demote": (MEMBER,), "block": (MEMBER,), "unblock": (MEMBER,),
+    "partner": (Option("theme", str, N_("the theme partners should work on"), suggest="theme", prefix="theme:"),
+                Option("region", str, N_("the region partners should work in"), suggest="region", prefix="region:"),
+                Option("language", str, N_("a language they should speak, e.g. French"), prefix="language:"),
+                Option("note", str, N_("what you are looking for, for the people you ask"), prefix="note:")),
+    "partners": (Option("which", str, N_("gaps: searches that found nobody (organisers)")),),
+    "matching": (Option("state", str, N_("on, or off to pause being proposed as a partner")),),
+    "introduce": (Option("first", str, N_("the first member: a name, or #number from /members"), required=True,
+                         suggest="member"),
+                  Option("second", str, N_("the second member: a name, or #number from /members"), required=True,
+                         suggest="member"),
+                  Option("note", str, N_("why they should meet, shown to both"))),
 }
 GENERIC = (Option("details", str, N_("what to add after the command")),)
 

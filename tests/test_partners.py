@@ -601,3 +601,100 @@ async def test_partner_needs_a_finished_profile(bot):
     await bot.press("newbie", "I understand")
     assert "finish setting up your profile" in await bot.text("newbie", "/partner theme:Detention")
     assert "/partner" in plain(await bot.say("admin", "/help"))
+
+
+# --- through the real adapters ---------------------------------------------------------------------------------
+
+
+async def test_a_discord_member_finds_a_telegram_member_and_both_get_contacts_only_after_accepting(db_path):
+    """Bob searches with the /partner slash command on Discord and picks from a menu; Lina answers the request
+    with an inline button on Telegram; each then receives the other's contact line on their own platform."""
+    import simcord
+
+    from bot.delivery import Outbox
+    from bot.discord_adapter import DiscordAdapter
+    from bot.settings import DiscordSettings
+    from tests.conftest import build_bot, make_network
+    from tests.discord_spec import SPEC
+    from tests.telegram_fake import FakeBotApi
+    from tests.test_discord_adapter import DiscordSession
+    from tests.test_telegram_adapter import TelegramHarness, make_adapter
+
+    lina_tg = 4501
+    bot, db = await build_bot(db_path, make_network(admins=frozenset(), open_registration=True))
+    api = FakeBotApi()
+    telegram = make_adapter(bot, api)
+    discord_adapter = DiscordAdapter(bot.core, DiscordSettings())
+    delivery = Outbox(bot.repos, bot.clock)
+    delivery.register(telegram)
+    delivery.register(discord_adapter)
+    bot.core.services.delivery = delivery
+    await telegram.app.initialize()
+    tg = TelegramHarness(telegram, api, bot)
+    try:
+        async with simcord.run(discord_adapter.client) as env:
+            await discord_adapter.sync_commands()
+            s = DiscordSession(discord_adapter, env, bot)
+            bob = s.person("bob")
+            await s.onboard(bob, "Bob")
+            await tg.join(lina_tg, "Lina")  # Detention, Northern Africa; no contact line yet
+            await _set(bot, f"telegram:{lina_tg}", languages=("en", "fr"))
+            lina = await bot.member(f"telegram:{lina_tg}")
+            bob_member = await bot.repos.members.by_identity("discord", str(bob.id))
+            now = int(bot.clock.now.timestamp())
+            await bot.repos.members.set_field(lina.id, "contact", "Signal LINA-TG-CONTACT", now)
+            await bot.repos.members.set_field(bob_member.id, "contact", "Matrix BOB-DISCORD-CONTACT", now)
+
+            shown = await bob.slash("partner", theme="detention", region="northern-africa", note="a workshop in Tunis")
+            assert "1. **Lina** — Faith leader\n*works on Detention · works in Northern Africa · speaks English*" \
+                in shown
+            assert "LINA-TG-CONTACT" not in shown
+            await bob.choose("1. Lina")
+            await bob.click("Send")
+            await delivery.flush()
+            request = api.texts(lina_tg)[-1]
+            assert "Bob (Journalist or media) would like to be introduced to you." in request
+            assert "Their note: a workshop in Tunis" in request and "BOB-DISCORD-CONTACT" not in request
+
+            answered = await tg.press(lina_tg, "Accept")
+            assert any("How to reach Bob: Matrix BOB-DISCORD-CONTACT" in t for t in answered)
+            await delivery.flush()
+            await env.settle()
+            dm = bob.actor.user.dm_channel
+            assert "How to reach Lina\\: Signal LINA\\-TG\\-CONTACT" in dm.last_message.content
+            SPEC.check_all(env.http_requests)
+    finally:
+        await telegram.app.shutdown()
+        await db.close()
+    assert not api.violations, "calls that break the Bot API spec:\n" + "\n".join(api.violations)
+
+
+async def test_follow_up_days_and_searches_per_day_come_from_the_settings(tmp_path):
+    import pytest
+
+    from bot.app import network_from
+    from bot.settings import SettingsError, load_settings
+    from tests.conftest import build_bot
+
+    config = tmp_path / "config.toml"
+    config.write_text("[partners]\nfollow_up_days = 3\nsearches_per_day = 2\n")
+    network = network_from(load_settings(config))
+    assert (network.partner_follow_up_days, network.partner_searches_per_day) == (3, 2)
+    config.write_text("[partners]\nfollow_up_days = 0\n")
+    with pytest.raises(SettingsError, match="partners.follow_up_days"):
+        load_settings(config)
+
+    from tests.conftest import make_network
+
+    bot, db = await build_bot(tmp_path / "p.db", make_network(partner_follow_up_days=3, partner_searches_per_day=2))
+    try:
+        ids = await _network(bot)
+        await _search(bot, LINA)
+        assert "Introduction requests sent to Bob" in await _ask(bot, LINA, "Bob")
+        assert "You have made 2 partner searches" in await _search(bot, LINA)
+        bot.last[BOB] = await _request_to(bot, ids[BOB])
+        assert "In 3 days I will ask you both" in await bot.press_text(BOB, "Accept")
+        asked = [q for q in await _run_due(bot, days=3) if q.kind == "follow-up"]
+        assert sorted(q.member_id for q in asked) == sorted([ids[LINA], ids[BOB]])
+    finally:
+        await db.close()
