@@ -38,7 +38,7 @@ from handlers.events import Button, Reply
 from handlers.i18n import N_, _, current_language, join_lines, language, pick_language, plain
 from handlers.roles import resolve_member
 from handlers.sanitise import clean_line
-from storage.conversations import Conversation
+from storage.conversations import Conversation, ConversationRepository
 from storage.members import Member
 from storage.partners import Candidate, Introduction, PartnerRepository
 from storage.schedule import DueItem
@@ -47,7 +47,7 @@ FLOW = "partner"
 STEPS = ("theme", "region", "language", "note")
 MAX_NOTE = 300
 SHOWN = 5  # people a search proposes, at most
-POOL = 200  # candidates a search reads and ranks
+POOL = 60  # candidates a search reads and ranks
 DAY = 24 * 3600
 EXPIRE_AFTER = 7 * DAY  # an introduction not made by then lapses, and the searcher hears "not available"
 ASK_AGAIN_AFTER = 3 * DAY  # after "Not now"
@@ -170,6 +170,8 @@ async def partner_command(ctx: Context, args: str) -> Reply | list[Reply]:
         for step in STEPS:
             if step not in data and step not in asked and (names_place or step not in ("theme", "region")):
                 data[step] = "" if step == "note" else None
+        if not asked and (data["theme"] or data["region"]):
+            return await _search(ctx, data, checked=True)
     return await _next(ctx, data, join_lines(*notes) if notes else None)
 
 
@@ -384,11 +386,11 @@ def _reason(candidate: Candidate, *, theme: str | None, region: str | None, lang
             "w": language_code, "c": candidate.commitment}
 
 
-async def _search(ctx: Context, data: dict[str, Any]) -> Reply:
-    """Run the search and show who it found, with buttons to pick."""
-    await ctx.repos.conversations.clear(ctx.member_id)
-    refused = await _limit_reached(ctx)
+async def _search(ctx: Context, data: dict[str, Any], *, checked: bool = False) -> Reply:
+    """Run the search and show who it found, with buttons to pick (`checked`: the daily limit was just checked)."""
+    refused = None if checked else await _limit_reached(ctx)
     if refused is not None:
+        await ctx.repos.conversations.clear(ctx.member_id)
         return refused
     member = ctx.member
     theme, region = data.get("theme") or None, data.get("region") or None
@@ -399,11 +401,11 @@ async def _search(ctx: Context, data: dict[str, Any]) -> Reply:
     chosen = rank(found)[:SHOWN]
     reasons = [_reason(c, theme=theme, region=region, language_code=language_code, own=tuple(member.languages))
                for c in chosen]
-    request_id = await ctx.repos.partners.create_request(
-        member.id, theme=theme, region=region, language=language_code, note=note,
-        proposals=[(c.member_id, reason) for c, reason in zip(chosen, reasons)], now=ctx.now)
     subject = _subject(ctx, theme, region, language_code)
     if not chosen:
+        await ctx.repos.partners.create_request(member.id, theme=theme, region=region, language=language_code,
+                                                note=note, proposals=[], now=ctx.now)
+        await ctx.repos.conversations.clear(ctx.member_id)  # a question left open would now be out of place
         return Reply(join_lines(
             _("<b>Nobody in the network matches {subject} right now.</b>", subject=subject),
             _("Organisers see the searches that found nobody (with your note), so they know where the network has "
@@ -423,9 +425,13 @@ async def _search(ctx: Context, data: dict[str, Any]) -> Reply:
     lines += ["", _("Tap the people you would like to be introduced to, then Send. Each is sent your pseudonym, "
                     "your kind of actor, why they match and your note, never your contact. Contacts are exchanged "
                     "only with those who accept.")]
-    conversation = await ctx.repos.conversations.put(
-        member.id, FLOW, "partner.pick", {"r": request_id, "text": str(join_lines(*lines)), "labels": labels,
-                                          "sel": []}, ctx.now)
+    async with ctx.repos.db.transaction() as conn:  # the search, whom it proposed, and the question: together
+        request_id = await PartnerRepository.create_request_in(
+            conn, member.id, theme=theme, region=region, language=language_code, note=note,
+            proposals=[(c.member_id, reason) for c, reason in zip(chosen, reasons)], now=ctx.now)
+        conversation = await ConversationRepository.put_in(
+            conn, member.id, FLOW, "partner.pick", {"r": request_id, "text": str(join_lines(*lines)),
+                                                    "labels": labels, "sel": []}, ctx.now)
     return await _pick_reply(ctx, conversation)
 
 

@@ -7,7 +7,13 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiosqlite
+
 from storage.database import Database
+
+_PUT = ("INSERT INTO conversations (member_id, flow, step, data, nonce, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (member_id) DO UPDATE SET flow = excluded.flow, step = excluded.step, data = excluded.data, "
+        "nonce = excluded.nonce, updated_at = excluded.updated_at")
 
 
 @dataclass(frozen=True)
@@ -42,12 +48,15 @@ class ConversationRepository:
                   *, keep_nonce: str | None = None) -> Conversation:
         """Move the member to a step (a new nonce unless `keep_nonce` is given)."""
         nonce = keep_nonce or secrets.token_hex(4)
-        await self.db.execute(
-            "INSERT INTO conversations (member_id, flow, step, data, nonce, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (member_id) DO UPDATE SET flow = excluded.flow, step = excluded.step, "
-            "data = excluded.data, nonce = excluded.nonce, updated_at = excluded.updated_at",
-            (member_id, flow, step, json.dumps(data, separators=(",", ":")), nonce, now),
-        )
+        await self.db.execute(_PUT, (member_id, flow, step, json.dumps(data, separators=(",", ":")), nonce, now))
+        return Conversation(member_id, flow, step, data, nonce, now)
+
+    @staticmethod
+    async def put_in(conn: aiosqlite.Connection, member_id: int, flow: str, step: str, data: dict[str, Any],
+                     now: int) -> Conversation:
+        """The same as `put` (with a new nonce), within an open transaction."""
+        nonce = secrets.token_hex(4)
+        await conn.execute(_PUT, (member_id, flow, step, json.dumps(data, separators=(",", ":")), nonce, now))
         return Conversation(member_id, flow, step, data, nonce, now)
 
     async def clear(self, member_id: int) -> None:

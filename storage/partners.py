@@ -1,10 +1,11 @@
 """Partner searches, the people each proposed, introductions, and members' own blocks.
 
-The search reads candidates from the index of the rarer of the two things asked for (a theme's members or a
-region's), checks the other with a primary-key lookup, and leaves out, each through an index, the searcher, members
-who paused matching, are blocked by organisers or have no complete profile, members either side blocked, and
-members either side was ever introduced to (or asked to be). It starts at a random member number and wraps around,
-so a large pool is sampled fairly, and stops after `limit` candidates, which the caller ranks.
+The search reads candidates from the index of the rarest of what was asked for (the members working on a theme in a
+region, kept in a table of their own by triggers, or a theme's, a region's, a language's members), checks the
+others with a primary-key lookup each, and leaves out, each through an index, the searcher,
+members who paused matching, are blocked by organisers or have no complete profile, members either side blocked,
+and members either side was ever introduced to (or asked to be). It starts at a random member number and wraps
+around, so a large pool is sampled fairly, and stops after `limit` candidates, which the caller ranks.
 
 Changes that must land with a due item's message (an introduction lapsing, asked again) have `*_in` variants that
 take an open connection.
@@ -12,7 +13,10 @@ take an open connection.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +25,9 @@ import aiosqlite
 from storage.database import Database
 from storage.schedule import ScheduleRepository
 
-DRIVER_SAMPLE = 2000  # members counted at most to find the rarer side of a search
+log = logging.getLogger(__name__)
+
+SIZES_TTL = 600.0  # seconds the member counts per theme, region and language are kept
 ANSWERS = ("pending", "accepted", "declined", "not_now", "withheld", "gone")
 INTRO_KINDS = ("intro.expire", "intro.ask", "intro.follow_up")
 _REQUEST_COLUMNS = "id, member_id, theme, region, language, note, found, status, created_at, updated_at"
@@ -145,6 +151,9 @@ class PartnerRepository:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._sizes: tuple[int, dict[str, dict[tuple, int]]] | None = None
+        self._sizes_at = 0.0
+        self._counting: asyncio.Task[None] | None = None
 
     # --- searching ---------------------------------------------------------------------------------------------
 
@@ -154,61 +163,91 @@ class PartnerRepository:
             "SELECT count(*) FROM partner_requests WHERE member_id = ? AND created_at > ?", (member_id, since))
         return int(row[0])
 
-    @staticmethod
-    def candidate_sql(driver: str, *, other: bool, language: bool, shared: int) -> str:
-        """The search query: members from the index of `driver` ('theme' or 'region'), with the other of the two
-        required when `other`, speaking :language when `language`, between :lo (included) and :hi (excluded)."""
-        if driver == "theme":
-            source, column, check = "member_themes", "theme", "member_regions o WHERE o.member_id = m.id " \
-                                                             "AND o.region = :region"
-        else:
-            source, column, check = "member_regions", "region", "member_themes o WHERE o.member_id = m.id " \
-                                                               "AND o.theme = :theme"
+    # Where each condition of a search is read: its table and columns. Each table has an index on (columns,
+    # member_id) to read from, and its primary key (member_id, columns) to check a member against.
+    SOURCES = {"theme": ("member_themes", ("theme",)), "region": ("member_regions", ("region",)),
+               "language": ("member_languages", ("language",)), "pair": ("member_theme_regions", ("theme", "region"))}
+
+    @classmethod
+    def candidate_sql(cls, driver: str, checks: tuple[str, ...] = (), *, shared: int = 0) -> str:
+        """The search query: members read from the index of `driver` ('pair' for a theme in a region, 'theme',
+        'region' or 'language') between member numbers :lo (included) and :hi (excluded), who also meet each of
+        `checks` (a primary-key join each, made before the member row is read), may be proposed to :me, with
+        what ranks them: the languages among :l0… they speak, an open commitment shared with the network on
+        :theme or :region, and when they were last asked for an introduction."""
+        table, columns = cls.SOURCES[driver]
+        joins = ""
+        for n, check in enumerate(checks):  # (member_id, value…) is the primary key: at most one row each
+            other_table, other_columns = cls.SOURCES[check]
+            joins += f" CROSS JOIN {other_table} o{n} ON o{n}.member_id = d.member_id" + "".join(
+                f" AND o{n}.{column} = :{column}" for column in other_columns)
+        conditions = [*(f"d.{column} = :{column}" for column in columns), "d.member_id >= :lo", "d.member_id < :hi"]
         marks = ", ".join(f":l{n}" for n in range(shared)) or "NULL"
         return (
             "SELECT m.id, "
-            f"(SELECT json_group_array(l.language) FROM member_languages l WHERE l.member_id = m.id "
+            "(SELECT json_group_array(l.language) FROM member_languages l WHERE l.member_id = m.id "
             f"AND l.language IN ({marks})) AS shared, "
             "(SELECT c.id FROM commitments c WHERE c.member_id = m.id AND c.status = 'open' "
             "AND c.visibility = 'network' AND (c.theme = :theme OR c.region = :region) ORDER BY c.id LIMIT 1) "
             "AS commitment, "
             "(SELECT max(i.created_at) FROM introductions i WHERE i.b_id = m.id) AS last_asked "
-            f"FROM {source} d CROSS JOIN members m ON m.id = d.member_id "
-            f"WHERE d.{column} = :{column} AND d.member_id >= :lo AND d.member_id < :hi "
-            + (f"AND EXISTS (SELECT 1 FROM {check}) " if other else "")
-            + ("AND EXISTS (SELECT 1 FROM member_languages w WHERE w.member_id = m.id AND w.language = :language) "
-               if language else "")
-            + f"AND {ELIGIBLE} ORDER BY d.member_id LIMIT :limit"
+            f"FROM {table} d{joins} CROSS JOIN members m ON m.id = d.member_id "
+            # No ORDER BY: the index is read in member order anyway, and sorting would read every match first.
+            f"WHERE {' AND '.join(conditions)} AND {ELIGIBLE} LIMIT :limit"
         )
 
-    async def sizes(self, theme: str | None, region: str | None) -> tuple[int, int, int]:
-        """The highest member number, and how many members work on `theme` and in `region` (counted up to
-        DRIVER_SAMPLE: enough to tell which is rarer)."""
-        row = await self.db.fetch_one(
-            "SELECT (SELECT max(id) FROM members), "
-            "(SELECT count(*) FROM (SELECT 1 FROM member_themes WHERE theme = :theme LIMIT :cap)), "
-            "(SELECT count(*) FROM (SELECT 1 FROM member_regions WHERE region = :region LIMIT :cap))",
-            {"theme": theme, "region": region, "cap": DRIVER_SAMPLE})
-        return int(row[0] or 0), int(row[1]), int(row[2])
+    async def sizes(self) -> tuple[int, dict[str, dict[tuple, int]]]:
+        """The highest member number, and how many members work on each theme, in each region, on each theme in
+        each region, and speak each language: read at most every SIZES_TTL seconds (they only decide which index a search reads first, so
+        a count a few minutes old does no harm)."""
+        if self._sizes is None:
+            await self._count()
+        elif time.monotonic() - self._sizes_at > SIZES_TTL and self._counting is None:
+            # Counted again in the background: no search waits for it (100 ms at 100,000 members).
+            self._sizes_at = time.monotonic()
+            self._counting = asyncio.create_task(self._count())
+            self._counting.add_done_callback(self._counted)
+        assert self._sizes is not None
+        return self._sizes
+
+    async def _count(self) -> None:
+        sizes: dict[str, dict[tuple, int]] = {}
+        for kind, (table, columns) in self.SOURCES.items():
+            names = ", ".join(columns)
+            rows = await self.db.fetch_all(f"SELECT {names}, count(*) FROM {table} GROUP BY {names}")
+            sizes[kind] = {tuple(row)[:-1]: row[-1] for row in rows}
+        row = await self.db.fetch_one("SELECT max(id) FROM members")
+        self._sizes, self._sizes_at = (int(row[0] or 0), sizes), time.monotonic()
+
+    def _counted(self, task: asyncio.Task[None]) -> None:
+        self._counting = None
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("counting members per theme, region and language failed: %s", type(task.exception()).__name__)
 
     async def candidates(self, me: int, *, theme: str | None, region: str | None, language: str | None,
-                         languages: tuple[str, ...], pivot: float, limit: int = 200, wanted: int = 5
+                         languages: tuple[str, ...], pivot: float, limit: int = 60, wanted: int = 5
                          ) -> list[Candidate]:
-        """Members who may be proposed to `me` for a theme and/or a region, at most `limit`: those matching both
-        first; when fewer than `wanted` match both, also those matching one. `pivot` (0 to 1) is where in the
-        member numbers the sample starts. `languages` are the searcher's own (shared ones rank higher)."""
+        """Members who may be proposed to `me` for a theme and/or a region (speaking `language`, if given), at most
+        `limit`: those matching both first; when fewer than `wanted` match both, also those matching one. The
+        rarest condition is read from its index and the others checked member by member. `pivot` (0 to 1) is
+        where in the member numbers the sample starts; it wraps around. `languages` are the searcher's own
+        (shared ones rank higher)."""
         if theme is None and region is None:
             raise ValueError("a search needs a theme or a region")
-        highest, themed, placed = await self.sizes(theme, region)
+        highest, sizes = await self.sizes()
         shared = tuple(dict.fromkeys([*([language] if language else []), *languages]))[:12]
-        args: dict[str, Any] = {"me": me, "theme": theme, "region": region, "language": language,
-                                **{f"l{n}": code for n, code in enumerate(shared)}}
+        values = {"theme": theme, "region": region, "language": language}
+        args: dict[str, Any] = {"me": me, **values, **{f"l{n}": code for n, code in enumerate(shared)}}
         start = int(pivot * (highest + 1))
         found: dict[int, Candidate] = {}
 
-        async def run(driver: str, other: bool, room: int) -> None:
-            sql = self.candidate_sql(driver, other=other, language=language is not None, shared=len(shared))
-            for lo, hi in ((start, highest + 1), (0, start)):
+        async def run(conditions: list[str], room: int) -> None:
+            # The rarest condition is read from its index; the others are checked rarest first, so that most
+            # members read fail at the first lookup.
+            driver, *checks = sorted(conditions, key=lambda kind: sizes[kind].get(
+                tuple(values[column] for column in self.SOURCES[kind][1]), 0))
+            sql = self.candidate_sql(driver, tuple(checks), shared=len(shared))
+            for lo, hi in ((start, 1 << 62), (0, start)):
                 if room <= 0 or lo >= hi:
                     continue
                 rows = await self.db.fetch_all(sql, {**args, "lo": lo, "hi": hi, "limit": room + len(found)})
@@ -216,18 +255,19 @@ class PartnerRepository:
                     if row[0] in found or room <= 0:
                         continue
                     found[row[0]] = Candidate(
-                        member_id=row[0], theme=driver == "theme" or other, region=driver == "region" or other,
+                        member_id=row[0], theme=bool({"theme", "pair"} & set(conditions)),
+                        region=bool({"region", "pair"} & set(conditions)),
                         languages=tuple(json.loads(row[1] or "[]")), commitment=row[2], last_asked=row[3])
                     room -= 1
 
+        spoken = ["language"] if language is not None else []
         if theme is not None and region is not None:
-            await run("theme" if themed <= placed else "region", True, limit)
+            await run(["pair", *spoken], limit)
             if len(found) < wanted:
-                room = limit - len(found)
-                await run("theme", False, room // 2)  # as many matching only the theme as only the region
-                await run("region", False, limit - len(found))
+                await run(["theme", *spoken], (limit - len(found)) // 2)  # as many with only the theme as the region
+                await run(["region", *spoken], limit - len(found))
         else:
-            await run("theme" if theme is not None else "region", False, limit)
+            await run(["theme" if theme is not None else "region", *spoken], limit)
         return list(found.values())
 
     async def eligible(self, me: int, member_ids: list[int]) -> set[int]:
@@ -253,24 +293,32 @@ class PartnerRepository:
     async def create_request(self, member_id: int, *, theme: str | None, region: str | None,
                              language: str | None, note: str, proposals: list[tuple[int, dict]], now: int) -> int:
         """Record a search and who it proposed (nobody: the search is 'unmatched'); the member's earlier
-        proposals, never picked from, are let go."""
+        proposals, never picked from, are let go. The new search's number."""
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "DELETE FROM partner_proposals WHERE request_id IN (SELECT id FROM partner_requests "
-                "WHERE member_id = ? AND status = 'proposed')", (member_id,))
-            await conn.execute(
-                "UPDATE partner_requests SET status = 'closed', updated_at = ? WHERE member_id = ? "
-                "AND status = 'proposed'", (now, member_id))
-            cursor = await conn.execute(
-                "INSERT INTO partner_requests (member_id, theme, region, language, note, found, status, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (member_id, theme, region, language, note, len(proposals),
-                 "proposed" if proposals else "unmatched", now, now))
-            request_id = int(cursor.lastrowid or 0)
-            await conn.executemany(
-                "INSERT INTO partner_proposals (request_id, position, member_id, reason) VALUES (?, ?, ?, ?)",
-                [(request_id, n, member, json.dumps(reason, separators=(",", ":")))
-                 for n, (member, reason) in enumerate(proposals)])
+            return await self.create_request_in(conn, member_id, theme=theme, region=region, language=language,
+                                                note=note, proposals=proposals, now=now)
+
+    @staticmethod
+    async def create_request_in(conn: aiosqlite.Connection, member_id: int, *, theme: str | None,
+                                region: str | None, language: str | None, note: str,
+                                proposals: list[tuple[int, dict]], now: int) -> int:
+        """The same as `create_request`, within an open transaction."""
+        await conn.execute(
+            "DELETE FROM partner_proposals WHERE request_id IN (SELECT id FROM partner_requests "
+            "WHERE member_id = ? AND status = 'proposed')", (member_id,))
+        await conn.execute(
+            "UPDATE partner_requests SET status = 'closed', updated_at = ? WHERE member_id = ? "
+            "AND status = 'proposed'", (now, member_id))
+        cursor = await conn.execute(
+            "INSERT INTO partner_requests (member_id, theme, region, language, note, found, status, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (member_id, theme, region, language, note, len(proposals),
+             "proposed" if proposals else "unmatched", now, now))
+        request_id = int(cursor.lastrowid or 0)
+        await conn.executemany(
+            "INSERT INTO partner_proposals (request_id, position, member_id, reason) VALUES (?, ?, ?, ?)",
+            [(request_id, n, member, json.dumps(reason, separators=(",", ":")))
+             for n, (member, reason) in enumerate(proposals)])
         return request_id
 
     async def request(self, request_id: int) -> PartnerRequest | None:

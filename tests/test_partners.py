@@ -698,3 +698,27 @@ async def test_follow_up_days_and_searches_per_day_come_from_the_settings(tmp_pa
         assert sorted(q.member_id for q in asked) == sorted([ids[LINA], ids[BOB]])
     finally:
         await db.close()
+
+
+async def test_the_pairs_a_search_reads_follow_every_change_of_themes_and_regions(bot):
+    from storage.members import Region
+
+    ids = await _network(bot)
+    now = int(bot.clock.now.timestamp())
+
+    async def pairs() -> set[tuple[str, str]]:
+        rows = await bot.repos.db.fetch_all("SELECT theme, region FROM member_theme_regions WHERE member_id = ?",
+                                            (ids[BOB],))
+        return {tuple(r) for r in rows}
+
+    assert await pairs() == {("detention", "western-europe")}
+    await bot.repos.members.set_themes(ids[BOB], ["detention", "access-to-health"], now)
+    await bot.repos.members.set_regions(ids[BOB], [Region("northern-africa", False), Region("Lyon", True)], now)
+    assert await pairs() == {("detention", "northern-africa"), ("access-to-health", "northern-africa")}
+    assert _listed(await _search(bot, LINA, "theme:Access to health region:Northern Africa")) == ["Bob"]
+    text = await _search(bot, LINA, "theme:Detention region:Western Europe")
+    assert _listed(text) == ["Carla", "Bob"]  # Bob now matches the theme only
+    assert "2. Bob — Journalist or media\nworks on Detention · speaks English, French" in text
+    await bot.say(BOB, "/forget")
+    await bot.press(BOB, "Yes, erase")
+    assert await pairs() == set()

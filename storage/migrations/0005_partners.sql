@@ -3,6 +3,34 @@
 -- Whether the member may be proposed to others as a partner (/matching off pauses it).
 ALTER TABLE members ADD COLUMN matching INTEGER NOT NULL DEFAULT 1 CHECK (matching IN (0, 1));
 
+-- Each (theme, network region) pair a member works on, kept by the triggers below: a search for a theme in a region
+-- reads only the members who match both from one index, however popular the theme and rare the region.
+CREATE TABLE member_theme_regions (
+    member_id INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    theme     TEXT    NOT NULL,
+    region    TEXT    NOT NULL,
+    PRIMARY KEY (member_id, theme, region)
+) WITHOUT ROWID;
+CREATE INDEX member_theme_regions_pair ON member_theme_regions (theme, region, member_id);
+INSERT INTO member_theme_regions (member_id, theme, region)
+    SELECT t.member_id, t.theme, r.region FROM member_themes t
+    JOIN member_regions r ON r.member_id = t.member_id AND r.free = 0;
+
+CREATE TRIGGER member_themes_paired AFTER INSERT ON member_themes BEGIN
+    INSERT OR IGNORE INTO member_theme_regions (member_id, theme, region)
+        SELECT NEW.member_id, NEW.theme, r.region FROM member_regions r WHERE r.member_id = NEW.member_id AND r.free = 0;
+END;
+CREATE TRIGGER member_themes_unpaired AFTER DELETE ON member_themes BEGIN
+    DELETE FROM member_theme_regions WHERE member_id = OLD.member_id AND theme = OLD.theme;
+END;
+CREATE TRIGGER member_regions_paired AFTER INSERT ON member_regions WHEN NEW.free = 0 BEGIN
+    INSERT OR IGNORE INTO member_theme_regions (member_id, theme, region)
+        SELECT NEW.member_id, t.theme, NEW.region FROM member_themes t WHERE t.member_id = NEW.member_id;
+END;
+CREATE TRIGGER member_regions_unpaired AFTER DELETE ON member_regions WHEN OLD.free = 0 BEGIN
+    DELETE FROM member_theme_regions WHERE member_id = OLD.member_id AND region = OLD.region;
+END;
+
 -- A partner search: what was asked, how many people were proposed, and what came of it.
 -- status: 'proposed' (people shown, none picked yet), 'sent' (introduction requests sent), 'matched' (at least
 -- one introduction made), 'unmatched' (nobody found, or nobody picked accepted in time), 'closed' (cancelled).
