@@ -885,7 +885,8 @@ async def _overview(ctx: Context) -> Reply:
     rows: list[tuple[Button, ...]] = []
 
     waiting = [i for i in intros if i.status == "pending" and i.answer(i.side(me)) in ("pending", "not_now")
-               and people.get(i.other(i.side(me))) is not None][:LIST_INCOMING]
+               and people.get(i.other(i.side(me))) is not None
+               and not people[i.other(i.side(me))].blocked][:LIST_INCOMING]
     if waiting:
         lines += ["", _("<b>Waiting for your answer</b>")]
         for intro in waiting:

@@ -486,10 +486,12 @@ class PartnerRepository:
         return True
 
     async def for_member(self, member_id: int, limit: int = 100) -> list[Introduction]:
-        """The introductions the member is a side of (never a void one), latest first."""
+        """The introductions the member is a side of and was asked about (never one withheld from them), latest
+        first."""
         rows = await self.db.fetch_all(
-            f"{self._SELECT_INTRO} WHERE (i.a_id = ? OR i.b_id = ?) AND i.status != 'void' "
-            "ORDER BY i.created_at DESC, i.id DESC LIMIT ?", (member_id, member_id, limit))
+            f"{self._SELECT_INTRO} WHERE ((i.a_id = ? AND i.a_answer != 'withheld') "
+            "OR (i.b_id = ? AND i.b_answer != 'withheld')) ORDER BY i.created_at DESC, i.id DESC LIMIT ?",
+            (member_id, member_id, limit))
         return [_introduction(row) for row in rows]
 
     async def arranged_by(self, organiser_id: int, limit: int = 100) -> list[Introduction]:

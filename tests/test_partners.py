@@ -722,3 +722,18 @@ async def test_the_pairs_a_search_reads_follow_every_change_of_themes_and_region
     await bot.say(BOB, "/forget")
     await bot.press(BOB, "Yes, erase")
     assert await pairs() == set()
+
+
+async def test_someone_who_paused_between_the_list_and_send_is_not_asked_and_nobody_can_tell(bot):
+    ids = await _network(bot)
+    await _search(bot, LINA)
+    await bot.text(BOB, "/matching off")
+    await bot.press(LINA, ". Bob")
+    assert "Introduction requests sent to Bob." in await bot.press_text(LINA, "Send")
+    assert _queued(bot, ids[BOB]) == []
+    assert "Waiting for your answer" not in await bot.text(BOB, "/partners")
+    bob = json.loads((await bot.say(BOB, "/export"))[0].attachment.content)["partners"]
+    assert bob["introductions"] == []
+    assert "0 introduced · 1 waiting · 0 not available" in await bot.text(LINA, "/partners")
+    told = [q for q in await _run_due(bot, days=7) if q.member_id == ids[LINA]]
+    assert len(told) == 1 and "is not available" in to_plain(told[0].reply.text)
