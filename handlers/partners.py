@@ -145,7 +145,8 @@ async def partner_command(ctx: Context, args: str) -> Reply | list[Reply]:
                 continue
             asked.add(kind)
             if kind == "theme":
-                notes.append(_("The network has no theme “{text}”; please choose one below.", text=named[kind][:64]))
+                notes.append(_("The network has no theme “{text}”; please choose one below.",
+                               text=named[kind][:64]))
             else:
                 notes.append(_("The network has no region “{text}”; please choose one below.",
                                text=named[kind][:64]))

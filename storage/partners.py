@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import aiosqlite
 
@@ -137,13 +137,10 @@ def _request(row) -> PartnerRequest:
 
 
 def _introduction(row) -> Introduction:
-    values = list(tuple(row))
+    values = list(row)
     values[5] = json.loads(values[5] or "{}")
     values[9], values[10] = bool(values[9]), bool(values[10])
-    extra = {}
-    if "r_theme" in row.keys():
-        extra = {"theme": row["r_theme"], "region": row["r_region"]}
-    return Introduction(*values[:18], **extra)
+    return Introduction(*values[:18], theme=row["r_theme"], region=row["r_region"])
 
 
 class PartnerRepository:
@@ -165,8 +162,9 @@ class PartnerRepository:
 
     # Where each condition of a search is read: its table and columns. Each table has an index on (columns,
     # member_id) to read from, and its primary key (member_id, columns) to check a member against.
-    SOURCES = {"theme": ("member_themes", ("theme",)), "region": ("member_regions", ("region",)),
-               "language": ("member_languages", ("language",)), "pair": ("member_theme_regions", ("theme", "region"))}
+    SOURCES: ClassVar[dict[str, tuple[str, tuple[str, ...]]]] = {
+        "theme": ("member_themes", ("theme",)), "region": ("member_regions", ("region",)),
+        "language": ("member_languages", ("language",)), "pair": ("member_theme_regions", ("theme", "region"))}
 
     @classmethod
     def candidate_sql(cls, driver: str, checks: tuple[str, ...] = (), *, shared: int = 0) -> str:
@@ -198,8 +196,9 @@ class PartnerRepository:
 
     async def sizes(self) -> tuple[int, dict[str, dict[tuple, int]]]:
         """The highest member number, and how many members work on each theme, in each region, on each theme in
-        each region, and speak each language: read at most every SIZES_TTL seconds (they only decide which index a search reads first, so
-        a count a few minutes old does no harm)."""
+        each region, and speak each language: counted at most every SIZES_TTL seconds, in the background after
+        the first time (they only decide which index a search reads first, so a count a few minutes old does no
+        harm)."""
         if self._sizes is None:
             await self._count()
         elif time.monotonic() - self._sizes_at > SIZES_TTL and self._counting is None:

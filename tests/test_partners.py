@@ -235,7 +235,8 @@ async def test_contacts_only_after_both_agreed_across_telegram_and_discord(bot):
     assert CONTACTS["carla"] not in " ".join(seen.texts())  # Carla has not answered
     assert CONTACTS[LINA] not in " ".join(seen.to(ids["carla"]))
     overview = await bot.text(LINA, "/partners")
-    assert f"Bob (Journalist or media) — introduced on Monday 23 November 2026 — contact: {CONTACTS[BOB]}" in overview
+    assert f"Bob (Journalist or media) — introduced on Monday 23 November 2026 — contact: {CONTACTS[BOB]}" \
+        in overview
     assert "1 introduced · 1 waiting · 0 not available" in overview
 
 
@@ -736,4 +737,34 @@ async def test_someone_who_paused_between_the_list_and_send_is_not_asked_and_nob
     assert bob["introductions"] == []
     assert "0 introduced · 1 waiting · 0 not available" in await bot.text(LINA, "/partners")
     told = [q for q in await _run_due(bot, days=7) if q.member_id == ids[LINA]]
+    assert len(told) == 1 and "is not available" in to_plain(told[0].reply.text)
+
+
+async def test_after_forget_nothing_of_a_member_who_searched_was_asked_blocked_and_was_introduced_is_left(bot):
+    from tests.test_data_rights import dump_database, member_references
+
+    ids = await _network(bot)
+    await _person(bot, "dan", "Dan")
+    await bot.say(BOB, "/partner theme:Detention note:BOB-UNIQUE-NOTE")
+    await bot.press(BOB, ". Lina")
+    await bot.press(BOB, ". Carla")
+    await bot.press(BOB, "Send")
+    bot.last[LINA] = await _request_to(bot, ids[LINA])
+    await bot.press(LINA, "Accept")
+    bot.last["carla"] = await _request_to(bot, ids["carla"])
+    await bot.press("carla", "Decline and block")
+    await _ask(bot, "dan", "Bob", args="theme:Detention region:Western Europe")
+    await bot.text("admin", f"/introduce #{ids[BOB]} #{ids['admin']}")  # refused: the organiser is a side
+    await bot.text(BOB, "/matching off")
+    await bot.say(BOB, "/forget")
+    await bot.press(BOB, "Yes, erase")
+    for table, column in await member_references(bot):
+        row = await bot.repos.db.fetch_one(f"SELECT count(*) FROM {table} WHERE {column} = ?", (ids[BOB],))
+        assert row[0] == 0, f"{table}.{column} still refers to the member"
+    everything = repr(await dump_database(bot))
+    for trace in ("BOB-UNIQUE-NOTE", CONTACTS[BOB], "'Bob'"):
+        assert trace not in everything
+    # Lina keeps her introduction, now with someone who has left; Dan's request waits, then lapses.
+    assert "a member who has since left" in await bot.text(LINA, "/partners")
+    told = [q for q in await _run_due(bot, days=7) if q.member_id == (await bot.member("dan")).id]
     assert len(told) == 1 and "is not available" in to_plain(told[0].reply.text)
