@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from markupsafe import Markup
+
 from handlers.events import Reply
 from handlers.formatting import to_plain
 from tests.conftest import plain
@@ -768,3 +770,27 @@ async def test_after_forget_nothing_of_a_member_who_searched_was_asked_blocked_a
     assert "a member who has since left" in await bot.text(LINA, "/partners")
     told = [q for q in await _run_due(bot, days=7) if q.member_id == (await bot.member("dan")).id]
     assert len(told) == 1 and "is not available" in to_plain(told[0].reply.text)
+
+
+async def test_an_introduction_request_waits_for_the_end_of_the_recipients_quiet_hours(bot):
+    from datetime import UTC, datetime
+
+    ids = await _network(bot)
+    bot.clock.advance(hours=13, minutes=30)  # 22:30 UTC: 23:30 in Paris, where Bob is
+    await _ask(bot, LINA, "Bob")
+    request = _queued(bot, ids[BOB], "introduction")[-1]
+    assert request.not_before == int(datetime(2026, 11, 24, 7, tzinfo=UTC).timestamp())  # 08:00 in Paris
+
+
+async def test_need_help_on_a_commitment_without_theme_or_region_asks_for_them(bot):
+    ids = await _network(bot)
+    commitment = await bot.repos.commitments.create(ids[LINA], "Something", due_at=None, theme=None, region=None,
+                                                    visibility="network", now=int(bot.clock.now.timestamp()))
+    # The "Find a partner" button a check-in's Need help shows, made for Lina.
+    ctx = bot.core.member_context(await bot.repos.members.get(ids[LINA]))
+    button = await ctx.button("Find a partner", "partner.from_commitment", {"c": commitment})
+    await ctx.flush_buttons()
+    bot.last[LINA] = Reply(Markup("Need help"), buttons=((button,),))
+    assert "Which theme" in await bot.press_text(LINA, "Find a partner")
+    bot.last["carla"] = bot.last[LINA]
+    assert "not meant for you" in await bot.press_text("carla", "Detention")
