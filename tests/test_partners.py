@@ -612,64 +612,38 @@ async def test_partner_needs_a_finished_profile(bot):
 async def test_a_discord_member_finds_a_telegram_member_and_both_get_contacts_only_after_accepting(db_path):
     """Bob searches with the /partner slash command on Discord and picks from a menu; Lina answers the request
     with an inline button on Telegram; each then receives the other's contact line on their own platform."""
-    import simcord
-
-    from bot.delivery import Outbox
-    from bot.discord_adapter import DiscordAdapter
-    from bot.settings import DiscordSettings
-    from tests.conftest import build_bot, make_network
-    from tests.discord_spec import SPEC
-    from tests.telegram_fake import FakeBotApi
-    from tests.test_discord_adapter import DiscordSession
-    from tests.test_telegram_adapter import TelegramHarness, make_adapter
+    from tests.two_platforms import both_platforms
 
     lina_tg = 4501
-    bot, db = await build_bot(db_path, make_network(admins=frozenset(), open_registration=True))
-    api = FakeBotApi()
-    telegram = make_adapter(bot, api)
-    discord_adapter = DiscordAdapter(bot.core, DiscordSettings())
-    delivery = Outbox(bot.repos, bot.clock)
-    delivery.register(telegram)
-    delivery.register(discord_adapter)
-    bot.core.services.delivery = delivery
-    await telegram.app.initialize()
-    tg = TelegramHarness(telegram, api, bot)
-    try:
-        async with simcord.run(discord_adapter.client) as env:
-            await discord_adapter.sync_commands()
-            s = DiscordSession(discord_adapter, env, bot)
-            bob = s.person("bob")
-            await s.onboard(bob, "Bob")
-            await tg.join(lina_tg, "Lina")  # Detention, Northern Africa; no contact line yet
-            await _set(bot, f"telegram:{lina_tg}", languages=("en", "fr"))
-            lina = await bot.member(f"telegram:{lina_tg}")
-            bob_member = await bot.repos.members.by_identity("discord", str(bob.id))
-            now = int(bot.clock.now.timestamp())
-            await bot.repos.members.set_field(lina.id, "contact", "Signal LINA-TG-CONTACT", now)
-            await bot.repos.members.set_field(bob_member.id, "contact", "Matrix BOB-DISCORD-CONTACT", now)
+    async with both_platforms(db_path) as both:
+        bot, tg, api, s, env, delivery = both.bot, both.tg, both.api, both.discord, both.env, both.outbox
+        bob = s.person("bob")
+        await s.onboard(bob, "Bob")
+        await tg.join(lina_tg, "Lina")  # Detention, Northern Africa; no contact line yet
+        await _set(bot, f"telegram:{lina_tg}", languages=("en", "fr"))
+        lina = await bot.member(f"telegram:{lina_tg}")
+        bob_member = await bot.repos.members.by_identity("discord", str(bob.id))
+        now = int(bot.clock.now.timestamp())
+        await bot.repos.members.set_field(lina.id, "contact", "Signal LINA-TG-CONTACT", now)
+        await bot.repos.members.set_field(bob_member.id, "contact", "Matrix BOB-DISCORD-CONTACT", now)
 
-            shown = await bob.slash("partner", theme="detention", region="northern-africa", note="a workshop in Tunis")
-            assert "1. **Lina** — Faith leader\n*works on Detention · works in Northern Africa · speaks English*" \
-                in shown
-            assert "LINA-TG-CONTACT" not in shown
-            await bob.choose("1. Lina")
-            await bob.click("Send")
-            await delivery.flush()
-            request = api.texts(lina_tg)[-1]
-            assert "Bob (Journalist or media) would like to be introduced to you." in request
-            assert "Their note: a workshop in Tunis" in request and "BOB-DISCORD-CONTACT" not in request
+        shown = await bob.slash("partner", theme="detention", region="northern-africa", note="a workshop in Tunis")
+        assert "1. **Lina** — Faith leader\n*works on Detention · works in Northern Africa · speaks English*" \
+            in shown
+        assert "LINA-TG-CONTACT" not in shown
+        await bob.choose("1. Lina")
+        await bob.click("Send")
+        await delivery.flush()
+        request = api.texts(lina_tg)[-1]
+        assert "Bob (Journalist or media) would like to be introduced to you." in request
+        assert "Their note: a workshop in Tunis" in request and "BOB-DISCORD-CONTACT" not in request
 
-            answered = await tg.press(lina_tg, "Accept")
-            assert any("How to reach Bob: Matrix BOB-DISCORD-CONTACT" in t for t in answered)
-            await delivery.flush()
-            await env.settle()
-            dm = bob.actor.user.dm_channel
-            assert "How to reach Lina\\: Signal LINA\\-TG\\-CONTACT" in dm.last_message.content
-            SPEC.check_all(env.http_requests)
-    finally:
-        await telegram.app.shutdown()
-        await db.close()
-    assert not api.violations, "calls that break the Bot API spec:\n" + "\n".join(api.violations)
+        answered = await tg.press(lina_tg, "Accept")
+        assert any("How to reach Bob: Matrix BOB-DISCORD-CONTACT" in t for t in answered)
+        await delivery.flush()
+        await env.settle()
+        dm = bob.actor.user.dm_channel
+        assert "How to reach Lina\\: Signal LINA\\-TG\\-CONTACT" in dm.last_message.content
 
 
 async def test_follow_up_days_and_searches_per_day_come_from_the_settings(tmp_path):
