@@ -361,10 +361,7 @@ async def region_typed(ctx: Context, conversation: Conversation, text: str) -> R
 
 
 async def _choice_typed(ctx: Context, conversation: Conversation, kind: str, text: str) -> Reply:
-    choice = ctx.network.find(kind, text[:100])
-    if choice is None:
-        found = ctx.network.suggest(kind, text[:100], limit=2)
-        choice = found[0] if len(found) == 1 else None
+    choice = ctx.network.match(kind, text[:100])
     if choice is None:
         return Reply(_("None of the network's themes matches that. Tap one above, or Skip.") if kind == "theme"
                      else _("None of the network's regions matches that. Tap one above, or Skip."))
@@ -422,13 +419,9 @@ async def page_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload, FLOW)
     if conversation is None or conversation.step not in ("commit.theme", "commit.region"):
         return _stale()
-    try:
-        page = int(payload.get("p", 0))
-    except (TypeError, ValueError):
+    conversation = await ctx.turn_page(conversation, payload.get("p", 0))
+    if conversation is None:
         return _stale()
-    conversation = await ctx.repos.conversations.put(
-        ctx.member_id, FLOW, conversation.step, {**conversation.data, "page": page}, ctx.now,
-        keep_nonce=conversation.nonce)
     return await _question(ctx, conversation, edit=True)
 
 

@@ -97,6 +97,14 @@ class Network:
         holding = [c for c in choices if wanted in c.label.casefold() and c not in starting]
         return (starting + holding)[:limit]
 
+    def match(self, kind: str, text: str) -> Choice | None:
+        """The theme or region someone typed: `find`, else the one choice whose label holds the text."""
+        choice = self.find(kind, text)
+        if choice is None:
+            found = self.suggest(kind, text, limit=2)
+            choice = found[0] if len(found) == 1 else None
+        return choice
+
     def actor_kind(self, kind_id: str) -> Choice | None:
         """The kind of actor with this id."""
         return self._by_id["kind"].get(kind_id)

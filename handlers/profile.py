@@ -392,13 +392,9 @@ async def page_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None or conversation.step not in ("themes", "regions", "languages"):
         return _stale()
-    try:
-        page = int(payload.get("p", 0))
-    except (TypeError, ValueError):
+    conversation = await ctx.turn_page(conversation, payload.get("p", 0))
+    if conversation is None:
         return _stale()
-    conversation = await ctx.repos.conversations.put(
-        ctx.member_id, FLOW, conversation.step, {**conversation.data, "page": page}, ctx.now,
-        keep_nonce=conversation.nonce)
     return await _question(ctx, conversation, edit=True)
 
 
