@@ -16,6 +16,7 @@ from storage.outbox import OutboxRepository
 from storage.partners import PartnerRepository
 from storage.reminders import ReminderRepository
 from storage.schedule import ScheduleRepository
+from storage.sessions import SessionRepository
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Repositories:
     reminders: ReminderRepository
     commitments: CommitmentRepository
     partners: PartnerRepository
+    sessions: SessionRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -50,4 +52,5 @@ class Repositories:
             reminders=ReminderRepository(db),
             commitments=CommitmentRepository(db),
             partners=PartnerRepository(db),
+            sessions=SessionRepository(db),
         )
