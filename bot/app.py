@@ -25,6 +25,8 @@ def network_from(settings: Settings) -> Network:
         invite_default_days=settings.invites.default_days,
         partner_follow_up_days=settings.partners.follow_up_days,
         partner_searches_per_day=settings.partners.searches_per_day,
+        session_reminder_minutes=settings.sessions.reminder_minutes,
+        session_follow_up_minutes=settings.sessions.follow_up_minutes,
     )
 
 

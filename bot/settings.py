@@ -187,6 +187,15 @@ class PartnerSettings(BaseModel):
     searches_per_day: int = Field(5, ge=1, le=100)
 
 
+class SessionSettings(BaseModel):
+    """The agenda: when subscribers are reminded of a session and asked about it afterwards."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reminder_minutes: int = Field(15, ge=1, le=1440)
+    follow_up_minutes: int = Field(10, ge=0, le=7 * 24 * 60)
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told; build it with `load_settings`."""
 
@@ -203,6 +212,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     invites: InviteSettings = InviteSettings()
     partners: PartnerSettings = PartnerSettings()
+    sessions: SessionSettings = SessionSettings()
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
 

@@ -57,6 +57,8 @@ class Network:
     invite_default_days: int = 14
     partner_follow_up_days: int = 7  # days after an introduction when both are asked "did you connect?"
     partner_searches_per_day: int = 5  # partner searches a member may make in any 24 hours
+    session_reminder_minutes: int = 15  # how long before a session its subscribers are reminded, by default
+    session_follow_up_minutes: int = 10  # after a session ends, when subscribers are asked how it went
     _by_id: dict[str, dict[str, Choice]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
