@@ -56,6 +56,19 @@ class Option:
 
 MEMBER = Option("member", str, N_("the member: a name, or #number from /members"), required=True,
                 suggest="member")
+# A session's fields, for /newsession and /editsession (the core asks for what is missing).
+SESSION_FIELDS = (
+    Option("title", str, N_("what the session is called")),
+    Option("start", str, N_("when it starts: 10 December 9:30"), prefix="start:"),
+    Option("end", str, N_("when it ends: 11:00, 90 minutes, or a date and time"), prefix="end:"),
+    Option("zone", str, N_("the time zone it is held in: a city or a zone name"), suggest="timezone", prefix="zone:"),
+    Option("venue", str, N_("where it takes place"), prefix="venue:"),
+    Option("link", str, N_("the call link, https://…"), prefix="link:"),
+    Option("moderator", str, N_("who moderates it"), prefix="moderator:"),
+    Option("speakers", str, N_("speakers or discussion starters"), prefix="speakers:"),
+    Option("themes", str, N_("its themes, separated by commas"), prefix="themes:"),
+    Option("description", str, N_("what it is about"), prefix="description:"),
+)
 # The typed options of commands that take arguments; the core still parses and checks the text it is given.
 OPTIONS: dict[str, tuple[Option, ...]] = {
     "invite": (Option("uses", int, N_("how many people may join with it (default 1)"), low=1, high=1000),
@@ -91,6 +104,20 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
                   Option("second", str, N_("the second member: a name, or #number from /members"), required=True,
                          suggest="member"),
                   Option("note", str, N_("why they should meet, shown to both"))),
+    "agenda": (Option("which", str, N_("mine: the sessions you follow; ics: as a calendar file")),
+               Option("theme", str, N_("only sessions on this theme"), suggest="theme", prefix="theme:")),
+    "session": (Option("number", int, N_("the session's number, from /agenda"), required=True, low=1, high=10**9),),
+    "subscribe": (Option("number", int, N_("the session's number, from /agenda"), low=1, high=10**9),
+                  Option("theme", str, N_("or: every session on this theme"), suggest="theme", prefix="theme:")),
+    "unsubscribe": (Option("number", int, N_("the session's number, from /agenda"), low=1, high=10**9),
+                    Option("theme", str, N_("or: this theme"), suggest="theme", prefix="theme:")),
+    "subscriptions": (Option("remind", int, N_("minutes before a session to remind you (default 15)"), low=1,
+                             high=1440, prefix="remind:"),),
+    "newsession": SESSION_FIELDS,
+    "editsession": (Option("number", int, N_("the session's number, from /agenda"), required=True, low=1,
+                           high=10**9), *SESSION_FIELDS[1:]),
+    "cancelsession": (Option("number", int, N_("the session's number, from /agenda"), required=True, low=1,
+                             high=10**9),),
 }
 GENERIC = (Option("details", str, N_("what to add after the command")),)
 

@@ -304,6 +304,7 @@ def _summary(ctx: Context, data: dict[str, Any], zone: str) -> Markup:
     due = data.get("due")
     return join_lines(
         _("<b>Together with:</b> {name}", name=data.get("jn", "")) if data.get("joint") else None,
+        _("<b>From session:</b> {title}", title=data.get("sn", "")) if data.get("session") else None,
         _("<b>What:</b> {what}", what=data.get("what", "")),
         _("<b>By when:</b> {when}", when=_when(due, zone) if due is not None else _("no date")),
         _("<b>Theme:</b> {theme}", theme=_theme_label(ctx, data.get("theme"))),
@@ -465,6 +466,10 @@ async def register_pressed(ctx: Context, payload: dict) -> Reply:
         commitment_id = await ctx.repos.commitments.create(
             ctx.member_id, data["what"], due_at=due, theme=data.get("theme"), region=data.get("region"),
             visibility=visibility, now=now, checkins=checkins)
+        if data.get("session"):
+            from handlers.sessions import link_commitment
+
+            await link_commitment(ctx, commitment_id, data["session"])
     for at, _detail in checkins:
         ctx.services.scheduled(at)
     note = await ctx.button(_("Add a note"), "commitment.note", {"c": commitment_id})
@@ -488,6 +493,15 @@ async def start_joint(ctx: Context, intro_id: int, partner: Member, *, theme: st
         data["region"] = region
     return await _next(ctx, data, _("<b>A joint commitment with {name}.</b> It will appear in both your lists, with "
                                     "check-ins for each of you.", name=data["jn"]))
+
+
+async def start_from_session(ctx: Context, session_id: int, title: str, *, themes: tuple[str, ...] = ()) -> Reply:
+    """Register a commitment that came out of a session (the /commit questions, the session named and linked)."""
+    data: dict[str, Any] = {"session": session_id, "sn": title}
+    theme = next((t for t in themes if ctx.network.theme(t)), None)
+    if theme is not None:
+        data["theme"] = theme
+    return await _next(ctx, data, _("<b>A commitment from session #{id}:</b> {title}", id=session_id, title=title))
 
 
 async def _tell_partner(ctx: Context, partner: Member, commitment_id: int, data: dict[str, Any],
