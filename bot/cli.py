@@ -40,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--db", type=Path, help="SQLite database file (overrides the settings)")
     parser = argparse.ArgumentParser(prog="solidarity-bot", description="Solidarity Bot: helps a network "
                                      "countering hate keep its commitments.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{console,run,migrate,sync-commands}")
+    sub = parser.add_subparsers(dest="command", required=True,
+                                metavar="{console,run,migrate,sync-commands,agenda}")
     sub.add_parser("console", parents=[common], help="talk to the bot in this terminal, as any number of people")
     sub.add_parser("run", parents=[common], help="start every platform that has a token in the settings")
     sub.add_parser("migrate", parents=[common], help="create or upgrade the database, then exit")
@@ -48,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
                           help="register the Discord slash commands (globally, or in the configured servers)")
     sync.add_argument("--guild", type=int, action="append", metavar="ID",
                       help="register in this server only (repeatable; default: discord.guild_ids, else globally)")
+    agenda = sub.add_parser("agenda", help="the agenda of sessions: agenda import FILE")
+    agenda_sub = agenda.add_subparsers(dest="agenda_command", required=True, metavar="{import}")
+    agenda_import = agenda_sub.add_parser(
+        "import", parents=[common], help="add or update sessions from a .toml or .ics file (matched by uid; "
+        "subscribers are told of a new time or place)")
+    agenda_import.add_argument("file", type=Path, help="the agenda file, .toml or .ics")
+    agenda_import.add_argument("--on", metavar="DATE", help="hold the agenda on this day instead (YYYY-MM-DD, "
+                               "today or tomorrow): each session keeps its clock time")
     return parser
 
 
@@ -168,6 +177,12 @@ async def _sync_commands(settings: Settings, guilds: list[int] | None, *, client
     return 0
 
 
+async def _agenda(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.agenda import import_agenda
+
+    return await import_agenda(settings, args.file, on=args.on)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -176,9 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
-    _configure_logging(settings, quiet=args.command == "console")
+    _configure_logging(settings, quiet=args.command in ("console", "agenda"))
     commands = {"console": _console, "run": _run, "migrate": _migrate,
-                "sync-commands": lambda s: _sync_commands(s, args.guild)}
+                "sync-commands": lambda s: _sync_commands(s, args.guild),
+                "agenda": lambda s: _agenda(s, args)}
     try:
         return asyncio.run(commands[args.command](settings))
     except DatabaseError as exc:
