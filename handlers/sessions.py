@@ -27,32 +27,13 @@ from typing import Any
 from markupsafe import Markup
 
 from handlers import when
-from handlers.agenda_files import (
-    MAX_DAYS,
-    MAX_DESCRIPTION,
-    MAX_LINK,
-    MAX_PERSON,
-    MAX_SPEAKERS,
-    MAX_THEMES,
-    MAX_TITLE,
-    MAX_VENUE,
-    Draft,
-    link_problem,
-    to_ics,
-)
+from handlers.agenda_files import (MAX_DAYS, MAX_DESCRIPTION, MAX_LINK, MAX_PERSON, MAX_SPEAKERS, MAX_THEMES,
+                                   MAX_TITLE, MAX_VENUE, Draft, link_problem, to_ics)
 from handlers.arguments import keyword_args
 from handlers.core import REGISTRY, Context, Fire, Role, Services
 from handlers.data_rights import exporter
 from handlers.events import Attachment, Button, Outgoing, Reply
-from handlers.i18n import (
-    N_,
-    _,
-    current_language,
-    join_lines,
-    language,
-    pick_language,
-    plain,
-)
+from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
 from handlers.quiet import zone_info
 from handlers.sanitise import clean_line
 from handlers.timezones import exact_timezone, find_timezones
@@ -774,7 +755,8 @@ async def _parse_end(ctx: Context, text: str, zone: str, start: int | None) -> i
                      "“2 hours”) or a date and time.", text=stripped[:60])
         end = moment.at
     if end <= start:
-        return _("The end must come after the start ({start}).", start=span(start, start + 60, zone).rsplit("–", 1)[0])
+        return _("The end must come after the start ({start}).",
+                 start=span(start, start + 60, zone).rsplit("–", 1)[0])
     if end - start > MAX_DAYS * 86400:
         return _("A session lasts at most {n} days.", n=MAX_DAYS)
     return end
@@ -981,7 +963,8 @@ async def newsession_command(ctx: Context, args: str) -> Reply:
     return await _start_draft(ctx, values, None, args)
 
 
-@REGISTRY.command("editsession", Role.ORGANISER, N_("change a session; its subscribers are told of a new time or place"),
+@REGISTRY.command("editsession", Role.ORGANISER,
+                  N_("change a session; its subscribers are told of a new time or place"),
                   usage=N_("/editsession <number> [start:…] [end:…] [venue:…] …"), order=61)
 async def editsession_command(ctx: Context, args: str) -> Reply:
     match = _NUMBER.match(args.strip())
@@ -1119,7 +1102,8 @@ async def save_pressed(ctx: Context, payload: dict) -> Reply:
         head = _("<b>Session #{id} is saved.</b>", id=saved.session_id)
     else:
         head = _("Nothing changed in session #{id}.", id=saved.session_id)
-    told = _("{n} subscribers were told of the new time or place.", n=saved.told) if saved.told else None
+    told = _n("{n} subscriber was told of the new time or place.",
+              "{n} subscribers were told of the new time or place.", saved.told) if saved.told else None
     return Reply(join_lines(head, summary(ctx, values), told), edit=True)
 
 
@@ -1143,7 +1127,8 @@ async def _cancel_question(ctx: Context, session: Session) -> Reply:
     return Reply(join_lines(_("<b>Cancel session #{id}?</b> {title}", id=session.id, title=session.title),
                             _("{span}", span=span(session.starts_at, session.ends_at,
                                                   _zone_for(ctx.member, session.zone))),
-                            _("Its {n} subscribers will be told at once.", n=count)), buttons=((yes, no),))
+                            _n("Its {n} subscriber will be told at once.",
+                               "Its {n} subscribers will be told at once.", count)), buttons=((yes, no),))
 
 
 @REGISTRY.action("session.cancel_ask", Role.ORGANISER)
@@ -1171,7 +1156,7 @@ async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
     if saved is None:
         return Reply(_("Session #{id} is already cancelled.", id=session.id), edit=True)
     return Reply(join_lines(_("Session #{id} is cancelled.", id=session.id),
-                            _("{n} subscribers were told.", n=saved.told)), edit=True)
+                            _n("{n} subscriber was told.", "{n} subscribers were told.", saved.told)), edit=True)
 
 
 @REGISTRY.action("session.keep", Role.ORGANISER)

@@ -449,7 +449,7 @@ async def test_a_session_on_telegram_and_discord_with_reminder_and_change_notice
 
         await tg.say(organiser, "/editsession 1 start:24 November 2026 18:30")
         saved = await tg.press(organiser, "Save")
-        assert "1 subscribers were told" in saved[-1]
+        assert "1 subscriber was told" in saved[-1]
         await both.deliver()
         notice = dm.last_message.content.replace("\\", "")
         assert "Session changed" in notice and "18:30–19:30" in notice
