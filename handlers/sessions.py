@@ -457,8 +457,8 @@ async def _subscriptions(ctx: Context, note: Markup | None = None, *, edit: bool
             rows.append(tuple(stop))
     lines.append(_("<b>Reminder:</b> {n} minutes before a session starts{default}.", n=lead,
                    default=_(" (the network's default)") if own is None else ""))
-    rows.append(tuple([await ctx.button(str(_("{n} min", n=n)), "session.lead", {"m": n}, selected=(n == lead))
-                       for n in LEADS]))
+    rows.append(tuple([await ctx.button(str(_("✓ {n} min", n=n) if n == lead else _("{n} min", n=n)),
+                                        "session.lead", {"m": n}) for n in LEADS]))
     lines.append(_("<i>Any other number of minutes: /subscriptions remind:45.</i>"))
     return Reply(join_lines(*lines), buttons=tuple(rows[:5]), edit=edit)
 
