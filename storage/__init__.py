@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage.audit import AuditRepository
+from storage.broadcasts import BroadcastRepository
 from storage.buttons import ButtonRepository
 from storage.commitments import CommitmentRepository
 from storage.conversations import ConversationRepository
@@ -36,6 +37,7 @@ class Repositories:
     commitments: CommitmentRepository
     partners: PartnerRepository
     sessions: SessionRepository
+    broadcasts: BroadcastRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -53,4 +55,5 @@ class Repositories:
             commitments=CommitmentRepository(db),
             partners=PartnerRepository(db),
             sessions=SessionRepository(db),
+            broadcasts=BroadcastRepository(db),
         )

@@ -2,7 +2,9 @@
 
 A row is `pending` (with a `not_before` moment), then `sending` once a sender claims it, then `sent`,
 `unreachable` (the account refuses the bot), `uncertain` (the request may have arrived but no answer came: it
-is not sent again, so nobody gets a message twice) or `failed`. The message body is emptied as soon as the
+is not sent again, so nobody gets a message twice), `failed`, `skipped` (a broadcast the member muted before it
+went) or `cancelled` (a broadcast stopped by an organiser). Personal messages (priority 0) are claimed before
+bulk ones (broadcasts, priority 1), so a big broadcast never holds up someone's reminder for long. The message body is emptied as soon as the
 outcome is known, and outcome rows are purged after a while: the outbox is not an archive of what people were
 told. Rows left `sending` by a crash go back to `pending` on start, so each is sent at most once more.
 """
@@ -17,8 +19,10 @@ import aiosqlite
 
 from storage.database import Database
 
-OUTCOMES = ("sent", "unreachable", "uncertain", "failed")
-_COLUMNS = "id, member_id, platform, external_id, kind, body, not_before, fallback, attempts, created_at"
+OUTCOMES = ("sent", "unreachable", "uncertain", "failed", "skipped", "cancelled")
+PERSONAL, BULK = 0, 1  # priorities
+_COLUMNS = ("id, member_id, platform, external_id, kind, body, not_before, fallback, attempts, created_at, "
+            "broadcast_id")
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class OutboxItem:
     fallback: bool
     attempts: int
     created_at: int
+    broadcast_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,16 @@ class NewMessage:
     body: dict[str, Any]
     not_before: int
     fallback: bool = False
+    broadcast_id: int | None = None
+
+
+def choose_accounts(preference: str, usable: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool]:
+    """Which of a member's reachable accounts (platform, id) a message goes to, as they chose with /notify
+    ('all' or one platform, falling back to all when that one is not reachable); and whether the member has
+    other accounts to fall back on if those refuse."""
+    preferred = [a for a in usable if a[0] == preference]
+    targets = usable if preference == "all" or not preferred else preferred
+    return targets, len(targets) < len(usable)
 
 
 class OutboxRepository:
@@ -59,11 +74,19 @@ class OutboxRepository:
     @staticmethod
     async def add_in(conn: aiosqlite.Connection, messages: list[NewMessage], now: int) -> None:
         """Queue messages within an open transaction."""
+        bodies: dict[int, str] = {}  # a broadcast's thousands of rows share one body object: encode it once
+
+        def encoded(body: dict[str, Any]) -> str:
+            text = bodies.get(id(body))
+            if text is None:
+                text = bodies[id(body)] = json.dumps(body, separators=(",", ":"))
+            return text
+
         await conn.executemany(
-            "INSERT INTO outbox (member_id, platform, external_id, kind, body, not_before, fallback, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(m.member_id, m.platform, m.external_id, m.kind, json.dumps(m.body, separators=(",", ":")),
-              m.not_before, int(m.fallback), now) for m in messages])
+            "INSERT INTO outbox (member_id, platform, external_id, kind, body, not_before, fallback, created_at, "
+            "broadcast_id, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(m.member_id, m.platform, m.external_id, m.kind, encoded(m.body), m.not_before, int(m.fallback), now,
+              m.broadcast_id, PERSONAL if m.broadcast_id is None else BULK) for m in messages])
 
     async def add(self, messages: list[NewMessage], now: int) -> None:
         """Queue messages in one transaction."""
@@ -72,29 +95,37 @@ class OutboxRepository:
                 await self.add_in(conn, messages, now)
 
     async def claim(self, now: int, limit: int, platforms: tuple[str, ...]) -> list[OutboxItem]:
-        """Mark up to `limit` ready messages for these platforms as being sent, and return them (oldest first)."""
+        """Mark up to `limit` ready messages for these platforms as being sent, and return them: personal ones
+        first, then bulk, each oldest first."""
         if not platforms or limit < 1:
             return []
-        marks = ",".join("?" * len(platforms))
+        rows: list[Any] = []
         async with self.db.transaction() as conn:
-            async with conn.execute(
-                f"UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN ("
-                f"SELECT id FROM outbox WHERE state = 'pending' AND not_before <= ? AND platform IN ({marks}) "
-                f"ORDER BY not_before, id LIMIT ?) RETURNING {_COLUMNS}",
-                (now, *platforms, limit),
-            ) as cursor:
-                rows = await cursor.fetchall()
-        items = [OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6], bool(r[7]), r[8], r[9])
-                 for r in rows]
-        items.sort(key=lambda i: (i.not_before, i.id))
+            for priority in (PERSONAL, BULK):
+                for platform in platforms:
+                    if len(rows) >= limit:
+                        break
+                    async with conn.execute(
+                        f"UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN ("
+                        f"SELECT id FROM outbox WHERE state = 'pending' AND platform = ? AND priority = ? "
+                        f"AND not_before <= ? ORDER BY not_before, id LIMIT ?) RETURNING {_COLUMNS}",
+                        (platform, priority, now, limit - len(rows)),
+                    ) as cursor:
+                        rows += await cursor.fetchall()
+        items = [OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6], bool(r[7]), r[8], r[9],
+                            r[10]) for r in rows]
+        bulk = {r[0] for r in rows if r[10] is not None}
+        items.sort(key=lambda i: (i.id in bulk, i.not_before, i.id))
         return items
 
-    async def settle(self, item_id: int, outcome: str, now: int) -> None:
-        """Record a message's outcome and drop its body (grouped with other outcomes of the same moment)."""
+    async def settle(self, item_id: int, outcome: str, now: int, reason: str | None = None) -> None:
+        """Record a message's outcome (with a short reason when it was not sent) and drop its body; committed
+        together with the other outcomes of the same moment, before this returns."""
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome}")
-        await self.db.insert_grouped("UPDATE outbox SET state = ?, body = NULL, done_at = ? WHERE id = ?",
-                                     (outcome, now, item_id))
+        await self.db.insert_grouped(
+            "UPDATE outbox SET state = ?, body = NULL, done_at = ?, reason = ? WHERE id = ?",
+            (outcome, now, reason, item_id))
 
     async def settle_many(self, item_ids: list[int], outcome: str, now: int) -> None:
         """Record the same outcome for many messages in one transaction, dropping their bodies."""

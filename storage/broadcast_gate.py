@@ -1,0 +1,76 @@
+"""What must no longer be sent, known in memory so the sender can check it the instant before each request.
+
+A member's mute and an organiser's cancel are put here before they are written to the database, and taken back
+if that write fails; the sender checks each broadcast message here with nothing awaited between the check and
+the request. So once a mute or a cancel is committed, nothing of it goes out, even of a broadcast already under
+way. (One process runs every platform over the database, so this one gate sees every sender.)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+class BroadcastGate:
+    """Mutes (all broadcasts, or those aimed at a theme), cancelled broadcasts, and each broadcast's themes."""
+
+    def __init__(self) -> None:
+        self._muted: dict[int, set[str]] = {}  # member id -> muted themes; "" means every broadcast
+        self._themes: dict[int, frozenset[str]] = {}  # broadcast id -> the themes it is aimed at
+        self._cancelled: set[int] = set()
+
+    async def load(self, repos: Any) -> None:
+        """Read every mute and cancelled broadcast (on start)."""
+        self._muted.clear()
+        for member_id, theme in await repos.db.fetch_all("SELECT member_id, theme FROM broadcast_mutes"):
+            self._muted.setdefault(member_id, set()).add(theme)
+        self._cancelled = {row[0] for row in await repos.db.fetch_all(
+            "SELECT id FROM broadcasts WHERE status = 'cancelled'")}
+
+    async def learn(self, repos: Any, broadcast_id: int) -> None:
+        """Know a broadcast's themes (read once)."""
+        if broadcast_id in self._themes:
+            return
+        row = await repos.db.fetch_one("SELECT audience, status FROM broadcasts WHERE id = ?", (broadcast_id,))
+        if row is None:
+            self._themes[broadcast_id] = frozenset()
+            return
+        self.know(broadcast_id, json.loads(row[0]).get("themes", []))
+        if row[1] == "cancelled":
+            self._cancelled.add(broadcast_id)
+
+    def know(self, broadcast_id: int, themes: list[str] | tuple[str, ...] | frozenset[str]) -> None:
+        self._themes[broadcast_id] = frozenset(themes)
+
+    def mute(self, member_id: int, theme: str = "") -> None:
+        self._muted.setdefault(member_id, set()).add(theme)
+
+    def unmute(self, member_id: int, theme: str | None = None) -> None:
+        """Take back one mute, or (theme None) every mute of the member."""
+        muted = self._muted.get(member_id)
+        if muted is None:
+            return
+        if theme is None:
+            muted.clear()
+        else:
+            muted.discard(theme)
+        if not muted:
+            del self._muted[member_id]
+
+    def cancel(self, broadcast_id: int) -> None:
+        self._cancelled.add(broadcast_id)
+
+    def uncancel(self, broadcast_id: int) -> None:
+        self._cancelled.discard(broadcast_id)
+
+    def stops(self, member_id: int | None, broadcast_id: int) -> str | None:
+        """'cancelled', 'skipped' (the member muted it) or None (it may go)."""
+        if broadcast_id in self._cancelled:
+            return "cancelled"
+        if member_id is None:
+            return None
+        muted = self._muted.get(member_id)
+        if muted and ("" in muted or muted & self._themes.get(broadcast_id, frozenset())):
+            return "skipped"
+        return None

@@ -1,0 +1,273 @@
+"""Broadcasts, their audiences and outcomes, and members' mutes.
+
+A broadcast's audience is a dict of lists: themes, regions, roles ('member', 'organiser') and sessions (their
+subscribers). Within one list any value matches; across lists all must; an empty audience is everyone. Blocked
+members are never in it, nor members who muted every broadcast or one of the broadcast's themes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from storage.broadcast_gate import BroadcastGate
+from storage.database import Database
+from storage.sessions import subscriber_ids
+
+AUDIENCE_KEYS = ("themes", "regions", "roles", "sessions")
+OPEN = ("awaiting_approval", "scheduled", "sending")
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    id: int
+    author_id: int | None
+    body: str | None
+    audience: dict[str, list[Any]]
+    urgent: bool
+    channels: bool
+    status: str
+    send_at: int
+    approved_by: int | None
+    recipients: int | None
+    summary: dict[str, Any] | None
+    created_at: int
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A member a broadcast goes to, with what their quiet hours need."""
+
+    member_id: int
+    timezone: str | None
+    quiet_start: int | None
+    quiet_end: int | None
+
+
+_COLUMNS = ("id, author_id, body, audience, urgent, channels, status, send_at, approved_by, recipients, summary, "
+            "created_at")
+
+
+def _broadcast(row: Any) -> Broadcast:
+    return Broadcast(row[0], row[1], row[2], json.loads(row[3]), bool(row[4]), bool(row[5]), row[6], row[7], row[8],
+                     row[9], json.loads(row[10]) if row[10] else None, row[11])
+
+
+def clean_audience(audience: dict[str, Any]) -> dict[str, list[Any]]:
+    """Only the known keys, each a sorted list without repeats, empty ones left out."""
+    return {key: sorted(set(audience[key])) for key in AUDIENCE_KEYS if audience.get(key)}
+
+
+async def audience_in(conn: aiosqlite.Connection, audience: dict[str, list[Any]], *, mutes: bool = True
+                      ) -> list[Recipient]:
+    """Who a broadcast with this audience reaches now (in member order), within an open transaction; with
+    `mutes` False, also those who muted it."""
+
+    async def ids(sql: str, args: list[Any]) -> set[int]:
+        async with conn.execute(sql, args) as cursor:
+            return {int(row[0]) for row in await cursor.fetchall()}
+
+    async with conn.execute("SELECT id, role, timezone, quiet_start, quiet_end FROM members WHERE blocked = 0"
+                            ) as cursor:
+        rows = {int(r[0]): r for r in await cursor.fetchall()}
+    chosen = set(rows)
+    if themes := audience.get("themes"):
+        chosen &= await ids(f"SELECT member_id FROM member_themes WHERE theme IN ({','.join('?' * len(themes))})",
+                            list(themes))
+    if regions := audience.get("regions"):
+        chosen &= await ids(
+            f"SELECT member_id FROM member_regions WHERE region IN ({','.join('?' * len(regions))})", list(regions))
+    if roles := audience.get("roles"):
+        chosen = {m for m in chosen if rows[m][1] in roles}
+    if sessions := audience.get("sessions"):
+        subscribed: set[int] = set()
+        for session_id in sessions:
+            subscribed.update(await subscriber_ids(conn, int(session_id)))
+        chosen &= subscribed
+    if mutes:
+        muting = ["", *(themes or [])]
+        chosen -= await ids(
+            f"SELECT member_id FROM broadcast_mutes WHERE theme IN ({','.join('?' * len(muting))})", muting)
+    return [Recipient(m, rows[m][2], rows[m][3], rows[m][4]) for m in sorted(chosen)]
+
+
+class BroadcastRepository:
+    """Creates broadcasts, moves them along, counts their outcomes; keeps members' mutes."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.gate = BroadcastGate()  # what the senders must no longer send, in memory
+
+    async def create(self, author_id: int, body: str, audience: dict[str, list[Any]], *, urgent: bool,
+                     channels: bool, status: str, send_at: int, recipients: int, now: int) -> int:
+        """Store a new broadcast (and its audit entry) and return its number."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO broadcasts (author_id, body, audience, urgent, channels, status, send_at, recipients, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (author_id, body, json.dumps(clean_audience(audience)), int(urgent), int(channels), status, send_at,
+                 recipients, now, now))
+            broadcast_id = int(cursor.lastrowid or 0)
+            await conn.execute(
+                "INSERT INTO audit (at, actor_id, action, subject_id, detail) VALUES (?, ?, 'broadcast_created', "
+                "NULL, ?)", (now, author_id, f"broadcast #{broadcast_id}, {recipients} recipients, {status}"))
+        return broadcast_id
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,))
+        return _broadcast(row) if row else None
+
+    async def recent(self, limit: int = 5) -> list[Broadcast]:
+        rows = await self.db.fetch_all(f"SELECT {_COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))
+        return [_broadcast(r) for r in rows]
+
+    async def count_since(self, author_id: int, since: int) -> int:
+        """Broadcasts an organiser started since then (rejected ones do not count)."""
+        row = await self.db.fetch_one(
+            "SELECT count(*) FROM broadcasts WHERE author_id = ? AND created_at >= ? AND status != 'rejected'",
+            (author_id, since))
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    async def move_in(conn: aiosqlite.Connection, broadcast_id: int, from_status: tuple[str, ...], to_status: str,
+                      now: int, **fields: Any) -> bool:
+        """Move a broadcast on if it is still in one of `from_status` (so a second press changes nothing)."""
+        sets = "".join(f", {name} = ?" for name in fields)
+        cursor = await conn.execute(
+            f"UPDATE broadcasts SET status = ?, updated_at = ?{sets} WHERE id = ? "
+            f"AND status IN ({','.join('?' * len(from_status))})",
+            (to_status, now, *fields.values(), broadcast_id, *from_status))
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def cancel_pending_in(conn: aiosqlite.Connection, broadcast_id: int, now: int) -> int:
+        """Stop what of a broadcast is not yet sent; how many messages that was."""
+        cursor = await conn.execute(
+            "UPDATE outbox SET state = 'cancelled', reason = 'cancelled', body = NULL, done_at = ? "
+            "WHERE broadcast_id = ? AND state = 'pending'", (now, broadcast_id))
+        return cursor.rowcount
+
+    async def outcomes(self, broadcast_id: int) -> dict[str, dict[str, int]]:
+        """{platform: {state or 'failed: reason': count}} for a broadcast, live or from its summary."""
+        broadcast = await self.get(broadcast_id)
+        if broadcast is not None and broadcast.summary is not None:
+            return broadcast.summary
+        rows = await self.db.fetch_all(
+            "SELECT platform, state, reason, count(*) FROM outbox WHERE broadcast_id = ? "
+            "GROUP BY platform, state, reason", (broadcast_id,))
+        out: dict[str, dict[str, int]] = {}
+        for platform, state, reason, count in rows:
+            key = f"{state}: {reason}" if state in ("failed", "uncertain", "unreachable") and reason else state
+            out.setdefault(platform, {})
+            out[platform][key] = out[platform].get(key, 0) + int(count)
+        return out
+
+    async def finish(self, now: int) -> list[int]:
+        """Broadcasts under way with nothing left to send are done: their text is dropped and their counts kept.
+        Returns their numbers."""
+        rows = await self.db.fetch_all(
+            "SELECT id FROM broadcasts b WHERE status = 'sending' AND NOT EXISTS (SELECT 1 FROM outbox o "
+            "WHERE o.broadcast_id = b.id AND o.state IN ('pending', 'sending'))")
+        finished = []
+        for (broadcast_id,) in rows:
+            summary = await self.outcomes(broadcast_id)
+            async with self.db.transaction() as conn:
+                if await self.move_in(conn, broadcast_id, ("sending",), "done", now, body=None,
+                                      summary=json.dumps(summary)):
+                    finished.append(broadcast_id)
+        return finished
+
+    async def summarise_before(self, before: int) -> None:
+        """Before outcome rows are purged: every broadcast they belong to keeps its counts."""
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT broadcast_id FROM outbox WHERE broadcast_id IS NOT NULL AND done_at IS NOT NULL "
+            "AND done_at < ?", (before,))
+        for (broadcast_id,) in rows:
+            broadcast = await self.get(broadcast_id)
+            if broadcast is not None and broadcast.summary is None:
+                summary = json.dumps(await self.outcomes(broadcast_id))
+                await self.db.execute("UPDATE broadcasts SET summary = ? WHERE id = ?", (summary, broadcast_id))
+
+    # --- mutes -----------------------------------------------------------------------------------------------
+
+    async def mutes(self, member_id: int) -> list[str]:
+        """The member's mutes ('' is every broadcast)."""
+        rows = await self.db.fetch_all("SELECT theme FROM broadcast_mutes WHERE member_id = ? ORDER BY theme",
+                                       (member_id,))
+        return [r[0] for r in rows]
+
+    async def mute(self, member_id: int, theme: str, now: int) -> int:
+        """Mute every broadcast (theme '') or those aimed at a theme; what of them is waiting is skipped at once.
+        Returns how many waiting messages that stopped."""
+        # In the gate first: from this moment no sender starts a message the mute covers.
+        already = theme in await self.mutes(member_id)
+        self.gate.mute(member_id, theme)
+        try:
+            return await self._mute(member_id, theme, now)
+        except BaseException:
+            if not already:
+                self.gate.unmute(member_id, theme)
+            raise
+
+    async def _mute(self, member_id: int, theme: str, now: int) -> int:
+        async with self.db.transaction() as conn:
+            await conn.execute("INSERT OR IGNORE INTO broadcast_mutes (member_id, theme, since) VALUES (?, ?, ?)",
+                               (member_id, theme, now))
+            aimed = "" if not theme else (
+                " AND EXISTS (SELECT 1 FROM broadcasts b, json_each(b.audience, '$.themes') t "
+                "WHERE b.id = outbox.broadcast_id AND t.value = ?)")
+            cursor = await conn.execute(
+                "UPDATE outbox SET state = 'skipped', reason = 'muted', body = NULL, done_at = ? "
+                f"WHERE member_id = ? AND state = 'pending' AND broadcast_id IS NOT NULL{aimed}",
+                (now, member_id, *((theme,) if theme else ())))
+            return cursor.rowcount
+
+    async def unmute(self, member_id: int, theme: str | None) -> int:
+        """Take back one mute, or every mute (theme None); how many were taken back. (Out of the gate once
+        committed.)"""
+        if theme is None:
+            count, _ = await self.db.execute("DELETE FROM broadcast_mutes WHERE member_id = ?", (member_id,))
+        else:
+            count, _ = await self.db.execute("DELETE FROM broadcast_mutes WHERE member_id = ? AND theme = ?",
+                                             (member_id, theme))
+        self.gate.unmute(member_id, theme)
+        return count
+
+    async def cancel(self, broadcast_id: int, actor_id: int, now: int) -> int | None:
+        """Cancel a broadcast that is not finished: nothing more of it goes out. Returns how many waiting
+        messages were stopped, or None when it was already finished, cancelled or rejected."""
+        self.gate.cancel(broadcast_id)  # from this moment no sender starts one of its messages
+        try:
+            async with self.db.transaction() as conn:
+                if not await self.move_in(conn, broadcast_id, OPEN, "cancelled", now):
+                    stopped = None
+                else:
+                    stopped = await self.cancel_pending_in(conn, broadcast_id, now)
+                    await conn.execute("DELETE FROM schedule WHERE kind = 'broadcast' AND subject_id = ?",
+                                       (broadcast_id,))
+                    await conn.execute(
+                        "INSERT INTO audit (at, actor_id, action, subject_id, detail) VALUES "
+                        "(?, ?, 'broadcast_cancelled', NULL, ?)", (now, actor_id, f"broadcast #{broadcast_id}"))
+        except BaseException:
+            self.gate.uncancel(broadcast_id)
+            raise
+        if stopped is None:
+            broadcast = await self.get(broadcast_id)
+            if broadcast is None or broadcast.status != "cancelled":
+                self.gate.uncancel(broadcast_id)
+        return stopped
+
+    async def export(self, member_id: int) -> dict[str, Any]:
+        """What the bot holds about a member here: their mutes, and the broadcasts they wrote."""
+        mutes = await self.mutes(member_id)
+        rows = await self.db.fetch_all(
+            "SELECT id, body, audience, status, send_at, created_at FROM broadcasts WHERE author_id = ? ORDER BY id",
+            (member_id,))
+        return {
+            "muted": ["all broadcasts" if m == "" else m for m in mutes],
+            "broadcasts_written": [{"number": r[0], "text": r[1], "audience": json.loads(r[2]), "status": r[3],
+                                    "send_at": r[4], "created_at": r[5]} for r in rows],
+        }
