@@ -7,10 +7,17 @@ adapters at a pace each platform accepts, and records every outcome:
 - sent: done;
 - the account refuses the bot (403: blocked, DMs closed): it is marked unreachable there, and the message goes
   to the member's other accounts when it was meant for one platform only;
-- rate limited (429): the platform pauses for `retry_after` and the row waits as long;
+- rate limited (429): the row waits `retry_after`; when the next answer is a 429 as well (the platform's overall
+  limit, not one chat's) the whole platform pauses that long;
 - not sent (no connection, a 5xx): tried again later with growing waits, up to `MAX_ATTEMPTS`;
 - maybe sent (a timeout after the request left): never sent again, so nobody is told twice;
-- refused as a message (a 400): recorded as failed.
+- refused as a message (a 400): recorded as failed;
+- a broadcast the member muted, or an organiser cancelled, by the moment it would go: skipped or cancelled (checked
+  in memory the instant before the request, so nothing goes out after a mute or a cancel is committed).
+
+Each platform has its own sender: it claims what is ready a couple of seconds' worth at a time (personal messages
+before broadcasts), and keeps up to a second's worth of requests in flight. Every outcome is committed before its
+send counts as done (outcomes of the same moment share one transaction).
 
 Rows claimed when the process died go back to pending on start: at most one more send, never none.
 """
@@ -27,13 +34,14 @@ from typing import Any, Protocol
 from handlers.core import Clock, system_clock
 from handlers.events import Outgoing, Person, Reply, reply_from_dict, reply_to_dict
 from storage import Repositories
-from storage.outbox import NewMessage, OutboxItem, OutboxRepository
+from storage.outbox import NewMessage, OutboxItem, OutboxRepository, choose_accounts
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-CLAIM = 500  # rows claimed at once
-SETTLE_EVERY = 200  # deliveries recorded in one transaction
+CLAIM = 500  # the most rows claimed at once for one platform
+AHEAD = 2.0  # a paced platform claims this many seconds' worth of messages at a time
+IN_FLIGHT = 1.0  # and keeps up to this many seconds' worth of requests in flight
 KEEP_OUTCOMES = 7 * 24 * 3600  # outcome rows (no message text left in them) are purged after a week
 
 
@@ -80,9 +88,23 @@ class Pace:
         self._next = 0.0  # the moment the next message may start, in the bucket's virtual time
         self._groups: dict[str, float] = {}
         self._paused_until = 0.0
+        self._refusals = 0  # 429s in a row
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.monotonic() + seconds)
+
+    def refused(self, seconds: float) -> bool:
+        """A 429 came back. One alone is about one chat (that message waits); a second answer in a row that is a
+        429 too means the platform's overall limit, and everything pauses for `seconds`. True when it paused."""
+        self._refusals += 1
+        if self._refusals >= 2:
+            self.pause(seconds)
+            return True
+        return False
+
+    def answered(self) -> None:
+        """Any answer that was not a 429."""
+        self._refusals = 0
 
     def reserve(self, chat: str) -> float:
         """Take a slot; how long to wait before sending (slots are handed out in order, so no one starves)."""
@@ -117,17 +139,19 @@ DEFAULT_PACES: dict[str, Callable[[], Pace]] = {
 
 
 class Outbox:
-    """The delivery port over the outbox table, and the task that empties it."""
+    """The delivery port over the outbox table, and the senders that empty it (one per platform)."""
 
     def __init__(self, repos: Repositories, clock: Clock = system_clock, *, concurrency: int = 16,
-                 paces: dict[str, Pace] | None = None) -> None:
+                 paces: dict[str, Pace] | None = None, gate: BroadcastGate | None = None) -> None:
         self.repos = repos
         self.clock = clock
         self.adapters: dict[str, Adapter] = {}
         self.paces: dict[str, Pace] = dict(paces or {})
-        self.concurrency = concurrency
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.concurrency = concurrency  # requests in flight per platform, at least (more for a fast pace)
+        self.gate = repos.broadcasts.gate  # mutes and cancels, shared with the handlers that make them
+        self._wakes: dict[str, asyncio.Event] = {}
+        self._loops: dict[str, asyncio.Task[None]] = {}
+        self._started = False
         self._closing = False
         self.on_sent: Callable[[OutboxItem, float], None] | None = None  # measurement hook (benchmarks)
 
@@ -137,6 +161,13 @@ class Outbox:
         if adapter.platform not in self.paces:
             make = DEFAULT_PACES.get(adapter.platform)
             self.paces[adapter.platform] = make() if make else Pace(None)
+        self._wakes.setdefault(adapter.platform, asyncio.Event())
+        if self._started and adapter.platform not in self._loops:
+            self._start_loop(adapter.platform)
+
+    def running(self) -> tuple[str, ...]:
+        """The platforms messages can go to now."""
+        return tuple(self.adapters)
 
     def _now(self) -> int:
         return int(self.clock().timestamp())
@@ -151,10 +182,11 @@ class Outbox:
             await self.deliver_in(conn, [Outgoing(member_id, reply, kind, not_before)], now)
         self.wake()
 
-    async def deliver_in(self, conn: Any, messages: list[Outgoing], now: int) -> None:
-        """Queue messages within the caller's open transaction: one row per account each should reach."""
+    async def deliver_in(self, conn: Any, messages: list[Outgoing], now: int) -> int:
+        """Queue messages within the caller's open transaction: one row per account each should reach. Returns
+        how many rows were queued."""
         if not messages:
-            return
+            return 0
         ids = sorted({m.member_id for m in messages})
         accounts: dict[int, tuple[str, list[tuple[str, str]]]] = {}
         for start in range(0, len(ids), 500):
@@ -167,22 +199,35 @@ class Outbox:
                 for member_id, notify_on, platform, external_id in await cursor.fetchall():
                     if platform in self.adapters:
                         accounts.setdefault(member_id, (notify_on, []))[1].append((platform, external_id))
+        bodies: dict[int, dict[str, Any]] = {}  # a broadcast's rows share one reply: one body for all
         rows: list[NewMessage] = []
         for message in messages:
             preference, usable = accounts.get(message.member_id, ("all", []))
-            body = reply_to_dict(message.reply)
+            body = bodies.get(id(message.reply))
+            if body is None:
+                body = bodies[id(message.reply)] = reply_to_dict(message.reply)
             when = max(message.not_before or now, now)
-            preferred = [a for a in usable if a[0] == preference]
-            targets = usable if preference == "all" or not preferred else preferred
-            fallback = len(targets) < len(usable)
-            if not targets:
+            targets, fallback = choose_accounts(preference, usable)
+            if not targets and message.broadcast_id is None:
                 log.info("a %s has no reachable account to go to", message.kind)
-            rows += [NewMessage(message.member_id, p, e, message.kind, body, when, fallback) for p, e in targets]
+            rows += [NewMessage(message.member_id, p, e, message.kind, body, when, fallback, message.broadcast_id)
+                     for p, e in targets]
         await OutboxRepository.add_in(conn, rows, now)
+        return len(rows)
+
+    async def post_in(self, conn: Any, channels: list[tuple[str, str]], reply: Reply, *, kind: str, now: int,
+                      broadcast_id: int | None = None) -> int:
+        """Queue one message into each of these group chats or channels (platform, id) whose platform runs."""
+        body = reply_to_dict(reply)
+        rows = [NewMessage(None, platform, chat, kind, body, now, False, broadcast_id)
+                for platform, chat in channels if platform in self.adapters]
+        await OutboxRepository.add_in(conn, rows, now)
+        return len(rows)
 
     def wake(self) -> None:
-        """Something is ready: the sender looks now rather than at its next timer."""
-        self._wake.set()
+        """Something is ready: the senders look now rather than at their next timer."""
+        for event in self._wakes.values():
+            event.set()
 
     # --- sending -------------------------------------------------------------------------------------------
 
@@ -191,36 +236,80 @@ class Outbox:
         recovered = await self.repos.outbox.recover()
         if recovered:
             log.warning("%d messages were being sent when the bot stopped; sending them again", recovered)
-        self._task = asyncio.create_task(self._run(), name="outbox")
+        await self.gate.load(self.repos)
+        self._started = True
+        for platform in self.adapters:
+            self._start_loop(platform)
+
+    def _start_loop(self, platform: str) -> None:
+        self._loops[platform] = asyncio.create_task(self._run(platform), name=f"outbox-{platform}")
 
     async def stop(self) -> None:
         self._closing = True
-        self._wake.set()
-        if self._task is not None:
-            self._task.cancel()
+        self.wake()
+        loops, self._loops = list(self._loops.values()), {}
+        for task in loops:
+            task.cancel()
+        for task in loops:
             try:
-                await self._task
+                await task
             except (asyncio.CancelledError, Exception):
                 pass
-            self._task = None
 
-    async def _run(self) -> None:
-        while not self._closing:
-            self._wake.clear()
-            try:
-                sent = await self.send_ready()
-            except Exception:
-                log.exception("the outbox sender failed; trying again shortly")
-                sent = 0
-                await asyncio.sleep(1)
-            if sent:
-                continue
-            next_at = await self.repos.outbox.next_ready(tuple(self.adapters))
-            timeout = 60.0 if next_at is None else min(60.0, max(0.05, next_at - self.clock().timestamp()))
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                pass
+    def _in_flight(self, platform: str) -> int:
+        """How many requests to keep in flight: enough for a second of the platform's pace."""
+        rate = self.paces[platform].rate or 0
+        return max(self.concurrency, math.ceil(rate * IN_FLIGHT))
+
+    def _batch(self, platform: str) -> int:
+        """How many rows to claim at once: a couple of seconds' worth, so a personal message queued behind a big
+        broadcast waits at most that long."""
+        rate = self.paces[platform].rate
+        return CLAIM if not rate else min(CLAIM, max(self._in_flight(platform), math.ceil(rate * AHEAD)))
+
+    async def _run(self, platform: str) -> None:
+        slots = asyncio.Semaphore(self._in_flight(platform))
+        sending: set[asyncio.Task[None]] = set()
+        wake = self._wakes[platform]
+        try:
+            while not self._closing:
+                wake.clear()
+                try:
+                    started = await self._pump(platform, slots, sending)
+                except Exception:
+                    log.exception("the %s sender failed; trying again shortly", platform)
+                    started = 0
+                    await asyncio.sleep(1)
+                if started:
+                    continue
+                next_at = await self.repos.outbox.next_ready((platform,))
+                timeout = 60.0 if next_at is None else min(60.0, max(0.05, next_at - self.clock().timestamp()))
+                try:
+                    await asyncio.wait_for(wake.wait(), timeout)
+                except TimeoutError:
+                    pass
+        finally:
+            # Let what is in flight finish and be recorded (briefly); what is cut off goes again after a restart.
+            if sending:
+                await asyncio.wait(sending, timeout=5)
+
+    async def _pump(self, platform: str, slots: asyncio.Semaphore, sending: set[asyncio.Task[None]]) -> int:
+        """Claim a batch for one platform and start each send as soon as a slot is free; how many were claimed."""
+        items = await self.repos.outbox.claim(self._now(), self._batch(platform), (platform,))
+        await self._start(items, slots, sending)
+        return len(items)
+
+    async def _start(self, items: list[OutboxItem], slots: asyncio.Semaphore, sending: set[asyncio.Task[None]]) -> None:
+        for item in items:
+            await slots.acquire()
+            task = asyncio.create_task(self._send_guarded(item))
+            sending.add(task)
+
+            def done(finished: asyncio.Task[None]) -> None:
+                slots.release()
+                sending.discard(finished)
+
+            task.add_done_callback(done)
 
     async def flush(self) -> int:
         """Send everything ready now (tests and the console use this with their own clock); how many rows."""
@@ -230,89 +319,101 @@ class Outbox:
         return total
 
     async def send_ready(self) -> int:
-        """Claim ready rows and send them, several at a time, each platform at its own pace."""
-        items = await self.repos.outbox.claim(self._now(), CLAIM, tuple(self.adapters))
-        if not items:
-            return 0
-        # Each platform has its own share of concurrent sends: one that makes its messages wait (its pace, a 429)
-        # does not hold up the others.
-        limits = {platform: asyncio.Semaphore(self.concurrency) for platform in {i.platform for i in items}}
-        # Deliveries are recorded a group at a time (one transaction for up to SETTLE_EVERY rows, or after a
-        # second), not one commit each; a crash before a group is written sends that group once more, never zero.
-        sent: list[int] = []
-        last = time.monotonic()
+        """Claim one batch per platform, send it (each platform at its own pace, side by side) and wait until
+        every outcome is recorded; how many rows."""
 
-        async def record() -> None:
-            nonlocal last
-            group, sent[:] = list(sent), []
-            last = time.monotonic()
-            if group:
-                await self.repos.outbox.settle_many(group, "sent", self._now())
+        # Every platform's batch is claimed before any is sent, so no platform waits for another's sends.
+        batches = {p: await self.repos.outbox.claim(self._now(), self._batch(p), (p,)) for p in self.adapters}
 
-        async def one(item: OutboxItem) -> None:
-            async with limits[item.platform]:
-                if await self._send(item):
-                    sent.append(item.id)
-                    if len(sent) >= SETTLE_EVERY or time.monotonic() - last >= 1.0:
-                        await record()
+        async def drain(items: list[OutboxItem], slots: asyncio.Semaphore) -> None:
+            sending: set[asyncio.Task[None]] = set()
+            await self._start(items, slots, sending)
+            if sending:
+                await asyncio.wait(sending)
 
-        await asyncio.gather(*(one(item) for item in items))
-        await record()
-        return len(items)
+        await asyncio.gather(*(drain(items, asyncio.Semaphore(self._in_flight(p))) for p, items in batches.items()))
+        return sum(len(items) for items in batches.values())
 
-    async def _send(self, item: OutboxItem) -> bool:
-        """Send one claimed row; True when it was delivered (the caller records that), else its outcome is
-        recorded here."""
+    async def _send_guarded(self, item: OutboxItem) -> None:
+        try:
+            await self._send(item)
+        except Exception:  # a failure to record an outcome: the row stays claimed, and goes again after a restart
+            log.exception("recording the outcome of a %s message failed", item.platform)
+
+    def _stopped(self, item: OutboxItem) -> str | None:
+        """'skipped' or 'cancelled' when a broadcast must not go to this account any more."""
+        if item.broadcast_id is None:
+            return None
+        return self.gate.stops(item.member_id, item.broadcast_id)
+
+    async def _send(self, item: OutboxItem) -> None:
+        """Send one claimed row and record its outcome."""
         adapter = self.adapters.get(item.platform)
         outbox = self.repos.outbox
         if adapter is None:  # the platform stopped since the row was claimed
             await outbox.retry(item.id, self._now() + 60)
-            return False
+            return
+        if item.broadcast_id is not None:
+            await self.gate.learn(self.repos, item.broadcast_id)
+        if stopped := self._stopped(item):
+            await outbox.settle(item.id, stopped, self._now(), "muted" if stopped == "skipped" else "cancelled")
+            return
         person = Person(item.platform, item.external_id)
-        await self.paces[item.platform].acquire(item.external_id)
+        pace = self.paces[item.platform]
+        await pace.acquire(item.external_id)
+        # Checked again with nothing awaited between the check and the request: a mute or a cancel that is
+        # committed (or being committed) by now stops it.
+        if stopped := self._stopped(item):
+            await outbox.settle(item.id, stopped, self._now(), "muted" if stopped == "skipped" else "cancelled")
+            return
         try:
             await adapter.send(person, reply_from_dict(item.body))
         except Unreachable:
+            pace.answered()
             now = self._now()
-            await self.repos.members.set_reachable(item.platform, item.external_id, False, now)
-            await outbox.settle(item.id, "unreachable", now)
+            if item.member_id is not None:
+                await self.repos.members.set_reachable(item.platform, item.external_id, False, now)
+            await outbox.settle(item.id, "unreachable", now, "the account refuses the bot")
             if item.fallback and item.member_id is not None:
                 await self._fall_back(item, now)
         except RetryLater as wait:
-            self.paces[item.platform].pause(wait.seconds)
+            if pace.refused(wait.seconds):
+                log.info("%s asked to wait %.1f s; pausing it", item.platform, wait.seconds)
             await outbox.retry(item.id, self._now() + math.ceil(wait.seconds))
-            log.info("%s asked to wait %.1f s", item.platform, wait.seconds)
         except Rejected:
-            await outbox.settle(item.id, "failed", self._now())
+            pace.answered()
+            await outbox.settle(item.id, "failed", self._now(), "refused by the platform")
             log.error("%s refused a %s message", item.platform, item.kind)
         except MaybeSent:
-            await outbox.settle(item.id, "uncertain", self._now())
+            await outbox.settle(item.id, "uncertain", self._now(), "no answer (timeout)")
             log.warning("a %s message may not have arrived (timeout after sending); not sending it twice",
                         item.platform)
         except Exception as exc:  # NotSent, or anything unforeseen: try again later, but not for ever
             if item.attempts >= MAX_ATTEMPTS:
-                await outbox.settle(item.id, "failed", self._now())
+                await outbox.settle(item.id, "failed", self._now(), f"not sent after {item.attempts} tries")
                 log.error("a %s message failed %d times (%s); given up", item.platform, item.attempts,
                           type(exc).__name__)
             else:
                 await outbox.retry(item.id, self._now() + min(2 ** item.attempts, 600))
                 log.info("a %s message was not sent (%s); trying again", item.platform, type(exc).__name__)
         else:
+            pace.answered()
             if self.on_sent is not None:
                 self.on_sent(item, time.time())
-            return True
-        return False
+            await outbox.settle(item.id, "sent", self._now())
 
     async def _fall_back(self, item: OutboxItem, now: int) -> None:
         """The one platform the member chose refused: their other reachable accounts get the message."""
         others = [i for i in await self.repos.members.identities(item.member_id or 0)
                   if i.platform != item.platform and i.unreachable_since is None and i.platform in self.adapters]
         await self.repos.outbox.add(
-            [NewMessage(item.member_id, i.platform, i.external_id, item.kind, item.body, now) for i in others], now)
+            [NewMessage(item.member_id, i.platform, i.external_id, item.kind, item.body, now,
+                        broadcast_id=item.broadcast_id) for i in others], now)
         if others:
             self.wake()
 
     async def purge(self) -> int:
-        """Drop outcome rows older than a week."""
-        return await self.repos.outbox.purge(self._now() - KEEP_OUTCOMES)
-
+        """Drop outcome rows older than a week (a broadcast's counts are kept in its summary first)."""
+        before = self._now() - KEEP_OUTCOMES
+        await self.repos.broadcasts.summarise_before(before)
+        return await self.repos.outbox.purge(before)

@@ -513,9 +513,14 @@ class DiscordAdapter:
 
     async def send(self, person: Person, reply: Reply) -> None:
         """A message the bot sends on its own (from the outbox): by DM, in one request when the DM channel is
-        known. Failures are told to the outbox in its own terms."""
+        known, or into an announcement channel ('#' and its id). Failures are told to the outbox in its own
+        terms."""
         try:
-            await self._send_dm(person, reply)
+            if person.external_id.startswith("#"):  # an announcement channel named in the settings
+                channel = self.client.get_partial_messageable(int(person.external_id[1:]))
+                await self._send_to(channel, reply, person, refusals=True)
+            else:
+                await self._send_dm(person, reply)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise Unreachable() from exc
         except discord.RateLimited as exc:  # only when a wait is longer than discord.py will sit through

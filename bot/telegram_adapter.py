@@ -271,7 +271,7 @@ class TelegramAdapter:
             return False
         return True
 
-    async def _deliver(self, chat_id: int, reply: Reply, *, person: Person | None = None,
+    async def _deliver(self, chat_id: int | str, reply: Reply, *, person: Person | None = None,
                        refusals: bool = False) -> None:
         """Send a reply into a chat: text in pieces (buttons under the last), then any file."""
         if reply.private_redirect and person is not None:
@@ -301,7 +301,9 @@ class TelegramAdapter:
         """Send a message the bot initiates (from the outbox) to a person's private chat; failures are told to
         the outbox in its own terms."""
         try:
-            await self._deliver(int(person.external_id), reply, person=person, refusals=True)
+            # A member's private chat, or an announcement group or channel (a negative id, or @name).
+            chat = person.external_id if person.external_id.startswith("@") else int(person.external_id)
+            await self._deliver(chat, reply, person=person, refusals=True)
         except Forbidden as exc:
             raise Unreachable() from exc
         except RetryAfter as exc:

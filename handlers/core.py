@@ -69,6 +69,13 @@ class Delivery(Protocol):
     def wake(self) -> None:
         """Something was queued: send what is ready."""
 
+    def running(self) -> tuple[str, ...]:
+        """The platforms messages can go to now."""
+
+    async def post_in(self, conn: Any, channels: list[tuple[str, str]], reply: Reply, *, kind: str, now: int,
+                      broadcast_id: int | None = None) -> int:
+        """Queue one message into each of these group chats or channels (platform, id) whose platform runs."""
+
 
 @dataclass(frozen=True)
 class Fire:
