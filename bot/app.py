@@ -27,6 +27,9 @@ def network_from(settings: Settings) -> Network:
         partner_searches_per_day=settings.partners.searches_per_day,
         session_reminder_minutes=settings.sessions.reminder_minutes,
         session_follow_up_minutes=settings.sessions.follow_up_minutes,
+        broadcast_approval_above=settings.broadcasts.approval_above,
+        broadcast_daily_quota=settings.broadcasts.daily_quota,
+        announcement_channels=settings.broadcasts.channels(),
     )
 
 

@@ -196,6 +196,22 @@ class SessionSettings(BaseModel):
     follow_up_minutes: int = Field(10, ge=0, le=7 * 24 * 60)
 
 
+class BroadcastSettings(BaseModel):
+    """Organisers' broadcasts: the safety limits, and where announcements may also be posted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    approval_above: int = Field(100, ge=0, le=10_000_000)
+    daily_quota: int = Field(5, ge=1, le=1000)
+    telegram_channels: list[Annotated[str, StringConstraints(pattern=r"^(-\d{1,20}|@[A-Za-z0-9_]{5,32})$")]] = []
+    discord_channels: list[Annotated[str, StringConstraints(pattern=r"^\d{15,21}$")]] = []
+
+    def channels(self) -> tuple[tuple[str, str], ...]:
+        """(platform, id) of every announcement channel; a Discord channel id is marked '#' (not a person)."""
+        return (tuple(("telegram", c) for c in self.telegram_channels)
+                + tuple(("discord", "#" + c) for c in self.discord_channels))
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told; build it with `load_settings`."""
 
@@ -213,6 +229,7 @@ class Settings(BaseSettings):
     invites: InviteSettings = InviteSettings()
     partners: PartnerSettings = PartnerSettings()
     sessions: SessionSettings = SessionSettings()
+    broadcasts: BroadcastSettings = BroadcastSettings()
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
 

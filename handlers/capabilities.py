@@ -4,3 +4,4 @@ from handlers import data_rights, help, invites, linking, onboarding, profile, r
 import handlers.commitments  # noqa: F401
 import handlers.partners  # noqa: F401
 import handlers.sessions  # noqa: F401
+import handlers.broadcasts  # noqa: F401

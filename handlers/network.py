@@ -59,6 +59,9 @@ class Network:
     partner_searches_per_day: int = 5  # partner searches a member may make in any 24 hours
     session_reminder_minutes: int = 15  # how long before a session its subscribers are reminded, by default
     session_follow_up_minutes: int = 10  # after a session ends, when subscribers are asked how it went
+    broadcast_approval_above: int = 100  # a broadcast to more members than this needs a second organiser
+    broadcast_daily_quota: int = 5  # broadcasts an organiser may start in any 24 hours
+    announcement_channels: tuple[tuple[str, str], ...] = ()  # (platform, chat or channel id) a broadcast may post to
     _by_id: dict[str, dict[str, Choice]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
