@@ -331,7 +331,7 @@ async def later_pressed(ctx: Context, payload: dict) -> Reply:
 
 @REGISTRY.text_step("broadcast.when")
 async def when_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
-    moment = when.parse_moment(text, ctx.member.timezone or "UTC", ctx.now_dt)
+    moment = await when.parse_moment_async(text, ctx.member.timezone or "UTC", ctx.now)
     if isinstance(moment, when.Problem):
         messages = {
             "past": _("That time has already passed ({detail}). Give a time in the future.", detail=moment.detail),
@@ -339,7 +339,7 @@ async def when_typed(ctx: Context, conversation: Conversation, text: str) -> Rep
         }
         return Reply(messages.get(moment.code, _("I couldn't read a time in that. Try “tomorrow 9:00”, “in 2 hours” "
                                                   "or “15 March 18:00”.")), asks=str(_("When")))
-    conversation = await _save(ctx, conversation, send_at=int(moment.at.timestamp()), view="main")
+    conversation = await _save(ctx, conversation, send_at=moment.at, view="main")
     return await _draft(ctx, conversation)
 
 
@@ -371,15 +371,16 @@ async def send_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     audience = clean_audience(data.get("audience", {}))
     quota = ctx.network.broadcast_daily_quota
     if await ctx.repos.broadcasts.count_since(ctx.member_id, ctx.now - DAY) >= quota:
-        return Reply(_("You have already started {n} broadcasts in the last 24 hours, the most an organiser may. "
-                       "Your draft is kept: try again later, or ask another organiser to send it.", n=quota))
+        return await _draft(ctx, conversation, note=_(
+            "You have already started {n} broadcasts in the last 24 hours, the most an organiser may. Your draft "
+            "is kept: send it later, or ask another organiser to send it.", n=quota))
     send_at = data.get("send_at")
     if send_at is not None and send_at <= ctx.now:
         send_at = None  # the chosen moment passed while the draft was open: it goes now
     total, _platforms, _muted = await preview_counts(ctx, audience)
     if total == 0 and not (data.get("channels") and ctx.network.announcement_channels):
-        return Reply(_("Nobody is in this audience (or everyone in it muted broadcasts like this). Choose another "
-                       "audience."))
+        return await _draft(ctx, conversation, note=_(
+            "Nobody is in this audience (or everyone in it muted broadcasts like this). Choose another audience."))
     needs_approval = total > ctx.network.broadcast_approval_above
     status = "awaiting_approval" if needs_approval else "scheduled"
     broadcast_id = await ctx.repos.broadcasts.create(

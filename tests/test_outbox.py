@@ -75,6 +75,7 @@ class FakePlatform:
         self.time = time
         self.per_second, self.per_group_minute = per_second, per_group_minute
         self.arrived: list[tuple[str, str, float]] = []
+        self.replies: list[tuple[str, Reply]] = []  # what arrived, with its buttons
         self.attempts: list[tuple[str, float]] = []
         self.faults: dict[str, list[Exception]] = {}
         self.flooded = 0
@@ -103,6 +104,7 @@ class FakePlatform:
             self.flooded += 1
             raise RetryLater(1)
         self.arrived.append((chat, to_plain(reply.text), now))
+        self.replies.append((chat, reply))
 
     def _over_limit(self, chat: str, now: float) -> bool:
         if self.per_second and len([t for t in self.times() if t > now - 1 + EPSILON]) >= self.per_second:

@@ -1,0 +1,345 @@
+"""Broadcasts and mutes: an organiser's message reaches exactly its audience through the outbox, never a member
+who muted it, and only with the safety checks (approval, quota) passed.
+
+The outbox sends to in-process Telegram and Discord platforms on virtual time (see test_outbox.py), so pacing and
+quiet hours are exact. Organiser Amina is on Telegram (telegram:100); other members are created directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from handlers.events import Person, Press
+from storage.members import Region
+from tests.conftest import plain
+from tests.test_outbox import World, world  # noqa: F401  (the fixture)
+
+AMINA = "telegram:100"
+
+
+async def _organiser(world: World, who: str = AMINA) -> int:
+    platform, _, external = who.partition(":")
+    member_id = await world.member(**{platform: external})
+    async with world.repos.db.transaction() as conn:
+        await world.repos.members.set_role_in(conn, member_id, "organiser", world.now)
+    await world.repos.members.set_field(member_id, "display_name", "Amina", world.now)
+    return member_id
+
+
+async def _person(world: World, *, telegram: str | None = None, discord: str | None = None,
+                  themes=("access-to-health",), regions=("western-europe",), timezone="UTC") -> int:
+    member_id = await world.member(telegram=telegram, discord=discord, timezone=timezone)
+    await world.repos.members.set_themes(member_id, list(themes), world.now)
+    await world.repos.members.set_regions(member_id, [Region(r, False) for r in regions], world.now)
+    # No quiet hours unless a test sets them: delivery is immediate.
+    await world.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0 WHERE id = ?", (member_id,))
+    return member_id
+
+
+def _network(world: World, **changes) -> None:
+    world.bot.core.services.network = dataclasses.replace(world.bot.core.services.network, **changes)
+
+
+async def _compose(world: World, text: str = "Vigil moved to 18:00", who: str = AMINA) -> str:
+    return await world.bot.text(who, f"/broadcast {text}")
+
+
+async def _choose(world: World, view: str, *labels: str, who: str = AMINA) -> str:
+    await world.bot.press(who, view)
+    for label in labels:
+        await world.bot.press(who, label)
+    return await world.bot.press_text(who, "Back to the preview")
+
+
+def _got(world: World, chat: str, platform: str = "telegram") -> list[str]:
+    return getattr(world, platform).to(chat)
+
+
+@pytest.fixture
+async def net(world):  # noqa: F811
+    """Amina (organiser), Lina (telegram 201: health, Western Europe), Bob (discord 301: health, Northern
+    Africa), Carla (telegram 202: detention, Western Europe), Dan (telegram 203 and discord 303: health, Western
+    Europe)."""
+    await world.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")
+    ids = {"amina": await _organiser(world)}
+    ids["lina"] = await _person(world, telegram="201")
+    ids["bob"] = await _person(world, discord="301", regions=("northern-africa",))
+    ids["carla"] = await _person(world, telegram="202", themes=("detention",))
+    ids["dan"] = await _person(world, telegram="203", discord="303")
+    await world.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")
+    return ids
+
+
+async def test_a_segmented_broadcast_reaches_exactly_its_audience_with_a_preview_per_platform(world, net):
+    preview = await _compose(world)
+    assert "Reaches: 5 members" in preview  # everyone, Amina included
+    preview = await _choose(world, "Themes", "Access to health")
+    assert "Reaches: 3 members (Discord 2 · Telegram 2)" in preview
+    preview = await _choose(world, "Regions", "Western Europe")
+    assert "themes: Access to health and regions: Western Europe" in preview
+    assert "Reaches: 2 members (Discord 1 · Telegram 2)" in preview  # Lina, and Dan on both his accounts
+    done = await world.bot.press_text(AMINA, "Send to 2")
+    assert "on its way to 2 members" in done
+    await world.outbox.flush()
+    assert _got(world, "201") == _got(world, "203") == _got(world, "303", "discord")
+    assert "Vigil moved to 18:00" in _got(world, "201")[0] and "About: Access to health, Western Europe" in \
+        _got(world, "201")[0]
+    assert _got(world, "202") == [] and _got(world, "301", "discord") == [] and _got(world, "100") == []
+    status = await world.bot.text(AMINA, "/broadcast status")
+    assert "#1 · done" in status and "Telegram: delivered 2 · pending 0 · failed 0" in status
+    assert "Discord: delivered 1" in status
+    audit = [e.action for e in await world.repos.audit.recent()]
+    assert "broadcast_created" in audit and "broadcast_sent" in audit
+
+
+async def test_markup_in_a_broadcast_arrives_as_typed_and_long_or_empty_messages_are_refused(world, net):
+    await _compose(world, "<b>Bold</b> & <script>x</script>")
+    await world.bot.press(AMINA, "Send to")
+    await world.outbox.flush()
+    assert "<b>Bold</b> & <script>x</script>" in _got(world, "201")[0]  # shown literally, not as markup
+    refused = await _compose(world, "x" * 3000)
+    assert "3000 characters long" in refused and "at most 1500" in refused
+    assert "too long" in await _compose(world, "x" * 10_000)
+    assert (await world.bot.text(AMINA, "/broadcast")).startswith("Write the message")
+    assert "empty" in await world.bot.text(AMINA, "   ")
+    assert len(await world.repos.broadcasts.recent()) == 1
+
+
+async def test_members_cannot_broadcast_and_a_second_press_or_someone_elses_press_sends_nothing_more(world, net):
+    assert "Only organisers" in await world.bot.text("telegram:201", "/broadcast Hello all")
+    await _compose(world)
+    send = [b for b in world.bot.last[AMINA].button_list() if b.label.startswith("Send to")][0]
+    other = await world.bot.core.handle_press(Press(Person("telegram", "201"), send.token))
+    assert "not meant for you" in plain(other)
+    await world.bot.press(AMINA, "Send to")
+    again = await world.bot.press_text(AMINA, "Send to")
+    assert "already pressed" in again
+    await world.outbox.flush()
+    assert len(_got(world, "201")) == 1 and len(await world.repos.broadcasts.recent()) == 1
+
+
+async def test_a_muted_member_gets_nothing_and_a_theme_mute_covers_only_that_theme(world, net):
+    assert "Muted" in await world.bot.text("telegram:201", "/mute")
+    assert "muted" in await world.bot.text("telegram:203", "/mute access to health")
+    assert "not one of the network's themes" in await world.bot.text("telegram:202", "/mute knitting")
+    preview = await _choose(world, "Themes", "Access to health") if await _compose(world) else ""
+    assert "Muted by 2 more in this audience" in preview
+    await world.bot.press(AMINA, "Send to")
+    await world.outbox.flush()
+    assert _got(world, "201") == [] and _got(world, "203") == [] and _got(world, "303", "discord") == []
+    assert len(_got(world, "301", "discord")) == 1
+    await _compose(world, "To everyone")  # Dan muted one theme only: a broadcast to everyone reaches him
+    await world.bot.press(AMINA, "Send to")
+    await world.outbox.flush()
+    assert _got(world, "203") == [_got(world, "202")[0]] and _got(world, "201") == []
+    assert "Unmuted" in await world.bot.text("telegram:201", "/unmute")
+    assert "not muted" in await world.bot.text("telegram:201", "/unmute")
+
+
+async def test_a_mute_stops_a_broadcast_already_under_way(world, net):
+    for n in range(60):
+        await _person(world, telegram=str(400 + n))
+    await world.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")
+    await _compose(world)
+    await world.bot.press(AMINA, "Send to")
+    lina = net["lina"]
+    original = world.telegram.send
+
+    async def send(person, reply):  # the broadcast is under way when Lina mutes
+        if person.external_id == "400":
+            await world.repos.broadcasts.mute(lina, "", world.now)
+        await original(person, reply)
+
+    world.telegram.send = send
+    await world.repos.db.execute("UPDATE outbox SET id = id + 1000 WHERE external_id = '201'")  # goes last
+    await world.outbox.flush()
+    assert _got(world, "201") == [] and len(_got(world, "459")) == 1
+    status = await world.bot.text(AMINA, "/broadcast status 1")
+    assert "muted 1" in status
+
+
+async def test_cancel_stops_what_is_not_yet_sent_after_confirmation(world, net):
+    _network(world, broadcast_approval_above=1000)
+    for n in range(100):
+        await _person(world, telegram=str(400 + n))
+    await world.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")
+    await _compose(world)
+    await world.bot.press(AMINA, "Send to")
+    await world.outbox.send_ready()  # the first batch (about two seconds' worth) goes
+    sent = len(world.telegram.arrived) + len(world.discord.arrived)
+    assert 0 < sent < 104
+    question = await world.bot.text(AMINA, "/broadcast cancel 1")
+    assert "Stop broadcast #1?" in question and "not yet sent" in question
+    assert "stopped" in await world.bot.press_text(AMINA, "Stop it")
+    assert "already pressed" in await world.bot.press_text(AMINA, "Stop it")
+    await world.outbox.flush()
+    assert len(world.telegram.arrived) + len(world.discord.arrived) == sent
+    status = await world.bot.text(AMINA, "/broadcast status 1")
+    assert "cancelled" in status
+    assert "cannot be stopped" in await world.bot.text(AMINA, "/broadcast cancel 1")
+    assert "no broadcast #99" in await world.bot.text(AMINA, "/broadcast cancel 99")
+    assert "broadcast_cancelled" in [e.action for e in await world.repos.audit.recent()]
+
+
+async def test_a_big_audience_waits_for_a_second_organiser_and_the_author_cannot_approve(world, net):
+    _network(world, broadcast_approval_above=3)
+    bea = await _organiser(world, "telegram:150")
+    await world.repos.members.set_field(bea, "display_name", "Bea", world.now)
+    await _compose(world)
+    waiting = await world.bot.press_text(AMINA, "Send to")
+    assert "waits for a second organiser's approval" in waiting
+    await world.outbox.flush()
+    asked = _got(world, "150")
+    assert len(asked) == 1 and "needs a second organiser" in asked[0] and _got(world, "201") == []
+    token = _button(world, "150", "Approve")
+    mine = await world.bot.core.handle_press(Press(Person("telegram", "100"), token))
+    assert "not meant for you" in plain(mine)
+    approved = plain(await world.bot.core.handle_press(Press(Person("telegram", "150"), token)))
+    assert "You approved broadcast #1" in approved
+    again = plain(await world.bot.core.handle_press(Press(Person("telegram", "150"), token)))
+    assert "already pressed" in again
+    await world.outbox.flush()
+    assert len(_got(world, "201")) == 1 and any("Bea approved broadcast #1" in t for t in _got(world, "100"))
+    assert "broadcast_approved" in [e.action for e in await world.repos.audit.recent()]
+
+
+def _button(world: World, chat: str, label: str) -> str:
+    for attempt in reversed(world.telegram.replies):
+        if attempt[0] == chat:
+            for button in attempt[1].button_list():
+                if button.label == label:
+                    return button.token
+    raise AssertionError(f"no {label} button sent to {chat}")
+
+
+async def test_a_rejected_broadcast_is_never_sent(world, net):
+    _network(world, broadcast_approval_above=3)
+    await _organiser(world, "telegram:150")
+    await _compose(world)
+    await world.bot.press(AMINA, "Send to")
+    await world.outbox.flush()
+    rejected = plain(await world.bot.core.handle_press(Press(Person("telegram", "150"),
+                                                             _button(world, "150", "Reject"))))
+    assert "rejected" in rejected
+    await world.outbox.flush()
+    assert _got(world, "201") == [] and any("did not approve" in t for t in _got(world, "100"))
+
+
+async def test_with_no_other_organiser_a_big_broadcast_says_whom_to_ask(world, net):
+    _network(world, broadcast_approval_above=3)
+    await _compose(world)
+    answer = await world.bot.press_text(AMINA, "Send to")
+    assert "no other organiser yet" in answer
+
+
+async def test_the_daily_quota_refuses_one_more_and_keeps_the_draft(world, net):
+    _network(world, broadcast_daily_quota=1)
+    await _compose(world, "First")
+    await world.bot.press(AMINA, "Send to")
+    await _compose(world, "Second")
+    refused = await world.bot.press_text(AMINA, "Send to")
+    assert "already started 1 broadcasts in the last 24 hours" in refused
+    world.advance(24 * 3600 + 1)
+    assert "on its way" in await world.bot.press_text(AMINA, "Send to")
+
+
+async def test_a_scheduled_broadcast_goes_at_its_moment_and_not_before(world, net):
+    await _compose(world)
+    await world.bot.press(AMINA, "Send later")
+    assert "already passed" in await world.bot.text(AMINA, "yesterday 9:00")
+    preview = await world.bot.text(AMINA, "in 2 hours")
+    assert "When: Monday 23 November 2026, 11:00" in preview
+    assert "scheduled for" in await world.bot.press_text(AMINA, "Schedule for")
+    await world.bot.core.run_due(world.now)
+    await world.outbox.flush()
+    assert _got(world, "201") == []
+    world.advance(2 * 3600)
+    await world.bot.core.run_due(world.now)
+    await world.outbox.flush()
+    assert len(_got(world, "201")) == 1
+
+
+async def test_quiet_hours_hold_a_broadcast_unless_it_is_urgent(world, net):
+    await world.repos.db.execute("UPDATE members SET quiet_start = 480, quiet_end = 600 WHERE id = ?",
+                                 (net["lina"],))  # 08:00-10:00 UTC; it is 09:00
+    await _compose(world, "Ordinary")
+    await world.bot.press(AMINA, "Send to")
+    await world.outbox.flush()
+    assert _got(world, "201") == [] and len(_got(world, "202")) == 1
+    await _compose(world, "Urgent one")
+    await world.bot.press(AMINA, "Urgent: off")
+    await world.bot.press(AMINA, "Send to")
+    await world.outbox.flush()
+    assert ["Urgent one" in t for t in _got(world, "201")] == [True]
+    world.advance(3600)
+    await world.outbox.flush()
+    assert len(_got(world, "201")) == 2
+
+
+async def test_a_big_broadcast_does_not_hold_up_a_personal_message(world, net):
+    _network(world, broadcast_approval_above=1000)
+    for n in range(300):
+        await _person(world, telegram=str(1000 + n))
+    await world.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")
+    await _compose(world)
+    await world.bot.press(AMINA, "Send to")
+    started = world.time.now
+    await world.outbox.send_ready()  # the first two seconds' worth, at 30 a second
+    await world.send(net["carla"], "Your reminder")
+    await world.outbox.send_ready()
+    reminder = [t for chat, text, t in world.telegram.arrived if text == "Your reminder"]
+    assert reminder and reminder[0] - started < 5  # not after the other ~250 (more than 8 seconds)
+    await world.outbox.flush()
+    assert len(world.telegram.arrived) == 300 + 4 + 1  # Amina, Lina, Carla and Dan are on Telegram too
+
+
+async def test_unreachable_recipients_are_counted_with_their_reason(world, net):
+    from bot.delivery import Unreachable
+
+    world.telegram.fail("201", Unreachable())
+    await _compose(world)
+    await world.bot.press(AMINA, "Send to")
+    await world.outbox.flush()
+    status = await world.bot.text(AMINA, "/broadcast status 1")
+    assert "failed 1" in status and "cannot reach them" in status
+
+
+async def test_a_broadcast_can_also_go_to_announcement_channels(world, net):
+    _network(world, announcement_channels=(("telegram", "-1001234"), ("discord", "#555")))
+    await _compose(world)
+    await world.bot.press(AMINA, "Channels: off")
+    preview = plain([world.bot.last[AMINA]])
+    assert "Announcement channels: yes (2)" in preview
+    await world.bot.press(AMINA, "Send to")
+    await world.outbox.flush()
+    posted = _got(world, "-1001234")
+    assert len(posted) == 1 and "/mute" not in posted[0] and len(_got(world, "#555", "discord")) == 1
+
+
+async def test_a_sessions_subscribers_are_an_audience(world, net):
+    now = world.now
+    async with world.repos.db.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO sessions (uid, title, starts_at, ends_at, zone, created_at, updated_at) "
+            "VALUES ('s1', 'Media literacy', ?, ?, 'UTC', ?, ?)", (now + 86400, now + 90000, now, now))
+        session = cursor.lastrowid
+        await conn.execute("INSERT INTO session_subscriptions (session_id, member_id, created_at) VALUES (?, ?, ?)",
+                           (session, net["carla"], now))
+    await _compose(world)
+    preview = await _choose(world, "Sessions", "Media literacy")
+    assert "subscribers of: Media literacy" in preview and "Reaches: 1 members" in preview
+    await world.bot.press(AMINA, "Send to")
+    await world.outbox.flush()
+    assert len(_got(world, "202")) == 1 and _got(world, "201") == []
+
+
+async def test_export_shows_mutes_and_forget_removes_them(world, net):
+    await world.bot.text("telegram:201", "/mute detention")
+    exported = await world.bot.say("telegram:201", "/export")
+    data = [r.attachment for r in exported if r.attachment is not None][0].content.decode()
+    assert '"muted": [' in data and "detention" in data
+    await world.bot.text("telegram:201", "/forget")
+    await world.bot.press("telegram:201", "Erase")
+    assert await world.repos.db.fetch_all("SELECT * FROM broadcast_mutes") == []
+
