@@ -22,7 +22,7 @@ from handlers import when
 from handlers.core import REGISTRY, Context, Fire, Role
 from handlers.data_rights import eraser, exporter
 from handlers.events import Button, Outgoing, Reply
-from handlers.i18n import N_, _, join_lines
+from handlers.i18n import N_, _, _n, join_lines
 from handlers.quiet import quiet_until
 from handlers.sanitise import clean_line
 from storage.broadcasts import OPEN, Broadcast, BroadcastRepository, audience_in, clean_audience
@@ -217,7 +217,8 @@ async def _draft(ctx: Context, conversation: Conversation, *, edit: bool = False
         _("<b>Broadcast preview</b> — this is what members will see:"),
         Markup("<blockquote>{}</blockquote>").format(render(ctx, 0, data["text"], audience).text),
         _("<b>To:</b> {audience}", audience=describe_audience(ctx, audience, sessions)),
-        _("<b>Reaches:</b> {n} members ({counts})", n=f"{total:,}", counts=counts),
+        _n("<b>Reaches:</b> {n} member ({counts})", "<b>Reaches:</b> {n} members ({counts})", total, n=f"{total:,}",
+           counts=counts),
     ]
     if muted:
         lines.append(_("<i>Muted by {n} more in this audience, who will not receive it.</i>", n=muted))
@@ -413,8 +414,10 @@ async def _go(ctx: Context, broadcast_id: int) -> Markup:
     ctx.services.delivery.wake()
     if queued is None:
         return _("Broadcast #{id} was cancelled before it went.", id=broadcast_id)
-    return _("Broadcast #{id} is on its way to {n} members. /broadcast status {id} shows how it goes; "
-             "/broadcast cancel {id} stops what is not yet sent.", id=broadcast_id, n=f"{queued:,}")
+    return _n("Broadcast #{id} is on its way to {n} member. /broadcast status {id} shows how it goes; "
+              "/broadcast cancel {id} stops what is not yet sent.",
+              "Broadcast #{id} is on its way to {n} members. /broadcast status {id} shows how it goes; "
+              "/broadcast cancel {id} stops what is not yet sent.", queued, id=broadcast_id, n=f"{queued:,}")
 
 
 async def queue_in(conn: Any, ctx: Context, broadcast: Broadcast, now: int) -> int | None:

@@ -328,7 +328,7 @@ async def test_a_sessions_subscribers_are_an_audience(world, net):
                            (session, net["carla"], now))
     await _compose(world)
     preview = await _choose(world, "Sessions", "Media literacy")
-    assert "subscribers of: Media literacy" in preview and "Reaches: 1 members" in preview
+    assert "subscribers of: Media literacy" in preview and "Reaches: 1 member" in preview
     await world.bot.press(AMINA, "Send to")
     await world.outbox.flush()
     assert len(_got(world, "202")) == 1 and _got(world, "201") == []
@@ -343,3 +343,46 @@ async def test_export_shows_mutes_and_forget_removes_them(world, net):
     await world.bot.press("telegram:201", "Erase")
     assert await world.repos.db.fetch_all("SELECT * FROM broadcast_mutes") == []
 
+
+
+async def test_on_both_platforms_a_theme_broadcast_reaches_its_audience_and_a_muted_member_gets_nothing(db_path):
+    from tests.two_platforms import both_platforms
+
+    async with both_platforms(db_path) as both:
+        bot, tg, s = both.bot, both.tg, both.discord
+        await tg.join(4242, "Amina")
+        amina = await bot.member("telegram:4242")
+        async with bot.repos.db.transaction() as conn:
+            await bot.repos.members.set_role_in(conn, amina.id, "organiser", bot.clock().timestamp().__int__())
+        await tg.join(5001, "Lina")
+        bob, carla = s.person("bob"), s.person("carla")
+        await s.onboard(bob, "Bob")
+        await s.onboard(carla, "Carla")
+        now = int(bot.clock().timestamp())
+        for who, theme in ((f"discord:{carla.id}", "detention"), ("telegram:5001", "detention")):
+            await bot.repos.members.set_themes((await bot.member(who)).id, [theme], now)
+        await bot.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")
+
+        await tg.say(4242, "/broadcast Health <i>clinic</i> open on Saturday")
+        await tg.press(4242, "Themes")
+        await tg.press(4242, "Access to health")
+        shown = await tg.press(4242, "Back to the preview")
+        assert any("Reaches: 1 member (Discord 1)" in t for t in shown), shown  # Bob
+        await tg.press(4242, "Send to 1")
+        await both.deliver()
+        def dms(person) -> list[str]:
+            channel = person.actor.user.dm_channel
+            return [m.content for m in channel.history()] if channel is not None else []
+
+        # The organiser's markup arrives escaped (shown as typed), as Discord Markdown.
+        assert any("Health \\<i\\>clinic\\</i\\> open on Saturday" in m for m in dms(bob)), dms(bob)
+        assert not any("clinic" in m for m in dms(carla))
+        assert not any("clinic" in t for t in both.api.texts(5001))
+
+        assert "Muted" in await bob.slash("mute")
+        await tg.say(4242, "/broadcast Everyone: vigil at 18:00")
+        await tg.press(4242, "Send to")
+        await both.deliver()
+        assert any("vigil at 18:00" in t for t in both.api.texts(5001))
+        assert not any("vigil" in m for m in dms(bob))
+        assert any("vigil" in m for m in dms(carla))
