@@ -99,9 +99,11 @@ class Scheduler:
         return job.next_run_time if job else None
 
     async def housekeeping(self) -> None:
-        """Purge what is no longer needed: settled outbox rows, expired buttons."""
+        """Purge what is no longer needed: finished broadcasts' text (their counts are kept), settled outbox rows,
+        expired buttons."""
         now = self._now()
         try:
+            await self.core.services.repos.broadcasts.finish(now)
             await self.outbox.purge()
             await self.core.services.repos.buttons.purge_expired(now)
         except Exception:

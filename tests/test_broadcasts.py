@@ -386,3 +386,18 @@ async def test_on_both_platforms_a_theme_broadcast_reaches_its_audience_and_a_mu
         assert any("vigil at 18:00" in t for t in both.api.texts(5001))
         assert not any("vigil" in m for m in dms(bob))
         assert any("vigil" in m for m in dms(carla))
+
+
+async def test_a_finished_broadcast_keeps_its_counts_but_not_its_text_once_the_outbox_is_purged(world, net):
+    from bot.scheduler import Scheduler
+
+    await _compose(world, "Secret venue: the old library")
+    await world.bot.press(AMINA, "Send to")
+    await world.outbox.flush()
+    world.advance(8 * 24 * 3600)
+    await Scheduler(world.bot.core, world.outbox).housekeeping()
+    assert await world.repos.db.fetch_all("SELECT * FROM outbox") == []
+    row = await world.repos.db.fetch_one("SELECT status, body FROM broadcasts WHERE id = 1")
+    assert tuple(row) == ("done", None)
+    status = await world.bot.text(AMINA, "/broadcast status 1")
+    assert "Telegram: delivered 4" in status and "Discord: delivered 2" in status
