@@ -243,8 +243,10 @@ async def _draft(ctx: Context, conversation: Conversation, *, edit: bool = False
         options.append(await btn(_("Channels: on") if data.get("channels") else _("Channels: off"),
                                  "broadcast.flag", v="channels"))
     rows.append(tuple(options))
-    rows.append((await btn(_("Send later…"), "broadcast.later"),
-                 await btn(_("Send now") if not send_at else _("Send now instead"), "broadcast.now")))
+    timing = [await btn(_("Send later…") if not send_at else _("Another time…"), "broadcast.later")]
+    if send_at:
+        timing.append(await btn(_("Send now instead"), "broadcast.now"))
+    rows.append(tuple(timing))
     confirm = _("Send to {n}", n=f"{total:,}") if not send_at else _("Schedule for {n}", n=f"{total:,}")
     rows.append((await ctx.button(str(confirm), "broadcast.send", {"n": nonce}, single_use=True),
                  await btn(_("Discard"), "broadcast.discard")))
@@ -605,9 +607,11 @@ async def _status(ctx: Context, args: str) -> Reply:
     blocks = []
     rows = []
     for broadcast in chosen:
-        head = _("<b>#{id}</b> · {status} · {when} · to {audience} · {n} members", id=broadcast.id,
-                 status=_status_name(broadcast.status), when=when.describe_moment(broadcast.send_at, zone),
-                 audience=describe_audience(ctx, broadcast.audience), n=f"{broadcast.recipients or 0:,}")
+        head = _n("<b>#{id}</b> · {status} · {when} · to {audience} · {n} member",
+                  "<b>#{id}</b> · {status} · {when} · to {audience} · {n} members", broadcast.recipients or 0,
+                  id=broadcast.id, status=_status_name(broadcast.status),
+                  when=when.describe_moment(broadcast.send_at, zone),
+                  audience=describe_audience(ctx, broadcast.audience), n=f"{broadcast.recipients or 0:,}")
         outcomes = await repo.outcomes(broadcast.id)
         blocks.append(join_lines(head, *_outcome_lines(outcomes)))
         if broadcast.status in OPEN:
