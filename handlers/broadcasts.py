@@ -23,6 +23,7 @@ from handlers.core import REGISTRY, Context, Fire, Role
 from handlers.data_rights import eraser, exporter
 from handlers.events import Button, Outgoing, Reply
 from handlers.i18n import N_, _, _n, join_lines
+from handlers.paging import page_of
 from handlers.quiet import quiet_until
 from handlers.sanitise import clean_line
 from storage.broadcasts import OPEN, Broadcast, BroadcastRepository, audience_in, clean_audience
@@ -192,19 +193,12 @@ async def _draft(ctx: Context, conversation: Conversation, *, edit: bool = False
             options = [(str(k), v) for k, v in (await _sessions(ctx)).items()]
             text = _("The subscribers of which sessions?") if options else _("There are no upcoming sessions.")
         chosen = [str(v) for v in audience.get(view, [])]
-        pages = max(1, -(-len(options) // PAGE))
-        page = min(max(int(data.get("page", 0)), 0), pages - 1)
-        toggles = [await btn(("✓ " if value in chosen else "") + label[:60], "broadcast.toggle", value in chosen,
-                             v=value) for value, label in options[page * PAGE:(page + 1) * PAGE]]
-        rows += [tuple(toggles[i:i + 2]) for i in range(0, len(toggles), 2)]
-        if pages > 1:
-            text = join_lines(text, _("<i>Page {page} of {pages}.</i>", page=page + 1, pages=pages))
-            turn = []
-            if page > 0:
-                turn.append(await btn(_("‹ Previous"), "broadcast.page", p=page - 1))
-            if page + 1 < pages:
-                turn.append(await btn(_("More ›"), "broadcast.page", p=page + 1))
-            rows.append(tuple(turn))
+        page_rows, page_line = await page_of(
+            options, data.get("page", 0), PAGE,
+            lambda o: btn(("✓ " if o[0] in chosen else "") + o[1][:60], "broadcast.toggle", o[0] in chosen, v=o[0]),
+            lambda label, page: btn(label, "broadcast.page", p=page))
+        rows += page_rows
+        text = join_lines(text, page_line)
         rows.append((await btn(_("Back to the preview"), "broadcast.view", v="main"),))
         return Reply(join_lines(note, text), buttons=tuple(rows), edit=edit)
 

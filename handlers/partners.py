@@ -37,6 +37,7 @@ from handlers.data_rights import eraser, exporter, iso
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, current_language, join_lines, language, pick_language, plain
 from handlers.roles import resolve_member
+from handlers.paging import page_of
 from handlers.sanitise import clean_line
 from storage.conversations import Conversation, ConversationRepository
 from storage.members import Member
@@ -214,19 +215,11 @@ async def _question(ctx: Context, conversation: Conversation, *, note: Markup | 
         own = set(member.themes) if step == "theme" else {r.name for r in member.regions if not r.free}
         choices = ctx.network.themes if step == "theme" else ctx.network.regions
         options = [c for c in choices if c.id in own] + [c for c in choices if c.id not in own]
-        pages = max(1, -(-len(options) // CHOICE_PAGE))
-        page = min(max(int(data.get("page", 0)), 0), pages - 1)
-        picks = [await btn(c.label, "partner.pick", v=c.id)
-                 for c in options[page * CHOICE_PAGE:(page + 1) * CHOICE_PAGE]]
-        rows += [tuple(picks[i:i + 2]) for i in range(0, len(picks), 2)]
-        if pages > 1:
-            text = join_lines(text, _("<i>Page {page} of {pages}.</i>", page=page + 1, pages=pages))
-            turn = []
-            if page > 0:
-                turn.append(await btn(_("‹ Previous"), "partner.page", p=page - 1))
-            if page + 1 < pages:
-                turn.append(await btn(_("More ›"), "partner.page", p=page + 1))
-            rows.append(tuple(turn))
+        page_rows, page_line = await page_of(options, data.get("page", 0), CHOICE_PAGE,
+                                             lambda c: btn(c.label, "partner.pick", v=c.id),
+                                             lambda label, page: btn(label, "partner.page", p=page))
+        rows += page_rows
+        text = join_lines(text, page_line)
         rows.append((await btn(_("Any theme") if step == "theme" else _("Any region"), "partner.any"),))
     elif step == "language":
         text = _("Should they speak a particular language? Tap one, type its name, or tap Any language.")

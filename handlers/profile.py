@@ -18,6 +18,7 @@ from handlers.core import REGISTRY, Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, assembled, fill, join_lines, literal, plain
 from handlers.network import ACTOR_KINDS
+from handlers.paging import page_of
 from handlers.sanitise import clean_line
 from storage.conversations import Conversation
 from storage.members import Region
@@ -145,21 +146,12 @@ async def _question(ctx: Context, conversation: Conversation, *, edit: bool = Fa
                      "The first one is the language the bot speaks to you in, when it can. Then press Done.")
             codes = list(dict.fromkeys([*selection, *langs.COMMON_LANGUAGES]))
             options = [(c, langs.language_name(c)) for c in codes]
-        pages = max(1, -(-len(options) // PAGE))
-        page = min(max(int(conversation.data.get("page", 0)), 0), pages - 1)
-        toggles = [
-            await btn(("✓ " if value in selection else "") + label, "profile.toggle", value in selection, v=value)
-            for value, label in options[page * PAGE:(page + 1) * PAGE]
-        ]
-        rows += [tuple(toggles[i:i + 2]) for i in range(0, len(toggles), 2)]
-        if pages > 1:
-            text = join_lines(text, _("<i>Page {page} of {pages}.</i>", page=page + 1, pages=pages))
-            turn = []
-            if page > 0:
-                turn.append(await btn(str(_("‹ Previous")), "profile.page", p=str(page - 1)))
-            if page + 1 < pages:
-                turn.append(await btn(str(_("More ›")), "profile.page", p=str(page + 1)))
-            rows.append(tuple(turn))
+        page_rows, page_line = await page_of(
+            options, conversation.data.get("page", 0), PAGE,
+            lambda o: btn(("✓ " if o[0] in selection else "") + o[1], "profile.toggle", o[0] in selection, v=o[0]),
+            lambda label, page: btn(str(label), "profile.page", p=str(page)))
+        rows += page_rows
+        text = join_lines(text, page_line)
         rows.append((await btn(str(_("Done ({n} chosen)", n=len(selection))), "profile.done"),))
     elif step == "timezone":
         text = _("What is your time zone? Type the city you live in (for example Lyon or Nairobi), or a time "
