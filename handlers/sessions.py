@@ -334,15 +334,24 @@ async def _unfollow(ctx: Context, session: Session) -> Markup:
              id=session.id, title=session.title)
 
 
+async def _pressed_session(ctx: Context, payload: dict) -> Session | None:
+    """The session a button is about (None when it no longer exists)."""
+    try:
+        return await ctx.repos.sessions.get(int(payload.get("s", 0)))
+    except (TypeError, ValueError):
+        return None
+
+
+def _gone() -> Reply:
+    return Reply(_("That session no longer exists."), toast=plain(N_("No longer there")), toast_only=True)
+
+
 @REGISTRY.action("session.follow")
 async def follow_pressed(ctx: Context, payload: dict) -> Reply:
     """Follow or unfollow a session from the agenda."""
-    try:
-        session = await ctx.repos.sessions.get(int(payload.get("s", 0)))
-    except (TypeError, ValueError):
-        session = None
+    session = await _pressed_session(ctx, payload)
     if session is None:
-        return Reply(_("That session no longer exists."), toast=plain(N_("No longer there")), toast_only=True)
+        return _gone()
     text = await _follow(ctx, session) if payload.get("on") else await _unfollow(ctx, session)
     return Reply(text)
 
@@ -520,12 +529,9 @@ async def followup_due(ctx: Context, item: DueItem) -> Fire | None:
 
 @REGISTRY.action("session.attended")
 async def attended_pressed(ctx: Context, payload: dict) -> Reply:
-    try:
-        session = await ctx.repos.sessions.get(int(payload.get("s", 0)))
-    except (TypeError, ValueError):
-        session = None
+    session = await _pressed_session(ctx, payload)
     if session is None:
-        return Reply(_("That session no longer exists."), toast=plain(N_("No longer there")), toast_only=True)
+        return _gone()
     attended = bool(payload.get("a"))
     await ctx.repos.sessions.record_attendance(session.id, ctx.member_id, attended, ctx.now)
     commit = await ctx.button(str(_("Register a commitment")), "session.commit", {"s": session.id},
@@ -542,12 +548,9 @@ async def attended_pressed(ctx: Context, payload: dict) -> Reply:
 @REGISTRY.action("session.commit")
 async def commit_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Register a commitment from the session: the /commit questions, with the session named."""
-    try:
-        session = await ctx.repos.sessions.get(int(payload.get("s", 0)))
-    except (TypeError, ValueError):
-        session = None
+    session = await _pressed_session(ctx, payload)
     if session is None:
-        return Reply(_("That session no longer exists."), toast=plain(N_("No longer there")), toast_only=True)
+        return _gone()
     if not ctx.member.profile_complete:
         from handlers.profile import resume
 
