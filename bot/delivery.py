@@ -42,6 +42,8 @@ MAX_ATTEMPTS = 8
 CLAIM = 500  # the most rows claimed at once for one platform
 AHEAD = 2.0  # a paced platform claims this many seconds' worth of messages at a time
 IN_FLIGHT = 1.0  # and keeps up to this many seconds' worth of requests in flight
+SETTLE_GROUP = 100  # deliveries recorded in one transaction, at most
+SETTLE_WAIT = 0.01  # seconds a delivery waits for others to be recorded with it
 KEEP_OUTCOMES = 7 * 24 * 3600  # outcome rows (no message text left in them) are purged after a week
 
 
@@ -152,6 +154,10 @@ class Outbox:
         self._wakes: dict[str, asyncio.Event] = {}
         self._loops: dict[str, asyncio.Task[None]] = {}
         self._started = False
+        # Deliveries waiting to be recorded, a group (ids, committed) at a time; the last one is still filling.
+        self._groups: list[tuple[list[int], asyncio.Future[None]]] = []
+        self._group: tuple[list[int], asyncio.Future[None]] | None = None
+        self._recorder: asyncio.Task[None] | None = None
         self._closing = False
         self.on_sent: Callable[[OutboxItem, float], None] | None = None  # measurement hook (benchmarks)
 
@@ -302,11 +308,12 @@ class Outbox:
     async def _start(self, items: list[OutboxItem], slots: asyncio.Semaphore, sending: set[asyncio.Task[None]]) -> None:
         for item in items:
             await slots.acquire()
-            task = asyncio.create_task(self._send_guarded(item))
+            slot = _Slot(slots)
+            task = asyncio.create_task(self._send_guarded(item, slot))
             sending.add(task)
 
-            def done(finished: asyncio.Task[None]) -> None:
-                slots.release()
+            def done(finished: asyncio.Task[None], slot: _Slot = slot) -> None:
+                slot.release()
                 sending.discard(finished)
 
             task.add_done_callback(done)
@@ -334,9 +341,9 @@ class Outbox:
         await asyncio.gather(*(drain(items, asyncio.Semaphore(self._in_flight(p))) for p, items in batches.items()))
         return sum(len(items) for items in batches.values())
 
-    async def _send_guarded(self, item: OutboxItem) -> None:
+    async def _send_guarded(self, item: OutboxItem, slot: _Slot | None = None) -> None:
         try:
-            await self._send(item)
+            await self._send(item, slot)
         except Exception:  # a failure to record an outcome: the row stays claimed, and goes again after a restart
             log.exception("recording the outcome of a %s message failed", item.platform)
 
@@ -346,8 +353,9 @@ class Outbox:
             return None
         return self.gate.stops(item.member_id, item.broadcast_id)
 
-    async def _send(self, item: OutboxItem) -> None:
-        """Send one claimed row and record its outcome."""
+    async def _send(self, item: OutboxItem, slot: _Slot | None = None) -> None:
+        """Send one claimed row and record its outcome. The request's slot is given back as soon as the platform
+        has answered, so outcomes are written in bigger groups while the next requests are already out."""
         adapter = self.adapters.get(item.platform)
         outbox = self.repos.outbox
         if adapter is None:  # the platform stopped since the row was claimed
@@ -367,7 +375,11 @@ class Outbox:
             await outbox.settle(item.id, stopped, self._now(), "muted" if stopped == "skipped" else "cancelled")
             return
         try:
-            await adapter.send(person, reply_from_dict(item.body))
+            try:
+                await adapter.send(person, reply_from_dict(item.body))
+            finally:
+                if slot is not None:
+                    slot.release()
         except Unreachable:
             pace.answered()
             now = self._now()
@@ -400,7 +412,34 @@ class Outbox:
             pace.answered()
             if self.on_sent is not None:
                 self.on_sent(item, time.time())
-            await outbox.settle(item.id, "sent", self._now())
+            await self._record_sent(item.id)
+
+    async def _record_sent(self, item_id: int) -> None:
+        """Record a delivery, committed with the others of the same few milliseconds (up to SETTLE_GROUP in one
+        transaction), and return once it is committed: until then the message counts as in flight."""
+        if self._group is None or len(self._group[0]) >= SETTLE_GROUP:
+            self._group = ([], asyncio.get_running_loop().create_future())
+            self._groups.append(self._group)
+            if self._recorder is None or self._recorder.done():
+                self._recorder = asyncio.create_task(self._write_sent())
+        ids, committed = self._group
+        ids.append(item_id)
+        await asyncio.shield(committed)
+
+    async def _write_sent(self) -> None:
+        while self._groups:
+            ids, committed = self._groups[0]
+            if len(ids) < SETTLE_GROUP:
+                await asyncio.sleep(SETTLE_WAIT)  # let the group fill, rather than one commit per message
+            self._groups.pop(0)
+            if self._group is not None and self._group[0] is ids:
+                self._group = None  # later deliveries start a new group
+            try:
+                await self.repos.outbox.settle_many(ids, "sent", self._now())
+            except Exception as exc:
+                committed.set_exception(exc)
+            else:
+                committed.set_result(None)
 
     async def _fall_back(self, item: OutboxItem, now: int) -> None:
         """The one platform the member chose refused: their other reachable accounts get the message."""
@@ -417,3 +456,15 @@ class Outbox:
         before = self._now() - KEEP_OUTCOMES
         await self.repos.broadcasts.summarise_before(before)
         return await self.repos.outbox.purge(before)
+
+
+class _Slot:
+    """One request's place among those a platform keeps in flight, given back once."""
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots: asyncio.Semaphore | None = slots
+
+    def release(self) -> None:
+        if self._slots is not None:
+            self._slots.release()
+            self._slots = None
