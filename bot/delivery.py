@@ -25,6 +25,7 @@ Rows claimed when the process died go back to pending on start: at most one more
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import math
 import time
@@ -43,7 +44,7 @@ CLAIM = 500  # the most rows claimed at once for one platform
 AHEAD = 2.0  # a paced platform claims this many seconds' worth of messages at a time
 IN_FLIGHT = 1.0  # and keeps up to this many seconds' worth of requests in flight
 SETTLE_GROUP = 100  # deliveries recorded in one transaction, at most
-SETTLE_WAIT = 0.01  # seconds a delivery waits for others to be recorded with it
+SETTLE_WAIT = 0.0  # seconds a delivery waits for others to be recorded with it (groups form while one commits)
 KEEP_OUTCOMES = 7 * 24 * 3600  # outcome rows (no message text left in them) are purged after a week
 
 
@@ -91,6 +92,8 @@ class Pace:
         self._groups: dict[str, float] = {}
         self._paused_until = 0.0
         self._refusals = 0  # 429s in a row
+        # When the last `rate` requests actually went (a sliding one-second window).
+        self._recent: collections.deque[float] | None = collections.deque(maxlen=max(1, int(rate))) if rate else None
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.monotonic() + seconds)
@@ -126,9 +129,16 @@ class Pace:
         while (wait := self.reserve(chat)) > 0:
             await asyncio.sleep(wait)
             if self.monotonic() >= self._paused_until:
-                return
+                break
             # A 429 arrived while waiting: take a new turn after the pause, so the messages that were waiting go
             # at the pace again rather than all at once when it ends.
+        if self._recent is None:
+            return
+        # Slots are handed out ahead of time; if the loop stalled, several may come due at once. Whatever the
+        # slots say, no second ever holds more than `rate` requests, counted when they actually go.
+        while len(self._recent) == self._recent.maxlen and (gap := self._recent[0] + 1.0 - self.monotonic()) > 0:
+            await asyncio.sleep(gap)
+        self._recent.append(self.monotonic())
 
 
 # Telegram: about 30 messages a second overall, 20 a minute into one group. Discord: discord.py follows the
@@ -143,7 +153,7 @@ DEFAULT_PACES: dict[str, Callable[[], Pace]] = {
 class Outbox:
     """The delivery port over the outbox table, and the senders that empty it (one per platform)."""
 
-    def __init__(self, repos: Repositories, clock: Clock = system_clock, *, concurrency: int = 16,
+    def __init__(self, repos: Repositories, clock: Clock = system_clock, *, concurrency: int = 64,
                  paces: dict[str, Pace] | None = None, gate: BroadcastGate | None = None) -> None:
         self.repos = repos
         self.clock = clock
@@ -230,6 +240,12 @@ class Outbox:
         await OutboxRepository.add_in(conn, rows, now)
         return len(rows)
 
+    def _wake_platform(self, platform: str) -> None:
+        """A row went back to waiting: the platform's sender re-reads when the next is due (it may be idle)."""
+        event = self._wakes.get(platform)
+        if event is not None:
+            event.set()
+
     def wake(self) -> None:
         """Something is ready: the senders look now rather than at their next timer."""
         for event in self._wakes.values():
@@ -309,7 +325,7 @@ class Outbox:
         for item in items:
             await slots.acquire()
             slot = _Slot(slots)
-            task = asyncio.create_task(self._send_guarded(item, slot))
+            task = asyncio.create_task(self._send_guarded(item))
             sending.add(task)
 
             def done(finished: asyncio.Task[None], slot: _Slot = slot) -> None:
@@ -391,7 +407,8 @@ class Outbox:
         except RetryLater as wait:
             if pace.refused(wait.seconds):
                 log.info("%s asked to wait %.1f s; pausing it", item.platform, wait.seconds)
-            await outbox.retry(item.id, self._now() + math.ceil(wait.seconds))
+            await outbox.retry(item.id, math.ceil(self.clock().timestamp() + wait.seconds))  # never early
+            self._wake_platform(item.platform)
         except Rejected:
             pace.answered()
             await outbox.settle(item.id, "failed", self._now(), "refused by the platform")
@@ -407,6 +424,7 @@ class Outbox:
                           type(exc).__name__)
             else:
                 await outbox.retry(item.id, self._now() + min(2 ** item.attempts, 600))
+                self._wake_platform(item.platform)
                 log.info("a %s message was not sent (%s); trying again", item.platform, type(exc).__name__)
         else:
             pace.answered()
@@ -429,7 +447,7 @@ class Outbox:
     async def _write_sent(self) -> None:
         while self._groups:
             ids, committed = self._groups[0]
-            if len(ids) < SETTLE_GROUP:
+            if len(ids) < SETTLE_GROUP and SETTLE_WAIT:
                 await asyncio.sleep(SETTLE_WAIT)  # let the group fill, rather than one commit per message
             self._groups.pop(0)
             if self._group is not None and self._group[0] is ids:

@@ -43,6 +43,9 @@ class BroadcastGate:
     def know(self, broadcast_id: int, themes: list[str] | tuple[str, ...] | frozenset[str]) -> None:
         self._themes[broadcast_id] = frozenset(themes)
 
+    def muted(self, member_id: int, theme: str = "") -> bool:
+        return theme in self._muted.get(member_id, ())
+
     def mute(self, member_id: int, theme: str = "") -> None:
         self._muted.setdefault(member_id, set()).add(theme)
 

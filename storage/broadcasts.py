@@ -203,7 +203,7 @@ class BroadcastRepository:
         """Mute every broadcast (theme '') or those aimed at a theme; what of them is waiting is skipped at once.
         Returns how many waiting messages that stopped."""
         # In the gate first: from this moment no sender starts a message the mute covers.
-        already = theme in await self.mutes(member_id)
+        already = self.gate.muted(member_id, theme)  # nothing awaited before the gate knows
         self.gate.mute(member_id, theme)
         try:
             return await self._mute(member_id, theme, now)
