@@ -168,11 +168,17 @@ class BroadcastMachine(RuleBasedStateMachine):
         op.committed = self.tick()
         self.ops.append(op)
 
-    def _op(self, data: st.DataObject) -> Op:
+    def _op(self, data: st.DataObject, rows: list[tuple[int, int]] = ()) -> Op:
+        """A mute, unmute or cancel; mostly about these (member, broadcast) rows when some are given."""
         kind = data.draw(st.sampled_from(["mute", "unmute", "cancel"] if self.broadcasts else ["mute", "unmute"]))
+        members = st.sampled_from(self.members)
+        broadcasts = st.sampled_from(sorted(self.broadcasts) or [0])
+        if rows:
+            members = st.sampled_from([m for m, _ in rows]) | members
+            broadcasts = st.sampled_from([b for _, b in rows]) | broadcasts
         if kind == "cancel":
-            return Op("cancel", broadcast=data.draw(st.sampled_from(sorted(self.broadcasts))))
-        member = data.draw(st.sampled_from(self.members))
+            return Op("cancel", broadcast=data.draw(broadcasts))
+        member = data.draw(members)
         if kind == "mute":
             return Op("mute", member, data.draw(st.sampled_from(["", *THEMES])))
         return Op("unmute", member, data.draw(st.sampled_from([None, "", *THEMES])))
@@ -229,13 +235,16 @@ class BroadcastMachine(RuleBasedStateMachine):
         self.run(self._perform(self._op(data)))
 
     @precondition(lambda self: bool(self.broadcasts))
-    @rule(data=st.data(), batch=st.integers(1, 4))
+    @rule(data=st.data(), batch=st.integers(1, 6))
     def send_some(self, data: st.DataObject, batch: int) -> None:
         """The outbox sends a batch of what is ready while members mute and unmute and an organiser cancels: each
         of those is committed once a given number of the batch's requests have left (0: before the first), while
-        the last of them is still out."""
+        the last of them is still out. They are mostly about the messages of that batch."""
+        upcoming = [(r[0], r[1]) for r in self.run(self.bot.repos.db.fetch_all(
+            "SELECT member_id, broadcast_id FROM outbox WHERE state = 'pending' ORDER BY not_before, id LIMIT ?",
+            (batch,)))]
         anchors = sorted(data.draw(st.lists(st.integers(0, batch), max_size=3)))
-        ops = [(anchor, self._op(data)) for anchor in anchors]
+        ops = [(anchor, self._op(data, upcoming)) for anchor in anchors]
         self.platform.start_batch(anchors, data.draw(st.lists(st.integers(0, 4), max_size=batch)))
 
         async def meanwhile(sending: asyncio.Task) -> None:
