@@ -21,9 +21,15 @@ Two runs:
 
 Printed for each run: requests per second over the whole run as a ratio of the cap (target at least 0.95 at
 30/s), deliveries per second, the number of one-second sliding windows holding more requests than the cap
-(target 0; from the timestamps the fake recorded as requests arrived), how many requests the cap refused, the
-outcome of every row in the outbox table (every recipient sent or marked: nothing left pending or sending), and
-the total time. Timings are printed, never asserted.
+(target 0; from the timestamps the fake recorded as requests arrived, and again from the moments they left the
+bot), how many requests the cap refused, the outcome of every row in the outbox table (every recipient sent or
+marked: nothing left pending or sending), the event loop's longest stall and the full garbage-collector passes,
+and the total time. Timings are printed, never asserted.
+
+The fake's 50 ms on the way in is a sleep on the bot's own event loop, so a stall of the bot's loop also delays
+requests already "on the wire"; the outbox keeps its requests far enough apart (`bot.delivery.Pace`) that such
+delays do not put one too many into a window. As the bot does once started (`bot/app.py`), `gc.freeze()` is
+called before sending begins.
 
     python benchmarks/broadcast.py            # 10,000 recipients (about 6 minutes at 30/s)
     python benchmarks/broadcast.py --quick    # 1,000 recipients, a smoke run
@@ -33,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import random
 import sqlite3
@@ -73,6 +80,7 @@ class LimitedTelegram(RecordingRequest):
         self.random = random.Random(seed)
         self.spared_chat = spared_chat  # the personal message's member: no injected failures, only the cap
         self.arrivals: list[float] = []  # monotonic moment each sendMessage reached "Telegram"
+        self.departures: list[float] = []  # monotonic moment each sendMessage left the bot (entered this transport)
         self.window: deque[float] = deque()
         self.over_cap = self.injected_429 = self.injected_403 = self.ok = 0
         self.personal_at: float | None = None
@@ -82,6 +90,7 @@ class LimitedTelegram(RecordingRequest):
                          connect_timeout=None, pool_timeout=None) -> tuple[int, bytes]:
         if not url.endswith("/sendMessage"):
             return await super().do_request(url, method, request_data)
+        self.departures.append(time.monotonic())
         await asyncio.sleep(ROUND_TRIP / 2)
         now = time.monotonic()
         self.arrivals.append(now)
@@ -177,6 +186,27 @@ async def run(tmp: Path, name: str, recipients: int, cap: int, pace: Pace | None
     queued_in = time.perf_counter() - began
     rows = sum((await repos.outbox.counts()).values())
 
+    stalls: list[float] = []
+
+    async def watch_loop() -> None:
+        """How late a 10 ms sleep wakes: the event loop's stalls while the broadcast goes out."""
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(0.01)
+            stalls.append(time.monotonic() - before - 0.01)
+
+    watcher = asyncio.create_task(watch_loop())
+    collections: list[float] = []  # how long each full (generation 2) garbage-collector pass took
+
+    def timed_gc(phase: str, info: dict) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                timed_gc.began = time.perf_counter()  # type: ignore[attr-defined]
+            else:
+                collections.append(time.perf_counter() - timed_gc.began)  # type: ignore[attr-defined]
+
+    gc.callbacks.append(timed_gc)
+    gc.freeze()  # as the bot does once started (bot/app.py): what was loaded before is kept out of full passes
     started = time.monotonic()
     await outbox.start()
     probe_at: float | None = None
@@ -189,22 +219,28 @@ async def run(tmp: Path, name: str, recipients: int, cap: int, pace: Pace | None
         if not counts.get("pending") and not counts.get("sending") and (probe_after is None or probe_at):
             break
     ended = time.monotonic()
+    watcher.cancel()
+    gc.callbacks.remove(timed_gc)
+    gc.unfreeze()
     await outbox.stop()
     await adapter.app.shutdown()
     await db.close()
 
     total = ended - started
     over, most = windows_over(request.arrivals, cap)
+    left_over, left_most = windows_over(request.departures, cap)
     requests = len(request.arrivals)
     return {
         "name": name, "cap": cap, "pace": outbox.paces["telegram"], "members": went_to, "rows": rows,
         "queued_in": queued_in, "total": total, "requests": requests,
         "span": request.arrivals[-1] - request.arrivals[0] if requests > 1 else 0.0,
         "p95": sorted(request.arrivals)[int(requests * 0.95) - 1] - started if requests else 0.0,
-        "over": over, "most": most, "over_cap": request.over_cap, "injected_429": request.injected_429,
+        "over": over, "most": most, "left_over": left_over, "left_most": left_most, "over_cap": request.over_cap, "injected_429": request.injected_429,
         "injected_403": request.injected_403, "counts": counts,
         "personal": None if probe_at is None or request.personal_at is None else request.personal_at - probe_at,
-        "probe_after": probe_after, "api_seconds": request.api_seconds, "violations": len(api.violations),
+        "probe_after": probe_after, "stall_max": max(stalls, default=0.0),
+        "stalls_over_30ms": sum(s > 0.03 for s in stalls), "full_gcs": len(collections),
+        "full_gc_max": max(collections, default=0.0), "api_seconds": request.api_seconds, "violations": len(api.violations),
     }
 
 
@@ -228,6 +264,8 @@ def report(result: dict) -> None:
     print(f"  deliveries: {sent:,} sent = {sent / total:.1f}/s")
     print(f"  one-second windows over the cap: {result['over']}   (target 0); fullest window {result['most']} "
           f"requests; refused by the cap: {result['over_cap']}")
+    print(f"  the same counted as requests left the bot: {result['left_over']} windows over the cap; fullest "
+          f"{result['left_most']}")
     print(f"  injected: {result['injected_429']} x 429 (retry_after 3 s), {result['injected_403']} x 403")
     states = ("sent", "unreachable", "failed", "uncertain", "pending", "sending", "skipped", "cancelled")
     print("  outbox: " + ", ".join(f"{s} {counts.get(s, 0):,}" for s in states)
@@ -237,6 +275,9 @@ def report(result: dict) -> None:
         shown = "never arrived" if late is None else f"{late:.2f} s"
         print(f"  a personal message queued {result['probe_after']:g} s in reached Telegram after {shown}   "
               f"(target: seconds, not minutes)")
+    print(f"  event loop: longest stall {result['stall_max'] * 1000:.0f} ms; stalls over 30 ms: "
+          f"{result['stalls_over_30ms']}; full garbage-collector passes: {result['full_gcs']}, longest "
+          f"{result['full_gc_max'] * 1000:.0f} ms")
     print(f"  time inside the fake Bot API (spec checks, answers): {result['api_seconds']:.1f} s; "
           f"spec violations: {result['violations']}")
 

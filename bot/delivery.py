@@ -94,6 +94,8 @@ class Pace:
         self._refusals = 0  # 429s in a row
         # When the last `rate` requests actually went (a sliding one-second window).
         self._recent: collections.deque[float] | None = collections.deque(maxlen=max(1, int(rate))) if rate else None
+        # With no burst, requests also go at least this far apart when they actually go (see `acquire`).
+        self._min_gap = 0.9 / rate if rate and self.burst == 1 else 0.0
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.monotonic() + seconds)
@@ -135,10 +137,19 @@ class Pace:
         if self._recent is None:
             return
         # Slots are handed out ahead of time; if the loop stalled, several may come due at once. Whatever the
-        # slots say, no second ever holds more than `rate` requests, counted when they actually go.
-        while len(self._recent) == self._recent.maxlen and (gap := self._recent[0] + 1.0 - self.monotonic()) > 0:
-            await asyncio.sleep(gap)
-        self._recent.append(self.monotonic())
+        # slots say, no second ever holds more than `rate` requests, counted when they actually go. And with no
+        # burst, no two go closer than 90% of the interval: otherwise a bunch left by a stall would repeat every
+        # second (each request waits for the one `rate` places before it to be a second old), and a few
+        # milliseconds of delay on the way to the platform would then put one request too many into its window.
+        while True:
+            now = self.monotonic()
+            wait = self._recent[-1] + self._min_gap - now if self._recent else 0.0
+            if len(self._recent) == self._recent.maxlen:
+                wait = max(wait, self._recent[0] + 1.0 - now)
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        self._recent.append(now)
 
 
 # Telegram: about 30 messages a second overall, 20 a minute into one group. Discord: discord.py follows the

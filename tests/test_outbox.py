@@ -483,6 +483,39 @@ def test_pace_hands_out_slots_in_order_at_the_rate_with_the_burst_up_front():
     assert [pace.reserve("1") for _ in range(4)] == pytest.approx([0, 0, 0, 0.1])
 
 
+async def test_after_the_loop_stalls_requests_spread_out_again_so_network_delay_cannot_put_31_into_a_second():
+    """A stall makes several slots come due at once. Those requests must not go out as a bunch that then repeats
+    every second (each one waiting only for the request 29 places before it to be a second old): with bunches, a
+    few milliseconds of delay on the way to Telegram put 31 requests into one of its one-second windows."""
+
+    class Clock:
+        def advance(self, seconds: float) -> None:
+            pass
+
+    time = VirtualTime(Clock())
+    pace = Pace(29.5, burst=1, monotonic=time.monotonic)
+    went: list[float] = []
+
+    async def one() -> None:
+        await pace.acquire("1")
+        went.append(time.now)
+        if len(went) == 10:
+            time.now += 0.2  # the event loop stalls for 200 ms: the next slots all come due at once
+
+    original = outbox_module.asyncio
+    outbox_module.asyncio = time
+    try:
+        await asyncio.gather(*(one() for _ in range(150)))
+    finally:
+        outbox_module.asyncio = original
+    gaps = [b - a for a, b in zip(went, went[1:])]
+    assert min(gaps) >= 0.9 / 29.5 - 1e-9  # never closer than 90% of the interval, even right after the stall
+    # Any 31 requests in a row span more than a second by at least that much: room for the network's jitter.
+    assert min(went[i + 30] - went[i] for i in range(len(went) - 30)) >= 1 + 0.9 / 29.5 - 1e-9
+    assert max(sum(1 for t in went if start <= t < start + 1) for start in went) <= 29
+    assert len(went) / (went[-1] - went[0]) > 28.5  # and still close to the rate
+
+
 # --- quiet hours ----------------------------------------------------------------------------------------------------
 
 
