@@ -280,8 +280,7 @@ class TelegramAdapter:
         try:
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
-                await self.app.bot.send_message(chat_id, str(piece), parse_mode=ParseMode.HTML,
-                                                api_kwargs=keyboard(reply) if last else None)
+                await self._send_text(chat_id, str(piece), keyboard(reply) if last else {})
             if reply.attachment is not None:
                 await self.app.bot.send_document(
                     chat_id, InputFile(reply.attachment.content, filename=reply.attachment.filename))
@@ -292,6 +291,18 @@ class TelegramAdapter:
             if person is not None and str(chat_id) == person.external_id:
                 await self.core.mark_unreachable(person)
             log.info("a Telegram chat refused a message (403)")
+
+    async def _send_text(self, chat_id: int | str, text: str, markup: dict[str, Any]) -> None:
+        """One sendMessage in HTML parse mode, through the Application's bot, so its defaults, rate limiter, request
+        object and errors (Forbidden, RetryAfter, BadRequest, NetworkError) all apply as for `send_message`.
+
+        The answer is not turned into a `telegram.Message`: nothing here uses it, and building that object tree
+        cost as much as everything else in sending a reply. `Bot._post` is the step of every `Bot` method that
+        sends the request and returns Telegram's `result` as JSON; python-telegram-bot is pinned to 22.x, and
+        every test that sends a message goes through here.
+        """
+        await self.app.bot._post(  # noqa: SLF001
+            "sendMessage", {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML.value, **markup})
 
     async def _private_chat_button(self) -> Button:
         with language(self.core.services.network.default_language):

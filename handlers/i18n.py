@@ -108,7 +108,8 @@ def _safe(value: Any) -> Any:
 def _fill(template: str, values: dict[str, Any]) -> Markup:
     # markupsafe's escape (C) on every value, then the C str.format: the same result as Markup.format, which
     # runs Python's pure-Python Formatter and was the costliest step of rendering a reply.
-    return Markup(template.format_map({k: _safe(v) for k, v in values.items()}))
+    # str.format_map, not the template's own: an `assembled` template is Markup, whose format_map is that slow one.
+    return Markup(str.format_map(template, {k: _safe(v) for k, v in values.items()}))
 
 
 # (catalogue, message) -> the translated message as Markup. Messages and catalogues are fixed while the bot runs
