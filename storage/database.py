@@ -9,8 +9,9 @@ nothing uncommitted, and it never waits for a transaction on the writer, so read
 not held up behind someone else's write. An in-memory database has one connection for both.
 
 Small inserts that many concurrent requests make (a reply's buttons, later outbox rows) can go through
-`insert_grouped`, which gathers the rows issued in the same moment into one transaction: one commit for many
-callers instead of one each, and each caller still returns only once its row is committed.
+`insert_grouped`, which gathers the rows issued in the same moment into one multi-row INSERT (one statement,
+atomic on its own, one round trip to the writer's thread) or, for an UPDATE, one transaction: one commit for
+many callers instead of one each, and each caller still returns only once its row is committed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# What insert_grouped can write as one multi-row statement, and at most how many rows a group takes (well under
+# SQLite's 32,766 parameters for any table here).
+_GROUPABLE = re.compile(r"^INSERT INTO \w+ \([\w, ]+\) VALUES \([^()]+\)$")
+GROUP_ROWS = 500
 
 
 class DatabaseError(Exception):
@@ -74,6 +79,9 @@ class Database:
         self._lock = asyncio.Lock()
         self._waiting: dict[str, list[tuple[tuple, asyncio.Future[None]]]] = {}
         self._writers: dict[str, asyncio.Task[None]] = {}
+        # Keyed lookups waiting for their shared query (see fetch_keyed): sql -> key -> the callers' futures.
+        self._lookups: dict[str, dict[tuple, list[asyncio.Future[aiosqlite.Row | None]]]] = {}
+        self._lookers: set[asyncio.Task[None]] = set()
 
     async def open(self, *, migrate: bool = True, up_to: int | None = None) -> None:
         """Connect, set pragmas and bring the schema up to date (or refuse a newer one)."""
@@ -108,8 +116,8 @@ class Database:
 
     async def close(self) -> None:
         """Close the connection (idempotent), after the grouped inserts already asked for."""
-        while self._writers:
-            await asyncio.gather(*self._writers.values(), return_exceptions=True)
+        while self._writers or self._lookers:
+            await asyncio.gather(*self._writers.values(), *self._lookers, return_exceptions=True)
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
@@ -196,6 +204,46 @@ class Database:
         rows = await self.fetch_all(sql, args)
         return rows[0] if rows else None
 
+    async def fetch_keyed(self, sql: str, key: tuple) -> aiosqlite.Row | None:
+        """The row for `key`, looked up in one query together with every caller asking `sql` at this moment.
+
+        `sql` selects the key's columns last in each row and has `{keys}` where a list of keys goes, as in
+        `… WHERE (a, b) IN (VALUES {keys})`. Many requests arriving at once (each needs its member) then cost one
+        round trip to the reader's thread instead of one each; a lone request waits one turn of the event loop.
+        """
+        loop = asyncio.get_running_loop()
+        waiting = self._lookups.get(sql)
+        if waiting is None:
+            waiting = self._lookups[sql] = {}
+            task = loop.create_task(self._look_up(sql, len(key)))
+            self._lookers.add(task)
+            task.add_done_callback(self._lookers.discard)
+        found: asyncio.Future[aiosqlite.Row | None] = loop.create_future()
+        waiting.setdefault(key, []).append(found)
+        return await found
+
+    async def _look_up(self, sql: str, width: int) -> None:
+        waiting = self._lookups.pop(sql)  # callers from now on start the next query
+        keys = list(waiting)
+        row_marks = "(" + ", ".join(["?"] * width) + ")"
+        for start in range(0, len(keys), GROUP_ROWS):
+            chunk = keys[start:start + GROUP_ROWS]
+            try:
+                rows = await self.fetch_all(sql.format(keys=", ".join([row_marks] * len(chunk))),
+                                            [value for key in chunk for value in key])
+            except Exception as exc:
+                for key in chunk:
+                    for found in waiting[key]:
+                        if not found.done():
+                            found.set_exception(exc)
+                continue
+            by_key = {tuple(row)[-width:]: row for row in rows}
+            for key in chunk:
+                row = by_key.get(key)
+                for found in waiting[key]:
+                    if not found.done():
+                        found.set_result(row)
+
     async def execute(self, sql: str, args: tuple | list = ()) -> tuple[int, int | None]:
         """One statement, committed on its own (SQLite makes a lone statement atomic); (rowcount, lastrowid)."""
         if self._lock.locked():
@@ -206,7 +254,7 @@ class Database:
         return cursor.rowcount, cursor.lastrowid
 
     async def insert_grouped(self, sql: str, args: tuple) -> None:
-        """Run one INSERT, committed together with the same INSERTs of other callers waiting at this moment.
+        """Run one INSERT or UPDATE, committed together with the same statement of other callers waiting now.
 
         Returns once the row is committed. If the group fails, its rows are retried one by one, so a bad row fails
         only its own caller.
@@ -219,28 +267,41 @@ class Database:
 
     async def _write_groups(self, sql: str) -> None:
         try:
-            while group := self._waiting.pop(sql, None):
-                try:
-                    async with self.transaction() as conn:
-                        await conn.executemany(sql, [args for args, _ in group])
-                except Exception:
-                    for args, done in group:
-                        try:
-                            await self.execute(sql, args)
-                        except Exception as exc:
-                            if not done.done():
-                                done.set_exception(exc)
-                        else:
-                            if not done.done():
-                                done.set_result(None)
-                else:
-                    for _, done in group:
-                        if not done.done():
-                            done.set_result(None)
+            head, _, row = sql.rpartition(" VALUES ") if _GROUPABLE.match(sql) else ("", "", "")
+            while waiting := self._waiting.pop(sql, None):
+                for start in range(0, len(waiting), GROUP_ROWS):
+                    await self._write_group(sql, head, row, waiting[start:start + GROUP_ROWS])
         finally:
             del self._writers[sql]
             for args, done in self._waiting.pop(sql, []):  # only if this writer itself was cancelled
                 done.set_exception(DatabaseError("the database closed before the row was written"))
+
+    async def _write_group(self, sql: str, head: str, row: str,
+                           group: list[tuple[tuple, asyncio.Future[None]]]) -> None:
+        """A plain INSERT as one multi-row statement for the group (atomic on its own, and one round trip to the
+        writer's thread); any other statement once per row in one transaction. If that fails, each row on its
+        own, so a bad row fails only its own caller."""
+        try:
+            if row:
+                await self.execute(f"{head} VALUES {', '.join([row] * len(group))}",
+                                   [value for args, _ in group for value in args])
+            else:
+                async with self.transaction() as conn:
+                    await conn.executemany(sql, [args for args, _ in group])
+        except Exception:
+            for args, done in group:
+                try:
+                    await self.execute(sql, args)
+                except Exception as exc:
+                    if not done.done():
+                        done.set_exception(exc)
+                else:
+                    if not done.done():
+                        done.set_result(None)
+        else:
+            for _, done in group:
+                if not done.done():
+                    done.set_result(None)
 
     async def checkpoint(self) -> None:
         """Fold the write-ahead log into the main file and truncate it, so erased data leaves no copy behind."""

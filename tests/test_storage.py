@@ -251,3 +251,41 @@ async def test_link_codes_expire_and_wrong_attempts_are_forgotten_after_an_hour(
         assert await repos.links.find(code) is None
         assert await repos.links.wrong_attempts("discord:5", now=200 + 3600) == []
         assert (await db.fetch_one("SELECT count(*) FROM link_attempts"))[0] == 0
+
+
+async def test_members_looked_up_at_the_same_moment_each_get_their_own_row(db_path):
+    """Accounts asked for at once are answered by one shared query: each caller still gets exactly its own member
+    (or None for a stranger), a caller asking twice gets it twice, and one caller giving up changes nothing."""
+    async with Database(db_path) as db:
+        repos = Repositories.over(db)
+        ids = {}
+        for n in range(1, 601):  # more than one query's worth of keys
+            platform = "telegram" if n % 2 else "discord"
+            ids[(platform, str(n))] = (await repos.members.create(platform, str(n), now=1)).id
+        await repos.members.set_field(ids[("telegram", "7")], "display_name", "Sev<en>", 2)
+        asked = [*ids, ("telegram", "7"), ("discord", "7"), ("telegram", "999999"), ("whatsapp", "1")]
+        impatient = asyncio.create_task(repos.members.by_identity("telegram", "9"))
+        answers = asyncio.gather(*(repos.members.by_identity(*key) for key in asked))
+        await asyncio.sleep(0)
+        impatient.cancel()
+        found = await answers
+        for key, member in zip(asked, found):
+            if key in ids:
+                assert member is not None and member.id == ids[key] and f"{key[0]}:{key[1]}" in member.accounts
+            else:
+                assert member is None, key
+        assert found[asked.index(("telegram", "7"))].display_name == "Sev<en>"
+        assert found[-4] == found[asked.index(("telegram", "7"))]
+        assert (await repos.members.by_identity("telegram", "9")).id == ids[("telegram", "9")]
+
+
+async def test_a_failing_shared_lookup_fails_each_of_its_callers_and_the_next_one_works(db_path):
+    async with Database(db_path) as db:
+        broken = "SELECT key, value FROM no_such_table WHERE key IN (VALUES {keys})"
+        results = await asyncio.gather(*(db.fetch_keyed(broken, (f"k{i}",)) for i in range(3)),
+                                       return_exceptions=True)
+        assert all(isinstance(r, sqlite3.OperationalError) for r in results)
+        await db.execute("INSERT INTO meta (key, value) VALUES ('k1', 'one')")
+        ok = "SELECT value, key FROM meta WHERE key IN (VALUES {keys})"
+        first, second = await asyncio.gather(db.fetch_keyed(ok, ("k1",)), db.fetch_keyed(ok, ("k2",)))
+        assert first["value"] == "one" and second is None
