@@ -7,7 +7,10 @@ Both run in this process, one after the other, on the same machine state.
 Throughput is measured as the bot runs in production: updates go through each Application's update processor
 with the same concurrency limit (256 at once; the full path keeps each person's updates in order). Latency is
 the full path's time per update with one update at a time, so it is the service time, not queueing.
-Prints both throughputs, their ratio (target ≥ 0.5) and the full path's p50/p99 latency (target p99 < 10 ms).
+The garbage collector is set up as the bot sets it up once started (`bot.app.tune_garbage_collector`), before
+either path runs.
+Prints both throughputs, their ratio (target ≥ 0.5), the full path's p50/p99 latency (target p99 < 10 ms) and
+the full garbage-collector passes during each path.
 
     python benchmarks/telegram_ingest.py [--updates 20000] [--members 100000]
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import statistics
 import sys
@@ -29,6 +33,7 @@ from telegram import Update  # noqa: E402
 from telegram.ext import ApplicationBuilder, MessageHandler, filters  # noqa: E402
 from telegram.request import BaseRequest  # noqa: E402
 
+from bot.app import tune_garbage_collector  # noqa: E402
 from bot.delivery import Outbox  # noqa: E402
 from bot.settings import TelegramSettings  # noqa: E402
 from bot.telegram_adapter import TelegramAdapter  # noqa: E402
@@ -163,15 +168,32 @@ async def concurrently(app, data: list[dict]) -> float:
     return time.perf_counter() - started
 
 
+_collections = [0, 0.0]  # full (generation 2) garbage-collector passes so far, and the seconds they took
+
+
+def _count_full_collections(phase: str, info: dict) -> None:
+    if info["generation"] != 2:
+        return
+    if phase == "start":
+        _collections.append(time.perf_counter())
+    else:
+        _collections[0] += 1
+        _collections[1] += time.perf_counter() - _collections.pop()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--updates", type=int, default=20_000)
     parser.add_argument("--members", type=int, default=100_000)
     args = parser.parse_args()
     data = updates(args.updates, args.members)
+    tune_garbage_collector()  # as the bot does once started; the same for both paths
+    gc.callbacks.append(_count_full_collections)
     with tempfile.TemporaryDirectory() as tmp:
         bare = await run_bare(data)
+        bare_gc = _collections.copy()
         full, latencies, written = await run_full(Path(tmp) / "bench.db", data, args.members)
+        full_gc = [n - b for n, b in zip(_collections, bare_gc)]
     full_rate, bare_rate = args.updates / full, args.updates / bare
     ms = sorted(x * 1000 for x in latencies)
     print(f"members in database         {args.members:>10,}")
@@ -182,6 +204,8 @@ async def main() -> None:
     print(f"ratio full / bare           {full_rate / bare_rate:>10.2f}   (target >= 0.5)")
     print(f"full path latency p50       {statistics.median(ms):>10.2f} ms")
     print(f"full path latency p99       {ms[int(len(ms) * 0.99) - 1]:>10.2f} ms   (target < 10 ms)")
+    print(f"full garbage-collector passes: bare {bare_gc[0]} ({bare_gc[1] * 1000:.0f} ms), full path {full_gc[0]} "
+          f"({full_gc[1] * 1000:.0f} ms)")
 
 
 if __name__ == "__main__":
