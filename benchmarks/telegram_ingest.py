@@ -209,9 +209,9 @@ async def main() -> None:
     for n, (bare_time, full_time, bare_gc, full_gc) in enumerate(rounds, start=1):
         bare_rate, full_rate = args.updates / bare_time, args.updates / full_time
         ratios.append(full_rate / bare_rate)
-        print(f"{n:>5}   {bare_rate:>20,.0f}   {full_rate:>21,.0f}   {ratios[-1]:>5.2f}   "
+        print(f"{n:>5}   {bare_rate:>20,.0f}   {full_rate:>21,.0f}   {ratios[-1]:>5.3f}   "
               f"{bare_gc[0]} ({bare_gc[1] * 1000:.0f} ms) / {full_gc[0]} ({full_gc[1] * 1000:.0f} ms)")
-    print(f"ratio full / bare, median   {statistics.median(ratios):>10.2f}   (target >= 0.5)")
+    print(f"ratio full / bare, median   {statistics.median(ratios):>10.3f}   (target >= 0.5)")
     print(f"full path latency p50       {statistics.median(ms):>10.2f} ms")
     print(f"full path latency p99       {ms[int(len(ms) * 0.99) - 1]:>10.2f} ms   (target < 10 ms)")
 
