@@ -208,8 +208,10 @@ class Database:
         """The row for `key`, looked up in one query together with every caller asking `sql` at this moment.
 
         `sql` selects the key's columns last in each row and has `{keys}` where a list of keys goes, as in
-        `… WHERE (a, b) IN (VALUES {keys})`. Many requests arriving at once (each needs its member) then cost one
-        round trip to the reader's thread instead of one each; a lone request waits one turn of the event loop.
+        `… FROM (VALUES {keys}) AS k CROSS JOIN t ON t.a = k.column1 AND t.b = k.column2` (a join SQLite answers
+        with one index search per key; a row-value `(a, b) IN (VALUES …)` was answered by scanning `t`). Many
+        requests arriving at once (each needs its member) then cost one round trip to the reader's thread instead
+        of one each; a lone request waits one turn of the event loop.
         """
         loop = asyncio.get_running_loop()
         waiting = self._lookups.get(sql)
