@@ -44,7 +44,6 @@ CLAIM = 500  # the most rows claimed at once for one platform
 AHEAD = 2.0  # a paced platform claims this many seconds' worth of messages at a time
 IN_FLIGHT = 1.0  # and keeps up to this many seconds' worth of requests in flight
 SETTLE_GROUP = 100  # deliveries recorded in one transaction, at most
-SETTLE_WAIT = 0.0  # seconds a delivery waits for others to be recorded with it (groups form while one commits)
 KEEP_OUTCOMES = 7 * 24 * 3600  # outcome rows (no message text left in them) are purged after a week
 
 
@@ -165,7 +164,7 @@ class Outbox:
     """The delivery port over the outbox table, and the senders that empty it (one per platform)."""
 
     def __init__(self, repos: Repositories, clock: Clock = system_clock, *, concurrency: int = 64,
-                 paces: dict[str, Pace] | None = None, gate: BroadcastGate | None = None) -> None:
+                 paces: dict[str, Pace] | None = None) -> None:
         self.repos = repos
         self.clock = clock
         self.adapters: dict[str, Adapter] = {}
@@ -335,12 +334,11 @@ class Outbox:
     async def _start(self, items: list[OutboxItem], slots: asyncio.Semaphore, sending: set[asyncio.Task[None]]) -> None:
         for item in items:
             await slots.acquire()
-            slot = _Slot(slots)
             task = asyncio.create_task(self._send_guarded(item))
             sending.add(task)
 
-            def done(finished: asyncio.Task[None], slot: _Slot = slot) -> None:
-                slot.release()
+            def done(finished: asyncio.Task[None]) -> None:
+                slots.release()  # only once the outcome is committed: until then the request counts as in flight
                 sending.discard(finished)
 
             task.add_done_callback(done)
@@ -368,9 +366,9 @@ class Outbox:
         await asyncio.gather(*(drain(items, asyncio.Semaphore(self._in_flight(p))) for p, items in batches.items()))
         return sum(len(items) for items in batches.values())
 
-    async def _send_guarded(self, item: OutboxItem, slot: _Slot | None = None) -> None:
+    async def _send_guarded(self, item: OutboxItem) -> None:
         try:
-            await self._send(item, slot)
+            await self._send(item)
         except Exception:  # a failure to record an outcome: the row stays claimed, and goes again after a restart
             log.exception("recording the outcome of a %s message failed", item.platform)
 
@@ -380,9 +378,8 @@ class Outbox:
             return None
         return self.gate.stops(item.member_id, item.broadcast_id)
 
-    async def _send(self, item: OutboxItem, slot: _Slot | None = None) -> None:
-        """Send one claimed row and record its outcome. The request's slot is given back as soon as the platform
-        has answered, so outcomes are written in bigger groups while the next requests are already out."""
+    async def _send(self, item: OutboxItem) -> None:
+        """Send one claimed row and record its outcome (a delivery is committed with the others of the moment)."""
         adapter = self.adapters.get(item.platform)
         outbox = self.repos.outbox
         if adapter is None:  # the platform stopped since the row was claimed
@@ -402,11 +399,7 @@ class Outbox:
             await outbox.settle(item.id, stopped, self._now(), "muted" if stopped == "skipped" else "cancelled")
             return
         try:
-            try:
-                await adapter.send(person, reply_from_dict(item.body))
-            finally:
-                if slot is not None:
-                    slot.release()
+            await adapter.send(person, reply_from_dict(item.body))
         except Unreachable:
             pace.answered()
             now = self._now()
@@ -458,8 +451,6 @@ class Outbox:
     async def _write_sent(self) -> None:
         while self._groups:
             ids, committed = self._groups[0]
-            if len(ids) < SETTLE_GROUP and SETTLE_WAIT:
-                await asyncio.sleep(SETTLE_WAIT)  # let the group fill, rather than one commit per message
             self._groups.pop(0)
             if self._group is not None and self._group[0] is ids:
                 self._group = None  # later deliveries start a new group
@@ -486,14 +477,3 @@ class Outbox:
         await self.repos.broadcasts.summarise_before(before)
         return await self.repos.outbox.purge(before)
 
-
-class _Slot:
-    """One request's place among those a platform keeps in flight, given back once."""
-
-    def __init__(self, slots: asyncio.Semaphore) -> None:
-        self._slots: asyncio.Semaphore | None = slots
-
-    def release(self) -> None:
-        if self._slots is not None:
-            self._slots.release()
-            self._slots = None
