@@ -165,11 +165,6 @@ class SessionRepository:
         """`subscriber_ids` outside a transaction (committed data)."""
         return [int(row[0]) for row in await self.db.fetch_all(_SUBSCRIBERS, (session_id, session_id))]
 
-    async def direct_subscriptions(self, member_id: int) -> list[int]:
-        rows = await self.db.fetch_all(
-            "SELECT session_id FROM session_subscriptions WHERE member_id = ? ORDER BY session_id", (member_id,))
-        return [row[0] for row in rows]
-
     async def themes_of(self, member_id: int) -> list[str]:
         rows = await self.db.fetch_all("SELECT theme FROM theme_subscriptions WHERE member_id = ? ORDER BY theme",
                                        (member_id,))
