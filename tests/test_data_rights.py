@@ -54,6 +54,16 @@ async def test_export_does_not_reveal_which_organiser_acted_on_me(bot):
     assert "Amina" not in json.dumps(data)
 
 
+async def test_export_counts_the_button_sets_shown_to_me_and_no_one_else(bot):
+    await bot.join("admin", name="Amina")
+    await bot.join("bob", code=await _code(bot), name="Bob")
+    before = json.loads((await bot.say("bob", "/export"))[0].attachment.content)["buttons_waiting"]
+    await bot.say("bob", "/profile")  # one set of buttons for bob
+    await bot.say("admin", "/profile")  # and one for someone else
+    after = json.loads((await bot.say("bob", "/export"))[0].attachment.content)["buttons_waiting"]
+    assert after == before + 1
+
+
 async def test_forget_asks_first_and_keeps_everything_on_no(bot):
     await bot.join("admin", name="Amina")
     text = await bot.text("admin", "/forget")
