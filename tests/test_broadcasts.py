@@ -45,6 +45,14 @@ async def _compose(world: World, text: str = "Vigil moved to 18:00", who: str = 
     return await world.bot.text(who, f"/broadcast {text}")
 
 
+async def _send_to_crowd(world: World, count: int, first: int) -> None:
+    """`count` more members on Telegram (chat ids from `first`), then Amina's broadcast sent to everyone."""
+    for n in range(count):
+        await _person(world, telegram=str(first + n))
+    await _compose(world)
+    await world.bot.press(AMINA, "Send to")
+
+
 async def _choose(world: World, view: str, *labels: str, who: str = AMINA) -> str:
     await world.bot.press(who, view)
     for label in labels:
@@ -61,7 +69,6 @@ async def net(world):  # noqa: F811
     """Amina (organiser), Lina (telegram 201: health, Western Europe), Bob (discord 301: health, Northern
     Africa), Carla (telegram 202: detention, Western Europe), Dan (telegram 203 and discord 303: health, Western
     Europe)."""
-    await world.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")
     ids = {"amina": await _organiser(world)}
     ids["lina"] = await _person(world, telegram="201")
     ids["bob"] = await _person(world, discord="301", regions=("northern-africa",))
@@ -138,11 +145,7 @@ async def test_a_muted_member_gets_nothing_and_a_theme_mute_covers_only_that_the
 
 
 async def test_a_mute_stops_a_broadcast_already_under_way(world, net):
-    for n in range(60):
-        await _person(world, telegram=str(400 + n))
-    await world.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")
-    await _compose(world)
-    await world.bot.press(AMINA, "Send to")
+    await _send_to_crowd(world, 60, 400)
     lina = net["lina"]
     original = world.telegram.send
 
@@ -161,11 +164,7 @@ async def test_a_mute_stops_a_broadcast_already_under_way(world, net):
 
 async def test_cancel_stops_what_is_not_yet_sent_after_confirmation(world, net):
     _network(world, broadcast_approval_above=1000)
-    for n in range(100):
-        await _person(world, telegram=str(400 + n))
-    await world.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")
-    await _compose(world)
-    await world.bot.press(AMINA, "Send to")
+    await _send_to_crowd(world, 100, 400)
     await world.outbox.send_ready()  # the first batch (about two seconds' worth) goes
     sent = len(world.telegram.arrived) + len(world.discord.arrived)
     assert 0 < sent < 104
@@ -279,11 +278,7 @@ async def test_quiet_hours_hold_a_broadcast_unless_it_is_urgent(world, net):
 
 async def test_a_big_broadcast_does_not_hold_up_a_personal_message(world, net):
     _network(world, broadcast_approval_above=1000)
-    for n in range(300):
-        await _person(world, telegram=str(1000 + n))
-    await world.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")
-    await _compose(world)
-    await world.bot.press(AMINA, "Send to")
+    await _send_to_crowd(world, 300, 1000)
     started = world.time.now
     await world.outbox.send_ready()  # the first two seconds' worth, at 30 a second
     await world.send(net["carla"], "Your reminder")
