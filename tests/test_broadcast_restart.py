@@ -32,6 +32,7 @@ from handlers.broadcasts import queue_in
 from handlers.core import Core, Services, system_clock
 from handlers.events import Person, Reply
 from storage import Database, Repositories
+from tests.test_restart import outbox_states
 
 RECIPIENTS = 3000  # besides the organiser who wrote it
 KILL_AFTER = 400  # broadcast messages read from the first process before it is killed
@@ -139,15 +140,6 @@ async def prepare(db_path: Path, recipients: int) -> tuple[list[str], int]:
         # The bot runs the console with the default sender, whose limit is this (the console has no pace).
         limit = Outbox(repos, system_clock, paces={"console": Pace(None)})._in_flight("console")
         return handles, limit
-    finally:
-        await db.close()
-
-
-async def outbox_states(db_path: Path) -> dict[str, int]:
-    db = Database(db_path)
-    await db.open()
-    try:
-        return await Repositories.over(db).outbox.counts()
     finally:
         await db.close()
 
