@@ -43,7 +43,6 @@ MAX_ATTEMPTS = 8
 CLAIM = 500  # the most rows claimed at once for one platform
 AHEAD = 2.0  # a paced platform claims this many seconds' worth of messages at a time
 IN_FLIGHT = 1.0  # and keeps up to this many seconds' worth of requests in flight
-SETTLE_GROUP = 100  # deliveries recorded in one transaction, at most
 KEEP_OUTCOMES = 7 * 24 * 3600  # outcome rows (no message text left in them) are purged after a week
 
 
@@ -174,10 +173,6 @@ class Outbox:
         self._wakes: dict[str, asyncio.Event] = {}
         self._loops: dict[str, asyncio.Task[None]] = {}
         self._started = False
-        # Deliveries waiting to be recorded, a group (ids, committed) at a time; the last one is still filling.
-        self._groups: list[tuple[list[int], asyncio.Future[None]]] = []
-        self._group: tuple[list[int], asyncio.Future[None]] | None = None
-        self._recorder: asyncio.Task[None] | None = None
         self._closing = False
         self.on_sent: Callable[[OutboxItem, float], None] | None = None  # measurement hook (benchmarks)
 
@@ -434,32 +429,7 @@ class Outbox:
             pace.answered()
             if self.on_sent is not None:
                 self.on_sent(item, time.time())
-            await self._record_sent(item.id)
-
-    async def _record_sent(self, item_id: int) -> None:
-        """Record a delivery, committed with the others of the same few milliseconds (up to SETTLE_GROUP in one
-        transaction), and return once it is committed: until then the message counts as in flight."""
-        if self._group is None or len(self._group[0]) >= SETTLE_GROUP:
-            self._group = ([], asyncio.get_running_loop().create_future())
-            self._groups.append(self._group)
-            if self._recorder is None or self._recorder.done():
-                self._recorder = asyncio.create_task(self._write_sent())
-        ids, committed = self._group
-        ids.append(item_id)
-        await asyncio.shield(committed)
-
-    async def _write_sent(self) -> None:
-        while self._groups:
-            ids, committed = self._groups[0]
-            self._groups.pop(0)
-            if self._group is not None and self._group[0] is ids:
-                self._group = None  # later deliveries start a new group
-            try:
-                await self.repos.outbox.settle_many(ids, "sent", self._now())
-            except Exception as exc:
-                committed.set_exception(exc)
-            else:
-                committed.set_result(None)
+            await outbox.settle(item.id, "sent", self._now())
 
     async def _fall_back(self, item: OutboxItem, now: int) -> None:
         """The one platform the member chose refused: their other reachable accounts get the message."""
@@ -476,4 +446,3 @@ class Outbox:
         before = self._now() - KEEP_OUTCOMES
         await self.repos.broadcasts.summarise_before(before)
         return await self.repos.outbox.purge(before)
-

@@ -127,14 +127,6 @@ class OutboxRepository:
             "UPDATE outbox SET state = ?, body = NULL, done_at = ?, reason = ? WHERE id = ?",
             (outcome, now, reason, item_id))
 
-    async def settle_many(self, item_ids: list[int], outcome: str, now: int) -> None:
-        """Record the same outcome for many messages in one transaction, dropping their bodies."""
-        if outcome not in OUTCOMES:
-            raise ValueError(f"unknown outcome {outcome}")
-        async with self.db.transaction() as conn:
-            await conn.executemany("UPDATE outbox SET state = ?, body = NULL, done_at = ? WHERE id = ?",
-                                   [(outcome, now, i) for i in item_ids])
-
     async def retry(self, item_id: int, not_before: int) -> None:
         """Put a claimed message back, to be sent again from `not_before` (it was certainly not delivered)."""
         await self.db.insert_grouped("UPDATE outbox SET state = 'pending', not_before = ? WHERE id = ?",
