@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -235,16 +236,11 @@ class Database:
                                             [value for key in chunk for value in key])
             except Exception as exc:
                 for key in chunk:
-                    for found in waiting[key]:
-                        if not found.done():
-                            found.set_exception(exc)
+                    _answer(waiting[key], error=exc)
                 continue
             by_key = {tuple(row)[-width:]: row for row in rows}
             for key in chunk:
-                row = by_key.get(key)
-                for found in waiting[key]:
-                    if not found.done():
-                        found.set_result(row)
+                _answer(waiting[key], by_key.get(key))
 
     async def execute(self, sql: str, args: tuple | list = ()) -> tuple[int, int | None]:
         """One statement, committed on its own (SQLite makes a lone statement atomic); (rowcount, lastrowid)."""
@@ -275,9 +271,9 @@ class Database:
                     await self._write_group(sql, head, row, waiting[start:start + GROUP_ROWS])
         finally:
             del self._writers[sql]
-            for args, done in self._waiting.pop(sql, []):  # only if this writer itself was cancelled
-                if not done.done():
-                    done.set_exception(DatabaseError("the database closed before the row was written"))
+            # Rows left waiting only if this writer itself was cancelled.
+            closed = DatabaseError("the database closed before the row was written")
+            _answer([done for _, done in self._waiting.pop(sql, [])], error=closed)
 
     async def _write_group(self, sql: str, head: str, row: str,
                            group: list[tuple[tuple, asyncio.Future[None]]]) -> None:
@@ -296,17 +292,23 @@ class Database:
                 try:
                     await self.execute(sql, args)
                 except Exception as exc:
-                    if not done.done():
-                        done.set_exception(exc)
+                    _answer([done], error=exc)
                 else:
-                    if not done.done():
-                        done.set_result(None)
+                    _answer([done])
         else:
-            for _, done in group:
-                if not done.done():
-                    done.set_result(None)
+            _answer([done for _, done in group])
 
     async def checkpoint(self) -> None:
         """Fold the write-ahead log into the main file and truncate it, so erased data leaves no copy behind."""
         async with self._lock, self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
             await cursor.fetchall()  # the pragma answers with a row; left unread, it would hold up the next COMMIT
+
+
+def _answer(futures: list[asyncio.Future[Any]], result: Any = None, *, error: BaseException | None = None) -> None:
+    """Give each waiting caller its result (or the error), except callers that stopped waiting."""
+    for future in futures:
+        if not future.done():
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
