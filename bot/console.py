@@ -16,6 +16,7 @@ import re
 import sys
 from typing import TextIO
 
+from handlers.arguments import number
 from handlers.core import Core
 from handlers.events import Button, Incoming, Person, Press, Reply
 from handlers.formatting import to_plain
@@ -117,10 +118,11 @@ class ConsoleAdapter:
         if not buttons:
             await self._say(f"@{handle} has no message with buttons to press.")
             return
-        if not arg.isdigit() or not 1 <= int(arg) <= len(buttons):
+        chosen = number(arg, high=len(buttons))
+        if chosen is None:
             await self._say(f"Usage: /press N — N from 1 to {len(buttons)}.")
             return
-        button = buttons[int(arg) - 1]
+        button = buttons[chosen - 1]
         if button.url:
             await self._say(f"that button opens {button.url}")
             return

@@ -19,6 +19,7 @@ from typing import Any
 from markupsafe import Markup
 
 from handlers import when
+from handlers.arguments import number
 from handlers.core import REGISTRY, Context, Fire, Role
 from handlers.data_rights import eraser, exporter
 from handlers.events import Button, Outgoing, Reply
@@ -292,12 +293,12 @@ async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
     valid = ((view == "themes" and ctx.network.theme(value) is not None)
              or (view == "regions" and ctx.network.region(value) is not None)
              or (view == "roles" and value in ROLES)
-             or (view == "sessions" and value.isdigit() and int(value) in await _sessions(ctx)))
+             or (view == "sessions" and number(value) in await _sessions(ctx)))
     if not valid:
         return Reply(_("That choice is no longer offered."), toast=str(_("No longer offered")), toast_only=True)
     audience = {k: list(v) for k, v in conversation.data.get("audience", {}).items()}
     chosen = audience.setdefault(view, [])
-    stored: Any = int(value) if view == "sessions" else value
+    stored: Any = number(value) if view == "sessions" else value
     if stored in chosen:
         chosen.remove(stored)
     else:
@@ -589,10 +590,9 @@ async def _status(ctx: Context, args: str) -> Reply:
     await repo.finish(ctx.now)
     zone = ctx.member.timezone or "UTC"
     if args:
-        number = args.lstrip("#")
-        broadcast = await repo.get(int(number)) if number.isdigit() else None
+        broadcast = await _numbered(ctx, args)
         if broadcast is None:
-            return Reply(_("There is no broadcast #{n}. /broadcast status lists the recent ones.", n=clean_line(args, 20).text))
+            return _no_such_broadcast(args)
         chosen = [broadcast]
     else:
         chosen = await repo.recent(STATUS_LIMIT)
@@ -614,13 +614,23 @@ async def _status(ctx: Context, args: str) -> Reply:
     return Reply(Markup("\n\n").join(blocks), buttons=tuple(rows[:5]))
 
 
+async def _numbered(ctx: Context, typed: str) -> Broadcast | None:
+    """The broadcast a typed number ("12" or "#12") names, if there is one."""
+    broadcast_id = number(typed.removeprefix("#"))
+    return await ctx.repos.broadcasts.get(broadcast_id) if broadcast_id is not None else None
+
+
+def _no_such_broadcast(typed: str) -> Reply:
+    return Reply(_("There is no broadcast #{n}. /broadcast status lists the recent ones.",
+                   n=clean_line(typed.removeprefix("#"), 20).text[:20]))
+
+
 async def _cancel_asked(ctx: Context, args: str) -> Reply:
-    number = args.lstrip("#")
-    if not number:
+    if not args.removeprefix("#"):
         return Reply(_("Which broadcast? For example /broadcast cancel 12 (numbers are in /broadcast status)."))
-    broadcast = await ctx.repos.broadcasts.get(int(number)) if number.isdigit() else None
+    broadcast = await _numbered(ctx, args)
     if broadcast is None:
-        return Reply(_("There is no broadcast #{n}. /broadcast status lists the recent ones.", n=clean_line(args, 20).text))
+        return _no_such_broadcast(args)
     return await cancel_pressed(ctx, {"b": broadcast.id})
 
 

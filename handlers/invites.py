@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from handlers.arguments import number
 from handlers.core import REGISTRY, Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, join_lines
@@ -22,15 +23,12 @@ async def invite(ctx: Context, args: str) -> Reply:
               uses=ctx.network.invite_default_uses, days=ctx.network.invite_default_days)
     if len(parts) > 2:
         return Reply(usage)
-    try:
-        uses = int(parts[0]) if parts else ctx.network.invite_default_uses
-        days = int(parts[1]) if len(parts) > 1 else ctx.network.invite_default_days
-    except ValueError:
-        return Reply(join_lines(_("Uses and days must be whole numbers."), usage))
-    if not 1 <= uses <= MAX_USES:
-        return Reply(_("The number of uses must be between 1 and {max}.", max=MAX_USES))
-    if not 1 <= days <= MAX_DAYS:
-        return Reply(_("The number of days must be between 1 and {max}.", max=MAX_DAYS))
+    uses = number(parts[0], high=MAX_USES) if parts else ctx.network.invite_default_uses
+    days = number(parts[1], high=MAX_DAYS) if len(parts) > 1 else ctx.network.invite_default_days
+    if uses is None:
+        return Reply(_("The number of uses must be a whole number from 1 to {max}.", max=MAX_USES))
+    if days is None:
+        return Reply(_("The number of days must be a whole number from 1 to {max}.", max=MAX_DAYS))
     expires = ctx.now_dt + timedelta(days=days)
     code, record = await ctx.repos.invites.create(ctx.member_id, uses, int(expires.timestamp()), ctx.now)
     await ctx.repos.audit.record("invite.create", actor_id=ctx.member_id, detail=f"invite={record.id} uses={uses} "

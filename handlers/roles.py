@@ -9,14 +9,13 @@ import aiosqlite
 
 from markupsafe import Markup
 
-from handlers.arguments import keyword_args
+from handlers.arguments import keyword_args, number
 from handlers.core import REGISTRY, Context, Role, role_of
 from handlers.events import Reply
 from handlers.i18n import N_, _, join_lines
 from storage.audit import AuditRepository
 from storage.members import Member, MemberRepository
 
-_ID = re.compile(r"^#?(\d{1,12})$")
 _IDENTITY = re.compile(r"^(console|telegram|discord):(\S{1,64})$")
 LIST_LIMIT = 20
 
@@ -34,9 +33,9 @@ async def resolve_member(ctx: Context, text: str, usage: Markup) -> Member | Rep
     text = text.strip()
     if not text:
         return Reply(usage)
-    match = _ID.match(text)
-    if match:
-        member = await ctx.repos.members.get(int(match.group(1)))
+    member_id = number(text.removeprefix("#"))
+    if member_id is not None:
+        member = await ctx.repos.members.get(member_id)
     elif _IDENTITY.match(text):
         platform, external = text.split(":", 1)
         member = await ctx.repos.members.by_identity(platform, external)

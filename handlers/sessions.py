@@ -29,7 +29,7 @@ from markupsafe import Markup
 from handlers import when
 from handlers.agenda_files import (MAX_DAYS, MAX_DESCRIPTION, MAX_LINK, MAX_PERSON, MAX_SPEAKERS, MAX_THEMES,
                                    MAX_TITLE, MAX_VENUE, Draft, link_problem, to_ics)
-from handlers.arguments import keyword_args
+from handlers.arguments import first_word, keyword_args, number
 from handlers.core import REGISTRY, Context, Fire, Role, Services
 from handlers.data_rights import exporter
 from handlers.events import Attachment, Button, Outgoing, Reply
@@ -49,7 +49,6 @@ OPTIONAL = ("venue", "link", "moderator", "speakers", "description", "themes")
 AGENDA_PAGE = 8  # sessions per page of /agenda: two Follow buttons a row, four rows, and a row for the rest
 LEADS = (5, 15, 30, 60)  # reminder leads offered as buttons (any 1-1440 may be typed)
 MAX_LEAD = 1440
-_NUMBER = re.compile(r"^#?(\d{1,9})(?:\s+(.*))?$", re.DOTALL)
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))$", re.IGNORECASE)
 _DURATION = re.compile(r"^(?:for\s+)?(?:(\d{1,3})\s*(?:h|hr|hrs|hours?))?\s*(?:(\d{1,4})\s*(m|min|mins|minutes?)?)?$",
                        re.IGNORECASE)
@@ -134,13 +133,15 @@ def describe(ctx_network, session: Session, zone: str, *, full: bool = False, fo
 
 
 async def _session_arg(ctx: Context, args: str, usage: str) -> Session | Reply:
-    """The session a command names by its number."""
-    match = _NUMBER.match(args.strip())
-    if not match:
+    """The session a command names by its number ("3" or "#3"; what follows is left to the command)."""
+    typed = first_word(args)[0].removeprefix("#")
+    if not typed:
         return Reply(_("Usage: {usage}. Send /agenda to see the sessions and their numbers.", usage=usage))
-    session = await ctx.repos.sessions.get(int(match.group(1)))
+    session_id = number(typed)
+    session = await ctx.repos.sessions.get(session_id) if session_id is not None else None
     if session is None:
-        return Reply(_("There is no session #{id}. Send /agenda to see the sessions.", id=int(match.group(1))))
+        return Reply(_("There is no session #{id}. Send /agenda to see the sessions.",
+                       id=clean_line(typed, 20).text[:20]))
     return session
 
 
@@ -424,11 +425,11 @@ async def subscriptions_command(ctx: Context, args: str) -> Reply:
         value = named["remind"].strip().lower().removesuffix("minutes").removesuffix("min").strip()
         if value in ("default", "reset"):
             note = await _set_lead(ctx, None)
-        elif not value.isdigit() or not 1 <= int(value) <= MAX_LEAD:
+        elif (minutes := number(value, high=MAX_LEAD)) is None:
             return Reply(_("How many minutes before a session? A whole number from 1 to {max}, e.g. remind:30.",
                            max=MAX_LEAD))
         else:
-            note = await _set_lead(ctx, int(value))
+            note = await _set_lead(ctx, minutes)
     return await _subscriptions(ctx, note)
 
 
@@ -970,11 +971,10 @@ async def newsession_command(ctx: Context, args: str) -> Reply:
                   N_("change a session; its subscribers are told of a new time or place"),
                   usage=N_("/editsession <number> [start:…] [end:…] [venue:…] …"), order=61)
 async def editsession_command(ctx: Context, args: str) -> Reply:
-    match = _NUMBER.match(args.strip())
-    if not match:
-        return Reply(_("Usage: {usage}. Send /agenda to see the sessions and their numbers.",
-                       usage="/editsession <number> [start:…] [end:…] [venue:…] …"))
-    return await _edit(ctx, int(match.group(1)), match.group(2) or "")
+    session = await _session_arg(ctx, args, "/editsession <number> [start:…] [end:…] [venue:…] …")
+    if isinstance(session, Reply):
+        return session
+    return await _edit(ctx, session.id, first_word(args)[1])
 
 
 async def _edit(ctx: Context, session_id: int, args: str) -> Reply:

@@ -47,6 +47,8 @@ from dateparser.timezone_parser import pop_tz_offset_from_string
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
+from handlers.arguments import number
+
 MAX_WHEN = 200  # characters of a date or time
 MAX_WHAT = 500  # characters of what a reminder says
 MAX_REMINDER = 1000  # a whole reminder; anything longer is refused before any parsing
@@ -490,7 +492,7 @@ class _RecurrenceReader:
         if interval == 1 and word is not None and (day := self._month_day(word)) is not None:
             self.take()
             # A bare number needs "of the month": "every 15 minutes" is not the 15th of each month.
-            if not self._of_the_month() and word.isdigit():
+            if not self._of_the_month() and number(word) is not None:
                 return None
             return ["FREQ=MONTHLY", f"BYMONTHDAY={day}"]
         return None
@@ -499,7 +501,7 @@ class _RecurrenceReader:
     def _number(word: str | None) -> int | None:
         if word is None:
             return None
-        n = int(word) if word.isdigit() else _NUMBERS.get(word)
+        n = number(word, high=_MAX_INTERVAL) or _NUMBERS.get(word)
         return n if n is not None and 1 <= n <= _MAX_INTERVAL else None
 
     @staticmethod

@@ -81,7 +81,7 @@ class ButtonRepository:
     async def resolve(self, token: str, now: int) -> ButtonToken | None:
         """The button behind a token, or None when unknown, malformed or expired."""
         set_token, dot, index = token.partition(".")
-        if not dot or not index.isdigit() or len(token) > 64:
+        if not dot or not (index.isascii() and index.isdigit()) or len(token) > 64:
             return None
         row = await self.db.fetch_one(
             "SELECT audience, actions, used_at, expires_at FROM buttons WHERE token = ? AND expires_at > ?",

@@ -116,9 +116,9 @@ async def test_blocked_member_cannot_use_old_buttons(bot):
 
 async def test_invite_arguments_are_checked(bot):
     await bot.join("admin")
-    assert "whole numbers" in await bot.text("admin", "/invite five")
-    assert "between 1 and 1000" in await bot.text("admin", "/invite 0")
-    assert "between 1 and 365" in await bot.text("admin", "/invite 3 400")
+    for uses in ("five", "0", "²", "-3", "1_000", "99999999999999999999"):
+        assert "uses must be a whole number from 1 to 1000" in await bot.text("admin", f"/invite {uses}")
+    assert "days must be a whole number from 1 to 365" in await bot.text("admin", "/invite 3 400")
     assert "Usage: /invite" in await bot.text("admin", "/invite 1 2 3")
     assert "invite.create" not in await audit_actions(bot)
 
