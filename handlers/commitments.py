@@ -27,7 +27,7 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from handlers import when
-from handlers.arguments import keyword_args
+from handlers.arguments import first_word, keyword_args, number
 from handlers.core import REGISTRY, Context, Fire, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, current_language, join_lines, language, pick_language, plain
@@ -51,7 +51,6 @@ LIST_PAGE = 5  # commitments per page of /commitments: 4 buttons each stays with
 CHOICE_PAGE = 20  # themes or regions offered at once (with Skip, paging and Cancel, still under 25 buttons)
 ORGANISER_LIMIT = 30
 _BY = re.compile(r"\s+by\s+", re.IGNORECASE)
-_NUMBER = re.compile(r"^#?(\d{1,12})(?:\s+(.*))?$", re.DOTALL)
 
 VISIBILITY_LABELS = {"network": N_("The network"), "organisers": N_("Organisers only"), "private": N_("Just me")}
 VISIBILITY_WORDS = {"network": "network", "everyone": "network", "organisers": "organisers",
@@ -522,20 +521,18 @@ async def _tell_partner(ctx: Context, partner: Member, commitment_id: int, data:
 # --- one's own commitments -----------------------------------------------------------------------------------
 
 
-async def _own(ctx: Context, commitment_id: Any, *, must_be_open: bool = True) -> Commitment | Reply:
-    """The member's commitment with this number; else a reply saying why it cannot be changed."""
-    try:
-        number = int(commitment_id)
-    except (TypeError, ValueError):
-        return Reply(_("There is no such commitment. Send /commitments to see yours."))
-    commitment = await ctx.repos.commitments.get(number)
-    if commitment is None:
-        return Reply(_("There is no commitment #{id}. Send /commitments to see yours.", id=number))
-    if commitment.member_id != ctx.member_id:
-        return Reply(_("Commitment #{id} is not yours: only the member who made it can change it.", id=number))
+async def _own(ctx: Context, commitment_id: int | str, *, must_be_open: bool = True) -> Commitment | Reply:
+    """The member's commitment with this number (from a button, or as typed); else a reply saying why it cannot
+    be changed. Someone else's commitment gets the same reply as one that does not exist, so that nobody learns
+    which numbers belong to others' private commitments."""
+    wanted = commitment_id if isinstance(commitment_id, int) else number(str(commitment_id))
+    commitment = await ctx.repos.commitments.get(wanted) if wanted is not None else None
+    if commitment is None or commitment.member_id != ctx.member_id:
+        shown = commitment_id if isinstance(commitment_id, int) else clean_line(str(commitment_id), 20).text[:20]
+        return Reply(_("You have no commitment #{id}. Send /commitments to see yours.", id=shown))
     if must_be_open and commitment.status != "open":
-        return Reply(_("Commitment #{id} is already done.", id=number) if commitment.status == "done" else
-                     _("Commitment #{id} was dropped.", id=number))
+        return Reply(_("Commitment #{id} is already done.", id=commitment.id) if commitment.status == "done" else
+                     _("Commitment #{id} was dropped.", id=commitment.id))
     return commitment
 
 
@@ -744,16 +741,16 @@ async def drop_cancelled(ctx: Context, payload: dict) -> Reply:
                   usage=N_("/progress <number> <note>"), order=42)
 async def progress_command(ctx: Context, args: str) -> Reply:
     """Add a progress note to one of the member's commitments."""
-    match = _NUMBER.match(args.strip())
-    if not match:
+    typed, note = first_word(args)
+    if not typed.removeprefix("#"):
         return Reply(_("Usage: {usage}, for example “/progress 12 Venue booked”. Send /commitments to see the "
                        "numbers.", usage="/progress <number> <note>"))
-    commitment = await _own(ctx, match.group(1))
+    commitment = await _own(ctx, typed.removeprefix("#"))
     if isinstance(commitment, Reply):
         return commitment
-    if not (match.group(2) or "").strip():
+    if not note:
         return await _ask_note(ctx, commitment)
-    return (await _save_note(ctx, commitment, match.group(2)))[0]
+    return (await _save_note(ctx, commitment, note))[0]
 
 
 @REGISTRY.action("commitment.note")

@@ -298,8 +298,8 @@ async def test_done_drop_new_date_and_progress(bot):
 async def test_someone_elses_commitment_is_not_theirs_to_change(bot):
     await _network(bot, "bob")
     mine = await _commit(bot, "admin", "Run a workshop by 15 March theme:Detention region:Western Europe")
-    assert "not yours" in await bot.text("bob", f"/progress {mine} Hijacked")
-    assert "There is no commitment #99" in await bot.text("bob", "/progress 99 Hello")
+    assert f"You have no commitment #{mine}." in await bot.text("bob", f"/progress {mine} Hijacked")
+    assert "You have no commitment #99." in await bot.text("bob", "/progress 99 Hello")
     await bot.say("admin", "/commitments")
     bot.last["bob"] = bot.last["admin"]
     assert "not meant for you" in await bot.press_text("bob", f"Done #{mine}")
