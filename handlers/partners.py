@@ -172,7 +172,7 @@ async def partner_command(ctx: Context, args: str) -> Reply | list[Reply]:
         for step in STEPS:
             if step not in data and step not in asked and (names_place or step not in ("theme", "region")):
                 data[step] = "" if step == "note" else None
-        if not asked and (data["theme"] or data["region"]):
+        if not asked and (data.get("theme") or data.get("region")):
             return await _search(ctx, data, checked=True)
     return await _next(ctx, data, join_lines(*notes) if notes else None)
 
