@@ -24,6 +24,7 @@ from handlers.events import Button, Incoming, Outgoing, Person, Press, Reply
 from handlers.i18n import _, language, pick_language
 from handlers.network import Network
 from handlers.quiet import quiet_until
+from handlers.sanitise import readable
 from storage import Repositories
 from storage.buttons import new_set_token
 from storage.conversations import Conversation
@@ -513,6 +514,7 @@ class Core:
     async def handle_message(self, msg: Incoming) -> list[Reply]:
         """Answer a text message or command."""
         started = time.perf_counter()
+        msg = replace(msg, text=readable(msg.text))
         ctx = await self.context_for(msg.person, msg.private)
         with language(self._language(ctx)):
             try:
@@ -569,6 +571,7 @@ class Core:
 
     async def handle_press(self, press: Press) -> list[Reply]:
         """Answer a button press; a button that is unknown, expired, someone else's or spent changes nothing."""
+        press = replace(press, token=readable(press.token))
         ctx = await self.context_for(press.person, press.private)
         with language(self._language(ctx)):
             try:

@@ -10,6 +10,12 @@ from dataclasses import dataclass
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
 
 
+def readable(text: str) -> str:
+    """`text` as valid Unicode: half of a surrogate pair arriving alone (from a JSON escape or an undecodable
+    byte) becomes U+FFFD, which can be stored and sent; pairs arriving as two halves become their character."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 @dataclass(frozen=True)
 class Checked:
     """The cleaned text, or why it was refused (`problem` is 'empty' or 'too_long')."""
