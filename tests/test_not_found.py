@@ -1,0 +1,89 @@
+"""What a person may not see reads exactly like what does not exist.
+
+For every command that takes a number or a name: the reply to it naming something that exists but is not the
+asker's to see or change (another member's commitment, a broadcast or a member when the asker is not an
+organiser, a session for a stranger or a blocked member …) is compared, byte for byte, with the reply to the same
+command once that thing is gone. Nothing may change either way.
+
+Not here, and why: sessions are for every member to see (the agenda lists them, cancelled ones too); reminders
+and introductions are named only by buttons, whose payload the bot keeps and whose presser it checks. A button's
+token is random (96 bits) and reaches only the people shown its message, so pressing someone else's button tells
+the presser nothing they did not see: it answers "This button is not meant for you", as the README says.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_fuzz import World
+
+# The world of test_fuzz: members #1 admin (Amina), #2 bob, #3 carla (blocked), #4 dina (organiser); commitments
+# #1 Amina's for the network, #2 Amina's for organisers, #3 Amina's private, #4 Bob's private, #5 Bob's for the
+# network, #6 Dina's for organisers; sessions #1 and #2 (cancelled); broadcast #1.
+CASES = [
+    pytest.param("bob", "/progress 3 Hijacked", "commitments", 3, id="member: someone else's private commitment"),
+    pytest.param("bob", "/progress 1 Hijacked", "commitments", 1, id="member: someone else's shared commitment"),
+    pytest.param("bob", "/progress #2", "commitments", 2, id="member: an organisers-only commitment, no note"),
+    pytest.param("dina", "/progress 4 Looked at it", "commitments", 4, id="organiser: a member's private one"),
+    pytest.param("dina", "/progress 5", "commitments", 5, id="organiser: a member's shared one, no note"),
+    pytest.param("admin", "/progress 6 x", "commitments", 6, id="admin: an organiser's commitment"),
+    pytest.param("stranger", "/progress 4 x", "commitments", 4, id="stranger: a commitment"),
+    pytest.param("carla", "/progress 4 x", "commitments", 4, id="blocked: a commitment"),
+    pytest.param("bob", "/broadcast status 1", "broadcasts", 1, id="member: a broadcast's status"),
+    pytest.param("bob", "/broadcast cancel 1", "broadcasts", 1, id="member: cancelling a broadcast"),
+    pytest.param("bob", "/members Dina", "members", 4, id="member: a member by name"),
+    pytest.param("bob", "/block #4", "members", 4, id="member: blocking a member"),
+    pytest.param("bob", "/introduce #4 #1", "members", 4, id="member: introducing members"),
+    pytest.param("dina", "/promote Bob", "members", 2, id="organiser: promoting a member"),
+    pytest.param("stranger", "/members #2", "members", 2, id="stranger: a member"),
+    pytest.param("bob", "/editsession 1 venue:Elsewhere", "sessions", 1, id="member: editing a session"),
+    pytest.param("bob", "/cancelsession 1", "sessions", 1, id="member: cancelling a session"),
+    pytest.param("stranger", "/session 1", "sessions", 1, id="stranger: a session"),
+    pytest.param("carla", "/subscribe 1", "sessions", 1, id="blocked: following a session"),
+]
+
+
+async def test_the_world_is_as_described(tmp_path: Path):
+    world = await World.build(tmp_path)
+    try:
+        db = world.bot.repos.db
+        members = [tuple(r) for r in await db.fetch_all("SELECT id, display_name, role, blocked FROM members")]
+        assert members == [(1, "Amina", "member", 0), (2, "Bob", "member", 0), (3, "Carla", "member", 1),
+                           (4, "Dina", "organiser", 0)]
+        commitments = [tuple(r) for r in await db.fetch_all("SELECT id, member_id, visibility FROM commitments")]
+        assert commitments == [(1, 1, "network"), (2, 1, "organisers"), (3, 1, "private"), (4, 2, "private"),
+                               (5, 2, "network"), (6, 4, "organisers")]
+        sessions = [tuple(r) for r in await db.fetch_all("SELECT id, status FROM sessions")]
+        assert sessions == [(1, "scheduled"), (2, "cancelled")]
+    finally:
+        await world.db.close()
+
+
+def _shown(replies) -> list[tuple]:
+    return [(str(r.text), [b.label for b in r.button_list()], r.toast, r.toast_only, r.edit, r.private_redirect)
+            for r in replies]
+
+
+async def _state(world: World) -> list:
+    tables = ("commitments", "commitment_notes", "broadcasts", "members", "sessions", "session_subscriptions",
+              "conversations", "audit")
+    return [list(map(tuple, await world.bot.repos.db.fetch_all(f"SELECT * FROM {table} ORDER BY 1")))
+            for table in tables]
+
+
+@pytest.mark.parametrize(("who", "command", "table", "row"), CASES)
+async def test_what_one_may_not_see_reads_like_what_does_not_exist(who, command, table, row, tmp_path: Path):
+    world = await World.build(tmp_path)
+    try:
+        db = world.bot.repos.db
+        assert await db.fetch_one(f"SELECT id FROM {table} WHERE id = ?", (row,)) is not None
+        before = await _state(world)
+        hidden = _shown(await world.bot.say(who, command))
+        assert await _state(world) == before, "nothing changes"
+        await db.execute(f"DELETE FROM {table} WHERE id = ?", (row,))
+        missing = _shown(await world.bot.say(who, command))
+        assert hidden == missing
+    finally:
+        await world.db.close()
