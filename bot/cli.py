@@ -130,10 +130,9 @@ async def _run(settings: Settings) -> int:
     adapters = []
     try:
         if "telegram" in wanted:
-            from bot.telegram_adapter import TelegramAdapter
+            from bot.telegram_adapter import telegram_adapter
 
-            telegram = TelegramAdapter(app.core, settings.telegram)
-            app.delivery.register(telegram)
+            telegram = telegram_adapter(app)
             await telegram.start()
             adapters.append(telegram)
         if "discord" in wanted:

@@ -6,16 +6,21 @@ parse mode, split at 4096 visible characters. Every button press is answered exa
 
 The application is started inside the event loop the program owns (no `run_polling()`), by long polling or, by
 configuration, a webhook whose secret token python-telegram-bot checks on every request.
+
+Direct replies and the outbox's messages go out at one pace, Telegram's `Pace` in the outbox (replies first), and
+a direct reply is tried again until it gets through (`bot.delivery.send_reply`). `telegram_adapter` builds the
+adapter as the bot runs it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import weakref
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -30,7 +35,6 @@ from telegram import (
 from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -41,12 +45,15 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.delivery import MaybeSent, NotSent, Rejected, RetryLater, Unreachable
+from bot.delivery import MaybeSent, NotSent, Pace, Rejected, RetryLater, Unreachable, send_reply
 from bot.settings import TelegramSettings
 from handlers.core import REGISTRY, Core, Role
-from handlers.events import Button, Incoming, Person, Press, Reply
+from handlers.events import Attachment, Button, Incoming, Person, Press, Reply
 from handlers.formatting import split_markup
 from handlers.i18n import N_, language, plain
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +123,11 @@ class TelegramAdapter:
     platform = PLATFORM
 
     def __init__(self, core: Core, settings: TelegramSettings, *, request: BaseRequest | None = None,
-                 get_updates_request: BaseRequest | None = None, rate_limit: bool = True) -> None:
+                 get_updates_request: BaseRequest | None = None) -> None:
         assert settings.token is not None
         self.core = core
         self.settings = settings
+        self.pace = Pace(None)  # unpaced until `Outbox.register` gives it Telegram's pace
         builder = ApplicationBuilder().token(settings.token.get_secret_value())
         if settings.base_url:
             base = settings.base_url.rstrip("/")
@@ -128,8 +136,6 @@ class TelegramAdapter:
             builder = builder.request(request)
         if get_updates_request is not None:
             builder = builder.get_updates_request(get_updates_request)
-        if rate_limit:
-            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
         builder = builder.concurrent_updates(PerPersonUpdateProcessor())
         self.app: Application = builder.build()
         self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.VIA_BOT, self._on_message))
@@ -240,7 +246,7 @@ class TelegramAdapter:
         private = source is None or source.chat.type == ChatType.PRIVATE
         replies = await self.core.handle_press(Press(person, query.data or "", private))
         toast = next((r.toast for r in replies if r.toast), None)
-        await query.answer(text=toast[:MAX_TOAST] if toast else None)
+        await self._reply(query.from_user.id, lambda: query.answer(text=toast[:MAX_TOAST] if toast else None))
         chat_id = source.chat.id if source is not None else query.from_user.id
         edited = False
         for reply in replies:
@@ -264,7 +270,8 @@ class TelegramAdapter:
         if len(pieces) != 1 or reply.attachment is not None:
             return False
         try:
-            await message.edit_text(str(pieces[0]), parse_mode=ParseMode.HTML, api_kwargs=keyboard(reply))
+            await self._reply(message.chat_id, lambda: message.edit_text(
+                str(pieces[0]), parse_mode=ParseMode.HTML, api_kwargs=keyboard(reply)))
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return True
@@ -272,29 +279,45 @@ class TelegramAdapter:
         return True
 
     async def _deliver(self, chat_id: int | str, reply: Reply, *, person: Person | None = None,
-                       refusals: bool = False) -> None:
-        """Send a reply into a chat: text in pieces (buttons under the last), then any file."""
+                       outbox: bool = False) -> None:
+        """Send a reply into a chat: text in pieces (buttons under the last), then any file.
+
+        Each request of a direct reply goes through `_reply`; one given up drops the rest of the reply. For the
+        outbox (`outbox`) the first request has had its turn at the pace, the others take theirs here, and every
+        failure is the outbox's to handle."""
         if reply.private_redirect and person is not None:
             reply = Reply(reply.text, buttons=((await self._private_chat_button(),),))
         pieces = split_markup(reply.text, MessageLimit.MAX_TEXT_LENGTH) if reply.text else []
+        calls: list[Callable[[], Awaitable[object]]] = [
+            functools.partial(self._send_text, chat_id, str(piece), keyboard(reply) if i == len(pieces) - 1 else {})
+            for i, piece in enumerate(pieces)]
+        if reply.attachment is not None:
+            calls.append(functools.partial(self._send_document, chat_id, reply.attachment))
         try:
-            for i, piece in enumerate(pieces):
-                last = i == len(pieces) - 1
-                await self._send_text(chat_id, str(piece), keyboard(reply) if last else {})
-            if reply.attachment is not None:
-                await self.app.bot.send_document(
-                    chat_id, InputFile(reply.attachment.content, filename=reply.attachment.filename))
+            for i, call in enumerate(calls):
+                if not outbox:
+                    if not await self._reply(chat_id, call):
+                        return
+                    continue
+                if i:
+                    await self.pace.acquire(str(chat_id))
+                await _request(call)
         except Forbidden:
-            if refusals:
+            if outbox:
                 raise
             # Blocked by the user (or removed from the group): stop trying until they write again.
             if person is not None and str(chat_id) == person.external_id:
                 await self.core.mark_unreachable(person)
             log.info("a Telegram chat refused a message (403)")
 
+    async def _reply(self, chat_id: int | str, call: Callable[[], Awaitable[object]]) -> bool:
+        """One request of a direct reply: its turn at the pace ahead of the outbox's messages, tried again until it
+        gets through (`send_reply`); False when it was given up."""
+        return await send_reply(self.pace, str(chat_id), lambda: _request(call), PLATFORM)
+
     async def _send_text(self, chat_id: int | str, text: str, markup: dict[str, Any]) -> None:
-        """One sendMessage in HTML parse mode, through the Application's bot, so its defaults, rate limiter, request
-        object and errors (Forbidden, RetryAfter, BadRequest, NetworkError) all apply as for `send_message`.
+        """One sendMessage in HTML parse mode, through the Application's bot, so its defaults, request object and
+        errors (Forbidden, RetryAfter, BadRequest, NetworkError) all apply as for `send_message`.
 
         The answer is not turned into a `telegram.Message`: nothing here uses it, and building that object tree
         cost as much as everything else in sending a reply. `Bot._post` is the step of every `Bot` method that
@@ -303,6 +326,9 @@ class TelegramAdapter:
         """
         await self.app.bot._post(  # noqa: SLF001
             "sendMessage", {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML.value, **markup})
+
+    async def _send_document(self, chat_id: int | str, attachment: Attachment) -> None:
+        await self.app.bot.send_document(chat_id, InputFile(attachment.content, filename=attachment.filename))
 
     async def _private_chat_button(self) -> Button:
         with language(self.core.services.network.default_language):
@@ -314,19 +340,37 @@ class TelegramAdapter:
         try:
             # A member's private chat, or an announcement group or channel (a negative id, or @name).
             chat = person.external_id if person.external_id.startswith("@") else int(person.external_id)
-            await self._deliver(chat, reply, person=person, refusals=True)
+            await self._deliver(chat, reply, person=person, outbox=True)
         except Forbidden as exc:
             raise Unreachable() from exc
-        except RetryAfter as exc:
-            raise RetryLater(_seconds(exc.retry_after)) from exc
         except BadRequest as exc:  # the message itself was refused: sending it again would not help
             raise Rejected() from exc
-        except NetworkError as exc:  # TimedOut is one too
-            raise (NotSent() if _not_sent(exc) else MaybeSent()) from exc
 
     def invite_link(self, code: str) -> str | None:
         """t.me deep link that opens the bot with /start <code>."""
         return f"https://t.me/{self.username}?start={code}"
+
+
+def telegram_adapter(app: App) -> TelegramAdapter:
+    """The Telegram adapter as the bot runs it (`solidarity-bot run`, and the broadcast benchmark): registered with
+    the outbox, so that its direct replies and the outbox's messages share Telegram's one pace."""
+    adapter = TelegramAdapter(app.core, app.settings.telegram)
+    app.delivery.register(adapter)
+    return adapter
+
+
+async def _request(call: Callable[[], Awaitable[object]]) -> None:
+    """Make one Bot API request, its failures told in the delivery layer's terms: a 429 is RetryLater, a request
+    that certainly did not reach Telegram NotSent, one that may have MaybeSent; a 403 and a 400 stay Forbidden and
+    BadRequest."""
+    try:
+        await call()
+    except RetryAfter as exc:
+        raise RetryLater(_seconds(exc.retry_after)) from exc
+    except BadRequest:
+        raise
+    except NetworkError as exc:  # TimedOut is one too
+        raise (NotSent() if _not_sent(exc) else MaybeSent()) from exc
 
 
 def _seconds(retry_after: object) -> float:

@@ -85,12 +85,11 @@ class TelegramHarness:
         await self.press(user, "Skip")
 
 
-def make_adapter(bot, api: FakeBotApi, settings: TelegramSettings | None = None, *,
-                 rate_limit: bool = False) -> TelegramAdapter:
+def make_adapter(bot, api: FakeBotApi, settings: TelegramSettings | None = None) -> TelegramAdapter:
     """A Telegram adapter whose every Bot API call is answered by `api`."""
     request = RecordingRequest(api)
     return TelegramAdapter(bot.core, settings or TelegramSettings(token="123456:TEST-TOKEN"), request=request,
-                           get_updates_request=request, rate_limit=rate_limit)
+                           get_updates_request=request)
 
 
 @pytest.fixture
@@ -277,25 +276,6 @@ async def test_group_privacy_warning_when_bot_can_read_all_group_messages(db_pat
 
 async def _no_polling(**kwargs):
     return None
-
-
-async def test_flood_control_429_is_honoured_by_waiting_retry_after_then_sending_once(db_path):
-    bot, db = await build_bot(db_path, make_network(admins=frozenset({f"telegram:{ADMIN}"})))
-    api = FakeBotApi()
-    adapter = make_adapter(bot, api, rate_limit=True)
-    await adapter.app.initialize()
-    api.fail_next["sendMessage"] = [(429, {"ok": False, "error_code": 429, "description": "Too Many Requests",
-                                           "parameters": {"retry_after": 1}})]
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    await adapter.app.process_update(Update.de_json(api.message_update(ADMIN, "/help"), adapter.app.bot))
-    waited = loop.time() - started
-    await adapter.app.shutdown()
-    await db.close()
-    sends = [p for m, p in api.calls if m == "sendMessage"]
-    assert len(sends) == 2  # the refused one, then the one retried after retry_after
-    assert waited >= 1.0
-    assert not api.violations
 
 
 async def test_webhook_mode_checks_the_secret_token_on_every_request(db_path):
