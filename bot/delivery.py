@@ -194,7 +194,7 @@ async def send_reply(pace: Pace, chat: str, request: Callable[[], Awaitable[obje
 # Telegram: 30 messages a second overall (counted with a margin for the way there), 20 a minute into one group.
 # Discord: discord.py follows the buckets Discord announces; the global limit is 50 requests a second.
 DEFAULT_PACES: dict[str, Callable[[], Pace]] = {
-    "telegram": lambda: Pace(30, per_group=20, margin=0.03),
+    "telegram": lambda: Pace(30, per_group=20, margin=0.04),
     "discord": lambda: Pace(45),
 }
 
