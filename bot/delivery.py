@@ -18,8 +18,8 @@ adapters at a pace each platform accepts, and records every outcome:
 
 Each platform has one `Pace`, shared by the outbox's sender and the adapter's direct replies (`send_reply`), which
 go first. Each platform has its own sender: it claims what is ready a couple of seconds' worth at a time (personal
-messages before broadcasts), and keeps up to a second's worth of requests in flight. Every outcome is committed before its
-send counts as done (outcomes of the same moment share one transaction).
+messages before broadcasts), and keeps up to a second's worth of requests in flight. Every outcome is committed
+before its send counts as done (outcomes of the same moment share one transaction).
 
 Rows claimed when the process died go back to pending on start: at most one more send, never none.
 """

@@ -27,7 +27,13 @@ def time(monkeypatch) -> VirtualTime:
     return time
 
 
-async def _take_turns(pace: Pace, time: VirtualTime, requests: list[tuple[float, str, bool]]) -> list[tuple[str, float]]:
+def time_of(offset: float) -> float:
+    """A moment so many seconds after virtual time began."""
+    return 1000.0 + offset
+
+
+async def _take_turns(pace: Pace, time: VirtualTime,
+                      requests: list[tuple[float, str, bool]]) -> list[tuple[str, float]]:
     """Each (moment, name, urgent) asks for a turn at that moment; the name and moment of each turn, in order."""
     went: list[tuple[str, float]] = []
     start = time.now
@@ -51,10 +57,6 @@ async def test_a_direct_reply_takes_the_next_turn_ahead_of_the_messages_already_
     assert moment <= time_of(0.5) + 1 / 30 + EPSILON  # within one interval of asking
     assert order.index("reply") <= 17  # the 40-odd broadcast messages still waiting went after it
     assert [name for name in order if name != "reply"] == [f"b{i}" for i in range(60)]  # the others kept their order
-
-
-def time_of(offset: float) -> float:
-    return 1000.0 + offset  # VirtualTime starts at 1000
 
 
 async def test_during_a_pause_no_turn_is_given_not_even_to_a_direct_reply_and_then_they_go_at_the_pace(time):
