@@ -492,7 +492,7 @@ async def _ask_approval(ctx: Context, broadcast_id: int, total: int) -> int:
             _("<b>Broadcast #{id} needs a second organiser.</b> {author} wants to send this to {n} members ({audience}):",
               id=broadcast_id, author=author, n=f"{total:,}", audience=describe_audience(ctx, broadcast.audience)),
             Markup("<blockquote>{}</blockquote>").format(broadcast.body or ""),
-        ), buttons=((approve, reject),)), kind="approval", quiet=False)
+        ), buttons=((approve, reject),)), kind="approval", quiet=False, about=(ctx.member_id,))
     return len(others)
 
 
@@ -532,11 +532,12 @@ async def _decide(ctx: Context, payload: dict, *, approve: bool) -> Reply:
         if broadcast.author_id is not None:
             await ctx.notify(broadcast.author_id, Reply(join_lines(
                 _("{name} approved broadcast #{id}.", name=name, id=broadcast.id), outcome)), kind="approval",
-                quiet=False)
+                quiet=False, about=(ctx.member_id,))
         return Reply(join_lines(_("You approved broadcast #{id}.", id=broadcast.id), outcome), edit=True)
     if broadcast.author_id is not None:
         await ctx.notify(broadcast.author_id, Reply(_("{name} did not approve broadcast #{id}; it will not be sent.",
-                                                      name=name, id=broadcast.id)), kind="approval", quiet=False)
+                                                      name=name, id=broadcast.id)), kind="approval", quiet=False,
+                                about=(ctx.member_id,))
     return Reply(_("You rejected broadcast #{id}; nothing was sent.", id=broadcast.id), edit=True)
 
 
