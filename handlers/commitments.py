@@ -583,8 +583,9 @@ async def my_commitments(ctx: Context, page: int = 0, *, edit: bool = False) -> 
     partners = await ctx.repos.members.get_many(sorted({c.joint_with for c in shown if c.joint_with}))
     for commitment in shown:
         partner = partners.get(commitment.joint_with) if commitment.joint_with else None
-        lines += ["", _line(ctx, commitment, zone, owner=True,
-                            partner=(partner.display_name or plain(N_("(no name yet)"))) if partner else None)]
+        together = (partner.display_name or plain(N_("(no name yet)"))) if partner else \
+            plain(N_("a former member")) if commitment.partner_left else None
+        lines += ["", _line(ctx, commitment, zone, owner=True, partner=together)]
         if commitment.status == "open":
             payload = {"c": commitment.id}
             rows.append((
