@@ -12,8 +12,9 @@ adapters at a pace each platform accepts, and records every outcome:
 - not sent (no connection, a 5xx): tried again later with growing waits, up to `MAX_ATTEMPTS`;
 - maybe sent (a timeout after the request left): never sent again, so nobody is told twice;
 - refused as a message (a 400): recorded as failed;
-- a broadcast the member muted, or an organiser cancelled, by the moment it would go: skipped or cancelled (checked
-  in memory the instant before the request, so nothing goes out after a mute or a cancel is committed).
+- a broadcast the member muted, or an organiser cancelled, by the moment it would go: skipped or cancelled; a message
+  to or about a member who erased their data (/forget): withdrawn (checked in memory the instant before the
+  request, so nothing goes out after a mute, a cancel or an erasure is committed).
 
 Each platform has its own sender: it claims what is ready a couple of seconds' worth at a time (personal messages
 before broadcasts), and keeps up to a second's worth of requests in flight. Every outcome is committed before its
@@ -196,11 +197,11 @@ class Outbox:
     # --- queueing (the core's Delivery port) ---------------------------------------------------------------
 
     async def deliver(self, member_id: int, reply: Reply, *, kind: str = "notice",
-                      not_before: int | None = None) -> None:
-        """Queue one message for a member and have it sent."""
+                      not_before: int | None = None, about: tuple[int, ...] = ()) -> None:
+        """Queue one message for a member and have it sent; `about`: the other members it names or quotes."""
         now = self._now()
         async with self.repos.db.transaction() as conn:
-            await self.deliver_in(conn, [Outgoing(member_id, reply, kind, not_before)], now)
+            await self.deliver_in(conn, [Outgoing(member_id, reply, kind, not_before, about=about)], now)
         self.wake()
 
     async def deliver_in(self, conn: Any, messages: list[Outgoing], now: int) -> int:
@@ -231,8 +232,8 @@ class Outbox:
             targets, fallback = choose_accounts(preference, usable)
             if not targets and message.broadcast_id is None:
                 log.info("a %s has no reachable account to go to", message.kind)
-            rows += [NewMessage(message.member_id, p, e, message.kind, body, when, fallback, message.broadcast_id)
-                     for p, e in targets]
+            rows += [NewMessage(message.member_id, p, e, message.kind, body, when, fallback, message.broadcast_id,
+                                message.about) for p, e in targets]
         await OutboxRepository.add_in(conn, rows, now)
         return len(rows)
 
@@ -368,7 +369,11 @@ class Outbox:
             log.exception("recording the outcome of a %s message failed", item.platform)
 
     def _stopped(self, item: OutboxItem) -> str | None:
-        """'skipped' or 'cancelled' when a broadcast must not go to this account any more."""
+        """'skipped' or 'cancelled' when a message must not go to this account any more: a broadcast muted or
+        cancelled, or a message to or about a member who is being erased (withdrawn: its row is gone once the
+        erasure commits, so recording the outcome then changes nothing)."""
+        if self.gate.withdrawn(item.member_id, item.about):
+            return "cancelled"
         if item.broadcast_id is None:
             return None
         return self.gate.stops(item.member_id, item.broadcast_id)
@@ -388,8 +393,8 @@ class Outbox:
         person = Person(item.platform, item.external_id)
         pace = self.paces[item.platform]
         await pace.acquire(item.external_id)
-        # Checked again with nothing awaited between the check and the request: a mute or a cancel that is
-        # committed (or being committed) by now stops it.
+        # Checked again with nothing awaited between the check and the request: a mute, a cancel or an erasure
+        # that is committed (or being committed) by now stops it.
         if stopped := self._stopped(item):
             await outbox.settle(item.id, stopped, self._now(), "muted" if stopped == "skipped" else "cancelled")
             return
@@ -437,7 +442,7 @@ class Outbox:
                   if i.platform != item.platform and i.unreachable_since is None and i.platform in self.adapters]
         await self.repos.outbox.add(
             [NewMessage(item.member_id, i.platform, i.external_id, item.kind, item.body, now,
-                        broadcast_id=item.broadcast_id) for i in others], now)
+                        broadcast_id=item.broadcast_id, about=item.about) for i in others], now)
         if others:
             self.wake()
 

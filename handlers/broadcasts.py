@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from handlers import when
 from handlers.core import REGISTRY, Context, Fire, Role
-from handlers.data_rights import eraser, exporter
+from handlers.data_rights import exporter
 from handlers.events import Button, Outgoing, Reply
 from handlers.i18n import N_, _, _n, join_lines
 from handlers.paging import page_of
@@ -492,7 +492,7 @@ async def _ask_approval(ctx: Context, broadcast_id: int, total: int) -> int:
             _("<b>Broadcast #{id} needs a second organiser.</b> {author} wants to send this to {n} members ({audience}):",
               id=broadcast_id, author=author, n=f"{total:,}", audience=describe_audience(ctx, broadcast.audience)),
             Markup("<blockquote>{}</blockquote>").format(broadcast.body or ""),
-        ), buttons=((approve, reject),)), kind="approval", quiet=False)
+        ), buttons=((approve, reject),)), kind="approval", quiet=False, about=(ctx.member_id,))
     return len(others)
 
 
@@ -532,11 +532,12 @@ async def _decide(ctx: Context, payload: dict, *, approve: bool) -> Reply:
         if broadcast.author_id is not None:
             await ctx.notify(broadcast.author_id, Reply(join_lines(
                 _("{name} approved broadcast #{id}.", name=name, id=broadcast.id), outcome)), kind="approval",
-                quiet=False)
+                quiet=False, about=(ctx.member_id,))
         return Reply(join_lines(_("You approved broadcast #{id}.", id=broadcast.id), outcome), edit=True)
     if broadcast.author_id is not None:
         await ctx.notify(broadcast.author_id, Reply(_("{name} did not approve broadcast #{id}; it will not be sent.",
-                                                      name=name, id=broadcast.id)), kind="approval", quiet=False)
+                                                      name=name, id=broadcast.id)), kind="approval", quiet=False,
+                                about=(ctx.member_id,))
     return Reply(_("You rejected broadcast #{id}; nothing was sent.", id=broadcast.id), edit=True)
 
 
@@ -607,7 +608,9 @@ async def _status(ctx: Context, args: str) -> Reply:
                   when=when.describe_moment(broadcast.send_at, zone),
                   audience=describe_audience(ctx, broadcast.audience), n=f"{broadcast.recipients or 0:,}")
         outcomes = await repo.outcomes(broadcast.id)
-        blocks.append(join_lines(head, *_outcome_lines(outcomes)))
+        why = _("Cancelled because its author left the network.") if broadcast.cancel_reason == "author_left" \
+            else None
+        blocks.append(join_lines(head, why, *_outcome_lines(outcomes)))
         if broadcast.status in OPEN:
             rows.append((await ctx.button(str(_("Cancel #{id}", id=broadcast.id)), "broadcast.cancel",
                                           {"b": broadcast.id}),))
@@ -716,12 +719,3 @@ async def unmute_command(ctx: Context, args: str) -> Reply:
 @exporter("broadcasts")
 async def _export(ctx: Context, member_id: int) -> dict:
     return await ctx.repos.broadcasts.export(member_id)
-
-
-@eraser
-async def _erase(conn: Any, member_id: int) -> None:
-    # Broadcasts the member wrote that have not gone yet are withdrawn with them; mutes go with the member row.
-    await conn.execute("UPDATE broadcasts SET status = 'cancelled', body = NULL WHERE author_id = ? "
-                       "AND status IN ('awaiting_approval', 'scheduled')", (member_id,))
-    await conn.execute("UPDATE broadcasts SET body = NULL WHERE author_id = ?", (member_id,))
-

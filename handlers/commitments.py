@@ -516,7 +516,7 @@ async def _tell_partner(ctx: Context, partner: Member, commitment_id: int, data:
             _("<i>{due} · visible to: {who}</i>", due=_due_text(due, zone),
               who=plain(VISIBILITY_LABELS[data["visibility"]])),
             _("It is in your /commitments, where you can mark it done, give it a new date or drop your part."))
-    await ctx.notify(partner.id, Reply(text), kind="commitment")
+    await ctx.notify(partner.id, Reply(text), kind="commitment", about=(ctx.member_id,))
 
 
 # --- one's own commitments -----------------------------------------------------------------------------------
@@ -583,8 +583,9 @@ async def my_commitments(ctx: Context, page: int = 0, *, edit: bool = False) -> 
     partners = await ctx.repos.members.get_many(sorted({c.joint_with for c in shown if c.joint_with}))
     for commitment in shown:
         partner = partners.get(commitment.joint_with) if commitment.joint_with else None
-        lines += ["", _line(ctx, commitment, zone, owner=True,
-                            partner=(partner.display_name or plain(N_("(no name yet)"))) if partner else None)]
+        together = (partner.display_name or plain(N_("(no name yet)"))) if partner else \
+            plain(N_("a former member")) if commitment.partner_left else None
+        lines += ["", _line(ctx, commitment, zone, owner=True, partner=together)]
         if commitment.status == "open":
             payload = {"c": commitment.id}
             rows.append((
@@ -1050,5 +1051,5 @@ async def _tell_organisers(ctx: Context, commitment: Commitment) -> int:
                     _("<i>{due} · theme: {theme} · region: {region}</i>", due=_due_text(commitment.due_at, zone),
                       theme=_theme_label(ctx, commitment.theme), region=_region_label(ctx, commitment.region)),
                     _("Send /commitments all to see everyone's."))
-        await ctx.notify(organiser.id, Reply(text), kind="help")
+        await ctx.notify(organiser.id, Reply(text), kind="help", about=(member.id,))
     return len(organisers)

@@ -60,8 +60,9 @@ class Delivery(Protocol):
     """The port through which the core sends messages on its own (not as a direct reply): the outbox."""
 
     async def deliver(self, member_id: int, reply: Reply, *, kind: str = "notice",
-                      not_before: int | None = None) -> None:
-        """Queue `reply` for the member's accounts (as they chose with /notify), and have it sent."""
+                      not_before: int | None = None, about: tuple[int, ...] = ()) -> None:
+        """Queue `reply` for the member's accounts (as they chose with /notify), and have it sent; `about`: the
+        other members it names or quotes (erasing one of them withdraws it)."""
 
     async def deliver_in(self, conn: Any, messages: list[Outgoing], now: int) -> None:
         """Queue messages within an open transaction (sent once it commits and `wake` is called)."""
@@ -86,6 +87,7 @@ class Fire:
     reply: Reply | None = None
     quiet: bool = False
     kind: str = "notice"
+    about: tuple[int, ...] = ()  # the other members the message names or quotes (see `Outgoing`)
     # Each change is a function of the open connection, or a (sql, args) statement: statements with the same
     # SQL from a whole batch run as one executemany.
     changes: tuple[Callable[[Any], Awaitable[None]] | tuple[str, tuple], ...] = ()
@@ -299,9 +301,11 @@ class Context:
             lifetime = BUTTON_LIFETIME if who.startswith("member:") else STRANGER_BUTTON_LIFETIME
             await self.repos.buttons.store_set(set_token, who, actions, self.now + lifetime)
 
-    async def notify(self, member_id: int, reply: Reply, *, kind: str = "notice", quiet: bool = True) -> None:
+    async def notify(self, member_id: int, reply: Reply, *, kind: str = "notice", quiet: bool = True,
+                     about: tuple[int, ...] = ()) -> None:
         """Send a message on the bot's own initiative to a member, through the outbox. With `quiet` (the
-        default: the member did not ask for it) it waits until the member's quiet hours end."""
+        default: the member did not ask for it) it waits until the member's quiet hours end. `about` names the
+        other members the message names or quotes: if one of them erases their data first, it does not go."""
         await self.flush_buttons()
         not_before = None
         if quiet:
@@ -309,7 +313,7 @@ class Context:
                 await self.repos.members.get(member_id)
             if target is not None:
                 not_before = quiet_until(target.timezone, target.quiet_start, target.quiet_end, self.now)
-        await self.services.delivery.deliver(member_id, reply, kind=kind, not_before=not_before)
+        await self.services.delivery.deliver(member_id, reply, kind=kind, not_before=not_before, about=about)
 
     async def turn_page(self, conversation: Conversation, page: Any) -> Conversation | None:
         """The same question on another page of its choices (the nonce is kept, so its buttons stay valid); None
@@ -450,7 +454,7 @@ class Core:
                     if fire.quiet else None
                 if item.due_at > now:  # prepared ahead: it goes at its moment, not before
                     not_before = max(not_before or item.due_at, item.due_at)
-                work.outgoing = [Outgoing(member.id, fire.reply, fire.kind, not_before)]
+                work.outgoing = [Outgoing(member.id, fire.reply, fire.kind, not_before, about=fire.about)]
         return work
 
     async def _commit(self, works: list[_DueWork], now: int) -> None:

@@ -3,6 +3,11 @@
 Later capabilities add their own parts with `@exporter`; their tables reference members with ON DELETE
 CASCADE (or SET NULL where a shared record must stay), so erasing the member row erases the rest. Where a shared
 record holds text the member wrote, an `@eraser` clears it in the transaction that erases the member.
+
+The same transaction reaches what was about to go out: messages waiting in the outbox for others that name the
+member or carry their text are withdrawn, and their broadcasts not yet finished are cancelled. The broadcast gate
+learns of it before the commit (and forgets it if the erasure fails), so a sender that already claimed one of
+those messages does not send it either.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ from typing import Any
 from handlers.core import REGISTRY, Context, Role
 from handlers.events import Attachment, Person, Reply
 from handlers.i18n import N_, _, join_lines
+from storage.broadcasts import BroadcastRepository
 from storage.buttons import ButtonRepository
+from storage.commitments import CommitmentRepository
 from storage.links import LinkRepository
 from storage.members import MemberRepository
+from storage.outbox import OutboxRepository
 
 Exporter = Callable[[Context, int], Awaitable[Any]]
 EXPORTERS: dict[str, Exporter] = {}
@@ -188,13 +196,27 @@ async def forget_confirmed(ctx: Context, payload: dict) -> Reply:
     audiences = await _audiences(ctx, member_id)
     identities = await ctx.repos.members.identities(member_id)
     attempts = [await ctx.repos.links.account_key(i.key) for i in identities]
-    async with ctx.repos.db.transaction() as conn:
-        await ButtonRepository.forget_audiences_in(conn, audiences)
-        await LinkRepository.forget_accounts_in(conn, attempts)
-        for erase in ERASERS:
-            await erase(conn, member_id)
-        # Audit rows stay (they record what organisers did) but lose every reference to the erased member.
-        await MemberRepository.delete_in(conn, member_id)
+    gate = ctx.repos.broadcasts.gate
+    gate.erase(member_id)  # from here no sender starts a message to or about them
+    cancelled: list[int] = []
+    try:
+        async with ctx.repos.db.transaction() as conn:
+            await ButtonRepository.forget_audiences_in(conn, audiences)
+            await LinkRepository.forget_accounts_in(conn, attempts)
+            await OutboxRepository.withdraw_about_in(conn, member_id)
+            cancelled = await BroadcastRepository.author_left_in(conn, member_id, ctx.now)
+            for broadcast_id in cancelled:
+                gate.cancel(broadcast_id)
+            await CommitmentRepository.partner_left_in(conn, member_id)
+            for erase in ERASERS:
+                await erase(conn, member_id)
+            # Audit rows stay (they record what organisers did) but lose every reference to the erased member.
+            await MemberRepository.delete_in(conn, member_id)
+    except BaseException:
+        gate.unerase(member_id)
+        for broadcast_id in cancelled:
+            gate.uncancel(broadcast_id)
+        raise
     await ctx.repos.db.checkpoint()
     ctx.member = None
     await ctx.services.accounts_left([Person(i.platform, i.external_id) for i in identities])

@@ -119,10 +119,13 @@ def reply_from_dict(body: dict) -> Reply:
 class Outgoing:
     """A message the bot sends on its own to a member: `kind` names it in the outbox ("reminder", "check-in" …);
     `not_before` holds it back (quiet hours) until that moment, in seconds since the epoch; `broadcast_id` marks
-    it as part of an organiser's broadcast (sent after personal messages, stopped by a mute or a cancel)."""
+    it as part of an organiser's broadcast (sent after personal messages, stopped by a mute or a cancel); `about`
+    lists the other members it names or whose text it carries (if one of them erases their data before it goes,
+    it is withdrawn)."""
 
     member_id: int
     reply: Reply
     kind: str = "notice"
     not_before: int | None = None
     broadcast_id: int | None = None
+    about: tuple[int, ...] = ()

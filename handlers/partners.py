@@ -72,6 +72,11 @@ def _name(member: Member | None) -> str:
     return member.display_name
 
 
+def _named(*members: Member | None) -> tuple[int, ...]:
+    """The members a message names, to queue it with (erasing one of them withdraws it)."""
+    return tuple(m.id for m in members if m is not None)
+
+
 def _kind(ctx: Context, member: Member | None) -> str:
     kind = ctx.network.actor_kind(member.actor_kind or "") if member else None
     return plain(kind.label) if kind else plain(N_("kind of actor not given"))
@@ -546,7 +551,7 @@ async def _send_request(ctx: Context, intro_id: int, viewer: Member) -> None:
     organiser = await ctx.repos.members.get(intro.organiser_id) if intro.organiser_id else None
     with _in_language_of(ctx, viewer):
         reply = await _request_message(ctx, intro, side, viewer, other, organiser)
-    await ctx.notify(viewer.id, reply, kind="introduction")
+    await ctx.notify(viewer.id, reply, kind="introduction", about=_named(other, organiser))
 
 
 async def _request_message(ctx: Context, intro: Introduction, side: str, viewer: Member, other: Member,
@@ -675,14 +680,14 @@ async def _introduced(ctx: Context, intro: Introduction, other: Member) -> Reply
     other = await ctx.repos.members.get(other.id) or other
     with _in_language_of(ctx, other):
         text = _contact_text(ctx, other, me)
-    await ctx.notify(other.id, Reply(text), kind="introduction")
+    await ctx.notify(other.id, Reply(text), kind="introduction", about=(me.id,))
     if intro.organiser_id is not None and intro.organiser_id not in (me.id, other.id):
         organiser = await ctx.repos.members.get(intro.organiser_id)
         if organiser is not None:
             with _in_language_of(ctx, organiser):
                 told = _("<b>Introduction made:</b> {a} and {b} both accepted the introduction you suggested; "
                          "they now have each other's contact lines.", a=_name(other), b=_name(me))
-            await ctx.notify(organiser.id, Reply(told), kind="introduction")
+            await ctx.notify(organiser.id, Reply(told), kind="introduction", about=(other.id, me.id))
     return Reply(_contact_text(ctx, me, other), edit=True)
 
 
@@ -718,7 +723,7 @@ async def expire_due(ctx: Context, item: DueItem) -> Fire | None:
         await PartnerRepository.lapse_in(conn, intro_id, now)
 
     side = intro.side(me)
-    reply = None
+    reply, about = None, ()
     if side is not None and intro.answer(side) == "accepted":
         if intro.organiser_id is None:
             reply = Reply(join_lines(
@@ -732,7 +737,8 @@ async def expire_due(ctx: Context, item: DueItem) -> Fire | None:
         people = await ctx.repos.members.get_many([m for m in (intro.a_id, intro.b_id) if m is not None])
         reply = Reply(_("<b>Introduction not made:</b> the introduction you suggested between {a} and {b} was not "
                         "accepted by both in time.", a=_name(people.get(intro.a_id)), b=_name(people.get(intro.b_id))))
-    return Fire(reply, quiet=True, kind="introduction", changes=(lapse,))
+        about = tuple(people)
+    return Fire(reply, quiet=True, kind="introduction", changes=(lapse,), about=about)
 
 
 @REGISTRY.due("intro.ask", load=_load)
@@ -752,7 +758,7 @@ async def ask_due(ctx: Context, item: DueItem) -> Fire | None:
     async def asked(conn: Any) -> None:
         await PartnerRepository.asked_again_in(conn, intro_id, side, now)
 
-    return Fire(reply, quiet=True, kind="introduction", changes=(asked,))
+    return Fire(reply, quiet=True, kind="introduction", changes=(asked,), about=_named(other, organiser))
 
 
 @REGISTRY.due("intro.follow_up", load=_load)
@@ -777,7 +783,7 @@ async def follow_up_due(ctx: Context, item: DueItem) -> Fire | None:
     row.append(await btn(_("No"), "no"))
     text = _("<b>Did you connect?</b> You were introduced to {name} on {day}. Did you get in touch?",
              name=_name(other), day=_day(ctx, intro.introduced_at or intro.created_at))
-    return Fire(Reply(text, buttons=(tuple(row),)), quiet=True, kind="follow-up")
+    return Fire(Reply(text, buttons=(tuple(row),)), quiet=True, kind="follow-up", about=(other.id,))
 
 
 @REGISTRY.action("intro.follow_up")

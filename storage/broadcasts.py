@@ -35,6 +35,7 @@ class Broadcast:
     recipients: int | None
     summary: dict[str, Any] | None
     created_at: int
+    cancel_reason: str | None = None  # 'author_left': cancelled because its author erased their data
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,12 @@ class Recipient:
 
 
 _COLUMNS = ("id, author_id, body, audience, urgent, channels, status, send_at, approved_by, recipients, summary, "
-            "created_at")
+            "created_at, cancel_reason")
 
 
 def _broadcast(row: Any) -> Broadcast:
     return Broadcast(row[0], row[1], row[2], json.loads(row[3]), bool(row[4]), bool(row[5]), row[6], row[7], row[8],
-                     row[9], json.loads(row[10]) if row[10] else None, row[11])
+                     row[9], json.loads(row[10]) if row[10] else None, row[11], row[12])
 
 
 def clean_audience(audience: dict[str, Any]) -> dict[str, list[Any]]:
@@ -149,6 +150,28 @@ class BroadcastRepository:
             "UPDATE outbox SET state = 'cancelled', reason = 'cancelled', body = NULL, done_at = ? "
             "WHERE broadcast_id = ? AND state = 'pending'", (now, broadcast_id))
         return cursor.rowcount
+
+    @staticmethod
+    async def author_left_in(conn: aiosqlite.Connection, member_id: int, now: int) -> list[int]:
+        """Within the transaction that erases a member: their broadcasts not yet finished are cancelled, because
+        their author left (nothing more of them goes, also of what a sender already claimed: its text is dropped
+        here, and the caller puts them in the gate before this commits); the text of all their broadcasts goes.
+        Returns the numbers of those cancelled."""
+        marks = ",".join("?" * len(OPEN))
+        async with conn.execute(f"SELECT id FROM broadcasts WHERE author_id = ? AND status IN ({marks}) ORDER BY id",
+                                (member_id, *OPEN)) as cursor:
+            cancelled = [int(row[0]) for row in await cursor.fetchall()]
+        for broadcast_id in cancelled:
+            await BroadcastRepository.move_in(conn, broadcast_id, OPEN, "cancelled", now, cancel_reason="author_left")
+            await conn.execute(
+                "UPDATE outbox SET state = 'cancelled', reason = 'cancelled', body = NULL, done_at = ? "
+                "WHERE broadcast_id = ? AND state IN ('pending', 'sending')", (now, broadcast_id))
+            await conn.execute("DELETE FROM schedule WHERE kind = 'broadcast' AND subject_id = ?", (broadcast_id,))
+            await conn.execute(
+                "INSERT INTO audit (at, actor_id, action, subject_id, detail) VALUES "
+                "(?, NULL, 'broadcast_cancelled', NULL, ?)", (now, f"broadcast #{broadcast_id}: its author left"))
+        await conn.execute("UPDATE broadcasts SET body = NULL WHERE author_id = ?", (member_id,))
+        return cancelled
 
     async def outcomes(self, broadcast_id: int) -> dict[str, dict[str, int]]:
         """{platform: {state or 'failed: reason': count}} for a broadcast, live or from its summary."""

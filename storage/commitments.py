@@ -16,7 +16,7 @@ from storage.database import Database
 from storage.schedule import ScheduleRepository
 
 _COLUMNS = ("id, member_id, what, due_at, theme, region, visibility, status, checkin_pending, stale, help_wanted, "
-            "created_at, updated_at, closed_at, joint_with")
+            "created_at, updated_at, closed_at, joint_with, partner_left")
 KINDS = ("checkin", "nudge", "stale")  # the schedule rows a commitment may have
 FOLLOW_UPS = ("nudge", "stale")  # what an unanswered check-in leads to
 VISIBILITIES = ("network", "organisers", "private")
@@ -44,6 +44,7 @@ class Commitment:
     closed_at: int | None
     member_name: str | None = None
     joint_with: int | None = None  # a joint commitment: the other member, who has a row of their own naming this one
+    partner_left: bool = False  # a joint commitment whose other member has since erased their data
 
     def overdue(self, now: int) -> bool:
         """Still open after its due moment."""
@@ -80,7 +81,7 @@ def _commitment(row, name: str | None = None) -> Commitment:
         region=row["region"], visibility=row["visibility"], status=row["status"],
         checkin_pending=bool(row["checkin_pending"]), stale=bool(row["stale"]), help_wanted=bool(row["help_wanted"]),
         created_at=row["created_at"], updated_at=row["updated_at"], closed_at=row["closed_at"], member_name=name,
-        joint_with=row["joint_with"])
+        joint_with=row["joint_with"], partner_left=bool(row["partner_left"]))
 
 
 class CommitmentRepository:
@@ -276,3 +277,10 @@ class CommitmentRepository:
         await conn.execute(
             "UPDATE commitments SET stale = 1, updated_at = ? WHERE id = ? AND status = 'open' AND checkin_pending = 1",
             (now, commitment_id))
+
+    @staticmethod
+    async def partner_left_in(conn: aiosqlite.Connection, member_id: int) -> None:
+        """Within the transaction that erases a member: the joint commitments others keep with them stay theirs,
+        now together with a former member."""
+        await conn.execute("UPDATE commitments SET partner_left = 1, joint_with = NULL WHERE joint_with = ?",
+                           (member_id,))

@@ -7,6 +7,10 @@ went) or `cancelled` (a broadcast stopped by an organiser). Personal messages (p
 bulk ones (broadcasts, priority 1), so a big broadcast never holds up someone's reminder for long. The message body is emptied as soon as the
 outcome is known, and outcome rows are purged after a while: the outbox is not an archive of what people were
 told. Rows left `sending` by a crash go back to `pending` on start, so each is sent at most once more.
+
+A message may name other members or carry text they wrote (an introduction request, a joint commitment notice):
+the code that queues it says which (`about`), and erasing one of them withdraws it before it goes
+(`withdraw_about_in`). Like the body, `about` is dropped once the outcome is known.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from storage.database import Database
 OUTCOMES = ("sent", "unreachable", "uncertain", "failed", "skipped", "cancelled")
 PERSONAL, BULK = 0, 1  # priorities
 _COLUMNS = ("id, member_id, platform, external_id, kind, body, not_before, fallback, attempts, created_at, "
-            "broadcast_id")
+            "broadcast_id, about")
 
 
 @dataclass(frozen=True)
@@ -40,11 +44,13 @@ class OutboxItem:
     attempts: int
     created_at: int
     broadcast_id: int | None = None
+    about: tuple[int, ...] = ()  # the other members it names or quotes
 
 
 @dataclass(frozen=True)
 class NewMessage:
-    """A row to queue: `fallback` says the member's other accounts get it if this one refuses it."""
+    """A row to queue: `fallback` says the member's other accounts get it if this one refuses it; `about` lists
+    the other members it names or whose text it carries (erasing one of them withdraws it)."""
 
     member_id: int | None
     platform: str
@@ -54,6 +60,11 @@ class NewMessage:
     not_before: int
     fallback: bool = False
     broadcast_id: int | None = None
+    about: tuple[int, ...] = ()
+
+
+def _about(members: tuple[int, ...]) -> str | None:
+    return json.dumps(sorted(set(members))) if members else None
 
 
 def choose_accounts(preference: str, usable: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool]:
@@ -84,9 +95,9 @@ class OutboxRepository:
 
         await conn.executemany(
             "INSERT INTO outbox (member_id, platform, external_id, kind, body, not_before, fallback, created_at, "
-            "broadcast_id, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "broadcast_id, priority, about) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(m.member_id, m.platform, m.external_id, m.kind, encoded(m.body), m.not_before, int(m.fallback), now,
-              m.broadcast_id, PERSONAL if m.broadcast_id is None else BULK) for m in messages])
+              m.broadcast_id, PERSONAL if m.broadcast_id is None else BULK, _about(m.about)) for m in messages])
 
     async def add(self, messages: list[NewMessage], now: int) -> None:
         """Queue messages in one transaction."""
@@ -113,19 +124,29 @@ class OutboxRepository:
                     ) as cursor:
                         rows += await cursor.fetchall()
         items = [OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6], bool(r[7]), r[8], r[9],
-                            r[10]) for r in rows]
+                            r[10], tuple(json.loads(r[11] or "[]"))) for r in rows]
         bulk = {r[0] for r in rows if r[10] is not None}
         items.sort(key=lambda i: (i.id in bulk, i.not_before, i.id))
         return items
 
     async def settle(self, item_id: int, outcome: str, now: int, reason: str | None = None) -> None:
-        """Record a message's outcome (with a short reason when it was not sent) and drop its body; committed
-        together with the other outcomes of the same moment, before this returns."""
+        """Record a message's outcome (with a short reason when it was not sent) and drop its body and whom it was
+        about; committed together with the other outcomes of the same moment, before this returns."""
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome}")
         await self.db.insert_grouped(
-            "UPDATE outbox SET state = ?, body = NULL, done_at = ?, reason = ? WHERE id = ?",
+            "UPDATE outbox SET state = ?, body = NULL, about = NULL, done_at = ?, reason = ? WHERE id = ?",
             (outcome, now, reason, item_id))
+
+    @staticmethod
+    async def withdraw_about_in(conn: aiosqlite.Connection, member_id: int) -> int:
+        """Within the transaction that erases a member: every message not yet sent that names them or carries their
+        text is withdrawn, as if it had never been queued (a sender that already claimed one is stopped by the
+        gate). Their own messages go with their member row. Returns how many."""
+        cursor = await conn.execute(
+            "DELETE FROM outbox WHERE about IS NOT NULL AND state IN ('pending', 'sending') "
+            "AND EXISTS (SELECT 1 FROM json_each(outbox.about) WHERE value = ?)", (member_id,))
+        return cursor.rowcount
 
     async def retry(self, item_id: int, not_before: int) -> None:
         """Put a claimed message back, to be sent again from `not_before` (it was certainly not delivered)."""
