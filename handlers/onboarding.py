@@ -44,11 +44,13 @@ async def start(ctx: Context, args: str) -> Reply | list[Reply]:
     if args and not code:
         return Reply(_("That doesn't look like an invite code. Send /start followed by the code, "
                        "for example /start ABCD2345EF."))
+    consent: dict = {}  # what the consent button carries: the invite's id, never the code itself
     if code:
         invite = await ctx.repos.invites.find_valid(code, ctx.now)
         if invite is None:
             return Reply(_("That invite code is not valid any more (it may have expired or been used up). "
                            "Ask the organiser who gave it to you for a new one. Nothing about you was stored."))
+        consent = {"invite": invite.id}
     elif not (ctx.network.open_registration or ctx.is_configured_admin):
         return Reply(join_lines(
             _("<b>{network}</b> is invite-only.", network=ctx.network.name),
@@ -56,8 +58,8 @@ async def start(ctx: Context, args: str) -> Reply | list[Reply]:
               "/start ABCD2345EF. Nothing about you has been stored."),
         ))
     notice = privacy_notice(ctx)
-    agree = await ctx.button(str(_("I understand — set up my profile")), "onboarding.consent",
-                             {"code": code}, single_use=True)
+    agree = await ctx.button(str(_("I understand — set up my profile")), "onboarding.consent", consent,
+                             single_use=True)
     later = await ctx.button(str(_("Not now")), "onboarding.later", single_use=True)
     return Reply(notice.text, buttons=((agree,), (later,)))
 
@@ -67,12 +69,12 @@ async def consent(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """The person agreed: create the member (using up one invite use) and start the guided profile."""
     if ctx.member is not None:
         return Reply(_("You have already joined. Send /profile to see your profile."), edit=True)
-    code = payload.get("code") or ""
+    invited = payload.get("invite")
     open_door = ctx.network.open_registration or ctx.is_configured_admin
     async with ctx.repos.db.transaction() as conn:
         invite_id = None
-        if code:
-            invite_id = await InviteRepository.consume_in(conn, code, ctx.now)
+        if invited is not None:
+            invite_id = await InviteRepository.consume_in(conn, int(invited), ctx.now)
             if invite_id is None and not open_door:
                 return Reply(_("Sorry, that invite code was used up or expired in the meantime. "
                                "Ask an organiser for a new one. Nothing about you was stored."), edit=True)

@@ -67,12 +67,13 @@ class InviteRepository:
         return Invite(*row) if row else None
 
     @staticmethod
-    async def consume_in(conn: aiosqlite.Connection, code: str, now: int) -> int | None:
-        """Use up one use of a valid code within an open transaction; the invite id, or None if not valid."""
+    async def consume_in(conn: aiosqlite.Connection, invite_id: int, now: int) -> int | None:
+        """Use up one use of a valid invite (found by its code with `find_valid`) within an open transaction; its
+        id, or None if it is not valid any more."""
         cur = await conn.execute(
-            "UPDATE invites SET uses_left = uses_left - 1 WHERE code_hash = ? AND uses_left > 0 AND expires_at > ? "
+            "UPDATE invites SET uses_left = uses_left - 1 WHERE id = ? AND uses_left > 0 AND expires_at > ? "
             "RETURNING id",
-            (_hash(code), now),
+            (invite_id, now),
         )
         row = await cur.fetchone()
         return int(row[0]) if row else None

@@ -1,0 +1,74 @@
+"""No code kept in clear: invite and link codes are shown once and never stored, not in a button, a table, the
+database file, nor the log."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from storage import Database
+
+
+# --- codes ---------------------------------------------------------------------------------------------------
+
+
+def _everything_stored(db_path: Path) -> str:
+    """Every value of every row of every table, and the raw bytes of the database and its write-ahead log."""
+    conn = sqlite3.connect(db_path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        values = [str(v) for t in tables for row in conn.execute(f"SELECT * FROM {t}") for v in row]
+    finally:
+        conn.close()
+    raw = b"".join(p.read_bytes() for p in (db_path, Path(f"{db_path}-wal")) if p.exists())
+    return "\n".join(values) + raw.decode("latin-1")
+
+
+async def test_no_invite_or_link_code_is_stored_or_logged_in_clear(bot, db_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    await bot.join("admin", name="Admin")
+    invite = (await bot.text("admin", "/invite 3 7")).split("Invite code: ")[1].split()[0]
+    await bot.say("telegram:501", f"/start {invite.lower()}")  # waits with the consent button for a day
+    await bot.say("discord:502", f"/join {invite}")
+    await bot.say("telegram:503", f"/start {invite}")
+    assert "Step 1 of 8" in await bot.press_text("telegram:503", "I understand")
+    link = (await bot.text("admin", "/link")).split("Link code: ")[1].split()[0]
+    await bot.say("telegram:504", f"/link {link}")  # the confirmation waits
+    second_link = (await bot.text("telegram:503", "/link")).split("Link code: ")[1].split()[0]
+    await bot.say("discord:505", f"/link {second_link}")
+    assert "Linked" in await bot.press_text("discord:505", "Yes, link")
+
+    stored = _everything_stored(db_path)
+    logged = caplog.text
+    for code in (invite, link, second_link):
+        assert code not in stored and code.lower() not in stored
+        assert code not in logged
+
+    # The buttons still work: the stranger who waited joins with the invite, whose uses are counted.
+    assert "Step 1 of 8" in await bot.press_text("telegram:501", "I understand")
+    assert "Step 1 of 8" in await bot.press_text("discord:502", "I understand")
+    assert [i.uses_left for i in await bot.repos.invites.created_by((await bot.member("admin")).id)] == [0]
+    assert "not valid any more" in await bot.text("telegram:506", f"/start {invite}")
+
+
+async def test_upgrading_deletes_consent_buttons_that_hold_an_invite_code(db_path):
+    db = Database(db_path)
+    await db.open(up_to=9)
+    holding = '[["onboarding.consent",{"code":"K7QZMPX4HN"},true],["onboarding.later",{},true]]'
+    by_id = '[["onboarding.consent",{"invite":3},true],["onboarding.later",{},true]]'
+    other = '[["profile.edit",{"field":"name"},false]]'
+    for token, actions in (("a", holding), ("b", by_id), ("c", other)):
+        await db.execute("INSERT INTO buttons (token, audience, actions, expires_at) VALUES (?, 'x', ?, 9999999999)",
+                         (token, actions))
+    await db.close()
+    assert "K7QZMPX4HN" in _everything_stored(db_path)
+
+    db = Database(db_path)
+    await db.open()
+    try:
+        rows = await db.fetch_all("SELECT token FROM buttons ORDER BY token")
+    finally:
+        await db.close()
+    assert [r[0] for r in rows] == ["b", "c"]
+    assert "K7QZMPX4HN" not in _everything_stored(db_path)
