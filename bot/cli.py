@@ -9,28 +9,15 @@ import signal
 import sys
 from pathlib import Path
 
+from bot.redaction import Redactor, redact_logging, redact_uncaught, report_asyncio_error
 from bot.settings import Settings, SettingsError, load_settings
 from storage.database import Database, DatabaseError, latest_version
 
 EXIT_CONFIG = 2
+EXIT_FAILED = 1
 SUPPORTED_PLATFORMS = ("telegram", "discord")
 
-
-class RedactSecrets(logging.Filter):
-    """Replaces any configured secret in a log record by '***' (tokens must never reach a log)."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            text = record.getMessage()
-            if any(s in text for s in self.secrets):
-                for secret in self.secrets:
-                    text = text.replace(secret, "***")
-                record.msg, record.args = text, None
-        return True
+log = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,10 +51,11 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
     level = logging.WARNING if quiet and settings.log_level in ("DEBUG", "INFO") else settings.log_level
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    secrets = [s.get_secret_value() for s in (settings.telegram.token, settings.telegram.secret_token,
-                                              settings.discord.token) if s is not None]
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactSecrets(secrets))
+    # No token and no webhook secret ever reaches stderr or the log: not in a message, a traceback, nor a crash.
+    redact = Redactor(s.get_secret_value() for s in (settings.telegram.token, settings.telegram.secret_token,
+                                                     settings.discord.token) if s is not None)
+    redact_logging(redact)
+    redact_uncaught(redact)
     # Libraries log what passes through them at DEBUG: request URLs (a Telegram URL holds the token), request
     # bodies and SQL parameters (what people wrote). Whatever level the bot runs at, they stay above that.
     for name, floor in (("httpx", logging.WARNING), ("httpcore", logging.WARNING), ("aiosqlite", logging.WARNING),
@@ -196,12 +184,17 @@ def main(argv: list[str] | None = None) -> int:
                 "sync-commands": lambda s: _sync_commands(s, args.guild),
                 "agenda": lambda s: _agenda(s, args)}
     try:
-        return asyncio.run(commands[args.command](settings))
+        with asyncio.Runner() as runner:
+            runner.get_loop().set_exception_handler(report_asyncio_error)
+            return runner.run(commands[args.command](settings))
     except DatabaseError as exc:
         print(f"solidarity-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+    except Exception:
+        log.critical("solidarity-bot stopped on an unexpected error", exc_info=True)  # redacted like any log
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -1,13 +1,80 @@
-"""No code kept in clear: invite and link codes are shown once and never stored, not in a button, a table, the
-database file, nor the log."""
+"""No secret in any output, and no code kept in clear.
+
+Tokens and the webhook secret never reach stderr or the log: not in a message, a library's traceback, a crash, nor
+what asyncio reports; a rejected token is one line naming the setting. Invite and link codes are shown once and
+never stored: not in a button, a table, the database file, nor the log.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
+import os
 import sqlite3
+import sys
+import threading
 from pathlib import Path
+from urllib.parse import quote
 
+import pytest
+
+import bot.cli as cli
 from storage import Database
+
+TELEGRAM_TOKEN = "616161:SECRETS-TELEGRAM-TOKEN-abc"
+DISCORD_TOKEN = "MTYxNjE2.SECRETS.DISCORD-TOKEN-xyz"
+WEBHOOK_SECRET = "SECRETS-webhook-secret-42"
+SECRETS = (TELEGRAM_TOKEN, quote(TELEGRAM_TOKEN, safe=""), DISCORD_TOKEN, WEBHOOK_SECRET)
+
+
+@pytest.fixture
+def log_output(monkeypatch):
+    """What the root logger's handlers write, as the program's stderr handler would (restored afterwards)."""
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    for name in [k for k in os.environ if k.startswith("SOLIDARITY")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("SOLIDARITY__TELEGRAM__TOKEN", TELEGRAM_TOKEN)
+    monkeypatch.setenv("SOLIDARITY__TELEGRAM__SECRET_TOKEN", WEBHOOK_SECRET)
+    monkeypatch.setenv("SOLIDARITY__DISCORD__TOKEN", DISCORD_TOKEN)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield stream
+    root.removeHandler(handler)
+
+
+def test_secrets_are_redacted_from_logs_tracebacks_asyncio_reports_and_crashes(tmp_path, monkeypatch, capsys,
+                                                                              log_output):
+    async def misbehaving_command(settings) -> int:
+        # A library logs a URL with the token (as httpx does), and a traceback whose message quotes it (as
+        # python-telegram-bot's InvalidToken does); a task fails with the webhook secret in its message; then
+        # the command crashes with the Discord token in the exception.
+        logging.getLogger("httpx").error("HTTP Request: POST https://api.telegram.org/bot%s/getMe 502",
+                                         quote(TELEGRAM_TOKEN, safe=""))
+        try:
+            raise RuntimeError(f"The token `{TELEGRAM_TOKEN}` was rejected by the server.")
+        except RuntimeError:
+            logging.getLogger("telegram.ext.Application").exception("initialisation failed")
+        asyncio.get_running_loop().call_exception_handler(
+            {"message": "Task exception was never retrieved", "exception": ValueError(f"secret {WEBHOOK_SECRET}")})
+        raise ConnectionError(f"login with {DISCORD_TOKEN} failed")
+
+    monkeypatch.setattr(cli, "_migrate", misbehaving_command)
+    assert cli.main(["migrate", "--db", str(tmp_path / "bot.db")]) == cli.EXIT_FAILED
+    try:
+        raise KeyError(f"uncaught, with {WEBHOOK_SECRET} and {TELEGRAM_TOKEN}")
+    except KeyError:
+        sys.excepthook(*sys.exc_info())
+        threading.excepthook(threading.ExceptHookArgs((*sys.exc_info(), None)))
+    logged, stderr = log_output.getvalue(), capsys.readouterr().err
+    assert "502" in logged and "rejected by the server" in logged and "Task exception was never retrieved" in logged
+    assert "Traceback" in logged and "ConnectionError: login with *** failed" in logged
+    assert stderr.count("KeyError: 'uncaught, with *** and ***'") == 2
+    for secret in SECRETS:
+        assert secret not in logged and secret not in stderr
 
 
 # --- codes ---------------------------------------------------------------------------------------------------
