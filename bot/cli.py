@@ -109,36 +109,38 @@ async def _run(settings: Settings) -> int:
         if len(missing) == len(wanted):
             return EXIT_CONFIG
     from bot.app import open_app
+    from bot.platforms import Platform, run_platforms
 
     app = await open_app(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    adapters = []
+    platforms: list[Platform] = []
     try:
         if "telegram" in wanted:
             from bot.telegram_adapter import TelegramAdapter
 
             telegram = TelegramAdapter(app.core, settings.telegram)
-            app.delivery.register(telegram)
-            await telegram.start()
-            adapters.append(telegram)
+            platforms.append(Platform("telegram", telegram, telegram.start))
         if "discord" in wanted:
             from bot.discord_adapter import DiscordAdapter
 
             discord_adapter = DiscordAdapter(app.core, settings.discord)
-            app.delivery.register(discord_adapter)
             assert settings.discord.token is not None
-            await discord_adapter.start(settings.discord.token.get_secret_value())
-            adapters.append(discord_adapter)
+            token = settings.discord.token.get_secret_value()
+            platforms.append(Platform("discord", discord_adapter, lambda: discord_adapter.start(token)))
+        for platform in platforms:
+            # Messages are queued for a platform from the start, and wait until it is connected.
+            app.delivery.register(platform.adapter, connected=False)
         await app.start()
-        logging.getLogger(__name__).info("running; stop with Ctrl-C")
-        await stop.wait()
+        log.info("running; stop with Ctrl-C")
+        if not await run_platforms(platforms, app.delivery, stop):
+            return EXIT_CONFIG  # every platform rejected its token (each said so in one line)
     finally:
         await app.scheduler.stop()  # nothing more is sent through adapters about to stop
-        for adapter in reversed(adapters):
-            await adapter.stop()
+        for platform in reversed(platforms):
+            await platform.adapter.stop()
         await app.close()
     return 0
 
@@ -151,12 +153,17 @@ async def _sync_commands(settings: Settings, guilds: list[int] | None, *, client
         return EXIT_CONFIG
     from bot.app import open_app
     from bot.discord_adapter import DiscordAdapter
+    from bot.platforms import TokenRejected
 
     app = await open_app(settings)
     try:
         adapter = DiscordAdapter(app.core, settings.discord, client=client)
         async with adapter.client:
-            await adapter.client.login(settings.discord.token.get_secret_value())
+            try:
+                await adapter.login(settings.discord.token.get_secret_value())
+            except TokenRejected as exc:
+                print(f"solidarity-bot sync-commands: {exc}", file=sys.stderr)
+                return EXIT_CONFIG
             where = await adapter.sync_commands(guilds or settings.discord.guild_ids or None)
         print(f"Registered {len(adapter.tree.get_commands())} slash commands {', '.join(where)}. "
               "Global commands can take up to an hour to appear; server commands appear at once.")

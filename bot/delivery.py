@@ -173,22 +173,30 @@ class Outbox:
         self.gate = repos.broadcasts.gate  # mutes and cancels, shared with the handlers that make them
         self._wakes: dict[str, asyncio.Event] = {}
         self._loops: dict[str, asyncio.Task[None]] = {}
+        self._connected: set[str] = set()  # registered platforms whose adapter is up: their messages go out
         self._started = False
         self._closing = False
         self.on_sent: Callable[[OutboxItem, float], None] | None = None  # measurement hook (benchmarks)
 
-    def register(self, adapter: Adapter) -> None:
-        """Make a platform reachable."""
+    def register(self, adapter: Adapter, *, connected: bool = True) -> None:
+        """Make a platform reachable: messages are queued for it, and sent once it is `connected` (now, or when
+        `connected(platform)` says so; until then they wait)."""
         self.adapters[adapter.platform] = adapter
         if adapter.platform not in self.paces:
             make = DEFAULT_PACES.get(adapter.platform)
             self.paces[adapter.platform] = make() if make else Pace(None)
         self._wakes.setdefault(adapter.platform, asyncio.Event())
-        if self._started and adapter.platform not in self._loops:
-            self._start_loop(adapter.platform)
+        if connected:
+            self.connected(adapter.platform)
+
+    def connected(self, platform: str) -> None:
+        """A registered platform's adapter is up: send its messages."""
+        self._connected.add(platform)
+        if self._started and platform not in self._loops:
+            self._start_loop(platform)
 
     def running(self) -> tuple[str, ...]:
-        """The platforms messages can go to now."""
+        """The platforms messages can go to (those not connected yet keep them until they are)."""
         return tuple(self.adapters)
 
     def _now(self) -> int:
@@ -266,7 +274,7 @@ class Outbox:
             log.warning("%d messages were being sent when the bot stopped; sending them again", recovered)
         await self.gate.load(self.repos)
         self._started = True
-        for platform in self.adapters:
+        for platform in self._connected:
             self._start_loop(platform)
 
     def _start_loop(self, platform: str) -> None:
@@ -351,7 +359,7 @@ class Outbox:
         every outcome is recorded; how many rows."""
 
         # Every platform's batch is claimed before any is sent, so no platform waits for another's sends.
-        batches = {p: await self.repos.outbox.claim(self._now(), self._batch(p), (p,)) for p in self.adapters}
+        batches = {p: await self.repos.outbox.claim(self._now(), self._batch(p), (p,)) for p in self._connected}
 
         async def drain(items: list[OutboxItem], slots: asyncio.Semaphore) -> None:
             sending: set[asyncio.Task[None]] = set()

@@ -22,6 +22,7 @@ import discord
 from discord import app_commands
 
 from bot.delivery import MaybeSent, NotSent, Rejected, RetryLater, Unreachable
+from bot.platforms import TokenRejected
 from bot.settings import DiscordSettings
 from handlers.core import REGISTRY, Core, Role
 from handlers.events import Incoming, Person, Press, Reply
@@ -562,10 +563,31 @@ class DiscordAdapter:
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
+    async def login(self, token: str) -> None:
+        """Log in (REST only); a refused token raises TokenRejected."""
+        try:
+            await self.client.login(token)
+        except discord.LoginFailure:
+            raise TokenRejected(PLATFORM) from None
+
     async def start(self, token: str) -> None:
-        """Log in and connect in the running event loop (no client.run())."""
-        await self.client.login(token)
+        """Log in and connect in the running event loop (no client.run()); return once Discord says the bot is
+        ready. A refused token raises TokenRejected; any other failure (no network, Discord down) is raised as it
+        is: call `stop`, then try again later."""
+        if self.client.is_closed():
+            # An earlier try was stopped, and a closed discord.py client cannot log in again: take a fresh one.
+            self.client = SolidarityClient(intents=self.client.intents)
+            self.client.solidarity_adapter = self
+            self._tree = None
+        await self.login(token)
         self._runner = asyncio.create_task(self.client.connect(reconnect=True))
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        try:
+            await asyncio.wait({self._runner, ready}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+        if self._runner.done():  # the gateway could not be reached (or closed at once)
+            raise self._runner.exception() or ConnectionError("the Discord gateway closed the connection")
         self._runner.add_done_callback(self._connection_ended)
 
     @staticmethod
@@ -575,4 +597,8 @@ class DiscordAdapter:
             log.error("the Discord connection ended: %s", type(task.exception()).__name__)
 
     async def stop(self) -> None:
+        """Close the connection (also after a start that failed half-way)."""
         await self.client.close()
+        runner = getattr(self, "_runner", None)
+        if runner is not None and not runner.done():
+            runner.cancel()

@@ -28,7 +28,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -42,6 +42,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.delivery import MaybeSent, NotSent, Rejected, RetryLater, Unreachable
+from bot.platforms import TokenRejected
 from bot.settings import TelegramSettings
 from handlers.core import REGISTRY, Core, Role
 from handlers.events import Button, Incoming, Person, Press, Reply
@@ -146,8 +147,12 @@ class TelegramAdapter:
         return self.app.bot.username
 
     async def start(self) -> None:
-        """Initialise (getMe), publish the command menus, and start receiving updates."""
-        await self.app.initialize()
+        """Initialise (getMe), publish the command menus, and start receiving updates. A refused token raises
+        TokenRejected; any other failure is raised as it is (call `stop`, then try again later)."""
+        try:
+            await self.app.initialize()
+        except InvalidToken:
+            raise TokenRejected(PLATFORM) from None  # its message quotes the token
         if self.app.bot.bot.can_read_all_group_messages:
             log.warning("Telegram privacy mode is off for this bot: it receives every group message. It needs "
                         "none of them; turn privacy mode on with @BotFather (/setprivacy).")
@@ -177,6 +182,7 @@ class TelegramAdapter:
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+        await self.app.bot.shutdown()  # the connection pool, also when a start failed before it was initialised
 
     # --- menus -------------------------------------------------------------------------------------------
 

@@ -17,15 +17,40 @@ import threading
 from pathlib import Path
 from urllib.parse import quote
 
+import discord
 import pytest
 
 import bot.cli as cli
 from storage import Database
+from tests.telegram_server import BotApiServer
+from tests.test_platform_start import discord_refusing_logins  # noqa: F401  (a fixture)
 
+ROOT = Path(__file__).resolve().parent.parent
 TELEGRAM_TOKEN = "616161:SECRETS-TELEGRAM-TOKEN-abc"
 DISCORD_TOKEN = "MTYxNjE2.SECRETS.DISCORD-TOKEN-xyz"
 WEBHOOK_SECRET = "SECRETS-webhook-secret-42"
 SECRETS = (TELEGRAM_TOKEN, quote(TELEGRAM_TOKEN, safe=""), DISCORD_TOKEN, WEBHOOK_SECRET)
+
+
+async def test_a_rejected_telegram_token_is_one_line_without_traceback_or_token(tmp_path):
+    server = BotApiServer("1:the-token-telegram-knows")  # answers 401 to any other token
+    await server.start()
+    config = tmp_path / "config.toml"
+    config.write_text(f'log_level = "DEBUG"\n[telegram]\nbase_url = "{server.base_url}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLIDARITY")}
+    env.update(SOLIDARITY__TELEGRAM__TOKEN=TELEGRAM_TOKEN, PYTHONPATH=str(ROOT))
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config), "--db", str(tmp_path / "bot.db"),
+            env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        await server.stop()
+    output = stdout.decode() + stderr.decode()
+    assert process.returncode == cli.EXIT_CONFIG
+    assert "Telegram rejected the bot token: check SOLIDARITY__TELEGRAM__TOKEN (telegram.token)" in output
+    assert "Traceback" not in output
+    assert "SECRETS-TELEGRAM-TOKEN" not in output
 
 
 @pytest.fixture
@@ -75,6 +100,17 @@ def test_secrets_are_redacted_from_logs_tracebacks_asyncio_reports_and_crashes(t
     assert stderr.count("KeyError: 'uncaught, with *** and ***'") == 2
     for secret in SECRETS:
         assert secret not in logged and secret not in stderr
+
+
+async def test_a_rejected_discord_token_stops_sync_commands_with_one_line(tmp_path, monkeypatch, capsys, log_output,
+                                                                           discord_refusing_logins):  # noqa: F811
+    monkeypatch.setattr(discord.http.Route, "BASE", discord_refusing_logins)
+    # The command runs its own event loop: in a thread, while this loop serves the fake Discord.
+    assert await asyncio.to_thread(cli.main, ["sync-commands", "--db", str(tmp_path / "bot.db")]) == cli.EXIT_CONFIG
+    stderr = capsys.readouterr().err
+    assert stderr == ("solidarity-bot sync-commands: Discord rejected the bot token: check SOLIDARITY__DISCORD__TOKEN "
+                      "(discord.token)\n")
+    assert DISCORD_TOKEN not in log_output.getvalue() and "Traceback" not in log_output.getvalue()
 
 
 # --- codes ---------------------------------------------------------------------------------------------------
