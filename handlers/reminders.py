@@ -34,7 +34,7 @@ def _moment(at: int, zone: str) -> str:
 
 def _problem(problem: when.Problem, zone: str) -> Reply:
     if problem.code == "past":
-        return Reply(_("That time has already passed ({when}). Give a time in the future.",
+        return Reply(_("That time has already passed: {when}. Give a time in the future.",
                        when=_moment(problem.at, zone)) if problem.at is not None else
                      _("That time has already passed. Give a time in the future."))
     messages = {

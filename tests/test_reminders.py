@@ -122,7 +122,7 @@ async def test_words_that_are_not_the_time_stay_in_the_reminder(bot):
 async def test_a_past_time_is_shown_like_every_other_date(bot):
     await bot.join("admin", name="Amina")
     text = await bot.text("admin", "/remind yesterday 9:00 call")
-    assert "already passed (Sunday 22 November 2026, 09:00 (Europe/Paris, UTC+01:00))" in text
+    assert "already passed: Sunday 22 November 2026, 09:00 (Europe/Paris, UTC+01:00)." in text
     assert "2026-11-22T" not in text
 
 
