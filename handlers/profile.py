@@ -541,4 +541,6 @@ async def cancel_command(ctx: Context, args: str) -> Reply:
     if conversation.data.get("mode") == "onboarding":
         return Reply(_("Your profile set-up is paused; what you already answered is kept. "
                        "Send /profile to continue whenever you like."))
+    if conversation.step == "commitment.reason":  # the new date was saved before its reason was asked
+        return Reply(_("The new date is kept, without a reason."))
     return Reply(_("Cancelled. Nothing was changed."))
