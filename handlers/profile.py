@@ -21,7 +21,7 @@ from handlers.network import ACTOR_KINDS
 from handlers.paging import page_of
 from handlers.sanitise import clean_line
 from storage.conversations import Conversation
-from storage.members import Region
+from storage.members import Member, Region
 
 FLOW = "profile"
 STEPS = ("name", "organisation", "kind", "themes", "regions", "languages", "timezone", "contact")
@@ -61,7 +61,7 @@ async def resume(ctx: Context) -> Reply:
     return await ask(ctx, _first_unanswered(await ctx.refresh_member()), mode="onboarding")
 
 
-def _first_unanswered(member) -> str:
+def _first_unanswered(member: Member) -> str:
     """The first step of the set-up without an answer. An optional one left empty was skipped (so answered)
     when a later step has its answer; otherwise the member stopped there."""
     answered = {
