@@ -86,11 +86,49 @@ async def _accounts(ctx: Context, member_id: int) -> list:
 
 @exporter("conversation")
 async def _conversation(ctx: Context, member_id: int) -> dict | None:
+    # What the member was answering, with their own answers as plain values. A conversation also keeps what the
+    # bot needs to draw its questions (a search's results with other members' names, as formatted text): that
+    # is not the member's data, and stays out.
     conversation = await ctx.repos.conversations.get(member_id)
     if conversation is None:
         return None
-    return {"flow": conversation.flow, "step": conversation.step, "answers_so_far": conversation.data,
+    answers = _ANSWERS.get(conversation.flow, lambda data: {})(conversation.data)
+    return {"flow": conversation.flow, "step": conversation.step,
+            "answers_so_far": {key: value for key, value in answers.items() if value is not _ABSENT},
             "updated_at": iso(conversation.updated_at)}
+
+
+_ABSENT = object()  # an answer not given yet (None is an answer: "no date", "no theme")
+
+
+def _given(data: dict, key: str, shown: Callable[[Any], Any] = lambda value: value) -> Any:
+    return shown(data[key]) if key in data else _ABSENT
+
+
+def _chosen(values: list[str]) -> list:
+    """Ticked themes, regions or languages; a place the member typed is marked as such, as in the profile."""
+    return [{"name": v[1:], "typed_by_you": True} if v.startswith("~") else v for v in values]
+
+
+_ANSWERS: dict[str, Callable[[dict], dict[str, Any]]] = {
+    "profile": lambda data: {"ticked_so_far": _given(data, "sel", _chosen)},
+    "commit": lambda data: {
+        "what": _given(data, "what"), "due_at": _given(data, "due", iso), "theme": _given(data, "theme"),
+        "region": _given(data, "region"), "visible_to": _given(data, "visibility"),
+        "joint_commitment": _given(data, "joint", bool), "from_session_number": _given(data, "session")},
+    "commitment": lambda data: {"commitment_number": _given(data, "c")},
+    "partner": lambda data: {
+        "theme": _given(data, "theme"), "region": _given(data, "region"), "language": _given(data, "language"),
+        "note": _given(data, "note"), "search_number": _given(data, "r"),
+        "people_ticked": _given(data, "sel", len)},
+    "broadcast": lambda data: {
+        "message": _given(data, "text"), "audience": _given(data, "audience"), "urgent": _given(data, "urgent"),
+        "announcement_channels": _given(data, "channels"), "send_at": _given(data, "send_at", iso)},
+    "session": lambda data: {
+        "session_number": _given(data, "id"),
+        "values": _given(data, "v", lambda values: {key: iso(value) if key.endswith("_at") else value
+                                                    for key, value in values.items()})},
+}
 
 
 @exporter("invites_created")

@@ -21,7 +21,7 @@ from handlers.network import ACTOR_KINDS
 from handlers.paging import page_of
 from handlers.sanitise import clean_line
 from storage.conversations import Conversation
-from storage.members import Region
+from storage.members import Member, Region
 
 FLOW = "profile"
 STEPS = ("name", "organisation", "kind", "themes", "regions", "languages", "timezone", "contact")
@@ -54,17 +54,26 @@ async def begin(ctx: Context) -> Reply:
 
 
 async def resume(ctx: Context) -> Reply:
-    """Ask again the question the member stopped at, or the first required one still unanswered."""
+    """Ask again the question the member stopped at, or the first one still unanswered."""
     conversation = await ctx.conversation()
     if conversation is not None and conversation.flow == FLOW and conversation.step in STEPS:
         return await ask(ctx, conversation.step, mode="onboarding")
-    member = await ctx.refresh_member()
-    missing = {
-        "name": not member.display_name, "kind": not member.actor_kind, "themes": not member.themes,
-        "regions": not member.regions, "languages": not member.languages, "timezone": not member.timezone,
+    return await ask(ctx, _first_unanswered(await ctx.refresh_member()), mode="onboarding")
+
+
+def _first_unanswered(member: Member) -> str:
+    """The first step of the set-up without an answer. An optional one left empty was skipped (so answered)
+    when a later step has its answer; otherwise the member stopped there."""
+    answered = {
+        "name": bool(member.display_name), "organisation": bool(member.organisation), "kind": bool(member.actor_kind),
+        "themes": bool(member.themes), "regions": bool(member.regions), "languages": bool(member.languages),
+        "timezone": bool(member.timezone), "contact": bool(member.contact),
     }
-    step = next((s for s in STEPS if missing.get(s)), "contact")
-    return await ask(ctx, step, mode="onboarding")
+    for index, step in enumerate(STEPS):
+        if answered[step] or (step in OPTIONAL and any(answered[later] for later in STEPS[index + 1:])):
+            continue
+        return step
+    return STEPS[-1]
 
 
 async def _advance(ctx: Context, conversation: Conversation, done_text: Markup | None = None) -> list[Reply]:
@@ -93,15 +102,25 @@ async def _advance(ctx: Context, conversation: Conversation, done_text: Markup |
 
 
 async def ask(ctx: Context, step: str, *, mode: str, selection: list[str] | None = None,
-              edit: bool = False, note: Markup | None = None) -> Reply:
-    """Put the member at `step` and return its question."""
+              offered: list[str] | None = None, edit: bool = False, note: Markup | None = None) -> Reply:
+    """Put the member at `step` and return its question (`offered`: what a list question offered so far)."""
     member = await ctx.refresh_member()
     if selection is None:
         selection = _current_selection(member, step)
-    conversation = await ctx.repos.conversations.put(
-        ctx.member_id, FLOW, step, {"mode": mode, "sel": selection}, ctx.now
-    )
+    data: dict = {"mode": mode, "sel": selection}
+    if step in ("regions", "languages"):
+        data["opts"] = _offered(step, selection, offered or [])
+    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, step, data, ctx.now)
     return await _question(ctx, conversation, edit=edit, note=note)
+
+
+def _offered(step: str, selection: list[str], before: list[str]) -> list[str]:
+    """The places or languages a list question offers besides the network's regions, in an order that never
+    changes while it is asked: what it offered before, then what was just typed. Ticking or unticking moves
+    nothing, so every button keeps its place (and its number) between taps."""
+    if step == "regions":
+        return list(dict.fromkeys([*before, *(s for s in selection if s.startswith("~"))]))
+    return list(dict.fromkeys([*(before or [*selection, *langs.COMMON_LANGUAGES]), *selection]))
 
 
 def _current_selection(member, step: str) -> list[str]:
@@ -140,11 +159,11 @@ async def _question(ctx: Context, conversation: Conversation, *, edit: bool = Fa
             text = _("Where do you work? Tap the regions, and type the name of a city or country to add it. "
                      "Then press Done.")
             options = [(c.id, c.label) for c in ctx.network.regions]
-            options += [(s, s[1:]) for s in selection if s.startswith("~")]
+            options += [(s, s[1:]) for s in _offered(step, selection, conversation.data.get("opts", []))]
         else:
             text = _("Which languages do you speak? Tap them, or type them (for example “French, Wolof”). "
                      "The first one is the language the bot speaks to you in, when it can. Then press Done.")
-            codes = list(dict.fromkeys([*selection, *langs.COMMON_LANGUAGES]))
+            codes = _offered(step, selection, conversation.data.get("opts", []))
             options = [(c, langs.language_name(c)) for c in codes]
         page_rows, page_line = await page_of(
             options, conversation.data.get("page", 0), PAGE,
@@ -259,7 +278,7 @@ async def region_typed(ctx: Context, conversation: Conversation, text: str) -> R
     if entry.casefold() not in {s.casefold() for s in selection}:
         selection.append(entry)
     return await ask(ctx, "regions", mode=conversation.data.get("mode", "edit"), selection=selection,
-                     note=_("Added {place}.", place=checked.text))
+                     offered=conversation.data.get("opts"), note=_("Added {place}.", place=checked.text))
 
 
 @REGISTRY.text_step("languages")
@@ -274,7 +293,7 @@ async def languages_typed(ctx: Context, conversation: Conversation, text: str) -
         notes.append(_("I don't know these languages: {items}. Try their English name or a code such as "
                        "“wo” for Wolof.", items=", ".join(unknown)))
     return await ask(ctx, "languages", mode=conversation.data.get("mode", "edit"), selection=selection,
-                     note=join_lines(*notes) if notes else None)
+                     offered=conversation.data.get("opts"), note=join_lines(*notes) if notes else None)
 
 
 @REGISTRY.text_step("timezone")
@@ -541,4 +560,6 @@ async def cancel_command(ctx: Context, args: str) -> Reply:
     if conversation.data.get("mode") == "onboarding":
         return Reply(_("Your profile set-up is paused; what you already answered is kept. "
                        "Send /profile to continue whenever you like."))
+    if conversation.step == "commitment.reason":  # the new date was saved before its reason was asked
+        return Reply(_("The new date is kept, without a reason."))
     return Reply(_("Cancelled. Nothing was changed."))
