@@ -205,11 +205,14 @@ class Outbox:
     # --- queueing (the core's Delivery port) ---------------------------------------------------------------
 
     async def deliver(self, member_id: int, reply: Reply, *, kind: str = "notice",
-                      not_before: int | None = None, about: tuple[int, ...] = ()) -> None:
-        """Queue one message for a member and have it sent; `about`: the other members it names or quotes."""
+                      not_before: int | None = None, about: tuple[int, ...] = (),
+                      ready_at: int | None = None) -> None:
+        """Queue one message for a member and have it sent; `about`: the other members it names or quotes;
+        `ready_at`: set when it waits for the member's quiet hours (see `Outgoing`)."""
         now = self._now()
         async with self.repos.db.transaction() as conn:
-            await self.deliver_in(conn, [Outgoing(member_id, reply, kind, not_before, about=about)], now)
+            await self.deliver_in(conn, [Outgoing(member_id, reply, kind, not_before, about=about,
+                                                  ready_at=ready_at)], now)
         self.wake()
 
     async def deliver_in(self, conn: Any, messages: list[Outgoing], now: int) -> int:
@@ -241,7 +244,7 @@ class Outbox:
             if not targets and message.broadcast_id is None:
                 log.info("a %s has no reachable account to go to", message.kind)
             rows += [NewMessage(message.member_id, p, e, message.kind, body, when, fallback, message.broadcast_id,
-                                message.about) for p, e in targets]
+                                message.about, message.ready_at, message.subject_id) for p, e in targets]
         await OutboxRepository.add_in(conn, rows, now)
         return len(rows)
 

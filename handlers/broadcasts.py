@@ -427,7 +427,7 @@ async def queue_in(conn: Any, ctx: Context, broadcast: Broadcast, now: int) -> i
     ctx.repos.broadcasts.gate.know(broadcast.id, broadcast.audience.get("themes", []))
     outgoing = [Outgoing(r.member_id, reply, "broadcast",
                          None if broadcast.urgent else quiet_until(r.timezone, r.quiet_start, r.quiet_end, now),
-                         broadcast_id=broadcast.id) for r in recipients]
+                         broadcast_id=broadcast.id, ready_at=None if broadcast.urgent else now) for r in recipients]
     await ctx.services.delivery.deliver_in(conn, outgoing, now)
     if broadcast.channels:
         await ctx.services.delivery.post_in(conn, list(ctx.network.announcement_channels),

@@ -60,9 +60,11 @@ class Delivery(Protocol):
     """The port through which the core sends messages on its own (not as a direct reply): the outbox."""
 
     async def deliver(self, member_id: int, reply: Reply, *, kind: str = "notice",
-                      not_before: int | None = None, about: tuple[int, ...] = ()) -> None:
+                      not_before: int | None = None, about: tuple[int, ...] = (),
+                      ready_at: int | None = None) -> None:
         """Queue `reply` for the member's accounts (as they chose with /notify), and have it sent; `about`: the
-        other members it names or quotes (erasing one of them withdraws it)."""
+        other members it names or quotes (erasing one of them withdraws it); `ready_at`: set when it waits for
+        the member's quiet hours (a change of quiet hours reschedules it from that moment)."""
 
     async def deliver_in(self, conn: Any, messages: list[Outgoing], now: int) -> None:
         """Queue messages within an open transaction (sent once it commits and `wake` is called)."""
@@ -313,7 +315,8 @@ class Context:
                 await self.repos.members.get(member_id)
             if target is not None:
                 not_before = quiet_until(target.timezone, target.quiet_start, target.quiet_end, self.now)
-        await self.services.delivery.deliver(member_id, reply, kind=kind, not_before=not_before, about=about)
+        await self.services.delivery.deliver(member_id, reply, kind=kind, not_before=not_before, about=about,
+                                             ready_at=self.now if quiet else None)
 
     async def turn_page(self, conversation: Conversation, page: Any) -> Conversation | None:
         """The same question on another page of its choices (the nonce is kept, so its buttons stay valid); None
@@ -454,7 +457,8 @@ class Core:
                     if fire.quiet else None
                 if item.due_at > now:  # prepared ahead: it goes at its moment, not before
                     not_before = max(not_before or item.due_at, item.due_at)
-                work.outgoing = [Outgoing(member.id, fire.reply, fire.kind, not_before, about=fire.about)]
+                work.outgoing = [Outgoing(member.id, fire.reply, fire.kind, not_before, about=fire.about,
+                                          ready_at=moment if fire.quiet else None, subject_id=item.subject_id)]
         return work
 
     async def _commit(self, works: list[_DueWork], now: int) -> None:

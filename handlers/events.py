@@ -121,7 +121,9 @@ class Outgoing:
     `not_before` holds it back (quiet hours) until that moment, in seconds since the epoch; `broadcast_id` marks
     it as part of an organiser's broadcast (sent after personal messages, stopped by a mute or a cancel); `about`
     lists the other members it names or whose text it carries (if one of them erases their data before it goes,
-    it is withdrawn)."""
+    it is withdrawn). `ready_at` is set on a message that waits for the member's quiet hours: when it was ready,
+    quiet hours aside (a change of quiet hours reschedules it from there); `subject_id`, on a message a due row
+    made, is what that row was about (a session), so that it can be withdrawn when it no longer applies."""
 
     member_id: int
     reply: Reply
@@ -129,3 +131,5 @@ class Outgoing:
     not_before: int | None = None
     broadcast_id: int | None = None
     about: tuple[int, ...] = ()
+    ready_at: int | None = None
+    subject_id: int | None = None

@@ -318,6 +318,7 @@ async def _set_timezone(ctx: Context, conversation: Conversation, zone: str) -> 
     if exact is None:
         return [Reply(_("That is not a time zone I know. Type your city or a name such as Europe/Paris."))]
     await ctx.repos.members.set_field(ctx.member_id, "timezone", exact, ctx.now)
+    await quiet.reschedule_held(ctx, ctx.member_id)  # quiet hours are in local time
     return await _advance(ctx, conversation, _("Time zone set to {zone}. Your local time now: {time}.",
                                                zone=exact, time=timezones.now_in(exact, ctx.now_dt)))
 
@@ -340,6 +341,7 @@ async def answer_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     if conversation.step == "quiet" and value in ("default", "off"):
         start, end = (None, None) if value == "default" else (0, 0)
         await ctx.repos.members.set_quiet_hours(ctx.member_id, start, end, ctx.now)
+        await quiet.reschedule_held(ctx, ctx.member_id)
         return await _advance(ctx, conversation, _("Quiet hours: {window}.", window=_quiet_text(start, end)))
     return _stale()
 
@@ -368,6 +370,7 @@ async def quiet_typed(ctx: Context, conversation: Conversation, text: str) -> Re
         if start == end:
             return Reply(_("The start and end are the same. Type two different times, or “off”."))
     await ctx.repos.members.set_quiet_hours(ctx.member_id, start, end, ctx.now)
+    await quiet.reschedule_held(ctx, ctx.member_id)
     return await _advance(ctx, conversation, _("Quiet hours: {window}.", window=_quiet_text(start, end)))
 
 

@@ -61,6 +61,17 @@ class NewMessage:
     fallback: bool = False
     broadcast_id: int | None = None
     about: tuple[int, ...] = ()
+    ready_at: int | None = None  # waits for quiet hours: when it was ready, quiet hours aside
+    subject_id: int | None = None  # made by a due row: what the row was about (a session)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A message waiting for a member's quiet hours to end: when it was ready, and when it may go now."""
+
+    id: int
+    ready_at: int
+    not_before: int
 
 
 def _about(members: tuple[int, ...]) -> str | None:
@@ -95,9 +106,10 @@ class OutboxRepository:
 
         await conn.executemany(
             "INSERT INTO outbox (member_id, platform, external_id, kind, body, not_before, fallback, created_at, "
-            "broadcast_id, priority, about) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "broadcast_id, priority, about, ready_at, subject_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(m.member_id, m.platform, m.external_id, m.kind, encoded(m.body), m.not_before, int(m.fallback), now,
-              m.broadcast_id, PERSONAL if m.broadcast_id is None else BULK, _about(m.about)) for m in messages])
+              m.broadcast_id, PERSONAL if m.broadcast_id is None else BULK, _about(m.about), m.ready_at,
+              m.subject_id) for m in messages])
 
     async def add(self, messages: list[NewMessage], now: int) -> None:
         """Queue messages in one transaction."""
@@ -146,6 +158,35 @@ class OutboxRepository:
         cursor = await conn.execute(
             "DELETE FROM outbox WHERE about IS NOT NULL AND state IN ('pending', 'sending') "
             "AND EXISTS (SELECT 1 FROM json_each(outbox.about) WHERE value = ?)", (member_id,))
+        return cursor.rowcount
+
+    async def held_for_quiet(self, member_id: int) -> list[Held]:
+        """The member's messages still waiting that follow their quiet hours (never tried yet: a message
+        waiting to be tried again after a platform error keeps its own moment)."""
+        rows = await self.db.fetch_all(
+            "SELECT id, ready_at, not_before FROM outbox WHERE member_id = ? AND state = 'pending' "
+            "AND attempts = 0 AND ready_at IS NOT NULL ORDER BY id", (member_id,))
+        return [Held(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    async def reschedule(self, moves: list[tuple[int, int]]) -> int:
+        """Give waiting messages a new moment, [(id, not_before)], those still untried; how many moved."""
+        if not moves:
+            return 0
+        async with self.db.transaction() as conn:
+            cursor = await conn.executemany(
+                "UPDATE outbox SET not_before = ? WHERE id = ? AND state = 'pending' AND attempts = 0",
+                [(not_before, item_id) for item_id, not_before in moves])
+            return cursor.rowcount
+
+    @staticmethod
+    async def withdraw_subject_in(conn: aiosqlite.Connection, member_id: int, kinds: tuple[str, ...],
+                                  subject_id: int) -> int:
+        """Within an open transaction: the member's messages of these kinds about this subject (a session they
+        stopped following) that are still waiting go, as if never queued. Returns how many."""
+        marks = ",".join("?" * len(kinds))
+        cursor = await conn.execute(
+            f"DELETE FROM outbox WHERE member_id = ? AND state = 'pending' AND kind IN ({marks}) AND subject_id = ?",
+            (member_id, *kinds, subject_id))
         return cursor.rowcount
 
     async def retry(self, item_id: int, not_before: int) -> None:

@@ -1,0 +1,1 @@
+-- Reserved: this number belongs to a migration on another branch. Empty here; replaced by that migration on merge.
