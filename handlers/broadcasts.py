@@ -22,7 +22,7 @@ from handlers import when
 from handlers.core import REGISTRY, Context, Fire, Role
 from handlers.data_rights import exporter
 from handlers.events import Button, Outgoing, Reply
-from handlers.i18n import N_, _, _n, join_lines
+from handlers.i18n import N_, _, _n, join_lines, plain
 from handlers.paging import page_of
 from handlers.quiet import quiet_until
 from handlers.sanitise import clean_line
@@ -76,7 +76,7 @@ def describe_audience(ctx: Context, audience: dict[str, list[Any]], sessions: di
     if audience.get("regions"):
         parts.append(_("regions: {list}", list=", ".join(_label(ctx, "region", r) for r in audience["regions"])))
     if audience.get("roles"):
-        names = {"member": _("members"), "organiser": _("organisers")}
+        names = {"member": _("members"), "organiser": _("organisers and admins")}
         parts.append(_("roles: {list}", list=", ".join(str(names[r]) for r in audience["roles"] if r in names)))
     if audience.get("sessions"):
         titles = [(sessions or {}).get(int(s)) or f"#{s}" for s in audience["sessions"]]
@@ -144,8 +144,8 @@ async def preview_counts(ctx: Context, audience: dict[str, list[Any]]) -> tuple[
     """How many members a broadcast would reach, how many accounts per running platform, and how many members
     of the audience have muted it."""
     async with ctx.repos.db.transaction() as conn:
-        recipients = await audience_in(conn, audience)
-        everyone = await audience_in(conn, audience, mutes=False)
+        recipients = await audience_in(conn, audience, admins=ctx.network.admins)
+        everyone = await audience_in(conn, audience, mutes=False, admins=ctx.network.admins)
     ids = [r.member_id for r in recipients]
     running = set(ctx.services.delivery.running())
     per_platform: dict[str, int] = {}
@@ -188,7 +188,8 @@ async def _draft(ctx: Context, conversation: Conversation, *, edit: bool = False
             text = _("Which regions? Members working in any of the ones you tick receive it.")
         elif view == "roles":
             options = [("member", str(_("Members"))), ("organiser", str(_("Organisers")))]
-            text = _("Which roles?")
+            text = _("Which roles? A role takes in the roles above it: members are everyone, and organisers "
+                     "include the admins.")
         else:
             options = [(str(k), v) for k, v in (await _sessions(ctx)).items()]
             text = _("The subscribers of which sessions?") if options else _("There are no upcoming sessions.")
@@ -421,7 +422,7 @@ async def queue_in(conn: Any, ctx: Context, broadcast: Broadcast, now: int) -> i
     went to, or None when it was no longer waiting to go."""
     if not await BroadcastRepository.move_in(conn, broadcast.id, ("scheduled",), "sending", now):
         return None
-    recipients = await audience_in(conn, broadcast.audience)
+    recipients = await audience_in(conn, broadcast.audience, admins=ctx.network.admins)
     text = broadcast.body or ""
     reply = render(ctx, broadcast.id, text, broadcast.audience)
     ctx.repos.broadcasts.gate.know(broadcast.id, broadcast.audience.get("themes", []))
@@ -555,18 +556,30 @@ _REASONS = {
     "uncertain": N_("no answer from the platform (may have arrived)"),
 }
 
+# Why what is pending has not gone yet (see BroadcastRepository.outcomes), in the order they are listed.
+_WAITING = {
+    "quiet hours": N_("waiting for the end of quiet hours"),
+    "scheduled": N_("waiting for its moment"),
+    "retrying": N_("retrying after a platform error"),
+    "": N_("in the queue, going out now"),
+    "sending": N_("being sent"),
+}
+
 
 def _outcome_lines(outcomes: dict[str, dict[str, int]]) -> list[Markup]:
     lines = []
     for platform, counts in sorted(outcomes.items()):
         total = {"sent": 0, "pending": 0, "skipped": 0, "cancelled": 0}
         failures: dict[str, int] = {}
+        waiting: dict[str, int] = {}
         for key, n in counts.items():
             state, _sep, reason = key.partition(": ")
             if state in ("sent",):
                 total["sent"] += n
             elif state in ("pending", "sending"):
                 total["pending"] += n
+                why = "sending" if state == "sending" else reason if reason in _WAITING else ""
+                waiting[why] = waiting.get(why, 0) + n
             elif state in ("skipped", "cancelled"):
                 total[state] += n
             else:
@@ -581,6 +594,7 @@ def _outcome_lines(outcomes: dict[str, dict[str, int]]) -> list[Markup]:
         if total["cancelled"]:
             parts.append(_("cancelled {n}", n=total["cancelled"]))
         lines.append(Markup("{}: {}").format(_platform_name(platform), Markup(" · ").join(parts)))
+        lines += [Markup("    {} ({})").format(plain(_WAITING[why]), waiting[why]) for why in _WAITING if why in waiting]
         lines += [Markup("    {} ({})").format(reason, n) for reason, n in failures.items()]
     return lines
 
@@ -607,7 +621,7 @@ async def _status(ctx: Context, args: str) -> Reply:
                   id=broadcast.id, status=_status_name(broadcast.status),
                   when=when.describe_moment(broadcast.send_at, zone),
                   audience=describe_audience(ctx, broadcast.audience), n=f"{broadcast.recipients or 0:,}")
-        outcomes = await repo.outcomes(broadcast.id)
+        outcomes = await repo.outcomes(broadcast.id, ctx.now)
         why = _("Cancelled because its author left the network.") if broadcast.cancel_reason == "author_left" \
             else None
         blocks.append(join_lines(head, why, *_outcome_lines(outcomes)))
@@ -634,7 +648,7 @@ async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
         status = _status_name(broadcast.status) if broadcast else _("gone")
         return Reply(_("Broadcast #{id} cannot be stopped: it is {status}.", id=payload.get("b"), status=status))
     counts = await ctx.repos.broadcasts.outcomes(broadcast.id)
-    waiting = sum(n for c in counts.values() for k, n in c.items() if k in ("pending", "sending"))
+    waiting = sum(n for c in counts.values() for k, n in c.items() if k.partition(":")[0] in ("pending", "sending"))
     question = _("Stop broadcast #{id}? {n} messages are not yet sent; those already delivered stay delivered.",
                  id=broadcast.id, n=waiting) if broadcast.status == "sending" else \
         _("Stop broadcast #{id} ({status})? Nothing of it has been sent.", id=broadcast.id,
