@@ -103,8 +103,10 @@ async def broadcast_command(ctx: Context, args: str) -> Reply | list[Reply]:
     if not args.strip():
         await ctx.repos.conversations.put(ctx.member_id, FLOW, "broadcast.text", {}, ctx.now)
         return Reply(join_lines(
-            _("Write the message to broadcast (at most {max} characters). You choose who receives it next, and "
-              "see a preview before anything is sent.", max=MAX_TEXT),
+            _n("Write the message to broadcast (at most {n} character). You choose who receives it next, and "
+               "see a preview before anything is sent.",
+               "Write the message to broadcast (at most {n} characters). You choose who receives it next, and "
+               "see a preview before anything is sent.", MAX_TEXT),
             _("Send /cancel to stop.")), asks=str(_("Message")))
     return await _with_text(ctx, args)
 
@@ -122,9 +124,11 @@ async def _with_text(ctx: Context, text: str) -> Reply:
     if not text:
         return Reply(_("The message is empty. Write what you want to tell the network."))
     if len(text) > MAX_TEXT:
-        return Reply(_("That message is {n} characters long; a broadcast can hold at most {max}, so that it "
-                       "arrives as one message everywhere. Shorten it and send it again.", n=len(text),
-                       max=MAX_TEXT), asks=str(_("Message")))
+        return Reply(_n("That message is {n} character long; a broadcast can hold at most {max}, so that it "
+                        "arrives as one message everywhere. Shorten it and send it again.",
+                        "That message is {n} characters long; a broadcast can hold at most {max}, so that it "
+                        "arrives as one message everywhere. Shorten it and send it again.", len(text),
+                        max=MAX_TEXT), asks=str(_("Message")))
     conversation = await ctx.repos.conversations.put(
         ctx.member_id, FLOW, "broadcast.compose",
         {"text": text, "audience": {}, "urgent": False, "channels": False, "send_at": None, "view": "main"},
@@ -216,7 +220,8 @@ async def _draft(ctx: Context, conversation: Conversation, *, edit: bool = False
            counts=counts),
     ]
     if muted:
-        lines.append(_("<i>Muted by {n} more in this audience, who will not receive it.</i>", n=muted))
+        lines.append(_n("<i>Muted by {n} more in this audience, who will not receive it.</i>",
+                        "<i>Muted by {n} more in this audience, who will not receive it.</i>", muted))
     lines.append(_("<b>When:</b> {when}", when=when.describe_moment(send_at, zone) if send_at else _("now")))
     lines.append(_("<b>Urgent:</b> yes — sent even during people's quiet hours") if data.get("urgent") else
                  _("<b>Urgent:</b> no — waits for the end of each member's quiet hours"))
@@ -226,8 +231,9 @@ async def _draft(ctx: Context, conversation: Conversation, *, edit: bool = False
                        answer=_("yes ({n})", n=len(channels)) if data.get("channels") else _("no")))
     threshold = ctx.network.broadcast_approval_above
     if total > threshold:
-        lines.append(_("<i>More than {n} members: a second organiser must approve it before it goes.</i>",
-                       n=threshold))
+        lines.append(_n("<i>More than {n} member: a second organiser must approve it before it goes.</i>",
+                        "<i>More than {n} members: a second organiser must approve it before it goes.</i>",
+                        threshold, n=f"{threshold:,}"))
     rows.append((await btn(_("Themes ({n})", n=len(audience.get("themes", []))), "broadcast.view", v="themes"),
                  await btn(_("Regions ({n})", n=len(audience.get("regions", []))), "broadcast.view", v="regions")))
     rows.append((await btn(_("Roles ({n})", n=len(audience.get("roles", []))), "broadcast.view", v="roles"),
@@ -369,9 +375,11 @@ async def send_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     audience = clean_audience(data.get("audience", {}))
     quota = ctx.network.broadcast_daily_quota
     if await ctx.repos.broadcasts.count_since(ctx.member_id, ctx.now - DAY) >= quota:
-        return await _draft(ctx, conversation, note=_(
+        return await _draft(ctx, conversation, note=_n(
+            "You have already started {n} broadcast in the last 24 hours, the most an organiser may. Your draft "
+            "is kept: send it later, or ask another organiser to send it.",
             "You have already started {n} broadcasts in the last 24 hours, the most an organiser may. Your draft "
-            "is kept: send it later, or ask another organiser to send it.", n=quota))
+            "is kept: send it later, or ask another organiser to send it.", quota))
     send_at = data.get("send_at")
     if send_at is not None and send_at <= ctx.now:
         send_at = None  # the chosen moment passed while the draft was open: it goes now
@@ -389,12 +397,18 @@ async def send_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     if needs_approval:
         asked = await _ask_approval(ctx, broadcast_id, total)
         if not asked:
-            return Reply(_("Broadcast #{id} reaches {n} members, so a second organiser must approve it, but there "
-                           "is no other organiser yet. Ask an admin to /promote someone, or send it to a smaller "
-                           "audience.", id=broadcast_id, n=f"{total:,}"), edit=True)
-        return Reply(_("Broadcast #{id} reaches {n} members, so it waits for a second organiser's approval. I asked "
-                       "{k} organisers; I will tell you when one answers.", id=broadcast_id, n=f"{total:,}", k=asked),
-                     edit=True)
+            return Reply(_n("Broadcast #{id} reaches {n} member, so a second organiser must approve it, but there "
+                            "is no other organiser yet. Ask an admin to /promote someone, or send it to a smaller "
+                            "audience.",
+                            "Broadcast #{id} reaches {n} members, so a second organiser must approve it, but there "
+                            "is no other organiser yet. Ask an admin to /promote someone, or send it to a smaller "
+                            "audience.", total, id=broadcast_id, n=f"{total:,}"), edit=True)
+        return Reply(Markup(" ").join([
+            _n("Broadcast #{id} reaches {n} member, so it waits for a second organiser's approval.",
+               "Broadcast #{id} reaches {n} members, so it waits for a second organiser's approval.", total,
+               id=broadcast_id, n=f"{total:,}"),
+            _n("I asked {n} organiser; I will tell you when they answer.",
+               "I asked {n} organisers; I will tell you when one answers.", asked)]), edit=True)
     return Reply(await _go(ctx, broadcast_id), edit=True)
 
 
@@ -490,8 +504,11 @@ async def _ask_approval(ctx: Context, broadcast_id: int, total: int) -> int:
         reject = await ctx.button(str(_("Reject")), "broadcast.reject", {"b": broadcast_id},
                                   single_use=True, for_member=organiser)
         await ctx.notify(organiser, Reply(join_lines(
-            _("<b>Broadcast #{id} needs a second organiser.</b> {author} wants to send this to {n} members ({audience}):",
-              id=broadcast_id, author=author, n=f"{total:,}", audience=describe_audience(ctx, broadcast.audience)),
+            _n("<b>Broadcast #{id} needs a second organiser.</b> {author} wants to send this to {n} member "
+               "({audience}):",
+               "<b>Broadcast #{id} needs a second organiser.</b> {author} wants to send this to {n} members "
+               "({audience}):", total, id=broadcast_id, author=author, n=f"{total:,}",
+               audience=describe_audience(ctx, broadcast.audience)),
             Markup("<blockquote>{}</blockquote>").format(broadcast.body or ""),
         ), buttons=((approve, reject),)), kind="approval", quiet=False, about=(ctx.member_id,))
     return len(others)
@@ -649,8 +666,9 @@ async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
         return Reply(_("Broadcast #{id} cannot be stopped: it is {status}.", id=payload.get("b"), status=status))
     counts = await ctx.repos.broadcasts.outcomes(broadcast.id)
     waiting = sum(n for c in counts.values() for k, n in c.items() if k.partition(":")[0] in ("pending", "sending"))
-    question = _("Stop broadcast #{id}? {n} messages are not yet sent; those already delivered stay delivered.",
-                 id=broadcast.id, n=waiting) if broadcast.status == "sending" else \
+    question = _n("Stop broadcast #{id}? {n} message is not yet sent; those already delivered stay delivered.",
+                  "Stop broadcast #{id}? {n} messages are not yet sent; those already delivered stay delivered.",
+                  waiting, id=broadcast.id) if broadcast.status == "sending" else \
         _("Stop broadcast #{id} ({status})? Nothing of it has been sent.", id=broadcast.id,
           status=_status_name(broadcast.status))
     yes = await ctx.button(str(_("Stop it")), "broadcast.cancel_yes", {"b": broadcast.id}, single_use=True)
@@ -664,8 +682,9 @@ async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
     stopped = await ctx.repos.broadcasts.cancel(broadcast_id, ctx.member_id, ctx.now)
     if stopped is None:
         return Reply(_("Broadcast #{id} had already finished or been stopped.", id=broadcast_id), edit=True)
-    return Reply(_("Broadcast #{id} is stopped: {n} messages that were not yet sent will not go.", id=broadcast_id,
-                   n=stopped), edit=True)
+    return Reply(_n("Broadcast #{id} is stopped: {n} message that was not yet sent will not go.",
+                    "Broadcast #{id} is stopped: {n} messages that were not yet sent will not go.", stopped,
+                    id=broadcast_id), edit=True)
 
 
 @REGISTRY.action("broadcast.cancel_no", Role.ORGANISER)

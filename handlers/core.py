@@ -20,7 +20,7 @@ from enum import IntEnum
 from typing import Any, Protocol
 
 from handlers.events import Button, Incoming, Outgoing, Person, Press, Reply
-from handlers.i18n import _, language, pick_language
+from handlers.i18n import _, _n, language, pick_language
 from handlers.network import Network
 from handlers.quiet import quiet_until
 from storage import Repositories
@@ -535,8 +535,9 @@ class Core:
     async def _dispatch_message(self, ctx: Context, msg: Incoming) -> list[Reply]:
         text = msg.text
         if len(text) > MAX_INPUT:
-            return [Reply(_("That message is too long ({n} characters). The most I can take is {max}.",
-                            n=len(text), max=MAX_INPUT))]
+            return [Reply(_n("That message is too long ({n} character). The most I can take is {max}.",
+                             "That message is too long ({n} characters). The most I can take is {max}.", len(text),
+                             max=MAX_INPUT))]
         parsed = parse_command(text)
         if parsed is None:
             if text.strip().startswith("/"):

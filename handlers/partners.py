@@ -35,7 +35,7 @@ from handlers.arguments import keyword_args
 from handlers.core import REGISTRY, Context, Fire, Role
 from handlers.data_rights import eraser, exporter, iso
 from handlers.events import Button, Reply
-from handlers.i18n import N_, _, current_language, join_lines, language, pick_language, plain
+from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
 from handlers.roles import resolve_member
 from handlers.paging import page_of
 from handlers.sanitise import clean_line
@@ -121,8 +121,10 @@ async def _limit_reached(ctx: Context) -> Reply | None:
     most = ctx.network.partner_searches_per_day
     if await ctx.repos.partners.searches_since(ctx.member_id, ctx.now - DAY) < most:
         return None
-    return Reply(_("You have made {n} partner searches in the last 24 hours, the most a member may make. Please try "
-                   "again tomorrow; /partners shows the searches you made and where they stand.", n=most))
+    return Reply(_n("You have made {n} partner search in the last 24 hours, the most a member may make. Please "
+                    "try again tomorrow; /partners shows the searches you made and where they stand.",
+                    "You have made {n} partner searches in the last 24 hours, the most a member may make. Please "
+                    "try again tomorrow; /partners shows the searches you made and where they stand.", most))
 
 
 # --- asking: the guided search ---------------------------------------------------------------------------------
@@ -168,8 +170,9 @@ async def partner_command(ctx: Context, args: str) -> Reply | list[Reply]:
     if typed_note:
         checked = clean_line(typed_note, MAX_NOTE)
         if checked.problem == "too_long":
-            return Reply(_("Your note is {n} characters; the most is {max}. Please say it in fewer words.",
-                           n=checked.length, max=MAX_NOTE))
+            return Reply(_n("Your note is {n} character; the most is {max}. Please say it in fewer words.",
+                            "Your note is {n} characters; the most is {max}. Please say it in fewer words.",
+                            checked.length, max=MAX_NOTE))
         if checked.problem is None:
             data["note"] = checked.text
     if named:  # one line: what it leaves out is "any"; only what could not be read is asked
@@ -234,8 +237,10 @@ async def _question(ctx: Context, conversation: Conversation, *, note: Markup | 
         rows.append((await btn(_("Any language"), "partner.any"),))
         asks = plain(N_("Language"))
     else:
-        text = _("Add a short note for the people you will ask, such as “looking for a journalist in the Sahel to "
-                 "co-run a fact-checking workshop” (at most {max} characters), or tap Skip.", max=MAX_NOTE)
+        text = _n("Add a short note for the people you will ask, such as “looking for a journalist in the Sahel to "
+                  "co-run a fact-checking workshop” (at most {n} character), or tap Skip.",
+                  "Add a short note for the people you will ask, such as “looking for a journalist in the Sahel to "
+                  "co-run a fact-checking workshop” (at most {n} characters), or tap Skip.", MAX_NOTE)
         rows.append((await btn(_("Skip"), "partner.any"),))
         asks = plain(N_("Note"))
     rows.append((await btn(_("Cancel"), "partner.cancel"),))
@@ -347,8 +352,9 @@ async def note_typed(ctx: Context, conversation: Conversation, text: str) -> Rep
     if checked.problem == "empty":
         return Reply(_("Please type a few words, or tap Skip."))
     if checked.problem == "too_long":
-        return Reply(_("Your note is {n} characters; the most is {max}. Please say it in fewer words.",
-                       n=checked.length, max=MAX_NOTE))
+        return Reply(_n("Your note is {n} character; the most is {max}. Please say it in fewer words.",
+                        "Your note is {n} characters; the most is {max}. Please say it in fewer words.",
+                        checked.length, max=MAX_NOTE))
     return await _next(ctx, {**conversation.data, "note": checked.text})
 
 
@@ -633,7 +639,8 @@ async def answer_pressed(ctx: Context, payload: dict) -> Reply:
         if updated is None:
             return _no_longer_open()
         ctx.services.scheduled(ask_at)
-        return Reply(_("All right: I will ask you once more in {n} days.", n=ASK_AGAIN_AFTER // DAY), edit=True)
+        return Reply(_n("All right: I will ask you once more in {n} day.",
+                        "All right: I will ask you once more in {n} days.", ASK_AGAIN_AFTER // DAY), edit=True)
     if choice in ("decline", "block"):
         updated = await ctx.repos.partners.answer(intro.id, side, "declined", now, block=choice == "block")
         if updated is None:
@@ -670,7 +677,8 @@ def _contact_text(ctx: Context, viewer: Member, other: Member) -> Markup:
     else:
         lines.append(_("You have no contact line in your profile, so {name} could not be given a way to reach you. "
                        "Please add one with /profile (Contact for partners).", name=_name(other)))
-    lines.append(_("In {n} days I will ask you both whether you connected.", n=ctx.network.partner_follow_up_days))
+    lines.append(_n("In {n} day I will ask you both whether you connected.",
+                    "In {n} days I will ask you both whether you connected.", ctx.network.partner_follow_up_days))
     return join_lines(*lines)
 
 
@@ -803,7 +811,8 @@ async def follow_up_answered(ctx: Context, payload: dict) -> Reply:
         return Reply(_("That question is no longer open."), edit=True)
     if again_at is not None:
         ctx.services.scheduled(again_at)
-        return Reply(_("All right: I will ask once more in {n} days.", n=days), edit=True)
+        return Reply(_n("All right: I will ask once more in {n} day.", "All right: I will ask once more in {n} days.",
+                        days), edit=True)
     if answer == "no":
         return Reply(_("Thank you for telling me. You can look for someone else with /partner."), edit=True)
     if answer == "not_yet":
@@ -912,7 +921,7 @@ async def _overview(ctx: Context) -> Reply:
             if search.found == 0:
                 state = _("nobody found")
             elif search.status in ("proposed", "closed") and not tally:
-                state = _("{n} proposed, nobody asked", n=search.found)
+                state = _n("{n} proposed, nobody asked", "{n} proposed, nobody asked", search.found)
             else:
                 state = _("{introduced} introduced · {waiting} waiting · {unavailable} not available",
                           introduced=tally.get("introduced", 0), waiting=tally.get("pending", 0),
@@ -934,10 +943,12 @@ async def _overview(ctx: Context) -> Reply:
 async def _gaps(ctx: Context) -> Reply:
     counts, latest = await ctx.repos.partners.gaps(ctx.now - GAP_DAYS * DAY)
     if not counts:
-        return Reply(_("No partner search found nobody in the last {n} days.", n=GAP_DAYS))
+        return Reply(_n("No partner search found nobody in the last {n} day.",
+                        "No partner search found nobody in the last {n} days.", GAP_DAYS))
     lines: list[Any] = [
         _("<b>Where the network has gaps</b>"),
-        _("Searches in the last {n} days that found nobody, or nobody who accepted in time:", n=GAP_DAYS)]
+        _n("Searches in the last {n} day that found nobody, or nobody who accepted in time:",
+           "Searches in the last {n} days that found nobody, or nobody who accepted in time:", GAP_DAYS)]
     for theme, region, n in counts[:20]:
         lines.append(_("• {subject}: {n}", subject=_subject(ctx, theme, region), n=n))
     people = await ctx.repos.members.get_many(sorted({r.member_id for r in latest}))
@@ -996,8 +1007,9 @@ async def introduce_command(ctx: Context, args: str) -> Reply:
     if len(parts) > 2:
         checked = clean_line(parts[2], MAX_NOTE)
         if checked.problem == "too_long":
-            return Reply(_("Your note is {n} characters; the most is {max}. Please say it in fewer words.",
-                           n=checked.length, max=MAX_NOTE))
+            return Reply(_n("Your note is {n} character; the most is {max}. Please say it in fewer words.",
+                            "Your note is {n} characters; the most is {max}. Please say it in fewer words.",
+                            checked.length, max=MAX_NOTE))
         note = checked.text
     if first.id == second.id:
         return Reply(_("Those are the same member."))

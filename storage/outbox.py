@@ -179,14 +179,16 @@ class OutboxRepository:
             return cursor.rowcount
 
     @staticmethod
-    async def withdraw_subject_in(conn: aiosqlite.Connection, member_id: int, kinds: tuple[str, ...],
-                                  subject_id: int) -> int:
-        """Within an open transaction: the member's messages of these kinds about this subject (a session they
-        stopped following) that are still waiting go, as if never queued. Returns how many."""
+    async def withdraw_subject_in(conn: aiosqlite.Connection, kinds: tuple[str, ...], subject_id: int,
+                                  member_id: int | None = None) -> int:
+        """Within an open transaction: messages of these kinds about this subject (a session that was cancelled,
+        or, with `member_id`, that this member stopped following) still waiting go, as if never queued. Returns
+        how many."""
         marks = ",".join("?" * len(kinds))
+        who = "" if member_id is None else " AND member_id = ?"
         cursor = await conn.execute(
-            f"DELETE FROM outbox WHERE member_id = ? AND state = 'pending' AND kind IN ({marks}) AND subject_id = ?",
-            (member_id, *kinds, subject_id))
+            f"DELETE FROM outbox WHERE state = 'pending' AND kind IN ({marks}) AND subject_id = ?{who}",
+            (*kinds, subject_id, *(() if member_id is None else (member_id,))))
         return cursor.rowcount
 
     async def retry(self, item_id: int, not_before: int) -> None:

@@ -56,3 +56,17 @@ async def test_status_says_why_a_message_is_still_pending(world, net):  # noqa: 
     world.advance(3600)
     await world.outbox.flush()
     assert "Telegram: delivered 4 · pending 0" in await world.bot.text(AMINA, "/broadcast status 1")
+
+
+async def test_counts_of_one_read_as_one(world, net):  # noqa: F811
+    from tests.test_broadcasts import _organiser
+
+    _network(world, broadcast_approval_above=1, broadcast_daily_quota=1)
+    await _organiser(world, "telegram:150")
+    preview = await _compose(world)
+    assert "More than 1 member: a second organiser must approve it" in preview
+    waiting = await world.bot.press_text(AMINA, "Send to")
+    assert "I asked 1 organiser; I will tell you when they answer." in waiting
+    await world.outbox.flush()
+    await _compose(world, "Another")
+    assert "already started 1 broadcast in the last 24 hours" in await world.bot.press_text(AMINA, "Send to")

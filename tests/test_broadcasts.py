@@ -238,7 +238,7 @@ async def test_the_daily_quota_refuses_one_more_and_keeps_the_draft(world, net):
     await world.bot.press(AMINA, "Send to")
     await _compose(world, "Second")
     refused = await world.bot.press_text(AMINA, "Send to")
-    assert "already started 1 broadcasts in the last 24 hours" in refused
+    assert "already started 1 broadcast in the last 24 hours" in refused
     world.advance(24 * 3600 + 1)
     assert "on its way" in await world.bot.press_text(AMINA, "Send to")
 

@@ -11,6 +11,7 @@ ALTER TABLE outbox ADD COLUMN ready_at INTEGER;
 -- what that row was about (the session), as in the schedule. Unfollowing a session withdraws its messages that
 -- are still waiting.
 ALTER TABLE outbox ADD COLUMN subject_id INTEGER;
+CREATE INDEX outbox_subject ON outbox (subject_id) WHERE state = 'pending' AND subject_id IS NOT NULL;
 
 -- Broadcast messages already waiting for quiet hours when this runs: they were ready when they were queued.
 UPDATE outbox SET ready_at = created_at
