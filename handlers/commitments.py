@@ -711,8 +711,10 @@ async def _detail(ctx: Context, number: int) -> Reply:
 
 
 @REGISTRY.command("commitments", Role.MEMBER, N_("see your commitments and mark them done"),
-                  usage=N_("/commitments [number|network|all] [theme:…] [region:…] [status:open|done|dropped] "
-                           "[overdue]"), order=41)
+                  usage=N_("/commitments [number|network] [theme:…] [region:…] [status:open|done|dropped] "
+                           "[overdue]"),
+                  usage_from={Role.ORGANISER: N_("/commitments [number|network|all] [theme:…] [region:…] "
+                                                 "[status:open|done|dropped] [overdue]")}, order=41)
 async def commitments_command(ctx: Context, args: str) -> Reply:
     """The member's own commitments; a number: that one with its notes; `network`: those shared with the
     network; `all`: everyone's, for organisers."""
@@ -725,6 +727,10 @@ async def commitments_command(ctx: Context, args: str) -> Reply:
     if first.casefold() == "network":
         return await _everyone(ctx, rest, network_only=True)
     if first.casefold() != "all":
+        if ctx.role < Role.ORGANISER:
+            return Reply(_("Send /commitments to see yours, /commitments and a number to see one with its notes, "
+                           "/commitments network for those shared with the network, with theme:…, region:…, "
+                           "status:open, done or dropped, and overdue to narrow it down."))
         return Reply(_("Send /commitments to see yours, /commitments and a number to see one with its notes, "
                        "/commitments network for those shared with the network. Organisers: /commitments all, "
                        "with theme:…, region:…, status:open, done or dropped, and overdue to narrow it down."))

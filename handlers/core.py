@@ -145,7 +145,8 @@ Handler = Callable[..., Awaitable[Any]]
 
 @dataclass(frozen=True)
 class CommandSpec:
-    """A command: who may use it, what it is for, whether it needs a private chat."""
+    """A command: who may use it, what it is for, whether it needs a private chat. `usage_from` gives the usage
+    for higher roles that may do more with it (organisers' `/commitments all`), as (least role, usage) pairs."""
 
     name: str
     role: Role
@@ -155,6 +156,15 @@ class CommandSpec:
     private: bool = True
     when_blocked: bool = False
     order: int = 100
+    usage_from: tuple[tuple[Role, str], ...] = ()
+
+    def usage_for(self, role: Role) -> str:
+        """The usage someone with this role may make of the command (help shows nothing they cannot use)."""
+        usage = self.usage
+        for least, more in sorted(self.usage_from):
+            if role >= least:
+                usage = more
+        return usage
 
 
 @dataclass(frozen=True)
@@ -178,13 +188,16 @@ class Registry:
         self.due_loaders: dict[str, Callable[[Repositories, list[int]], Awaitable[dict[int, Any]]]] = {}
 
     def command(self, name: str, role: Role, summary: str, *, usage: str = "", private: bool = True,
-                when_blocked: bool = False, order: int = 100) -> Callable[[Handler], Handler]:
-        """Register `async def handler(ctx, args: str)` as /name."""
+                when_blocked: bool = False, order: int = 100, usage_from: dict[Role, str] | None = None
+                ) -> Callable[[Handler], Handler]:
+        """Register `async def handler(ctx, args: str)` as /name; `usage_from`: {least role: usage} for roles that
+        may do more with it than `usage` says."""
 
         def register(handler: Handler) -> Handler:
             if name in self.commands:
                 raise ValueError(f"command /{name} registered twice")
-            self.commands[name] = CommandSpec(name, role, summary, handler, usage, private, when_blocked, order)
+            self.commands[name] = CommandSpec(name, role, summary, handler, usage, private, when_blocked, order,
+                                              tuple(sorted((usage_from or {}).items())))
             return handler
 
         return register

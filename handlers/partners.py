@@ -855,7 +855,7 @@ async def joint_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
 
 
 @REGISTRY.command("partners", Role.MEMBER, N_("your partner searches and introductions"),
-                  usage=N_("/partners [gaps]"), order=51)
+                  usage=N_("/partners"), usage_from={Role.ORGANISER: N_("/partners [gaps]")}, order=51)
 async def partners_command(ctx: Context, args: str) -> Reply:
     """The member's searches, introductions and requests waiting for them; `gaps` for organisers."""
     word = args.strip().casefold()
@@ -864,7 +864,9 @@ async def partners_command(ctx: Context, args: str) -> Reply:
             return Reply(_("Only organisers can see where searches found nobody. Send /partners to see yours."))
         return await _gaps(ctx)
     if word:
-        return Reply(_("Send /partners to see your searches and introductions (organisers: /partners gaps)."))
+        return Reply(_("Send /partners to see your searches and introductions (organisers: /partners gaps).")
+                     if ctx.role >= Role.ORGANISER else
+                     _("Send /partners to see your searches and introductions."))
     return await _overview(ctx)
 
 
