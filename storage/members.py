@@ -260,6 +260,18 @@ class MemberRepository:
                      region: str | None = None) -> list[Member]:
         """Members whose display name contains `text` (all when empty), who work on `theme` and in `region`
         when given (a region is the network's id, or a place members typed, in any case); oldest first."""
+        where, args = self._matching(text, theme, region)
+        return await self._search(where, args, limit)
+
+    async def count_matching(self, text: str, *, theme: str | None = None, region: str | None = None) -> int:
+        """How many members `search` would find with no limit."""
+        where, args = self._matching(text, theme, region)
+        row = await self.db.fetch_one(f"SELECT count(*) FROM members m WHERE {where}", args)
+        return int(row[0])
+
+    @staticmethod
+    def _matching(text: str, theme: str | None, region: str | None) -> tuple[str, tuple]:
+        """The condition (on `members m`) and its arguments that `search` and `count_matching` share."""
         where, args = ["1"], []
         if text:
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -272,7 +284,7 @@ class MemberRepository:
             where.append("EXISTS (SELECT 1 FROM member_regions r WHERE r.member_id = m.id "
                          "AND (r.region = ? OR (r.free = 1 AND r.region = ? COLLATE NOCASE)))")
             args += [region, region]
-        return await self._search(" AND ".join(where), tuple(args), limit)
+        return " AND ".join(where), tuple(args)
 
     async def _search(self, where: str, args: tuple, limit: int) -> list[Member]:
         rows = await self.db.fetch_all(
