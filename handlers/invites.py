@@ -23,8 +23,9 @@ async def invite(ctx: Context, args: str) -> Reply:
     """Make a code with a number of uses and an expiry, shown once."""
     parts = args.split()
     usage = _("Usage: /invite [uses] [days] — for example /invite 5 7 makes a code five people can use "
-              "within seven days. Without numbers: {uses} uses, {days} days.",
-              uses=ctx.network.invite_default_uses, days=ctx.network.invite_default_days)
+              "within seven days. Without numbers: {uses}, {days}.",
+              uses=_n("{n} use", "{n} uses", ctx.network.invite_default_uses),
+              days=_n("{n} day", "{n} days", ctx.network.invite_default_days))
     if len(parts) > 2:
         return Reply(usage)
     try:

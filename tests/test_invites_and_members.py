@@ -3,6 +3,8 @@ members are told, names must show, and /members and /help say exactly what appli
 
 from __future__ import annotations
 
+import dataclasses
+
 from handlers.events import Person, Press
 from tests.conftest import plain
 from tests.test_roles import _code, _network, audit_actions
@@ -99,6 +101,9 @@ async def test_the_invite_reply_counts_its_uses_and_gives_the_expiry_in_the_orga
     once = await bot.text("admin", "/invite 1 7")
     assert "It works once, until Monday 30 November 2026, 10:00 (Europe/Paris, UTC+01:00)." in once
     assert "It works 3 times, until" in await bot.text("admin", "/invite 3 7")
+    network = bot.core.services.network
+    bot.core.services.network = dataclasses.replace(network, invite_default_uses=1, invite_default_days=1)
+    assert "Without numbers: 1 use, 1 day." in await bot.text("admin", "/invite 1 2 3")
 
 
 # --- blocking ----------------------------------------------------------------------------------------------------
