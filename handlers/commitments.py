@@ -249,7 +249,8 @@ def _date_part(text: str) -> tuple[str, str | None, bool]:
 
 
 def _too_long(length: int) -> Markup:
-    return _("That is {n} characters; the most is {max}. Please say it in fewer words.", n=length, max=MAX_WHAT)
+    return _n("That is {n} character; the most is {max}. Please say it in fewer words.",
+              "That is {n} characters; the most is {max}. Please say it in fewer words.", length, max=MAX_WHAT)
 
 
 async def _next(ctx: Context, data: dict[str, Any], note: Markup | None = None, *,
@@ -287,7 +288,8 @@ async def _question(ctx: Context, conversation: Conversation, *, note: Markup | 
                                 single_use=single_use)
 
     if step == "what":
-        text = _("What do you commit to doing? One sentence is enough (at most {max} characters).", max=MAX_WHAT)
+        text = _n("What do you commit to doing? One sentence is enough (at most {n} character).",
+                  "What do you commit to doing? One sentence is enough (at most {n} characters).", MAX_WHAT)
         asks = plain(N_("Your commitment"))
     elif step == "due":
         text = join_lines(
@@ -917,7 +919,8 @@ async def _ask_note(ctx: Context, commitment: Commitment) -> Reply:
                                                      {"c": commitment.id}, ctx.now)
     cancel = await ctx.button(str(_("Cancel")), "commitment.cancel", {"n": conversation.nonce, "s": "note"})
     return Reply(join_lines(_("<b>#{id}</b> {what}", id=commitment.id, what=commitment.what),
-                            _("How is it going? Type a short note (at most {max} characters).", max=MAX_NOTE)),
+                            _n("How is it going? Type a short note (at most {n} character).",
+                               "How is it going? Type a short note (at most {n} characters).", MAX_NOTE)),
                  buttons=((cancel,),), asks=plain(N_("Note")))
 
 
@@ -927,8 +930,9 @@ async def _save_note(ctx: Context, commitment: Commitment, text: str) -> tuple[R
     if checked.problem == "empty":
         return Reply(_("Please type a few words, or send /cancel to stop.")), False
     if checked.problem == "too_long":
-        return Reply(_("That is {n} characters; the most is {max}. Please send a shorter note.",
-                       n=checked.length, max=MAX_NOTE)), False
+        return Reply(_n("That is {n} character; the most is {max}. Please send a shorter note.",
+                        "That is {n} characters; the most is {max}. Please send a shorter note.",
+                        checked.length, max=MAX_NOTE)), False
     if not await ctx.repos.commitments.add_note(commitment.id, ctx.member_id, "progress", checked.text, ctx.now):
         return Reply(_("Commitment #{id} is no longer open.", id=commitment.id)), True
     return Reply(_("Noted on #{id}. Thank you!", id=commitment.id)), True
@@ -1042,8 +1046,9 @@ async def reason_typed(ctx: Context, conversation: Conversation, text: str) -> R
     if checked.problem == "empty":
         return Reply(_("Please type a few words, or tap Skip."))
     if checked.problem == "too_long":
-        return Reply(_("That is {n} characters; the most is {max}. Please send a shorter reason.",
-                       n=checked.length, max=MAX_NOTE))
+        return Reply(_n("That is {n} character; the most is {max}. Please send a shorter reason.",
+                        "That is {n} characters; the most is {max}. Please send a shorter reason.",
+                        checked.length, max=MAX_NOTE))
     await ctx.repos.conversations.clear(ctx.member_id)
     commitment_id = conversation.data.get("c")
     if not await ctx.repos.commitments.set_reason(int(conversation.data.get("note", 0)), ctx.member_id,

@@ -143,8 +143,9 @@ async def _question(ctx: Context, conversation: Conversation, *, edit: bool = Fa
         return await ctx.button(label, action, {"n": nonce, "step": step, **payload}, selected=selected)
 
     if step == "name":
-        text = _("What name should the network know you by? A pseudonym is fine (at most {max} characters).",
-                 max=LIMITS["name"])
+        text = _n("What name should the network know you by? A pseudonym is fine (at most {n} character).",
+                  "What name should the network know you by? A pseudonym is fine (at most {n} characters).",
+                  LIMITS["name"])
     elif step == "organisation":
         text = _("Which organisation are you with, if any?")
     elif step == "kind":
@@ -222,8 +223,9 @@ async def _save_text(ctx: Context, conversation: Conversation, step: str, text: 
     if checked.problem == "empty":
         return [Reply(_("Please type some text, or send /cancel to stop."))]
     if checked.problem == "too_long":
-        return [Reply(_("That is {n} characters; the most is {max}. Please send a shorter one.",
-                        n=checked.length, max=LIMITS[step]))]
+        return [Reply(_n("That is {n} character; the most is {max}. Please send a shorter one.",
+                         "That is {n} characters; the most is {max}. Please send a shorter one.",
+                         checked.length, max=LIMITS[step]))]
     await ctx.repos.members.set_field(ctx.member_id, COLUMN[step], checked.text, ctx.now)
     return await _advance(ctx, conversation, _("Saved."))
 
@@ -265,13 +267,15 @@ async def region_typed(ctx: Context, conversation: Conversation, text: str) -> R
     if checked.problem == "empty":
         return Reply(_("Please type the name of a city or country."))
     if checked.problem == "too_long":
-        return Reply(_("That is {n} characters; a place name may have at most {max}.",
-                       n=checked.length, max=LIMITS["region"]))
+        return Reply(_n("That is {n} character; a place name may have at most {max}.",
+                        "That is {n} characters; a place name may have at most {max}.",
+                        checked.length, max=LIMITS["region"]))
     selection = list(conversation.data.get("sel", []))
     free = [s for s in selection if s.startswith("~")]
     if len(free) >= MAX_FREE_REGIONS:
-        return Reply(_("You can add at most {max} cities or countries. Tap one above to remove it first.",
-                       max=MAX_FREE_REGIONS))
+        return Reply(_n("You can add at most {n} city or country. Tap it above to remove it first.",
+                        "You can add at most {n} cities or countries. Tap one above to remove it first.",
+                        MAX_FREE_REGIONS))
     entry = "~" + checked.text
     known = next((c for c in ctx.network.regions if c.label.casefold() == checked.text.casefold()), None)
     entry = known.id if known else entry

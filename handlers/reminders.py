@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from handlers import when
 from handlers.core import REGISTRY, Context, Fire, Role
 from handlers.events import Reply
-from handlers.i18n import N_, _, current_language, join_lines
+from handlers.i18n import N_, _, _n, current_language, join_lines
 from handlers.quiet import zone_info
 from storage.reminders import Reminder, ReminderRepository
 from storage.schedule import DueItem, ScheduleRepository
@@ -68,8 +68,9 @@ async def remind(ctx: Context, args: str) -> Reply:
               "1 June"),
         ))
     if await ctx.repos.reminders.count_active(ctx.member_id) >= MAX_ACTIVE:
-        return Reply(_("You have {n} reminders already, the most I keep. Cancel some with /reminders first.",
-                       n=MAX_ACTIVE))
+        return Reply(_n("You have {n} reminder already, the most I keep. Cancel it with /reminders first.",
+                        "You have {n} reminders already, the most I keep. Cancel some with /reminders first.",
+                        MAX_ACTIVE))
     zone = _zone_of(ctx)
     parsed = await when.split_reminder_async(args, zone, ctx.now)
     if isinstance(parsed, when.Problem):
@@ -104,8 +105,9 @@ async def create_pressed(ctx: Context, payload: dict) -> Reply:
     if not what:
         return Reply(_("That reminder is no longer available. Send /remind again."), edit=True)
     if await ctx.repos.reminders.count_active(ctx.member_id) >= MAX_ACTIVE:
-        return Reply(_("You have {n} reminders already, the most I keep. Cancel some with /reminders first.",
-                       n=MAX_ACTIVE), edit=True)
+        return Reply(_n("You have {n} reminder already, the most I keep. Cancel it with /reminders first.",
+                        "You have {n} reminders already, the most I keep. Cancel some with /reminders first.",
+                        MAX_ACTIVE), edit=True)
     if payload.get("rule"):
         spec = when.Recurrence(str(payload["rule"]), int(payload["h"]), int(payload["m"]), payload.get("until"))
         first = when.first_occurrence(spec, zone, ctx.now)
@@ -150,7 +152,7 @@ async def reminders(ctx: Context, args: str) -> Reply:
         buttons.append((await ctx.button(str(_("Cancel #{id}", id=reminder.id)), "reminder.cancel",
                                          {"r": reminder.id}),))
     if len(active) > LIST_LIMIT:
-        lines.append(_("… and {n} more.", n=len(active) - LIST_LIMIT))
+        lines.append(_n("… and {n} more.", "… and {n} more.", len(active) - LIST_LIMIT))
     return Reply(join_lines(*lines), buttons=tuple(buttons))
 
 
