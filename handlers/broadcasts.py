@@ -611,7 +611,8 @@ def _outcome_lines(outcomes: dict[str, dict[str, int]]) -> list[Markup]:
         if total["cancelled"]:
             parts.append(_("cancelled {n}", n=total["cancelled"]))
         lines.append(Markup("{}: {}").format(_platform_name(platform), Markup(" · ").join(parts)))
-        lines += [Markup("    {} ({})").format(plain(_WAITING[why]), waiting[why]) for why in _WAITING if why in waiting]
+        lines += [Markup("    {} ({})").format(plain(_WAITING[why]), waiting[why])
+                  for why in _WAITING if why in waiting]
         lines += [Markup("    {} ({})").format(reason, n) for reason, n in failures.items()]
     return lines
 

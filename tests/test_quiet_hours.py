@@ -85,7 +85,7 @@ async def test_moving_to_another_time_zone_moves_the_end_of_quiet_hours(world, l
     assert world.telegram.to("201") == ["A check-in"]
 
 
-async def test_a_message_that_ignores_quiet_hours_or_waits_to_be_tried_again_keeps_its_moment(world, lina):  # noqa: F811
+async def test_a_message_waiting_to_be_tried_again_keeps_its_moment(world, lina):  # noqa: F811
     member = await world.repos.members.get(lina)
     later = _utc(2026, 11, 23, 22, 45)
     # A message put back after a platform error waits for its retry, whatever the quiet hours say.
