@@ -1,1 +1,0 @@
--- Reserved: this number belongs to a migration on another branch. Empty here; replaced by that migration on merge.
