@@ -314,6 +314,7 @@ class DiscordAdapter:
         client.allowed_mentions = NO_MENTIONS
         self.client = client
         client.solidarity_adapter = self  # type: ignore[attr-defined]
+        core.services.links[PLATFORM] = self
         self._tree: app_commands.CommandTree | None = None
         self._dm_channels: dict[str, int] = {}
 
@@ -570,8 +571,12 @@ class DiscordAdapter:
         await self.core.services.repos.members.set_dm_channel(PLATFORM, person.external_id, channel_id)
 
     def invite_link(self, code: str) -> str | None:
-        """Discord has no deep links into a bot; people type /join <code>."""
+        """Discord has no deep links into a bot; people use /join with the code."""
         return None
+
+    def join_command(self, code: str) -> str:
+        """What a newcomer types here to join with a code: the /join slash command with its code option."""
+        return f"/join {OPTIONS['join'][0].name}:{code}"
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 

@@ -334,6 +334,10 @@ class TelegramAdapter:
         """t.me deep link that opens the bot with /start <code>."""
         return f"https://t.me/{self.username}?start={code}"
 
+    def join_command(self, code: str) -> str:
+        """What a newcomer sends here to join with a code."""
+        return f"/start {code}"
+
 
 def _seconds(retry_after: object) -> float:
     """RetryAfter.retry_after is an int or a timedelta depending on the version."""

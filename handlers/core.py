@@ -94,10 +94,13 @@ class Fire:
 
 
 class DeepLinks(Protocol):
-    """Per-platform links, e.g. Telegram's t.me/<bot>?start=<code>."""
+    """Per-platform links and wording, e.g. Telegram's t.me/<bot>?start=<code>."""
 
     def invite_link(self, code: str) -> str | None:
         """A link that starts the bot with an invite code, if the platform has one."""
+
+    def join_command(self, code: str) -> str:
+        """What a newcomer types on this platform to join with a code ("/start CODE", "/join code:CODE")."""
 
 
 @dataclass

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from handlers import when
 from handlers.core import REGISTRY, Context, Role
 from handlers.events import Button, Reply
-from handlers.i18n import N_, _, join_lines
+from handlers.i18n import N_, _, _n, current_language, join_lines
+from handlers.onboarding import join_command
 
 MAX_USES = 1000
 MAX_DAYS = 365
@@ -38,12 +40,13 @@ async def invite(ctx: Context, args: str) -> Reply:
     link_maker = ctx.services.links.get(ctx.person.platform)
     link = link_maker.invite_link(code) if link_maker else None
     buttons = ((Button(str(_("Open invite link")), url=link),),) if link else ()
-    until = datetime.fromtimestamp(int(expires.timestamp()), UTC).strftime("%Y-%m-%d %H:%M UTC")
+    until = when.describe_moment(int(expires.timestamp()), ctx.member.timezone or "UTC", locale=current_language())
     return Reply(join_lines(
         _("<b>Invite code:</b> <code>{code}</code>", code=code),
         _("Link: {link}", link=link) if link else None,
-        _("It works {uses} times, until {until}. A new member sends /start {code} to the bot.",
-          uses=uses, until=until, code=code),
+        _n("It works once, until {until}. A new member sends {command} to the bot.",
+           "It works {n} times, until {until}. A new member sends {command} to the bot.",
+           uses, until=until, command=join_command(ctx, code)),
         _("Share it only with people you trust: anyone holding it can join. This is the only time the code is "
           "shown."),
     ), buttons=buttons)

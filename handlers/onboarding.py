@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers import profile
 from handlers.core import REGISTRY, Context, Role
 from handlers.events import Reply
@@ -11,6 +13,13 @@ from storage.invites import InviteRepository, normalise_code
 from storage.members import MemberRepository
 
 PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": N_("this console")}
+_CODE_OPTION = re.compile(r"^code:\s*", re.IGNORECASE)  # Discord's wording, "/join code:ABCD2345EF", typed elsewhere
+
+
+def join_command(ctx: Context, code: str) -> str:
+    """How to join with `code` on the platform this person reads it on ("/start CODE", "/join code:CODE")."""
+    links = ctx.services.links.get(ctx.person.platform)
+    return links.join_command(code) if links is not None else f"/start {code}"
 
 
 def privacy_notice(ctx: Context) -> Reply:
@@ -40,10 +49,10 @@ async def start(ctx: Context, args: str) -> Reply | list[Reply]:
         if not ctx.member.profile_complete:
             return [Reply(_("Welcome back! Let's finish your profile.")), await profile.resume(ctx)]
         return Reply(_("Welcome back, {name}. Send /help to see what you can do.", name=ctx.member.display_name))
-    code = normalise_code(args)
+    code = normalise_code(_CODE_OPTION.sub("", args))
     if args and not code:
-        return Reply(_("That doesn't look like an invite code. Send /start followed by the code, "
-                       "for example /start ABCD2345EF."))
+        return Reply(_("That doesn't look like an invite code. Send it like this: {example}",
+                       example=join_command(ctx, "ABCD2345EF")))
     consent: dict = {}  # what the consent button carries: the invite's id, never the code itself
     if code:
         invite = await ctx.repos.invites.find_valid(code, ctx.now)
@@ -54,8 +63,9 @@ async def start(ctx: Context, args: str) -> Reply | list[Reply]:
     elif not (ctx.network.open_registration or ctx.is_configured_admin):
         return Reply(join_lines(
             _("<b>{network}</b> is invite-only.", network=ctx.network.name),
-            _("If an organiser gave you an invite code, send /start followed by it, for example "
-              "/start ABCD2345EF. Nothing about you has been stored."),
+            _("If an organiser gave you an invite code, send it like this: {example}", example=join_command(
+                ctx, "ABCD2345EF")),
+            _("Nothing about you has been stored."),
         ))
     notice = privacy_notice(ctx)
     agree = await ctx.button(str(_("I understand — set up my profile")), "onboarding.consent", consent,

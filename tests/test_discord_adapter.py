@@ -398,3 +398,21 @@ async def test_what_people_type_shows_on_discord_exactly_as_typed_and_nothing_th
         # Whatever the text, Discord is told to notify nobody: replies, edits, follow-ups and direct messages.
         bodies = _message_bodies(s.env.http_requests)
         assert len(bodies) > 20 and all(body.get("allowed_mentions") == {"parse": []} for body in bodies)
+
+
+async def test_an_invite_made_on_discord_says_how_to_join_there_and_ends_in_the_organisers_time(db_path):
+    import re
+
+    async with discord_session(db_path) as s:
+        amina = s.person("amina", manages_server=True)
+        s.bot.core.services.network = make_network(admins=frozenset({f"discord:{amina.id}"}))  # invite-only
+        await s.onboard(amina, "Amina")  # in Lyon: Europe/Paris
+        shown_text = await amina.slash("invite", uses=3, days=7)
+        code = re.search(r"`([A-Z0-9]{10})`", shown_text).group(1)
+        assert (f"It works 3 times, until Monday 30 November 2026, 10:00 (Europe/Paris, UTC+01:00). A new member "
+                f"sends /join code:{code} to the bot.") in shown_text
+        assert "/start" not in shown_text and "UTC." not in shown_text
+        dora = s.person("dora")
+        assert "Welcome to Test Network." in await dora.slash("join", code=code)
+        # Someone without a code is told the same way of sending one.
+        assert "/join code:ABCD2345EF" in await s.person("eve").slash("start")
