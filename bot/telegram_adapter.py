@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_TOAST = 200
+MENU_CATCH_UP_PAUSE = 0.2  # seconds between two members' menus when catching up (see `catch_up_menus`)
 
 
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
@@ -104,11 +105,7 @@ def keyboard(reply: Reply) -> dict[str, Any]:
 
 def menu_for(role: Role) -> list[BotCommand]:
     """The command menu for a role: what /help would list, with its one-line summaries."""
-    specs = REGISTRY.commands_for(role)
-    if role == Role.MEMBER:
-        # The default menu is also what strangers see: /start must be there.
-        specs = REGISTRY.commands_for(Role.STRANGER) + [s for s in specs if s.role > Role.STRANGER]
-    return [BotCommand(spec.name, plain(spec.summary)[:256]) for spec in specs]
+    return [BotCommand(spec.name, plain(spec.summary)[:256]) for spec in REGISTRY.commands_for(role)]
 
 
 class TelegramAdapter:
@@ -139,6 +136,7 @@ class TelegramAdapter:
         core.services.role_listeners.append(self.refresh_menu)
         core.services.account_listeners.append(self.account_left)
         core.services.links[PLATFORM] = self
+        self._menus_catching_up: asyncio.Task[None] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------------
 
@@ -173,9 +171,12 @@ class TelegramAdapter:
         else:
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=30)
         log.info("Telegram adapter started as @%s (%s)", self.username, self.settings.mode)
+        self._menus_catching_up = asyncio.create_task(self.catch_up_menus())
 
     async def stop(self) -> None:
         """Stop receiving, finish what is running, and close the connection pool."""
+        if self._menus_catching_up is not None:
+            self._menus_catching_up.cancel()
         updater = self.app.updater
         if updater is not None and updater.running:
             await updater.stop()
@@ -187,9 +188,10 @@ class TelegramAdapter:
     # --- menus -------------------------------------------------------------------------------------------
 
     async def publish_menus(self) -> None:
-        """The members' menu for everyone; the longer menus in organisers' and admins' own private chats."""
+        """The strangers' menu for everyone; the longer menus in organisers' and admins' own private chats
+        (members' chats get theirs when they join, see `catch_up_menus` for those who joined before)."""
         with language(self.core.services.network.default_language):
-            await self.app.bot.set_my_commands(menu_for(Role.MEMBER), scope=BotCommandScopeDefault())
+            await self.app.bot.set_my_commands(menu_for(Role.STRANGER), scope=BotCommandScopeDefault())
         for key in self.core.services.network.admins:
             platform, _, external = key.partition(":")
             if platform == PLATFORM and external.isdigit():
@@ -206,14 +208,29 @@ class TelegramAdapter:
                 await self._set_chat_menu(int(identity.external_id), role)
 
     async def account_left(self, person: Person) -> None:
-        """An account unlinked or erased: its chat gets the default menu again."""
+        """An account unlinked or erased: its chat gets the default menu again, the strangers'."""
         if person.platform == PLATFORM:
             await self._set_chat_menu(int(person.external_id), Role.STRANGER)
+
+    async def catch_up_menus(self) -> None:
+        """Members who joined when the default menu was the members' one have no menu of their own: give each
+        theirs, once, a few a second so that replies are not held up. Runs in the background after start; if it
+        is interrupted, the next start begins again."""
+        repos = self.core.services.repos
+        try:
+            if await repos.members.menus_caught_up(PLATFORM):
+                return
+            for member_id in await repos.members.ids_on(PLATFORM):
+                await self.refresh_menu(member_id)
+                await asyncio.sleep(MENU_CATCH_UP_PAUSE)
+            await repos.members.set_menus_caught_up(PLATFORM)
+        except Exception as exc:  # the type only: an error's message may quote a request
+            log.warning("members' command menus not caught up (%s); the next start tries again", type(exc).__name__)
 
     async def _set_chat_menu(self, chat_id: int, role: Role) -> None:
         scope = BotCommandScopeChat(chat_id)
         try:
-            if role >= Role.ORGANISER:
+            if role >= Role.MEMBER:
                 with language(self.core.services.network.default_language):
                     await self.app.bot.set_my_commands(menu_for(role), scope=scope)
             else:

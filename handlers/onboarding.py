@@ -95,6 +95,7 @@ async def consent(ctx: Context, payload: dict) -> Reply | list[Reply]:
         await AuditRepository.record_in(conn, "member.join", actor_id=member_id, detail=detail, now=ctx.now)
     ctx.member = await ctx.repos.members.get(member_id)
     ctx.role = Role.ADMIN if ctx.is_configured_admin else Role.MEMBER
+    await ctx.services.role_changed(member_id)  # a member's menu (Telegram), in place of a stranger's
     return [Reply(_("Thank you. Let's set up your profile — it takes a minute, and you can change any of it "
                     "later with /profile."), edit=True),
             await profile.begin(ctx)]
