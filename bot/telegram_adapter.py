@@ -48,6 +48,7 @@ from handlers.core import REGISTRY, Core, Role
 from handlers.events import Button, Incoming, Person, Press, Reply
 from handlers.formatting import split_markup
 from handlers.i18n import N_, language, plain
+from handlers.onboarding import resume_payload
 
 log = logging.getLogger(__name__)
 
@@ -298,7 +299,7 @@ class TelegramAdapter:
                        refusals: bool = False) -> None:
         """Send a reply into a chat: text in pieces (buttons under the last), then any file."""
         if reply.private_redirect and person is not None:
-            reply = Reply(reply.text, buttons=((await self._private_chat_button(),),))
+            reply = Reply(reply.text, buttons=((await self._private_chat_button(reply.redirect_command),),))
         pieces = split_markup(reply.text, MessageLimit.MAX_TEXT_LENGTH) if reply.text else []
         try:
             for i, piece in enumerate(pieces):
@@ -327,9 +328,12 @@ class TelegramAdapter:
         await self.app.bot._post(  # noqa: SLF001
             "sendMessage", {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML.value, **markup})
 
-    async def _private_chat_button(self) -> Button:
+    async def _private_chat_button(self, command: str) -> Button:
+        """A button that opens the private chat and, there, runs the command again (a /start payload)."""
+        payload = resume_payload(command)
+        url = f"https://t.me/{self.username}" + (f"?start={payload}" if payload else "")
         with language(self.core.services.network.default_language):
-            return Button(plain(N_("Open a private chat with me")), url=f"https://t.me/{self.username}")
+            return Button(plain(N_("Open a private chat with me")), url=url)
 
     async def send(self, person: Person, reply: Reply) -> None:
         """Send a message the bot initiates (from the outbox) to a person's private chat; failures are told to

@@ -551,7 +551,7 @@ class Core:
             return [_blocked_reply()]
         if spec.private and not msg.private:
             return [Reply(_("Let's continue in a private chat, where your details stay between us."),
-                          private_redirect=True)]
+                          private_redirect=True, redirect_command=name)]
         return _as_list(await spec.handler(ctx, args))
 
     async def _free_text(self, ctx: Context, text: str) -> list[Reply]:

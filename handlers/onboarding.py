@@ -13,7 +13,20 @@ from storage.invites import InviteRepository, normalise_code
 from storage.members import MemberRepository
 
 PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": N_("this console")}
+# A /start payload that runs a command: the "open a private chat" button under a command sent in a group opens
+# the private chat with "/start _<command>". It begins with an underscore, which an invite code never does (codes
+# are letters and digits), so the one is never taken for the other.
+RESUME_PREFIX = "_"
+NOT_RESUMED = frozenset({"start", "join"})  # they take an invite code, which never goes into a link of this kind
 _CODE_OPTION = re.compile(r"^code:\s*", re.IGNORECASE)  # Discord's wording, "/join code:ABCD2345EF", typed elsewhere
+
+
+def resume_payload(command: str) -> str | None:
+    """The /start payload that runs `command` in the private chat: its name only, never what followed it (that
+    may be private, and a link is not); None for a command that is not run this way."""
+    if command in NOT_RESUMED or command not in REGISTRY.commands:
+        return None
+    return RESUME_PREFIX + command
 
 
 def join_command(ctx: Context, code: str) -> str:
@@ -44,7 +57,9 @@ def privacy_notice(ctx: Context) -> Reply:
 @REGISTRY.command("start", Role.STRANGER, N_("join the network, or pick up where you left off"),
                   usage=N_("/start [invite code]"), order=0)
 async def start(ctx: Context, args: str) -> Reply | list[Reply]:
-    """Welcome a stranger with the privacy notice, or a member back."""
+    """Welcome a stranger with the privacy notice, or a member back; run a command sent in a group."""
+    if args.startswith(RESUME_PREFIX):
+        return await _resume(ctx, args[len(RESUME_PREFIX):])
     if ctx.member is not None:
         if not ctx.member.profile_complete:
             return [Reply(_("Welcome back! Let's finish your profile.")), await profile.resume(ctx)]
@@ -99,6 +114,15 @@ async def consent(ctx: Context, payload: dict) -> Reply | list[Reply]:
     return [Reply(_("Thank you. Let's set up your profile — it takes a minute, and you can change any of it "
                     "later with /profile."), edit=True),
             await profile.begin(ctx)]
+
+
+async def _resume(ctx: Context, name: str) -> Reply | list[Reply]:
+    """The private chat was opened from a group's button: run the command the person sent there (without what
+    followed it). A payload that names no such command, or one the person may not use, is a plain /start."""
+    spec = REGISTRY.commands.get(name)
+    if spec is None or name in NOT_RESUMED or ctx.role < spec.role:
+        return await start(ctx, "")
+    return await spec.handler(ctx, "")
 
 
 @REGISTRY.action("onboarding.later", Role.STRANGER)

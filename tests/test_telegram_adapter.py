@@ -193,10 +193,50 @@ async def test_private_commands_in_a_group_answer_with_a_button_to_a_private_cha
     assert len(sent) == 1 and int(sent[0]["chat_id"]) == GROUP
     assert "Amina" not in sent[0]["text"]
     button = sent[0]["reply_markup"]["inline_keyboard"][0][0]
-    assert button["url"] == f"https://t.me/{BOT_USERNAME}"
+    assert button["url"].startswith(f"https://t.me/{BOT_USERNAME}")
     before = len(tg.api.calls)
     await tg.say(ADMIN, "nice weather", chat=GROUP)
     assert tg.calls_since(before) == []
+
+
+def _private_chat_link(tg, before: int) -> str:
+    sent = [p for m, p in tg.api.calls[before:] if m == "sendMessage" and int(p["chat_id"]) == GROUP]
+    return sent[-1]["reply_markup"]["inline_keyboard"][0][0]["url"]
+
+
+async def test_the_private_chat_button_runs_the_command_sent_in_the_group_without_typing_it_again(tg):
+    await tg.join(ADMIN, "Amina")
+    before = len(tg.api.calls)
+    await tg.say(ADMIN, f"/profile@{BOT_USERNAME}", chat=GROUP)
+    link = _private_chat_link(tg, before)
+    assert link == f"https://t.me/{BOT_USERNAME}?start=_profile"
+    payload = link.split("?start=")[1]
+    assert len(payload) <= 64 and all(c.isalnum() or c in "_-" for c in payload)  # Telegram's deep-link rules
+    # Pressing Start in the private chat sends /start with the payload: the profile comes, nothing to type again.
+    texts = await tg.say(ADMIN, f"/start {payload}")
+    assert "Your profile" in texts[0] and "Amina" in texts[0]
+    # What followed the command never goes into the link: it may be private, and the link is visible to all.
+    before = len(tg.api.calls)
+    await tg.say(ADMIN, "/commit Meet the mayor of Tunis by Friday", chat=GROUP)
+    assert _private_chat_link(tg, before) == f"https://t.me/{BOT_USERNAME}?start=_commit"
+    assert "What do you commit to doing?" in (await tg.say(ADMIN, "/start _commit"))[0]
+    # An invite code sent in a group is not carried either: the button opens the private chat, nothing more.
+    code = (await tg.say(ADMIN, "/invite"))[0].split("Invite code: ")[1].split()[0]
+    before = len(tg.api.calls)
+    await tg.say(BOB, f"/join {code}", chat=GROUP)
+    assert _private_chat_link(tg, before) == f"https://t.me/{BOT_USERNAME}"
+
+
+async def test_a_start_payload_is_never_taken_for_an_invite_code_nor_an_invite_code_for_a_payload(tg):
+    await tg.join(ADMIN, "Amina")
+    # A stranger opening a member's link is welcomed as at a plain /start: nothing is run, nothing stored.
+    texts = await tg.say(BOB, "/start _profile")
+    assert "invite-only" in texts[0] and await tg.bot.member(f"telegram:{BOB}") is None
+    assert "not valid" not in texts[0]
+    # A payload naming no command is a plain /start too.
+    assert "Welcome back, Amina" in (await tg.say(ADMIN, "/start _nosuchthing"))[0]
+    code = (await tg.say(ADMIN, "/invite"))[0].split("Invite code: ")[1].split()[0]
+    assert "Welcome to Test Network." in (await tg.say(BOB, f"/start {code}"))[0]
 
 
 async def test_invite_has_a_deep_link_that_starts_the_bot_with_the_code(tg):
