@@ -96,10 +96,13 @@ class Fire:
 
 
 class DeepLinks(Protocol):
-    """Per-platform links, e.g. Telegram's t.me/<bot>?start=<code>."""
+    """Per-platform links and wording, e.g. Telegram's t.me/<bot>?start=<code>."""
 
     def invite_link(self, code: str) -> str | None:
         """A link that starts the bot with an invite code, if the platform has one."""
+
+    def join_command(self, code: str) -> str:
+        """What a newcomer types on this platform to join with a code ("/start CODE", "/join code:CODE")."""
 
 
 @dataclass
@@ -566,7 +569,7 @@ class Core:
             return [_blocked_reply()]
         if spec.private and not msg.private:
             return [Reply(_("Let's continue in a private chat, where your details stay between us."),
-                          private_redirect=True)]
+                          private_redirect=True, redirect_command=name)]
         return _as_list(await spec.handler(ctx, args))
 
     async def _free_text(self, ctx: Context, text: str) -> list[Reply]:

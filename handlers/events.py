@@ -71,7 +71,8 @@ class Reply:
 
     `text` is safe markup: a small HTML subset (b, i, code, pre, a) in which every piece of user content has
     already been escaped. `edit` asks the adapter to replace the message whose button was pressed.
-    `private_redirect` says the answer belongs in a private chat: in a group, the adapter offers a way there.
+    `private_redirect` says the answer belongs in a private chat: in a group, the adapter offers a way there, and
+    `redirect_command` names the command that was sent (its name only), to be run again once there.
     `toast` is a short notice for the button press itself (Telegram's answerCallbackQuery text); with
     `toast_only` the press needs no message at all beyond that notice (the console prints it as a line).
     `asks` says the reply waits for typed text, with a short label for it: where the bot cannot read a channel's
@@ -83,6 +84,7 @@ class Reply:
     edit: bool = False
     attachment: Attachment | None = None
     private_redirect: bool = False
+    redirect_command: str = ""
     toast: str | None = None
     toast_only: bool = False
     asks: str | None = None  # the reply asks for typed text; a short label for it (a Discord modal's field)

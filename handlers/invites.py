@@ -10,6 +10,7 @@ from handlers.core import REGISTRY, Context, Role
 from handlers.data_rights import eraser
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines
+from handlers.onboarding import join_command
 from storage.invites import InviteRepository
 
 MAX_USES = 1000
@@ -48,9 +49,9 @@ async def invite(ctx: Context, args: str) -> Reply:
     return Reply(join_lines(
         _("<b>Invite code:</b> <code>{code}</code>", code=code),
         _("Link: {link}", link=link) if link else None,
-        _n("It works once, until {until}. A new member sends /start {code} to the bot.",
-           "It works {n} times, until {until}. A new member sends /start {code} to the bot.", uses,
-           until=until, code=code),
+        _n("It works once, until {until}. A new member sends {command} to the bot.",
+           "It works {n} times, until {until}. A new member sends {command} to the bot.",
+           uses, until=until, command=join_command(ctx, code)),
         _("Share it only with people you trust: anyone holding it can join. This is the only time the code is "
           "shown. /invites lists the codes that still work, to revoke one."),
     ), buttons=buttons)

@@ -187,6 +187,23 @@ class MemberRepository:
         )
         return [Identity(*row) for row in rows]
 
+    async def ids_on(self, platform: str) -> list[int]:
+        """The members with an account on this platform, in the order they joined."""
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT member_id FROM identities WHERE platform = ? ORDER BY member_id", (platform,))
+        return [row[0] for row in rows]
+
+    async def menus_caught_up(self, platform: str) -> bool:
+        """Whether every member's chat on this platform was given its command menu (see `set_menus_caught_up`)."""
+        return await self.db.fetch_one("SELECT 1 FROM meta WHERE key = ?", (f"menus_caught_up:{platform}",)) \
+            is not None
+
+    async def set_menus_caught_up(self, platform: str) -> None:
+        """Remember that every member's chat on this platform has its command menu: from now on each gets it as
+        they join, so the platform never needs to go through them all again."""
+        await self.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '1')",
+                              (f"menus_caught_up:{platform}",))
+
     async def set_field(self, member_id: int, field: str, value: str | None, now: int) -> None:
         """Change one profile field."""
         if field not in PROFILE_FIELDS:

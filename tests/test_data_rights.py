@@ -27,6 +27,14 @@ async def member_references(bot) -> list[tuple[str, str]]:
             for fk in await bot.repos.db.fetch_all(f"PRAGMA foreign_key_list({table})") if fk["table"] == "members"]
 
 
+async def test_the_export_file_is_named_after_the_members_own_date(bot):
+    await bot.join("admin", name="Amina")
+    await bot.say("admin", "/timezone Pacific/Auckland")
+    bot.clock.advance(hours=3)  # 12:00 UTC on 23 November: already 01:00 on the 24th in Auckland
+    replies = await bot.say("admin", "/export")
+    assert replies[0].attachment.filename == "solidarity-export-20261124.json"
+
+
 async def test_export_holds_the_whole_profile_as_json(bot):
     await bot.join("admin", name="Amina")
     await bot.text("admin", "/invite 3 5")
