@@ -9,8 +9,8 @@ API spec), started as its own process on 127.0.0.1 with:
 - 1% of sendMessage calls answered 429 with retry_after 1-3 s at random, and 5% 403 (blocked).
 
 The bot is built as `run` builds it: `bot.app.open_app` over a fresh SQLite database of N members with Telegram
-accounts, the Telegram adapter from the same factory (`bot.telegram_adapter.telegram_adapter`) started in polling
-mode, and `App.start` (scheduler and outbox). An urgent broadcast to everyone is queued as an organiser's
+accounts, the Telegram adapter from the same factory (`bot.telegram_adapter.telegram_adapter`) registered with the
+outbox, `App.start` (scheduler and outbox), and the adapter started in polling mode by `bot.platforms.keep_trying`. An urgent broadcast to everyone is queued as an organiser's
 confirmed /broadcast queues it (`handlers.broadcasts.queue_in`). While it goes out, members who joined after it
 was queued write /help to the bot, one every half second, and their replies' latency is measured at the fake:
 from the moment the update was handed to the bot to the moment the reply arrived.
@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.app import open_app  # noqa: E402
+from bot.platforms import Platform, keep_trying  # noqa: E402
 from bot.settings import Settings, TelegramSettings  # noqa: E402
 from handlers.broadcasts import queue_in  # noqa: E402
 
@@ -128,7 +129,7 @@ async def broadcast(tmp: Path, recipients: int, base_url: str) -> dict:
     app = await open_app(settings)
     add_members(path, 1, recipients)
     adapter = telegram_adapter(app)
-    await adapter.start()
+    app.delivery.register(adapter, connected=False)  # as `run` does: messages wait until Telegram is connected
     try:
         now = int(time.time())
         broadcast_id = await app.repos.broadcasts.create(
@@ -143,8 +144,10 @@ async def broadcast(tmp: Path, recipients: int, base_url: str) -> dict:
         writers = [FIRST_CHAT + recipients + k for k in range(1, WRITERS + 1)]
         add_members(path, recipients + 1, recipients + WRITERS)  # they joined after the broadcast was queued
 
-        started = time.monotonic()
         await app.start()
+        if not await keep_trying(Platform("telegram", adapter, adapter.start), app.delivery):
+            raise SystemExit("the fake Telegram rejected the token")
+        started = time.monotonic()
         async with httpx.AsyncClient(base_url=base_url) as control:
             said = 0
             while True:
@@ -161,6 +164,7 @@ async def broadcast(tmp: Path, recipients: int, base_url: str) -> dict:
                     break
                 await asyncio.sleep(0.1)
     finally:
+        await app.scheduler.stop()
         await adapter.stop()
         await app.close()
     return {"recipients": went_to, "rows": rows, "said": said, "finished": finished, "counts": counts, **stats}

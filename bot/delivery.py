@@ -13,8 +13,9 @@ adapters at a pace each platform accepts, and records every outcome:
 - not sent (no connection, a 5xx): tried again later with growing waits, up to `MAX_ATTEMPTS`;
 - maybe sent (a timeout after the request left): never sent again, so nobody is told twice;
 - refused as a message (a 400): recorded as failed;
-- a broadcast the member muted, or an organiser cancelled, by the moment it would go: skipped or cancelled (checked
-  in memory the instant before the request, so nothing goes out after a mute or a cancel is committed).
+- a broadcast the member muted, or an organiser cancelled, by the moment it would go: skipped or cancelled; a message
+  to or about a member who erased their data (/forget): withdrawn (checked in memory the instant before the
+  request, so nothing goes out after a mute, a cancel or an erasure is committed).
 
 Each platform has one `Pace`, shared by the outbox's sender and the adapter's direct replies (`send_reply`), which
 go first. Each platform has its own sender: it claims what is ready a couple of seconds' worth at a time (personal
@@ -212,23 +213,32 @@ class Outbox:
         self.gate = repos.broadcasts.gate  # mutes and cancels, shared with the handlers that make them
         self._wakes: dict[str, asyncio.Event] = {}
         self._loops: dict[str, asyncio.Task[None]] = {}
+        self._connected: set[str] = set()  # registered platforms whose adapter is up: their messages go out
         self._started = False
         self._closing = False
         self.on_sent: Callable[[OutboxItem, float], None] | None = None  # measurement hook (benchmarks)
 
-    def register(self, adapter: Adapter) -> None:
-        """Make a platform reachable. The adapter gets the platform's pace, for its direct replies."""
+    def register(self, adapter: Adapter, *, connected: bool = True) -> None:
+        """Make a platform reachable: messages are queued for it, and sent once it is `connected` (now, or when
+        `connected(platform)` says so; until then they wait). The adapter gets the platform's pace, which its
+        direct replies share."""
         self.adapters[adapter.platform] = adapter
         if adapter.platform not in self.paces:
             make = DEFAULT_PACES.get(adapter.platform)
             self.paces[adapter.platform] = make() if make else Pace(None)
         adapter.pace = self.paces[adapter.platform]
         self._wakes.setdefault(adapter.platform, asyncio.Event())
-        if self._started and adapter.platform not in self._loops:
-            self._start_loop(adapter.platform)
+        if connected:
+            self.connected(adapter.platform)
+
+    def connected(self, platform: str) -> None:
+        """A registered platform's adapter is up: send its messages."""
+        self._connected.add(platform)
+        if self._started and platform not in self._loops:
+            self._start_loop(platform)
 
     def running(self) -> tuple[str, ...]:
-        """The platforms messages can go to now."""
+        """The platforms messages can go to (those not connected yet keep them until they are)."""
         return tuple(self.adapters)
 
     def _now(self) -> int:
@@ -237,11 +247,14 @@ class Outbox:
     # --- queueing (the core's Delivery port) ---------------------------------------------------------------
 
     async def deliver(self, member_id: int, reply: Reply, *, kind: str = "notice",
-                      not_before: int | None = None) -> None:
-        """Queue one message for a member and have it sent."""
+                      not_before: int | None = None, about: tuple[int, ...] = (),
+                      ready_at: int | None = None) -> None:
+        """Queue one message for a member and have it sent; `about`: the other members it names or quotes;
+        `ready_at`: set when it waits for the member's quiet hours (see `Outgoing`)."""
         now = self._now()
         async with self.repos.db.transaction() as conn:
-            await self.deliver_in(conn, [Outgoing(member_id, reply, kind, not_before)], now)
+            await self.deliver_in(conn, [Outgoing(member_id, reply, kind, not_before, about=about,
+                                                  ready_at=ready_at)], now)
         self.wake()
 
     async def deliver_in(self, conn: Any, messages: list[Outgoing], now: int) -> int:
@@ -272,8 +285,8 @@ class Outbox:
             targets, fallback = choose_accounts(preference, usable)
             if not targets and message.broadcast_id is None:
                 log.info("a %s has no reachable account to go to", message.kind)
-            rows += [NewMessage(message.member_id, p, e, message.kind, body, when, fallback, message.broadcast_id)
-                     for p, e in targets]
+            rows += [NewMessage(message.member_id, p, e, message.kind, body, when, fallback, message.broadcast_id,
+                                message.about, message.ready_at, message.subject_id) for p, e in targets]
         await OutboxRepository.add_in(conn, rows, now)
         return len(rows)
 
@@ -306,7 +319,7 @@ class Outbox:
             log.warning("%d messages were being sent when the bot stopped; sending them again", recovered)
         await self.gate.load(self.repos)
         self._started = True
-        for platform in self.adapters:
+        for platform in self._connected:
             self._start_loop(platform)
 
     def _start_loop(self, platform: str) -> None:
@@ -391,7 +404,7 @@ class Outbox:
         every outcome is recorded; how many rows."""
 
         # Every platform's batch is claimed before any is sent, so no platform waits for another's sends.
-        batches = {p: await self.repos.outbox.claim(self._now(), self._batch(p), (p,)) for p in self.adapters}
+        batches = {p: await self.repos.outbox.claim(self._now(), self._batch(p), (p,)) for p in self._connected}
 
         async def drain(items: list[OutboxItem], slots: asyncio.Semaphore) -> None:
             sending: set[asyncio.Task[None]] = set()
@@ -409,7 +422,11 @@ class Outbox:
             log.exception("recording the outcome of a %s message failed", item.platform)
 
     def _stopped(self, item: OutboxItem) -> str | None:
-        """'skipped' or 'cancelled' when a broadcast must not go to this account any more."""
+        """'skipped' or 'cancelled' when a message must not go to this account any more: a broadcast muted or
+        cancelled, or a message to or about a member who is being erased (withdrawn: its row is gone once the
+        erasure commits, so recording the outcome then changes nothing)."""
+        if self.gate.withdrawn(item.member_id, item.about):
+            return "cancelled"
         if item.broadcast_id is None:
             return None
         return self.gate.stops(item.member_id, item.broadcast_id)
@@ -429,8 +446,8 @@ class Outbox:
         person = Person(item.platform, item.external_id)
         pace = self.paces[item.platform]
         await pace.acquire(item.external_id)
-        # Checked again with nothing awaited between the check and the request: a mute or a cancel that is
-        # committed (or being committed) by now stops it.
+        # Checked again with nothing awaited between the check and the request: a mute, a cancel or an erasure
+        # that is committed (or being committed) by now stops it.
         if stopped := self._stopped(item):
             await outbox.settle(item.id, stopped, self._now(), "muted" if stopped == "skipped" else "cancelled")
             return
@@ -475,7 +492,7 @@ class Outbox:
                   if i.platform != item.platform and i.unreachable_since is None and i.platform in self.adapters]
         await self.repos.outbox.add(
             [NewMessage(item.member_id, i.platform, i.external_id, item.kind, item.body, now,
-                        broadcast_id=item.broadcast_id) for i in others], now)
+                        broadcast_id=item.broadcast_id, about=item.about) for i in others], now)
         if others:
             self.wake()
 

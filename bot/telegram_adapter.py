@@ -33,7 +33,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -46,11 +46,13 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.delivery import MaybeSent, NotSent, Pace, Rejected, RetryLater, Unreachable, send_reply
+from bot.platforms import TokenRejected
 from bot.settings import TelegramSettings
 from handlers.core import REGISTRY, Core, Role
 from handlers.events import Attachment, Button, Incoming, Person, Press, Reply
 from handlers.formatting import split_markup
 from handlers.i18n import N_, language, plain
+from handlers.onboarding import resume_payload
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -60,6 +62,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_TOAST = 200
+MENU_CATCH_UP_PAUSE = 0.2  # seconds between two members' menus when catching up (see `catch_up_menus`)
 
 
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
@@ -110,11 +113,7 @@ def keyboard(reply: Reply) -> dict[str, Any]:
 
 def menu_for(role: Role) -> list[BotCommand]:
     """The command menu for a role: what /help would list, with its one-line summaries."""
-    specs = REGISTRY.commands_for(role)
-    if role == Role.MEMBER:
-        # The default menu is also what strangers see: /start must be there.
-        specs = REGISTRY.commands_for(Role.STRANGER) + [s for s in specs if s.role > Role.STRANGER]
-    return [BotCommand(spec.name, plain(spec.summary)[:256]) for spec in specs]
+    return [BotCommand(spec.name, plain(spec.summary)[:256]) for spec in REGISTRY.commands_for(role)]
 
 
 class TelegramAdapter:
@@ -144,6 +143,7 @@ class TelegramAdapter:
         core.services.role_listeners.append(self.refresh_menu)
         core.services.account_listeners.append(self.account_left)
         core.services.links[PLATFORM] = self
+        self._menus_catching_up: asyncio.Task[None] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------------
 
@@ -152,8 +152,12 @@ class TelegramAdapter:
         return self.app.bot.username
 
     async def start(self) -> None:
-        """Initialise (getMe), publish the command menus, and start receiving updates."""
-        await self.app.initialize()
+        """Initialise (getMe), publish the command menus, and start receiving updates. A refused token raises
+        TokenRejected; any other failure is raised as it is (call `stop`, then try again later)."""
+        try:
+            await self.app.initialize()
+        except InvalidToken:
+            raise TokenRejected(PLATFORM) from None  # its message quotes the token
         if self.app.bot.bot.can_read_all_group_messages:
             log.warning("Telegram privacy mode is off for this bot: it receives every group message. It needs "
                         "none of them; turn privacy mode on with @BotFather (/setprivacy).")
@@ -174,22 +178,27 @@ class TelegramAdapter:
         else:
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=30)
         log.info("Telegram adapter started as @%s (%s)", self.username, self.settings.mode)
+        self._menus_catching_up = asyncio.create_task(self.catch_up_menus())
 
     async def stop(self) -> None:
         """Stop receiving, finish what is running, and close the connection pool."""
+        if self._menus_catching_up is not None:
+            self._menus_catching_up.cancel()
         updater = self.app.updater
         if updater is not None and updater.running:
             await updater.stop()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+        await self.app.bot.shutdown()  # the connection pool, also when a start failed before it was initialised
 
     # --- menus -------------------------------------------------------------------------------------------
 
     async def publish_menus(self) -> None:
-        """The members' menu for everyone; the longer menus in organisers' and admins' own private chats."""
+        """The strangers' menu for everyone; the longer menus in organisers' and admins' own private chats
+        (members' chats get theirs when they join, see `catch_up_menus` for those who joined before)."""
         with language(self.core.services.network.default_language):
-            await self.app.bot.set_my_commands(menu_for(Role.MEMBER), scope=BotCommandScopeDefault())
+            await self.app.bot.set_my_commands(menu_for(Role.STRANGER), scope=BotCommandScopeDefault())
         for key in self.core.services.network.admins:
             platform, _, external = key.partition(":")
             if platform == PLATFORM and external.isdigit():
@@ -206,14 +215,29 @@ class TelegramAdapter:
                 await self._set_chat_menu(int(identity.external_id), role)
 
     async def account_left(self, person: Person) -> None:
-        """An account unlinked or erased: its chat gets the default menu again."""
+        """An account unlinked or erased: its chat gets the default menu again, the strangers'."""
         if person.platform == PLATFORM:
             await self._set_chat_menu(int(person.external_id), Role.STRANGER)
+
+    async def catch_up_menus(self) -> None:
+        """Members who joined when the default menu was the members' one have no menu of their own: give each
+        theirs, once, a few a second so that replies are not held up. Runs in the background after start; if it
+        is interrupted, the next start begins again."""
+        repos = self.core.services.repos
+        try:
+            if await repos.members.menus_caught_up(PLATFORM):
+                return
+            for member_id in await repos.members.ids_on(PLATFORM):
+                await self.refresh_menu(member_id)
+                await asyncio.sleep(MENU_CATCH_UP_PAUSE)
+            await repos.members.set_menus_caught_up(PLATFORM)
+        except Exception as exc:  # the type only: an error's message may quote a request
+            log.warning("members' command menus not caught up (%s); the next start tries again", type(exc).__name__)
 
     async def _set_chat_menu(self, chat_id: int, role: Role) -> None:
         scope = BotCommandScopeChat(chat_id)
         try:
-            if role >= Role.ORGANISER:
+            if role >= Role.MEMBER:
                 with language(self.core.services.network.default_language):
                     await self.app.bot.set_my_commands(menu_for(role), scope=scope)
             else:
@@ -286,7 +310,7 @@ class TelegramAdapter:
         outbox (`outbox`) the first request has had its turn at the pace, the others take theirs here, and every
         failure is the outbox's to handle."""
         if reply.private_redirect and person is not None:
-            reply = Reply(reply.text, buttons=((await self._private_chat_button(),),))
+            reply = Reply(reply.text, buttons=((await self._private_chat_button(reply.redirect_command),),))
         pieces = split_markup(reply.text, MessageLimit.MAX_TEXT_LENGTH) if reply.text else []
         calls: list[Callable[[], Awaitable[object]]] = [
             functools.partial(self._send_text, chat_id, str(piece), keyboard(reply) if i == len(pieces) - 1 else {})
@@ -330,9 +354,12 @@ class TelegramAdapter:
     async def _send_document(self, chat_id: int | str, attachment: Attachment) -> None:
         await self.app.bot.send_document(chat_id, InputFile(attachment.content, filename=attachment.filename))
 
-    async def _private_chat_button(self) -> Button:
+    async def _private_chat_button(self, command: str) -> Button:
+        """A button that opens the private chat and, there, runs the command again (a /start payload)."""
+        payload = resume_payload(command)
+        url = f"https://t.me/{self.username}" + (f"?start={payload}" if payload else "")
         with language(self.core.services.network.default_language):
-            return Button(plain(N_("Open a private chat with me")), url=f"https://t.me/{self.username}")
+            return Button(plain(N_("Open a private chat with me")), url=url)
 
     async def send(self, person: Person, reply: Reply) -> None:
         """Send a message the bot initiates (from the outbox) to a person's private chat; failures are told to
@@ -350,13 +377,15 @@ class TelegramAdapter:
         """t.me deep link that opens the bot with /start <code>."""
         return f"https://t.me/{self.username}?start={code}"
 
+    def join_command(self, code: str) -> str:
+        """What a newcomer sends here to join with a code."""
+        return f"/start {code}"
+
 
 def telegram_adapter(app: App) -> TelegramAdapter:
-    """The Telegram adapter as the bot runs it (`solidarity-bot run`, and the broadcast benchmark): registered with
-    the outbox, so that its direct replies and the outbox's messages share Telegram's one pace."""
-    adapter = TelegramAdapter(app.core, app.settings.telegram)
-    app.delivery.register(adapter)
-    return adapter
+    """The Telegram adapter as the bot runs it (`solidarity-bot run`, and the broadcast benchmark). Registering it
+    with the outbox gives it Telegram's one pace, which its direct replies share with the outbox's messages."""
+    return TelegramAdapter(app.core, app.settings.telegram)
 
 
 async def _request(call: Callable[[], Awaitable[object]]) -> None:

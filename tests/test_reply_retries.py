@@ -180,13 +180,11 @@ async def test_run_and_the_broadcast_benchmark_build_the_telegram_adapter_with_o
     from bot.cli import _run
 
     real = module.telegram_adapter
-    built: list[tuple[str, TelegramAdapter]] = []
+    built: list[tuple[str, TelegramAdapter, object]] = []
 
     def recording(app):
         adapter = real(app)
-        built.append(("run" if not built else "benchmark", adapter))
-        assert adapter.pace is app.delivery.paces["telegram"]  # replies and the outbox share one pace …
-        assert adapter.app.bot.rate_limiter is None  # … and it is the only one
+        built.append(("run" if not built else "benchmark", adapter, app))
         if len(built) == 1:
             raise _Built()
         return adapter
@@ -206,5 +204,8 @@ async def test_run_and_the_broadcast_benchmark_build_the_telegram_adapter_with_o
         gc.unfreeze()  # what `App.start` did to the garbage collector, for the tests after this one
         gc.set_threshold(*threshold)
         await server.stop()
-    assert [who for who, _ in built] == ["run", "benchmark"]
+    assert [who for who, _, _ in built] == ["run", "benchmark"]
     assert result["counts"] == {"sent": 3} and not result["violations"]
+    _, adapter, app = built[1]
+    assert adapter.pace is app.delivery.paces["telegram"]  # replies and the outbox share one pace …
+    assert adapter.app.bot.rate_limiter is None  # … and it is the only one
