@@ -316,7 +316,7 @@ class Outbox:
         """Put back what a crash left half-sent, then send in the background until `stop`."""
         recovered = await self.repos.outbox.recover()
         if recovered:
-            log.warning("%d messages were being sent when the bot stopped; sending them again", recovered)
+            log.warning("messages being sent when the bot stopped, sent again now: %d", recovered)
         await self.gate.load(self.repos)
         self._started = True
         for platform in self._connected:

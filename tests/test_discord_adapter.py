@@ -1,6 +1,6 @@
 """The real discord.py client, driven through SimCord's in-memory Discord: slash commands, buttons, menus, forms.
 
-Every REST call a session makes is checked against ../shared/specs/discord-openapi.json and the documented limits.
+Every REST call a session makes is checked against tests/platform_specs/discord-openapi.json and the documented limits.
 """
 
 from __future__ import annotations
