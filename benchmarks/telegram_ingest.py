@@ -125,7 +125,7 @@ async def full_app(path: Path, data: list[dict], members: int) -> tuple[Telegram
     core = Core(Services(repos=repos, network=network, delivery=Outbox(repos)))
     request = CountingRequest()
     adapter = TelegramAdapter(core, TelegramSettings(token="1:BENCH"), request=request,
-                              get_updates_request=request, rate_limit=False)
+                              get_updates_request=request)
     await adapter.app.initialize()
     bot = adapter.app.bot
     await adapter.app.process_update(Update.de_json(data[0], bot))  # warm caches (Babel, geonames are lazy)

@@ -97,9 +97,19 @@ async def import_agenda(settings: Settings, path: Path, *, on: str | None = None
         await app.close()
     for warning in reading.warnings:
         print(f"warning: {warning}", file=out)
-    print(f"{path.name}: {len(drafts)} sessions: {result.created} new, {result.updated} updated, "
-          f"{result.unchanged} unchanged; {result.told} change notices queued for subscribers.", file=out)
+    print(f"{path.name}: {_count(len(drafts), 'session')}: {result.created} new, {result.updated} updated, "
+          f"{result.unchanged} unchanged; {_count(result.told, 'change notice')} queued for subscribers.", file=out)
+    if result.moved_to_past:
+        print(f"note: {_count(result.moved_to_past, 'session')} that {'was' if result.moved_to_past == 1 else 'were'}"
+              " still to come moved into the past, to the dates in the file, and their subscribers were told. If the "
+              "agenda was imported with --on before, import it again with the same --on.", file=out)
     if result.past:
-        print(f"note: {result.past} of them are already over, so /agenda (which shows sessions still to come) will "
-              "not list them. To hold this agenda on another day: --on YYYY-MM-DD (or today, tomorrow).", file=out)
+        print(f"note: {result.past} of them {'is' if result.past == 1 else 'are'} already over, so /agenda (which "
+              "shows sessions still to come) will not list them. To hold this agenda on another day: "
+              "--on YYYY-MM-DD (or today, tomorrow).", file=out)
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 session', '4 sessions' (the command line speaks English only)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

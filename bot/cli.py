@@ -9,28 +9,15 @@ import signal
 import sys
 from pathlib import Path
 
+from bot.redaction import Redactor, redact_logging, redact_uncaught, report_asyncio_error
 from bot.settings import Settings, SettingsError, load_settings
 from storage.database import Database, DatabaseError, latest_version
 
 EXIT_CONFIG = 2
+EXIT_FAILED = 1
 SUPPORTED_PLATFORMS = ("telegram", "discord")
 
-
-class RedactSecrets(logging.Filter):
-    """Replaces any configured secret in a log record by '***' (tokens must never reach a log)."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            text = record.getMessage()
-            if any(s in text for s in self.secrets):
-                for secret in self.secrets:
-                    text = text.replace(secret, "***")
-                record.msg, record.args = text, None
-        return True
+log = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,10 +51,11 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
     level = logging.WARNING if quiet and settings.log_level in ("DEBUG", "INFO") else settings.log_level
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    secrets = [s.get_secret_value() for s in (settings.telegram.token, settings.telegram.secret_token,
-                                              settings.discord.token) if s is not None]
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactSecrets(secrets))
+    # No token and no webhook secret ever reaches stderr or the log: not in a message, a traceback, nor a crash.
+    redact = Redactor(s.get_secret_value() for s in (settings.telegram.token, settings.telegram.secret_token,
+                                                     settings.discord.token) if s is not None)
+    redact_logging(redact)
+    redact_uncaught(redact)
     # Libraries log what passes through them at DEBUG: request URLs (a Telegram URL holds the token), request
     # bodies and SQL parameters (what people wrote). Whatever level the bot runs at, they stay above that.
     for name, floor in (("httpx", logging.WARNING), ("httpcore", logging.WARNING), ("aiosqlite", logging.WARNING),
@@ -121,36 +109,38 @@ async def _run(settings: Settings) -> int:
         if len(missing) == len(wanted):
             return EXIT_CONFIG
     from bot.app import open_app
+    from bot.platforms import Platform, run_platforms
 
     app = await open_app(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    adapters = []
+    platforms: list[Platform] = []
     try:
         if "telegram" in wanted:
-            from bot.telegram_adapter import TelegramAdapter
+            from bot.telegram_adapter import telegram_adapter
 
-            telegram = TelegramAdapter(app.core, settings.telegram)
-            app.delivery.register(telegram)
-            await telegram.start()
-            adapters.append(telegram)
+            telegram = telegram_adapter(app)
+            platforms.append(Platform("telegram", telegram, telegram.start))
         if "discord" in wanted:
             from bot.discord_adapter import DiscordAdapter
 
             discord_adapter = DiscordAdapter(app.core, settings.discord)
-            app.delivery.register(discord_adapter)
             assert settings.discord.token is not None
-            await discord_adapter.start(settings.discord.token.get_secret_value())
-            adapters.append(discord_adapter)
+            token = settings.discord.token.get_secret_value()
+            platforms.append(Platform("discord", discord_adapter, lambda: discord_adapter.start(token)))
+        for platform in platforms:
+            # Messages are queued for a platform from the start, and wait until it is connected.
+            app.delivery.register(platform.adapter, connected=False)
         await app.start()
-        logging.getLogger(__name__).info("running; stop with Ctrl-C")
-        await stop.wait()
+        log.info("running; stop with Ctrl-C")
+        if not await run_platforms(platforms, app.delivery, stop):
+            return EXIT_CONFIG  # every platform rejected its token (each said so in one line)
     finally:
         await app.scheduler.stop()  # nothing more is sent through adapters about to stop
-        for adapter in reversed(adapters):
-            await adapter.stop()
+        for platform in reversed(platforms):
+            await platform.adapter.stop()
         await app.close()
     return 0
 
@@ -163,12 +153,17 @@ async def _sync_commands(settings: Settings, guilds: list[int] | None, *, client
         return EXIT_CONFIG
     from bot.app import open_app
     from bot.discord_adapter import DiscordAdapter
+    from bot.platforms import TokenRejected
 
     app = await open_app(settings)
     try:
         adapter = DiscordAdapter(app.core, settings.discord, client=client)
         async with adapter.client:
-            await adapter.client.login(settings.discord.token.get_secret_value())
+            try:
+                await adapter.login(settings.discord.token.get_secret_value())
+            except TokenRejected as exc:
+                print(f"solidarity-bot sync-commands: {exc}", file=sys.stderr)
+                return EXIT_CONFIG
             where = await adapter.sync_commands(guilds or settings.discord.guild_ids or None)
         print(f"Registered {len(adapter.tree.get_commands())} slash commands {', '.join(where)}. "
               "Global commands can take up to an hour to appear; server commands appear at once.")
@@ -196,12 +191,17 @@ def main(argv: list[str] | None = None) -> int:
                 "sync-commands": lambda s: _sync_commands(s, args.guild),
                 "agenda": lambda s: _agenda(s, args)}
     try:
-        return asyncio.run(commands[args.command](settings))
+        with asyncio.Runner() as runner:
+            runner.get_loop().set_exception_handler(report_asyncio_error)
+            return runner.run(commands[args.command](settings))
     except DatabaseError as exc:
         print(f"solidarity-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+    except Exception:
+        log.critical("solidarity-bot stopped on an unexpected error", exc_info=True)  # redacted like any log
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Delivering what the bot sends on its own (not a direct reply), through the durable outbox.
+"""Delivering what the bot sends on its own (not a direct reply) through the durable outbox, and the pace that
+direct replies share with it.
 
 The core queues messages (`deliver`, or `deliver_in` inside its own transaction); `Outbox` expands each into one
 row per account the member wants it on, and a sender task claims ready rows, sends them through the platform
@@ -7,17 +8,19 @@ adapters at a pace each platform accepts, and records every outcome:
 - sent: done;
 - the account refuses the bot (403: blocked, DMs closed): it is marked unreachable there, and the message goes
   to the member's other accounts when it was meant for one platform only;
-- rate limited (429): the row waits `retry_after`; when the next answer is a 429 as well (the platform's overall
-  limit, not one chat's) the whole platform pauses that long;
+- rate limited (429): the row waits `retry_after`, and so does everything else sent to that platform, direct
+  replies included (its `Pace` pauses);
 - not sent (no connection, a 5xx): tried again later with growing waits, up to `MAX_ATTEMPTS`;
 - maybe sent (a timeout after the request left): never sent again, so nobody is told twice;
 - refused as a message (a 400): recorded as failed;
-- a broadcast the member muted, or an organiser cancelled, by the moment it would go: skipped or cancelled (checked
-  in memory the instant before the request, so nothing goes out after a mute or a cancel is committed).
+- a broadcast the member muted, or an organiser cancelled, by the moment it would go: skipped or cancelled; a message
+  to or about a member who erased their data (/forget): withdrawn (checked in memory the instant before the
+  request, so nothing goes out after a mute, a cancel or an erasure is committed).
 
-Each platform has its own sender: it claims what is ready a couple of seconds' worth at a time (personal messages
-before broadcasts), and keeps up to a second's worth of requests in flight. Every outcome is committed before its
-send counts as done (outcomes of the same moment share one transaction).
+Each platform has one `Pace`, shared by the outbox's sender and the adapter's direct replies (`send_reply`), which
+go first. Each platform has its own sender: it claims what is ready a couple of seconds' worth at a time (personal
+messages before broadcasts), and keeps up to a second's worth of requests in flight. Every outcome is committed
+before its send counts as done (outcomes of the same moment share one transaction).
 
 Rows claimed when the process died go back to pending on start: at most one more send, never none.
 """
@@ -25,11 +28,13 @@ Rows claimed when the process died go back to pending on start: at most one more
 from __future__ import annotations
 
 import asyncio
+import bisect
 import collections
+import itertools
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from handlers.core import Clock, system_clock
@@ -44,6 +49,7 @@ CLAIM = 500  # the most rows claimed at once for one platform
 AHEAD = 2.0  # a paced platform claims this many seconds' worth of messages at a time
 IN_FLIGHT = 1.0  # and keeps up to this many seconds' worth of requests in flight
 KEEP_OUTCOMES = 7 * 24 * 3600  # outcome rows (no message text left in them) are purged after a week
+REPLY_PATIENCE = 120.0  # a direct reply that cannot get through is given up after this many seconds
 
 
 class NotSent(Exception):
@@ -74,88 +80,123 @@ class Adapter(Protocol):
     """What the delivery layer needs from a platform adapter."""
 
     platform: str
+    pace: Pace  # given by `Outbox.register`: the platform's one pace, which the adapter's direct replies share
 
     async def send(self, person: Person, reply: Reply) -> None:
-        """Send one message to one account; raise NotSent, MaybeSent, Unreachable or RetryLater."""
+        """Send one message to one account (its first request has had its turn at the pace); raise NotSent,
+        MaybeSent, Unreachable or RetryLater."""
 
 
 class Pace:
-    """A token bucket: at most `rate` messages a second overall (bursts of `burst`), and for group chats (ids
-    starting with '-') at most `per_group` a minute each; `pause` stops everything for a while (a 429)."""
+    """One platform's pace: everything the bot sends there takes a turn here first, the outbox's messages and the
+    direct replies (the answers to commands and button presses) alike.
 
-    def __init__(self, rate: float | None, burst: int = 1, per_group: float | None = None,
+    - At most `per_second` requests in any `1 + margin` seconds, counted as they leave, one every
+      `(1 + margin) / per_second` seconds. The platform counts its seconds as the requests arrive; the margin is
+      room for the network and the event loop to delay one request more than another on the way.
+    - Into a group chat (an id starting with '-'), at most `per_group` a minute.
+    - `pause(seconds)`: a 429's retry_after; no turn is given until it is over.
+    - An `urgent` turn (a direct reply) goes before every ordinary one that is waiting.
+    """
+
+    def __init__(self, per_second: int | None, per_group: int | None = None, *, margin: float = 0.0,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.rate, self.burst, self.per_group, self.monotonic = rate, max(burst, 1), per_group, monotonic
-        self._next = 0.0  # the moment the next message may start, in the bucket's virtual time
-        self._groups: dict[str, float] = {}
+        self.per_second, self.per_group, self.monotonic = per_second, per_group, monotonic
+        self.span = 1.0 + margin
+        self.interval = self.span / per_second if per_second else 0.0
+        self._recent: collections.deque[float] = collections.deque(maxlen=per_second or 1)  # when the last went
+        self._next = 0.0  # the moment the next turn is due
         self._paused_until = 0.0
-        self._refusals = 0  # 429s in a row
-        # When the last `rate` requests actually went (a sliding one-second window).
-        self._recent: collections.deque[float] | None = collections.deque(maxlen=max(1, int(rate))) if rate else None
-        # With no burst, requests also go at least this far apart when they actually go (see `acquire`).
-        self._min_gap = 0.9 / rate if rate and self.burst == 1 else 0.0
+        self._groups: dict[str, float] = {}  # group chat -> the moment its next turn is due
+        self._group_locks: dict[str, asyncio.Lock] = {}
+        self._line: list[tuple[int, int]] = []  # the turns waiting, first first: (0 urgent / 1 ordinary, number)
+        self._numbers = itertools.count()
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.monotonic() + seconds)
 
-    def refused(self, seconds: float) -> bool:
-        """A 429 came back. One alone is about one chat (that message waits); a second answer in a row that is a
-        429 too means the platform's overall limit, and everything pauses for `seconds`. True when it paused."""
-        self._refusals += 1
-        if self._refusals >= 2:
-            self.pause(seconds)
-            return True
-        return False
+    def _due(self) -> float:
+        """The moment the first turn in line may go."""
+        due = max(self._next, self._paused_until)
+        if self.per_second and len(self._recent) == self._recent.maxlen:
+            due = max(due, self._recent[0] + self.span)
+        return due
 
-    def answered(self) -> None:
-        """Any answer that was not a 429."""
-        self._refusals = 0
-
-    def reserve(self, chat: str) -> float:
-        """Take a slot; how long to wait before sending (slots are handed out in order, so no one starves)."""
-        now = self.monotonic()
-        start = max(now, self._paused_until)
-        if self.rate:
-            interval = 1 / self.rate
-            self._next = max(self._next, start - (self.burst - 1) * interval)
-            start = max(start, self._next)
-            self._next += interval
-        if self.per_group and chat.startswith("-"):
-            start = max(start, self._groups.get(chat, 0.0))
-            self._groups[chat] = start + 60 / self.per_group
-        return max(0.0, start - now)
-
-    async def acquire(self, chat: str) -> None:
-        while (wait := self.reserve(chat)) > 0:
-            await asyncio.sleep(wait)
-            if self.monotonic() >= self._paused_until:
-                break
-            # A 429 arrived while waiting: take a new turn after the pause, so the messages that were waiting go
-            # at the pace again rather than all at once when it ends.
-        if self._recent is None:
+    async def acquire(self, chat: str, *, urgent: bool = False) -> None:
+        """Wait for this request's turn."""
+        if not (self.per_group and chat.startswith("-")):
+            await self._turn(urgent)
             return
-        # Slots are handed out ahead of time; if the loop stalled, several may come due at once. Whatever the
-        # slots say, no second ever holds more than `rate` requests, counted when they actually go. And with no
-        # burst, no two go closer than 90% of the interval: otherwise a bunch left by a stall would repeat every
-        # second (each request waits for the one `rate` places before it to be a second old), and a few
-        # milliseconds of delay on the way to the platform would then put one request too many into its window.
-        while True:
-            now = self.monotonic()
-            wait = self._recent[-1] + self._min_gap - now if self._recent else 0.0
-            if len(self._recent) == self._recent.maxlen:
-                wait = max(wait, self._recent[0] + 1.0 - now)
-            if wait <= 0:
-                break
-            await asyncio.sleep(wait)
+        # A group chat's messages take their turns one at a time, in order, each a while after the one before went.
+        lock = self._group_locks.setdefault(chat, asyncio.Lock())
+        async with lock:
+            if (wait := self._groups.get(chat, 0.0) - self.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            await self._turn(urgent)
+            self._groups[chat] = self.monotonic() + 60 / self.per_group
+
+    async def _turn(self, urgent: bool) -> None:
+        if not self.per_second:
+            while (wait := self._paused_until - self.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            return
+        turn = (0 if urgent else 1, next(self._numbers))
+        joined = self.monotonic()
+        bisect.insort(self._line, turn)
+        try:
+            # Each waits until the moment its place in line comes due, then looks again: an urgent turn may have
+            # gone ahead of it, or a pause begun, in the meantime. Only the first in line goes.
+            while True:
+                now = self.monotonic()
+                wait = max(self._due(), now) + self._line.index(turn) * self.interval - now
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+        finally:
+            self._line.remove(turn)
+        now = self.monotonic()
+        due = max(self._due(), joined)
         self._recent.append(now)
+        # The next turn is due an interval after this one was due, so that a turn taken a little late (the event
+        # loop was busy) does not make the next one late too; after a long stall, it is due at once.
+        self._next = max(due + self.interval, now)
 
 
-# Telegram: about 30 messages a second overall, 20 a minute into one group. Discord: discord.py follows the
-# buckets Discord announces; the global limit is 50 requests a second.
+async def send_reply(pace: Pace, chat: str, request: Callable[[], Awaitable[object]], platform: str) -> bool:
+    """Send one request of a direct reply (the answer to a command or a button press) into a chat: it waits its
+    turn at the platform's pace ahead of the outbox's messages, and is tried again like them when it certainly did
+    not arrive: after a 429 (`RetryLater`: the whole platform waits out retry_after), or a server error or a
+    connection never made (`NotSent`: growing waits). A timeout after the request left (`MaybeSent`) is not tried
+    again: it may have arrived, and nobody gets a reply twice. After `REPLY_PATIENCE` seconds the reply is given up.
+
+    True once sent; False when given up (logged, without the text). Other failures are the caller's."""
+    deadline = pace.monotonic() + REPLY_PATIENCE
+    backoff = 1.0
+    while True:
+        await pace.acquire(chat, urgent=True)
+        try:
+            await request()
+            return True
+        except RetryLater as wait:
+            pace.pause(wait.seconds)
+            why, delay = "asked to wait", 0.0  # the pause holds the next turn back
+        except NotSent:
+            why, delay = "not sent", backoff
+            backoff *= 2
+        except MaybeSent:
+            log.warning("a %s reply may not have arrived (timeout after sending); not sending it twice", platform)
+            return False
+        if pace.monotonic() + delay >= deadline:
+            log.error("a %s reply was lost: still %s after %.0f s of trying", platform, why, REPLY_PATIENCE)
+            return False
+        await asyncio.sleep(delay)
+
+
+# Telegram: 30 messages a second overall (counted with a margin for the way there), 20 a minute into one group.
+# Discord: discord.py follows the buckets Discord announces; the global limit is 50 requests a second.
 DEFAULT_PACES: dict[str, Callable[[], Pace]] = {
-    # A hair under 30 and no burst, so that no sliding one-second window ever holds 31.
-    "telegram": lambda: Pace(29.5, burst=1, per_group=20),
-    "discord": lambda: Pace(45, burst=5),
+    "telegram": lambda: Pace(30, per_group=20, margin=0.04),
+    "discord": lambda: Pace(45),
 }
 
 
@@ -172,22 +213,32 @@ class Outbox:
         self.gate = repos.broadcasts.gate  # mutes and cancels, shared with the handlers that make them
         self._wakes: dict[str, asyncio.Event] = {}
         self._loops: dict[str, asyncio.Task[None]] = {}
+        self._connected: set[str] = set()  # registered platforms whose adapter is up: their messages go out
         self._started = False
         self._closing = False
         self.on_sent: Callable[[OutboxItem, float], None] | None = None  # measurement hook (benchmarks)
 
-    def register(self, adapter: Adapter) -> None:
-        """Make a platform reachable."""
+    def register(self, adapter: Adapter, *, connected: bool = True) -> None:
+        """Make a platform reachable: messages are queued for it, and sent once it is `connected` (now, or when
+        `connected(platform)` says so; until then they wait). The adapter gets the platform's pace, which its
+        direct replies share."""
         self.adapters[adapter.platform] = adapter
         if adapter.platform not in self.paces:
             make = DEFAULT_PACES.get(adapter.platform)
             self.paces[adapter.platform] = make() if make else Pace(None)
+        adapter.pace = self.paces[adapter.platform]
         self._wakes.setdefault(adapter.platform, asyncio.Event())
-        if self._started and adapter.platform not in self._loops:
-            self._start_loop(adapter.platform)
+        if connected:
+            self.connected(adapter.platform)
+
+    def connected(self, platform: str) -> None:
+        """A registered platform's adapter is up: send its messages."""
+        self._connected.add(platform)
+        if self._started and platform not in self._loops:
+            self._start_loop(platform)
 
     def running(self) -> tuple[str, ...]:
-        """The platforms messages can go to now."""
+        """The platforms messages can go to (those not connected yet keep them until they are)."""
         return tuple(self.adapters)
 
     def _now(self) -> int:
@@ -196,11 +247,14 @@ class Outbox:
     # --- queueing (the core's Delivery port) ---------------------------------------------------------------
 
     async def deliver(self, member_id: int, reply: Reply, *, kind: str = "notice",
-                      not_before: int | None = None) -> None:
-        """Queue one message for a member and have it sent."""
+                      not_before: int | None = None, about: tuple[int, ...] = (),
+                      ready_at: int | None = None) -> None:
+        """Queue one message for a member and have it sent; `about`: the other members it names or quotes;
+        `ready_at`: set when it waits for the member's quiet hours (see `Outgoing`)."""
         now = self._now()
         async with self.repos.db.transaction() as conn:
-            await self.deliver_in(conn, [Outgoing(member_id, reply, kind, not_before)], now)
+            await self.deliver_in(conn, [Outgoing(member_id, reply, kind, not_before, about=about,
+                                                  ready_at=ready_at)], now)
         self.wake()
 
     async def deliver_in(self, conn: Any, messages: list[Outgoing], now: int) -> int:
@@ -231,8 +285,8 @@ class Outbox:
             targets, fallback = choose_accounts(preference, usable)
             if not targets and message.broadcast_id is None:
                 log.info("a %s has no reachable account to go to", message.kind)
-            rows += [NewMessage(message.member_id, p, e, message.kind, body, when, fallback, message.broadcast_id)
-                     for p, e in targets]
+            rows += [NewMessage(message.member_id, p, e, message.kind, body, when, fallback, message.broadcast_id,
+                                message.about, message.ready_at, message.subject_id) for p, e in targets]
         await OutboxRepository.add_in(conn, rows, now)
         return len(rows)
 
@@ -262,10 +316,10 @@ class Outbox:
         """Put back what a crash left half-sent, then send in the background until `stop`."""
         recovered = await self.repos.outbox.recover()
         if recovered:
-            log.warning("%d messages were being sent when the bot stopped; sending them again", recovered)
+            log.warning("messages being sent when the bot stopped, sent again now: %d", recovered)
         await self.gate.load(self.repos)
         self._started = True
-        for platform in self.adapters:
+        for platform in self._connected:
             self._start_loop(platform)
 
     def _start_loop(self, platform: str) -> None:
@@ -285,13 +339,13 @@ class Outbox:
 
     def _in_flight(self, platform: str) -> int:
         """How many requests to keep in flight: enough for a second of the platform's pace."""
-        rate = self.paces[platform].rate or 0
+        rate = self.paces[platform].per_second or 0
         return max(self.concurrency, math.ceil(rate * IN_FLIGHT))
 
     def _batch(self, platform: str) -> int:
         """How many rows to claim at once: a couple of seconds' worth, so a personal message queued behind a big
         broadcast waits at most that long."""
-        rate = self.paces[platform].rate
+        rate = self.paces[platform].per_second
         return CLAIM if not rate else min(CLAIM, max(self._in_flight(platform), math.ceil(rate * AHEAD)))
 
     async def _run(self, platform: str) -> None:
@@ -350,7 +404,7 @@ class Outbox:
         every outcome is recorded; how many rows."""
 
         # Every platform's batch is claimed before any is sent, so no platform waits for another's sends.
-        batches = {p: await self.repos.outbox.claim(self._now(), self._batch(p), (p,)) for p in self.adapters}
+        batches = {p: await self.repos.outbox.claim(self._now(), self._batch(p), (p,)) for p in self._connected}
 
         async def drain(items: list[OutboxItem], slots: asyncio.Semaphore) -> None:
             sending: set[asyncio.Task[None]] = set()
@@ -368,7 +422,11 @@ class Outbox:
             log.exception("recording the outcome of a %s message failed", item.platform)
 
     def _stopped(self, item: OutboxItem) -> str | None:
-        """'skipped' or 'cancelled' when a broadcast must not go to this account any more."""
+        """'skipped' or 'cancelled' when a message must not go to this account any more: a broadcast muted or
+        cancelled, or a message to or about a member who is being erased (withdrawn: its row is gone once the
+        erasure commits, so recording the outcome then changes nothing)."""
+        if self.gate.withdrawn(item.member_id, item.about):
+            return "cancelled"
         if item.broadcast_id is None:
             return None
         return self.gate.stops(item.member_id, item.broadcast_id)
@@ -388,15 +446,14 @@ class Outbox:
         person = Person(item.platform, item.external_id)
         pace = self.paces[item.platform]
         await pace.acquire(item.external_id)
-        # Checked again with nothing awaited between the check and the request: a mute or a cancel that is
-        # committed (or being committed) by now stops it.
+        # Checked again with nothing awaited between the check and the request: a mute, a cancel or an erasure
+        # that is committed (or being committed) by now stops it.
         if stopped := self._stopped(item):
             await outbox.settle(item.id, stopped, self._now(), "muted" if stopped == "skipped" else "cancelled")
             return
         try:
             await adapter.send(person, reply_from_dict(item.body))
         except Unreachable:
-            pace.answered()
             now = self._now()
             if item.member_id is not None:
                 await self.repos.members.set_reachable(item.platform, item.external_id, False, now)
@@ -404,12 +461,11 @@ class Outbox:
             if item.fallback and item.member_id is not None:
                 await self._fall_back(item, now)
         except RetryLater as wait:
-            if pace.refused(wait.seconds):
-                log.info("%s asked to wait %.1f s; pausing it", item.platform, wait.seconds)
+            pace.pause(wait.seconds)  # everything sent there waits, direct replies too
+            log.info("%s asked to wait %.1f s; pausing it", item.platform, wait.seconds)
             await outbox.retry(item.id, math.ceil(self.clock().timestamp() + wait.seconds))  # never early
             self._wake_platform(item.platform)
         except Rejected:
-            pace.answered()
             await outbox.settle(item.id, "failed", self._now(), "refused by the platform")
             log.error("%s refused a %s message", item.platform, item.kind)
         except MaybeSent:
@@ -426,7 +482,6 @@ class Outbox:
                 self._wake_platform(item.platform)
                 log.info("a %s message was not sent (%s); trying again", item.platform, type(exc).__name__)
         else:
-            pace.answered()
             if self.on_sent is not None:
                 self.on_sent(item, time.time())
             await outbox.settle(item.id, "sent", self._now())
@@ -437,7 +492,7 @@ class Outbox:
                   if i.platform != item.platform and i.unreachable_since is None and i.platform in self.adapters]
         await self.repos.outbox.add(
             [NewMessage(item.member_id, i.platform, i.external_id, item.kind, item.body, now,
-                        broadcast_id=item.broadcast_id) for i in others], now)
+                        broadcast_id=item.broadcast_id, about=item.about) for i in others], now)
         if others:
             self.wake()
 

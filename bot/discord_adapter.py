@@ -22,6 +22,7 @@ import discord
 from discord import app_commands
 
 from bot.delivery import MaybeSent, NotSent, Rejected, RetryLater, Unreachable
+from bot.platforms import TokenRejected
 from bot.settings import DiscordSettings
 from handlers.core import REGISTRY, Core, Role
 from handlers.events import Incoming, Person, Press, Reply
@@ -38,6 +39,9 @@ DEFER_AFTER = 2.0  # seconds: Discord wants an answer within 3, so slower work i
 FORM_TIMEOUT = 15 * 60  # a form left open longer than an interaction token lives is forgotten
 
 _TOKEN = r"[A-Za-z0-9_-]{1,40}\.\d{1,3}"
+# The bot never means to ping anyone: nothing in a message it sends notifies a user, a role, @everyone or @here,
+# whatever the text contains (user text is escaped as well, so it shows as typed).
+NO_MENTIONS = discord.AllowedMentions.none()
 
 
 @dataclass(frozen=True)
@@ -280,6 +284,10 @@ class SolidarityClient(discord.Client):
 
     solidarity_adapter: DiscordAdapter | None = None
 
+    def __init__(self, **options: Any) -> None:
+        options.setdefault("allowed_mentions", NO_MENTIONS)
+        super().__init__(**options)
+
     async def setup_hook(self) -> None:
         self.add_dynamic_items(CoreButton, CoreSelect, AnswerButton)
         if self.solidarity_adapter is not None:
@@ -303,8 +311,10 @@ class DiscordAdapter:
             intents.guilds = True  # not privileged; lets discord.py know the servers it is in
             intents.dm_messages = True  # direct messages to the bot; no message content from servers
             client = SolidarityClient(intents=intents)
+        client.allowed_mentions = NO_MENTIONS
         self.client = client
         client.solidarity_adapter = self  # type: ignore[attr-defined]
+        core.services.links[PLATFORM] = self
         self._tree: app_commands.CommandTree | None = None
         self._dm_channels: dict[str, int] = {}
 
@@ -462,7 +472,8 @@ class DiscordAdapter:
             toast = next((r.toast for r in replies if r.toast), None)
             if toast and not interaction.response.is_done():
                 # A stale or refused press: said privately, and the message stays as it is.
-                await interaction.response.send_message(toast[:MAX_CONTENT], ephemeral=True)
+                await interaction.response.send_message(toast[:MAX_CONTENT], ephemeral=True,
+                                                        allowed_mentions=NO_MENTIONS)
             elif not interaction.response.is_done():
                 await interaction.response.defer()
             return
@@ -472,14 +483,16 @@ class DiscordAdapter:
             view = _components(reply, answer_label=reply.asks)
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
-                kwargs: dict[str, Any] = {"content": piece}
+                kwargs: dict[str, Any] = {"content": piece, "allowed_mentions": NO_MENTIONS}
                 if last and view is not None:
                     kwargs["view"] = view
                 if first and edit and reply.edit and len(pieces) == 1 and reply.attachment is None:
                     if not interaction.response.is_done():
-                        await interaction.response.edit_message(content=piece, view=view)
+                        await interaction.response.edit_message(content=piece, view=view,
+                                                                allowed_mentions=NO_MENTIONS)
                     else:
-                        await interaction.edit_original_response(content=piece, view=view)
+                        await interaction.edit_original_response(content=piece, view=view,
+                                                                 allowed_mentions=NO_MENTIONS)
                 elif first and thinking:
                     await interaction.edit_original_response(**kwargs)
                 elif not interaction.response.is_done():
@@ -489,7 +502,7 @@ class DiscordAdapter:
                 first = False
             if reply.attachment is not None:
                 file = discord.File(io.BytesIO(reply.attachment.content), filename=reply.attachment.filename)
-                await interaction.followup.send(file=file, ephemeral=ephemeral)
+                await interaction.followup.send(file=file, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
 
     async def _send_to(self, channel: discord.abc.Messageable, reply: Reply, person: Person | None, *,
                        refusals: bool = False) -> None:
@@ -501,12 +514,13 @@ class DiscordAdapter:
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
                 if last and view is not None:
-                    await channel.send(piece, view=view)
+                    await channel.send(piece, view=view, allowed_mentions=NO_MENTIONS)
                 else:
-                    await channel.send(piece)
+                    await channel.send(piece, allowed_mentions=NO_MENTIONS)
             if reply.attachment is not None:
                 await channel.send(file=discord.File(io.BytesIO(reply.attachment.content),
-                                                     filename=reply.attachment.filename))
+                                                     filename=reply.attachment.filename),
+                                   allowed_mentions=NO_MENTIONS)
         except discord.Forbidden:
             if refusals:
                 raise
@@ -557,15 +571,40 @@ class DiscordAdapter:
         await self.core.services.repos.members.set_dm_channel(PLATFORM, person.external_id, channel_id)
 
     def invite_link(self, code: str) -> str | None:
-        """Discord has no deep links into a bot; people type /join <code>."""
+        """Discord has no deep links into a bot; people use /join with the code."""
         return None
+
+    def join_command(self, code: str) -> str:
+        """What a newcomer types here to join with a code: the /join slash command with its code option."""
+        return f"/join {OPTIONS['join'][0].name}:{code}"
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
+    async def login(self, token: str) -> None:
+        """Log in (REST only); a refused token raises TokenRejected."""
+        try:
+            await self.client.login(token)
+        except discord.LoginFailure:
+            raise TokenRejected(PLATFORM) from None
+
     async def start(self, token: str) -> None:
-        """Log in and connect in the running event loop (no client.run())."""
-        await self.client.login(token)
+        """Log in and connect in the running event loop (no client.run()); return once Discord says the bot is
+        ready. A refused token raises TokenRejected; any other failure (no network, Discord down) is raised as it
+        is: call `stop`, then try again later."""
+        if self.client.is_closed():
+            # An earlier try was stopped, and a closed discord.py client cannot log in again: take a fresh one.
+            self.client = SolidarityClient(intents=self.client.intents)
+            self.client.solidarity_adapter = self
+            self._tree = None
+        await self.login(token)
         self._runner = asyncio.create_task(self.client.connect(reconnect=True))
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        try:
+            await asyncio.wait({self._runner, ready}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+        if self._runner.done():  # the gateway could not be reached (or closed at once)
+            raise self._runner.exception() or ConnectionError("the Discord gateway closed the connection")
         self._runner.add_done_callback(self._connection_ended)
 
     @staticmethod
@@ -575,4 +614,8 @@ class DiscordAdapter:
             log.error("the Discord connection ended: %s", type(task.exception()).__name__)
 
     async def stop(self) -> None:
+        """Close the connection (also after a start that failed half-way)."""
         await self.client.close()
+        runner = getattr(self, "_runner", None)
+        if runner is not None and not runner.done():
+            runner.cancel()

@@ -57,6 +57,7 @@ class Scheduler:
     async def stop(self) -> None:
         if self.aps.running:
             self.aps.shutdown(wait=False)
+            await asyncio.sleep(0)  # it shuts down in a callback: let that run, so a second stop finds it stopped
         await self.outbox.stop()
 
     async def run_due(self) -> None:

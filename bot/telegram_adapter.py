@@ -6,16 +6,21 @@ parse mode, split at 4096 visible characters. Every button press is answered exa
 
 The application is started inside the event loop the program owns (no `run_polling()`), by long polling or, by
 configuration, a webhook whose secret token python-telegram-bot checks on every request.
+
+Direct replies and the outbox's messages go out at one pace, Telegram's `Pace` in the outbox (replies first), and
+a direct reply is tried again until it gets through (`bot.delivery.send_reply`). `telegram_adapter` builds the
+adapter as the bot runs it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import weakref
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,9 +33,8 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -41,18 +45,24 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.delivery import MaybeSent, NotSent, Rejected, RetryLater, Unreachable
+from bot.delivery import MaybeSent, NotSent, Pace, Rejected, RetryLater, Unreachable, send_reply
+from bot.platforms import TokenRejected
 from bot.settings import TelegramSettings
 from handlers.core import REGISTRY, Core, Role
-from handlers.events import Button, Incoming, Person, Press, Reply
+from handlers.events import Attachment, Button, Incoming, Person, Press, Reply
 from handlers.formatting import split_markup
 from handlers.i18n import N_, language, plain
+from handlers.onboarding import resume_payload
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_TOAST = 200
+MENU_CATCH_UP_PAUSE = 0.2  # seconds between two members' menus when catching up (see `catch_up_menus`)
 
 
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
@@ -103,11 +113,7 @@ def keyboard(reply: Reply) -> dict[str, Any]:
 
 def menu_for(role: Role) -> list[BotCommand]:
     """The command menu for a role: what /help would list, with its one-line summaries."""
-    specs = REGISTRY.commands_for(role)
-    if role == Role.MEMBER:
-        # The default menu is also what strangers see: /start must be there.
-        specs = REGISTRY.commands_for(Role.STRANGER) + [s for s in specs if s.role > Role.STRANGER]
-    return [BotCommand(spec.name, plain(spec.summary)[:256]) for spec in specs]
+    return [BotCommand(spec.name, plain(spec.summary)[:256]) for spec in REGISTRY.commands_for(role)]
 
 
 class TelegramAdapter:
@@ -116,10 +122,11 @@ class TelegramAdapter:
     platform = PLATFORM
 
     def __init__(self, core: Core, settings: TelegramSettings, *, request: BaseRequest | None = None,
-                 get_updates_request: BaseRequest | None = None, rate_limit: bool = True) -> None:
+                 get_updates_request: BaseRequest | None = None) -> None:
         assert settings.token is not None
         self.core = core
         self.settings = settings
+        self.pace = Pace(None)  # unpaced until `Outbox.register` gives it Telegram's pace
         builder = ApplicationBuilder().token(settings.token.get_secret_value())
         if settings.base_url:
             base = settings.base_url.rstrip("/")
@@ -128,8 +135,6 @@ class TelegramAdapter:
             builder = builder.request(request)
         if get_updates_request is not None:
             builder = builder.get_updates_request(get_updates_request)
-        if rate_limit:
-            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
         builder = builder.concurrent_updates(PerPersonUpdateProcessor())
         self.app: Application = builder.build()
         self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.VIA_BOT, self._on_message))
@@ -138,6 +143,7 @@ class TelegramAdapter:
         core.services.role_listeners.append(self.refresh_menu)
         core.services.account_listeners.append(self.account_left)
         core.services.links[PLATFORM] = self
+        self._menus_catching_up: asyncio.Task[None] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------------
 
@@ -146,8 +152,12 @@ class TelegramAdapter:
         return self.app.bot.username
 
     async def start(self) -> None:
-        """Initialise (getMe), publish the command menus, and start receiving updates."""
-        await self.app.initialize()
+        """Initialise (getMe), publish the command menus, and start receiving updates. A refused token raises
+        TokenRejected; any other failure is raised as it is (call `stop`, then try again later)."""
+        try:
+            await self.app.initialize()
+        except InvalidToken:
+            raise TokenRejected(PLATFORM) from None  # its message quotes the token
         if self.app.bot.bot.can_read_all_group_messages:
             log.warning("Telegram privacy mode is off for this bot: it receives every group message. It needs "
                         "none of them; turn privacy mode on with @BotFather (/setprivacy).")
@@ -168,22 +178,27 @@ class TelegramAdapter:
         else:
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=30)
         log.info("Telegram adapter started as @%s (%s)", self.username, self.settings.mode)
+        self._menus_catching_up = asyncio.create_task(self.catch_up_menus())
 
     async def stop(self) -> None:
         """Stop receiving, finish what is running, and close the connection pool."""
+        if self._menus_catching_up is not None:
+            self._menus_catching_up.cancel()
         updater = self.app.updater
         if updater is not None and updater.running:
             await updater.stop()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+        await self.app.bot.shutdown()  # the connection pool, also when a start failed before it was initialised
 
     # --- menus -------------------------------------------------------------------------------------------
 
     async def publish_menus(self) -> None:
-        """The members' menu for everyone; the longer menus in organisers' and admins' own private chats."""
+        """The strangers' menu for everyone; the longer menus in organisers' and admins' own private chats
+        (members' chats get theirs when they join, see `catch_up_menus` for those who joined before)."""
         with language(self.core.services.network.default_language):
-            await self.app.bot.set_my_commands(menu_for(Role.MEMBER), scope=BotCommandScopeDefault())
+            await self.app.bot.set_my_commands(menu_for(Role.STRANGER), scope=BotCommandScopeDefault())
         for key in self.core.services.network.admins:
             platform, _, external = key.partition(":")
             if platform == PLATFORM and external.isdigit():
@@ -200,14 +215,29 @@ class TelegramAdapter:
                 await self._set_chat_menu(int(identity.external_id), role)
 
     async def account_left(self, person: Person) -> None:
-        """An account unlinked or erased: its chat gets the default menu again."""
+        """An account unlinked or erased: its chat gets the default menu again, the strangers'."""
         if person.platform == PLATFORM:
             await self._set_chat_menu(int(person.external_id), Role.STRANGER)
+
+    async def catch_up_menus(self) -> None:
+        """Members who joined when the default menu was the members' one have no menu of their own: give each
+        theirs, once, a few a second so that replies are not held up. Runs in the background after start; if it
+        is interrupted, the next start begins again."""
+        repos = self.core.services.repos
+        try:
+            if await repos.members.menus_caught_up(PLATFORM):
+                return
+            for member_id in await repos.members.ids_on(PLATFORM):
+                await self.refresh_menu(member_id)
+                await asyncio.sleep(MENU_CATCH_UP_PAUSE)
+            await repos.members.set_menus_caught_up(PLATFORM)
+        except Exception as exc:  # the type only: an error's message may quote a request
+            log.warning("members' command menus not caught up (%s); the next start tries again", type(exc).__name__)
 
     async def _set_chat_menu(self, chat_id: int, role: Role) -> None:
         scope = BotCommandScopeChat(chat_id)
         try:
-            if role >= Role.ORGANISER:
+            if role >= Role.MEMBER:
                 with language(self.core.services.network.default_language):
                     await self.app.bot.set_my_commands(menu_for(role), scope=scope)
             else:
@@ -240,7 +270,7 @@ class TelegramAdapter:
         private = source is None or source.chat.type == ChatType.PRIVATE
         replies = await self.core.handle_press(Press(person, query.data or "", private))
         toast = next((r.toast for r in replies if r.toast), None)
-        await query.answer(text=toast[:MAX_TOAST] if toast else None)
+        await self._reply(query.from_user.id, lambda: query.answer(text=toast[:MAX_TOAST] if toast else None))
         chat_id = source.chat.id if source is not None else query.from_user.id
         edited = False
         for reply in replies:
@@ -264,7 +294,8 @@ class TelegramAdapter:
         if len(pieces) != 1 or reply.attachment is not None:
             return False
         try:
-            await message.edit_text(str(pieces[0]), parse_mode=ParseMode.HTML, api_kwargs=keyboard(reply))
+            await self._reply(message.chat_id, lambda: message.edit_text(
+                str(pieces[0]), parse_mode=ParseMode.HTML, api_kwargs=keyboard(reply)))
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return True
@@ -272,29 +303,45 @@ class TelegramAdapter:
         return True
 
     async def _deliver(self, chat_id: int | str, reply: Reply, *, person: Person | None = None,
-                       refusals: bool = False) -> None:
-        """Send a reply into a chat: text in pieces (buttons under the last), then any file."""
+                       outbox: bool = False) -> None:
+        """Send a reply into a chat: text in pieces (buttons under the last), then any file.
+
+        Each request of a direct reply goes through `_reply`; one given up drops the rest of the reply. For the
+        outbox (`outbox`) the first request has had its turn at the pace, the others take theirs here, and every
+        failure is the outbox's to handle."""
         if reply.private_redirect and person is not None:
-            reply = Reply(reply.text, buttons=((await self._private_chat_button(),),))
+            reply = Reply(reply.text, buttons=((await self._private_chat_button(reply.redirect_command),),))
         pieces = split_markup(reply.text, MessageLimit.MAX_TEXT_LENGTH) if reply.text else []
+        calls: list[Callable[[], Awaitable[object]]] = [
+            functools.partial(self._send_text, chat_id, str(piece), keyboard(reply) if i == len(pieces) - 1 else {})
+            for i, piece in enumerate(pieces)]
+        if reply.attachment is not None:
+            calls.append(functools.partial(self._send_document, chat_id, reply.attachment))
         try:
-            for i, piece in enumerate(pieces):
-                last = i == len(pieces) - 1
-                await self._send_text(chat_id, str(piece), keyboard(reply) if last else {})
-            if reply.attachment is not None:
-                await self.app.bot.send_document(
-                    chat_id, InputFile(reply.attachment.content, filename=reply.attachment.filename))
+            for i, call in enumerate(calls):
+                if not outbox:
+                    if not await self._reply(chat_id, call):
+                        return
+                    continue
+                if i:
+                    await self.pace.acquire(str(chat_id))
+                await _request(call)
         except Forbidden:
-            if refusals:
+            if outbox:
                 raise
             # Blocked by the user (or removed from the group): stop trying until they write again.
             if person is not None and str(chat_id) == person.external_id:
                 await self.core.mark_unreachable(person)
             log.info("a Telegram chat refused a message (403)")
 
+    async def _reply(self, chat_id: int | str, call: Callable[[], Awaitable[object]]) -> bool:
+        """One request of a direct reply: its turn at the pace ahead of the outbox's messages, tried again until it
+        gets through (`send_reply`); False when it was given up."""
+        return await send_reply(self.pace, str(chat_id), lambda: _request(call), PLATFORM)
+
     async def _send_text(self, chat_id: int | str, text: str, markup: dict[str, Any]) -> None:
-        """One sendMessage in HTML parse mode, through the Application's bot, so its defaults, rate limiter, request
-        object and errors (Forbidden, RetryAfter, BadRequest, NetworkError) all apply as for `send_message`.
+        """One sendMessage in HTML parse mode, through the Application's bot, so its defaults, request object and
+        errors (Forbidden, RetryAfter, BadRequest, NetworkError) all apply as for `send_message`.
 
         The answer is not turned into a `telegram.Message`: nothing here uses it, and building that object tree
         cost as much as everything else in sending a reply. `Bot._post` is the step of every `Bot` method that
@@ -304,9 +351,15 @@ class TelegramAdapter:
         await self.app.bot._post(  # noqa: SLF001
             "sendMessage", {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML.value, **markup})
 
-    async def _private_chat_button(self) -> Button:
+    async def _send_document(self, chat_id: int | str, attachment: Attachment) -> None:
+        await self.app.bot.send_document(chat_id, InputFile(attachment.content, filename=attachment.filename))
+
+    async def _private_chat_button(self, command: str) -> Button:
+        """A button that opens the private chat and, there, runs the command again (a /start payload)."""
+        payload = resume_payload(command)
+        url = f"https://t.me/{self.username}" + (f"?start={payload}" if payload else "")
         with language(self.core.services.network.default_language):
-            return Button(plain(N_("Open a private chat with me")), url=f"https://t.me/{self.username}")
+            return Button(plain(N_("Open a private chat with me")), url=url)
 
     async def send(self, person: Person, reply: Reply) -> None:
         """Send a message the bot initiates (from the outbox) to a person's private chat; failures are told to
@@ -314,19 +367,39 @@ class TelegramAdapter:
         try:
             # A member's private chat, or an announcement group or channel (a negative id, or @name).
             chat = person.external_id if person.external_id.startswith("@") else int(person.external_id)
-            await self._deliver(chat, reply, person=person, refusals=True)
+            await self._deliver(chat, reply, person=person, outbox=True)
         except Forbidden as exc:
             raise Unreachable() from exc
-        except RetryAfter as exc:
-            raise RetryLater(_seconds(exc.retry_after)) from exc
         except BadRequest as exc:  # the message itself was refused: sending it again would not help
             raise Rejected() from exc
-        except NetworkError as exc:  # TimedOut is one too
-            raise (NotSent() if _not_sent(exc) else MaybeSent()) from exc
 
     def invite_link(self, code: str) -> str | None:
         """t.me deep link that opens the bot with /start <code>."""
         return f"https://t.me/{self.username}?start={code}"
+
+    def join_command(self, code: str) -> str:
+        """What a newcomer sends here to join with a code."""
+        return f"/start {code}"
+
+
+def telegram_adapter(app: App) -> TelegramAdapter:
+    """The Telegram adapter as the bot runs it (`solidarity-bot run`, and the broadcast benchmark). Registering it
+    with the outbox gives it Telegram's one pace, which its direct replies share with the outbox's messages."""
+    return TelegramAdapter(app.core, app.settings.telegram)
+
+
+async def _request(call: Callable[[], Awaitable[object]]) -> None:
+    """Make one Bot API request, its failures told in the delivery layer's terms: a 429 is RetryLater, a request
+    that certainly did not reach Telegram NotSent, one that may have MaybeSent; a 403 and a 400 stay Forbidden and
+    BadRequest."""
+    try:
+        await call()
+    except RetryAfter as exc:
+        raise RetryLater(_seconds(exc.retry_after)) from exc
+    except BadRequest:
+        raise
+    except NetworkError as exc:  # TimedOut is one too
+        raise (NotSent() if _not_sent(exc) else MaybeSent()) from exc
 
 
 def _seconds(retry_after: object) -> float:

@@ -56,13 +56,20 @@ class Reading:
 
 
 def link_problem(text: str) -> str | None:
-    """Why `text` is not a usable call link, or None."""
+    """Why `text` is not a usable call link, or None: only https:// links (a call link sent in clear could be
+    read or changed on the way)."""
     if any(ch.isspace() for ch in text):
         return "a link has no spaces"
     parts = urlsplit(text)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return "a link starts with https:// (or http://)"
+    if parts.scheme.lower() != "https" or not parts.netloc:
+        return "a link starts with https://"
     return None
+
+
+def whole_minute(at: int | None) -> int | None:
+    """A session time without its seconds: sessions start and end on whole minutes, in every zone (all offsets
+    from UTC have been whole minutes since 1972)."""
+    return None if at is None else at - at % 60
 
 
 def zone_problem(zone: str) -> str | None:
@@ -202,6 +209,7 @@ def read_toml(content: bytes, network: Network) -> Reading:
             (None, "end is needed")
         if problem:
             problems.append(problem)
+        starts_at, ends_at = whole_minute(starts_at), whole_minute(ends_at)
         values["starts_at"], values["ends_at"] = starts_at, ends_at
         if starts_at is not None and ends_at is not None:
             if ends_at <= starts_at:
@@ -286,6 +294,7 @@ def read_ics(content: bytes, network: Network, *, zone: str = "UTC") -> Reading:
             ends_at = starts_at + int(duration.total_seconds()) if isinstance(duration, timedelta) else None
         else:
             ends_at = None
+        starts_at, ends_at = whole_minute(starts_at), whole_minute(ends_at)
         if ends_at is None:
             problems.append("an end (DTEND or DURATION) is needed")
         elif starts_at is not None and ends_at <= starts_at:
@@ -302,7 +311,9 @@ def read_ics(content: bytes, network: Network, *, zone: str = "UTC") -> Reading:
         if location and not link and link_problem(location) is None:
             location, link = None, location  # an online session: the call link given as its location
         if link and link_problem(link):
-            problems.append(f"URL: {link_problem(link)}")
+            # Calendars made elsewhere may carry any web address: the session is still worth importing.
+            reading.warnings.append(f"{where}: URL left out: {link_problem(link)}")
+            link = None
         values["venue"], values["link"] = location, link
         values["description"], problem = check_text("description", str(event.get("DESCRIPTION", "") or ""),
                                                     MAX_DESCRIPTION)

@@ -21,9 +21,9 @@ from markupsafe import Markup
 from handlers import when
 from handlers.arguments import number
 from handlers.core import REGISTRY, Context, Fire, Role
-from handlers.data_rights import eraser, exporter
+from handlers.data_rights import exporter
 from handlers.events import Button, Outgoing, Reply
-from handlers.i18n import N_, _, _n, join_lines
+from handlers.i18n import N_, _, _n, join_lines, plain
 from handlers.paging import page_of
 from handlers.quiet import quiet_until
 from handlers.sanitise import clean_line
@@ -77,7 +77,7 @@ def describe_audience(ctx: Context, audience: dict[str, list[Any]], sessions: di
     if audience.get("regions"):
         parts.append(_("regions: {list}", list=", ".join(_label(ctx, "region", r) for r in audience["regions"])))
     if audience.get("roles"):
-        names = {"member": _("members"), "organiser": _("organisers")}
+        names = {"member": _("members"), "organiser": _("organisers and admins")}
         parts.append(_("roles: {list}", list=", ".join(str(names[r]) for r in audience["roles"] if r in names)))
     if audience.get("sessions"):
         titles = [(sessions or {}).get(int(s)) or f"#{s}" for s in audience["sessions"]]
@@ -104,8 +104,10 @@ async def broadcast_command(ctx: Context, args: str) -> Reply | list[Reply]:
     if not args.strip():
         await ctx.repos.conversations.put(ctx.member_id, FLOW, "broadcast.text", {}, ctx.now)
         return Reply(join_lines(
-            _("Write the message to broadcast (at most {max} characters). You choose who receives it next, and "
-              "see a preview before anything is sent.", max=MAX_TEXT),
+            _n("Write the message to broadcast (at most {n} character). You choose who receives it next, and "
+               "see a preview before anything is sent.",
+               "Write the message to broadcast (at most {n} characters). You choose who receives it next, and "
+               "see a preview before anything is sent.", MAX_TEXT),
             _("Send /cancel to stop.")), asks=str(_("Message")))
     return await _with_text(ctx, args)
 
@@ -123,9 +125,11 @@ async def _with_text(ctx: Context, text: str) -> Reply:
     if not text:
         return Reply(_("The message is empty. Write what you want to tell the network."))
     if len(text) > MAX_TEXT:
-        return Reply(_("That message is {n} characters long; a broadcast can hold at most {max}, so that it "
-                       "arrives as one message everywhere. Shorten it and send it again.", n=len(text),
-                       max=MAX_TEXT), asks=str(_("Message")))
+        return Reply(_n("That message is {n} character long; a broadcast can hold at most {max}, so that it "
+                        "arrives as one message everywhere. Shorten it and send it again.",
+                        "That message is {n} characters long; a broadcast can hold at most {max}, so that it "
+                        "arrives as one message everywhere. Shorten it and send it again.", len(text),
+                        max=MAX_TEXT), asks=str(_("Message")))
     conversation = await ctx.repos.conversations.put(
         ctx.member_id, FLOW, "broadcast.compose",
         {"text": text, "audience": {}, "urgent": False, "channels": False, "send_at": None, "view": "main"},
@@ -145,8 +149,8 @@ async def preview_counts(ctx: Context, audience: dict[str, list[Any]]) -> tuple[
     """How many members a broadcast would reach, how many accounts per running platform, and how many members
     of the audience have muted it."""
     async with ctx.repos.db.transaction() as conn:
-        recipients = await audience_in(conn, audience)
-        everyone = await audience_in(conn, audience, mutes=False)
+        recipients = await audience_in(conn, audience, admins=ctx.network.admins)
+        everyone = await audience_in(conn, audience, mutes=False, admins=ctx.network.admins)
     ids = [r.member_id for r in recipients]
     running = set(ctx.services.delivery.running())
     per_platform: dict[str, int] = {}
@@ -189,7 +193,8 @@ async def _draft(ctx: Context, conversation: Conversation, *, edit: bool = False
             text = _("Which regions? Members working in any of the ones you tick receive it.")
         elif view == "roles":
             options = [("member", str(_("Members"))), ("organiser", str(_("Organisers")))]
-            text = _("Which roles?")
+            text = _("Which roles? A role takes in the roles above it: members are everyone, and organisers "
+                     "include the admins.")
         else:
             options = [(str(k), v) for k, v in (await _sessions(ctx)).items()]
             text = _("The subscribers of which sessions?") if options else _("There are no upcoming sessions.")
@@ -216,7 +221,8 @@ async def _draft(ctx: Context, conversation: Conversation, *, edit: bool = False
            counts=counts),
     ]
     if muted:
-        lines.append(_("<i>Muted by {n} more in this audience, who will not receive it.</i>", n=muted))
+        lines.append(_n("<i>Muted by {n} more in this audience, who will not receive it.</i>",
+                        "<i>Muted by {n} more in this audience, who will not receive it.</i>", muted))
     lines.append(_("<b>When:</b> {when}", when=when.describe_moment(send_at, zone) if send_at else _("now")))
     lines.append(_("<b>Urgent:</b> yes — sent even during people's quiet hours") if data.get("urgent") else
                  _("<b>Urgent:</b> no — waits for the end of each member's quiet hours"))
@@ -226,8 +232,9 @@ async def _draft(ctx: Context, conversation: Conversation, *, edit: bool = False
                        answer=_("yes ({n})", n=len(channels)) if data.get("channels") else _("no")))
     threshold = ctx.network.broadcast_approval_above
     if total > threshold:
-        lines.append(_("<i>More than {n} members: a second organiser must approve it before it goes.</i>",
-                       n=threshold))
+        lines.append(_n("<i>More than {n} member: a second organiser must approve it before it goes.</i>",
+                        "<i>More than {n} members: a second organiser must approve it before it goes.</i>",
+                        threshold, n=f"{threshold:,}"))
     rows.append((await btn(_("Themes ({n})", n=len(audience.get("themes", []))), "broadcast.view", v="themes"),
                  await btn(_("Regions ({n})", n=len(audience.get("regions", []))), "broadcast.view", v="regions")))
     rows.append((await btn(_("Roles ({n})", n=len(audience.get("roles", []))), "broadcast.view", v="roles"),
@@ -369,9 +376,11 @@ async def send_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     audience = clean_audience(data.get("audience", {}))
     quota = ctx.network.broadcast_daily_quota
     if await ctx.repos.broadcasts.count_since(ctx.member_id, ctx.now - DAY) >= quota:
-        return await _draft(ctx, conversation, note=_(
+        return await _draft(ctx, conversation, note=_n(
+            "You have already started {n} broadcast in the last 24 hours, the most an organiser may. Your draft "
+            "is kept: send it later, or ask another organiser to send it.",
             "You have already started {n} broadcasts in the last 24 hours, the most an organiser may. Your draft "
-            "is kept: send it later, or ask another organiser to send it.", n=quota))
+            "is kept: send it later, or ask another organiser to send it.", quota))
     send_at = data.get("send_at")
     if send_at is not None and send_at <= ctx.now:
         send_at = None  # the chosen moment passed while the draft was open: it goes now
@@ -389,12 +398,18 @@ async def send_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     if needs_approval:
         asked = await _ask_approval(ctx, broadcast_id, total)
         if not asked:
-            return Reply(_("Broadcast #{id} reaches {n} members, so a second organiser must approve it, but there "
-                           "is no other organiser yet. Ask an admin to /promote someone, or send it to a smaller "
-                           "audience.", id=broadcast_id, n=f"{total:,}"), edit=True)
-        return Reply(_("Broadcast #{id} reaches {n} members, so it waits for a second organiser's approval. I asked "
-                       "{k} organisers; I will tell you when one answers.", id=broadcast_id, n=f"{total:,}", k=asked),
-                     edit=True)
+            return Reply(_n("Broadcast #{id} reaches {n} member, so a second organiser must approve it, but there "
+                            "is no other organiser yet. Ask an admin to /promote someone, or send it to a smaller "
+                            "audience.",
+                            "Broadcast #{id} reaches {n} members, so a second organiser must approve it, but there "
+                            "is no other organiser yet. Ask an admin to /promote someone, or send it to a smaller "
+                            "audience.", total, id=broadcast_id, n=f"{total:,}"), edit=True)
+        return Reply(Markup(" ").join([
+            _n("Broadcast #{id} reaches {n} member, so it waits for a second organiser's approval.",
+               "Broadcast #{id} reaches {n} members, so it waits for a second organiser's approval.", total,
+               id=broadcast_id, n=f"{total:,}"),
+            _n("I asked {n} organiser; I will tell you when they answer.",
+               "I asked {n} organisers; I will tell you when one answers.", asked)]), edit=True)
     return Reply(await _go(ctx, broadcast_id), edit=True)
 
 
@@ -422,13 +437,13 @@ async def queue_in(conn: Any, ctx: Context, broadcast: Broadcast, now: int) -> i
     went to, or None when it was no longer waiting to go."""
     if not await BroadcastRepository.move_in(conn, broadcast.id, ("scheduled",), "sending", now):
         return None
-    recipients = await audience_in(conn, broadcast.audience)
+    recipients = await audience_in(conn, broadcast.audience, admins=ctx.network.admins)
     text = broadcast.body or ""
     reply = render(ctx, broadcast.id, text, broadcast.audience)
     ctx.repos.broadcasts.gate.know(broadcast.id, broadcast.audience.get("themes", []))
     outgoing = [Outgoing(r.member_id, reply, "broadcast",
                          None if broadcast.urgent else quiet_until(r.timezone, r.quiet_start, r.quiet_end, now),
-                         broadcast_id=broadcast.id) for r in recipients]
+                         broadcast_id=broadcast.id, ready_at=None if broadcast.urgent else now) for r in recipients]
     await ctx.services.delivery.deliver_in(conn, outgoing, now)
     if broadcast.channels:
         await ctx.services.delivery.post_in(conn, list(ctx.network.announcement_channels),
@@ -490,10 +505,13 @@ async def _ask_approval(ctx: Context, broadcast_id: int, total: int) -> int:
         reject = await ctx.button(str(_("Reject")), "broadcast.reject", {"b": broadcast_id},
                                   single_use=True, for_member=organiser)
         await ctx.notify(organiser, Reply(join_lines(
-            _("<b>Broadcast #{id} needs a second organiser.</b> {author} wants to send this to {n} members ({audience}):",
-              id=broadcast_id, author=author, n=f"{total:,}", audience=describe_audience(ctx, broadcast.audience)),
+            _n("<b>Broadcast #{id} needs a second organiser.</b> {author} wants to send this to {n} member "
+               "({audience}):",
+               "<b>Broadcast #{id} needs a second organiser.</b> {author} wants to send this to {n} members "
+               "({audience}):", total, id=broadcast_id, author=author, n=f"{total:,}",
+               audience=describe_audience(ctx, broadcast.audience)),
             Markup("<blockquote>{}</blockquote>").format(broadcast.body or ""),
-        ), buttons=((approve, reject),)), kind="approval", quiet=False)
+        ), buttons=((approve, reject),)), kind="approval", quiet=False, about=(ctx.member_id,))
     return len(others)
 
 
@@ -533,11 +551,12 @@ async def _decide(ctx: Context, payload: dict, *, approve: bool) -> Reply:
         if broadcast.author_id is not None:
             await ctx.notify(broadcast.author_id, Reply(join_lines(
                 _("{name} approved broadcast #{id}.", name=name, id=broadcast.id), outcome)), kind="approval",
-                quiet=False)
+                quiet=False, about=(ctx.member_id,))
         return Reply(join_lines(_("You approved broadcast #{id}.", id=broadcast.id), outcome), edit=True)
     if broadcast.author_id is not None:
         await ctx.notify(broadcast.author_id, Reply(_("{name} did not approve broadcast #{id}; it will not be sent.",
-                                                      name=name, id=broadcast.id)), kind="approval", quiet=False)
+                                                      name=name, id=broadcast.id)), kind="approval", quiet=False,
+                                about=(ctx.member_id,))
     return Reply(_("You rejected broadcast #{id}; nothing was sent.", id=broadcast.id), edit=True)
 
 
@@ -555,18 +574,30 @@ _REASONS = {
     "uncertain": N_("no answer from the platform (may have arrived)"),
 }
 
+# Why what is pending has not gone yet (see BroadcastRepository.outcomes), in the order they are listed.
+_WAITING = {
+    "quiet hours": N_("waiting for the end of quiet hours"),
+    "scheduled": N_("waiting for its moment"),
+    "retrying": N_("retrying after a platform error"),
+    "": N_("in the queue, going out now"),
+    "sending": N_("being sent"),
+}
+
 
 def _outcome_lines(outcomes: dict[str, dict[str, int]]) -> list[Markup]:
     lines = []
     for platform, counts in sorted(outcomes.items()):
         total = {"sent": 0, "pending": 0, "skipped": 0, "cancelled": 0}
         failures: dict[str, int] = {}
+        waiting: dict[str, int] = {}
         for key, n in counts.items():
             state, _sep, reason = key.partition(": ")
             if state in ("sent",):
                 total["sent"] += n
             elif state in ("pending", "sending"):
                 total["pending"] += n
+                why = "sending" if state == "sending" else reason if reason in _WAITING else ""
+                waiting[why] = waiting.get(why, 0) + n
             elif state in ("skipped", "cancelled"):
                 total[state] += n
             else:
@@ -581,6 +612,8 @@ def _outcome_lines(outcomes: dict[str, dict[str, int]]) -> list[Markup]:
         if total["cancelled"]:
             parts.append(_("cancelled {n}", n=total["cancelled"]))
         lines.append(Markup("{}: {}").format(_platform_name(platform), Markup(" · ").join(parts)))
+        lines += [Markup("    {} ({})").format(plain(_WAITING[why]), waiting[why])
+                  for why in _WAITING if why in waiting]
         lines += [Markup("    {} ({})").format(reason, n) for reason, n in failures.items()]
     return lines
 
@@ -606,8 +639,10 @@ async def _status(ctx: Context, args: str) -> Reply:
                   id=broadcast.id, status=_status_name(broadcast.status),
                   when=when.describe_moment(broadcast.send_at, zone),
                   audience=describe_audience(ctx, broadcast.audience), n=f"{broadcast.recipients or 0:,}")
-        outcomes = await repo.outcomes(broadcast.id)
-        blocks.append(join_lines(head, *_outcome_lines(outcomes)))
+        outcomes = await repo.outcomes(broadcast.id, ctx.now)
+        why = _("Cancelled because its author left the network.") if broadcast.cancel_reason == "author_left" \
+            else None
+        blocks.append(join_lines(head, why, *_outcome_lines(outcomes)))
         if broadcast.status in OPEN:
             rows.append((await ctx.button(str(_("Cancel #{id}", id=broadcast.id)), "broadcast.cancel",
                                           {"b": broadcast.id}),))
@@ -641,9 +676,10 @@ async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
         status = _status_name(broadcast.status) if broadcast else _("gone")
         return Reply(_("Broadcast #{id} cannot be stopped: it is {status}.", id=payload.get("b"), status=status))
     counts = await ctx.repos.broadcasts.outcomes(broadcast.id)
-    waiting = sum(n for c in counts.values() for k, n in c.items() if k in ("pending", "sending"))
-    question = _("Stop broadcast #{id}? {n} messages are not yet sent; those already delivered stay delivered.",
-                 id=broadcast.id, n=waiting) if broadcast.status == "sending" else \
+    waiting = sum(n for c in counts.values() for k, n in c.items() if k.partition(":")[0] in ("pending", "sending"))
+    question = _n("Stop broadcast #{id}? {n} message is not yet sent; those already delivered stay delivered.",
+                  "Stop broadcast #{id}? {n} messages are not yet sent; those already delivered stay delivered.",
+                  waiting, id=broadcast.id) if broadcast.status == "sending" else \
         _("Stop broadcast #{id} ({status})? Nothing of it has been sent.", id=broadcast.id,
           status=_status_name(broadcast.status))
     yes = await ctx.button(str(_("Stop it")), "broadcast.cancel_yes", {"b": broadcast.id}, single_use=True)
@@ -657,8 +693,9 @@ async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
     stopped = await ctx.repos.broadcasts.cancel(broadcast_id, ctx.member_id, ctx.now)
     if stopped is None:
         return Reply(_("Broadcast #{id} had already finished or been stopped.", id=broadcast_id), edit=True)
-    return Reply(_("Broadcast #{id} is stopped: {n} messages that were not yet sent will not go.", id=broadcast_id,
-                   n=stopped), edit=True)
+    return Reply(_n("Broadcast #{id} is stopped: {n} message that was not yet sent will not go.",
+                    "Broadcast #{id} is stopped: {n} messages that were not yet sent will not go.", stopped,
+                    id=broadcast_id), edit=True)
 
 
 @REGISTRY.action("broadcast.cancel_no", Role.ORGANISER)
@@ -726,12 +763,3 @@ async def unmute_command(ctx: Context, args: str) -> Reply:
 @exporter("broadcasts")
 async def _export(ctx: Context, member_id: int) -> dict:
     return await ctx.repos.broadcasts.export(member_id)
-
-
-@eraser
-async def _erase(conn: Any, member_id: int) -> None:
-    # Broadcasts the member wrote that have not gone yet are withdrawn with them; mutes go with the member row.
-    await conn.execute("UPDATE broadcasts SET status = 'cancelled', body = NULL WHERE author_id = ? "
-                       "AND status IN ('awaiting_approval', 'scheduled')", (member_id,))
-    await conn.execute("UPDATE broadcasts SET body = NULL WHERE author_id = ?", (member_id,))
-

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -30,9 +31,10 @@ from handlers import when
 from handlers.arguments import first_word, keyword_args, number
 from handlers.core import REGISTRY, Context, Fire, Role
 from handlers.events import Button, Reply
-from handlers.i18n import N_, _, current_language, join_lines, language, pick_language, plain
+from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
+from handlers.paging import page_of
 from handlers.sanitise import clean_line
-from storage.commitments import FOLLOW_UPS, Commitment, CommitmentRepository
+from storage.commitments import FOLLOW_UPS, Commitment, CommitmentRepository, Note
 from storage.conversations import Conversation
 from storage.members import Member
 from storage.schedule import DueItem, ScheduleRepository
@@ -47,10 +49,12 @@ DAY = 24 * 3600
 HALFWAY_AFTER = 14 * DAY  # commitments due further away than this get a check-in halfway too
 NUDGE_AFTER = 2 * DAY
 STALE_AFTER = 2 * DAY
+ASK_AGAIN_AFTER = 7 * DAY  # "on track" once the due date has come: the next check-in
 LIST_PAGE = 5  # commitments per page of /commitments: 4 buttons each stays within Discord's 25 per message
 CHOICE_PAGE = 20  # themes or regions offered at once (with Skip, paging and Cancel, still under 25 buttons)
 ORGANISER_LIMIT = 30
 _BY = re.compile(r"\s+by\s+", re.IGNORECASE)
+_LEADING_BY = re.compile(r"^by\s+", re.IGNORECASE)
 
 VISIBILITY_LABELS = {"network": N_("The network"), "organisers": N_("Organisers only"), "private": N_("Just me")}
 VISIBILITY_WORDS = {"network": "network", "everyone": "network", "organisers": "organisers",
@@ -58,6 +62,9 @@ VISIBILITY_WORDS = {"network": "network", "everyone": "network", "organisers": "
                     "private": "private", "me": "private", "just me": "private", "only me": "private"}
 STATUS_LABELS = {"open": N_("open"), "done": N_("done"), "dropped": N_("dropped")}
 CHECKIN_ANSWERS = ("done", "on_track", "help", "new_date", "drop")
+CHECKIN_NOTE_LABELS = {"done": N_("done"), "on_track": N_("on track"), "help": N_("needs help"),
+                       "new_date": N_("a new date")}
+NOTES_SHOWN = 15  # the latest notes of one commitment shown in full; /export holds them all
 
 
 # --- dates ---------------------------------------------------------------------------------------------------
@@ -110,6 +117,9 @@ def _problem(problem: when.Problem, text: str) -> Markup:
         return _("Please type a date, or tap one of the buttons.")
     if problem.code == "bad_zone":
         return _("Your time zone is not one I know; set it with /timezone, then try again.")
+    if problem.code == "bad_time":
+        return _("“{time}” is not a time of day. Use the 24-hour clock, from 00:00 to 23:59, or am and pm.",
+                 time=problem.detail)
     if problem.code == "too_long":
         return _("That is too long for a date. Try something like “15 March”, “in two weeks” or "
                  "“next Friday 10:00”.")
@@ -184,34 +194,32 @@ async def commit_command(ctx: Context, args: str) -> Reply | list[Reply]:
     text, named = keyword_args(args, ("theme", "region", "visibility"))
     data: dict[str, Any] = {}
     notes: list[Markup] = []
+    wrong: dict[str, str] = {}  # named parts not understood: their question comes first, saying so
     for kind in ("theme", "region"):
         if kind in named:
             choice = ctx.network.find(kind, named[kind])
             if choice is not None:
                 data[kind] = choice.id
-            elif kind == "theme":
-                notes.append(_("The network has no theme “{text}”; please choose one below.", text=named[kind][:64]))
             else:
-                notes.append(_("The network has no region “{text}”; please choose one below.",
-                               text=named[kind][:64]))
+                wrong[kind] = named[kind][:64]
     if "visibility" in named:
         visibility = _visibility(named["visibility"])
         if visibility is not None:
             data["visibility"] = visibility
         else:
-            notes.append(_("“{text}” is not a choice of who may see it; please choose below.",
-                           text=named["visibility"][:64]))
+            wrong["visibility"] = named["visibility"][:64]
+    if wrong:
+        data["wrong"] = wrong
+    first = None
     if text:
-        checked = clean_line(text, len(text) + 1)
-        what = checked.text
-        pieces = list(_BY.finditer(what))
-        if pieces and pieces[-1].start() > 0:
-            head, tail = what[:pieces[-1].start()], what[pieces[-1].end():]
+        what = clean_line(text, len(text) + 1).text
+        head, tail, meant = _date_part(what)
+        if tail is not None:
             moment = await _parse(ctx, tail)
             if isinstance(moment, when.Moment):
                 what, data["due"] = head, moment.at
-            elif moment.code in ("past", "too_far"):
-                what = head
+            elif meant or moment.code in ("past", "too_far", "bad_time"):
+                what, first = head, "due"
                 notes.append(_problem(moment, tail))
         checked = clean_line(what, MAX_WHAT)
         if checked.problem == "too_long":
@@ -220,19 +228,43 @@ async def commit_command(ctx: Context, args: str) -> Reply | list[Reply]:
             data["what"] = checked.text
     if "due" in data:
         notes.append(_("By when: <b>{when}</b>.", when=_when(data["due"], _zone(ctx))))
-    return await _next(ctx, data, join_lines(*notes) if notes else None)
+    return await _next(ctx, data, join_lines(*notes) if notes else None, first=first)
+
+
+def _date_part(text: str) -> tuple[str, str | None, bool]:
+    """Split "Run a workshop by 15 March" into what, the date typed, and whether that is surely meant as a date
+    (so that a date not understood is said to be so). "by tomorrow" and "tomorrow" alone are a date with nothing
+    before it; a last "by …" that does not look like a date ("written by and for migrants") is part of what."""
+    leading = _LEADING_BY.match(text)
+    if leading:
+        return "", text[leading.end():], True
+    pieces = list(_BY.finditer(text))
+    if pieces:
+        tail = text[pieces[-1].end():]
+        return text[:pieces[-1].start()], tail, when.looks_like_date(tail)
+    if when.looks_like_date(text):
+        return "", text, False  # taken as a date only when it reads as one ("Monday meeting" is what)
+    return text, None, False
 
 
 def _too_long(length: int) -> Markup:
-    return _("That is {n} characters; the most is {max}. Please say it in fewer words.", n=length, max=MAX_WHAT)
+    return _n("That is {n} character; the most is {max}. Please say it in fewer words.",
+              "That is {n} characters; the most is {max}. Please say it in fewer words.", length, max=MAX_WHAT)
 
 
-async def _next(ctx: Context, data: dict[str, Any], note: Markup | None = None) -> Reply:
-    """Ask the first question still unanswered, or show the summary to register."""
+async def _next(ctx: Context, data: dict[str, Any], note: Markup | None = None, *,
+                first: str | None = None) -> Reply:
+    """Ask `first` (a question whose typed answer was not understood), else a question named in the command but
+    not understood, else the first question still unanswered; or show the summary to register."""
+    data = dict(data)
     for kind, choices in (("theme", ctx.network.themes), ("region", ctx.network.regions)):
         if not choices:
             data.setdefault(kind, None)  # nothing to choose from: no question
-    step = next((s for s in STEPS if s not in data), "confirm")
+    wrong = {kind: typed for kind, typed in data.pop("wrong", {}).items() if kind not in data}
+    if wrong:
+        data["wrong"] = wrong
+    step = next((s for s in STEPS if s not in data and (s == first or s in wrong)), None) or \
+        next((s for s in STEPS if s not in data), "confirm")
     return await _ask(ctx, step, data, note=note)
 
 
@@ -255,7 +287,8 @@ async def _question(ctx: Context, conversation: Conversation, *, note: Markup | 
                                 single_use=single_use)
 
     if step == "what":
-        text = _("What do you commit to doing? One sentence is enough (at most {max} characters).", max=MAX_WHAT)
+        text = _n("What do you commit to doing? One sentence is enough (at most {n} character).",
+                  "What do you commit to doing? One sentence is enough (at most {n} characters).", MAX_WHAT)
         asks = plain(N_("Your commitment"))
     elif step == "due":
         text = join_lines(
@@ -296,7 +329,19 @@ async def _question(ctx: Context, conversation: Conversation, *, note: Markup | 
         text = join_lines(_("<b>Register this commitment?</b>"), _summary(ctx, data, zone))
         rows.append((await btn(_("Register"), "commit.register", single_use=True),))
     rows.append((await btn(_("Cancel"), "commit.cancel"),))
-    return Reply(join_lines(note, text), buttons=tuple(rows), edit=edit, asks=asks)
+    return Reply(join_lines(note, _not_understood(step, data.get("wrong", {}).get(step)), text),
+                 buttons=tuple(rows), edit=edit, asks=asks)
+
+
+def _not_understood(step: str, typed: str | None) -> Markup | None:
+    """What the command named for this question and the network does not offer."""
+    if typed is None:
+        return None
+    if step == "theme":
+        return _("The network has no theme “{text}”.", text=typed)
+    if step == "region":
+        return _("The network has no region “{text}”.", text=typed)
+    return _("“{text}” is not a choice of who may see it.", text=typed)
 
 
 def _summary(ctx: Context, data: dict[str, Any], zone: str) -> Markup:
@@ -362,10 +407,13 @@ async def region_typed(ctx: Context, conversation: Conversation, text: str) -> R
 
 async def _choice_typed(ctx: Context, conversation: Conversation, kind: str, text: str) -> Reply:
     choice = ctx.network.match(kind, text[:100])
-    if choice is None:
-        return Reply(_("None of the network's themes matches that. Tap one above, or Skip.") if kind == "theme"
-                     else _("None of the network's regions matches that. Tap one above, or Skip."))
     data = {k: v for k, v in conversation.data.items() if k != "page"}
+    if choice is None:
+        shown = " ".join(text.split())[:64]
+        data["wrong"] = {k: v for k, v in data.get("wrong", {}).items() if k != kind}
+        return await _ask(ctx, kind, data, note=_("None of the network's themes matches “{text}”.", text=shown)
+                          if kind == "theme" else
+                          _("None of the network's regions matches “{text}”.", text=shown))
     return await _next(ctx, {**data, kind: choice.id})
 
 
@@ -515,7 +563,7 @@ async def _tell_partner(ctx: Context, partner: Member, commitment_id: int, data:
             _("<i>{due} · visible to: {who}</i>", due=_due_text(due, zone),
               who=plain(VISIBILITY_LABELS[data["visibility"]])),
             _("It is in your /commitments, where you can mark it done, give it a new date or drop your part."))
-    await ctx.notify(partner.id, Reply(text), kind="commitment")
+    await ctx.notify(partner.id, Reply(text), kind="commitment", about=(ctx.member_id,))
 
 
 # --- one's own commitments -----------------------------------------------------------------------------------
@@ -536,7 +584,8 @@ async def _own(ctx: Context, commitment_id: int | str, *, must_be_open: bool = T
     return commitment
 
 
-def _line(ctx: Context, commitment: Commitment, zone: str, *, owner: bool, partner: str | None = None) -> Markup:
+def _line(ctx: Context, commitment: Commitment, zone: str, *, owner: bool, partner: str | None = None,
+          latest: Note | None = None) -> Markup:
     tags: list[Markup | str] = [plain(STATUS_LABELS[commitment.status])]
     if partner is not None:
         tags.append(_("together with {name}", name=partner))
@@ -558,10 +607,24 @@ def _line(ctx: Context, commitment: Commitment, zone: str, *, owner: bool, partn
         tags.append(plain(N_("organisers only")))
     joined = Markup(" · ").join(tags)
     title = _("<b>#{id}</b> {what}", id=commitment.id, what=commitment.what)
+    last = _("<i>Latest note:</i> {note}", note=_note_text(latest, zone)) if latest is not None else None
     if owner:
-        return join_lines(title, _("<i>{tags}</i>", tags=joined))
+        return join_lines(title, _("<i>{tags}</i>", tags=joined), last)
     return join_lines(title, _("<i>{name} (#{member}) · {tags}</i>", member=commitment.member_id, tags=joined,
-                               name=commitment.member_name or plain(N_("(no name yet)"))))
+                               name=commitment.member_name or plain(N_("(no name yet)"))), last)
+
+
+def _note_text(note: Note, zone: str) -> Markup:
+    """A note as one line: its day, and what it says (a progress note, a new date and its reason, or the answer
+    to a check-in)."""
+    day = when.describe_day(note.created_at, zone, locale=current_language())
+    if note.kind == "reschedule":
+        return _("{day}: new date, because: {reason}", day=day, reason=note.text) if note.text else \
+            _("{day}: new date", day=day)
+    if note.kind == "checkin":
+        label = CHECKIN_NOTE_LABELS.get(note.text)
+        return _("{day}: check-in answered: {answer}", day=day, answer=plain(label) if label else note.text)
+    return _("{day}: {note}", day=day, note=note.text)
 
 
 async def my_commitments(ctx: Context, page: int = 0, *, edit: bool = False) -> Reply:
@@ -578,18 +641,12 @@ async def my_commitments(ctx: Context, page: int = 0, *, edit: bool = False) -> 
                           total=len(everything))]
     rows: list[tuple[Button, ...]] = []
     partners = await ctx.repos.members.get_many(sorted({c.joint_with for c in shown if c.joint_with}))
+    latest = await ctx.repos.commitments.latest_notes([c.id for c in shown])
     for commitment in shown:
-        partner = partners.get(commitment.joint_with) if commitment.joint_with else None
-        lines += ["", _line(ctx, commitment, zone, owner=True,
-                            partner=(partner.display_name or plain(N_("(no name yet)"))) if partner else None)]
+        lines += ["", _line(ctx, commitment, zone, owner=True, partner=_together(commitment, partners),
+                            latest=latest.get(commitment.id))]
         if commitment.status == "open":
-            payload = {"c": commitment.id}
-            rows.append((
-                await ctx.button(str(_("Done #{id}", id=commitment.id)), "commitment.done", payload),
-                await ctx.button(str(_("Progress #{id}", id=commitment.id)), "commitment.note", payload),
-                await ctx.button(str(_("New date #{id}", id=commitment.id)), "commitment.newdate", payload),
-                await ctx.button(str(_("Drop #{id}", id=commitment.id)), "commitment.drop", payload),
-            ))
+            rows.append(await _own_buttons(ctx, commitment))
     if pages > 1:
         lines += ["", _("<i>Page {page} of {pages}.</i>", page=page + 1, pages=pages)]
         turn = []
@@ -598,45 +655,102 @@ async def my_commitments(ctx: Context, page: int = 0, *, edit: bool = False) -> 
         if page + 1 < pages:
             turn.append(await ctx.button(str(_("More ›")), "commitment.page", {"p": page + 1}))
         rows.append(tuple(turn))
-    lines += ["", _("<i>Dates in your time zone, {zone}.</i>", zone=zone)]
+    lines += ["", _("<i>Send /commitments and a number to see one with all its notes. Dates in your time zone, "
+                    "{zone}.</i>", zone=zone)]
     return Reply(join_lines(*lines), buttons=tuple(rows), edit=edit)
 
 
+def _together(commitment: Commitment, partners: dict[int, Member]) -> str | None:
+    """Whom a joint commitment is kept with, as its member sees it."""
+    partner = partners.get(commitment.joint_with) if commitment.joint_with else None
+    if partner is not None:
+        return partner.display_name or plain(N_("(no name yet)"))
+    return plain(N_("a former member")) if commitment.partner_left else None
+
+
+async def _own_buttons(ctx: Context, commitment: Commitment) -> tuple[Button, ...]:
+    payload = {"c": commitment.id}
+    return (
+        await ctx.button(str(_("Done #{id}", id=commitment.id)), "commitment.done", payload),
+        await ctx.button(str(_("Progress #{id}", id=commitment.id)), "commitment.note", payload),
+        await ctx.button(str(_("New date #{id}", id=commitment.id)), "commitment.newdate", payload),
+        await ctx.button(str(_("Drop #{id}", id=commitment.id)), "commitment.drop", payload),
+    )
+
+
+async def _detail(ctx: Context, commitment_id: int) -> Reply:
+    """One commitment in full, with its notes: for its member, and for organisers unless it is private. Other
+    members see one shared with the network, without its notes; anything else reads as not there."""
+    commitment = await ctx.repos.commitments.get(commitment_id)
+    own = commitment is not None and commitment.member_id == ctx.member_id
+    organiser = commitment is not None and ctx.role >= Role.ORGANISER and commitment.visibility != "private"
+    if commitment is None or not (own or organiser or commitment.visibility == "network"):
+        return Reply(_("There is no commitment #{id}. Send /commitments to see yours.", id=commitment_id))
+    zone = _zone(ctx)
+    if own:
+        partners = await ctx.repos.members.get_many([commitment.joint_with] if commitment.joint_with else [])
+        lines: list[Any] = [_line(ctx, commitment, zone, owner=True, partner=_together(commitment, partners))]
+    else:
+        member = await ctx.repos.members.get(commitment.member_id)
+        named = replace(commitment, member_name=member.display_name if member else None)
+        lines = [_line(ctx, named, zone, owner=False)]
+    if own or organiser:
+        notes = await ctx.repos.commitments.notes(commitment.id)
+        lines += ["", _("<b>Notes</b>")]
+        if not notes:
+            lines.append(_("No notes yet."))
+        if len(notes) > NOTES_SHOWN:
+            lines.append(_n("… {n} earlier note (all are in /export for its member).",
+                            "… {n} earlier notes (all are in /export for its member).", len(notes) - NOTES_SHOWN,
+                            n=len(notes) - NOTES_SHOWN))
+        lines += [_note_text(note, zone) for note in notes[-NOTES_SHOWN:]]
+    lines += ["", _("<i>Dates in your time zone, {zone}.</i>", zone=zone)]
+    rows = (await _own_buttons(ctx, commitment),) if own and commitment.status == "open" else ()
+    return Reply(join_lines(*lines), buttons=rows)
+
+
 @REGISTRY.command("commitments", Role.MEMBER, N_("see your commitments and mark them done"),
-                  usage=N_("/commitments [network|all] [theme:…] [region:…] [status:open|done|dropped] [overdue]"),
-                  order=41)
+                  usage=N_("/commitments [number|network] [theme:…] [region:…] [status:open|done|dropped] "
+                           "[overdue]"),
+                  usage_from={Role.ORGANISER: N_("/commitments [number|network|all] [theme:…] [region:…] "
+                                                 "[status:open|done|dropped] [overdue]")}, order=41)
 async def commitments_command(ctx: Context, args: str) -> Reply:
-    """The member's own commitments; `network`: those shared with the network; `all`: everyone's, for
-    organisers."""
+    """The member's own commitments; a number: that one with its notes; `network`: those shared with the
+    network; `all`: everyone's, for organisers."""
     first, _sep, rest = args.strip().partition(" ")
     if not first:
         return await my_commitments(ctx)
+    wanted = number(first.removeprefix("#"))
+    if wanted is not None and not rest.strip():
+        return await _detail(ctx, wanted)
     if first.casefold() == "network":
         return await _everyone(ctx, rest, network_only=True)
     if first.casefold() != "all":
-        return Reply(_("Send /commitments to see yours, /commitments network for those shared with the network. "
-                       "Organisers: /commitments all, with theme:…, region:…, status:open, done or dropped, and "
-                       "overdue to narrow it down."))
+        if ctx.role < Role.ORGANISER:
+            return Reply(_("Send /commitments to see yours, /commitments and a number to see one with its notes, "
+                           "/commitments network for those shared with the network, with theme:…, region:…, "
+                           "status:open, done or dropped, and overdue to narrow it down."))
+        return Reply(_("Send /commitments to see yours, /commitments and a number to see one with its notes, "
+                       "/commitments network for those shared with the network. Organisers: /commitments all, "
+                       "with theme:…, region:…, status:open, done or dropped, and overdue to narrow it down."))
     if ctx.role < Role.ORGANISER:
         return Reply(_("Only organisers can see everyone's commitments. Send /commitments to see yours."))
     return await _everyone(ctx, rest)
 
 
-async def _everyone(ctx: Context, args: str, *, network_only: bool = False) -> Reply:
+async def _everyone(ctx: Context, args: str, *, network_only: bool = False, page: Any = 0,
+                    edit: bool = False) -> Reply:
     words = args.split()
     overdue = any(w.casefold() == "overdue" for w in words)
     text, named = keyword_args(" ".join(w for w in words if w.casefold() != "overdue"), ("theme", "region", "status"))
     theme = region = None
+    for kind in ("theme", "region"):
+        if named.get(kind) and ctx.network.find(kind, named[kind]) is None:
+            return await _offer_filter(ctx, kind, named, overdue, network_only=network_only, page=page, edit=edit)
     if named.get("theme"):
         theme = ctx.network.find("theme", named["theme"])
-        if theme is None:
-            return Reply(_("The network has no theme “{theme}”. Its themes: {themes}.", theme=named["theme"][:64],
-                           themes=", ".join(c.label for c in ctx.network.themes)))
     if named.get("region"):
         region = ctx.network.find("region", named["region"])
-        if region is None:
-            return Reply(_("The network has no region “{region}”. Its regions: {regions}.",
-                           region=named["region"][:64], regions=", ".join(c.label for c in ctx.network.regions)))
     status = named.get("status", "").casefold() or None
     if status is not None and status not in STATUS_LABELS:
         return Reply(_("A status is open, done or dropped, not “{status}”.", status=named["status"][:20]))
@@ -664,13 +778,48 @@ async def _everyone(ctx: Context, args: str, *, network_only: bool = False) -> R
                        n=totals.private))
     if not found:
         lines += ["", _("No commitment matches.")]
-    for commitment in found[:ORGANISER_LIMIT]:
-        lines += ["", _line(ctx, commitment, zone, owner=False)]
+    shown = found[:ORGANISER_LIMIT]
+    # Notes are for the organisers, who plan with them; members see what was shared, not its notes.
+    latest = {} if network_only else await ctx.repos.commitments.latest_notes([c.id for c in shown])
+    for commitment in shown:
+        lines += ["", _line(ctx, commitment, zone, owner=False, latest=latest.get(commitment.id))]
     if len(found) > ORGANISER_LIMIT:
         lines += ["", _("Only the first {n} are shown; narrow it down with theme:, region:, status: or overdue.",
                         n=ORGANISER_LIMIT)]
+    if not network_only:
+        lines += ["", _("<i>Send /commitments and a number to see one with all its notes.</i>")]
     lines += ["", _("<i>Dates in your time zone, {zone}.</i>", zone=zone)]
-    return Reply(join_lines(*lines))
+    return Reply(join_lines(*lines), edit=edit)
+
+
+async def _offer_filter(ctx: Context, kind: str, named: dict[str, str], overdue: bool, *, network_only: bool,
+                        page: Any, edit: bool) -> Reply:
+    """A theme or region the network does not have: say so, and offer the ones it has as buttons."""
+    scope = "network" if network_only else "all"
+    choices = ctx.network.themes if kind == "theme" else ctx.network.regions
+
+    def filters(value: str) -> str:
+        given = {**named, kind: value}
+        return " ".join([*(f"{name}:{given[name]}" for name in given), *(["overdue"] if overdue else [])])
+
+    typed = named[kind]
+    rows, page_line = await page_of(
+        [(c.id, c.label) for c in choices], page, CHOICE_PAGE,
+        lambda c: ctx.button(c[1], "commitment.filter", {"w": scope, "a": filters(c[0])}),
+        lambda label, p: ctx.button(str(label), "commitment.filter", {"w": scope, "a": filters(typed), "p": p}))
+    text = _("The network has no theme “{theme}”. Choose one of its themes:", theme=typed[:64]) if kind == "theme" \
+        else _("The network has no region “{region}”. Choose one of its regions:", region=typed[:64])
+    return Reply(join_lines(text, page_line), buttons=tuple(rows), edit=edit)
+
+
+@REGISTRY.action("commitment.filter")
+async def filter_pressed(ctx: Context, payload: dict) -> Reply:
+    """A theme or region chosen (or another page of them) after one the network does not have."""
+    network_only = payload.get("w") == "network"
+    if not network_only and ctx.role < Role.ORGANISER:
+        return Reply(_("Only organisers can see everyone's commitments. Send /commitments to see yours."))
+    return await _everyone(ctx, str(payload.get("a", "")), network_only=network_only, page=payload.get("p", 0),
+                           edit=True)
 
 
 @REGISTRY.action("commitment.page")
@@ -767,7 +916,8 @@ async def _ask_note(ctx: Context, commitment: Commitment) -> Reply:
                                                      {"c": commitment.id}, ctx.now)
     cancel = await ctx.button(str(_("Cancel")), "commitment.cancel", {"n": conversation.nonce, "s": "note"})
     return Reply(join_lines(_("<b>#{id}</b> {what}", id=commitment.id, what=commitment.what),
-                            _("How is it going? Type a short note (at most {max} characters).", max=MAX_NOTE)),
+                            _n("How is it going? Type a short note (at most {n} character).",
+                               "How is it going? Type a short note (at most {n} characters).", MAX_NOTE)),
                  buttons=((cancel,),), asks=plain(N_("Note")))
 
 
@@ -777,8 +927,9 @@ async def _save_note(ctx: Context, commitment: Commitment, text: str) -> tuple[R
     if checked.problem == "empty":
         return Reply(_("Please type a few words, or send /cancel to stop.")), False
     if checked.problem == "too_long":
-        return Reply(_("That is {n} characters; the most is {max}. Please send a shorter note.",
-                       n=checked.length, max=MAX_NOTE)), False
+        return Reply(_n("That is {n} character; the most is {max}. Please send a shorter note.",
+                        "That is {n} characters; the most is {max}. Please send a shorter note.",
+                        checked.length, max=MAX_NOTE)), False
     if not await ctx.repos.commitments.add_note(commitment.id, ctx.member_id, "progress", checked.text, ctx.now):
         return Reply(_("Commitment #{id} is no longer open.", id=commitment.id)), True
     return Reply(_("Noted on #{id}. Thank you!", id=commitment.id)), True
@@ -828,19 +979,9 @@ async def _ask_date(ctx: Context, commitment: Commitment, note: Markup | None = 
     ), buttons=rows, asks=plain(N_("Date")))
 
 
-async def _ask_reason(ctx: Context, commitment_id: int, due: int | None) -> Reply:
-    conversation = await ctx.repos.conversations.put(ctx.member_id, EDIT_FLOW, "commitment.reason",
-                                                     {"c": commitment_id, "due": due}, ctx.now)
-    skip = await ctx.button(str(_("Skip")), "commitment.reason_skip", {"n": conversation.nonce, "s": "reason"})
-    cancel = await ctx.button(str(_("Cancel")), "commitment.cancel", {"n": conversation.nonce, "s": "reason"})
-    new = _("New date: <b>{when}</b>.", when=_when(due, _zone(ctx))) if due is not None else _("No due date any more.")
-    return Reply(join_lines(new, _("What changed? A few words help the organisers plan; or tap Skip.")),
-                 buttons=((skip, cancel),), asks=plain(N_("Reason")))
-
-
 @REGISTRY.text_step("commitment.date")
 async def date_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
-    """A new date typed."""
+    """A new date typed: saved at once."""
     commitment = await _own(ctx, conversation.data.get("c"))
     if isinstance(commitment, Reply):
         await ctx.repos.conversations.clear(ctx.member_id)
@@ -848,59 +989,83 @@ async def date_typed(ctx: Context, conversation: Conversation, text: str) -> Rep
     moment = await _parse(ctx, text)
     if isinstance(moment, when.Problem):
         return await _ask_date(ctx, commitment, note=_problem(moment, text))
-    return await _ask_reason(ctx, commitment.id, moment.at)
+    return await _reschedule(ctx, commitment, moment.at)
 
 
 @REGISTRY.action("commitment.when")
 async def new_when_pressed(ctx: Context, payload: dict) -> Reply:
-    """In a week, in a month, or no date, as the new date."""
+    """In a week, in a month, or no date, as the new date: saved at once."""
     conversation = await _current(ctx, payload, EDIT_FLOW)
     choice = payload.get("v")
     if conversation is None or conversation.step != "commitment.date" or choice not in ("week", "month", "none"):
         return _stale()
-    return await _ask_reason(ctx, int(conversation.data["c"]), _quick_date(ctx, choice))
-
-
-@REGISTRY.text_step("commitment.reason")
-async def reason_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
-    """Why the date changed."""
-    checked = clean_line(text, MAX_NOTE)
-    if checked.problem == "empty":
-        return Reply(_("Please type a few words, or tap Skip."))
-    if checked.problem == "too_long":
-        return Reply(_("That is {n} characters; the most is {max}. Please send a shorter reason.",
-                       n=checked.length, max=MAX_NOTE))
-    return await _reschedule(ctx, conversation, checked.text)
-
-
-@REGISTRY.action("commitment.reason_skip")
-async def reason_skipped(ctx: Context, payload: dict) -> Reply:
-    """No reason given."""
-    conversation = await _current(ctx, payload, EDIT_FLOW)
-    if conversation is None or conversation.step != "commitment.reason":
-        return _stale()
-    return await _reschedule(ctx, conversation, "")
-
-
-async def _reschedule(ctx: Context, conversation: Conversation, reason: str) -> Reply:
     commitment = await _own(ctx, conversation.data.get("c"))
     if isinstance(commitment, Reply):
         await ctx.repos.conversations.clear(ctx.member_id)
         return commitment
-    due, now, zone = conversation.data.get("due"), ctx.now, _zone(ctx)
+    return await _reschedule(ctx, commitment, _quick_date(ctx, choice))
+
+
+async def _reschedule(ctx: Context, commitment: Commitment, due: int | None) -> Reply:
+    """Save the new date and its check-ins, then ask why it changed (an answer the member may skip)."""
+    now, zone = ctx.now, _zone(ctx)
     if due is not None and due <= now:
         return await _ask_date(ctx, commitment, note=_(
             "The date you chose, {when}, has passed in the meantime. Please choose another.", when=_when(due, zone)))
     checkins = checkins_for(due, now, zone)
-    await ctx.repos.conversations.clear(ctx.member_id)
-    if not await ctx.repos.commitments.set_due(commitment.id, ctx.member_id, due, now, reason=reason,
-                                               checkins=checkins):
+    note_id = await ctx.repos.commitments.set_due(commitment.id, ctx.member_id, due, now, checkins=checkins)
+    if note_id is None:
+        await ctx.repos.conversations.clear(ctx.member_id)
         return Reply(_("Commitment #{id} is no longer open.", id=commitment.id))
     for at, _detail in checkins:
         ctx.services.scheduled(at)
+    conversation = await ctx.repos.conversations.put(ctx.member_id, EDIT_FLOW, "commitment.reason",
+                                                     {"c": commitment.id, "note": note_id}, now)
+    skip = await ctx.button(str(_("Skip")), "commitment.reason_skip", {"n": conversation.nonce, "s": "reason"})
     return Reply(join_lines(
-        _("Commitment #{id} is now {due}.", id=commitment.id, due=_due_text(due, zone)),
-        _checkins_line(checkins, zone)))
+        _new_date_saved(commitment.id, due, zone),
+        _checkins_line(checkins, zone),
+        "",
+        _("What changed? A few words help the organisers plan. Type them, or tap Skip."),
+    ), buttons=((skip,),), asks=plain(N_("Reason")))
+
+
+def _new_date_saved(commitment_id: int, due: int | None, zone: str) -> Markup:
+    if due is None:
+        return _("Saved: commitment #{id} no longer has a due date.", id=commitment_id)
+    return _("Saved: commitment #{id} is now due <b>{when}</b>.", id=commitment_id, when=_when(due, zone))
+
+
+@REGISTRY.text_step("commitment.reason")
+async def reason_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    """Why the date changed (the date itself is already saved)."""
+    checked = clean_line(text, MAX_NOTE)
+    if checked.problem == "empty":
+        return Reply(_("Please type a few words, or tap Skip."))
+    if checked.problem == "too_long":
+        return Reply(_n("That is {n} character; the most is {max}. Please send a shorter reason.",
+                        "That is {n} characters; the most is {max}. Please send a shorter reason.",
+                        checked.length, max=MAX_NOTE))
+    await ctx.repos.conversations.clear(ctx.member_id)
+    commitment_id = conversation.data.get("c")
+    if not await ctx.repos.commitments.set_reason(int(conversation.data.get("note", 0)), ctx.member_id,
+                                                  checked.text):
+        return Reply(_("There is no commitment #{id}. Send /commitments to see yours.", id=commitment_id))
+    return Reply(_("Thank you: the reason is noted with commitment #{id}.", id=commitment_id))
+
+
+@REGISTRY.action("commitment.reason_skip")
+async def reason_skipped(ctx: Context, payload: dict) -> Reply:
+    """No reason given: the new date stays as saved."""
+    conversation = await _current(ctx, payload, EDIT_FLOW)
+    if conversation is None or conversation.step != "commitment.reason":
+        return _stale()
+    await ctx.repos.conversations.clear(ctx.member_id)
+    commitment = await ctx.repos.commitments.get(int(conversation.data.get("c", 0)))
+    if commitment is None:
+        return _stale()
+    return Reply(join_lines(_new_date_saved(commitment.id, commitment.due_at, _zone(ctx)), _("No reason noted.")),
+                 edit=True)
 
 
 @REGISTRY.action("commitment.cancel")
@@ -927,7 +1092,8 @@ async def _checkin_buttons(ctx: Context, commitment: Commitment) -> tuple[tuple[
 
 @REGISTRY.due("checkin")
 async def checkin_due(ctx: Context, item: DueItem) -> Fire | None:
-    """Ask how an open commitment is going (halfway, or at its due moment)."""
+    """Ask how an open commitment is going (halfway, at its due moment, or again after it was said to be on
+    track when it fell due)."""
     commitment = await ctx.repos.commitments.get(item.subject_id)
     if commitment is None or commitment.status != "open" or commitment.due_at is None:
         return None
@@ -937,6 +1103,9 @@ async def checkin_due(ctx: Context, item: DueItem) -> Fire | None:
     zone = _zone(ctx)
     if item.detail == "halfway":
         opening = _("<b>Halfway there:</b> how is commitment #{id} going?", id=commitment.id)
+    elif item.detail == "overdue":
+        opening = _("<b>Check-in:</b> commitment #{id} was due on {day}. How is it going now?", id=commitment.id,
+                    day=when.describe_day(commitment.due_at, zone, locale=current_language()))
     else:
         opening = _("<b>Check-in:</b> commitment #{id} falls due now. How did it go?", id=commitment.id)
     text = join_lines(opening, _("{what}", what=commitment.what), _("<i>{due}</i>",
@@ -996,10 +1165,18 @@ async def checkin_answered(ctx: Context, payload: dict) -> Reply | list[Reply]:
     if answer == "done":
         return await _close(ctx, commitment.id, "done", note="done")
     repos, now = ctx.repos, ctx.now
+    # Still under way once its date has come: it is asked about again later, whatever else happens.
+    come = answer == "on_track" and commitment.due_at is not None and commitment.due_at <= now
+    again_at = now + ASK_AGAIN_AFTER if come else None
     if not await repos.commitments.answer_checkin(commitment.id, ctx.member_id, answer, now,
                                                   help_wanted=True if answer == "help" else
-                                                  False if answer == "on_track" else None):
+                                                  False if answer == "on_track" else None, again_at=again_at):
         return Reply(_("Commitment #{id} is no longer open.", id=commitment.id))
+    if again_at is not None:
+        ctx.services.scheduled(again_at)
+        return await _ask_date(ctx, commitment, note=_(
+            "Good to hear, thank you! Its date has come: by when do you now expect to finish it? If the date "
+            "stays as it is, I will check in again on {again}.", again=_when(again_at, _zone(ctx))))
     if answer == "on_track":
         note = await ctx.button(str(_("Add a note")), "commitment.note", {"c": commitment.id})
         return Reply(_("Good to hear, thank you! Add a note on where you are, if you like."), buttons=((note,),))
@@ -1047,5 +1224,5 @@ async def _tell_organisers(ctx: Context, commitment: Commitment) -> int:
                     _("<i>{due} · theme: {theme} · region: {region}</i>", due=_due_text(commitment.due_at, zone),
                       theme=_theme_label(ctx, commitment.theme), region=_region_label(ctx, commitment.region)),
                     _("Send /commitments all to see everyone's."))
-        await ctx.notify(organiser.id, Reply(text), kind="help")
+        await ctx.notify(organiser.id, Reply(text), kind="help", about=(member.id,))
     return len(organisers)

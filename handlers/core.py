@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from handlers.arguments import number
 from handlers.events import Button, Incoming, Outgoing, Person, Press, Reply
-from handlers.i18n import _, language, pick_language
+from handlers.i18n import _, _n, language, pick_language
 from handlers.network import Network
 from handlers.quiet import quiet_until
 from handlers.sanitise import readable
@@ -62,8 +62,11 @@ class Delivery(Protocol):
     """The port through which the core sends messages on its own (not as a direct reply): the outbox."""
 
     async def deliver(self, member_id: int, reply: Reply, *, kind: str = "notice",
-                      not_before: int | None = None) -> None:
-        """Queue `reply` for the member's accounts (as they chose with /notify), and have it sent."""
+                      not_before: int | None = None, about: tuple[int, ...] = (),
+                      ready_at: int | None = None) -> None:
+        """Queue `reply` for the member's accounts (as they chose with /notify), and have it sent; `about`: the
+        other members it names or quotes (erasing one of them withdraws it); `ready_at`: set when it waits for
+        the member's quiet hours (a change of quiet hours reschedules it from that moment)."""
 
     async def deliver_in(self, conn: Any, messages: list[Outgoing], now: int) -> None:
         """Queue messages within an open transaction (sent once it commits and `wake` is called)."""
@@ -88,16 +91,20 @@ class Fire:
     reply: Reply | None = None
     quiet: bool = False
     kind: str = "notice"
+    about: tuple[int, ...] = ()  # the other members the message names or quotes (see `Outgoing`)
     # Each change is a function of the open connection, or a (sql, args) statement: statements with the same
     # SQL from a whole batch run as one executemany.
     changes: tuple[Callable[[Any], Awaitable[None]] | tuple[str, tuple], ...] = ()
 
 
 class DeepLinks(Protocol):
-    """Per-platform links, e.g. Telegram's t.me/<bot>?start=<code>."""
+    """Per-platform links and wording, e.g. Telegram's t.me/<bot>?start=<code>."""
 
     def invite_link(self, code: str) -> str | None:
         """A link that starts the bot with an invite code, if the platform has one."""
+
+    def join_command(self, code: str) -> str:
+        """What a newcomer types on this platform to join with a code ("/start CODE", "/join code:CODE")."""
 
 
 @dataclass
@@ -143,7 +150,8 @@ Handler = Callable[..., Awaitable[Any]]
 
 @dataclass(frozen=True)
 class CommandSpec:
-    """A command: who may use it, what it is for, whether it needs a private chat."""
+    """A command: who may use it, what it is for, whether it needs a private chat. `usage_from` gives the usage
+    for higher roles that may do more with it (organisers' `/commitments all`), as (least role, usage) pairs."""
 
     name: str
     role: Role
@@ -153,6 +161,15 @@ class CommandSpec:
     private: bool = True
     when_blocked: bool = False
     order: int = 100
+    usage_from: tuple[tuple[Role, str], ...] = ()
+
+    def usage_for(self, role: Role) -> str:
+        """The usage someone with this role may make of the command (help shows nothing they cannot use)."""
+        usage = self.usage
+        for least, more in sorted(self.usage_from):
+            if role >= least:
+                usage = more
+        return usage
 
 
 @dataclass(frozen=True)
@@ -176,13 +193,16 @@ class Registry:
         self.due_loaders: dict[str, Callable[[Repositories, list[int]], Awaitable[dict[int, Any]]]] = {}
 
     def command(self, name: str, role: Role, summary: str, *, usage: str = "", private: bool = True,
-                when_blocked: bool = False, order: int = 100) -> Callable[[Handler], Handler]:
-        """Register `async def handler(ctx, args: str)` as /name."""
+                when_blocked: bool = False, order: int = 100, usage_from: dict[Role, str] | None = None
+                ) -> Callable[[Handler], Handler]:
+        """Register `async def handler(ctx, args: str)` as /name; `usage_from`: {least role: usage} for roles that
+        may do more with it than `usage` says."""
 
         def register(handler: Handler) -> Handler:
             if name in self.commands:
                 raise ValueError(f"command /{name} registered twice")
-            self.commands[name] = CommandSpec(name, role, summary, handler, usage, private, when_blocked, order)
+            self.commands[name] = CommandSpec(name, role, summary, handler, usage, private, when_blocked, order,
+                                              tuple(sorted((usage_from or {}).items())))
             return handler
 
         return register
@@ -301,9 +321,11 @@ class Context:
             lifetime = BUTTON_LIFETIME if who.startswith("member:") else STRANGER_BUTTON_LIFETIME
             await self.repos.buttons.store_set(set_token, who, actions, self.now + lifetime)
 
-    async def notify(self, member_id: int, reply: Reply, *, kind: str = "notice", quiet: bool = True) -> None:
+    async def notify(self, member_id: int, reply: Reply, *, kind: str = "notice", quiet: bool = True,
+                     about: tuple[int, ...] = ()) -> None:
         """Send a message on the bot's own initiative to a member, through the outbox. With `quiet` (the
-        default: the member did not ask for it) it waits until the member's quiet hours end."""
+        default: the member did not ask for it) it waits until the member's quiet hours end. `about` names the
+        other members the message names or quotes: if one of them erases their data first, it does not go."""
         await self.flush_buttons()
         not_before = None
         if quiet:
@@ -311,7 +333,8 @@ class Context:
                 await self.repos.members.get(member_id)
             if target is not None:
                 not_before = quiet_until(target.timezone, target.quiet_start, target.quiet_end, self.now)
-        await self.services.delivery.deliver(member_id, reply, kind=kind, not_before=not_before)
+        await self.services.delivery.deliver(member_id, reply, kind=kind, not_before=not_before, about=about,
+                                             ready_at=self.now if quiet else None)
 
     async def turn_page(self, conversation: Conversation, page: Any) -> Conversation | None:
         """The same question on another page of its choices (the nonce is kept, so its buttons stay valid); None
@@ -452,7 +475,8 @@ class Core:
                     if fire.quiet else None
                 if item.due_at > now:  # prepared ahead: it goes at its moment, not before
                     not_before = max(not_before or item.due_at, item.due_at)
-                work.outgoing = [Outgoing(member.id, fire.reply, fire.kind, not_before)]
+                work.outgoing = [Outgoing(member.id, fire.reply, fire.kind, not_before, about=fire.about,
+                                          ready_at=moment if fire.quiet else None, subject_id=item.subject_id)]
         return work
 
     async def _commit(self, works: list[_DueWork], now: int) -> None:
@@ -530,8 +554,9 @@ class Core:
     async def _dispatch_message(self, ctx: Context, msg: Incoming) -> list[Reply]:
         text = msg.text
         if len(text) > MAX_INPUT:
-            return [Reply(_("That message is too long ({n} characters). The most I can take is {max}.",
-                            n=len(text), max=MAX_INPUT))]
+            return [Reply(_n("That message is too long ({n} character). The most I can take is {max}.",
+                             "That message is too long ({n} characters). The most I can take is {max}.", len(text),
+                             max=MAX_INPUT))]
         parsed = parse_command(text)
         if parsed is None:
             if text.strip().startswith("/"):
@@ -547,7 +572,7 @@ class Core:
             return [_blocked_reply()]
         if spec.private and not msg.private:
             return [Reply(_("Let's continue in a private chat, where your details stay between us."),
-                          private_redirect=True)]
+                          private_redirect=True, redirect_command=name)]
         return _as_list(await spec.handler(ctx, args))
 
     async def _free_text(self, ctx: Context, text: str) -> list[Reply]:

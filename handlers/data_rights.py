@@ -3,6 +3,11 @@
 Later capabilities add their own parts with `@exporter`; their tables reference members with ON DELETE
 CASCADE (or SET NULL where a shared record must stay), so erasing the member row erases the rest. Where a shared
 record holds text the member wrote, an `@eraser` clears it in the transaction that erases the member.
+
+The same transaction reaches what was about to go out: messages waiting in the outbox for others that name the
+member or carry their text are withdrawn, and their broadcasts not yet finished are cancelled. The broadcast gate
+learns of it before the commit (and forgets it if the erasure fails), so a sender that already claimed one of
+those messages does not send it either.
 """
 
 from __future__ import annotations
@@ -15,9 +20,13 @@ from typing import Any
 from handlers.core import REGISTRY, Context, Role
 from handlers.events import Attachment, Person, Reply
 from handlers.i18n import N_, _, join_lines
+from handlers.quiet import zone_info
+from storage.broadcasts import BroadcastRepository
 from storage.buttons import ButtonRepository
+from storage.commitments import CommitmentRepository
 from storage.links import LinkRepository
 from storage.members import MemberRepository
+from storage.outbox import OutboxRepository
 
 Exporter = Callable[[Context, int], Awaitable[Any]]
 EXPORTERS: dict[str, Exporter] = {}
@@ -78,11 +87,49 @@ async def _accounts(ctx: Context, member_id: int) -> list:
 
 @exporter("conversation")
 async def _conversation(ctx: Context, member_id: int) -> dict | None:
+    # What the member was answering, with their own answers as plain values. A conversation also keeps what the
+    # bot needs to draw its questions (a search's results with other members' names, as formatted text): that
+    # is not the member's data, and stays out.
     conversation = await ctx.repos.conversations.get(member_id)
     if conversation is None:
         return None
-    return {"flow": conversation.flow, "step": conversation.step, "answers_so_far": conversation.data,
+    answers = _ANSWERS.get(conversation.flow, lambda data: {})(conversation.data)
+    return {"flow": conversation.flow, "step": conversation.step,
+            "answers_so_far": {key: value for key, value in answers.items() if value is not _ABSENT},
             "updated_at": iso(conversation.updated_at)}
+
+
+_ABSENT = object()  # an answer not given yet (None is an answer: "no date", "no theme")
+
+
+def _given(data: dict, key: str, shown: Callable[[Any], Any] = lambda value: value) -> Any:
+    return shown(data[key]) if key in data else _ABSENT
+
+
+def _chosen(values: list[str]) -> list:
+    """Ticked themes, regions or languages; a place the member typed is marked as such, as in the profile."""
+    return [{"name": v[1:], "typed_by_you": True} if v.startswith("~") else v for v in values]
+
+
+_ANSWERS: dict[str, Callable[[dict], dict[str, Any]]] = {
+    "profile": lambda data: {"ticked_so_far": _given(data, "sel", _chosen)},
+    "commit": lambda data: {
+        "what": _given(data, "what"), "due_at": _given(data, "due", iso), "theme": _given(data, "theme"),
+        "region": _given(data, "region"), "visible_to": _given(data, "visibility"),
+        "joint_commitment": _given(data, "joint", bool), "from_session_number": _given(data, "session")},
+    "commitment": lambda data: {"commitment_number": _given(data, "c")},
+    "partner": lambda data: {
+        "theme": _given(data, "theme"), "region": _given(data, "region"), "language": _given(data, "language"),
+        "note": _given(data, "note"), "search_number": _given(data, "r"),
+        "people_ticked": _given(data, "sel", len)},
+    "broadcast": lambda data: {
+        "message": _given(data, "text"), "audience": _given(data, "audience"), "urgent": _given(data, "urgent"),
+        "announcement_channels": _given(data, "channels"), "send_at": _given(data, "send_at", iso)},
+    "session": lambda data: {
+        "session_number": _given(data, "id"),
+        "values": _given(data, "v", lambda values: {key: iso(value) if key.endswith("_at") else value
+                                                    for key, value in values.items()})},
+}
 
 
 @exporter("invites_created")
@@ -158,7 +205,7 @@ async def export(ctx: Context, args: str) -> Reply:
     """Send the member their data as JSON."""
     data = await export_member(ctx, ctx.member_id)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
-    stamp = ctx.now_dt.strftime("%Y%m%d")
+    stamp = ctx.now_dt.astimezone(zone_info(ctx.member.timezone if ctx.member else None)).strftime("%Y%m%d")
     return Reply(
         _("Here is everything the bot holds about you. Keep the file somewhere safe: it contains your profile "
           "and your contact details."),
@@ -188,13 +235,27 @@ async def forget_confirmed(ctx: Context, payload: dict) -> Reply:
     audiences = await _audiences(ctx, member_id)
     identities = await ctx.repos.members.identities(member_id)
     attempts = [await ctx.repos.links.account_key(i.key) for i in identities]
-    async with ctx.repos.db.transaction() as conn:
-        await ButtonRepository.forget_audiences_in(conn, audiences)
-        await LinkRepository.forget_accounts_in(conn, attempts)
-        for erase in ERASERS:
-            await erase(conn, member_id)
-        # Audit rows stay (they record what organisers did) but lose every reference to the erased member.
-        await MemberRepository.delete_in(conn, member_id)
+    gate = ctx.repos.broadcasts.gate
+    gate.erase(member_id)  # from here no sender starts a message to or about them
+    cancelled: list[int] = []
+    try:
+        async with ctx.repos.db.transaction() as conn:
+            await ButtonRepository.forget_audiences_in(conn, audiences)
+            await LinkRepository.forget_accounts_in(conn, attempts)
+            await OutboxRepository.withdraw_about_in(conn, member_id)
+            cancelled = await BroadcastRepository.author_left_in(conn, member_id, ctx.now)
+            for broadcast_id in cancelled:
+                gate.cancel(broadcast_id)
+            await CommitmentRepository.partner_left_in(conn, member_id)
+            for erase in ERASERS:
+                await erase(conn, member_id)
+            # Audit rows stay (they record what organisers did) but lose every reference to the erased member.
+            await MemberRepository.delete_in(conn, member_id)
+    except BaseException:
+        gate.unerase(member_id)
+        for broadcast_id in cancelled:
+            gate.uncancel(broadcast_id)
+        raise
     await ctx.repos.db.checkpoint()
     ctx.member = None
     await ctx.services.accounts_left([Person(i.platform, i.external_id) for i in identities])

@@ -71,7 +71,8 @@ class Reply:
 
     `text` is safe markup: a small HTML subset (b, i, code, pre, a) in which every piece of user content has
     already been escaped. `edit` asks the adapter to replace the message whose button was pressed.
-    `private_redirect` says the answer belongs in a private chat: in a group, the adapter offers a way there.
+    `private_redirect` says the answer belongs in a private chat: in a group, the adapter offers a way there, and
+    `redirect_command` names the command that was sent (its name only), to be run again once there.
     `toast` is a short notice for the button press itself (Telegram's answerCallbackQuery text); with
     `toast_only` the press needs no message at all beyond that notice (the console prints it as a line).
     `asks` says the reply waits for typed text, with a short label for it: where the bot cannot read a channel's
@@ -83,6 +84,7 @@ class Reply:
     edit: bool = False
     attachment: Attachment | None = None
     private_redirect: bool = False
+    redirect_command: str = ""
     toast: str | None = None
     toast_only: bool = False
     asks: str | None = None  # the reply asks for typed text; a short label for it (a Discord modal's field)
@@ -119,10 +121,17 @@ def reply_from_dict(body: dict) -> Reply:
 class Outgoing:
     """A message the bot sends on its own to a member: `kind` names it in the outbox ("reminder", "check-in" …);
     `not_before` holds it back (quiet hours) until that moment, in seconds since the epoch; `broadcast_id` marks
-    it as part of an organiser's broadcast (sent after personal messages, stopped by a mute or a cancel)."""
+    it as part of an organiser's broadcast (sent after personal messages, stopped by a mute or a cancel); `about`
+    lists the other members it names or whose text it carries (if one of them erases their data before it goes,
+    it is withdrawn). `ready_at` is set on a message that waits for the member's quiet hours: when it was ready,
+    quiet hours aside (a change of quiet hours reschedules it from there); `subject_id`, on a message a due row
+    made, is what that row was about (a session), so that it can be withdrawn when it no longer applies."""
 
     member_id: int
     reply: Reply
     kind: str = "notice"
     not_before: int | None = None
     broadcast_id: int | None = None
+    about: tuple[int, ...] = ()
+    ready_at: int | None = None
+    subject_id: int | None = None

@@ -16,7 +16,21 @@ from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset({"b", "i", "u", "s", "code", "pre", "a", "blockquote"})
 
-_MD_SPECIAL = re.compile(r"([\\*_~`|>#\[\]()<@:-])")
+# What Discord's markdown reads, and so what must take a backslash to show as it is. Anything else (a colon, a
+# dash or a bracket in running text) is shown as it is, and a backslash before it would only be noise where the
+# raw text shows (notifications, copies).
+_MD_MARKS = re.compile(
+    # A link as Discord finds one in running text: left whole, or its address would take backslashes too.
+    r"(?P<url>https?://[^\s<]+[^<.,:;\"')\]\s])"
+    # Formatting marks, anywhere: bold, italics, underline, strikethrough, spoiler, code, and the backslash.
+    r"|[\\*_~|`]"
+    # Mentions and references (<@123>, <#123>, <:emoji:123>, <t:123>, </command:123>, <https://…>), @everyone
+    # and @here, and the bracket that opens a masked link [label](address).
+    r"|<(?=@[!&]?\d+>|#\d+>|a?:\w+:\d+>|t:-?\d+(?::\w)?>|/[^:>\n]+:\d+>|https?://[^ >]+>)"
+    r"|@(?=everyone|here)|\[(?=[\s\S]*\]\()"
+)
+# What Discord reads only at the start of a line (after any indentation): headings, subtext, quotes, list items.
+_MD_LINE_START = re.compile(r"^([ \t]*)(?=#{1,3}[ \t]|-#[ \t]|>|[-+][ \t])|^([ \t]*\d+)(?=\.[ \t])", re.MULTILINE)
 
 
 class _Walker(HTMLParser):
@@ -66,13 +80,22 @@ def to_plain(markup: Markup | str) -> str:
     return "".join(out)
 
 
-def markdown_escape(text: str) -> str:
-    """Escape Discord Markdown in a piece of text so it shows literally."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+def markdown_escape(text: str, *, line_start: bool = True) -> str:
+    """A piece of text as Discord Markdown that shows it exactly as it is: a backslash before each character
+    Discord would read as formatting, a mention or a link, and nothing else. `line_start`: whether the text
+    begins a line (where "# ", "> ", "- " and "1. " mean something)."""
+    escaped = _MD_MARKS.sub(lambda m: m.group() if m.group("url") else "\\" + m.group(), text)
+
+    def line(match: re.Match[str]) -> str:
+        if match.start() == 0 and not line_start:
+            return match.group()  # the text continues a line: its first characters mean nothing special
+        return match.group() + "\\"
+
+    return _MD_LINE_START.sub(line, escaped)
 
 
 def to_markdown(markup: Markup | str) -> str:
-    """Render as Discord Markdown, escaping every literal character that Markdown would interpret."""
+    """Render as Discord Markdown, escaping what Discord would read as markup in the text, so it shows as it is."""
     marks = {"b": "**", "i": "*", "u": "__", "s": "~~", "code": "`"}
     out: list[str] = []
     in_code = 0
@@ -81,7 +104,11 @@ def to_markdown(markup: Markup | str) -> str:
         kind = event[0]
         if kind == "text":
             text = event[1]
-            out.append(text.replace("`", "ʹ") if in_code else markdown_escape(text))
+            if in_code:
+                out.append(text.replace("`", "ʹ"))
+            else:
+                line_so_far = "".join(out).rpartition("\n")[2]
+                out.append(markdown_escape(text, line_start=line_so_far in ("", "> ")))
         elif kind == "start":
             tag = event[1]
             if tag in ("code", "pre"):

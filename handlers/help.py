@@ -1,4 +1,4 @@
-"""/help: the commands this person may use, by role."""
+"""/help: the commands this person may use, by role, each with only the options they may use."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from handlers.events import Reply
 from handlers.i18n import N_, _, join_lines, plain
 
 
-def _line(spec) -> object:
-    return _("{usage} — {summary}", usage=plain(spec.usage) if spec.usage else f"/{spec.name}",
-             summary=plain(spec.summary))
+def _line(spec, role: Role) -> object:
+    usage = spec.usage_for(role)
+    return _("{usage} — {summary}", usage=plain(usage) if usage else f"/{spec.name}", summary=plain(spec.summary))
 
 
 @REGISTRY.command("help", Role.STRANGER, N_("what you can do here"), private=False, when_blocked=True, order=1)
@@ -30,7 +30,7 @@ async def help_command(ctx: Context, args: str) -> Reply:
         if group != current:
             lines += ["", headings[group]]
             current = group
-        lines.append(_line(spec))
+        lines.append(_line(spec, ctx.role))
     if ctx.role == Role.STRANGER:
         lines += ["", _("This network is for people countering hate and anti-migrant narratives. "
                         "Send /start to join.")]

@@ -1,16 +1,22 @@
-"""Invites: organisers make codes that let a stranger join a closed network."""
+"""Invites: organisers make codes that let a stranger join a closed network, see which still work, and revoke
+them. A code stops working when the organiser who made it no longer is one (demoted, blocked or gone)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from handlers import when
 from handlers.arguments import number
 from handlers.core import REGISTRY, Context, Role
+from handlers.data_rights import eraser
 from handlers.events import Button, Reply
-from handlers.i18n import N_, _, join_lines
+from handlers.i18n import N_, _, _n, current_language, join_lines
+from handlers.onboarding import join_command
+from storage.invites import InviteRepository
 
 MAX_USES = 1000
 MAX_DAYS = 365
+LIST_LIMIT = 20  # invites listed by /invites, each with its Revoke button
 
 
 @REGISTRY.command("invite", Role.ORGANISER, N_("make an invite code for new members"),
@@ -19,8 +25,9 @@ async def invite(ctx: Context, args: str) -> Reply:
     """Make a code with a number of uses and an expiry, shown once."""
     parts = args.split()
     usage = _("Usage: /invite [uses] [days] — for example /invite 5 7 makes a code five people can use "
-              "within seven days. Without numbers: {uses} uses, {days} days.",
-              uses=ctx.network.invite_default_uses, days=ctx.network.invite_default_days)
+              "within seven days. Without numbers: {uses}, {days}.",
+              uses=_n("{n} use", "{n} uses", ctx.network.invite_default_uses),
+              days=_n("{n} day", "{n} days", ctx.network.invite_default_days))
     if len(parts) > 2:
         return Reply(usage)
     uses = number(parts[0], high=MAX_USES) if parts else ctx.network.invite_default_uses
@@ -36,12 +43,65 @@ async def invite(ctx: Context, args: str) -> Reply:
     link_maker = ctx.services.links.get(ctx.person.platform)
     link = link_maker.invite_link(code) if link_maker else None
     buttons = ((Button(str(_("Open invite link")), url=link),),) if link else ()
-    until = datetime.fromtimestamp(int(expires.timestamp()), UTC).strftime("%Y-%m-%d %H:%M UTC")
+    until = _moment(ctx, record.expires_at)
     return Reply(join_lines(
         _("<b>Invite code:</b> <code>{code}</code>", code=code),
         _("Link: {link}", link=link) if link else None,
-        _("It works {uses} times, until {until}. A new member sends /start {code} to the bot.",
-          uses=uses, until=until, code=code),
+        _n("It works once, until {until}. A new member sends {command} to the bot.",
+           "It works {n} times, until {until}. A new member sends {command} to the bot.",
+           uses, until=until, command=join_command(ctx, code)),
         _("Share it only with people you trust: anyone holding it can join. This is the only time the code is "
-          "shown."),
+          "shown. /invites lists the codes that still work, to revoke one."),
     ), buttons=buttons)
+
+
+def _moment(ctx: Context, at: int) -> str:
+    """A moment in the organiser's own time zone (UTC until they set one)."""
+    return when.describe_moment(at, ctx.member.timezone or "UTC", locale=current_language())
+
+
+@REGISTRY.command("invites", Role.ORGANISER, N_("the invite codes that still work, to revoke one"), order=11)
+async def invites_command(ctx: Context, args: str) -> Reply:
+    """Every invite that still works, with its uses left and expiry, and a Revoke button each."""
+    live = await ctx.repos.invites.live(ctx.now, LIST_LIMIT + 1)
+    if not live:
+        return Reply(_("No invite code works at the moment. /invite makes one."))
+    makers = await ctx.repos.members.get_many(sorted({i.created_by for i in live if i.created_by is not None}))
+    lines = [_("<b>Invite codes that still work</b>"),
+             _("<i>Codes are kept only as fingerprints, so they cannot be shown again; revoke one that may have "
+               "reached the wrong people.</i>")]
+    buttons = []
+    for invite in live[:LIST_LIMIT]:
+        maker = makers.get(invite.created_by) if invite.created_by is not None else None
+        lines.append(_n("#{id} · made by {maker} on {made} · {n} use left · until {until}",
+                        "#{id} · made by {maker} on {made} · {n} uses left · until {until}", invite.uses_left,
+                        id=invite.id, maker=_("#{id} {name}", id=maker.id, name=maker.display_name or "")
+                        if maker else _("a former organiser"),
+                        made=when.describe_day(invite.created_at, ctx.member.timezone or "UTC",
+                                               locale=current_language()),
+                        until=_moment(ctx, invite.expires_at)))
+        buttons.append(await ctx.button(str(_("Revoke #{id}", id=invite.id)), "invite.revoke", {"i": invite.id},
+                                        single_use=True))
+    if len(live) > LIST_LIMIT:
+        lines.append(_n("Only the {n} that expire first are shown.", "Only the {n} that expire first are shown.",
+                        LIST_LIMIT))
+    return Reply(join_lines(*lines), buttons=tuple(tuple(buttons[i:i + 4]) for i in range(0, len(buttons), 4)))
+
+
+@REGISTRY.action("invite.revoke", Role.ORGANISER)
+async def revoke_pressed(ctx: Context, payload: dict) -> Reply:
+    """Revoke one invite: its code no longer lets anyone join (pressed again, or too late, nothing changes)."""
+    try:
+        invite_id = int(payload.get("i", 0))
+    except (TypeError, ValueError):
+        invite_id = 0
+    if not await ctx.repos.invites.revoke(invite_id, ctx.member_id, ctx.now):
+        return Reply(_("Invite #{id} no longer works (revoked, used up or expired); nothing changed.", id=invite_id))
+    return Reply(_("Invite #{id} is revoked: its code no longer lets anyone join. Those who joined with it stay "
+                   "members.", id=invite_id))
+
+
+@eraser
+async def _stop_their_codes(conn, member_id: int) -> None:
+    """An organiser who erases their data leaves no working invite behind."""
+    await InviteRepository.revoke_made_by_in(conn, member_id)

@@ -91,9 +91,11 @@ async def link(ctx: Context, args: str) -> Reply:
     code, _record = await ctx.repos.links.create(ctx.member_id, ctx.person.platform, ctx.now)
     return Reply(join_lines(
         _("<b>Link code:</b> <code>{code}</code>", code=code),
-        _("From your account on another platform, send <code>/link {code}</code> to this bot within {minutes} "
-          "minutes. The code works once. Your profile here is the one that is kept.",
-          code=code, minutes=CODE_LIFETIME // 60),
+        _n("From your account on another platform, send <code>/link {code}</code> to this bot within {n} "
+           "minute. The code works once. Your profile here is the one that is kept.",
+           "From your account on another platform, send <code>/link {code}</code> to this bot within {n} "
+           "minutes. The code works once. Your profile here is the one that is kept.",
+           CODE_LIFETIME // 60, code=code),
         _("Linked now: {platforms}.", platforms=_labels(platforms_of(ctx.member))),
         _("Share this code with nobody: whoever enters it gets your profile on their account."),
     ))
@@ -101,9 +103,11 @@ async def link(ctx: Context, args: str) -> Reply:
 
 async def _enter(ctx: Context, args: str) -> Reply:
     if not well_formed(args):
-        return Reply(_("That doesn't look like a link code: it has {n} letters and digits, for example "
-                       "/link ABCD2345EF. Send /link on your other account to get one. Nothing was changed.",
-                       n=CODE_LENGTH))
+        return Reply(_n("That doesn't look like a link code: it has {n} letter or digit, for example "
+                        "/link ABCD2345EF. Send /link on your other account to get one. Nothing was changed.",
+                        "That doesn't look like a link code: it has {n} letters and digits, for example "
+                        "/link ABCD2345EF. Send /link on your other account to get one. Nothing was changed.",
+                        CODE_LENGTH))
     key = ctx.person.key
     wrong = await ctx.repos.links.wrong_attempts(key, ctx.now)
     if len(wrong) >= MAX_WRONG_ATTEMPTS:
@@ -156,8 +160,10 @@ async def _check(ctx: Context, code: LinkCode) -> Member | Reply:
     """The member who issued the code, if this account may be linked to it now; else why not."""
     state = code.state(ctx.now)
     if state == "expired":
-        return Reply(_("That link code has expired: codes work for {minutes} minutes. Send /link on your other "
-                       "account for a new one. Nothing was changed.", minutes=CODE_LIFETIME // 60))
+        return Reply(_n("That link code has expired: codes work for {n} minute. Send /link on your other "
+                        "account for a new one. Nothing was changed.",
+                        "That link code has expired: codes work for {n} minutes. Send /link on your other "
+                        "account for a new one. Nothing was changed.", CODE_LIFETIME // 60))
     if state == "used":
         return Reply(_("That link code has already been used. Send /link on your other account for a new one. "
                        "Nothing was changed."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers import profile
 from handlers.core import REGISTRY, Context, Role
 from handlers.events import Reply
@@ -11,6 +13,26 @@ from storage.invites import InviteRepository, normalise_code
 from storage.members import MemberRepository
 
 PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": N_("this console")}
+# A /start payload that runs a command: the "open a private chat" button under a command sent in a group opens
+# the private chat with "/start _<command>". It begins with an underscore, which an invite code never does (codes
+# are letters and digits), so the one is never taken for the other.
+RESUME_PREFIX = "_"
+NOT_RESUMED = frozenset({"start", "join"})  # they take an invite code, which never goes into a link of this kind
+_CODE_OPTION = re.compile(r"^code:\s*", re.IGNORECASE)  # Discord's wording, "/join code:ABCD2345EF", typed elsewhere
+
+
+def resume_payload(command: str) -> str | None:
+    """The /start payload that runs `command` in the private chat: its name only, never what followed it (that
+    may be private, and a link is not); None for a command that is not run this way."""
+    if command in NOT_RESUMED or command not in REGISTRY.commands:
+        return None
+    return RESUME_PREFIX + command
+
+
+def join_command(ctx: Context, code: str) -> str:
+    """How to join with `code` on the platform this person reads it on ("/start CODE", "/join code:CODE")."""
+    links = ctx.services.links.get(ctx.person.platform)
+    return links.join_command(code) if links is not None else f"/start {code}"
 
 
 def privacy_notice(ctx: Context) -> Reply:
@@ -35,29 +57,34 @@ def privacy_notice(ctx: Context) -> Reply:
 @REGISTRY.command("start", Role.STRANGER, N_("join the network, or pick up where you left off"),
                   usage=N_("/start [invite code]"), order=0)
 async def start(ctx: Context, args: str) -> Reply | list[Reply]:
-    """Welcome a stranger with the privacy notice, or a member back."""
+    """Welcome a stranger with the privacy notice, or a member back; run a command sent in a group."""
+    if args.startswith(RESUME_PREFIX):
+        return await _resume(ctx, args[len(RESUME_PREFIX):])
     if ctx.member is not None:
         if not ctx.member.profile_complete:
             return [Reply(_("Welcome back! Let's finish your profile.")), await profile.resume(ctx)]
         return Reply(_("Welcome back, {name}. Send /help to see what you can do.", name=ctx.member.display_name))
-    code = normalise_code(args)
+    code = normalise_code(_CODE_OPTION.sub("", args))
     if args and not code:
-        return Reply(_("That doesn't look like an invite code. Send /start followed by the code, "
-                       "for example /start ABCD2345EF."))
+        return Reply(_("That doesn't look like an invite code. Send it like this: {example}",
+                       example=join_command(ctx, "ABCD2345EF")))
+    consent: dict = {}  # what the consent button carries: the invite's id, never the code itself
     if code:
         invite = await ctx.repos.invites.find_valid(code, ctx.now)
         if invite is None:
             return Reply(_("That invite code is not valid any more (it may have expired or been used up). "
                            "Ask the organiser who gave it to you for a new one. Nothing about you was stored."))
+        consent = {"invite": invite.id}
     elif not (ctx.network.open_registration or ctx.is_configured_admin):
         return Reply(join_lines(
             _("<b>{network}</b> is invite-only.", network=ctx.network.name),
-            _("If an organiser gave you an invite code, send /start followed by it, for example "
-              "/start ABCD2345EF. Nothing about you has been stored."),
+            _("If an organiser gave you an invite code, send it like this: {example}", example=join_command(
+                ctx, "ABCD2345EF")),
+            _("Nothing about you has been stored."),
         ))
     notice = privacy_notice(ctx)
-    agree = await ctx.button(str(_("I understand — set up my profile")), "onboarding.consent",
-                             {"code": code}, single_use=True)
+    agree = await ctx.button(str(_("I understand — set up my profile")), "onboarding.consent", consent,
+                             single_use=True)
     later = await ctx.button(str(_("Not now")), "onboarding.later", single_use=True)
     return Reply(notice.text, buttons=((agree,), (later,)))
 
@@ -67,12 +94,12 @@ async def consent(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """The person agreed: create the member (using up one invite use) and start the guided profile."""
     if ctx.member is not None:
         return Reply(_("You have already joined. Send /profile to see your profile."), edit=True)
-    code = payload.get("code") or ""
+    invited = payload.get("invite")
     open_door = ctx.network.open_registration or ctx.is_configured_admin
     async with ctx.repos.db.transaction() as conn:
         invite_id = None
-        if code:
-            invite_id = await InviteRepository.consume_in(conn, code, ctx.now)
+        if invited is not None:
+            invite_id = await InviteRepository.consume_in(conn, int(invited), ctx.now)
             if invite_id is None and not open_door:
                 return Reply(_("Sorry, that invite code was used up or expired in the meantime. "
                                "Ask an organiser for a new one. Nothing about you was stored."), edit=True)
@@ -83,9 +110,19 @@ async def consent(ctx: Context, payload: dict) -> Reply | list[Reply]:
         await AuditRepository.record_in(conn, "member.join", actor_id=member_id, detail=detail, now=ctx.now)
     ctx.member = await ctx.repos.members.get(member_id)
     ctx.role = Role.ADMIN if ctx.is_configured_admin else Role.MEMBER
+    await ctx.services.role_changed(member_id)  # a member's menu (Telegram), in place of a stranger's
     return [Reply(_("Thank you. Let's set up your profile — it takes a minute, and you can change any of it "
                     "later with /profile."), edit=True),
             await profile.begin(ctx)]
+
+
+async def _resume(ctx: Context, name: str) -> Reply | list[Reply]:
+    """The private chat was opened from a group's button: run the command the person sent there (without what
+    followed it). A payload that names no such command, or one the person may not use, is a plain /start."""
+    spec = REGISTRY.commands.get(name)
+    if spec is None or name in NOT_RESUMED or ctx.role < spec.role:
+        return await start(ctx, "")
+    return await spec.handler(ctx, "")
 
 
 @REGISTRY.action("onboarding.later", Role.STRANGER)

@@ -35,7 +35,7 @@ from handlers.arguments import keyword_args
 from handlers.core import REGISTRY, Context, Fire, Role
 from handlers.data_rights import eraser, exporter, iso
 from handlers.events import Button, Reply
-from handlers.i18n import N_, _, current_language, join_lines, language, pick_language, plain
+from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
 from handlers.roles import resolve_member
 from handlers.paging import page_of
 from handlers.sanitise import clean_line
@@ -70,6 +70,11 @@ def _name(member: Member | None) -> str:
     if member is None or not member.display_name:
         return plain(N_("(no name yet)"))
     return member.display_name
+
+
+def _named(*members: Member | None) -> tuple[int, ...]:
+    """The members a message names, to queue it with (erasing one of them withdraws it)."""
+    return tuple(m.id for m in members if m is not None)
 
 
 def _kind(ctx: Context, member: Member | None) -> str:
@@ -116,8 +121,10 @@ async def _limit_reached(ctx: Context) -> Reply | None:
     most = ctx.network.partner_searches_per_day
     if await ctx.repos.partners.searches_since(ctx.member_id, ctx.now - DAY) < most:
         return None
-    return Reply(_("You have made {n} partner searches in the last 24 hours, the most a member may make. Please try "
-                   "again tomorrow; /partners shows the searches you made and where they stand.", n=most))
+    return Reply(_n("You have made {n} partner search in the last 24 hours, the most a member may make. Please "
+                    "try again tomorrow; /partners shows the searches you made and where they stand.",
+                    "You have made {n} partner searches in the last 24 hours, the most a member may make. Please "
+                    "try again tomorrow; /partners shows the searches you made and where they stand.", most))
 
 
 # --- asking: the guided search ---------------------------------------------------------------------------------
@@ -163,8 +170,9 @@ async def partner_command(ctx: Context, args: str) -> Reply | list[Reply]:
     if typed_note:
         checked = clean_line(typed_note, MAX_NOTE)
         if checked.problem == "too_long":
-            return Reply(_("Your note is {n} characters; the most is {max}. Please say it in fewer words.",
-                           n=checked.length, max=MAX_NOTE))
+            return Reply(_n("Your note is {n} character; the most is {max}. Please say it in fewer words.",
+                            "Your note is {n} characters; the most is {max}. Please say it in fewer words.",
+                            checked.length, max=MAX_NOTE))
         if checked.problem is None:
             data["note"] = checked.text
     if named:  # one line: what it leaves out is "any"; only what could not be read is asked
@@ -229,8 +237,10 @@ async def _question(ctx: Context, conversation: Conversation, *, note: Markup | 
         rows.append((await btn(_("Any language"), "partner.any"),))
         asks = plain(N_("Language"))
     else:
-        text = _("Add a short note for the people you will ask, such as “looking for a journalist in the Sahel to "
-                 "co-run a fact-checking workshop” (at most {max} characters), or tap Skip.", max=MAX_NOTE)
+        text = _n("Add a short note for the people you will ask, such as “looking for a journalist in the Sahel to "
+                  "co-run a fact-checking workshop” (at most {n} character), or tap Skip.",
+                  "Add a short note for the people you will ask, such as “looking for a journalist in the Sahel to "
+                  "co-run a fact-checking workshop” (at most {n} characters), or tap Skip.", MAX_NOTE)
         rows.append((await btn(_("Skip"), "partner.any"),))
         asks = plain(N_("Note"))
     rows.append((await btn(_("Cancel"), "partner.cancel"),))
@@ -342,8 +352,9 @@ async def note_typed(ctx: Context, conversation: Conversation, text: str) -> Rep
     if checked.problem == "empty":
         return Reply(_("Please type a few words, or tap Skip."))
     if checked.problem == "too_long":
-        return Reply(_("Your note is {n} characters; the most is {max}. Please say it in fewer words.",
-                       n=checked.length, max=MAX_NOTE))
+        return Reply(_n("Your note is {n} character; the most is {max}. Please say it in fewer words.",
+                        "Your note is {n} characters; the most is {max}. Please say it in fewer words.",
+                        checked.length, max=MAX_NOTE))
     return await _next(ctx, {**conversation.data, "note": checked.text})
 
 
@@ -546,7 +557,7 @@ async def _send_request(ctx: Context, intro_id: int, viewer: Member) -> None:
     organiser = await ctx.repos.members.get(intro.organiser_id) if intro.organiser_id else None
     with _in_language_of(ctx, viewer):
         reply = await _request_message(ctx, intro, side, viewer, other, organiser)
-    await ctx.notify(viewer.id, reply, kind="introduction")
+    await ctx.notify(viewer.id, reply, kind="introduction", about=_named(other, organiser))
 
 
 async def _request_message(ctx: Context, intro: Introduction, side: str, viewer: Member, other: Member,
@@ -628,7 +639,8 @@ async def answer_pressed(ctx: Context, payload: dict) -> Reply:
         if updated is None:
             return _no_longer_open()
         ctx.services.scheduled(ask_at)
-        return Reply(_("All right: I will ask you once more in {n} days.", n=ASK_AGAIN_AFTER // DAY), edit=True)
+        return Reply(_n("All right: I will ask you once more in {n} day.",
+                        "All right: I will ask you once more in {n} days.", ASK_AGAIN_AFTER // DAY), edit=True)
     if choice in ("decline", "block"):
         updated = await ctx.repos.partners.answer(intro.id, side, "declined", now, block=choice == "block")
         if updated is None:
@@ -665,7 +677,8 @@ def _contact_text(ctx: Context, viewer: Member, other: Member) -> Markup:
     else:
         lines.append(_("You have no contact line in your profile, so {name} could not be given a way to reach you. "
                        "Please add one with /profile (Contact for partners).", name=_name(other)))
-    lines.append(_("In {n} days I will ask you both whether you connected.", n=ctx.network.partner_follow_up_days))
+    lines.append(_n("In {n} day I will ask you both whether you connected.",
+                    "In {n} days I will ask you both whether you connected.", ctx.network.partner_follow_up_days))
     return join_lines(*lines)
 
 
@@ -675,14 +688,14 @@ async def _introduced(ctx: Context, intro: Introduction, other: Member) -> Reply
     other = await ctx.repos.members.get(other.id) or other
     with _in_language_of(ctx, other):
         text = _contact_text(ctx, other, me)
-    await ctx.notify(other.id, Reply(text), kind="introduction")
+    await ctx.notify(other.id, Reply(text), kind="introduction", about=(me.id,))
     if intro.organiser_id is not None and intro.organiser_id not in (me.id, other.id):
         organiser = await ctx.repos.members.get(intro.organiser_id)
         if organiser is not None:
             with _in_language_of(ctx, organiser):
                 told = _("<b>Introduction made:</b> {a} and {b} both accepted the introduction you suggested; "
                          "they now have each other's contact lines.", a=_name(other), b=_name(me))
-            await ctx.notify(organiser.id, Reply(told), kind="introduction")
+            await ctx.notify(organiser.id, Reply(told), kind="introduction", about=(other.id, me.id))
     return Reply(_contact_text(ctx, me, other), edit=True)
 
 
@@ -718,7 +731,7 @@ async def expire_due(ctx: Context, item: DueItem) -> Fire | None:
         await PartnerRepository.lapse_in(conn, intro_id, now)
 
     side = intro.side(me)
-    reply = None
+    reply, about = None, ()
     if side is not None and intro.answer(side) == "accepted":
         if intro.organiser_id is None:
             reply = Reply(join_lines(
@@ -732,7 +745,8 @@ async def expire_due(ctx: Context, item: DueItem) -> Fire | None:
         people = await ctx.repos.members.get_many([m for m in (intro.a_id, intro.b_id) if m is not None])
         reply = Reply(_("<b>Introduction not made:</b> the introduction you suggested between {a} and {b} was not "
                         "accepted by both in time.", a=_name(people.get(intro.a_id)), b=_name(people.get(intro.b_id))))
-    return Fire(reply, quiet=True, kind="introduction", changes=(lapse,))
+        about = tuple(people)
+    return Fire(reply, quiet=True, kind="introduction", changes=(lapse,), about=about)
 
 
 @REGISTRY.due("intro.ask", load=_load)
@@ -752,7 +766,7 @@ async def ask_due(ctx: Context, item: DueItem) -> Fire | None:
     async def asked(conn: Any) -> None:
         await PartnerRepository.asked_again_in(conn, intro_id, side, now)
 
-    return Fire(reply, quiet=True, kind="introduction", changes=(asked,))
+    return Fire(reply, quiet=True, kind="introduction", changes=(asked,), about=_named(other, organiser))
 
 
 @REGISTRY.due("intro.follow_up", load=_load)
@@ -777,7 +791,7 @@ async def follow_up_due(ctx: Context, item: DueItem) -> Fire | None:
     row.append(await btn(_("No"), "no"))
     text = _("<b>Did you connect?</b> You were introduced to {name} on {day}. Did you get in touch?",
              name=_name(other), day=_day(ctx, intro.introduced_at or intro.created_at))
-    return Fire(Reply(text, buttons=(tuple(row),)), quiet=True, kind="follow-up")
+    return Fire(Reply(text, buttons=(tuple(row),)), quiet=True, kind="follow-up", about=(other.id,))
 
 
 @REGISTRY.action("intro.follow_up")
@@ -797,7 +811,8 @@ async def follow_up_answered(ctx: Context, payload: dict) -> Reply:
         return Reply(_("That question is no longer open."), edit=True)
     if again_at is not None:
         ctx.services.scheduled(again_at)
-        return Reply(_("All right: I will ask once more in {n} days.", n=days), edit=True)
+        return Reply(_n("All right: I will ask once more in {n} day.", "All right: I will ask once more in {n} days.",
+                        days), edit=True)
     if answer == "no":
         return Reply(_("Thank you for telling me. You can look for someone else with /partner."), edit=True)
     if answer == "not_yet":
@@ -840,7 +855,7 @@ async def joint_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
 
 
 @REGISTRY.command("partners", Role.MEMBER, N_("your partner searches and introductions"),
-                  usage=N_("/partners [gaps]"), order=51)
+                  usage=N_("/partners"), usage_from={Role.ORGANISER: N_("/partners [gaps]")}, order=51)
 async def partners_command(ctx: Context, args: str) -> Reply:
     """The member's searches, introductions and requests waiting for them; `gaps` for organisers."""
     word = args.strip().casefold()
@@ -849,7 +864,9 @@ async def partners_command(ctx: Context, args: str) -> Reply:
             return Reply(_("Only organisers can see where searches found nobody. Send /partners to see yours."))
         return await _gaps(ctx)
     if word:
-        return Reply(_("Send /partners to see your searches and introductions (organisers: /partners gaps)."))
+        return Reply(_("Send /partners to see your searches and introductions (organisers: /partners gaps).")
+                     if ctx.role >= Role.ORGANISER else
+                     _("Send /partners to see your searches and introductions."))
     return await _overview(ctx)
 
 
@@ -906,7 +923,7 @@ async def _overview(ctx: Context) -> Reply:
             if search.found == 0:
                 state = _("nobody found")
             elif search.status in ("proposed", "closed") and not tally:
-                state = _("{n} proposed, nobody asked", n=search.found)
+                state = _n("{n} proposed, nobody asked", "{n} proposed, nobody asked", search.found)
             else:
                 state = _("{introduced} introduced · {waiting} waiting · {unavailable} not available",
                           introduced=tally.get("introduced", 0), waiting=tally.get("pending", 0),
@@ -928,10 +945,12 @@ async def _overview(ctx: Context) -> Reply:
 async def _gaps(ctx: Context) -> Reply:
     counts, latest = await ctx.repos.partners.gaps(ctx.now - GAP_DAYS * DAY)
     if not counts:
-        return Reply(_("No partner search found nobody in the last {n} days.", n=GAP_DAYS))
+        return Reply(_n("No partner search found nobody in the last {n} day.",
+                        "No partner search found nobody in the last {n} days.", GAP_DAYS))
     lines: list[Any] = [
         _("<b>Where the network has gaps</b>"),
-        _("Searches in the last {n} days that found nobody, or nobody who accepted in time:", n=GAP_DAYS)]
+        _n("Searches in the last {n} day that found nobody, or nobody who accepted in time:",
+           "Searches in the last {n} days that found nobody, or nobody who accepted in time:", GAP_DAYS)]
     for theme, region, n in counts[:20]:
         lines.append(_("• {subject}: {n}", subject=_subject(ctx, theme, region), n=n))
     people = await ctx.repos.members.get_many(sorted({r.member_id for r in latest}))
@@ -990,8 +1009,9 @@ async def introduce_command(ctx: Context, args: str) -> Reply:
     if len(parts) > 2:
         checked = clean_line(parts[2], MAX_NOTE)
         if checked.problem == "too_long":
-            return Reply(_("Your note is {n} characters; the most is {max}. Please say it in fewer words.",
-                           n=checked.length, max=MAX_NOTE))
+            return Reply(_n("Your note is {n} character; the most is {max}. Please say it in fewer words.",
+                            "Your note is {n} characters; the most is {max}. Please say it in fewer words.",
+                            checked.length, max=MAX_NOTE))
         note = checked.text
     if first.id == second.id:
         return Reply(_("Those are the same member."))

@@ -21,7 +21,7 @@ from handlers.network import ACTOR_KINDS
 from handlers.paging import page_of
 from handlers.sanitise import clean_line
 from storage.conversations import Conversation
-from storage.members import Region
+from storage.members import Member, Region
 
 FLOW = "profile"
 STEPS = ("name", "organisation", "kind", "themes", "regions", "languages", "timezone", "contact")
@@ -54,17 +54,26 @@ async def begin(ctx: Context) -> Reply:
 
 
 async def resume(ctx: Context) -> Reply:
-    """Ask again the question the member stopped at, or the first required one still unanswered."""
+    """Ask again the question the member stopped at, or the first one still unanswered."""
     conversation = await ctx.conversation()
     if conversation is not None and conversation.flow == FLOW and conversation.step in STEPS:
         return await ask(ctx, conversation.step, mode="onboarding")
-    member = await ctx.refresh_member()
-    missing = {
-        "name": not member.display_name, "kind": not member.actor_kind, "themes": not member.themes,
-        "regions": not member.regions, "languages": not member.languages, "timezone": not member.timezone,
+    return await ask(ctx, _first_unanswered(await ctx.refresh_member()), mode="onboarding")
+
+
+def _first_unanswered(member: Member) -> str:
+    """The first step of the set-up without an answer. An optional one left empty was skipped (so answered)
+    when a later step has its answer; otherwise the member stopped there."""
+    answered = {
+        "name": bool(member.display_name), "organisation": bool(member.organisation), "kind": bool(member.actor_kind),
+        "themes": bool(member.themes), "regions": bool(member.regions), "languages": bool(member.languages),
+        "timezone": bool(member.timezone), "contact": bool(member.contact),
     }
-    step = next((s for s in STEPS if missing.get(s)), "contact")
-    return await ask(ctx, step, mode="onboarding")
+    for index, step in enumerate(STEPS):
+        if answered[step] or (step in OPTIONAL and any(answered[later] for later in STEPS[index + 1:])):
+            continue
+        return step
+    return STEPS[-1]
 
 
 async def _advance(ctx: Context, conversation: Conversation, done_text: Markup | None = None) -> list[Reply]:
@@ -93,15 +102,25 @@ async def _advance(ctx: Context, conversation: Conversation, done_text: Markup |
 
 
 async def ask(ctx: Context, step: str, *, mode: str, selection: list[str] | None = None,
-              edit: bool = False, note: Markup | None = None) -> Reply:
-    """Put the member at `step` and return its question."""
+              offered: list[str] | None = None, edit: bool = False, note: Markup | None = None) -> Reply:
+    """Put the member at `step` and return its question (`offered`: what a list question offered so far)."""
     member = await ctx.refresh_member()
     if selection is None:
         selection = _current_selection(member, step)
-    conversation = await ctx.repos.conversations.put(
-        ctx.member_id, FLOW, step, {"mode": mode, "sel": selection}, ctx.now
-    )
+    data: dict = {"mode": mode, "sel": selection}
+    if step in ("regions", "languages"):
+        data["opts"] = _offered(step, selection, offered or [])
+    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, step, data, ctx.now)
     return await _question(ctx, conversation, edit=edit, note=note)
+
+
+def _offered(step: str, selection: list[str], before: list[str]) -> list[str]:
+    """The places or languages a list question offers besides the network's regions, in an order that never
+    changes while it is asked: what it offered before, then what was just typed. Ticking or unticking moves
+    nothing, so every button keeps its place (and its number) between taps."""
+    if step == "regions":
+        return list(dict.fromkeys([*before, *(s for s in selection if s.startswith("~"))]))
+    return list(dict.fromkeys([*(before or [*selection, *langs.COMMON_LANGUAGES]), *selection]))
 
 
 def _current_selection(member, step: str) -> list[str]:
@@ -124,8 +143,9 @@ async def _question(ctx: Context, conversation: Conversation, *, edit: bool = Fa
         return await ctx.button(label, action, {"n": nonce, "step": step, **payload}, selected=selected)
 
     if step == "name":
-        text = _("What name should the network know you by? A pseudonym is fine (at most {max} characters).",
-                 max=LIMITS["name"])
+        text = _n("What name should the network know you by? A pseudonym is fine (at most {n} character).",
+                  "What name should the network know you by? A pseudonym is fine (at most {n} characters).",
+                  LIMITS["name"])
     elif step == "organisation":
         text = _("Which organisation are you with, if any?")
     elif step == "kind":
@@ -140,11 +160,11 @@ async def _question(ctx: Context, conversation: Conversation, *, edit: bool = Fa
             text = _("Where do you work? Tap the regions, and type the name of a city or country to add it. "
                      "Then press Done.")
             options = [(c.id, c.label) for c in ctx.network.regions]
-            options += [(s, s[1:]) for s in selection if s.startswith("~")]
+            options += [(s, s[1:]) for s in _offered(step, selection, conversation.data.get("opts", []))]
         else:
             text = _("Which languages do you speak? Tap them, or type them (for example “French, Wolof”). "
                      "The first one is the language the bot speaks to you in, when it can. Then press Done.")
-            codes = list(dict.fromkeys([*selection, *langs.COMMON_LANGUAGES]))
+            codes = _offered(step, selection, conversation.data.get("opts", []))
             options = [(c, langs.language_name(c)) for c in codes]
         page_rows, page_line = await page_of(
             options, conversation.data.get("page", 0), PAGE,
@@ -203,8 +223,9 @@ async def _save_text(ctx: Context, conversation: Conversation, step: str, text: 
     if checked.problem == "empty":
         return [Reply(_("Please type some text, or send /cancel to stop."))]
     if checked.problem == "too_long":
-        return [Reply(_("That is {n} characters; the most is {max}. Please send a shorter one.",
-                        n=checked.length, max=LIMITS[step]))]
+        return [Reply(_n("That is {n} character; the most is {max}. Please send a shorter one.",
+                         "That is {n} characters; the most is {max}. Please send a shorter one.",
+                         checked.length, max=LIMITS[step]))]
     await ctx.repos.members.set_field(ctx.member_id, COLUMN[step], checked.text, ctx.now)
     return await _advance(ctx, conversation, _("Saved."))
 
@@ -246,20 +267,22 @@ async def region_typed(ctx: Context, conversation: Conversation, text: str) -> R
     if checked.problem == "empty":
         return Reply(_("Please type the name of a city or country."))
     if checked.problem == "too_long":
-        return Reply(_("That is {n} characters; a place name may have at most {max}.",
-                       n=checked.length, max=LIMITS["region"]))
+        return Reply(_n("That is {n} character; a place name may have at most {max}.",
+                        "That is {n} characters; a place name may have at most {max}.",
+                        checked.length, max=LIMITS["region"]))
     selection = list(conversation.data.get("sel", []))
     free = [s for s in selection if s.startswith("~")]
     if len(free) >= MAX_FREE_REGIONS:
-        return Reply(_("You can add at most {max} cities or countries. Tap one above to remove it first.",
-                       max=MAX_FREE_REGIONS))
+        return Reply(_n("You can add at most {n} city or country. Tap it above to remove it first.",
+                        "You can add at most {n} cities or countries. Tap one above to remove it first.",
+                        MAX_FREE_REGIONS))
     entry = "~" + checked.text
     known = next((c for c in ctx.network.regions if c.label.casefold() == checked.text.casefold()), None)
     entry = known.id if known else entry
     if entry.casefold() not in {s.casefold() for s in selection}:
         selection.append(entry)
     return await ask(ctx, "regions", mode=conversation.data.get("mode", "edit"), selection=selection,
-                     note=_("Added {place}.", place=checked.text))
+                     offered=conversation.data.get("opts"), note=_("Added {place}.", place=checked.text))
 
 
 @REGISTRY.text_step("languages")
@@ -274,7 +297,7 @@ async def languages_typed(ctx: Context, conversation: Conversation, text: str) -
         notes.append(_("I don't know these languages: {items}. Try their English name or a code such as "
                        "“wo” for Wolof.", items=", ".join(unknown)))
     return await ask(ctx, "languages", mode=conversation.data.get("mode", "edit"), selection=selection,
-                     note=join_lines(*notes) if notes else None)
+                     offered=conversation.data.get("opts"), note=join_lines(*notes) if notes else None)
 
 
 @REGISTRY.text_step("timezone")
@@ -299,6 +322,7 @@ async def _set_timezone(ctx: Context, conversation: Conversation, zone: str) -> 
     if exact is None:
         return [Reply(_("That is not a time zone I know. Type your city or a name such as Europe/Paris."))]
     await ctx.repos.members.set_field(ctx.member_id, "timezone", exact, ctx.now)
+    await quiet.reschedule_held(ctx, ctx.member_id)  # quiet hours are in local time
     return await _advance(ctx, conversation, _("Time zone set to {zone}. Your local time now: {time}.",
                                                zone=exact, time=timezones.now_in(exact, ctx.now_dt)))
 
@@ -321,6 +345,7 @@ async def answer_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     if conversation.step == "quiet" and value in ("default", "off"):
         start, end = (None, None) if value == "default" else (0, 0)
         await ctx.repos.members.set_quiet_hours(ctx.member_id, start, end, ctx.now)
+        await quiet.reschedule_held(ctx, ctx.member_id)
         return await _advance(ctx, conversation, _("Quiet hours: {window}.", window=_quiet_text(start, end)))
     return _stale()
 
@@ -349,6 +374,7 @@ async def quiet_typed(ctx: Context, conversation: Conversation, text: str) -> Re
         if start == end:
             return Reply(_("The start and end are the same. Type two different times, or “off”."))
     await ctx.repos.members.set_quiet_hours(ctx.member_id, start, end, ctx.now)
+    await quiet.reschedule_held(ctx, ctx.member_id)
     return await _advance(ctx, conversation, _("Quiet hours: {window}.", window=_quiet_text(start, end)))
 
 
@@ -541,4 +567,6 @@ async def cancel_command(ctx: Context, args: str) -> Reply:
     if conversation.data.get("mode") == "onboarding":
         return Reply(_("Your profile set-up is paused; what you already answered is kept. "
                        "Send /profile to continue whenever you like."))
+    if conversation.step == "commitment.reason":  # the new date was saved before its reason was asked
+        return Reply(_("The new date is kept, without a reason."))
     return Reply(_("Cancelled. Nothing was changed."))

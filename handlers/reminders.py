@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from handlers import when
 from handlers.core import REGISTRY, Context, Fire, Role
 from handlers.events import Reply
-from handlers.i18n import N_, _, join_lines
+from handlers.i18n import N_, _, _n, current_language, join_lines
 from handlers.quiet import zone_info
 from storage.reminders import Reminder, ReminderRepository
 from storage.schedule import DueItem, ScheduleRepository
@@ -27,23 +27,33 @@ def _zone_of(ctx: Context) -> str:
     return ctx.member.timezone or "UTC"
 
 
-def _problem(problem: when.Problem) -> Reply:
+def _moment(at: int, zone: str) -> str:
+    """A moment as every date is shown: its day, time and time zone, in the member's language."""
+    return when.describe_moment(at, zone, locale=current_language())
+
+
+def _problem(problem: when.Problem, zone: str) -> Reply:
+    if problem.code == "past":
+        return Reply(_("That time has already passed: {when}. Give a time in the future.",
+                       when=_moment(problem.at, zone)) if problem.at is not None else
+                     _("That time has already passed. Give a time in the future."))
     messages = {
         "empty": _("Tell me when and what, for example: /remind tomorrow 9:00 call the town hall"),
         "too_long": _("That is too long. Keep the time short and the reminder under 500 characters."),
         "unknown": _("I couldn't read a time in that. Try “tomorrow 9:00 …”, “in 2 hours …”, “15 March 10:00 …” "
                      "or “every Monday 9:00 …”."),
-        "past": _("That time has already passed ({detail}). Give a time in the future.", detail=problem.detail),
         "too_far": _("That is more than five years away. Give a nearer time."),
         "bad_zone": _("Your time zone is not one I know. Set it with /timezone, then try again."),
+        "bad_time": _("“{time}” is not a time of day. Use the 24-hour clock, from 00:00 to 23:59, or am and pm: "
+                      "/remind tomorrow 9:00 …, /remind every day at 6pm …", time=problem.detail),
     }
     return Reply(messages.get(problem.code, messages["unknown"]))
 
 
 def _describe(ctx: Context, spec: when.Moment | when.Recurrence, zone: str) -> str:
     if isinstance(spec, when.Recurrence):
-        return when.describe_recurrence(spec, zone)
-    return when.describe_moment(spec.at, zone)
+        return when.describe_recurrence(spec, zone, locale=current_language())
+    return _moment(spec.at, zone)
 
 
 @REGISTRY.command("remind", Role.MEMBER, N_("set a reminder for yourself, once or repeating"),
@@ -58,12 +68,13 @@ async def remind(ctx: Context, args: str) -> Reply:
               "1 June"),
         ))
     if await ctx.repos.reminders.count_active(ctx.member_id) >= MAX_ACTIVE:
-        return Reply(_("You have {n} reminders already, the most I keep. Cancel some with /reminders first.",
-                       n=MAX_ACTIVE))
+        return Reply(_n("You have {n} reminder already, the most I keep. Cancel it with /reminders first.",
+                        "You have {n} reminders already, the most I keep. Cancel some with /reminders first.",
+                        MAX_ACTIVE))
     zone = _zone_of(ctx)
     parsed = await when.split_reminder_async(args, zone, ctx.now)
     if isinstance(parsed, when.Problem):
-        return _problem(parsed)
+        return _problem(parsed, zone)
     spec, what = parsed
     if isinstance(spec, when.Recurrence):
         first = when.first_occurrence(spec, zone, ctx.now)
@@ -81,7 +92,7 @@ async def remind(ctx: Context, args: str) -> Reply:
         _("<b>When:</b> {when}", when=_describe(ctx, spec, zone)),
     ]
     if isinstance(spec, when.Recurrence):
-        lines.append(_("<b>First time:</b> {first}", first=when.describe_moment(first, zone)))
+        lines.append(_("<b>First time:</b> {first}", first=_moment(first, zone)))
     if not ctx.member.timezone:
         lines.append(_("<i>Your time zone is not set, so this is UTC. Set it with /timezone.</i>"))
     return Reply(join_lines(*lines, "", _("Is that right?")), buttons=((yes, no),))
@@ -94,8 +105,9 @@ async def create_pressed(ctx: Context, payload: dict) -> Reply:
     if not what:
         return Reply(_("That reminder is no longer available. Send /remind again."), edit=True)
     if await ctx.repos.reminders.count_active(ctx.member_id) >= MAX_ACTIVE:
-        return Reply(_("You have {n} reminders already, the most I keep. Cancel some with /reminders first.",
-                       n=MAX_ACTIVE), edit=True)
+        return Reply(_n("You have {n} reminder already, the most I keep. Cancel it with /reminders first.",
+                        "You have {n} reminders already, the most I keep. Cancel some with /reminders first.",
+                        MAX_ACTIVE), edit=True)
     if payload.get("rule"):
         spec = when.Recurrence(str(payload["rule"]), int(payload["h"]), int(payload["m"]), payload.get("until"))
         first = when.first_occurrence(spec, zone, ctx.now)
@@ -104,13 +116,13 @@ async def create_pressed(ctx: Context, payload: dict) -> Reply:
         reminder_id = await ctx.repos.reminders.create(
             ctx.member_id, what, first_at=first, zone=zone, rule=spec.rule, hour=spec.hour, minute=spec.minute,
             until_at=spec.until, now=ctx.now)
-        described = when.describe_recurrence(spec, zone)
+        described = when.describe_recurrence(spec, zone, locale=current_language())
     else:
         first = int(payload.get("at", 0))
         if first <= ctx.now:
             return Reply(_("That time has passed in the meantime. Nothing was set: send /remind again."), edit=True)
         reminder_id = await ctx.repos.reminders.create(ctx.member_id, what, first_at=first, zone=zone, now=ctx.now)
-        described = when.describe_moment(first, zone)
+        described = _moment(first, zone)
     ctx.services.scheduled(first)
     return Reply(join_lines(
         _("Reminder #{id} set: {what}", id=reminder_id, what=what),
@@ -140,18 +152,26 @@ async def reminders(ctx: Context, args: str) -> Reply:
         buttons.append((await ctx.button(str(_("Cancel #{id}", id=reminder.id)), "reminder.cancel",
                                          {"r": reminder.id}),))
     if len(active) > LIST_LIMIT:
-        lines.append(_("… and {n} more.", n=len(active) - LIST_LIMIT))
+        lines.append(_n("… and {n} more.", "… and {n} more.", len(active) - LIST_LIMIT))
     return Reply(join_lines(*lines), buttons=tuple(buttons))
 
 
 def _when_text(reminder: Reminder, zone: str) -> str:
     if reminder.rule:
         spec = when.Recurrence(reminder.rule, reminder.hour or 0, reminder.minute or 0, reminder.until_at)
-        text = when.describe_recurrence(spec, reminder.zone)
+        text = when.describe_recurrence(spec, reminder.zone, locale=current_language())
         if reminder.next_at:
-            text += " · " + str(_("next {moment}", moment=when.describe_moment(reminder.next_at, zone)))
-        return text
-    return when.describe_moment(reminder.next_at, zone) if reminder.next_at else str(_("no time left"))
+            text += " · " + str(_("next {moment}", moment=_moment(reminder.next_at, zone)))
+    elif reminder.next_at:
+        text = _moment(reminder.next_at, zone)
+    elif reminder.snoozed_until is None:
+        text = str(_("no time left"))
+    else:
+        text = ""  # a one-off that has fired and was snoozed: only the snooze is to come
+    if reminder.snoozed_until is not None:
+        snoozed = str(_("snoozed until {moment}", moment=_moment(reminder.snoozed_until, zone)))
+        text = f"{text} · {snoozed}" if text else snoozed
+    return text
 
 
 @REGISTRY.action("reminder.cancel")
@@ -181,7 +201,7 @@ async def _message(ctx: Context, reminder: Reminder, item: DueItem) -> Reply:
     return Reply(join_lines(
         _("⏰ <b>Reminder:</b> {what}", what=reminder.what),
         _("<i>Late: this was due {moment}, while the bot was not running.</i>",
-          moment=when.describe_moment(item.due_at, zone)) if late else None,
+          moment=_moment(item.due_at, zone)) if late else None,
     ), buttons=rows)
 
 
@@ -233,7 +253,7 @@ async def snooze_pressed(ctx: Context, payload: dict) -> Reply:
     await ctx.schedule("snooze", reminder.id, at)
     return Reply(join_lines(
         _("⏰ <b>Reminder:</b> {what}", what=reminder.what),
-        _("Snoozed until {moment}.", moment=when.describe_moment(at, ctx.member.timezone or reminder.zone)),
+        _("Snoozed until {moment}.", moment=_moment(at, ctx.member.timezone or reminder.zone)),
     ), edit=True)
 
 

@@ -1,4 +1,8 @@
-"""Roles and blocking: admins make and unmake organisers; organisers block and unblock members."""
+"""Roles and blocking: admins make and unmake organisers; organisers block and unblock members.
+
+Invite codes an organiser made stop working when they are no longer one (demoted, blocked, or gone). A member
+who is blocked or unblocked is told so, in neutral words that do not say who did it.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,10 @@ from markupsafe import Markup
 from handlers.arguments import keyword_args, number
 from handlers.core import REGISTRY, Context, Role, role_of
 from handlers.events import Reply
-from handlers.i18n import N_, _, join_lines
+from handlers.i18n import N_, _, _n, join_lines
+from handlers.sanitise import visible
 from storage.audit import AuditRepository
+from storage.invites import InviteRepository
 from storage.members import Member, MemberRepository
 
 _IDENTITY = re.compile(r"^(console|telegram|discord):(\S{1,64})$")
@@ -25,7 +31,11 @@ async def _role(ctx: Context, member: Member) -> Role:
 
 
 def _label(member: Member) -> Markup:
-    return _("#{id} {name}", id=member.id, name=member.display_name or _("(no name yet)"))
+    if not member.display_name:
+        return _("#{id} {name}", id=member.id, name=_("(no name yet)"))
+    if not visible(member.display_name):  # given before names had to show
+        return _("#{id} {name}", id=member.id, name=_("(no visible name)"))
+    return _("#{id} {name}", id=member.id, name=member.display_name)
 
 
 async def resolve_member(ctx: Context, text: str, usage: Markup) -> Member | Reply:
@@ -79,10 +89,20 @@ async def members(ctx: Context, args: str) -> Reply:
         if not member.profile_complete:
             tags.append(_("profile unfinished"))
         lines.append(_("{label} — {tags}", label=_label(member), tags=Markup(", ").join(tags)))
-    more = _("Only the first {n} are shown; add part of a name to narrow it down.", n=LIST_LIMIT) \
-        if len(found) > LIST_LIMIT else None
     total = await ctx.repos.members.count()
-    return Reply(join_lines(_("<b>Members</b> ({total} in all)", total=total), *lines, more))
+    if query or named:
+        matching = await ctx.repos.members.count_matching(query, theme=theme.id if theme else None,
+                                                          region=region.id if region else region_text or None)
+        head = _n("<b>Members matching “{text}”:</b> {n} of {total}",
+                  "<b>Members matching “{text}”:</b> {n} of {total}", matching, total=total,
+                  text=" ".join([query, *(f"{k}:{v}" for k, v in named.items())]).strip())
+    else:
+        matching = total
+        head = _n("<b>Members</b> ({n} in all)", "<b>Members</b> ({n} in all)", total)
+    more = _n("Only the first {n} is shown; add part of a name to narrow it down.",
+              "Only the first {n} are shown; add part of a name to narrow it down.", LIST_LIMIT) \
+        if matching > LIST_LIMIT else None
+    return Reply(join_lines(head, *lines, more))
 
 
 async def _act_on(ctx: Context, target: Member, action: str,
@@ -109,15 +129,30 @@ async def _change_role(ctx: Context, args: str, *, promote: bool) -> Reply:
     if target.role == wanted:
         return Reply(_("{label} is already an organiser.", label=_label(target)) if promote else
                      _("{label} is not an organiser.", label=_label(target)))
-    await _act_on(ctx, target, "member.promote" if promote else "member.demote",
-                  lambda conn: MemberRepository.set_role_in(conn, target.id, wanted, ctx.now))
+    stopped: list[int] = []
+
+    async def change(conn: aiosqlite.Connection) -> None:
+        await MemberRepository.set_role_in(conn, target.id, wanted, ctx.now)
+        if not promote:
+            stopped.append(await InviteRepository.revoke_made_by_in(conn, target.id, ctx.now))
+
+    await _act_on(ctx, target, "member.promote" if promote else "member.demote", change)
     notice = _("You are now an organiser of {network}. Send /help to see what organisers can do.",
                network=ctx.network.name) if promote else \
         _("You are no longer an organiser of {network}.", network=ctx.network.name)
     await ctx.services.role_changed(target.id)
     await ctx.notify(target.id, Reply(notice))
-    return Reply(_("{label} is now an organiser.", label=_label(target)) if promote else
-                 _("{label} is no longer an organiser.", label=_label(target)))
+    return Reply(join_lines(
+        _("{label} is now an organiser.", label=_label(target)) if promote else
+        _("{label} is no longer an organiser.", label=_label(target)),
+        _invites_stopped(sum(stopped))))
+
+
+def _invites_stopped(count: int) -> Markup | None:
+    if not count:
+        return None
+    return _n("The invite code they made that still worked no longer works.",
+              "The {n} invite codes they made that still worked no longer work.", count)
 
 
 @REGISTRY.command("promote", Role.ADMIN, N_("make a member an organiser"), usage=N_("/promote <member>"))
@@ -149,11 +184,25 @@ async def _set_blocked(ctx: Context, args: str, *, block: bool) -> Reply:
     if target.blocked == block:
         return Reply(_("{label} is already blocked.", label=_label(target)) if block else
                      _("{label} is not blocked.", label=_label(target)))
-    await _act_on(ctx, target, "member.block" if block else "member.unblock",
-                  lambda conn: MemberRepository.set_blocked_in(conn, target.id, block, ctx.now))
+    stopped: list[int] = []
+
+    async def change(conn: aiosqlite.Connection) -> None:
+        await MemberRepository.set_blocked_in(conn, target.id, block, ctx.now)
+        if block:
+            stopped.append(await InviteRepository.revoke_made_by_in(conn, target.id, ctx.now))
+
+    await _act_on(ctx, target, "member.block" if block else "member.unblock", change)
+    # Neutral words: what changed for them and what they can still do, never who did it.
+    notice = _("Your access to {network} is suspended by its organisers. You can still use /export to get a copy "
+               "of your data, /forget to erase it, and /help.", network=ctx.network.name) if block else \
+        _("Your access to {network} is restored. Send /help to see what you can do.", network=ctx.network.name)
+    await ctx.notify(target.id, Reply(notice))
     return Reply(join_lines(
         _("{label} is blocked.", label=_label(target)) if block else _("{label} is unblocked.", label=_label(target)),
         _("They can no longer use the bot, apart from /export and /forget.") if block else None,
+        _("They are told that their access is suspended, not by whom.") if block else
+        _("They are told that their access is restored."),
+        _invites_stopped(sum(stopped)),
     ))
 
 

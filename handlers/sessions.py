@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from handlers import when
 from handlers.agenda_files import (MAX_DAYS, MAX_DESCRIPTION, MAX_LINK, MAX_PERSON, MAX_SPEAKERS, MAX_THEMES,
-                                   MAX_TITLE, MAX_VENUE, Draft, link_problem, to_ics)
+                                   MAX_TITLE, MAX_VENUE, Draft, link_problem, to_ics, whole_minute)
 from handlers.arguments import first_word, keyword_args, number
 from handlers.core import REGISTRY, Context, Fire, Role, Services
 from handlers.data_rights import exporter
@@ -317,11 +317,12 @@ async def _follow(ctx: Context, session: Session) -> Markup:
     head = _("You already follow session #{id}, “{title}”.", id=session.id, title=session.title) if already \
         else _("You follow session #{id}, “{title}”.", id=session.id, title=session.title)
     if session.starts_at - 60 * lead > ctx.now:
-        tail = _("I will remind you {n} minutes before it starts, and tell you if it moves or is cancelled.",
-                 n=lead)
+        tail = _n("I will remind you {n} minute before it starts, and tell you if it moves or is cancelled.",
+                  "I will remind you {n} minutes before it starts, and tell you if it moves or is cancelled.", lead)
     elif session.starts_at > ctx.now:
-        tail = _("It starts in less than {n} minutes, at {span}. I will tell you if it moves or is cancelled.",
-                 n=lead, span=span(session.starts_at, session.ends_at, _zone_for(ctx.member, session.zone)))
+        tail = _n("It starts in less than {n} minute, at {span}. I will tell you if it moves or is cancelled.",
+                  "It starts in less than {n} minutes, at {span}. I will tell you if it moves or is cancelled.", lead,
+                  span=span(session.starts_at, session.ends_at, _zone_for(ctx.member, session.zone)))
     else:
         tail = _("It is under way now.")
     return join_lines(head, tail)
@@ -398,8 +399,10 @@ async def _theme(ctx: Context, theme: str, on: bool) -> Markup:
         count = await ctx.repos.sessions.count_upcoming(ctx.now, theme=theme)
         head = _("You follow every session on {theme}.", theme=label) if new else \
             _("You already follow every session on {theme}.", theme=label)
-        return join_lines(head, _("{n} planned so far. You will be reminded before each, also those added later, "
-                                  "and told if one moves or is cancelled.", n=count))
+        return join_lines(head, _n("{n} session planned so far. You will be reminded before each, also those "
+                                   "added later, and told if one moves or is cancelled.",
+                                   "{n} sessions planned so far. You will be reminded before each, also those "
+                                   "added later, and told if one moves or is cancelled.", count))
     if not await ctx.repos.sessions.unsubscribe_theme(ctx.member_id, theme, ctx.now, **_sync(ctx)):
         return _("You do not follow the theme {theme}.", theme=label)
     return _("You no longer follow the theme {theme}. Sessions you followed one by one stay followed.", theme=label)
@@ -437,8 +440,8 @@ async def _set_lead(ctx: Context, minutes: int | None) -> Markup:
     earliest = await ctx.repos.sessions.set_lead(ctx.member_id, minutes, ctx.now, **_sync(ctx))
     if earliest is not None:
         ctx.services.scheduled(earliest)
-    return _("You will be reminded {n} minutes before each session you follow.",
-             n=_lead_of(ctx, minutes))
+    return _n("You will be reminded {n} minute before each session you follow.",
+              "You will be reminded {n} minutes before each session you follow.", _lead_of(ctx, minutes))
 
 
 async def _subscriptions(ctx: Context, note: Markup | None = None, *, edit: bool = False) -> Reply:
@@ -465,8 +468,9 @@ async def _subscriptions(ctx: Context, note: Markup | None = None, *, edit: bool
                                  {"t": t, "on": 0}) for t in themes[:4] if ctx.network.theme(t)]
         if stop:
             rows.append(tuple(stop))
-    lines.append(_("<b>Reminder:</b> {n} minutes before a session starts{default}.", n=lead,
-                   default=_(" (the network's default)") if own is None else ""))
+    lines.append(_n("<b>Reminder:</b> {n} minute before a session starts{default}.",
+                    "<b>Reminder:</b> {n} minutes before a session starts{default}.", lead,
+                    default=_(" (the network's default)") if own is None else ""))
     rows.append(tuple([await ctx.button(str(_("✓ {n} min", n=n) if n == lead else _("{n} min", n=n)),
                                         "session.lead", {"m": n}) for n in LEADS]))
     lines.append(_("<i>Any other number of minutes: /subscriptions remind:45.</i>"))
@@ -502,7 +506,8 @@ async def reminder_due(ctx: Context, item: DueItem) -> Fire | None:
     zone = _zone_for(ctx.member, session.zone)
     minutes = max(1, round((session.starts_at - max(ctx.now, item.due_at)) / 60))
     text = join_lines(
-        _("⏰ <b>Starting in {n} minutes:</b> {title}", n=minutes, title=session.title),
+        _n("⏰ <b>Starting in {n} minute:</b> {title}", "⏰ <b>Starting in {n} minutes:</b> {title}", minutes,
+           title=session.title),
         _("{span}", span=span(session.starts_at, session.ends_at, zone)),
         _where(session),
         _("Moderator: {name}", name=session.moderator) if session.moderator else None,
@@ -514,7 +519,9 @@ async def reminder_due(ctx: Context, item: DueItem) -> Fire | None:
 async def followup_due(ctx: Context, item: DueItem) -> Fire | None:
     """After a session: did you attend, and is there something you will do from it? (after quiet hours)"""
     session: Session | None = item.subject
-    if session is None or session.cancelled or ctx.now < session.ends_at or ctx.member.blocked:
+    # Prepared a little ahead of its moment (the scheduler's look-ahead): what counts is when it goes, which with
+    # `follow_up_minutes = 0` is the very end of the session.
+    if session is None or session.cancelled or max(ctx.now, item.due_at) < session.ends_at or ctx.member.blocked:
         return None
     if not await ctx.repos.sessions.is_subscribed(session.id, ctx.member_id):
         return None
@@ -656,7 +663,9 @@ async def save_session(services: Services, values: dict[str, Any], *, session_id
         sorted(old.themes) != sorted(values.get("themes") or [])
     cancelling = status == "cancelled" and not old.cancelled
     reinstated = status == "scheduled" and old.cancelled
-    to_come = values["ends_at"] > now if not cancelling else old.ends_at > now
+    # Followers hear of a change whenever the session was or is still to come: one moved into the past (an agenda
+    # imported again without the --on day it was held on) has left their agenda as surely as a cancelled one.
+    to_come = old.ends_at > now or (not cancelling and values["ends_at"] > now)
     tell = to_come and (cancelling or reinstated or (not old.cancelled and (time_changed or place_changed)))
     recipients = await repos.sessions.subscribers(old.id) if tell else []
     outgoing = await _notices(services, old, values, recipients, cancelled=cancelling, reinstated=reinstated,
@@ -687,6 +696,7 @@ class ImportResult:
     unchanged: int = 0
     told: int = 0
     past: int = 0
+    moved_to_past: int = 0  # sessions that were still to come and are over at the time the file gives them
 
 
 async def import_drafts(services: Services, drafts: list[Draft], now: int) -> ImportResult:
@@ -697,6 +707,8 @@ async def import_drafts(services: Services, drafts: list[Draft], now: int) -> Im
         existing = await services.repos.sessions.by_uid(draft.uid)
         if draft.values["ends_at"] <= now:
             result.past += 1
+            if existing is not None and existing.ends_at > now:
+                result.moved_to_past += 1
         saved = await save_session(services, draft.values, session_id=existing.id if existing else None,
                                    uid=draft.uid, status=draft.status, now=now)
         if saved.created:
@@ -730,7 +742,7 @@ async def _parse_start(ctx: Context, text: str, zone: str) -> int | Markup:
                  text=shown)
     if not moment.has_time:
         return _("“{text}” has no time of day. Please give one too, e.g. “10 December 9:30”.", text=shown)
-    return moment.at
+    return whole_minute(moment.at)  # “in 2 minutes” would keep the seconds of now
 
 
 async def _parse_end(ctx: Context, text: str, zone: str, start: int | None) -> int | Markup:
@@ -757,12 +769,12 @@ async def _parse_end(ctx: Context, text: str, zone: str, start: int | None) -> i
                          start=span(start, start + 60, zone).rsplit("–", 1)[0])
             return _("I could not read “{text}” as an end. Give a time (“11:00”), a length (“90 minutes”, "
                      "“2 hours”) or a date and time.", text=stripped[:60])
-        end = moment.at
+        end = whole_minute(moment.at)
     if end <= start:
         return _("The end must come after the start ({start}).",
                  start=span(start, start + 60, zone).rsplit("–", 1)[0])
     if end - start > MAX_DAYS * 86400:
-        return _("A session lasts at most {n} days.", n=MAX_DAYS)
+        return _n("A session lasts at most {n} day.", "A session lasts at most {n} days.", MAX_DAYS)
     return end
 
 
@@ -815,7 +827,7 @@ async def apply_field(ctx: Context, values: dict[str, Any], name: str, text: str
             if choice.id not in chosen:
                 chosen.append(choice.id)
         if len(chosen) > MAX_THEMES:
-            return _("At most {n} themes, please.", n=MAX_THEMES)
+            return _n("At most {n} theme, please.", "At most {n} themes, please.", MAX_THEMES)
         values["themes"] = chosen
         return None
     limit = FIELD_LIMITS[name]
@@ -823,8 +835,9 @@ async def apply_field(ctx: Context, values: dict[str, Any], name: str, text: str
     if checked.problem == "empty":
         return _("Please type some text.")
     if checked.problem == "too_long":
-        return _("That is {n} characters; the most for {field} is {max}.", n=checked.length, max=limit,
-                 field=plain(FIELD_LABELS[name]).lower())
+        return _n("That is {n} character; the most for {field} is {max}.",
+                  "That is {n} characters; the most for {field} is {max}.", checked.length, max=limit,
+                  field=plain(FIELD_LABELS[name]).lower())
     if name == "link" and link_problem(checked.text):
         return _("A call link starts with https:// and has no spaces, e.g. https://meet.example.org/solidarity.")
     values[name] = checked.text
@@ -876,7 +889,8 @@ async def _ask_field(ctx: Context, conversation: Conversation, name: str, note: 
 def _prompt(ctx: Context, name: str, values: dict[str, Any]) -> Markup:
     zone = _draft_zone(ctx, values)
     if name == "title":
-        return _("What is the session called? (at most {max} characters)", max=MAX_TITLE)
+        return _n("What is the session called? (at most {n} character)",
+                  "What is the session called? (at most {n} characters)", MAX_TITLE)
     if name == "start":
         return _("When does it start? A date and time such as “10 December 9:30”, read in {zone} (change the time "
                  "zone from the summary, or add zone:… to the command).", zone=zone)
@@ -891,8 +905,8 @@ def _prompt(ctx: Context, name: str, values: dict[str, Any]) -> Markup:
                  themes=", ".join(c.label for c in ctx.network.themes))
     if name == "link":
         return _("The call link, starting with https://")
-    return _("Type the {field} (at most {max} characters).", field=plain(FIELD_LABELS[name]).lower(),
-             max=FIELD_LIMITS[name])
+    return _n("Type the {field} (at most {n} character).", "Type the {field} (at most {n} characters).",
+              FIELD_LIMITS[name], field=plain(FIELD_LABELS[name]).lower())
 
 
 def summary(ctx: Context, values: dict[str, Any]) -> Markup:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -84,11 +84,13 @@ class Recurrence:
 
 @dataclass(frozen=True)
 class Problem:
-    """Why a text was not accepted. For "past" and "too_far", `detail` is the local time it was read as, in
-    ISO 8601 with its UTC offset (e.g. "2026-11-22T10:00+01:00"), ready for the caller to echo."""
+    """Why a text was not accepted. For "past" and "too_far", `at` is the moment it was read as (UTC epoch
+    seconds, to show with `describe_moment`) and `detail` the same local time in ISO 8601 with its UTC offset
+    (e.g. "2026-11-22T10:00+01:00"). For "bad_time", `detail` is the time of day as typed ("25:00")."""
 
-    code: str  # "empty", "too_long", "unknown", "past", "bad_zone", "too_far"
+    code: str  # "empty", "too_long", "unknown", "past", "bad_zone", "too_far", "bad_time"
     detail: str = ""
+    at: int | None = field(default=None, compare=False)
 
 
 # ---------------------------------------------------------------------------------------------------- zones
@@ -137,6 +139,8 @@ _HOUR_AM_PM = re.compile(r"(?<![\d:.])(\d{1,2})\s*" + _AM_PM, re.IGNORECASE)
 _CLOCK_WORDS = {"noon": (12, 0), "midday": (12, 0), "midnight": (0, 0)}
 _DAY_PARTS = frozenset({"morning", "afternoon", "evening", "tonight", "night"})
 _WORD = re.compile(r"[^\W\d_]+")
+_UNREAD_WORD = re.compile(r"[^\W\d_]+")  # a word of letters only: one that may have been passed over
+_LEADING_AT = re.compile(r"^at\s+", re.IGNORECASE)
 # "in 10 minutes", "2 hours from now": real elapsed time, not a wall-clock reading.
 _SHORT_UNITS = frozenset({"second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours",
                           "hr", "hrs"})
@@ -161,6 +165,20 @@ def _twelve_hour(hour: int, minute: int, half: str | None) -> tuple[int, int] | 
     if not 1 <= hour <= 12 or minute > 59:
         return None
     return (hour % 12 + (12 if half.casefold() == "p" else 0), minute)
+
+
+def _impossible_time(text: str, *, at_start: bool = False) -> str | None:
+    """A time of day in `text` that no clock shows ("25:00", "9:75", "13pm", "25h"), as typed; with `at_start`,
+    only one that opens the text."""
+    for pattern, reading in ((_CLOCK, lambda m: _twelve_hour(int(m[1]), int(m[2]), m[3])),
+                             (_HOUR_AM_PM, lambda m: _twelve_hour(int(m[1]), 0, m[2])),
+                             (_H_TIME, lambda m: _hm(m[1], m[2]))):
+        for match in pattern.finditer(text):
+            if at_start and match.start() > 0:
+                break
+            if reading(match) is None:
+                return match[0].strip()
+    return None
 
 
 def _typed_clocks(text: str) -> set[tuple[int, int]]:
@@ -252,6 +270,9 @@ def parse_moment(
     cleaned = _LEADING_WORD.sub("", _rewrite_times(stripped), count=1)
     if not cleaned or _ONLY_DIGITS.fullmatch(cleaned):
         return Problem("unknown")  # dateparser reads a bare "2" or "10" as a month
+    impossible = _impossible_time(cleaned)
+    if impossible is not None:
+        return Problem("bad_time", impossible)  # dateparser would drop it and read the date alone
     base = datetime.fromtimestamp(now, tz).replace(tzinfo=None)
     parsed = _dateparser(cleaned, zone, base, _languages(languages))
     if parsed is None:
@@ -281,9 +302,9 @@ def parse_moment(
     except (OverflowError, ValueError, OSError):
         return Problem("unknown")  # beyond what datetime can hold
     if at <= now:
-        return Problem("past", local.isoformat(timespec="minutes"))
+        return Problem("past", local.isoformat(timespec="minutes"), at)
     if at > int((datetime.fromtimestamp(now, UTC) + MAX_AHEAD).timestamp()):
-        return Problem("too_far", local.isoformat(timespec="minutes"))
+        return Problem("too_far", local.isoformat(timespec="minutes"), at)
     return Moment(at, local, has_time)
 
 
@@ -304,6 +325,35 @@ def _date_only(wall: datetime, period: str, base: datetime, text: str, zone: str
     return day
 
 
+_DATE_WORDS = frozenset({"today", "tomorrow", "tonight", "noon", "midday", "midnight", "day", "days", "week", "weeks",
+                         "weekend", "fortnight", "month", "months", "year", "years"})
+_LEADING_DATE_WORDS = frozenset({"next", "this", "end", "mid", "early", "late", "in"})  # a date when one follows
+_NUMBER_DATE = re.compile(r"\d{4}|\d{1,2}(?:st|nd|rd|th|h|[ap]\.?m\.?)|\d{1,4}\s*[-/.:]\s*\d{1,2}",
+                          re.IGNORECASE)
+
+
+def looks_like_date(text: str) -> bool:
+    """Whether `text` seems meant as a date or time, readable or not: "31 February", "15/03", "Fribday" does
+    not, "May", "next week", "the end of March", "tomorrow 25:00" do. A sentence that merely holds a number
+    ("3 authors") or starts with an ordinary word ("and for migrants") does not."""
+    words = re.findall(r"[^\W_]+", text.casefold())
+    if words[:1] == ["the"]:
+        words = words[1:]
+    if not words:
+        return False
+
+    def dated(word: str) -> bool:
+        return word in _DATE_WORDS or word in _MONTHS or word in _DAYS
+
+    first = words[0]
+    if first[0].isdigit():
+        written = text.strip().casefold().removeprefix("the ").lstrip()
+        return bool(_NUMBER_DATE.match(written)) or any(map(dated, words[1:4]))
+    if first in _LEADING_DATE_WORDS:
+        return any(map(dated, words[1:4]))
+    return dated(first)
+
+
 async def parse_moment_async(
     text: str, zone: str, now: int, *, default_hour: int = 10, languages: tuple[str, ...] = ("en",)
 ) -> Moment | Problem:
@@ -322,16 +372,31 @@ def _leading_moment(
     text: str, zone: str, now: int, languages: tuple[str, ...], default_hour: int
 ) -> tuple[Moment, int] | Problem:
     """The longest run of at most MAX_WHEN_WORDS words at the start of `text` that reads as a moment, and where
-    it ends. A run read as a moment in the past (or too far ahead) answers with that problem."""
+    it ends. A run read as a moment in the past (or too far ahead) answers with that problem; so does a time of
+    day no clock shows ("25:00") right after the moment, or at the start when nothing else reads as one.
+
+    Words at the end of the run that change nothing in its reading were not read as part of it (dateparser
+    passes over "at the" in "in 2 hours at the office"): they stay in what the reminder says."""
     words = list(_WORDS.finditer(text))[:MAX_WHEN_WORDS]
+    impossible: Problem | None = None
     for n in range(len(words), 0, -1):
-        end = words[n - 1].end()
-        result = parse_moment(text[:end], zone, now, default_hour=default_hour, languages=languages)
+        result = parse_moment(text[:words[n - 1].end()], zone, now, default_hour=default_hour,
+                              languages=languages)
         if isinstance(result, Moment):
-            return result, end
+            while n > 1 and _UNREAD_WORD.fullmatch(words[n - 1][0]):
+                shorter = parse_moment(text[:words[n - 2].end()], zone, now, default_hour=default_hour,
+                                       languages=languages)
+                if not isinstance(shorter, Moment) or (shorter.at, shorter.has_time) != (result.at, result.has_time):
+                    break
+                n, result = n - 1, shorter
+            end = words[n - 1].end()
+            bad = _impossible_time(_LEADING_AT.sub("", text[end:].lstrip(), count=1), at_start=True)
+            return (result, end) if bad is None else Problem("bad_time", bad)
         if result.code in ("past", "too_far", "bad_zone"):
             return result
-    return Problem("unknown")
+        if result.code == "bad_time" and impossible is None:
+            impossible = result
+    return impossible or Problem("unknown")
 
 
 def _what(rest: str) -> str | Problem:
@@ -387,6 +452,9 @@ def _split_recurring(
     rule, (hour, minute), end = read
     until: int | None = None
     rest = text[end:]
+    impossible = _impossible_time(_LEADING_AT.sub("", rest.lstrip(), count=1), at_start=True)
+    if impossible is not None:
+        return Problem("bad_time", impossible)  # "every day at 25:00": not 09:00 with "at 25:00" as its text
     if grammar.peek() == "until":
         rest = rest.lstrip()[len("until"):]
         offset = len(rest) - len(rest.lstrip())
@@ -406,7 +474,7 @@ def _split_recurring(
             return result
     recurrence = Recurrence(rule, hour, minute, until)
     if first_occurrence(recurrence, zone, now) is None:
-        return Problem("past", _iso(until, zone) if until is not None else "")
+        return Problem("past", _iso(until, zone) if until is not None else "", until)
     return recurrence, what
 
 

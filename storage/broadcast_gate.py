@@ -1,9 +1,10 @@
 """What must no longer be sent, known in memory so the sender can check it the instant before each request.
 
-A member's mute and an organiser's cancel are put here before they are written to the database, and taken back
-if that write fails; the sender checks each broadcast message here with nothing awaited between the check and
-the request. So once a mute or a cancel is committed, nothing of it goes out, even of a broadcast already under
-way. (One process runs every platform over the database, so this one gate sees every sender.)
+A member's mute, an organiser's cancel and a member's erasure are put here before they are written to the
+database, and taken back if that write fails; the sender checks each message here with nothing awaited between
+the check and the request. So once a mute, a cancel or an erasure is committed, nothing it covers goes out, even
+what a sender had already claimed. (One process runs every platform over the database, so this one gate sees
+every sender.) An erased member's number stays here: numbers are never given to anyone else.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class BroadcastGate:
         self._muted: dict[int, set[str]] = {}  # member id -> muted themes; "" means every broadcast
         self._themes: dict[int, frozenset[str]] = {}  # broadcast id -> the themes it is aimed at
         self._cancelled: set[int] = set()
+        self._erased: set[int] = set()  # members whose messages, and messages about whom, must not go
 
     async def load(self, repos: Any) -> None:
         """Read every mute and cancelled broadcast (on start)."""
@@ -66,6 +68,16 @@ class BroadcastGate:
 
     def uncancel(self, broadcast_id: int) -> None:
         self._cancelled.discard(broadcast_id)
+
+    def erase(self, member_id: int) -> None:
+        self._erased.add(member_id)
+
+    def unerase(self, member_id: int) -> None:
+        self._erased.discard(member_id)
+
+    def withdrawn(self, member_id: int | None, about: tuple[int, ...]) -> bool:
+        """Whether a message is to or about a member being erased."""
+        return member_id in self._erased or any(m in self._erased for m in about)
 
     def stops(self, member_id: int | None, broadcast_id: int) -> str | None:
         """'cancelled', 'skipped' (the member muted it) or None (it may go)."""

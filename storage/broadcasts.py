@@ -1,8 +1,9 @@
 """Broadcasts, their audiences and outcomes, and members' mutes.
 
 A broadcast's audience is a dict of lists: themes, regions, roles ('member', 'organiser') and sessions (their
-subscribers). Within one list any value matches; across lists all must; an empty audience is everyone. Blocked
-members are never in it, nor members who muted every broadcast or one of the broadcast's themes.
+subscribers). Within one list any value matches; across lists all must; an empty audience is everyone. A role
+means everyone who holds at least that role: 'member' is every member, 'organiser' the organisers and the admins.
+Blocked members are never in it, nor members who muted every broadcast or one of the broadcast's themes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from storage.sessions import subscriber_ids
 
 AUDIENCE_KEYS = ("themes", "regions", "roles", "sessions")
 OPEN = ("awaiting_approval", "scheduled", "sending")
+_NEVER = 2 ** 62  # a moment after every not_before: without a `now`, nothing pending counts as waiting for later
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Broadcast:
     recipients: int | None
     summary: dict[str, Any] | None
     created_at: int
+    cancel_reason: str | None = None  # 'author_left': cancelled because its author erased their data
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,12 @@ class Recipient:
 
 
 _COLUMNS = ("id, author_id, body, audience, urgent, channels, status, send_at, approved_by, recipients, summary, "
-            "created_at")
+            "created_at, cancel_reason")
 
 
 def _broadcast(row: Any) -> Broadcast:
     return Broadcast(row[0], row[1], row[2], json.loads(row[3]), bool(row[4]), bool(row[5]), row[6], row[7], row[8],
-                     row[9], json.loads(row[10]) if row[10] else None, row[11])
+                     row[9], json.loads(row[10]) if row[10] else None, row[11], row[12])
 
 
 def clean_audience(audience: dict[str, Any]) -> dict[str, list[Any]]:
@@ -61,10 +64,11 @@ def clean_audience(audience: dict[str, Any]) -> dict[str, list[Any]]:
     return {key: sorted(set(audience[key])) for key in AUDIENCE_KEYS if audience.get(key)}
 
 
-async def audience_in(conn: aiosqlite.Connection, audience: dict[str, list[Any]], *, mutes: bool = True
-                      ) -> list[Recipient]:
+async def audience_in(conn: aiosqlite.Connection, audience: dict[str, list[Any]], *, mutes: bool = True,
+                      admins: frozenset[str] = frozenset()) -> list[Recipient]:
     """Who a broadcast with this audience reaches now (in member order), within an open transaction; with
-    `mutes` False, also those who muted it."""
+    `mutes` False, also those who muted it. `admins`: the accounts ("platform:id") the settings name admins, who
+    are in every role's audience."""
 
     async def ids(sql: str, args: list[Any]) -> set[int]:
         async with conn.execute(sql, args) as cursor:
@@ -80,8 +84,14 @@ async def audience_in(conn: aiosqlite.Connection, audience: dict[str, list[Any]]
     if regions := audience.get("regions"):
         chosen &= await ids(
             f"SELECT member_id FROM member_regions WHERE region IN ({','.join('?' * len(regions))})", list(regions))
-    if roles := audience.get("roles"):
-        chosen = {m for m in chosen if rows[m][1] in roles}
+    if (roles := audience.get("roles")) and "member" not in roles:  # every member holds at least 'member'
+        if "organiser" in roles:
+            admin_ids = await ids(
+                "SELECT member_id FROM identities WHERE platform || ':' || external_id IN "
+                f"({','.join('?' * len(admins))})", sorted(admins)) if admins else set()
+            chosen = {m for m in chosen if rows[m][1] == "organiser" or m in admin_ids}
+        else:
+            chosen = set()
     if sessions := audience.get("sessions"):
         subscribed: set[int] = set()
         for session_id in sessions:
@@ -150,17 +160,48 @@ class BroadcastRepository:
             "WHERE broadcast_id = ? AND state = 'pending'", (now, broadcast_id))
         return cursor.rowcount
 
-    async def outcomes(self, broadcast_id: int) -> dict[str, dict[str, int]]:
-        """{platform: {state or 'failed: reason': count}} for a broadcast, live or from its summary."""
+    @staticmethod
+    async def author_left_in(conn: aiosqlite.Connection, member_id: int, now: int) -> list[int]:
+        """Within the transaction that erases a member: their broadcasts not yet finished are cancelled, because
+        their author left (nothing more of them goes, also of what a sender already claimed: its text is dropped
+        here, and the caller puts them in the gate before this commits); the text of all their broadcasts goes.
+        Returns the numbers of those cancelled."""
+        marks = ",".join("?" * len(OPEN))
+        async with conn.execute(f"SELECT id FROM broadcasts WHERE author_id = ? AND status IN ({marks}) ORDER BY id",
+                                (member_id, *OPEN)) as cursor:
+            cancelled = [int(row[0]) for row in await cursor.fetchall()]
+        for broadcast_id in cancelled:
+            await BroadcastRepository.move_in(conn, broadcast_id, OPEN, "cancelled", now, cancel_reason="author_left")
+            await conn.execute(
+                "UPDATE outbox SET state = 'cancelled', reason = 'cancelled', body = NULL, done_at = ? "
+                "WHERE broadcast_id = ? AND state IN ('pending', 'sending')", (now, broadcast_id))
+            await conn.execute("DELETE FROM schedule WHERE kind = 'broadcast' AND subject_id = ?", (broadcast_id,))
+            await conn.execute(
+                "INSERT INTO audit (at, actor_id, action, subject_id, detail) VALUES "
+                "(?, NULL, 'broadcast_cancelled', NULL, ?)", (now, f"broadcast #{broadcast_id}: its author left"))
+        await conn.execute("UPDATE broadcasts SET body = NULL WHERE author_id = ?", (member_id,))
+        return cancelled
+
+    async def outcomes(self, broadcast_id: int, now: int | None = None) -> dict[str, dict[str, int]]:
+        """{platform: {state or 'failed: reason': count}} for a broadcast, live or from its summary. With `now`,
+        what is pending says why it waits, as its outbox row tells: 'pending: retrying' (tried and put back after
+        a platform error or a request to slow down), 'pending: quiet hours' (held for the member's quiet hours),
+        'pending: scheduled' (waiting for a later moment); plain 'pending' is queued and goes at the platform's
+        pace."""
         broadcast = await self.get(broadcast_id)
         if broadcast is not None and broadcast.summary is not None:
             return broadcast.summary
         rows = await self.db.fetch_all(
-            "SELECT platform, state, reason, count(*) FROM outbox WHERE broadcast_id = ? "
-            "GROUP BY platform, state, reason", (broadcast_id,))
+            "SELECT platform, state, CASE WHEN state != 'pending' THEN reason "
+            "WHEN attempts > 0 THEN 'retrying' "
+            "WHEN not_before <= ? THEN NULL "
+            "WHEN ready_at IS NOT NULL AND not_before > ready_at THEN 'quiet hours' "
+            "ELSE 'scheduled' END AS why, count(*) FROM outbox WHERE broadcast_id = ? "
+            "GROUP BY platform, state, why", (now if now is not None else _NEVER, broadcast_id))
         out: dict[str, dict[str, int]] = {}
         for platform, state, reason, count in rows:
-            key = f"{state}: {reason}" if state in ("failed", "uncertain", "unreachable") and reason else state
+            key = f"{state}: {reason}" if state in ("failed", "uncertain", "unreachable", "pending") and reason \
+                else state
             out.setdefault(platform, {})
             out[platform][key] = out[platform].get(key, 0) + int(count)
         return out

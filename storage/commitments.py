@@ -16,7 +16,7 @@ from storage.database import Database
 from storage.schedule import ScheduleRepository
 
 _COLUMNS = ("id, member_id, what, due_at, theme, region, visibility, status, checkin_pending, stale, help_wanted, "
-            "created_at, updated_at, closed_at, joint_with")
+            "created_at, updated_at, closed_at, joint_with, partner_left")
 KINDS = ("checkin", "nudge", "stale")  # the schedule rows a commitment may have
 FOLLOW_UPS = ("nudge", "stale")  # what an unanswered check-in leads to
 VISIBILITIES = ("network", "organisers", "private")
@@ -44,6 +44,7 @@ class Commitment:
     closed_at: int | None
     member_name: str | None = None
     joint_with: int | None = None  # a joint commitment: the other member, who has a row of their own naming this one
+    partner_left: bool = False  # a joint commitment whose other member has since erased their data
 
     def overdue(self, now: int) -> bool:
         """Still open after its due moment."""
@@ -80,7 +81,7 @@ def _commitment(row, name: str | None = None) -> Commitment:
         region=row["region"], visibility=row["visibility"], status=row["status"],
         checkin_pending=bool(row["checkin_pending"]), stale=bool(row["stale"]), help_wanted=bool(row["help_wanted"]),
         created_at=row["created_at"], updated_at=row["updated_at"], closed_at=row["closed_at"], member_name=name,
-        joint_with=row["joint_with"])
+        joint_with=row["joint_with"], partner_left=bool(row["partner_left"]))
 
 
 class CommitmentRepository:
@@ -196,20 +197,27 @@ class CommitmentRepository:
         return True
 
     async def set_due(self, commitment_id: int, member_id: int, due_at: int | None, now: int, *,
-                      reason: str, checkins: list[tuple[int, str]] = ()) -> bool:
-        """Give the member's open commitment a new due date (or none), note the reason, and replace its check-ins;
-        an earlier check-in left unanswered no longer counts. False if it is not theirs or not open."""
+                      reason: str = "", checkins: list[tuple[int, str]] = ()) -> int | None:
+        """Give the member's open commitment a new due date (or none), note it (with its reason, which
+        `set_reason` may give later), and replace its check-ins; an earlier check-in left unanswered no longer
+        counts. The note's number; None if the commitment is not theirs or not open."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE commitments SET due_at = ?, checkin_pending = 0, stale = 0, updated_at = ? "
                 "WHERE id = ? AND member_id = ? AND status = 'open'", (due_at, now, commitment_id, member_id))
             if cursor.rowcount != 1:
-                return False
+                return None
             await ScheduleRepository.cancel_in(conn, KINDS, commitment_id)
             for at, detail in checkins:
                 await ScheduleRepository.add_in(conn, "checkin", commitment_id, member_id, at, detail)
-            await self.add_note_in(conn, commitment_id, "reschedule", reason, now)
-        return True
+            return await self.add_note_in(conn, commitment_id, "reschedule", reason, now)
+
+    async def set_reason(self, note_id: int, member_id: int, reason: str) -> bool:
+        """Give the reason for a new date, after the date was saved; False if that note is not the member's."""
+        changed, _row = await self.db.execute(
+            "UPDATE commitment_notes SET text = ? WHERE id = ? AND kind = 'reschedule' "
+            "AND commitment_id IN (SELECT id FROM commitments WHERE member_id = ?)", (reason, note_id, member_id))
+        return changed == 1
 
     async def add_note(self, commitment_id: int, member_id: int, kind: str, text: str, now: int) -> bool:
         """Add a note to the member's open commitment; a progress note also counts as an answer to a pending
@@ -225,12 +233,14 @@ class CommitmentRepository:
         return True
 
     @staticmethod
-    async def add_note_in(conn: aiosqlite.Connection, commitment_id: int, kind: str, text: str, now: int) -> None:
-        """Add a note within an open transaction."""
+    async def add_note_in(conn: aiosqlite.Connection, commitment_id: int, kind: str, text: str, now: int) -> int:
+        """Add a note within an open transaction; its number."""
         if kind not in NOTE_KINDS:
             raise ValueError(f"not a note kind: {kind}")
-        await conn.execute("INSERT INTO commitment_notes (commitment_id, kind, text, created_at) VALUES (?, ?, ?, ?)",
-                           (commitment_id, kind, text, now))
+        cursor = await conn.execute(
+            "INSERT INTO commitment_notes (commitment_id, kind, text, created_at) VALUES (?, ?, ?, ?)",
+            (commitment_id, kind, text, now))
+        return int(cursor.lastrowid or 0)
 
     async def notes(self, commitment_id: int) -> list[Note]:
         """The commitment's notes, oldest first."""
@@ -238,6 +248,19 @@ class CommitmentRepository:
             "SELECT id, commitment_id, kind, text, created_at FROM commitment_notes WHERE commitment_id = ? "
             "ORDER BY id", (commitment_id,))
         return [Note(*row) for row in rows]
+
+    async def latest_notes(self, commitment_ids: list[int]) -> dict[int, Note]:
+        """For each of these commitments that has one, its latest note in words: a progress note, or the reason
+        given for a new date (not a check-in's answer)."""
+        latest: dict[int, Note] = {}
+        for start in range(0, len(commitment_ids), 500):
+            chunk = commitment_ids[start:start + 500]
+            rows = await self.db.fetch_all(
+                "SELECT id, commitment_id, kind, text, created_at FROM commitment_notes "
+                f"WHERE commitment_id IN ({','.join('?' * len(chunk))}) AND kind != 'checkin' AND text != '' "
+                "ORDER BY id", chunk)
+            latest.update((row[1], Note(*row)) for row in rows)
+        return latest
 
     async def notes_for_member(self, member_id: int) -> dict[int, list[Note]]:
         """The notes of all the member's commitments, by commitment (for export)."""
@@ -250,9 +273,10 @@ class CommitmentRepository:
         return notes
 
     async def answer_checkin(self, commitment_id: int, member_id: int, answer: str, now: int, *,
-                             help_wanted: bool | None = None) -> bool:
+                             help_wanted: bool | None = None, again_at: int | None = None) -> bool:
         """The member answered a check-in about their open commitment: no longer pending nor stale, its nudge and
-        stale mark are dropped, and the answer noted. False if it is not theirs or not open."""
+        stale mark are dropped, and the answer noted; with `again_at`, its next check-in is then (an overdue
+        commitment that is still under way is asked about again). False if it is not theirs or not open."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE commitments SET checkin_pending = 0, stale = 0, help_wanted = coalesce(?, help_wanted), "
@@ -261,6 +285,9 @@ class CommitmentRepository:
             if cursor.rowcount != 1:
                 return False
             await ScheduleRepository.cancel_in(conn, FOLLOW_UPS, commitment_id)
+            if again_at is not None:
+                await ScheduleRepository.cancel_in(conn, ("checkin",), commitment_id)
+                await ScheduleRepository.add_in(conn, "checkin", commitment_id, member_id, again_at, "overdue")
             await self.add_note_in(conn, commitment_id, "checkin", answer, now)
         return True
 
@@ -276,3 +303,10 @@ class CommitmentRepository:
         await conn.execute(
             "UPDATE commitments SET stale = 1, updated_at = ? WHERE id = ? AND status = 'open' AND checkin_pending = 1",
             (now, commitment_id))
+
+    @staticmethod
+    async def partner_left_in(conn: aiosqlite.Connection, member_id: int) -> None:
+        """Within the transaction that erases a member: the joint commitments others keep with them stay theirs,
+        now together with a former member."""
+        await conn.execute("UPDATE commitments SET partner_left = 1, joint_with = NULL WHERE joint_with = ?",
+                           (member_id,))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from storage.audit import AuditRepository
 from storage.database import Database
 
 # No 0/O, 1/I/L: codes get read aloud and copied by hand.
@@ -67,12 +68,13 @@ class InviteRepository:
         return Invite(*row) if row else None
 
     @staticmethod
-    async def consume_in(conn: aiosqlite.Connection, code: str, now: int) -> int | None:
-        """Use up one use of a valid code within an open transaction; the invite id, or None if not valid."""
+    async def consume_in(conn: aiosqlite.Connection, invite_id: int, now: int) -> int | None:
+        """Use up one use of a valid invite (found by its code with `find_valid`) within an open transaction; its
+        id, or None if it is not valid any more."""
         cur = await conn.execute(
-            "UPDATE invites SET uses_left = uses_left - 1 WHERE code_hash = ? AND uses_left > 0 AND expires_at > ? "
+            "UPDATE invites SET uses_left = uses_left - 1 WHERE id = ? AND uses_left > 0 AND expires_at > ? "
             "RETURNING id",
-            (_hash(code), now),
+            (invite_id, now),
         )
         row = await cur.fetchone()
         return int(row[0]) if row else None
@@ -84,3 +86,33 @@ class InviteRepository:
             (member_id,),
         )
         return [Invite(*row) for row in rows]
+
+    async def live(self, now: int, limit: int = 50) -> list[Invite]:
+        """Invites that still work (uses left, not expired), soonest to expire first."""
+        rows = await self.db.fetch_all(
+            "SELECT id, created_by, uses_left, expires_at, created_at FROM invites "
+            "WHERE uses_left > 0 AND expires_at > ? ORDER BY expires_at, id LIMIT ?",
+            (now, limit),
+        )
+        return [Invite(*row) for row in rows]
+
+    async def revoke(self, invite_id: int, actor_id: int, now: int) -> bool:
+        """Stop an invite that still works (its code no longer lets anyone join), with its audit entry; False if
+        it no longer worked (revoked, used up or expired already)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE invites SET uses_left = 0 WHERE id = ? AND uses_left > 0 AND expires_at > ?", (invite_id, now))
+            if cursor.rowcount != 1:
+                return False
+            await AuditRepository.record_in(conn, "invite.revoke", actor_id=actor_id, detail=f"invite={invite_id}",
+                                            now=now)
+        return True
+
+    @staticmethod
+    async def revoke_made_by_in(conn: aiosqlite.Connection, member_id: int, now: int = 0) -> int:
+        """Within an open transaction: every invite the member made that still works stops working (they are no
+        longer an organiser, are blocked, or are leaving). Returns how many of them had not expired by `now`."""
+        cursor = await conn.execute(
+            "UPDATE invites SET uses_left = 0 WHERE created_by = ? AND uses_left > 0 AND expires_at > ?",
+            (member_id, now))
+        return cursor.rowcount

@@ -187,6 +187,23 @@ class MemberRepository:
         )
         return [Identity(*row) for row in rows]
 
+    async def ids_on(self, platform: str) -> list[int]:
+        """The members with an account on this platform, in the order they joined."""
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT member_id FROM identities WHERE platform = ? ORDER BY member_id", (platform,))
+        return [row[0] for row in rows]
+
+    async def menus_caught_up(self, platform: str) -> bool:
+        """Whether every member's chat on this platform was given its command menu (see `set_menus_caught_up`)."""
+        return await self.db.fetch_one("SELECT 1 FROM meta WHERE key = ?", (f"menus_caught_up:{platform}",)) \
+            is not None
+
+    async def set_menus_caught_up(self, platform: str) -> None:
+        """Remember that every member's chat on this platform has its command menu: from now on each gets it as
+        they join, so the platform never needs to go through them all again."""
+        await self.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '1')",
+                              (f"menus_caught_up:{platform}",))
+
     async def set_field(self, member_id: int, field: str, value: str | None, now: int) -> None:
         """Change one profile field."""
         if field not in PROFILE_FIELDS:
@@ -260,6 +277,18 @@ class MemberRepository:
                      region: str | None = None) -> list[Member]:
         """Members whose display name contains `text` (all when empty), who work on `theme` and in `region`
         when given (a region is the network's id, or a place members typed, in any case); oldest first."""
+        where, args = self._matching(text, theme, region)
+        return await self._search(where, args, limit)
+
+    async def count_matching(self, text: str, *, theme: str | None = None, region: str | None = None) -> int:
+        """How many members `search` would find with no limit."""
+        where, args = self._matching(text, theme, region)
+        row = await self.db.fetch_one(f"SELECT count(*) FROM members m WHERE {where}", args)
+        return int(row[0])
+
+    @staticmethod
+    def _matching(text: str, theme: str | None, region: str | None) -> tuple[str, tuple]:
+        """The condition (on `members m`) and its arguments that `search` and `count_matching` share."""
         where, args = ["1"], []
         if text:
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -272,7 +301,7 @@ class MemberRepository:
             where.append("EXISTS (SELECT 1 FROM member_regions r WHERE r.member_id = m.id "
                          "AND (r.region = ? OR (r.free = 1 AND r.region = ? COLLATE NOCASE)))")
             args += [region, region]
-        return await self._search(" AND ".join(where), tuple(args), limit)
+        return " AND ".join(where), tuple(args)
 
     async def _search(self, where: str, args: tuple, limit: int) -> list[Member]:
         rows = await self.db.fetch_all(

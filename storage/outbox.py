@@ -7,6 +7,10 @@ went) or `cancelled` (a broadcast stopped by an organiser). Personal messages (p
 bulk ones (broadcasts, priority 1), so a big broadcast never holds up someone's reminder for long. The message body is emptied as soon as the
 outcome is known, and outcome rows are purged after a while: the outbox is not an archive of what people were
 told. Rows left `sending` by a crash go back to `pending` on start, so each is sent at most once more.
+
+A message may name other members or carry text they wrote (an introduction request, a joint commitment notice):
+the code that queues it says which (`about`), and erasing one of them withdraws it before it goes
+(`withdraw_about_in`). Like the body, `about` is dropped once the outcome is known.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from storage.database import Database
 OUTCOMES = ("sent", "unreachable", "uncertain", "failed", "skipped", "cancelled")
 PERSONAL, BULK = 0, 1  # priorities
 _COLUMNS = ("id, member_id, platform, external_id, kind, body, not_before, fallback, attempts, created_at, "
-            "broadcast_id")
+            "broadcast_id, about")
 
 
 @dataclass(frozen=True)
@@ -40,11 +44,13 @@ class OutboxItem:
     attempts: int
     created_at: int
     broadcast_id: int | None = None
+    about: tuple[int, ...] = ()  # the other members it names or quotes
 
 
 @dataclass(frozen=True)
 class NewMessage:
-    """A row to queue: `fallback` says the member's other accounts get it if this one refuses it."""
+    """A row to queue: `fallback` says the member's other accounts get it if this one refuses it; `about` lists
+    the other members it names or whose text it carries (erasing one of them withdraws it)."""
 
     member_id: int | None
     platform: str
@@ -54,6 +60,22 @@ class NewMessage:
     not_before: int
     fallback: bool = False
     broadcast_id: int | None = None
+    about: tuple[int, ...] = ()
+    ready_at: int | None = None  # waits for quiet hours: when it was ready, quiet hours aside
+    subject_id: int | None = None  # made by a due row: what the row was about (a session)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A message waiting for a member's quiet hours to end: when it was ready, and when it may go now."""
+
+    id: int
+    ready_at: int
+    not_before: int
+
+
+def _about(members: tuple[int, ...]) -> str | None:
+    return json.dumps(sorted(set(members))) if members else None
 
 
 def choose_accounts(preference: str, usable: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool]:
@@ -84,9 +106,10 @@ class OutboxRepository:
 
         await conn.executemany(
             "INSERT INTO outbox (member_id, platform, external_id, kind, body, not_before, fallback, created_at, "
-            "broadcast_id, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "broadcast_id, priority, about, ready_at, subject_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(m.member_id, m.platform, m.external_id, m.kind, encoded(m.body), m.not_before, int(m.fallback), now,
-              m.broadcast_id, PERSONAL if m.broadcast_id is None else BULK) for m in messages])
+              m.broadcast_id, PERSONAL if m.broadcast_id is None else BULK, _about(m.about), m.ready_at,
+              m.subject_id) for m in messages])
 
     async def add(self, messages: list[NewMessage], now: int) -> None:
         """Queue messages in one transaction."""
@@ -113,19 +136,60 @@ class OutboxRepository:
                     ) as cursor:
                         rows += await cursor.fetchall()
         items = [OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6], bool(r[7]), r[8], r[9],
-                            r[10]) for r in rows]
+                            r[10], tuple(json.loads(r[11] or "[]"))) for r in rows]
         bulk = {r[0] for r in rows if r[10] is not None}
         items.sort(key=lambda i: (i.id in bulk, i.not_before, i.id))
         return items
 
     async def settle(self, item_id: int, outcome: str, now: int, reason: str | None = None) -> None:
-        """Record a message's outcome (with a short reason when it was not sent) and drop its body; committed
-        together with the other outcomes of the same moment, before this returns."""
+        """Record a message's outcome (with a short reason when it was not sent) and drop its body and whom it was
+        about; committed together with the other outcomes of the same moment, before this returns."""
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome}")
         await self.db.insert_grouped(
-            "UPDATE outbox SET state = ?, body = NULL, done_at = ?, reason = ? WHERE id = ?",
+            "UPDATE outbox SET state = ?, body = NULL, about = NULL, done_at = ?, reason = ? WHERE id = ?",
             (outcome, now, reason, item_id))
+
+    @staticmethod
+    async def withdraw_about_in(conn: aiosqlite.Connection, member_id: int) -> int:
+        """Within the transaction that erases a member: every message not yet sent that names them or carries their
+        text is withdrawn, as if it had never been queued (a sender that already claimed one is stopped by the
+        gate). Their own messages go with their member row. Returns how many."""
+        cursor = await conn.execute(
+            "DELETE FROM outbox WHERE about IS NOT NULL AND state IN ('pending', 'sending') "
+            "AND EXISTS (SELECT 1 FROM json_each(outbox.about) WHERE value = ?)", (member_id,))
+        return cursor.rowcount
+
+    async def held_for_quiet(self, member_id: int) -> list[Held]:
+        """The member's messages still waiting that follow their quiet hours (never tried yet: a message
+        waiting to be tried again after a platform error keeps its own moment)."""
+        rows = await self.db.fetch_all(
+            "SELECT id, ready_at, not_before FROM outbox WHERE member_id = ? AND state = 'pending' "
+            "AND attempts = 0 AND ready_at IS NOT NULL ORDER BY id", (member_id,))
+        return [Held(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    async def reschedule(self, moves: list[tuple[int, int]]) -> int:
+        """Give waiting messages a new moment, [(id, not_before)], those still untried; how many moved."""
+        if not moves:
+            return 0
+        async with self.db.transaction() as conn:
+            cursor = await conn.executemany(
+                "UPDATE outbox SET not_before = ? WHERE id = ? AND state = 'pending' AND attempts = 0",
+                [(not_before, item_id) for item_id, not_before in moves])
+            return cursor.rowcount
+
+    @staticmethod
+    async def withdraw_subject_in(conn: aiosqlite.Connection, kinds: tuple[str, ...], subject_id: int,
+                                  member_id: int | None = None) -> int:
+        """Within an open transaction: messages of these kinds about this subject (a session that was cancelled,
+        or, with `member_id`, that this member stopped following) still waiting go, as if never queued. Returns
+        how many."""
+        marks = ",".join("?" * len(kinds))
+        who = "" if member_id is None else " AND member_id = ?"
+        cursor = await conn.execute(
+            f"DELETE FROM outbox WHERE state = 'pending' AND kind IN ({marks}) AND subject_id = ?{who}",
+            (*kinds, subject_id, *(() if member_id is None else (member_id,))))
+        return cursor.rowcount
 
     async def retry(self, item_id: int, not_before: int) -> None:
         """Put a claimed message back, to be sent again from `not_before` (it was certainly not delivered)."""

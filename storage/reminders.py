@@ -26,6 +26,7 @@ class Reminder:
     status: str
     created_at: int
     next_at: int | None = None  # when it fires next (from the schedule), when listed
+    snoozed_until: int | None = None  # when its snoozed message comes back, when listed
 
 
 class ReminderRepository:
@@ -61,12 +62,15 @@ class ReminderRepository:
         return found
 
     async def active(self, member_id: int) -> list[Reminder]:
-        """The member's reminders still to fire, soonest first."""
+        """The member's reminders still to fire, soonest first: those to come, and those fired and snoozed (they
+        come back, so they can still be cancelled)."""
         rows = await self.db.fetch_all(
-            f"SELECT {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))}, "
-            "(SELECT min(due_at) FROM schedule s WHERE s.kind IN ('reminder', 'snooze') AND s.subject_id = r.id) "
-            "AS next_at FROM reminders r WHERE r.member_id = ? AND r.status = 'active' ORDER BY next_at, r.id",
-            (member_id,))
+            f"SELECT * FROM (SELECT {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))}, "
+            "(SELECT min(due_at) FROM schedule s WHERE s.kind = 'reminder' AND s.subject_id = r.id) AS next_at, "
+            "(SELECT min(due_at) FROM schedule s WHERE s.kind = 'snooze' AND s.subject_id = r.id) AS snoozed_until "
+            "FROM reminders r WHERE r.member_id = ? AND r.status IN ('active', 'fired')) "
+            "WHERE status = 'active' OR snoozed_until IS NOT NULL "
+            "ORDER BY coalesce(min(next_at, snoozed_until), next_at, snoozed_until), id", (member_id,))
         return [Reminder(*row) for row in rows]
 
     async def count_active(self, member_id: int) -> int:

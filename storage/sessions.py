@@ -3,7 +3,9 @@
 Each subscriber of a session has their own rows in the schedule: a reminder (`session_reminder`, their chosen
 number of minutes before the start) and the after-session question (`session_followup`). `resync_in` rebuilds
 those rows from the subscriptions whenever a session, a subscription or a member's reminder lead changes, in the
-same transaction as the change, so the schedule never holds a time a session no longer has.
+same transaction as the change, so the schedule never holds a time a session no longer has. What those rows
+already put in the outbox and is still waiting (prepared a few seconds ahead, or held for quiet hours) is
+withdrawn in the same transaction when the member stops following the session or the session is cancelled.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import aiosqlite
 
 from storage.database import Database
+from storage.outbox import OutboxRepository
 
 REMINDER = "session_reminder"
 FOLLOWUP = "session_followup"
@@ -266,10 +269,17 @@ class SessionRepository:
         async with conn.execute("SELECT starts_at, ends_at, status FROM sessions WHERE id = ?",
                                 (session_id,)) as cursor:
             row = await cursor.fetchone()
-        if row is None or row[2] != "scheduled" or row[1] <= now:
+        if row is None or row[2] != "scheduled":  # cancelled: nothing more about it goes
+            for member_id in members if members is not None else [None]:
+                await OutboxRepository.withdraw_subject_in(conn, KINDS, session_id, member_id)
+            return None
+        followers = await subscriber_ids(conn, session_id)
+        for member_id in set(members or ()) - set(followers):  # they stopped following it
+            await OutboxRepository.withdraw_subject_in(conn, KINDS, session_id, member_id)
+        if row[1] <= now:
             return None
         starts_at, ends_at = int(row[0]), int(row[1])
-        wanted = await subscriber_ids(conn, session_id)
+        wanted = followers
         if members is not None:
             chosen = set(members)
             wanted = [m for m in wanted if m in chosen]

@@ -39,9 +39,10 @@ class Recorder:
     queued: list[Outgoing] = field(default_factory=list)
 
     async def deliver(self, member_id: int, reply: Reply, *, kind: str = "notice",
-                      not_before: int | None = None) -> None:
+                      not_before: int | None = None, about: tuple[int, ...] = (),
+                      ready_at: int | None = None) -> None:
         self.sent.append((member_id, reply))
-        self.queued.append(Outgoing(member_id, reply, kind, not_before))
+        self.queued.append(Outgoing(member_id, reply, kind, not_before, about=about, ready_at=ready_at))
 
     async def deliver_in(self, conn, messages: list[Outgoing], now: int) -> None:
         for message in messages:

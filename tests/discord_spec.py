@@ -1,9 +1,9 @@
 """Discord's HTTP API as the tests see it: every REST call the bot makes, checked against the pinned OpenAPI spec.
 
-`DiscordSpec.check(method, path, body, params)` returns every way one call breaks the spec in `shared/specs`:
+`DiscordSpec.check(method, path, body, params)` returns every way one call breaks the spec in `tests/platform_specs`:
 an unknown route or method, a path parameter that is not a snowflake, an unknown or ill-typed query parameter, and a
 JSON body that does not fit the operation's request schema (types, enums, required properties, length and count
-limits). On top of the schema it checks the limits Discord documents only in prose (shared/specs/README.md):
+limits). On top of the schema it checks the limits Discord documents only in prose (tests/platform_specs/README.md):
 message content at most 2000 characters; slash command and option names (`^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]
 {1,32}$`, lower case), descriptions 1-100, at most 25 options and 25 choices, at most 100 slash commands per bulk
 overwrite; at most 5 action rows of 5 buttons, a select menu alone in its row, `custom_id` 1-100 characters and unique
@@ -15,7 +15,7 @@ and webhook follow-ups.
 lists every violation. `SPEC` is the process-wide instance: the spec is parsed, indexed and its validators compiled
 once, however many tests use it, and a body already judged is not validated again.
 
-Where the spec and Discord's documentation disagree, the documentation wins (shared/specs/README.md); the loaded copy
+Where the spec and Discord's documentation disagree, the documentation wins (tests/platform_specs/README.md); the loaded copy
 is patched in two places, each explained where it is done: request snowflakes may be JSON integers, and permission
 bit sets may be digit strings. Fields the spec does not list are accepted, as its request schemas allow them.
 """

@@ -1,6 +1,6 @@
 """A Bot API that lives in the test: it checks every call against the pinned spec and answers like Telegram.
 
-`TelegramSpec.check(method, params)` returns every way a call breaks the spec in `shared/specs`: unknown method,
+`TelegramSpec.check(method, params)` returns every way a call breaks the spec in `tests/platform_specs`: unknown method,
 unknown or missing parameter, wrong type, and the limits the spec states in prose (text 1-4096 characters after
 entity parsing, callback_data 1-64 bytes, command names, at most 100 commands, at most 100 buttons and 8 a row).
 

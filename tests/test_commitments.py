@@ -270,19 +270,18 @@ async def test_done_drop_new_date_and_progress(bot):
     text = await bot.press_text("admin", f"New date #{workshop}")
     assert "Now due Monday 15 March 2027, 10:00" in text
     text = await bot.text("admin", "20 April 2027 14:00")
-    assert "New date: Tuesday 20 April 2027, 14:00 (Europe/Paris, UTC+02:00)" in text
-    assert (await bot.repos.commitments.get(workshop)).due_at == _utc(2027, 3, 15, 9)  # not before the reason
-    text = await bot.text("admin", "The venue moved")
-    assert f"Commitment #{workshop} is now due Tuesday 20 April 2027, 14:00" in text
+    assert f"Saved: commitment #{workshop} is now due Tuesday 20 April 2027, 14:00 (Europe/Paris, UTC+02:00)" in text
+    assert "What changed?" in text
     assert (await bot.repos.commitments.get(workshop)).due_at == _utc(2027, 4, 20, 12)
     scheduled = await _scheduled(bot, workshop)
     assert [(k, d) for k, d, _ in scheduled] == [("checkin", "halfway"), ("checkin", "due")]
     assert scheduled[1][2] == _utc(2027, 4, 20, 12)
+    assert "reason is noted with commitment" in await bot.text("admin", "The venue moved")
 
     await bot.say("admin", "/commitments")
     await bot.press("admin", f"New date #{workshop}")
-    await bot.press("admin", "In a week")
-    assert "is now due Monday 30 November 2026, 10:00" in await bot.press_text("admin", "Skip")
+    assert "is now due Monday 30 November 2026, 10:00" in await bot.press_text("admin", "In a week")
+    assert "No reason noted" in await bot.press_text("admin", "Skip")
 
     assert f"Noted on #{workshop}" in await bot.text("admin", f"/progress {workshop} Booked the room")
     await bot.say("admin", "/commitments")
@@ -399,12 +398,43 @@ async def test_check_in_answered_on_track_clears_it_and_cancels_the_nudge(bot):
     text = await bot.press_text("admin", "On track")
     assert "Good to hear" in text
     assert not (await bot.repos.commitments.get(commitment)).checkin_pending
-    assert await _scheduled(bot, commitment) == []
-    await bot.press("admin", "Add a note")
-    assert "Noted" in await bot.text("admin", "Waiting for her answer")
+    assert [k for k, _, _ in await _scheduled(bot, commitment)] == ["checkin"]  # the nudge is gone
+    await bot.press("admin", "Cancel")
+    assert "Noted" in await bot.text("admin", f"/progress {commitment} Waiting for her answer")
     notes = [(n.kind, n.text) for n in await bot.repos.commitments.notes(commitment)]
     assert notes == [("checkin", "on_track"), ("progress", "Waiting for her answer")]
-    assert await _run_due(bot, days=30) == []
+
+
+async def test_on_track_when_the_date_has_come_asks_for_a_new_one_and_checks_in_again(bot):
+    await _network(bot)
+    commitment = await _checked_in(bot, "admin", "Call the lawyer")  # due Tuesday 24 November, 10:00
+    bot.clock.advance(hours=3)
+    text = await bot.press_text("admin", "On track")
+    assert "by when do you now expect to finish it?" in text
+    assert "I will check in again on Tuesday 1 December 2026, 13:00" in text
+    assert "In a week" in bot.labels("admin")
+    # Left as it is, the commitment is not forgotten: a week later it is asked about again.
+    assert await _scheduled(bot, commitment) == [("checkin", "overdue", _utc(2026, 12, 1, 12))]
+    queued = await _run_due(bot, days=7)
+    assert len(queued) == 1 and queued[0].kind == "check-in"
+    assert f"commitment #{commitment} was due on Tuesday 24 November 2026" in to_plain(queued[0].reply.text)
+    assert [k for k, _, _ in await _scheduled(bot, commitment)] == ["nudge"]
+    # Answered with a date this time: the date is saved and its check-in replaces the rest.
+    bot.last["admin"] = queued[0].reply
+    await bot.press("admin", "On track")
+    assert "Saved: commitment" in await bot.text("admin", "15 December")
+    assert await _scheduled(bot, commitment) == [("checkin", "due", _utc(2026, 12, 15, 9))]
+
+
+async def test_on_track_halfway_asks_nothing_more(bot):
+    await _network(bot)
+    commitment = await _commit(bot, "admin", "Run a workshop by 15 January 2027 theme:Detention "
+                                             "region:Western Europe")
+    queued = await _run_due(bot, seconds=_utc(2026, 12, 19, 9) - bot.clock.now.timestamp())
+    bot.last["admin"] = queued[-1].reply
+    text = await bot.press_text("admin", "On track")
+    assert "Good to hear" in text and "new date" not in text and bot.labels("admin") == ["Add a note"]
+    assert await _scheduled(bot, commitment) == [("checkin", "due", _utc(2027, 1, 15, 9))]
 
 
 async def test_check_in_buttons_done_new_date_and_drop(bot):
@@ -543,3 +573,115 @@ async def test_a_long_list_of_themes_is_offered_a_page_at_a_time(tmp_path):
         assert "Which region" in await bot.press_text("admin", "Theme 30")
     finally:
         await db.close()
+
+
+async def test_a_new_date_is_saved_at_once_and_the_reason_is_an_optional_extra(bot):
+    await _network(bot)
+    workshop = await _commit(bot, "admin", "Run a workshop by 15 March theme:Detention region:Western Europe")
+    await bot.say("admin", "/commitments")
+    await bot.press("admin", f"New date #{workshop}")
+    text = await bot.text("admin", "16 December")
+    assert f"Saved: commitment #{workshop} is now due Wednesday 16 December 2026, 10:00" in text
+    assert bot.labels("admin") == ["Skip"]
+    # Another command instead of a reason loses nothing.
+    assert "due Wednesday 16 December 2026, 10:00" in await bot.text("admin", "/commitments")
+    assert (await bot.repos.commitments.get(workshop)).due_at == _utc(2026, 12, 16, 9)
+    assert await _scheduled(bot, workshop) == [("checkin", "halfway", _utc(2026, 12, 4, 9)),
+                                               ("checkin", "due", _utc(2026, 12, 16, 9))]
+    assert [(n.kind, n.text) for n in await bot.repos.commitments.notes(workshop)] == [("reschedule", "")]
+    await bot.say("admin", "/commitments")
+    await bot.press("admin", f"New date #{workshop}")
+    await bot.say("admin", "17 December")
+    assert "The new date is kept, without a reason" in await bot.text("admin", "/cancel")
+    assert (await bot.repos.commitments.get(workshop)).due_at == _utc(2026, 12, 17, 9)
+
+
+async def test_progress_notes_and_reasons_are_shown_to_the_member_and_the_organisers(bot):
+    await _network(bot, "bob", "carla")
+    bob_id = (await bot.member("bob")).id
+    shared = await _commit(bot, "bob", "Visit the clinic by 30 November theme:Access to health "
+                                       "region:Western Europe")
+    private = await _commit(bot, "bob", "Secret plan by 5 December theme:Detention region:Western Europe",
+                            visibility="Just me")
+    await bot.say("bob", f"/progress {shared} Called the director")
+    await bot.say("bob", f"/progress {private} Private <b>detail</b>")
+    await bot.say("bob", "/commitments")
+    await bot.press("bob", f"New date #{shared}")
+    await bot.say("bob", "10 December")
+    await bot.say("bob", "The director is away")
+
+    own = await bot.text("bob", "/commitments")
+    assert "Latest note: Monday 23 November 2026: new date, because: The director is away" in own
+    assert "Latest note: Monday 23 November 2026: Private <b>detail</b>" in own
+
+    listed = await bot.text("admin", "/commitments all")
+    assert "new date, because: The director is away" in listed and "Private" not in listed
+
+    detail = await bot.text("admin", f"/commitments {shared}")
+    assert f"Bob (#{bob_id})" in detail
+    assert "Monday 23 November 2026: Called the director" in detail
+    assert "Monday 23 November 2026: new date, because: The director is away" in detail
+    assert "There is no commitment" in await bot.text("admin", f"/commitments {private}")
+
+    # Other members see what was shared, never its notes; anything else is not there for them.
+    assert "The director is away" not in await bot.text("carla", "/commitments network")
+    seen = await bot.text("carla", f"/commitments {shared}")
+    assert "Visit the clinic" in seen and "Called the director" not in seen and "Notes" not in seen
+    hidden = await bot.text("carla", f"/commitments {private}")
+    assert hidden == (await bot.text("carla", "/commitments 999")).replace("999", str(private))
+
+    mine = await bot.say("bob", f"/commitments {private}")
+    assert "Private <b>detail</b>" in plain(mine) and "&lt;b&gt;detail" in str(mine[0].text)
+    assert bot.labels("bob") == [f"Done #{private}", f"Progress #{private}", f"New date #{private}",
+                                 f"Drop #{private}"]
+
+
+async def test_an_unreadable_date_is_said_to_be_so_and_a_date_alone_is_a_date(bot):
+    await _network(bot)
+    text = await bot.text("admin", "/commit Write the report by 31 February")
+    assert "I could not read “31 February” as a date" in text and "By when will you do it?" in text
+    assert (await bot.repos.conversations.get((await bot.member("admin")).id)).data == {"what": "Write the report"}
+
+    text = await bot.text("admin", "/commit by tomorrow")
+    assert "By when: Tuesday 24 November 2026, 10:00" in text and "What do you commit to doing?" in text
+    data = (await bot.repos.conversations.get((await bot.member("admin")).id)).data
+    assert "what" not in data and data["due"] == _utc(2026, 11, 24, 9)
+
+    text = await bot.text("admin", "/commit next Friday")
+    assert "By when: Friday 27 November 2026, 10:00" in text and "What do you commit to doing?" in text
+    text = await bot.text("admin", "/commit by 25:00")
+    assert "“25:00” is not a time of day" in text and "By when will you do it?" in text
+    assert "“25:00” is not a time of day" in await bot.text("admin", "/commit Call Sara by tomorrow 25:00")
+
+
+async def test_an_unknown_theme_or_region_is_answered_with_the_choices(bot):
+    await _network(bot)
+    text = await bot.text("admin", "/commit Map the shelters by 15 March theme:Astrology region:Mars")
+    assert "The network has no theme “Astrology”." in text and "Which theme" in text
+    assert "Mars" not in text and "Detention" in bot.labels("admin") and "In a week" not in bot.labels("admin")
+    text = await bot.press_text("admin", "Detention")
+    assert "The network has no region “Mars”." in text and "Which region" in text
+    assert "Western Europe" in bot.labels("admin")
+    assert "Who may see" in await bot.press_text("admin", "Western Europe")
+
+    await bot.say("admin", "/commit Map the shelters by 15 March")
+    text = await bot.text("admin", "Cooking")
+    assert "None of the network's themes matches “Cooking”." in text and "Which theme" in text
+    assert "Detention" in bot.labels("admin")
+
+    await bot.say("admin", "/commit Map the shelters by 15 March visibility:friends")
+    text = await bot.text("admin", "/commit Map the shelters visibility:friends")
+    assert "“friends” is not a choice of who may see it." in text and "Who may see" in text
+
+
+async def test_commitments_filtered_by_an_unknown_theme_offer_the_themes(bot):
+    await _network(bot, "bob")
+    await _commit(bot, "bob", "Visit the clinic by 30 November theme:Access to health region:Western Europe")
+    text = await bot.text("admin", "/commitments all theme:Health care overdue")
+    assert "The network has no theme “Health care”" in text
+    assert bot.labels("admin")[:2] == ["Access to health", "Detention"]
+    text = await bot.press_text("admin", "Access to health")
+    assert "Everyone's commitments (theme: Access to health, overdue)" in text
+    text = await bot.text("bob", "/commitments network region:Atlantis")
+    assert "The network has no region “Atlantis”" in text and "Western Europe" in bot.labels("bob")
+    assert "Visit the clinic" in await bot.press_text("bob", "Western Europe")

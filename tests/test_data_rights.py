@@ -27,6 +27,14 @@ async def member_references(bot) -> list[tuple[str, str]]:
             for fk in await bot.repos.db.fetch_all(f"PRAGMA foreign_key_list({table})") if fk["table"] == "members"]
 
 
+async def test_the_export_file_is_named_after_the_members_own_date(bot):
+    await bot.join("admin", name="Amina")
+    await bot.say("admin", "/timezone Pacific/Auckland")
+    bot.clock.advance(hours=3)  # 12:00 UTC on 23 November: already 01:00 on the 24th in Auckland
+    replies = await bot.say("admin", "/export")
+    assert replies[0].attachment.filename == "solidarity-export-20261124.json"
+
+
 async def test_export_holds_the_whole_profile_as_json(bot):
     await bot.join("admin", name="Amina")
     await bot.text("admin", "/invite 3 5")
@@ -136,3 +144,25 @@ async def test_a_forgotten_member_can_rejoin_as_new(open_bot):
     assert "Welcome to Test Network" in text
     await open_bot.join("joe", name="Joe again")
     assert (await open_bot.member("joe")).id != first.id
+
+
+async def test_export_holds_the_conversations_answers_as_data_and_nothing_about_others(bot):
+    await bot.join("admin", name="Amina")
+    await bot.join("bob", code=await _code(bot), name="Bob")
+    await bot.join("carla", code=await _code(bot), name="Carla")
+    text = await bot.text("bob", "/partner theme:Access to health region:Western Europe note:Fact-checking")
+    assert "Amina" in text and "Carla" in text  # the pick screen waiting for Bob names them
+    await bot.press("bob", "Carla")
+    data = json.loads((await bot.say("bob", "/export"))[0].attachment.content)
+    conversation = data["conversation"]
+    assert (conversation["flow"], conversation["step"]) == ("partner", "partner.pick")
+    assert conversation["answers_so_far"] == {"search_number": conversation["answers_so_far"]["search_number"],
+                                              "people_ticked": 1}
+    shown = json.dumps(conversation, ensure_ascii=False)
+    assert "Amina" not in shown and "Carla" not in shown and "<" not in shown
+
+    await bot.say("bob", "/commit Run a workshop by 15 March theme:Detention")
+    conversation = json.loads((await bot.say("bob", "/export"))[0].attachment.content)["conversation"]
+    assert conversation["step"] == "commit.region"
+    assert conversation["answers_so_far"] == {"what": "Run a workshop", "due_at": "2027-03-15T09:00:00+00:00",
+                                              "theme": "detention"}

@@ -1,6 +1,6 @@
 """The real discord.py client, driven through SimCord's in-memory Discord: slash commands, buttons, menus, forms.
 
-Every REST call a session makes is checked against ../shared/specs/discord-openapi.json and the documented limits.
+Every REST call a session makes is checked against tests/platform_specs/discord-openapi.json and the documented limits.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from bot.delivery import Outbox
 from bot.discord_adapter import DiscordAdapter, discord_pieces
 from handlers.events import Reply
 from bot.settings import DiscordSettings
-from handlers.formatting import markdown_escape
 from tests.conftest import build_bot, make_network
+from tests.discord_markdown import shown
 from tests.discord_spec import SPEC
 
 
@@ -127,7 +127,7 @@ async def test_onboarding_in_a_server_is_private_and_uses_forms_and_menus(db_pat
         assert member.themes == ("access-to-health",) and member.timezone == "Europe/Paris"
         shown = await alice.slash("profile")
         # Markup in a name is escaped for Discord's Markdown: shown literally, never formatted.
-        assert f"**Name\\:** {markdown_escape('Alice <b>*Ali*</b>')}\n" in shown
+        assert "**Name:** Alice <b>\\*Ali\\*</b>\n" in shown
         assert s.channel.last_message is None  # nothing was posted for the whole server to see
         # Commands were registered once, by sync-commands; connecting and answering never re-register them.
         assert len([r for r in s.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]) == 1
@@ -344,9 +344,75 @@ async def test_a_reminder_set_with_a_slash_command_arrives_by_dm_with_snooze_but
         await outbox.flush()
         await s.env.settle()
         dm = alice.actor.user.dm_channel
-        assert dm.last_message.content == "⏰ **Reminder\\:** stretch your \\*\\*legs\\*\\*"
+        assert dm.last_message.content == "⏰ **Reminder:** stretch your \\*\\*legs\\*\\*"
         buttons = [c for row in dm.last_message.components for c in row.children]
         assert [b.label for b in buttons] == ["Snooze 10 min", "1 hour", "Tomorrow", "Done"]
         pressed = await alice.actor.user.click(dm.last_message, custom_id=buttons[1].custom_id)
         assert "Snoozed until" in pressed.response.content
         assert await s.bot.repos.schedule.count() == 1  # the snooze, an hour from now
+
+
+def _message_bodies(requests) -> list[dict]:
+    """The message of every request that sends or edits one (content, or a file), wherever it sits in the body."""
+    bodies = []
+    for request in requests:
+        body = request.json if isinstance(request.json, dict) else {}
+        message = body.get("data") if request.path.endswith("/callback") else body
+        if isinstance(message, dict) and ("content" in message or "attachments" in message):
+            bodies.append(message)
+    return bodies
+
+
+async def test_what_people_type_shows_on_discord_exactly_as_typed_and_nothing_the_bot_sends_can_ping(db_path):
+    typed = "**x** __x__ @everyone <@123> `x` [link](https://e.org) ||x||"
+    async with discord_session(db_path) as s:
+        amina = s.person("amina", manages_server=True)
+        s.bot.core.services.network = make_network(admins=frozenset({f"discord:{amina.id}"}), open_registration=True)
+        await s.onboard(amina, "Amina @here <@&45>")
+        outbox = Outbox(s.bot.repos, s.bot.clock)
+        outbox.register(s.adapter)
+        s.bot.core.services.delivery = outbox
+        profile = await amina.slash("profile")
+        name_line = next(line for line in profile.split("\n") if line.startswith("**Name"))
+        assert shown(name_line) == ("Name: Amina @here <@&45>", [("bold", "Name:")])
+        # What Discord reads only at the start of a line: a session's description has a line of its own.
+        for number, description in enumerate(("> x", "# x", "- x", "1. x", "-# x"), start=1):
+            await amina.slash("newsession", title=f"Session {number}", start="25 November 2026 14:00", end="15:30",
+                              zone="Europe/Paris", description=description)
+            await amina.click("Create")
+            lines = (await amina.slash("session", number=number)).split("\n")
+            assert [shown(line) for line in lines if description in line.replace("\\", "")] == [(description, [])]
+        # Plain punctuation takes no backslash.
+        await amina.slash("remind", reminder="in 10 minutes call Lyon: follow-up (office) - ask Sam")
+        await amina.click("Set reminder")
+        await amina.slash("remind", reminder=f"in 20 minutes {typed}")
+        await amina.click("Set reminder")
+        for _ in range(2):
+            s.bot.clock.advance(minutes=10)
+            await s.bot.core.run_due()
+            await outbox.flush()
+        await s.env.settle()
+        reminders = [m.content for m in amina.actor.user.dm_channel.history() if "Reminder" in m.content]
+        assert "⏰ **Reminder:** call Lyon: follow-up (office) - ask Sam" in reminders
+        assert (f"⏰ Reminder: {typed}", [("bold", "Reminder:")]) in [shown(r) for r in reminders]
+        # Whatever the text, Discord is told to notify nobody: replies, edits, follow-ups and direct messages.
+        bodies = _message_bodies(s.env.http_requests)
+        assert len(bodies) > 20 and all(body.get("allowed_mentions") == {"parse": []} for body in bodies)
+
+
+async def test_an_invite_made_on_discord_says_how_to_join_there_and_ends_in_the_organisers_time(db_path):
+    import re
+
+    async with discord_session(db_path) as s:
+        amina = s.person("amina", manages_server=True)
+        s.bot.core.services.network = make_network(admins=frozenset({f"discord:{amina.id}"}))  # invite-only
+        await s.onboard(amina, "Amina")  # in Lyon: Europe/Paris
+        shown_text = await amina.slash("invite", uses=3, days=7)
+        code = re.search(r"`([A-Z0-9]{10})`", shown_text).group(1)
+        assert (f"It works 3 times, until Monday 30 November 2026, 10:00 (Europe/Paris, UTC+01:00). A new member "
+                f"sends /join code:{code} to the bot.") in shown_text
+        assert "/start" not in shown_text and "UTC." not in shown_text
+        dora = s.person("dora")
+        assert "Welcome to Test Network." in await dora.slash("join", code=code)
+        # Someone without a code is told the same way of sending one.
+        assert "/join code:ABCD2345EF" in await s.person("eve").slash("start")

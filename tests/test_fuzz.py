@@ -62,7 +62,8 @@ def _words_of(usage: str) -> list[str]:
     return sorted(set(re.findall(r"(?<![</\w:])([a-z]{2,})(?![\w:>])", usage)))
 
 
-_USAGES = {name: str(spec.usage) for name, spec in REGISTRY.commands.items()}
+_USAGES = {name: " ".join([str(spec.usage), *(str(usage) for _role, usage in spec.usage_from)])
+           for name, spec in REGISTRY.commands.items()}
 _OPTIONS = sorted({o for usage in _USAGES.values() for o in _options_of(usage)})
 _WORDS = sorted({w for usage in _USAGES.values() for w in _words_of(usage)})
 

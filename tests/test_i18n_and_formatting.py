@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from handlers.formatting import markdown_escape, split_markup, to_markdown, to_plain, visible_length
+from handlers.formatting import split_markup, to_markdown, to_plain, visible_length
 from handlers.i18n import _, is_rtl, language, register_catalogue
+from tests.discord_markdown import shown
 
 
 def french_catalogue(**extra: str) -> gettext.GNUTranslations:
@@ -75,12 +76,28 @@ def test_any_user_text_survives_escaping_and_rendering_unchanged(text):
     assert to_plain(markup) == f"Name: {text}"
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
-def test_markdown_escaping_leaves_no_live_markup(text):
-    escaped = markdown_escape(text)
-    stripped = escaped.replace("\\\\", "")
-    for ch in "*_~`|":
-        assert all(stripped[i - 1] == "\\" for i, c in enumerate(stripped) if c == ch and i > 0) or ch not in stripped
+# Text made of what Discord reads as markup, so that random text hits it often.
+MARKDOWN_ALPHABET = st.sampled_from(list("*_~|`\\<>@#:/-+.[]() \nax1") + ["everyone", "here", "https://e.org/",
+                                                                          "t:", "a:", "12"])
+markdowny_text = st.lists(MARKDOWN_ALPHABET, max_size=40).map("".join)
+
+
+@given(st.one_of(markdowny_text, st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)))
+def test_on_discord_any_text_shows_exactly_as_typed_with_no_formatting_or_mention(text):
+    # Each template with the formatting the bot means: none of what was typed may add to it.
+    for template, meant in (("{x}", []), ("<b>Name:</b> {x}", [("bold", "Name:")]),
+                            ("Notes:\n{x}\n<i>end</i>", [("italics", "end")])):
+        markup = _(template, x=text)
+        assert shown(to_markdown(markup)) == (to_plain(markup), meant)
+
+
+def test_on_discord_what_a_person_types_arrives_as_typed_and_plain_text_takes_no_backslashes():
+    for typed in ("**x**", "__x__", "@everyone", "@here", "<@123>", "<@&45>", "<#67>", "`x`", "> x", "# x", "-# x",
+                  "[link](https://e.org)", "- x", "1. x", "||x||", "~~x~~", "*x*", "_x_"):
+        content = to_markdown(_("{x}", x=typed))
+        assert shown(content) == (typed, []), content
+    plain_text = "Meeting: 10-12 (Lyon) - bring notes; see https://e.org/a_b or mail a.b@e.org. 3 < 4 > 2!"
+    assert to_markdown(_("{x}", x=plain_text)) == plain_text
 
 
 def test_markdown_rendering_of_bold_code_and_links():

@@ -107,6 +107,23 @@ async def test_invite_code_lets_a_stranger_join_and_is_used_up(bot):
     assert await bot.member("carol") is None
 
 
+async def test_an_invite_says_when_it_ends_in_the_organisers_own_time_zone(bot):
+    await bot.join("admin")  # in Europe/Paris; the clock says 09:00 UTC, 10:00 in Paris
+    text = await bot.text("admin", "/invite 3 7")
+    code = text.split("Invite code: ")[1].split()[0]
+    assert (f"It works 3 times, until Monday 30 November 2026, 10:00 (Europe/Paris, UTC+01:00). A new member sends "
+            f"/start {code} to the bot.") in text
+    await bot.say("admin", "/timezone America/Bogota")
+    text = await bot.text("admin", "/invite 1 1")
+    assert "It works once, until Tuesday 24 November 2026, 04:00 (America/Bogota, UTC-05:00)." in text
+
+
+async def test_an_invite_code_given_the_way_discord_writes_it_works_anywhere(bot):
+    await bot.join("admin")
+    code = (await bot.text("admin", "/invite")).split("Invite code: ")[1].split()[0]
+    assert "Welcome to Test Network" in await bot.text("bob", f"/join code:{code}")
+
+
 async def test_invite_code_typed_in_lower_case_with_dashes_works(bot):
     await bot.join("admin")
     text = await bot.text("admin", "/invite")

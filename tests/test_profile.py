@@ -159,8 +159,45 @@ async def test_cancel_during_setup_keeps_answers_and_profile_resumes(bot):
     assert "paused" in await bot.text("admin", "/cancel")
     assert "answer commands" in await bot.text("admin", "random words")
     text = plain(await bot.say("admin", "/profile"))
-    assert "Step 2 of 8" in text or "Step 3 of 8" in text
+    assert "Step 2 of 8" in text and "Which organisation" in text  # where the member stopped
     assert (await bot.member("admin")).display_name == "Amina"
+
+
+async def test_setup_resumes_at_the_first_question_left_unanswered(bot):
+    await bot.say("admin", "/start")
+    await bot.press("admin", "I understand")
+    await bot.say("admin", "Amina")
+    await bot.say("admin", "/cancel")  # at step 2, the organisation
+    text = plain(await bot.say("admin", "/start"))
+    assert "Step 2 of 8" in text and "Which organisation" in text
+    await bot.press("admin", "Skip")
+    await bot.press("admin", "Journalist")
+    await bot.say("admin", "/cancel")  # at step 4: the skipped organisation is not asked again
+    text = plain(await bot.say("admin", "/start"))
+    assert "Step 4 of 8" in text and "Which themes" in text
+
+
+async def test_ticking_never_moves_a_choice(bot):
+    await bot.join("admin")
+    await bot.say("admin", "/profile")
+    await bot.press("admin", "Languages")
+    before = [label.removeprefix("✓ ") for label in bot.labels("admin")]
+    assert before[:4] == ["English", "French", "Spanish", "Arabic"]
+    await bot.press("admin", "Arabic")
+    await bot.press("admin", "English")  # unticked: it stays where it was
+    after = bot.labels("admin")
+    assert after[:4] == ["English", "French", "Spanish", "✓ Arabic"]
+    assert [label.removeprefix("✓ ") for label in after[:-2]] == before[:-2]
+    await bot.say("admin", "Wolof")  # typed: added at the end
+    assert bot.labels("admin")[-3:] == ["✓ Wolof", "Done (2 chosen)", "Cancel"]
+    await bot.press("admin", "Done")
+    assert (await bot.member("admin")).languages == ("ar", "wo")
+
+    await bot.press("admin", "Regions")
+    await bot.say("admin", "Lyon")
+    await bot.say("admin", "Dakar")
+    await bot.press("admin", "Lyon")  # unticked: still offered, in its place
+    assert bot.labels("admin")[-4:] == ["Lyon", "✓ Dakar", "Done (2 chosen)", "Cancel"]
 
 
 async def test_a_long_list_of_themes_is_paged_and_ticks_survive_turning_pages(db_path):

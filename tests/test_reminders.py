@@ -103,6 +103,56 @@ async def test_bad_reminders_get_a_clear_answer_and_nothing_is_stored(bot):
     assert await bot.repos.schedule.count() == 0
 
 
+async def test_an_impossible_time_is_refused_not_moved_to_nine(bot):
+    await bot.join("admin", name="Amina")
+    replies = await bot.say("admin", "/remind every day at 25:00 call mum")
+    assert "“25:00” is not a time of day" in plain(replies) and "09:00" not in plain(replies)
+    assert not any(reply.buttons for reply in replies)  # nothing to confirm
+    assert "“25:00” is not a time of day" in await bot.text("admin", "/remind tomorrow at 25:00 call mum")
+    assert await bot.repos.reminders.for_member((await bot.member("admin")).id) == []
+
+
+async def test_words_that_are_not_the_time_stay_in_the_reminder(bot):
+    await bot.join("admin", name="Amina")
+    text = await bot.text("admin", "/remind in 2 hours at the office check mail")
+    assert "Reminder: at the office check mail" in text
+    assert "Monday 23 November 2026, 12:00 (Europe/Paris, UTC+01:00)" in text
+
+
+async def test_a_past_time_is_shown_like_every_other_date(bot):
+    await bot.join("admin", name="Amina")
+    text = await bot.text("admin", "/remind yesterday 9:00 call")
+    assert "already passed: Sunday 22 November 2026, 09:00 (Europe/Paris, UTC+01:00)." in text
+    assert "2026-11-22T" not in text
+
+
+async def test_a_snoozed_reminder_is_listed_and_can_be_cancelled(bot):
+    await bot.join("admin", name="Amina")
+    await bot.say("admin", "/remind in 10 minutes call the lawyer")
+    await bot.press("admin", "Set reminder")
+    bot.clock.advance(minutes=10)
+    bot.last["admin"] = (await fire(bot))[0].reply
+    await bot.press("admin", "1 hour")
+    listed = await bot.text("admin", "/reminders")
+    assert "#1 call the lawyer — snoozed until Monday 23 November 2026, 11:10 (Europe/Paris" in listed
+    assert "is cancelled" in await bot.press_text("admin", "Cancel #1")
+    bot.clock.advance(hours=2)
+    assert await fire(bot) == []  # it does not come back
+    assert "no reminders" in await bot.text("admin", "/reminders")
+
+
+async def test_a_snoozed_repeating_reminder_shows_both_times(bot):
+    await bot.join("admin", name="Amina")
+    await bot.say("admin", "/remind every day 10:30 water the plants")
+    await bot.press("admin", "Set reminder")
+    bot.clock.advance(minutes=30)
+    bot.last["admin"] = (await fire(bot))[0].reply
+    await bot.press("admin", "Snooze 10 min")
+    listed = await bot.text("admin", "/reminders")
+    assert "next Tuesday 24 November 2026, 10:30" in listed
+    assert "snoozed until Monday 23 November 2026, 10:40" in listed
+
+
 async def test_someone_else_cannot_use_my_reminder_buttons(bot):
     await bot.join("admin", name="Amina")
     await bot.say("admin", "/remind in 10 minutes stretch")

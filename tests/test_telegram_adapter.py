@@ -85,12 +85,11 @@ class TelegramHarness:
         await self.press(user, "Skip")
 
 
-def make_adapter(bot, api: FakeBotApi, settings: TelegramSettings | None = None, *,
-                 rate_limit: bool = False) -> TelegramAdapter:
+def make_adapter(bot, api: FakeBotApi, settings: TelegramSettings | None = None) -> TelegramAdapter:
     """A Telegram adapter whose every Bot API call is answered by `api`."""
     request = RecordingRequest(api)
     return TelegramAdapter(bot.core, settings or TelegramSettings(token="123456:TEST-TOKEN"), request=request,
-                           get_updates_request=request, rate_limit=rate_limit)
+                           get_updates_request=request)
 
 
 @pytest.fixture
@@ -193,10 +192,50 @@ async def test_private_commands_in_a_group_answer_with_a_button_to_a_private_cha
     assert len(sent) == 1 and int(sent[0]["chat_id"]) == GROUP
     assert "Amina" not in sent[0]["text"]
     button = sent[0]["reply_markup"]["inline_keyboard"][0][0]
-    assert button["url"] == f"https://t.me/{BOT_USERNAME}"
+    assert button["url"].startswith(f"https://t.me/{BOT_USERNAME}")
     before = len(tg.api.calls)
     await tg.say(ADMIN, "nice weather", chat=GROUP)
     assert tg.calls_since(before) == []
+
+
+def _private_chat_link(tg, before: int) -> str:
+    sent = [p for m, p in tg.api.calls[before:] if m == "sendMessage" and int(p["chat_id"]) == GROUP]
+    return sent[-1]["reply_markup"]["inline_keyboard"][0][0]["url"]
+
+
+async def test_the_private_chat_button_runs_the_command_sent_in_the_group_without_typing_it_again(tg):
+    await tg.join(ADMIN, "Amina")
+    before = len(tg.api.calls)
+    await tg.say(ADMIN, f"/profile@{BOT_USERNAME}", chat=GROUP)
+    link = _private_chat_link(tg, before)
+    assert link == f"https://t.me/{BOT_USERNAME}?start=_profile"
+    payload = link.split("?start=")[1]
+    assert len(payload) <= 64 and all(c.isalnum() or c in "_-" for c in payload)  # Telegram's deep-link rules
+    # Pressing Start in the private chat sends /start with the payload: the profile comes, nothing to type again.
+    texts = await tg.say(ADMIN, f"/start {payload}")
+    assert "Your profile" in texts[0] and "Amina" in texts[0]
+    # What followed the command never goes into the link: it may be private, and the link is visible to all.
+    before = len(tg.api.calls)
+    await tg.say(ADMIN, "/commit Meet the mayor of Tunis by Friday", chat=GROUP)
+    assert _private_chat_link(tg, before) == f"https://t.me/{BOT_USERNAME}?start=_commit"
+    assert "What do you commit to doing?" in (await tg.say(ADMIN, "/start _commit"))[0]
+    # An invite code sent in a group is not carried either: the button opens the private chat, nothing more.
+    code = (await tg.say(ADMIN, "/invite"))[0].split("Invite code: ")[1].split()[0]
+    before = len(tg.api.calls)
+    await tg.say(BOB, f"/join {code}", chat=GROUP)
+    assert _private_chat_link(tg, before) == f"https://t.me/{BOT_USERNAME}"
+
+
+async def test_a_start_payload_is_never_taken_for_an_invite_code_nor_an_invite_code_for_a_payload(tg):
+    await tg.join(ADMIN, "Amina")
+    # A stranger opening a member's link is welcomed as at a plain /start: nothing is run, nothing stored.
+    texts = await tg.say(BOB, "/start _profile")
+    assert "invite-only" in texts[0] and await tg.bot.member(f"telegram:{BOB}") is None
+    assert "not valid" not in texts[0]
+    # A payload naming no command is a plain /start too.
+    assert "Welcome back, Amina" in (await tg.say(ADMIN, "/start _nosuchthing"))[0]
+    code = (await tg.say(ADMIN, "/invite"))[0].split("Invite code: ")[1].split()[0]
+    assert "Welcome to Test Network." in (await tg.say(BOB, f"/start {code}"))[0]
 
 
 async def test_invite_has_a_deep_link_that_starts_the_bot_with_the_code(tg):
@@ -208,28 +247,43 @@ async def test_invite_has_a_deep_link_that_starts_the_bot_with_the_code(tg):
     assert "Welcome to Test Network." in texts[0]
 
 
-async def test_command_menus_by_role_and_refreshed_when_a_role_changes(tg):
-    menu = tg.api.menu()
-    assert menu[:4] == ["start", "help", "join", "link"]  # what a newcomer needs comes first
-    assert {"profile", "timezone", "commit", "commitments", "remind", "reminders", "export", "forget"} <= set(menu)
-    assert not {"invite", "members", "block", "promote"} & set(menu)  # organiser commands only in their chats
+async def test_strangers_see_only_their_commands_and_each_member_gets_the_menu_of_their_role(tg):
+    assert tg.api.menu() == ["start", "help", "join", "link"]  # the default menu: what a stranger can use
     assert "promote" in tg.api.menu(ADMIN)
     await tg.join(ADMIN, "Amina")
     code = (await tg.say(ADMIN, "/invite"))[0].split("Invite code: ")[1].split()[0]
     await tg.join(BOB, "Bob", code)
-    assert tg.api.menu(BOB) == []
+    members_menu = tg.api.menu(BOB)  # given when Bob joined
+    assert {"profile", "timezone", "commit", "commitments", "remind", "reminders", "export", "forget"} <= set(
+        members_menu)
+    assert not {"start", "join", "invite", "members", "block", "promote"} & set(members_menu)
     bob = await tg.bot.member(f"telegram:{BOB}")
     await tg.say(ADMIN, f"/promote #{bob.id}")
     assert "invite" in tg.api.menu(BOB) and "promote" not in tg.api.menu(BOB)
     assert any("You are now an organiser" in t for t in tg.api.texts(BOB))
     await tg.say(ADMIN, f"/demote #{bob.id}")
-    assert tg.api.menu(BOB) == []
-    # An organiser who erases their data leaves no organiser menu behind in their chat.
+    assert tg.api.menu(BOB) == members_menu
+    # Someone who erases their data leaves no member's or organiser's menu behind: their chat shows the default.
     await tg.say(ADMIN, f"/promote #{bob.id}")
     assert "invite" in tg.api.menu(BOB)
     await tg.say(BOB, "/forget")
     await tg.press(BOB, "Yes, erase")
     assert tg.api.menu(BOB) == []
+
+
+async def test_members_who_joined_before_members_had_their_own_menu_get_it_once(tg, monkeypatch):
+    import bot.telegram_adapter
+
+    monkeypatch.setattr(bot.telegram_adapter, "MENU_CATCH_UP_PAUSE", 0)
+    # Members from an earlier release: joined when the default menu was the members' one, so no menu of their own.
+    for account in (BOB, CAROL):
+        await tg.bot.repos.members.create("telegram", str(account), tg.bot.clock().timestamp().__int__())
+    assert tg.api.menu(BOB) == [] and tg.api.menu(CAROL) == []
+    await tg.adapter.catch_up_menus()
+    assert "profile" in tg.api.menu(BOB) and "profile" in tg.api.menu(CAROL)
+    before = len(tg.api.calls)
+    await tg.adapter.catch_up_menus()  # the next start: nothing to do
+    assert tg.calls_since(before) == []
 
 
 async def test_a_blocked_bot_marks_the_person_unreachable_until_they_write_again(tg):
@@ -277,25 +331,6 @@ async def test_group_privacy_warning_when_bot_can_read_all_group_messages(db_pat
 
 async def _no_polling(**kwargs):
     return None
-
-
-async def test_flood_control_429_is_honoured_by_waiting_retry_after_then_sending_once(db_path):
-    bot, db = await build_bot(db_path, make_network(admins=frozenset({f"telegram:{ADMIN}"})))
-    api = FakeBotApi()
-    adapter = make_adapter(bot, api, rate_limit=True)
-    await adapter.app.initialize()
-    api.fail_next["sendMessage"] = [(429, {"ok": False, "error_code": 429, "description": "Too Many Requests",
-                                           "parameters": {"retry_after": 1}})]
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    await adapter.app.process_update(Update.de_json(api.message_update(ADMIN, "/help"), adapter.app.bot))
-    waited = loop.time() - started
-    await adapter.app.shutdown()
-    await db.close()
-    sends = [p for m, p in api.calls if m == "sendMessage"]
-    assert len(sends) == 2  # the refused one, then the one retried after retry_after
-    assert waited >= 1.0
-    assert not api.violations
 
 
 async def test_webhook_mode_checks_the_secret_token_on_every_request(db_path):

@@ -368,6 +368,61 @@ def test_one_off_reminders_on_realistic_inputs(text, expected, what):
     assert (local(found.at, PARIS), said) == (expected, what)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected", "what"),
+    [
+        ("in 2 hours at the office check mail", D(2026, 11, 23, 12, 0), "at the office check mail"),
+        ("tomorrow 9:00 at the office", D(2026, 11, 24, 9, 0), "at the office"),
+        ("tomorrow at home call the bank", D(2026, 11, 24, 10, 0), "at home call the bank"),
+        ("next Monday on the phone with Sara", D(2026, 11, 30, 10, 0), "on the phone with Sara"),
+        ("15 March 2027 file the appeal", D(2027, 3, 15, 10, 0), "file the appeal"),
+    ],
+)
+def test_words_of_what_a_reminder_says_stay_in_it(text, expected, what):
+    found, said = split_reminder(text, PARIS, NOW)
+    assert (local(found.at, PARIS), said) == (expected, what)
+
+
+@pytest.mark.parametrize(
+    ("text", "typed"),
+    [
+        ("every day at 25:00 call mum", "25:00"),
+        ("every Monday 24:00 team call", "24:00"),
+        ("every day at 9:60 stretch", "9:60"),
+        ("every day at 13pm stretch", "13pm"),
+        ("tomorrow at 25:00 call", "25:00"),
+        ("tomorrow 9:75 call", "9:75"),
+        ("tomorrow 25h call", "25h"),
+        ("at 25:00 call", "25:00"),
+    ],
+)
+def test_a_time_of_day_no_clock_shows_is_refused(text, typed):
+    assert split_reminder(text, PARIS, NOW) == Problem("bad_time", typed)
+
+
+def test_an_impossible_time_later_in_what_a_reminder_says_is_its_own_business():
+    found, said = split_reminder("tomorrow 9:00 book the 25:99 train", PARIS, NOW)
+    assert (local(found.at, PARIS), said) == (D(2026, 11, 24, 9, 0), "book the 25:99 train")
+    assert parse_moment("15 March 25:00", PARIS, NOW) == Problem("bad_time", "25:00")
+
+
+def test_a_past_or_too_far_moment_says_which_moment_it_was_read_as():
+    assert parse_moment("yesterday 9:00", PARIS, NOW).at == utc(2026, 11, 22, 8)
+    assert split_reminder("yesterday 9:00 call", PARIS, NOW).at == utc(2026, 11, 22, 8)
+    assert parse_moment("in 10 years", PARIS, NOW).at == utc(2036, 11, 23, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [("31 February", True), ("15/03", True), ("May", True), ("next week", True), ("the end of March", True),
+     ("tomorrow 25:00", True), ("2027", True), ("3pm", True), ("in two weeks", True),
+     ("3 authors", False), ("and for migrants", False), ("in Lyon", False), ("the people", False),
+     ("next generation", False)],
+)
+def test_what_looks_like_a_date(text, meant):
+    assert when.looks_like_date(text) is meant
+
+
 def test_a_reminder_needs_something_to_remind_of():
     assert split_reminder("tomorrow 9:00", PARIS, NOW) == Problem("empty")
     assert split_reminder("tomorrow 9:00 to ", PARIS, NOW) == Problem("empty")

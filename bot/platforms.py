@@ -1,0 +1,96 @@
+"""Starting the platforms side by side, so that one platform's trouble never takes the others down.
+
+A platform that cannot connect (no network, a DNS failure, an outage) is tried again after 5 s, 10 s, 20 s …
+up to every 5 minutes, while the others run; what the bot sends on its own waits in the outbox until it is up.
+A platform that rejects the bot's token is not tried again: one line names the setting to check, and it stays
+off. `solidarity-bot run` gives up only when no platform can start at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.delivery import Outbox
+
+log = logging.getLogger(__name__)
+
+RETRY_WAITS = (5, 10, 20, 40, 80, 160, 300)  # seconds before each new try; the last repeats
+LABELS = {"telegram": "Telegram", "discord": "Discord"}
+
+
+class TokenRejected(Exception):
+    """The platform refused the bot's token (revoked, mistyped): trying again would not help."""
+
+    def __init__(self, platform: str) -> None:
+        super().__init__(rejected_line(platform))
+        self.platform = platform
+
+
+def rejected_line(platform: str) -> str:
+    """The one line that says a platform refused the token, and which setting holds it."""
+    return (f"{LABELS.get(platform, platform)} rejected the bot token: check SOLIDARITY__{platform.upper()}__TOKEN "
+            f"({platform}.token)")
+
+
+@dataclass
+class Platform:
+    """One platform to run: its adapter (registered with the outbox) and how to start it."""
+
+    name: str
+    adapter: Any  # has `stop()`, safe to call whatever state a start left it in
+    start: Callable[[], Awaitable[None]]
+
+
+async def keep_trying(platform: Platform, delivery: Outbox) -> bool:
+    """Start a platform, trying again with growing waits while it cannot connect; once it runs, its messages go
+    out. True when it runs, False when it rejected the token."""
+    label = LABELS.get(platform.name, platform.name)
+    tries = 0
+    while True:
+        try:
+            await platform.start()
+        except TokenRejected:
+            log.error("%s", rejected_line(platform.name))
+            await _stop(platform)
+            return False
+        except Exception as exc:  # any other failure to start: the network, the platform, a proxy
+            wait = RETRY_WAITS[min(tries, len(RETRY_WAITS) - 1)]
+            tries += 1
+            # The kind of failure only: messages of the libraries' errors can quote URLs and what was sent.
+            log.warning("%s cannot connect (%s); trying again in %g s", label, type(exc).__name__, wait)
+            await _stop(platform)
+            await asyncio.sleep(wait)
+        else:
+            if tries:
+                log.info("%s is connected, after %d failed tries", label, tries)
+            delivery.connected(platform.name)
+            return True
+
+
+async def _stop(platform: Platform) -> None:
+    """Undo what a failed start left behind, so the next try starts afresh."""
+    try:
+        await platform.adapter.stop()
+    except Exception as exc:
+        log.info("stopping %s after a failed start failed too (%s)", platform.name, type(exc).__name__)
+
+
+async def run_platforms(platforms: list[Platform], delivery: Outbox, stop: asyncio.Event) -> bool:
+    """Start every platform side by side and keep trying those that cannot connect, until `stop` is set.
+    False, at once, when no platform can start at all (every token was rejected)."""
+    starting = asyncio.gather(*(keep_trying(p, delivery) for p in platforms))
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done() and not any(starting.result()):
+            return False
+        await stopping
+        return True
+    finally:
+        for task in (starting, stopping):
+            task.cancel()
+        await asyncio.gather(starting, stopping, return_exceptions=True)
