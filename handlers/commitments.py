@@ -710,10 +710,10 @@ async def _detail(ctx: Context, commitment_id: int) -> Reply:
 
 
 @REGISTRY.command("commitments", Role.MEMBER, N_("see your commitments and mark them done"),
-                  usage=N_("/commitments [number|network] [theme:…] [region:…] [status:open|done|dropped] "
-                           "[overdue]"),
-                  usage_from={Role.ORGANISER: N_("/commitments [number|network|all] [theme:…] [region:…] "
-                                                 "[status:open|done|dropped] [overdue]")}, order=41)
+                  usage=N_("/commitments [number | network [theme:…] [region:…] [status:open|done|dropped] "
+                           "[overdue]]"),
+                  usage_from={Role.ORGANISER: N_("/commitments [number | network|all [theme:…] [region:…] "
+                                                 "[status:open|done|dropped] [overdue]]")}, order=41)
 async def commitments_command(ctx: Context, args: str) -> Reply:
     """The member's own commitments; a number: that one with its notes; `network`: those shared with the
     network; `all`: everyone's, for organisers."""

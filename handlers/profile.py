@@ -221,7 +221,7 @@ def _stale() -> Reply:
 async def _save_text(ctx: Context, conversation: Conversation, step: str, text: str) -> list[Reply]:
     checked = clean_line(text, LIMITS[step])
     if checked.problem == "empty":
-        return [Reply(_("Please type some text, or send /cancel to stop."))]
+        return [Reply(_("Please type some text with at least one visible character, or send /cancel to stop."))]
     if checked.problem == "too_long":
         return [Reply(_n("That is {n} character; the most is {max}. Please send a shorter one.",
                          "That is {n} characters; the most is {max}. Please send a shorter one.",
