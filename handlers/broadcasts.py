@@ -23,7 +23,7 @@ from handlers.arguments import number
 from handlers.core import REGISTRY, Context, Fire, Role
 from handlers.data_rights import exporter
 from handlers.events import Button, Outgoing, Reply
-from handlers.i18n import N_, _, _n, join_lines, plain
+from handlers.i18n import N_, _, _n, current_language, join_lines, plain
 from handlers.paging import page_of
 from handlers.quiet import quiet_until
 from handlers.sanitise import clean_line
@@ -339,7 +339,8 @@ async def when_typed(ctx: Context, conversation: Conversation, text: str) -> Rep
     moment = await when.parse_moment_async(text, ctx.member.timezone or "UTC", ctx.now)
     if isinstance(moment, when.Problem):
         messages = {
-            "past": _("That time has already passed ({detail}). Give a time in the future.", detail=moment.detail),
+            "past": _("That time has already passed: {when}. Give a time in the future.",
+                      when=when.describe_moment(moment.at, ctx.member.timezone or "UTC", locale=current_language())),
             "too_far": _("That is more than five years away. Give a nearer time."),
         }
         return Reply(messages.get(moment.code, _("I couldn't read a time in that. Try “tomorrow 9:00”, “in 2 hours” "

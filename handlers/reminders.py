@@ -33,6 +33,9 @@ def _moment(at: int, zone: str) -> str:
 
 
 def _problem(problem: when.Problem, zone: str) -> Reply:
+    if problem.code == "ends_first" and problem.at is not None:
+        return Reply(_("That reminder would end on {day}, before it first comes. Give a later end date, or none.",
+                       day=when.describe_day(problem.at, zone, locale=current_language())))
     if problem.code == "past":
         return Reply(_("That time has already passed: {when}. Give a time in the future.",
                        when=_moment(problem.at, zone)) if problem.at is not None else

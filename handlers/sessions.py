@@ -734,8 +734,8 @@ async def _parse_start(ctx: Context, text: str, zone: str) -> int | Markup:
     shown = text.strip()[:60]
     if isinstance(moment, when.Problem):
         if moment.code == "past":
-            return _("“{text}” is in the past ({detail}). A session must start later than now.", text=shown,
-                     detail=moment.detail)
+            return _("“{text}” is in the past: {when}. A session must start later than now.", text=shown,
+                     when=when.describe_moment(moment.at, zone, locale=current_language()))
         if moment.code == "too_far":
             return _("“{text}” is too far ahead.", text=shown)
         return _("I could not read “{text}” as a date and time. Try “10 December 9:30” or “2027-05-11 09:30”.",
@@ -833,7 +833,7 @@ async def apply_field(ctx: Context, values: dict[str, Any], name: str, text: str
     limit = FIELD_LIMITS[name]
     checked = clean_line(text, limit)
     if checked.problem == "empty":
-        return _("Please type some text.")
+        return _("Please type some text with at least one visible character.")
     if checked.problem == "too_long":
         return _n("That is {n} character; the most for {field} is {max}.",
                   "That is {n} characters; the most for {field} is {max}.", checked.length, max=limit,

@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -86,9 +86,10 @@ class Recurrence:
 class Problem:
     """Why a text was not accepted. For "past" and "too_far", `at` is the moment it was read as (UTC epoch
     seconds, to show with `describe_moment`) and `detail` the same local time in ISO 8601 with its UTC offset
-    (e.g. "2026-11-22T10:00+01:00"). For "bad_time", `detail` is the time of day as typed ("25:00")."""
+    (e.g. "2026-11-22T10:00+01:00"); "ends_first" is a repeating reminder whose "until" comes before its first time
+    (`at`: the end). For "bad_time", `detail` is the time of day as typed ("25:00")."""
 
-    code: str  # "empty", "too_long", "unknown", "past", "bad_zone", "too_far", "bad_time"
+    code: str  # "empty", "too_long", "unknown", "past", "ends_first", "bad_zone", "too_far", "bad_time"
     detail: str = ""
     at: int | None = field(default=None, compare=False)
 
@@ -460,7 +461,7 @@ def _split_recurring(
         offset = len(rest) - len(rest.lstrip())
         found = _leading_moment(rest.lstrip(), zone, now, languages, default_hour=23)
         if isinstance(found, Problem):
-            return found
+            return _ending(found)
         moment, moment_end = found
         until, rest = _until_of(moment, zone), rest[offset + moment_end:]
     what = _what(rest)
@@ -471,11 +472,17 @@ def _split_recurring(
         if isinstance(result, Moment):
             until, what = _until_of(result, zone), trailing["what"].strip()
         elif result.code in ("past", "too_far"):
-            return result
+            return _ending(result)
     recurrence = Recurrence(rule, hour, minute, until)
     if first_occurrence(recurrence, zone, now) is None:
-        return Problem("past", _iso(until, zone) if until is not None else "", until)
+        return Problem("ends_first", _iso(until, zone) if until is not None else "", until)
     return recurrence, what
+
+
+def _ending(problem: Problem) -> Problem:
+    """A repeating reminder's end date in the past ends it before it first comes: say that, not that its time
+    has passed."""
+    return replace(problem, code="ends_first") if problem.code == "past" else problem
 
 
 # The "every ..." grammar. Words are English; rrule parts are the standard RFC 5545 ones.

@@ -126,6 +126,15 @@ async def test_a_past_time_is_shown_like_every_other_date(bot):
     assert "2026-11-22T" not in text
 
 
+async def test_an_end_date_already_gone_is_named_as_the_end_not_as_the_time(bot):
+    await bot.join("admin", name="Amina")
+    text = await bot.text("admin", "/remind every first Thursday 18:30 meet until 1 June 2020")
+    assert "would end on Monday 1 June 2020, before it first comes" in text
+    assert "already passed" not in text and "23:00" not in text
+    assert "before it first comes" in await bot.text("admin", "/remind every Monday 9:00 until yesterday call")
+    assert "You have no reminders" in await bot.text("admin", "/reminders")
+
+
 async def test_a_snoozed_reminder_is_listed_and_can_be_cancelled(bot):
     await bot.join("admin", name="Amina")
     await bot.say("admin", "/remind in 10 minutes call the lawyer")

@@ -152,7 +152,7 @@ async def test_bad_inputs_get_a_clear_answer_and_change_nothing(open_bot):
     assert "A whole number from 1 to 1440" in await bot.text("bob", "/subscriptions remind:0")
     assert "too long" in await bot.text("admin", "/newsession " + "x" * 10_000)
     past = await bot.text("admin", "/newsession Party start:1 March 2020 10:00 end:11:00")
-    assert "in the past" in past and "Start:" in past
+    assert "in the past: Sunday 1 March 2020, 10:00" in past and "Start:" in past and "2020-03-01T" not in past
     assert "has no time of day" in await bot.text("admin", "/newsession Party start:25 December 2026 end:2 hours")
     await bot.say("admin", "/cancel")
     backwards = await bot.text("admin", "/newsession Party start:25 December 2026 10:00 end:09:00")

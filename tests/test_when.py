@@ -523,11 +523,11 @@ def test_a_recurring_reminder_with_until_before_what_it_says():
 
 
 def test_an_until_in_the_past_or_before_the_first_occurrence_is_refused():
-    assert split_reminder("every Monday until yesterday report", PARIS, NOW).code == "past"
-    assert split_reminder("every Monday report until last week", PARIS, NOW).code == "past"
+    assert split_reminder("every Monday until yesterday report", PARIS, NOW).code == "ends_first"
+    assert split_reminder("every Monday report until last week", PARIS, NOW).code == "ends_first"
     # Next Monday is the 30th: a reminder ending on the 24th would never fire.
     assert split_reminder("every Monday until 24 November report", PARIS, NOW) == Problem(
-        "past", "2026-11-24T23:59+01:00"
+        "ends_first", "2026-11-24T23:59+01:00"
     )
 
 
