@@ -20,7 +20,9 @@ the fullest window and the shortest span of 31 requests in a row, requests per s
 the whole run, and outside the time Telegram kept the bot waiting: each 429's retry_after and the round trip
 after it), 429s (over the cap / at random), requests that arrived while a retry_after was running (more than a
 round trip and a half after it was announced: requests already on their way do not count), reply latency
-p50/p99, the outcome of every outbox row, and the time to finish. Timings are printed, never asserted.
+p50/p99, the outcome of every outbox row, and the time to finish. Seen from inside the bot: requests written while
+its pace held for a retry_after, and how long after Telegram sent a 429 the bot heard of it. Timings are printed,
+never asserted.
 
     python benchmarks/broadcast.py                     # 3,000 recipients (about 3 minutes)
     python benchmarks/broadcast.py --recipients 10000  # about 10 minutes
@@ -144,6 +146,22 @@ async def broadcast(tmp: Path, recipients: int, base_url: str) -> dict:
         writers = [FIRST_CHAT + recipients + k for k in range(1, WRITERS + 1)]
         add_members(path, recipients + 1, recipients + WRITERS)  # they joined after the broadcast was queued
 
+        # What the bot did, seen from inside it: when its pace paused for a 429, and when each request was written.
+        pace = app.delivery.paces["telegram"]
+        pauses: list[tuple[float, float]] = []
+        writes: list[float] = []
+        pause, leaving = pace.pause, pace.leaving
+
+        def pausing(seconds: float) -> None:
+            pauses.append((time.monotonic(), seconds))
+            pause(seconds)
+
+        async def written() -> None:
+            await leaving()
+            writes.append(time.monotonic())
+
+        pace.pause, pace.leaving = pausing, written  # type: ignore[method-assign]
+
         await app.start()
         if not await keep_trying(Platform("telegram", adapter, adapter.start), app.delivery):
             raise SystemExit("the fake Telegram rejected the token")
@@ -167,7 +185,8 @@ async def broadcast(tmp: Path, recipients: int, base_url: str) -> dict:
         await app.scheduler.stop()
         await adapter.stop()
         await app.close()
-    return {"recipients": went_to, "rows": rows, "said": said, "finished": finished, "counts": counts, **stats}
+    return {"recipients": went_to, "rows": rows, "said": said, "finished": finished, "counts": counts,
+            "pauses": pauses, "writes": writes, **stats}
 
 
 def report(result: dict) -> None:
@@ -201,6 +220,13 @@ def report(result: dict) -> None:
           f"of requests; 403: {statuses.get(403, 0)}; 200: {statuses.get(200, 0)}")
     print(f"  requests that arrived while a retry_after was running, more than {1.5 * ROUND_TRIP:.2f} s after it was "
           f"announced: {ignored} (target 0)")
+    pauses, writes = result["pauses"], result["writes"]
+    held = sum(any(start < t < start + seconds for start, seconds in pauses) for t in writes)
+    heard = [min((start - moment for start, _ in pauses if start >= moment), default=float("nan"))
+             for moment, _, _ in refusals]
+    print(f"  in the bot: requests written while it held for a retry_after: {held} (target 0); it heard of a 429 "
+          f"p50 {percentile(heard, 0.5) * 1000:.0f} ms, max {max(heard, default=float('nan')) * 1000:.0f} ms after "
+          f"Telegram sent it (half a round trip: {ROUND_TRIP * 500:.0f} ms)")
     states = ("sent", "unreachable", "failed", "uncertain", "pending", "sending", "skipped", "cancelled")
     print("  outbox: " + ", ".join(f"{s} {counts.get(s, 0):,}" for s in states))
     answers = result["answers"]

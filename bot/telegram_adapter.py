@@ -43,7 +43,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.delivery import MaybeSent, NotSent, Pace, Rejected, RetryLater, Unreachable, send_reply
 from bot.platforms import TokenRejected
@@ -131,8 +131,7 @@ class TelegramAdapter:
         if settings.base_url:
             base = settings.base_url.rstrip("/")
             builder = builder.base_url(base).base_file_url(base.rsplit("/", 1)[0] + "/file/bot")
-        if request is not None:
-            builder = builder.request(request)
+        builder = builder.request(request or self._paced_request())
         if get_updates_request is not None:
             builder = builder.get_updates_request(get_updates_request)
         builder = builder.concurrent_updates(PerPersonUpdateProcessor())
@@ -144,6 +143,20 @@ class TelegramAdapter:
         core.services.account_listeners.append(self.account_left)
         core.services.links[PLATFORM] = self
         self._menus_catching_up: asyncio.Task[None] | None = None
+
+    def _paced_request(self) -> HTTPXRequest:
+        """The request object for every call but getUpdates: python-telegram-bot's own, as `ApplicationBuilder`
+        would make it, whose requests tell the pace the moment they are written (httpcore's trace hook), so that
+        the pace counts them where they leave (`Pace.leaving`)."""
+
+        async def trace(event: str, info: object) -> None:
+            if event.endswith(".send_request_headers.started"):
+                await self.pace.leaving()
+
+        async def traced(request: httpx.Request) -> None:
+            request.extensions["trace"] = trace
+
+        return HTTPXRequest(connection_pool_size=256, httpx_kwargs={"event_hooks": {"request": [traced]}})
 
     # --- lifecycle ---------------------------------------------------------------------------------------
 

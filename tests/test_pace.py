@@ -91,3 +91,34 @@ async def test_an_unpaced_platform_sends_at_once_but_waits_out_a_pause(time):
     assert [m for _, m in await _take_turns(pace, time, [(0.0, "a", False), (0.0, "b", True)])] == [time_of(0)] * 2
     pace.pause(3)
     assert min(m for _, m in await _take_turns(pace, time, [(0.0, "c", False), (0.0, "d", True)])) >= time_of(3)
+
+
+async def test_counted_where_they_are_written_a_request_held_back_after_its_turn_cannot_crowd_a_second(time):
+    """Between a turn and the write the event loop, or a busy machine, may hold one request back: at the turns the
+    pace keeps the limit, but 31 writes in a row would span only 1.04 s minus that delay. Counted again at the write
+    (`leaving`), any 31 writes in a row span a second and the margin."""
+    pace = Pace(30, margin=0.04, monotonic=time.monotonic)
+    turns: list[float] = []
+    writes: list[float] = []
+
+    async def one(number: int) -> None:
+        await pace.acquire("42")
+        turns.append(time.now)
+        if number in (10, 75):
+            await time.sleep(0.2)  # held back on its way to the network
+        await pace.leaving()
+        writes.append(time.now)
+
+    await asyncio.gather(*(one(i) for i in range(150)))
+    writes.sort()
+    assert min(writes[i + 30] - writes[i] for i in range(len(writes) - 30)) >= 1.04 - EPSILON
+    assert min(turns[i + 30] - turns[i] for i in range(len(turns) - 30)) >= 1.04 - EPSILON
+    assert writes[-1] - writes[0] <= 149 * 1.04 / 30 + 2 * 0.2 + EPSILON  # held back no longer than the delays
+
+
+async def test_a_request_whose_turn_came_just_before_a_429_is_not_written_until_its_pause_is_over(time):
+    pace = Pace(30, monotonic=time.monotonic)
+    await pace.acquire("42")
+    pace.pause(3)  # another request's 429 came back between this one's turn and its write
+    await pace.leaving()
+    assert time.now >= time_of(3) - EPSILON

@@ -25,7 +25,7 @@ from bot.telegram_adapter import TelegramAdapter
 from handlers.events import Reply
 from tests.conftest import Bot, build_bot, make_network
 from tests.telegram_fake import FakeBotApi, RecordingRequest
-from tests.telegram_server import LimitedBotApiServer
+from tests.telegram_server import BotApiServer, LimitedBotApiServer
 from tests.test_outbox import EPSILON, VirtualTime, add_member, most_in_any_window
 
 BOB = 2002
@@ -209,3 +209,35 @@ async def test_run_and_the_broadcast_benchmark_build_the_telegram_adapter_with_o
     _, adapter, app = built[1]
     assert adapter.pace is app.delivery.paces["telegram"]  # replies and the outbox share one pace …
     assert adapter.app.bot.rate_limiter is None  # … and it is the only one
+
+
+async def test_the_adapter_as_the_bot_runs_it_counts_each_request_at_the_pace_the_moment_it_is_written(db_path):
+    """Built with no request object of the caller's (as `solidarity-bot run` builds it), every call but getUpdates
+    tells the pace when it is written (`Pace.leaving`), before Telegram has it: the limit holds where requests leave,
+    not only where they took their turn."""
+    bot, db = await build_bot(db_path, make_network(open_registration=True))
+    server = BotApiServer("123456:TEST-TOKEN")
+    await server.start()
+    adapter = TelegramAdapter(bot.core, TelegramSettings(token="123456:TEST-TOKEN", base_url=server.base_url))
+    outbox = Outbox(bot.repos, bot.clock)
+    outbox.register(adapter)
+    bot.core.services.delivery = outbox
+    leaving = adapter.pace.leaving
+    seen_by_telegram: list[list[str]] = []  # at each write, the calls Telegram had already received
+
+    async def spy() -> None:
+        seen_by_telegram.append([method for method, _ in server.api.calls])
+        await leaving()
+
+    adapter.pace.leaving = spy  # type: ignore[method-assign]
+    try:
+        await adapter.app.initialize()
+        update = Update.de_json(server.api.message_update(BOB, HELP), adapter.app.bot)
+        await adapter.app.process_update(update)
+    finally:
+        await adapter.app.shutdown()
+        await server.stop()
+        await db.close()
+    calls = [method for method, _ in server.api.calls]
+    assert calls == ["getMe", "sendMessage"]
+    assert seen_by_telegram == [[], ["getMe"]]  # one write each, counted before it reached Telegram
