@@ -1,4 +1,4 @@
-"""The fuzzing of tests/test_fuzz.py, run longer: every command the registry knows, as every role (stranger,
+"""The fuzzing of tests/test_fuzz.py, run longer: every command the routers declare, as every role (stranger,
 member, blocked member, organiser, admin), with generated arguments, free text, button presses (own, forged,
 someone else's, pressed twice) and time passing, each example starting from the same small network; then the
 sweep (every command with each kind of bad value in each of its slots).

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.settings import DEFAULT_REGIONS, DEFAULT_THEMES  # noqa: E402
+from handlers.capabilities import all_routers
 from handlers.core import Core, Services  # noqa: E402
 from handlers.events import Incoming, Person  # noqa: E402
 from handlers.network import ACTOR_KINDS, Network  # noqa: E402
@@ -197,7 +198,7 @@ async def main() -> None:
                   f"candidates read and ranked on average, at most {POOL}): p50 {p50:.2f} ms, p99 {p99:.2f} ms "
                   "(target p99 < 5 ms)")
 
-            core = Core(Services(repos=repos, network=network, delivery=Silent()))
+            core = Core(Services(repos=repos, network=network, delivery=Silent()), all_routers())
             labels = {c.id: c.label for c in (*network.themes, *network.regions)}
             times = []
             used: set[int] = set()

@@ -40,6 +40,7 @@ from bot.app import tune_garbage_collector  # noqa: E402
 from bot.delivery import Outbox  # noqa: E402
 from bot.settings import TelegramSettings  # noqa: E402
 from bot.telegram_adapter import TelegramAdapter  # noqa: E402
+from handlers.capabilities import all_routers
 from handlers.core import Core, Services  # noqa: E402
 from handlers.network import Network  # noqa: E402
 from bot.settings import DEFAULT_REGIONS, DEFAULT_THEMES  # noqa: E402
@@ -122,7 +123,7 @@ async def full_app(path: Path, data: list[dict], members: int) -> tuple[Telegram
     await seed(db, members)
     repos = Repositories.over(db)
     network = Network.build("Bench", DEFAULT_THEMES, DEFAULT_REGIONS)
-    core = Core(Services(repos=repos, network=network, delivery=Outbox(repos)))
+    core = Core(Services(repos=repos, network=network, delivery=Outbox(repos)), all_routers())
     request = CountingRequest()
     adapter = TelegramAdapter(core, TelegramSettings(token="1:BENCH"), request=request,
                               get_updates_request=request)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.delivery import Outbox
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from handlers.capabilities import all_routers
 from handlers.core import Clock, Core, Services, system_clock
 from handlers.network import Network
 from storage import Database, Repositories
@@ -83,5 +84,6 @@ async def open_app(settings: Settings, clock: Clock = system_clock) -> App:
     repos = Repositories.over(db)
     await repos.buttons.purge_expired(int(clock().timestamp()))
     delivery = Outbox(repos, clock)
-    core = Core(Services(repos=repos, network=network_from(settings), delivery=delivery, clock=clock))
+    core = Core(Services(repos=repos, network=network_from(settings), delivery=delivery, clock=clock),
+                all_routers())
     return App(settings, db, repos, delivery, core, Scheduler(core, delivery))

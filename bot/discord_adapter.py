@@ -1,6 +1,6 @@
 """Discord adapter: slash commands, buttons, multi-select menus and forms → the core; the core's replies → Discord.
 
-It only translates. Slash commands are made from the core's command registry; every button, menu and form
+It only translates. Slash commands are made from the commands the core's routers declare; every button, menu and form
 carries an opaque token that the core resolves and checks against the person pressing. No privileged intents:
 the bot reads direct messages sent to it (Discord gives bots those without the message-content intent) and
 nothing in servers, so in a server every answer is ephemeral and typed answers go through a form (a modal).
@@ -24,7 +24,7 @@ from discord import app_commands
 from bot.delivery import MaybeSent, NotSent, Rejected, RetryLater, Unreachable
 from bot.platforms import TokenRejected
 from bot.settings import DiscordSettings
-from handlers.core import REGISTRY, Core, Role
+from handlers.core import Core, Role
 from handlers.events import Incoming, Person, Press, Reply
 from handlers.formatting import split_markup, to_markdown
 from handlers.i18n import N_, language, plain
@@ -320,7 +320,7 @@ class DiscordAdapter:
 
     @property
     def tree(self) -> app_commands.CommandTree:
-        """The slash commands, made from the core's registry (built on first use: the tree keeps the client's
+        """The slash commands, made from the core's routes (built on first use: the tree keeps the client's
         HTTP client of that moment)."""
         if self._tree is None:
             self._tree = app_commands.CommandTree(self.client)
@@ -333,7 +333,7 @@ class DiscordAdapter:
 
     def _build_commands(self) -> None:
         with language(self.core.services.network.default_language):
-            for spec in sorted(REGISTRY.commands.values(), key=lambda c: (c.order, c.name)):
+            for spec in sorted(self.core.routes.commands.values(), key=lambda c: (c.order, c.name)):
                 options = OPTIONS.get(spec.name, GENERIC if spec.usage else ())
                 self.tree.add_command(self._command(spec.name, plain(spec.summary), spec.role, options))
 

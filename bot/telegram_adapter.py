@@ -48,7 +48,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.delivery import MaybeSent, NotSent, Pace, Rejected, RetryLater, Unreachable, send_reply
 from bot.platforms import TokenRejected
 from bot.settings import TelegramSettings
-from handlers.core import REGISTRY, Core, Role
+from handlers.core import Core, Role, Routes
 from handlers.events import Attachment, Button, Incoming, Person, Press, Reply
 from handlers.formatting import split_markup
 from handlers.i18n import N_, language, plain
@@ -111,9 +111,9 @@ def keyboard(reply: Reply) -> dict[str, Any]:
     return {"reply_markup": {"inline_keyboard": rows}}
 
 
-def menu_for(role: Role) -> list[BotCommand]:
+def menu_for(routes: Routes, role: Role) -> list[BotCommand]:
     """The command menu for a role: what /help would list, with its one-line summaries."""
-    return [BotCommand(spec.name, plain(spec.summary)[:256]) for spec in REGISTRY.commands_for(role)]
+    return [BotCommand(spec.name, plain(spec.summary)[:256]) for spec in routes.commands_for(role)]
 
 
 class TelegramAdapter:
@@ -211,7 +211,8 @@ class TelegramAdapter:
         """The strangers' menu for everyone; the longer menus in organisers' and admins' own private chats
         (members' chats get theirs when they join, see `catch_up_menus` for those who joined before)."""
         with language(self.core.services.network.default_language):
-            await self.app.bot.set_my_commands(menu_for(Role.STRANGER), scope=BotCommandScopeDefault())
+            await self.app.bot.set_my_commands(menu_for(self.core.routes, Role.STRANGER),
+                                               scope=BotCommandScopeDefault())
         for key in self.core.services.network.admins:
             platform, _, external = key.partition(":")
             if platform == PLATFORM and external.isdigit():
@@ -252,7 +253,7 @@ class TelegramAdapter:
         try:
             if role >= Role.MEMBER:
                 with language(self.core.services.network.default_language):
-                    await self.app.bot.set_my_commands(menu_for(role), scope=scope)
+                    await self.app.bot.set_my_commands(menu_for(self.core.routes, role), scope=scope)
             else:
                 await self.app.bot.delete_my_commands(scope=scope)
         except (BadRequest, Forbidden) as exc:  # a chat the bot cannot reach yet (never started it)
@@ -369,7 +370,7 @@ class TelegramAdapter:
 
     async def _private_chat_button(self, command: str) -> Button:
         """A button that opens the private chat and, there, runs the command again (a /start payload)."""
-        payload = resume_payload(command)
+        payload = resume_payload(command, self.core.routes.commands)
         url = f"https://t.me/{self.username}" + (f"?start={payload}" if payload else "")
         with language(self.core.services.network.default_language):
             return Button(plain(N_("Open a private chat with me")), url=url)

@@ -20,8 +20,7 @@ from markupsafe import Markup
 
 from handlers import when
 from handlers.arguments import number
-from handlers.core import REGISTRY, Context, Fire, Role
-from handlers.data_rights import exporter
+from handlers.core import Context, Fire, Role, Router
 from handlers.events import Button, Outgoing, Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines, plain
 from handlers.paging import page_of
@@ -30,6 +29,8 @@ from handlers.sanitise import clean_line
 from storage.broadcasts import OPEN, Broadcast, BroadcastRepository, audience_in, clean_audience
 from storage.conversations import Conversation
 from storage.schedule import DueItem
+
+router = Router("broadcasts")
 
 FLOW = "broadcast"
 MAX_TEXT = 1500  # one message on every platform, with the header and the footer (Discord allows 2000)
@@ -90,7 +91,7 @@ def describe_audience(ctx: Context, audience: dict[str, list[Any]], sessions: di
 # --- composing -------------------------------------------------------------------------------------------
 
 
-@REGISTRY.command("broadcast", Role.ORGANISER, N_("send a message to the network or part of it"),
+@router.command("broadcast", Role.ORGANISER, N_("send a message to the network or part of it"),
                   usage=N_("/broadcast [message] · /broadcast status [number] · /broadcast cancel <number>"),
                   order=30)
 async def broadcast_command(ctx: Context, args: str) -> Reply | list[Reply]:
@@ -112,7 +113,7 @@ async def broadcast_command(ctx: Context, args: str) -> Reply | list[Reply]:
     return await _with_text(ctx, args)
 
 
-@REGISTRY.text_step("broadcast.text")
+@router.text_step(FLOW, "broadcast.text")
 async def text_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
     return await _with_text(ctx, text)
 
@@ -272,7 +273,7 @@ async def _save(ctx: Context, conversation: Conversation, step: str = "broadcast
                                              keep_nonce=conversation.nonce)
 
 
-@REGISTRY.action("broadcast.view", Role.ORGANISER)
+@router.action("broadcast.view", Role.ORGANISER)
 async def view_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     view = payload.get("v")
@@ -282,7 +283,7 @@ async def view_pressed(ctx: Context, payload: dict) -> Reply:
     return await _draft(ctx, conversation, edit=True)
 
 
-@REGISTRY.action("broadcast.page", Role.ORGANISER)
+@router.action("broadcast.page", Role.ORGANISER)
 async def page_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None:
@@ -291,7 +292,7 @@ async def page_pressed(ctx: Context, payload: dict) -> Reply:
     return _stale() if conversation is None else await _draft(ctx, conversation, edit=True)
 
 
-@REGISTRY.action("broadcast.toggle", Role.ORGANISER)
+@router.action("broadcast.toggle", Role.ORGANISER)
 async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None:
@@ -314,7 +315,7 @@ async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
     return await _draft(ctx, conversation, edit=True)
 
 
-@REGISTRY.action("broadcast.flag", Role.ORGANISER)
+@router.action("broadcast.flag", Role.ORGANISER)
 async def flag_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     flag = payload.get("v")
@@ -324,7 +325,7 @@ async def flag_pressed(ctx: Context, payload: dict) -> Reply:
     return await _draft(ctx, conversation, edit=True)
 
 
-@REGISTRY.action("broadcast.later", Role.ORGANISER)
+@router.action("broadcast.later", Role.ORGANISER)
 async def later_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None:
@@ -334,7 +335,7 @@ async def later_pressed(ctx: Context, payload: dict) -> Reply:
                    "zone: {zone}).", zone=ctx.member.timezone or "UTC"), asks=str(_("When")))
 
 
-@REGISTRY.text_step("broadcast.when")
+@router.text_step(FLOW, "broadcast.when")
 async def when_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     moment = await when.parse_moment_async(text, ctx.member.timezone or "UTC", ctx.now)
     if isinstance(moment, when.Problem):
@@ -349,7 +350,7 @@ async def when_typed(ctx: Context, conversation: Conversation, text: str) -> Rep
     return await _draft(ctx, conversation)
 
 
-@REGISTRY.action("broadcast.now", Role.ORGANISER)
+@router.action("broadcast.now", Role.ORGANISER)
 async def now_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None:
@@ -358,7 +359,7 @@ async def now_pressed(ctx: Context, payload: dict) -> Reply:
     return await _draft(ctx, conversation, edit=True)
 
 
-@REGISTRY.action("broadcast.discard", Role.ORGANISER)
+@router.action("broadcast.discard", Role.ORGANISER)
 async def discard_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None:
@@ -367,7 +368,7 @@ async def discard_pressed(ctx: Context, payload: dict) -> Reply:
     return Reply(_("Draft discarded; nothing was sent."), edit=True)
 
 
-@REGISTRY.action("broadcast.send", Role.ORGANISER)
+@router.action("broadcast.send", Role.ORGANISER)
 async def send_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Confirm: check the quota, then send, schedule, or ask a second organiser to approve."""
     conversation = await _current(ctx, payload)
@@ -466,7 +467,7 @@ async def _load(repos: Any, ids: list[int]) -> dict[int, Broadcast]:
     return found
 
 
-@REGISTRY.due("broadcast", load=_load)
+@router.due("broadcast", load=_load)
 async def broadcast_due(ctx: Context, item: DueItem) -> Fire | None:
     """A scheduled broadcast's moment: it goes into the outbox with the removal of its due row."""
     broadcast: Broadcast | None = item.subject
@@ -516,12 +517,12 @@ async def _ask_approval(ctx: Context, broadcast_id: int, total: int) -> int:
     return len(others)
 
 
-@REGISTRY.action("broadcast.approve", Role.ORGANISER)
+@router.action("broadcast.approve", Role.ORGANISER)
 async def approve_pressed(ctx: Context, payload: dict) -> Reply:
     return await _decide(ctx, payload, approve=True)
 
 
-@REGISTRY.action("broadcast.reject", Role.ORGANISER)
+@router.action("broadcast.reject", Role.ORGANISER)
 async def reject_pressed(ctx: Context, payload: dict) -> Reply:
     return await _decide(ctx, payload, approve=False)
 
@@ -670,7 +671,7 @@ async def _cancel_asked(ctx: Context, args: str) -> Reply:
     return await cancel_pressed(ctx, {"b": broadcast.id})
 
 
-@REGISTRY.action("broadcast.cancel", Role.ORGANISER)
+@router.action("broadcast.cancel", Role.ORGANISER)
 async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
     broadcast = await ctx.repos.broadcasts.get(int(payload.get("b", 0)))
     if broadcast is None or broadcast.status not in OPEN:
@@ -688,7 +689,7 @@ async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
     return Reply(question, buttons=((yes, no),))
 
 
-@REGISTRY.action("broadcast.cancel_yes", Role.ORGANISER)
+@router.action("broadcast.cancel_yes", Role.ORGANISER)
 async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
     broadcast_id = int(payload.get("b", 0))
     stopped = await ctx.repos.broadcasts.cancel(broadcast_id, ctx.member_id, ctx.now)
@@ -699,7 +700,7 @@ async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
                     id=broadcast_id), edit=True)
 
 
-@REGISTRY.action("broadcast.cancel_no", Role.ORGANISER)
+@router.action("broadcast.cancel_no", Role.ORGANISER)
 async def cancel_declined(ctx: Context, payload: dict) -> Reply:
     return Reply(_("Broadcast #{id} carries on.", id=payload.get("b")), edit=True)
 
@@ -726,7 +727,7 @@ def _unknown_theme(ctx: Context, args: str) -> Reply:
                    themes=", ".join(c.label for c in ctx.network.themes)))
 
 
-@REGISTRY.command("mute", Role.MEMBER, N_("stop receiving broadcasts, all or on one theme"),
+@router.command("mute", Role.MEMBER, N_("stop receiving broadcasts, all or on one theme"),
                   usage=N_("/mute [theme]"), order=60)
 async def mute_command(ctx: Context, args: str) -> Reply:
     theme = ""
@@ -744,7 +745,7 @@ async def mute_command(ctx: Context, args: str) -> Reply:
                             _mutes_text(ctx, mutes)))
 
 
-@REGISTRY.command("unmute", Role.MEMBER, N_("receive broadcasts again"), usage=N_("/unmute [theme]"), order=61)
+@router.command("unmute", Role.MEMBER, N_("receive broadcasts again"), usage=N_("/unmute [theme]"), order=61)
 async def unmute_command(ctx: Context, args: str) -> Reply:
     theme: str | None = None
     if args.strip():
@@ -761,6 +762,6 @@ async def unmute_command(ctx: Context, args: str) -> Reply:
 # --- data rights -----------------------------------------------------------------------------------------
 
 
-@exporter("broadcasts")
+@router.export("broadcasts")
 async def _export(ctx: Context, member_id: int) -> dict:
     return await ctx.repos.broadcasts.export(member_id)

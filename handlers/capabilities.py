@@ -1,7 +1,24 @@
-"""Importing this module registers every capability's commands, buttons and text steps."""
+"""The capabilities the bot runs: each one's router, in the order their parts appear in /export."""
 
-from handlers import data_rights, help, invites, linking, onboarding, profile, reminders, roles  # noqa: F401
-import handlers.commitments  # noqa: F401
-import handlers.partners  # noqa: F401
-import handlers.sessions  # noqa: F401
-import handlers.broadcasts  # noqa: F401
+from handlers import (
+    broadcasts,
+    commitments,
+    data_rights,
+    help,
+    invites,
+    linking,
+    onboarding,
+    partners,
+    profile,
+    reminders,
+    roles,
+    sessions,
+)
+from handlers.core import Router
+
+
+def all_routers() -> list[Router]:
+    """Every capability's router, for `Core`."""
+    return [data_rights.router, help.router, onboarding.router, profile.router, invites.router, linking.router,
+            roles.router, reminders.router, commitments.router, partners.router, sessions.router,
+            broadcasts.router]

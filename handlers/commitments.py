@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from handlers import when
 from handlers.arguments import first_word, keyword_args, number
-from handlers.core import REGISTRY, Context, Fire, Role
+from handlers.core import Context, Fire, Role, Router
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
 from handlers.paging import page_of
@@ -38,6 +38,8 @@ from storage.commitments import FOLLOW_UPS, Commitment, CommitmentRepository, No
 from storage.conversations import Conversation
 from storage.members import Member
 from storage.schedule import DueItem, ScheduleRepository
+
+router = Router("commitments")
 
 FLOW = "commit"  # registering a new commitment
 EDIT_FLOW = "commitment"  # a new date or a note for an existing one
@@ -183,7 +185,7 @@ def _options(ctx: Context, kind: str) -> list[tuple[str, str]]:
 # --- registering: the guided flow ----------------------------------------------------------------------------
 
 
-@REGISTRY.command("commit", Role.MEMBER, N_("register something you commit to doing"),
+@router.command("commit", Role.MEMBER, N_("register something you commit to doing"),
                   usage=N_("/commit [what] [by when] [theme:…] [region:…] [visibility:…]"), order=40)
 async def commit_command(ctx: Context, args: str) -> Reply | list[Reply]:
     """Start registering a commitment, filling what the command already says."""
@@ -372,7 +374,7 @@ def _stale() -> Reply:
                  toast=plain(N_("Already answered")), toast_only=True)
 
 
-@REGISTRY.text_step("commit.what")
+@router.text_step(FLOW, "commit.what")
 async def what_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     """The member typed what they commit to."""
     checked = clean_line(text, MAX_WHAT)
@@ -383,7 +385,7 @@ async def what_typed(ctx: Context, conversation: Conversation, text: str) -> Rep
     return await _next(ctx, {**conversation.data, "what": checked.text})
 
 
-@REGISTRY.text_step("commit.due")
+@router.text_step(FLOW, "commit.due")
 async def due_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     """The member typed a date: take it if it is one still to come, and say exactly which moment it is."""
     moment = await _parse(ctx, text)
@@ -393,13 +395,13 @@ async def due_typed(ctx: Context, conversation: Conversation, text: str) -> Repl
                        _("By when: <b>{when}</b>.", when=_when(moment.at, _zone(ctx))))
 
 
-@REGISTRY.text_step("commit.theme")
+@router.text_step(FLOW, "commit.theme")
 async def theme_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     """A theme typed by name."""
     return await _choice_typed(ctx, conversation, "theme", text)
 
 
-@REGISTRY.text_step("commit.region")
+@router.text_step(FLOW, "commit.region")
 async def region_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     """A region typed by name."""
     return await _choice_typed(ctx, conversation, "region", text)
@@ -417,14 +419,14 @@ async def _choice_typed(ctx: Context, conversation: Conversation, kind: str, tex
     return await _next(ctx, {**data, kind: choice.id})
 
 
-@REGISTRY.text_step("commit.visibility")
-@REGISTRY.text_step("commit.confirm")
+@router.text_step(FLOW, "commit.visibility")
+@router.text_step(FLOW, "commit.confirm")
 async def buttons_only(ctx: Context, conversation: Conversation, text: str) -> Reply:
     """These questions are answered with buttons."""
     return Reply(_("Please choose one of the buttons above, or send /cancel to stop."))
 
 
-@REGISTRY.action("commit.when")
+@router.action("commit.when")
 async def when_pressed(ctx: Context, payload: dict) -> Reply:
     """In a week, in a month, or no date."""
     conversation = await _current(ctx, payload, FLOW)
@@ -436,7 +438,7 @@ async def when_pressed(ctx: Context, payload: dict) -> Reply:
     return await _next(ctx, {**conversation.data, "due": due}, note)
 
 
-@REGISTRY.action("commit.pick")
+@router.action("commit.pick")
 async def pick_pressed(ctx: Context, payload: dict) -> Reply:
     """A theme, a region or a visibility."""
     conversation = await _current(ctx, payload, FLOW)
@@ -451,7 +453,7 @@ async def pick_pressed(ctx: Context, payload: dict) -> Reply:
     return await _next(ctx, {**data, step: value})
 
 
-@REGISTRY.action("commit.skip")
+@router.action("commit.skip")
 async def skip_pressed(ctx: Context, payload: dict) -> Reply:
     """No theme, or no region."""
     conversation = await _current(ctx, payload, FLOW)
@@ -461,7 +463,7 @@ async def skip_pressed(ctx: Context, payload: dict) -> Reply:
     return await _next(ctx, {**data, conversation.step.removeprefix("commit."): None})
 
 
-@REGISTRY.action("commit.page")
+@router.action("commit.page")
 async def page_pressed(ctx: Context, payload: dict) -> Reply:
     """Another page of themes or regions."""
     conversation = await _current(ctx, payload, FLOW)
@@ -473,7 +475,7 @@ async def page_pressed(ctx: Context, payload: dict) -> Reply:
     return await _question(ctx, conversation, edit=True)
 
 
-@REGISTRY.action("commit.cancel")
+@router.action("commit.cancel")
 async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
     """Stop registering; nothing is stored."""
     if await _current(ctx, payload, FLOW) is None:
@@ -482,7 +484,7 @@ async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
     return Reply(_("Cancelled. Nothing was registered."), edit=True)
 
 
-@REGISTRY.action("commit.register")
+@router.action("commit.register")
 async def register_pressed(ctx: Context, payload: dict) -> Reply:
     """Store the commitment and schedule its check-ins."""
     conversation = await _current(ctx, payload, FLOW)
@@ -709,7 +711,7 @@ async def _detail(ctx: Context, commitment_id: int) -> Reply:
     return Reply(join_lines(*lines), buttons=rows)
 
 
-@REGISTRY.command("commitments", Role.MEMBER, N_("see your commitments and mark them done"),
+@router.command("commitments", Role.MEMBER, N_("see your commitments and mark them done"),
                   usage=N_("/commitments [number | network [theme:…] [region:…] [status:open|done|dropped] "
                            "[overdue]]"),
                   usage_from={Role.ORGANISER: N_("/commitments [number | network|all [theme:…] [region:…] "
@@ -812,7 +814,7 @@ async def _offer_filter(ctx: Context, kind: str, named: dict[str, str], overdue:
     return Reply(join_lines(text, page_line), buttons=tuple(rows), edit=edit)
 
 
-@REGISTRY.action("commitment.filter")
+@router.action("commitment.filter")
 async def filter_pressed(ctx: Context, payload: dict) -> Reply:
     """A theme or region chosen (or another page of them) after one the network does not have."""
     network_only = payload.get("w") == "network"
@@ -822,7 +824,7 @@ async def filter_pressed(ctx: Context, payload: dict) -> Reply:
                            edit=True)
 
 
-@REGISTRY.action("commitment.page")
+@router.action("commitment.page")
 async def list_page_pressed(ctx: Context, payload: dict) -> Reply:
     """Another page of the member's commitments."""
     try:
@@ -832,7 +834,7 @@ async def list_page_pressed(ctx: Context, payload: dict) -> Reply:
     return await my_commitments(ctx, page, edit=True)
 
 
-@REGISTRY.action("commitment.done")
+@router.action("commitment.done")
 async def done_pressed(ctx: Context, payload: dict) -> Reply:
     """Mark a commitment done."""
     return await _close(ctx, payload.get("c"), "done")
@@ -850,7 +852,7 @@ async def _close(ctx: Context, commitment_id: Any, status: str, *, note: str | N
                    id=commitment.id), edit=True)
 
 
-@REGISTRY.action("commitment.drop")
+@router.action("commitment.drop")
 async def drop_pressed(ctx: Context, payload: dict) -> Reply:
     """Ask before dropping a commitment."""
     commitment = await _own(ctx, payload.get("c"))
@@ -871,13 +873,13 @@ def _drop_question(buttons: tuple[tuple[Button, ...], ...], commitment: Commitme
                             _("It stays in your list as dropped, and the check-ins stop.")), buttons=buttons)
 
 
-@REGISTRY.action("commitment.drop_yes")
+@router.action("commitment.drop_yes")
 async def drop_confirmed(ctx: Context, payload: dict) -> Reply:
     """Drop it."""
     return await _close(ctx, payload.get("c"), "dropped")
 
 
-@REGISTRY.action("commitment.keep")
+@router.action("commitment.keep")
 async def drop_cancelled(ctx: Context, payload: dict) -> Reply:
     """Keep it."""
     return Reply(_("Kept. Nothing was changed."), edit=True)
@@ -886,7 +888,7 @@ async def drop_cancelled(ctx: Context, payload: dict) -> Reply:
 # --- notes and new dates -------------------------------------------------------------------------------------
 
 
-@REGISTRY.command("progress", Role.MEMBER, N_("note how one of your commitments is going"),
+@router.command("progress", Role.MEMBER, N_("note how one of your commitments is going"),
                   usage=N_("/progress <number> <note>"), order=42)
 async def progress_command(ctx: Context, args: str) -> Reply:
     """Add a progress note to one of the member's commitments."""
@@ -902,7 +904,7 @@ async def progress_command(ctx: Context, args: str) -> Reply:
     return (await _save_note(ctx, commitment, note))[0]
 
 
-@REGISTRY.action("commitment.note")
+@router.action("commitment.note")
 async def note_pressed(ctx: Context, payload: dict) -> Reply:
     """Ask for a progress note."""
     commitment = await _own(ctx, payload.get("c"))
@@ -935,7 +937,7 @@ async def _save_note(ctx: Context, commitment: Commitment, text: str) -> tuple[R
     return Reply(_("Noted on #{id}. Thank you!", id=commitment.id)), True
 
 
-@REGISTRY.text_step("commitment.note")
+@router.text_step(EDIT_FLOW, "commitment.note")
 async def note_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     """The progress note typed after Progress or /progress <number>."""
     commitment = await _own(ctx, conversation.data.get("c"))
@@ -948,7 +950,7 @@ async def note_typed(ctx: Context, conversation: Conversation, text: str) -> Rep
     return reply
 
 
-@REGISTRY.action("commitment.newdate")
+@router.action("commitment.newdate")
 async def newdate_pressed(ctx: Context, payload: dict) -> Reply:
     """Ask for a new date."""
     commitment = await _own(ctx, payload.get("c"))
@@ -979,7 +981,7 @@ async def _ask_date(ctx: Context, commitment: Commitment, note: Markup | None = 
     ), buttons=rows, asks=plain(N_("Date")))
 
 
-@REGISTRY.text_step("commitment.date")
+@router.text_step(EDIT_FLOW, "commitment.date")
 async def date_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     """A new date typed: saved at once."""
     commitment = await _own(ctx, conversation.data.get("c"))
@@ -992,7 +994,7 @@ async def date_typed(ctx: Context, conversation: Conversation, text: str) -> Rep
     return await _reschedule(ctx, commitment, moment.at)
 
 
-@REGISTRY.action("commitment.when")
+@router.action("commitment.when")
 async def new_when_pressed(ctx: Context, payload: dict) -> Reply:
     """In a week, in a month, or no date, as the new date: saved at once."""
     conversation = await _current(ctx, payload, EDIT_FLOW)
@@ -1036,7 +1038,7 @@ def _new_date_saved(commitment_id: int, due: int | None, zone: str) -> Markup:
     return _("Saved: commitment #{id} is now due <b>{when}</b>.", id=commitment_id, when=_when(due, zone))
 
 
-@REGISTRY.text_step("commitment.reason")
+@router.text_step(EDIT_FLOW, "commitment.reason")
 async def reason_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     """Why the date changed (the date itself is already saved)."""
     checked = clean_line(text, MAX_NOTE)
@@ -1054,7 +1056,7 @@ async def reason_typed(ctx: Context, conversation: Conversation, text: str) -> R
     return Reply(_("Thank you: the reason is noted with commitment #{id}.", id=commitment_id))
 
 
-@REGISTRY.action("commitment.reason_skip")
+@router.action("commitment.reason_skip")
 async def reason_skipped(ctx: Context, payload: dict) -> Reply:
     """No reason given: the new date stays as saved."""
     conversation = await _current(ctx, payload, EDIT_FLOW)
@@ -1068,7 +1070,7 @@ async def reason_skipped(ctx: Context, payload: dict) -> Reply:
                  edit=True)
 
 
-@REGISTRY.action("commitment.cancel")
+@router.action("commitment.cancel")
 async def edit_cancelled(ctx: Context, payload: dict) -> Reply:
     """Leave a new date or a note unfinished; nothing changes."""
     if await _current(ctx, payload, EDIT_FLOW) is None:
@@ -1090,7 +1092,7 @@ async def _checkin_buttons(ctx: Context, commitment: Commitment) -> tuple[tuple[
     )
 
 
-@REGISTRY.due("checkin")
+@router.due("checkin")
 async def checkin_due(ctx: Context, item: DueItem) -> Fire | None:
     """Ask how an open commitment is going (halfway, at its due moment, or again after it was said to be on
     track when it fell due)."""
@@ -1121,7 +1123,7 @@ async def checkin_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(Reply(text, buttons=buttons), quiet=True, kind="check-in", changes=(pending,))
 
 
-@REGISTRY.due("nudge")
+@router.due("nudge")
 async def nudge_due(ctx: Context, item: DueItem) -> Fire | None:
     """Remind once about a check-in still unanswered."""
     commitment = await ctx.repos.commitments.get(item.subject_id)
@@ -1139,7 +1141,7 @@ async def nudge_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(Reply(text, buttons=buttons), quiet=True, kind="check-in", changes=(follow,))
 
 
-@REGISTRY.due("stale")
+@router.due("stale")
 async def stale_due(ctx: Context, item: DueItem) -> Fire | None:
     """A check-in and its nudge went unanswered: mark the commitment stale, without a message."""
     commitment = await ctx.repos.commitments.get(item.subject_id)
@@ -1153,7 +1155,7 @@ async def stale_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(None, changes=(mark,))
 
 
-@REGISTRY.action("checkin.answer")
+@router.action("checkin.answer")
 async def checkin_answered(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Done, on track, need help, a new date, or drop."""
     answer = payload.get("a")

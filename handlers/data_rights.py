@@ -1,8 +1,9 @@
 """Data rights: /export sends a member everything the bot holds about them; /forget erases it.
 
-Later capabilities add their own parts with `@exporter`; their tables reference members with ON DELETE
+Each capability adds its own parts with `@router.export(key)`; their tables reference members with ON DELETE
 CASCADE (or SET NULL where a shared record must stay), so erasing the member row erases the rest. Where a shared
-record holds text the member wrote, an `@eraser` clears it in the transaction that erases the member.
+record holds text the member wrote, a `@router.erase` function clears it in the transaction that erases the
+member.
 
 The same transaction reaches what was about to go out: messages waiting in the outbox for others that name the
 member or carry their text are withdrawn, and their broadcasts not yet finished are cancelled. The broadcast gate
@@ -13,11 +14,11 @@ those messages does not send it either.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers.core import REGISTRY, Context, Role
+from handlers.core import Context, Role, Router
 from handlers.events import Attachment, Person, Reply
 from handlers.i18n import N_, _, join_lines
 from handlers.quiet import zone_info
@@ -28,34 +29,14 @@ from storage.links import LinkRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
 
-Exporter = Callable[[Context, int], Awaitable[Any]]
-EXPORTERS: dict[str, Exporter] = {}
-Eraser = Callable[[Any, int], Awaitable[None]]  # (open connection, member id), before the member row goes
-ERASERS: list[Eraser] = []
-
-
-def exporter(key: str) -> Callable[[Exporter], Exporter]:
-    """Register a function that returns one part of a member's export."""
-
-    def register(fn: Exporter) -> Exporter:
-        EXPORTERS[key] = fn
-        return fn
-
-    return register
-
-
-def eraser(fn: Eraser) -> Eraser:
-    """Register a function run in the erasing transaction, before the member row is deleted."""
-    ERASERS.append(fn)
-    return fn
-
+router = Router("data_rights")
 
 def iso(ts: int | None) -> str | None:
     """A stored time as an ISO 8601 string in UTC."""
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
 
 
-@exporter("profile")
+@router.export("profile")
 async def _profile(ctx: Context, member_id: int) -> dict:
     member = await ctx.repos.members.get(member_id)
     assert member is not None
@@ -78,14 +59,14 @@ async def _profile(ctx: Context, member_id: int) -> dict:
     }
 
 
-@exporter("accounts")
+@router.export("accounts")
 async def _accounts(ctx: Context, member_id: int) -> list:
     return [{"platform": i.platform, "account_id": i.external_id, "linked_at": iso(i.linked_at),
              **({"direct_message_channel": i.dm_channel} if i.dm_channel else {})}
             for i in await ctx.repos.members.identities(member_id)]
 
 
-@exporter("conversation")
+@router.export("conversation")
 async def _conversation(ctx: Context, member_id: int) -> dict | None:
     # What the member was answering, with their own answers as plain values. A conversation also keeps what the
     # bot needs to draw its questions (a search's results with other members' names, as formatted text): that
@@ -132,13 +113,13 @@ _ANSWERS: dict[str, Callable[[dict], dict[str, Any]]] = {
 }
 
 
-@exporter("invites_created")
+@router.export("invites_created")
 async def _invites(ctx: Context, member_id: int) -> list:
     return [{"invite_number": i.id, "uses_left": i.uses_left, "expires_at": iso(i.expires_at),
              "created_at": iso(i.created_at)} for i in await ctx.repos.invites.created_by(member_id)]
 
 
-@exporter("audit_trail")
+@router.export("audit_trail")
 async def _audit(ctx: Context, member_id: int) -> list:
     # Who acted on a member is not theirs to know (it could expose an organiser to retaliation): only their own
     # part in each entry is exported.
@@ -146,7 +127,7 @@ async def _audit(ctx: Context, member_id: int) -> list:
              "about_you": e.subject_id == member_id} for e in await ctx.repos.audit.involving(member_id)]
 
 
-@exporter("commitments")
+@router.export("commitments")
 async def _commitments(ctx: Context, member_id: int) -> list:
     notes = await ctx.repos.commitments.notes_for_member(member_id)
     return [{"commitment_number": c.id, "what": c.what, "due_at": iso(c.due_at), "theme": c.theme,
@@ -158,7 +139,7 @@ async def _commitments(ctx: Context, member_id: int) -> list:
             for c in await ctx.repos.commitments.for_member(member_id)]
 
 
-@exporter("reminders")
+@router.export("reminders")
 async def _reminders(ctx: Context, member_id: int) -> list:
     return [{"reminder_number": r.id, "what": r.what, "repeats": r.rule, "at_local_time":
              f"{r.hour:02d}:{r.minute:02d}" if r.rule else None, "time_zone": r.zone, "until": iso(r.until_at),
@@ -166,14 +147,14 @@ async def _reminders(ctx: Context, member_id: int) -> list:
             for r in await ctx.repos.reminders.for_member(member_id)]
 
 
-@exporter("scheduled")
+@router.export("scheduled")
 async def _scheduled(ctx: Context, member_id: int) -> list:
     # Check-ins, nudges and reminder times still to come.
     return [{"what": item.kind, "about_number": item.subject_id, "due_at": iso(item.due_at)}
             for item in await ctx.repos.schedule.for_member(member_id)]
 
 
-@exporter("messages_queued_or_recent")
+@router.export("messages_queued_or_recent")
 async def _outbox(ctx: Context, member_id: int) -> list:
     # What the bot sent on its own or is about to send: kinds and outcomes only (the text is not kept once sent).
     return [{"kind": row["kind"], "state": row["state"], "platform": row["platform"],
@@ -181,7 +162,7 @@ async def _outbox(ctx: Context, member_id: int) -> list:
             for row in await ctx.repos.outbox.for_member(member_id)]
 
 
-@exporter("buttons_waiting")
+@router.export("buttons_waiting")
 async def _buttons(ctx: Context, member_id: int) -> int:
     return await ctx.repos.buttons.count_for(await _audiences(ctx, member_id))
 
@@ -194,12 +175,12 @@ async def _audiences(ctx: Context, member_id: int) -> list[str]:
 async def export_member(ctx: Context, member_id: int) -> dict:
     """Everything the bot holds about a member, as plain JSON-ready data."""
     data: dict[str, Any] = {"exported_at": iso(ctx.now), "network": ctx.network.name}
-    for key, fn in EXPORTERS.items():
-        data[key] = await fn(ctx, member_id)
+    for key, part in ctx.routes.exporters.items():
+        data[key] = await part(ctx, member_id)
     return data
 
 
-@REGISTRY.command("export", Role.MEMBER, N_("get everything the bot holds about you, as a file"),
+@router.command("export", Role.MEMBER, N_("get everything the bot holds about you, as a file"),
                   when_blocked=True, order=80)
 async def export(ctx: Context, args: str) -> Reply:
     """Send the member their data as JSON."""
@@ -213,7 +194,7 @@ async def export(ctx: Context, args: str) -> Reply:
     )
 
 
-@REGISTRY.command("forget", Role.MEMBER, N_("erase everything the bot holds about you"), when_blocked=True,
+@router.command("forget", Role.MEMBER, N_("erase everything the bot holds about you"), when_blocked=True,
                   order=81)
 async def forget(ctx: Context, args: str) -> Reply:
     """Ask for confirmation before erasing."""
@@ -228,7 +209,7 @@ async def forget(ctx: Context, args: str) -> Reply:
     ), buttons=((yes,), (no,)))
 
 
-@REGISTRY.action("data.forget", Role.MEMBER, when_blocked=True)
+@router.action("data.forget", Role.MEMBER, when_blocked=True)
 async def forget_confirmed(ctx: Context, payload: dict) -> Reply:
     """Erase the member and every row that refers to them."""
     member_id = ctx.member_id
@@ -247,7 +228,7 @@ async def forget_confirmed(ctx: Context, payload: dict) -> Reply:
             for broadcast_id in cancelled:
                 gate.cancel(broadcast_id)
             await CommitmentRepository.partner_left_in(conn, member_id)
-            for erase in ERASERS:
+            for erase in ctx.routes.erasers:
                 await erase(conn, member_id)
             # Audit rows stay (they record what organisers did) but lose every reference to the erased member.
             await MemberRepository.delete_in(conn, member_id)
@@ -262,7 +243,7 @@ async def forget_confirmed(ctx: Context, payload: dict) -> Reply:
     return Reply(_("Done. Everything the bot held about you has been erased. Take care."), edit=True)
 
 
-@REGISTRY.action("data.keep", Role.MEMBER, when_blocked=True)
+@router.action("data.keep", Role.MEMBER, when_blocked=True)
 async def forget_cancelled(ctx: Context, payload: dict) -> Reply:
     """Keep the data."""
     return Reply(_("Nothing was erased."), edit=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from handlers.core import REGISTRY, Context, Role
+from handlers.core import Context, Role, Router
 from handlers.events import Reply
 from handlers.i18n import N_, _, join_lines, plain
+
+router = Router("help")
 
 
 def _line(spec, role: Role) -> object:
@@ -12,11 +14,11 @@ def _line(spec, role: Role) -> object:
     return _("{usage} — {summary}", usage=plain(usage) if usage else f"/{spec.name}", summary=plain(spec.summary))
 
 
-@REGISTRY.command("help", Role.STRANGER, N_("what you can do here"), private=False, when_blocked=True, order=1)
+@router.command("help", Role.STRANGER, N_("what you can do here"), private=False, when_blocked=True, order=1)
 async def help_command(ctx: Context, args: str) -> Reply:
     """List the commands, grouped by the role that unlocks them."""
     blocked = ctx.member is not None and ctx.member.blocked
-    specs = REGISTRY.commands_for(ctx.role, blocked=blocked)
+    specs = ctx.routes.commands_for(ctx.role, blocked=blocked)
     headings = {
         Role.STRANGER: _("<b>Commands</b>"),
         Role.MEMBER: _("<b>Commands</b>") if ctx.role == Role.MEMBER else _("<b>For everyone</b>"),

@@ -7,19 +7,20 @@ from datetime import timedelta
 
 from handlers import when
 from handlers.arguments import number
-from handlers.core import REGISTRY, Context, Role
-from handlers.data_rights import eraser
+from handlers.core import Context, Role, Router
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines
 from handlers.onboarding import join_command
 from storage.invites import InviteRepository
+
+router = Router("invites")
 
 MAX_USES = 1000
 MAX_DAYS = 365
 LIST_LIMIT = 20  # invites listed by /invites, each with its Revoke button
 
 
-@REGISTRY.command("invite", Role.ORGANISER, N_("make an invite code for new members"),
+@router.command("invite", Role.ORGANISER, N_("make an invite code for new members"),
                   usage=N_("/invite [uses] [days]"), order=10)
 async def invite(ctx: Context, args: str) -> Reply:
     """Make a code with a number of uses and an expiry, shown once."""
@@ -60,7 +61,7 @@ def _moment(ctx: Context, at: int) -> str:
     return when.describe_moment(at, ctx.member.timezone or "UTC", locale=current_language())
 
 
-@REGISTRY.command("invites", Role.ORGANISER, N_("the invite codes that still work, to revoke one"), order=11)
+@router.command("invites", Role.ORGANISER, N_("the invite codes that still work, to revoke one"), order=11)
 async def invites_command(ctx: Context, args: str) -> Reply:
     """Every invite that still works, with its uses left and expiry, and a Revoke button each."""
     live = await ctx.repos.invites.live(ctx.now, LIST_LIMIT + 1)
@@ -88,7 +89,7 @@ async def invites_command(ctx: Context, args: str) -> Reply:
     return Reply(join_lines(*lines), buttons=tuple(tuple(buttons[i:i + 4]) for i in range(0, len(buttons), 4)))
 
 
-@REGISTRY.action("invite.revoke", Role.ORGANISER)
+@router.action("invite.revoke", Role.ORGANISER)
 async def revoke_pressed(ctx: Context, payload: dict) -> Reply:
     """Revoke one invite: its code no longer lets anyone join (pressed again, or too late, nothing changes)."""
     try:
@@ -101,7 +102,7 @@ async def revoke_pressed(ctx: Context, payload: dict) -> Reply:
                    "members.", id=invite_id))
 
 
-@eraser
+@router.erase
 async def _stop_their_codes(conn, member_id: int) -> None:
     """An organiser who erases their data leaves no working invite behind."""
     await InviteRepository.revoke_made_by_in(conn, member_id)

@@ -12,12 +12,14 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from handlers import onboarding
-from handlers.core import REGISTRY, Context, Role
-from handlers.data_rights import exporter, iso
+from handlers.core import Context, Role, Router
+from handlers.data_rights import iso
 from handlers.events import Person, Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
 from storage.links import ATTEMPT_WINDOW, CODE_LENGTH, CODE_LIFETIME, MAX_WRONG_ATTEMPTS, LinkCode, well_formed
 from storage.members import Member
+
+router = Router("linking")
 
 # In the order they are listed; other platforms follow, alphabetically.
 PLATFORM_LABELS = {"telegram": "Telegram", "discord": "Discord", "console": N_("Console")}
@@ -66,7 +68,7 @@ def describe_notify(member: Member) -> Markup | str:
 # --- /join -------------------------------------------------------------------------------------------------
 
 
-@REGISTRY.command("join", Role.STRANGER, N_("join the network with an invite code"),
+@router.command("join", Role.STRANGER, N_("join the network with an invite code"),
                   usage=N_("/join <invite code>"), order=2)
 async def join(ctx: Context, args: str) -> Reply | list[Reply]:
     """The same as /start <code>, for platforms whose links cannot carry a code."""
@@ -76,7 +78,7 @@ async def join(ctx: Context, args: str) -> Reply | list[Reply]:
 # --- /link -------------------------------------------------------------------------------------------------
 
 
-@REGISTRY.command("link", Role.STRANGER, N_("use one profile from your accounts on several platforms"),
+@router.command("link", Role.STRANGER, N_("use one profile from your accounts on several platforms"),
                   usage=N_("/link [code]"), order=3)
 async def link(ctx: Context, args: str) -> Reply:
     """Without a code: a code for this member. With one: offer to link this account to the code's member."""
@@ -193,7 +195,7 @@ async def _check(ctx: Context, code: LinkCode) -> Member | Reply:
     return issuer
 
 
-@REGISTRY.action("link.confirm", Role.STRANGER)
+@router.action("link.confirm", Role.STRANGER)
 async def link_confirmed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Join this account to the code's member, erasing this account's own member if it had one."""
     replaced = ctx.member.id if ctx.member is not None else None
@@ -232,7 +234,7 @@ async def link_confirmed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     ), edit=True)
 
 
-@REGISTRY.action("link.cancel", Role.STRANGER)
+@router.action("link.cancel", Role.STRANGER)
 async def link_cancelled(ctx: Context, payload: dict) -> Reply:
     """Leave both accounts as they are."""
     return Reply(_("Nothing was linked."), edit=True)
@@ -241,7 +243,7 @@ async def link_cancelled(ctx: Context, payload: dict) -> Reply:
 # --- /unlink -----------------------------------------------------------------------------------------------
 
 
-@REGISTRY.command("unlink", Role.MEMBER, N_("detach your account on one platform"),
+@router.command("unlink", Role.MEMBER, N_("detach your account on one platform"),
                   usage=N_("/unlink <platform>"), order=21)
 async def unlink(ctx: Context, args: str) -> Reply:
     """Ask before detaching the member's account on a platform."""
@@ -276,7 +278,7 @@ def _only_account(label: str) -> Markup:
              "your data, send /forget.", platform=label)
 
 
-@REGISTRY.action("unlink.confirm", Role.MEMBER)
+@router.action("unlink.confirm", Role.MEMBER)
 async def unlink_confirmed(ctx: Context, payload: dict) -> Reply:
     """Detach the account, unless it is gone or has become the member's last one."""
     platform = str(payload.get("p", ""))
@@ -300,7 +302,7 @@ async def unlink_confirmed(ctx: Context, payload: dict) -> Reply:
     ), edit=True)
 
 
-@REGISTRY.action("unlink.keep", Role.MEMBER)
+@router.action("unlink.keep", Role.MEMBER)
 async def unlink_kept(ctx: Context, payload: dict) -> Reply:
     """Keep the account."""
     return Reply(_("Nothing was unlinked."), edit=True)
@@ -309,7 +311,7 @@ async def unlink_kept(ctx: Context, payload: dict) -> Reply:
 # --- /notify -----------------------------------------------------------------------------------------------
 
 
-@REGISTRY.command("notify", Role.MEMBER, N_("choose where the bot sends you notifications"),
+@router.command("notify", Role.MEMBER, N_("choose where the bot sends you notifications"),
                   usage=N_("/notify [platform | all]"), order=20)
 async def notify(ctx: Context, args: str) -> Reply:
     """Offer the member's platforms and "All of them"; with an argument, set it at once."""
@@ -332,7 +334,7 @@ async def notify(ctx: Context, args: str) -> Reply:
     ), buttons=tuple(rows))
 
 
-@REGISTRY.action("notify.set")
+@router.action("notify.set")
 async def notify_pressed(ctx: Context, payload: dict) -> Reply:
     """Set the preference from a button."""
     value = str(payload.get("v", ""))
@@ -355,14 +357,14 @@ async def _set_notify(ctx: Context, choice: str | None, typed: str, *, edit: boo
 # --- export ------------------------------------------------------------------------------------------------
 
 
-@exporter("notifications")
+@router.export("notifications")
 async def _notifications(ctx: Context, member_id: int) -> dict:
     member = await ctx.repos.members.get(member_id)
     assert member is not None
     return {"send_to": member.notify_on}
 
 
-@exporter("link_codes")
+@router.export("link_codes")
 async def _link_codes(ctx: Context, member_id: int) -> dict:
     identities = await ctx.repos.members.identities(member_id)
     wrong = 0

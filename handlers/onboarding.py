@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 
 from handlers import profile
-from handlers.core import REGISTRY, Context, Role
+from handlers.core import Context, Role, Router
 from handlers.events import Reply
 from handlers.i18n import N_, _, join_lines
 from storage.audit import AuditRepository
 from storage.invites import InviteRepository, normalise_code
 from storage.members import MemberRepository
+
+router = Router("onboarding")
 
 PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": N_("this console")}
 # A /start payload that runs a command: the "open a private chat" button under a command sent in a group opens
@@ -21,10 +24,10 @@ NOT_RESUMED = frozenset({"start", "join"})  # they take an invite code, which ne
 _CODE_OPTION = re.compile(r"^code:\s*", re.IGNORECASE)  # Discord's wording, "/join code:ABCD2345EF", typed elsewhere
 
 
-def resume_payload(command: str) -> str | None:
-    """The /start payload that runs `command` in the private chat: its name only, never what followed it (that
-    may be private, and a link is not); None for a command that is not run this way."""
-    if command in NOT_RESUMED or command not in REGISTRY.commands:
+def resume_payload(command: str, commands: Container[str]) -> str | None:
+    """The /start payload that runs `command` (one of `commands`, those the bot has) in the private chat: its name
+    only, never what followed it (that may be private, and a link is not); None for a command not run this way."""
+    if command in NOT_RESUMED or command not in commands:
         return None
     return RESUME_PREFIX + command
 
@@ -54,7 +57,7 @@ def privacy_notice(ctx: Context) -> Reply:
     ))
 
 
-@REGISTRY.command("start", Role.STRANGER, N_("join the network, or pick up where you left off"),
+@router.command("start", Role.STRANGER, N_("join the network, or pick up where you left off"),
                   usage=N_("/start [invite code]"), order=0)
 async def start(ctx: Context, args: str) -> Reply | list[Reply]:
     """Welcome a stranger with the privacy notice, or a member back; run a command sent in a group."""
@@ -89,7 +92,7 @@ async def start(ctx: Context, args: str) -> Reply | list[Reply]:
     return Reply(notice.text, buttons=((agree,), (later,)))
 
 
-@REGISTRY.action("onboarding.consent", Role.STRANGER)
+@router.action("onboarding.consent", Role.STRANGER)
 async def consent(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """The person agreed: create the member (using up one invite use) and start the guided profile."""
     if ctx.member is not None:
@@ -119,13 +122,13 @@ async def consent(ctx: Context, payload: dict) -> Reply | list[Reply]:
 async def _resume(ctx: Context, name: str) -> Reply | list[Reply]:
     """The private chat was opened from a group's button: run the command the person sent there (without what
     followed it). A payload that names no such command, or one the person may not use, is a plain /start."""
-    spec = REGISTRY.commands.get(name)
+    spec = ctx.routes.commands.get(name)
     if spec is None or name in NOT_RESUMED or ctx.role < spec.role:
         return await start(ctx, "")
     return await spec.handler(ctx, "")
 
 
-@REGISTRY.action("onboarding.later", Role.STRANGER)
+@router.action("onboarding.later", Role.STRANGER)
 async def later(ctx: Context, payload: dict) -> Reply:
     """The person is not ready: nothing is stored."""
     return Reply(_("No problem — nothing about you was stored. Send /start whenever you are ready."), edit=True)

@@ -32,8 +32,8 @@ from markupsafe import Markup
 from handlers import languages as langs
 from handlers import when
 from handlers.arguments import keyword_args
-from handlers.core import REGISTRY, Context, Fire, Role
-from handlers.data_rights import eraser, exporter, iso
+from handlers.core import Context, Fire, Role, Router
+from handlers.data_rights import iso
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
 from handlers.roles import resolve_member
@@ -43,6 +43,8 @@ from storage.conversations import Conversation, ConversationRepository
 from storage.members import Member
 from storage.partners import Candidate, Introduction, PartnerRepository
 from storage.schedule import DueItem
+
+router = Router("partners")
 
 FLOW = "partner"
 STEPS = ("theme", "region", "language", "note")
@@ -130,7 +132,7 @@ async def _limit_reached(ctx: Context) -> Reply | None:
 # --- asking: the guided search ---------------------------------------------------------------------------------
 
 
-@REGISTRY.command("partner", Role.MEMBER, N_("find partners by theme or region; introduced only if you both agree"),
+@router.command("partner", Role.MEMBER, N_("find partners by theme or region; introduced only if you both agree"),
                   usage=N_("/partner [theme:…] [region:…] [language:…] [note:…]"), order=50)
 async def partner_command(ctx: Context, args: str) -> Reply | list[Reply]:
     """Start a search, filling what the command already says; search at once when it names a theme or region."""
@@ -267,7 +269,7 @@ def _without_page(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "page"}
 
 
-@REGISTRY.action("partner.pick")
+@router.action("partner.pick")
 async def pick_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """A theme, a region or a language."""
     conversation = await _current(ctx, payload, "theme", "region", "language")
@@ -281,7 +283,7 @@ async def pick_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     return await _next(ctx, {**_without_page(conversation.data), step: value})
 
 
-@REGISTRY.action("partner.any")
+@router.action("partner.any")
 async def any_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Any theme, any region, any language, or no note."""
     conversation = await _current(ctx, payload)
@@ -291,7 +293,7 @@ async def any_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     return await _next(ctx, {**_without_page(conversation.data), step: "" if step == "note" else None})
 
 
-@REGISTRY.action("partner.page")
+@router.action("partner.page")
 async def page_pressed(ctx: Context, payload: dict) -> Reply:
     """Another page of themes or regions."""
     conversation = await _current(ctx, payload, "theme", "region")
@@ -303,7 +305,7 @@ async def page_pressed(ctx: Context, payload: dict) -> Reply:
     return await _question(ctx, conversation, edit=True)
 
 
-@REGISTRY.action("partner.cancel")
+@router.action("partner.cancel")
 async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
     """Stop; nobody is asked anything."""
     conversation = await _current(ctx, payload)
@@ -315,13 +317,13 @@ async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
     return Reply(_("Cancelled. Nobody was asked anything."), edit=True)
 
 
-@REGISTRY.text_step("partner.theme")
+@router.text_step(FLOW, "partner.theme")
 async def theme_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
     """A theme typed by name."""
     return await _choice_typed(ctx, conversation, "theme", text)
 
 
-@REGISTRY.text_step("partner.region")
+@router.text_step(FLOW, "partner.region")
 async def region_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
     """A region typed by name."""
     return await _choice_typed(ctx, conversation, "region", text)
@@ -335,7 +337,7 @@ async def _choice_typed(ctx: Context, conversation: Conversation, kind: str, tex
     return await _next(ctx, {**_without_page(conversation.data), kind: choice.id})
 
 
-@REGISTRY.text_step("partner.language")
+@router.text_step(FLOW, "partner.language")
 async def language_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
     """A language typed by name or code."""
     codes, _unknown = await asyncio.to_thread(langs.parse_languages, text[:100])
@@ -345,7 +347,7 @@ async def language_typed(ctx: Context, conversation: Conversation, text: str) ->
     return await _next(ctx, {**conversation.data, "language": codes[0]})
 
 
-@REGISTRY.text_step("partner.note")
+@router.text_step(FLOW, "partner.note")
 async def note_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
     """The note for the people who will be asked."""
     checked = clean_line(text, MAX_NOTE)
@@ -358,7 +360,7 @@ async def note_typed(ctx: Context, conversation: Conversation, text: str) -> Rep
     return await _next(ctx, {**conversation.data, "note": checked.text})
 
 
-@REGISTRY.text_step("partner.pick")
+@router.text_step(FLOW, "partner.pick")
 async def pick_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     """People are picked with buttons."""
     return Reply(_("Please tap the people you would like to be introduced to, then Send; or Cancel."))
@@ -478,7 +480,7 @@ async def _pick_reply(ctx: Context, conversation: Conversation, *, edit: bool = 
     return Reply(Markup(data.get("text", "")), buttons=tuple(rows), edit=edit)
 
 
-@REGISTRY.action("partner.toggle")
+@router.action("partner.toggle")
 async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
     """Pick someone, or unpick them; the list is redrawn in place."""
     conversation = await _current(ctx, payload, "pick")
@@ -499,7 +501,7 @@ async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
     return await _pick_reply(ctx, conversation, edit=True)
 
 
-@REGISTRY.action("partner.send")
+@router.action("partner.send")
 async def send_pressed(ctx: Context, payload: dict) -> Reply:
     """Send an introduction request to each person picked."""
     conversation = await _current(ctx, payload, "pick")
@@ -619,7 +621,7 @@ async def _open_for(ctx: Context, intro_id: Any) -> tuple[Introduction, str, Mem
     return intro, side, other
 
 
-@REGISTRY.action("intro.answer")
+@router.action("intro.answer")
 async def answer_pressed(ctx: Context, payload: dict) -> Reply:
     """Accept, Not now, Decline, or Decline and block."""
     choice = payload.get("a")
@@ -699,7 +701,7 @@ async def _introduced(ctx: Context, intro: Introduction, other: Member) -> Reply
     return Reply(_contact_text(ctx, me, other), edit=True)
 
 
-@REGISTRY.action("intro.show")
+@router.action("intro.show")
 async def show_pressed(ctx: Context, payload: dict) -> Reply:
     """Show a request waiting for the member's answer again (from /partners)."""
     found = await _open_for(ctx, payload.get("i"))
@@ -717,7 +719,7 @@ async def _load(repos: Any, ids: list[int]) -> dict[int, Introduction]:
     return await repos.partners.introductions_many(ids)
 
 
-@REGISTRY.due("intro.expire", load=_load)
+@router.due("intro.expire", load=_load)
 async def expire_due(ctx: Context, item: DueItem) -> Fire | None:
     """An introduction not made in time lapses: whoever had agreed hears the other is not available (the same
     words whether they declined, did not answer, paused, blocked or left); the organiser who suggested it hears it
@@ -749,7 +751,7 @@ async def expire_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(reply, quiet=True, kind="introduction", changes=(lapse,), about=about)
 
 
-@REGISTRY.due("intro.ask", load=_load)
+@router.due("intro.ask", load=_load)
 async def ask_due(ctx: Context, item: DueItem) -> Fire | None:
     """Ask once more someone who answered Not now."""
     intro: Introduction | None = item.subject
@@ -769,7 +771,7 @@ async def ask_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(reply, quiet=True, kind="introduction", changes=(asked,), about=_named(other, organiser))
 
 
-@REGISTRY.due("intro.follow_up", load=_load)
+@router.due("intro.follow_up", load=_load)
 async def follow_up_due(ctx: Context, item: DueItem) -> Fire | None:
     """Did you connect? Yes / Not yet (the first time) / No."""
     intro: Introduction | None = item.subject
@@ -794,7 +796,7 @@ async def follow_up_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(Reply(text, buttons=(tuple(row),)), quiet=True, kind="follow-up", about=(other.id,))
 
 
-@REGISTRY.action("intro.follow_up")
+@router.action("intro.follow_up")
 async def follow_up_answered(ctx: Context, payload: dict) -> Reply:
     """Yes (and offer a joint commitment), not yet (asked once more), or no."""
     answer = payload.get("a")
@@ -839,7 +841,7 @@ async def joint_partner(ctx: Context, intro_id: Any) -> Member | None:
     return None if other is None or other.blocked else other
 
 
-@REGISTRY.action("intro.joint")
+@router.action("intro.joint")
 async def joint_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Register a commitment together with the member one was introduced to."""
     other = await joint_partner(ctx, payload.get("i"))
@@ -854,7 +856,7 @@ async def joint_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
 # --- /partners, /matching --------------------------------------------------------------------------------------
 
 
-@REGISTRY.command("partners", Role.MEMBER, N_("your partner searches and introductions"),
+@router.command("partners", Role.MEMBER, N_("your partner searches and introductions"),
                   usage=N_("/partners"), usage_from={Role.ORGANISER: N_("/partners [gaps]")}, order=51)
 async def partners_command(ctx: Context, args: str) -> Reply:
     """The member's searches, introductions and requests waiting for them; `gaps` for organisers."""
@@ -966,7 +968,7 @@ async def _gaps(ctx: Context) -> Reply:
     return Reply(join_lines(*lines))
 
 
-@REGISTRY.command("matching", Role.MEMBER, N_("pause or resume being proposed as a partner"),
+@router.command("matching", Role.MEMBER, N_("pause or resume being proposed as a partner"),
                   usage=N_("/matching [on|off]"), order=52)
 async def matching_command(ctx: Context, args: str) -> Reply:
     """Pause or resume being proposed to members who search for partners."""
@@ -990,7 +992,7 @@ async def matching_command(ctx: Context, args: str) -> Reply:
 # --- organisers' introductions ---------------------------------------------------------------------------------
 
 
-@REGISTRY.command("introduce", Role.ORGANISER, N_("introduce two members to each other, if both agree"),
+@router.command("introduce", Role.ORGANISER, N_("introduce two members to each other, if both agree"),
                   usage=N_("/introduce <member> <member> [note]"), order=25)
 async def introduce_command(ctx: Context, args: str) -> Reply:
     """Suggest an introduction between two members: both are asked; contacts only if both accept."""
@@ -1040,7 +1042,7 @@ async def introduce_command(ctx: Context, args: str) -> Reply:
 # --- a commitment's "Need help" --------------------------------------------------------------------------------
 
 
-@REGISTRY.action("partner.from_commitment")
+@router.action("partner.from_commitment")
 async def from_commitment_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Look for partners on one of the member's commitments' theme and region."""
     try:
@@ -1060,7 +1062,7 @@ def _seen_status(intro: Introduction) -> str:
     return {"introduced": "introduced", "lapsed": "not_available"}.get(intro.status, "waiting")
 
 
-@exporter("partners")
+@router.export("partners")
 async def _export(ctx: Context, member_id: int) -> dict:
     repo = ctx.repos.partners
     searches = await repo.requests_for(member_id, limit=10_000)
@@ -1099,6 +1101,6 @@ async def _export(ctx: Context, member_id: int) -> dict:
     }
 
 
-@eraser
+@router.erase
 async def _erase(conn: Any, member_id: int) -> None:
     await PartnerRepository.forget_in(conn, member_id)

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from handlers import languages as langs
 from handlers import quiet, timezones
-from handlers.core import REGISTRY, Context, Role
+from handlers.core import Context, Role, Router
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, assembled, fill, join_lines, literal, plain
 from handlers.network import ACTOR_KINDS
@@ -22,6 +22,8 @@ from handlers.paging import page_of
 from handlers.sanitise import clean_line
 from storage.conversations import Conversation
 from storage.members import Member, Region
+
+router = Router("profile")
 
 FLOW = "profile"
 STEPS = ("name", "organisation", "kind", "themes", "regions", "languages", "timezone", "contact")
@@ -230,37 +232,37 @@ async def _save_text(ctx: Context, conversation: Conversation, step: str, text: 
     return await _advance(ctx, conversation, _("Saved."))
 
 
-@REGISTRY.text_step("name")
+@router.text_step(FLOW, "name")
 async def name_typed(ctx: Context, conversation: Conversation, text: str) -> list[Reply]:
     """The member typed their display name."""
     return await _save_text(ctx, conversation, "name", text)
 
 
-@REGISTRY.text_step("organisation")
+@router.text_step(FLOW, "organisation")
 async def organisation_typed(ctx: Context, conversation: Conversation, text: str) -> list[Reply]:
     """The member typed their organisation."""
     return await _save_text(ctx, conversation, "organisation", text)
 
 
-@REGISTRY.text_step("contact")
+@router.text_step(FLOW, "contact")
 async def contact_typed(ctx: Context, conversation: Conversation, text: str) -> list[Reply]:
     """The member typed how partners may reach them."""
     return await _save_text(ctx, conversation, "contact", text)
 
 
-@REGISTRY.text_step("kind")
+@router.text_step(FLOW, "kind")
 async def kind_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     """Kinds are chosen with buttons."""
     return Reply(_("Please choose one of the buttons above, or send /cancel to stop."))
 
 
-@REGISTRY.text_step("themes")
+@router.text_step(FLOW, "themes")
 async def themes_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     """Themes are chosen with buttons."""
     return Reply(_("Please tap the themes above, then Done. Themes come from the network's list."))
 
 
-@REGISTRY.text_step("regions")
+@router.text_step(FLOW, "regions")
 async def region_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     """A city or country typed while choosing regions: add it to the selection."""
     checked = clean_line(text, LIMITS["region"])
@@ -285,7 +287,7 @@ async def region_typed(ctx: Context, conversation: Conversation, text: str) -> R
                      offered=conversation.data.get("opts"), note=_("Added {place}.", place=checked.text))
 
 
-@REGISTRY.text_step("languages")
+@router.text_step(FLOW, "languages")
 async def languages_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     """Languages typed by name or code: add the ones recognised, say which were not."""
     codes, unknown = await asyncio.to_thread(langs.parse_languages, text)  # first use builds Babel's tables
@@ -300,7 +302,7 @@ async def languages_typed(ctx: Context, conversation: Conversation, text: str) -
                      offered=conversation.data.get("opts"), note=join_lines(*notes) if notes else None)
 
 
-@REGISTRY.text_step("timezone")
+@router.text_step(FLOW, "timezone")
 async def timezone_typed(ctx: Context, conversation: Conversation, text: str) -> list[Reply]:
     """A city, country or time zone name: set it when unambiguous, else offer the candidates."""
     matches = await timezones.find_timezones(text, limit=5)
@@ -327,7 +329,7 @@ async def _set_timezone(ctx: Context, conversation: Conversation, zone: str) -> 
                                                zone=exact, time=timezones.now_in(exact, ctx.now_dt)))
 
 
-@REGISTRY.action("profile.answer")
+@router.action("profile.answer")
 async def answer_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """A single-choice answer (kind of actor, a time zone candidate)."""
     conversation = await _current(ctx, payload)
@@ -359,7 +361,7 @@ def _quiet_text(start: int | None, end: int | None) -> Markup:
     return _("{window} your time", window=quiet.format_window(start, end))
 
 
-@REGISTRY.text_step("quiet")
+@router.text_step(FLOW, "quiet")
 async def quiet_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
     """Quiet hours typed as 'HH:MM-HH:MM' (or 'off')."""
     typed = " ".join(text.split())
@@ -378,7 +380,7 @@ async def quiet_typed(ctx: Context, conversation: Conversation, text: str) -> Re
     return await _advance(ctx, conversation, _("Quiet hours: {window}.", window=_quiet_text(start, end)))
 
 
-@REGISTRY.action("profile.toggle")
+@router.action("profile.toggle")
 async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
     """Tap a theme, region or language on or off; the question is redrawn in place."""
     conversation = await _current(ctx, payload)
@@ -404,7 +406,7 @@ async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
     return await _question(ctx, conversation, edit=True)
 
 
-@REGISTRY.action("profile.page")
+@router.action("profile.page")
 async def page_pressed(ctx: Context, payload: dict) -> Reply:
     """Show another page of a long list of choices; what was ticked stays ticked."""
     conversation = await _current(ctx, payload)
@@ -416,7 +418,7 @@ async def page_pressed(ctx: Context, payload: dict) -> Reply:
     return await _question(ctx, conversation, edit=True)
 
 
-@REGISTRY.action("profile.done")
+@router.action("profile.done")
 async def done_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Save the chosen themes, regions or languages."""
     conversation = await _current(ctx, payload)
@@ -448,7 +450,7 @@ def _n_chosen(step: str, n: int) -> Markup:
     return _n("Saved {n} language.", "Saved {n} languages.", n)
 
 
-@REGISTRY.action("profile.skip")
+@router.action("profile.skip")
 async def skip_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Leave an optional answer empty (or remove it, when editing)."""
     conversation = await _current(ctx, payload)
@@ -459,7 +461,7 @@ async def skip_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     return await _advance(ctx, conversation, _("Removed.") if removed else None)
 
 
-@REGISTRY.action("profile.cancel")
+@router.action("profile.cancel")
 async def cancel_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Stop editing without changing anything."""
     conversation = await _current(ctx, payload)
@@ -469,7 +471,7 @@ async def cancel_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     return [Reply(_("Nothing was changed."), edit=True), await view(ctx)]
 
 
-@REGISTRY.action("profile.edit")
+@router.action("profile.edit")
 async def edit_pressed(ctx: Context, payload: dict) -> Reply:
     """Change one part of the profile."""
     step = payload.get("field")
@@ -537,7 +539,7 @@ async def view(ctx: Context) -> Reply:
                             _("Tap a button to change that part.")), buttons=rows)
 
 
-@REGISTRY.command("profile", Role.MEMBER, N_("see and change your profile"), order=10)
+@router.command("profile", Role.MEMBER, N_("see and change your profile"), order=10)
 async def profile_command(ctx: Context, args: str) -> Reply:
     """Show the profile, or continue the set-up if it is unfinished."""
     if not ctx.member.profile_complete:
@@ -545,7 +547,7 @@ async def profile_command(ctx: Context, args: str) -> Reply:
     return await view(ctx)
 
 
-@REGISTRY.command("timezone", Role.MEMBER, N_("set your time zone from a city, a country or a zone name"),
+@router.command("timezone", Role.MEMBER, N_("set your time zone from a city, a country or a zone name"),
                   usage=N_("/timezone [city, country or zone]"), order=11)
 async def timezone_command(ctx: Context, args: str) -> Reply | list[Reply]:
     """Set the time zone in one go (`/timezone Nairobi`), or be asked for it."""
@@ -557,7 +559,7 @@ async def timezone_command(ctx: Context, args: str) -> Reply | list[Reply]:
     return await timezone_typed(ctx, conversation, args)
 
 
-@REGISTRY.command("cancel", Role.MEMBER, N_("stop what you are doing"), order=90)
+@router.command("cancel", Role.MEMBER, N_("stop what you are doing"), order=90)
 async def cancel_command(ctx: Context, args: str) -> Reply:
     """Leave the current question."""
     conversation = await ctx.conversation()

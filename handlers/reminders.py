@@ -10,12 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from handlers import when
-from handlers.core import REGISTRY, Context, Fire, Role
+from handlers.core import Context, Fire, Role, Router
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines
 from handlers.quiet import zone_info
 from storage.reminders import Reminder, ReminderRepository
 from storage.schedule import DueItem, ScheduleRepository
+
+router = Router("reminders")
 
 MAX_ACTIVE = 100
 LATE_AFTER = 120  # seconds: a reminder sent later than this says when it was due
@@ -59,7 +61,7 @@ def _describe(ctx: Context, spec: when.Moment | when.Recurrence, zone: str) -> s
     return _moment(spec.at, zone)
 
 
-@REGISTRY.command("remind", Role.MEMBER, N_("set a reminder for yourself, once or repeating"),
+@router.command("remind", Role.MEMBER, N_("set a reminder for yourself, once or repeating"),
                   usage=N_("/remind <when> <what>"), order=40)
 async def remind(ctx: Context, args: str) -> Reply:
     """Read the time and the text, and ask to confirm the exact moment."""
@@ -101,7 +103,7 @@ async def remind(ctx: Context, args: str) -> Reply:
     return Reply(join_lines(*lines, "", _("Is that right?")), buttons=((yes, no),))
 
 
-@REGISTRY.action("reminder.create")
+@router.action("reminder.create")
 async def create_pressed(ctx: Context, payload: dict) -> Reply:
     """Store the confirmed reminder and schedule its first time."""
     what, zone = str(payload.get("what", "")), str(payload.get("zone", "UTC"))
@@ -134,13 +136,13 @@ async def create_pressed(ctx: Context, payload: dict) -> Reply:
     ), edit=True)
 
 
-@REGISTRY.action("reminder.drop")
+@router.action("reminder.drop")
 async def drop_pressed(ctx: Context, payload: dict) -> Reply:
     """Do not set the reminder."""
     return Reply(_("No reminder was set."), edit=True)
 
 
-@REGISTRY.command("reminders", Role.MEMBER, N_("see and cancel your reminders"), order=41)
+@router.command("reminders", Role.MEMBER, N_("see and cancel your reminders"), order=41)
 async def reminders(ctx: Context, args: str) -> Reply:
     """The member's reminders still to come, each with a Cancel button."""
     active = await ctx.repos.reminders.active(ctx.member_id)
@@ -177,7 +179,7 @@ def _when_text(reminder: Reminder, zone: str) -> str:
     return text
 
 
-@REGISTRY.action("reminder.cancel")
+@router.action("reminder.cancel")
 async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
     """Cancel one reminder: it will not fire again."""
     reminder_id = int(payload.get("r", 0))
@@ -212,7 +214,7 @@ async def _load(repos, ids: list[int]) -> dict[int, Reminder]:
     return await repos.reminders.get_many(ids)
 
 
-@REGISTRY.due("reminder", load=_load)
+@router.due("reminder", load=_load)
 async def reminder_due(ctx: Context, item: DueItem) -> Fire | None:
     """A reminder's time: send it, and schedule the next time of a repeating one (skipping times missed while
     the bot was down, so a long outage sends one late reminder, not a burst)."""
@@ -231,7 +233,7 @@ async def reminder_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(reply, quiet=False, kind="reminder", changes=(change,))
 
 
-@REGISTRY.due("snooze")
+@router.due("snooze")
 async def snooze_due(ctx: Context, item: DueItem) -> Fire | None:
     """A snoozed reminder comes back."""
     reminder = await ctx.repos.reminders.get(item.subject_id)
@@ -240,7 +242,7 @@ async def snooze_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(await _message(ctx, reminder, item), quiet=False, kind="reminder")
 
 
-@REGISTRY.action("reminder.snooze")
+@router.action("reminder.snooze")
 async def snooze_pressed(ctx: Context, payload: dict) -> Reply:
     """Bring the reminder back in 10 minutes, an hour, or tomorrow at the same time."""
     reminder = await ctx.repos.reminders.get(int(payload.get("r", 0)))
@@ -260,7 +262,7 @@ async def snooze_pressed(ctx: Context, payload: dict) -> Reply:
     ), edit=True)
 
 
-@REGISTRY.action("reminder.done")
+@router.action("reminder.done")
 async def done_pressed(ctx: Context, payload: dict) -> Reply:
     """The member did it: a one-off reminder is finished; a repeating one carries on."""
     reminder = await ctx.repos.reminders.get(int(payload.get("r", 0)))

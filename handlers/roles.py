@@ -14,13 +14,15 @@ import aiosqlite
 from markupsafe import Markup
 
 from handlers.arguments import keyword_args, number
-from handlers.core import REGISTRY, Context, Role, role_of
+from handlers.core import Context, Role, Router, role_of
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, join_lines
 from handlers.sanitise import visible
 from storage.audit import AuditRepository
 from storage.invites import InviteRepository
 from storage.members import Member, MemberRepository
+
+router = Router("roles")
 
 _IDENTITY = re.compile(r"^(console|telegram|discord):(\S{1,64})$")
 LIST_LIMIT = 20
@@ -61,7 +63,7 @@ async def resolve_member(ctx: Context, text: str, usage: Markup) -> Member | Rep
     return member
 
 
-@REGISTRY.command("members", Role.ORGANISER, N_("list members, or find them by name, theme or region"),
+@router.command("members", Role.ORGANISER, N_("list members, or find them by name, theme or region"),
                   usage=N_("/members [part of a name] [theme:…] [region:…]"), order=20)
 async def members(ctx: Context, args: str) -> Reply:
     """Members with their numbers, roles and whether they are blocked."""
@@ -155,13 +157,13 @@ def _invites_stopped(count: int) -> Markup | None:
               "The {n} invite codes they made that still worked no longer work.", count)
 
 
-@REGISTRY.command("promote", Role.ADMIN, N_("make a member an organiser"), usage=N_("/promote <member>"))
+@router.command("promote", Role.ADMIN, N_("make a member an organiser"), usage=N_("/promote <member>"))
 async def promote(ctx: Context, args: str) -> Reply:
     """Make a member an organiser."""
     return await _change_role(ctx, args, promote=True)
 
 
-@REGISTRY.command("demote", Role.ADMIN, N_("make an organiser a plain member again"), usage=N_("/demote <member>"))
+@router.command("demote", Role.ADMIN, N_("make an organiser a plain member again"), usage=N_("/demote <member>"))
 async def demote(ctx: Context, args: str) -> Reply:
     """Make an organiser a member again."""
     return await _change_role(ctx, args, promote=False)
@@ -206,13 +208,13 @@ async def _set_blocked(ctx: Context, args: str, *, block: bool) -> Reply:
     ))
 
 
-@REGISTRY.command("block", Role.ORGANISER, N_("block a member"), usage=N_("/block <member>"), order=30)
+@router.command("block", Role.ORGANISER, N_("block a member"), usage=N_("/block <member>"), order=30)
 async def block(ctx: Context, args: str) -> Reply:
     """Block a member: no commands, no matching, no broadcasts."""
     return await _set_blocked(ctx, args, block=True)
 
 
-@REGISTRY.command("unblock", Role.ORGANISER, N_("unblock a member"), usage=N_("/unblock <member>"), order=31)
+@router.command("unblock", Role.ORGANISER, N_("unblock a member"), usage=N_("/unblock <member>"), order=31)
 async def unblock(ctx: Context, args: str) -> Reply:
     """Lift a block."""
     return await _set_blocked(ctx, args, block=False)

@@ -30,8 +30,7 @@ from handlers import when
 from handlers.agenda_files import (MAX_DAYS, MAX_DESCRIPTION, MAX_LINK, MAX_PERSON, MAX_SPEAKERS, MAX_THEMES,
                                    MAX_TITLE, MAX_VENUE, Draft, link_problem, to_ics, whole_minute)
 from handlers.arguments import first_word, keyword_args, number
-from handlers.core import REGISTRY, Context, Fire, Role, Services
-from handlers.data_rights import exporter
+from handlers.core import Context, Fire, Role, Router, Services
 from handlers.events import Attachment, Button, Outgoing, Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
 from handlers.quiet import zone_info
@@ -41,6 +40,8 @@ from storage.conversations import Conversation
 from storage.members import Member
 from storage.schedule import DueItem
 from storage.sessions import FOLLOWUP, REMINDER, Session, SessionRepository, new_uid
+
+router = Router("sessions")
 
 FLOW = "session"
 REQUIRED = ("title", "start", "end")
@@ -154,7 +155,7 @@ def _sync(ctx_or_services: Any) -> dict[str, int]:
 # --- /agenda, /next, /session --------------------------------------------------------------------------------
 
 
-@REGISTRY.command("agenda", Role.MEMBER, N_("the sessions to come, in your time zone, to follow"),
+@router.command("agenda", Role.MEMBER, N_("the sessions to come, in your time zone, to follow"),
                   usage=N_("/agenda [mine] [ics] [theme:…]"), order=30)
 async def agenda_command(ctx: Context, args: str) -> Reply:
     """The upcoming sessions with Follow buttons; `ics` sends them as a calendar file, `mine` only followed ones."""
@@ -218,7 +219,7 @@ async def _agenda(ctx: Context, page: int, theme: str | None, mine: bool, *, edi
     return Reply(join_lines(*lines), buttons=tuple(rows), edit=edit)
 
 
-@REGISTRY.action("session.page")
+@router.action("session.page")
 async def page_pressed(ctx: Context, payload: dict) -> Reply:
     """Earlier or later sessions."""
     try:
@@ -241,14 +242,14 @@ async def _calendar(ctx: Context, theme: str | None, mine: bool) -> Reply:
                  attachment=Attachment("agenda.ics", content, "text/calendar"))
 
 
-@REGISTRY.action("session.ics")
+@router.action("session.ics")
 async def ics_pressed(ctx: Context, payload: dict) -> Reply:
     """The agenda shown, as an .ics file."""
     theme = str(payload.get("t") or "") or None
     return await _calendar(ctx, theme if theme and ctx.network.theme(theme) else None, bool(payload.get("m")))
 
 
-@REGISTRY.command("next", Role.MEMBER, N_("the next session"), order=31)
+@router.command("next", Role.MEMBER, N_("the next session"), order=31)
 async def next_command(ctx: Context, args: str) -> Reply:
     """The next session (under way or to come), and the next one the member follows if that is another."""
     found = await ctx.repos.sessions.upcoming(ctx.now, limit=1)
@@ -288,7 +289,7 @@ async def _show(ctx: Context, sessions: list[Session], *, note: Markup | None = 
     return Reply(join_lines(*lines), buttons=tuple(rows), edit=edit)
 
 
-@REGISTRY.command("session", Role.MEMBER, N_("one session in full"), usage=N_("/session <number>"), order=32)
+@router.command("session", Role.MEMBER, N_("one session in full"), usage=N_("/session <number>"), order=32)
 async def session_command(ctx: Context, args: str) -> Reply:
     session = await _session_arg(ctx, args, "/session <number>")
     if isinstance(session, Reply):
@@ -348,7 +349,7 @@ def _gone() -> Reply:
     return Reply(_("That session no longer exists."), toast=plain(N_("No longer there")), toast_only=True)
 
 
-@REGISTRY.action("session.follow")
+@router.action("session.follow")
 async def follow_pressed(ctx: Context, payload: dict) -> Reply:
     """Follow or unfollow a session from the agenda."""
     session = await _pressed_session(ctx, payload)
@@ -358,13 +359,13 @@ async def follow_pressed(ctx: Context, payload: dict) -> Reply:
     return Reply(text)
 
 
-@REGISTRY.command("subscribe", Role.MEMBER, N_("follow a session, or every session of a theme"),
+@router.command("subscribe", Role.MEMBER, N_("follow a session, or every session of a theme"),
                   usage=N_("/subscribe <number> | theme:…"), order=33)
 async def subscribe_command(ctx: Context, args: str) -> Reply:
     return await _subscription_command(ctx, args, on=True)
 
 
-@REGISTRY.command("unsubscribe", Role.MEMBER, N_("stop following a session or a theme"),
+@router.command("unsubscribe", Role.MEMBER, N_("stop following a session or a theme"),
                   usage=N_("/unsubscribe <number> | theme:…"), order=34)
 async def unsubscribe_command(ctx: Context, args: str) -> Reply:
     return await _subscription_command(ctx, args, on=False)
@@ -408,7 +409,7 @@ async def _theme(ctx: Context, theme: str, on: bool) -> Markup:
     return _("You no longer follow the theme {theme}. Sessions you followed one by one stay followed.", theme=label)
 
 
-@REGISTRY.action("session.theme")
+@router.action("session.theme")
 async def theme_pressed(ctx: Context, payload: dict) -> Reply:
     theme = str(payload.get("t") or "")
     if not ctx.network.theme(theme):
@@ -416,7 +417,7 @@ async def theme_pressed(ctx: Context, payload: dict) -> Reply:
     return Reply(await _theme(ctx, theme, bool(payload.get("on"))))
 
 
-@REGISTRY.command("subscriptions", Role.MEMBER, N_("the sessions and themes you follow, and when you are reminded"),
+@router.command("subscriptions", Role.MEMBER, N_("the sessions and themes you follow, and when you are reminded"),
                   usage=N_("/subscriptions [remind:<minutes>]"), order=35)
 async def subscriptions_command(ctx: Context, args: str) -> Reply:
     text, named = keyword_args(args, ("remind",))
@@ -477,7 +478,7 @@ async def _subscriptions(ctx: Context, note: Markup | None = None, *, edit: bool
     return Reply(join_lines(*lines), buttons=tuple(rows[:5]), edit=edit)
 
 
-@REGISTRY.action("session.lead")
+@router.action("session.lead")
 async def lead_pressed(ctx: Context, payload: dict) -> Reply:
     try:
         minutes = int(payload.get("m", 0))
@@ -495,7 +496,7 @@ async def _load(repos, ids: list[int]) -> dict[int, Session]:
     return await repos.sessions.get_many(ids)
 
 
-@REGISTRY.due(REMINDER, load=_load)
+@router.due(REMINDER, load=_load)
 async def reminder_due(ctx: Context, item: DueItem) -> Fire | None:
     """A subscriber's reminder before a session starts: at the time they chose, quiet hours or not."""
     session: Session | None = item.subject
@@ -515,7 +516,7 @@ async def reminder_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(Reply(text), quiet=False, kind="session_reminder")
 
 
-@REGISTRY.due(FOLLOWUP, load=_load)
+@router.due(FOLLOWUP, load=_load)
 async def followup_due(ctx: Context, item: DueItem) -> Fire | None:
     """After a session: did you attend, and is there something you will do from it? (after quiet hours)"""
     session: Session | None = item.subject
@@ -535,7 +536,7 @@ async def followup_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(Reply(text, buttons=((yes, no),)), quiet=True, kind="session_followup")
 
 
-@REGISTRY.action("session.attended")
+@router.action("session.attended")
 async def attended_pressed(ctx: Context, payload: dict) -> Reply:
     session = await _pressed_session(ctx, payload)
     if session is None:
@@ -553,7 +554,7 @@ async def attended_pressed(ctx: Context, payload: dict) -> Reply:
           "check in with you about it.")), buttons=((commit, later),), edit=True)
 
 
-@REGISTRY.action("session.commit")
+@router.action("session.commit")
 async def commit_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Register a commitment from the session: the /commit questions, with the session named."""
     session = await _pressed_session(ctx, payload)
@@ -568,7 +569,7 @@ async def commit_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     return await start_from_session(ctx, session.id, session.title, themes=session.themes)
 
 
-@REGISTRY.action("session.nocommit")
+@router.action("session.nocommit")
 async def nocommit_pressed(ctx: Context, payload: dict) -> Reply:
     return Reply(_("All right. You can register one at any time with /commit."), edit=True)
 
@@ -973,7 +974,7 @@ def _stale() -> Reply:
                  toast=plain(N_("Already answered")), toast_only=True)
 
 
-@REGISTRY.command("newsession", Role.ORGANISER, N_("add a session to the agenda"),
+@router.command("newsession", Role.ORGANISER, N_("add a session to the agenda"),
                   usage=N_("/newsession [title] [start:…] [end:…] [zone:…] [venue:…] [link:…] [moderator:…] "
                            "[speakers:…] [themes:…] [description:…]"), order=60)
 async def newsession_command(ctx: Context, args: str) -> Reply:
@@ -981,7 +982,7 @@ async def newsession_command(ctx: Context, args: str) -> Reply:
     return await _start_draft(ctx, values, None, args)
 
 
-@REGISTRY.command("editsession", Role.ORGANISER,
+@router.command("editsession", Role.ORGANISER,
                   N_("change a session; its subscribers are told of a new time or place"),
                   usage=N_("/editsession <number> [start:…] [end:…] [venue:…] …"), order=61)
 async def editsession_command(ctx: Context, args: str) -> Reply:
@@ -1003,7 +1004,7 @@ async def _edit(ctx: Context, session_id: int, args: str) -> Reply:
     return Reply(join_lines(note, reply.text), buttons=reply.buttons, asks=reply.asks) if note else reply
 
 
-@REGISTRY.action("session.edit", Role.ORGANISER)
+@router.action("session.edit", Role.ORGANISER)
 async def edit_pressed(ctx: Context, payload: dict) -> Reply:
     try:
         return await _edit(ctx, int(payload.get("s", 0)), "")
@@ -1019,22 +1020,22 @@ async def _typed(ctx: Context, conversation: Conversation, name: str, text: str)
     return await _next(ctx, values, conversation.data.get("id"))
 
 
-@REGISTRY.text_step("session.title")
+@router.text_step(FLOW, "session.title")
 async def title_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     return await _typed(ctx, conversation, "title", text)
 
 
-@REGISTRY.text_step("session.start")
+@router.text_step(FLOW, "session.start")
 async def start_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     return await _typed(ctx, conversation, "start", text)
 
 
-@REGISTRY.text_step("session.end")
+@router.text_step(FLOW, "session.end")
 async def end_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     return await _typed(ctx, conversation, "end", text)
 
 
-@REGISTRY.text_step("session.field")
+@router.text_step(FLOW, "session.field")
 async def field_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     name = conversation.data.get("f")
     if name not in FIELDS:
@@ -1042,12 +1043,12 @@ async def field_typed(ctx: Context, conversation: Conversation, text: str) -> Re
     return await _typed(ctx, conversation, name, text)
 
 
-@REGISTRY.text_step("session.confirm")
+@router.text_step(FLOW, "session.confirm")
 async def confirm_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
     return Reply(_("Please tap a field to change it, or Create / Save, or send /cancel to stop."))
 
 
-@REGISTRY.action("session.set", Role.ORGANISER)
+@router.action("session.set", Role.ORGANISER)
 async def set_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None or conversation.step != "session.confirm" or payload.get("f") not in FIELDS:
@@ -1055,7 +1056,7 @@ async def set_pressed(ctx: Context, payload: dict) -> Reply:
     return await _ask_field(ctx, conversation, payload["f"])
 
 
-@REGISTRY.action("session.clear", Role.ORGANISER)
+@router.action("session.clear", Role.ORGANISER)
 async def clear_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     name = conversation.data.get("f") if conversation else None
@@ -1066,7 +1067,7 @@ async def clear_pressed(ctx: Context, payload: dict) -> Reply:
     return await _next(ctx, values, conversation.data.get("id"))
 
 
-@REGISTRY.action("session.back", Role.ORGANISER)
+@router.action("session.back", Role.ORGANISER)
 async def back_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None:
@@ -1074,7 +1075,7 @@ async def back_pressed(ctx: Context, payload: dict) -> Reply:
     return await _next(ctx, dict(conversation.data.get("v", {})), conversation.data.get("id"))
 
 
-@REGISTRY.action("session.drop", Role.ORGANISER)
+@router.action("session.drop", Role.ORGANISER)
 async def drop_pressed(ctx: Context, payload: dict) -> Reply:
     if await _current(ctx, payload) is None:
         return _stale()
@@ -1082,7 +1083,7 @@ async def drop_pressed(ctx: Context, payload: dict) -> Reply:
     return Reply(_("Cancelled. Nothing was changed."), edit=True)
 
 
-@REGISTRY.action("session.save", Role.ORGANISER)
+@router.action("session.save", Role.ORGANISER)
 async def save_pressed(ctx: Context, payload: dict) -> Reply:
     """Create or save the session: checked once more against the clock and the session as it is now."""
     conversation = await _current(ctx, payload)
@@ -1124,7 +1125,7 @@ async def save_pressed(ctx: Context, payload: dict) -> Reply:
     return Reply(join_lines(head, summary(ctx, values), told), edit=True)
 
 
-@REGISTRY.command("cancelsession", Role.ORGANISER, N_("cancel a session; its subscribers are told"),
+@router.command("cancelsession", Role.ORGANISER, N_("cancel a session; its subscribers are told"),
                   usage=N_("/cancelsession <number>"), order=62)
 async def cancelsession_command(ctx: Context, args: str) -> Reply:
     session = await _session_arg(ctx, args, "/cancelsession <number>")
@@ -1148,7 +1149,7 @@ async def _cancel_question(ctx: Context, session: Session) -> Reply:
                                "Its {n} subscribers will be told at once.", count)), buttons=((yes, no),))
 
 
-@REGISTRY.action("session.cancel_ask", Role.ORGANISER)
+@router.action("session.cancel_ask", Role.ORGANISER)
 async def cancel_asked(ctx: Context, payload: dict) -> Reply:
     try:
         session = await ctx.repos.sessions.get(int(payload.get("s", 0)))
@@ -1159,7 +1160,7 @@ async def cancel_asked(ctx: Context, payload: dict) -> Reply:
     return await _cancel_question(ctx, session)
 
 
-@REGISTRY.action("session.cancel", Role.ORGANISER)
+@router.action("session.cancel", Role.ORGANISER)
 async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
     try:
         session = await ctx.repos.sessions.get(int(payload.get("s", 0)))
@@ -1176,7 +1177,7 @@ async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
                             _n("{n} subscriber was told.", "{n} subscribers were told.", saved.told)), edit=True)
 
 
-@REGISTRY.action("session.keep", Role.ORGANISER)
+@router.action("session.keep", Role.ORGANISER)
 async def keep_pressed(ctx: Context, payload: dict) -> Reply:
     return Reply(_("Kept. Nothing was changed."), edit=True)
 
@@ -1184,7 +1185,7 @@ async def keep_pressed(ctx: Context, payload: dict) -> Reply:
 # --- data rights -------------------------------------------------------------------------------------------------
 
 
-@exporter("sessions")
+@router.export("sessions")
 async def _export(ctx: Context, member_id: int) -> dict:
     from handlers.data_rights import iso
 

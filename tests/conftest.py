@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.core import Core, Services
+from handlers.capabilities import all_routers
+from handlers.core import Core, Router, Services
 from handlers.events import Incoming, Outgoing, Person, Press, Reply
 from handlers.formatting import to_plain
 from handlers.network import Network
@@ -127,13 +128,16 @@ def make_network(*, themes: list[str] = THEMES, **overrides) -> Network:
     return Network.build("Test Network", themes, REGIONS, **options)
 
 
-async def build_bot(path: Path, network: Network | None = None) -> tuple[Bot, Database]:
+async def build_bot(path: Path, network: Network | None = None, *, extra: tuple[Router, ...] = ()
+                    ) -> tuple[Bot, Database]:
+    """The bot's core over a new database at `path`, with every capability's router (and `extra` ones)."""
     db = Database(path)
     await db.open()
     repos = Repositories.over(db)
     clock = Clock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     recorder = Recorder()
-    core = Core(Services(repos=repos, network=network or make_network(), delivery=recorder, clock=clock))
+    core = Core(Services(repos=repos, network=network or make_network(), delivery=recorder, clock=clock),
+                [*all_routers(), *extra])
     return Bot(core, repos, clock, recorder), db
 
 

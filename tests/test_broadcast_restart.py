@@ -29,6 +29,7 @@ from bot.app import network_from
 from bot.delivery import Outbox, Pace
 from bot.settings import load_settings
 from handlers.broadcasts import queue_in
+from handlers.capabilities import all_routers
 from handlers.core import Core, Services, system_clock
 from handlers.events import Person, Reply
 from storage import Database, Repositories
@@ -126,7 +127,7 @@ async def prepare(db_path: Path, recipients: int) -> tuple[list[str], int]:
         outbox = Outbox(repos, system_clock)
         outbox.register(ConsoleStub())
         core = Core(Services(repos=repos, network=network_from(load_settings(None, database=db_path)),
-                             delivery=outbox, clock=system_clock))
+                             delivery=outbox, clock=system_clock), all_routers())
         broadcast_id = await repos.broadcasts.create(author.id, TEXT, {}, urgent=False, channels=False,
                                                      status="scheduled", send_at=now, recipients=len(handles),
                                                      now=now)

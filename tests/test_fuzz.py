@@ -1,4 +1,4 @@
-"""Fuzzing: every command the registry knows, as every role, with generated arguments; button presses (the
+"""Fuzzing: every command the routers declare, as every role, with generated arguments; button presses (the
 person's own, forged, someone else's, pressed twice); free text; time passing. No input may crash a handler.
 
 The core answers a handler's exception with "Something went wrong on our side" and logs it at ERROR
@@ -35,8 +35,8 @@ from hypothesis import strategies as st
 
 from bot.console import ConsoleAdapter
 from bot.delivery import Outbox
-import handlers.capabilities  # noqa: F401  (fills the registry, as the core does)
-from handlers.core import REGISTRY, Role
+from handlers.capabilities import all_routers
+from handlers.core import Role, Routes
 from handlers.events import Button, Press, Reply
 from handlers.formatting import to_plain
 from tests.conftest import REGIONS, THEMES, Bot, build_bot, make_network
@@ -53,7 +53,7 @@ CI_EXAMPLES = 200  # per role, in the suite
 # --- what is typed -------------------------------------------------------------------------------------------
 
 # Option names and words the commands' usage lines show (theme:, remind:, status, cancel, mine …), read from the
-# registry so that a new command or option is fuzzed without a change here.
+# routers so that a new command or option is fuzzed without a change here.
 def _options_of(usage: str) -> list[str]:
     return sorted(set(re.findall(r"(\w+):", usage)))
 
@@ -62,8 +62,9 @@ def _words_of(usage: str) -> list[str]:
     return sorted(set(re.findall(r"(?<![</\w:])([a-z]{2,})(?![\w:>])", usage)))
 
 
+ROUTES = Routes(all_routers())  # every command the bot has, as the core merges them
 _USAGES = {name: " ".join([str(spec.usage), *(str(usage) for _role, usage in spec.usage_from)])
-           for name, spec in REGISTRY.commands.items()}
+           for name, spec in ROUTES.commands.items()}
 _OPTIONS = sorted({o for usage in _USAGES.values() for o in _options_of(usage)})
 _WORDS = sorted({w for usage in _USAGES.values() for w in _words_of(usage)})
 
@@ -174,9 +175,9 @@ def programs(role: str) -> st.SearchStrategy[list]:
     """Up to six steps: mostly commands the role may use (as /help lists them), sometimes any other, free text,
     button presses, time passing."""
     level = ROLE_LEVELS[role]
-    usable = sorted(spec.name for spec in REGISTRY.commands_for(level, blocked=role == "blocked"))
+    usable = sorted(spec.name for spec in ROUTES.commands_for(level, blocked=role == "blocked"))
     step = st.one_of(st.sampled_from(usable).flatmap(_command), st.sampled_from(usable).flatmap(_command),
-                     st.sampled_from(sorted(REGISTRY.commands)).flatmap(_command), texts, presses, presses, waits)
+                     st.sampled_from(sorted(ROUTES.commands)).flatmap(_command), texts, presses, presses, waits)
     return st.lists(step, min_size=1, max_size=6)
 
 
@@ -486,7 +487,7 @@ console_lines = st.one_of(
     st.builds(lambda a: f"/as {a}", st.one_of(words, st.sampled_from(["bob", "admin", "x" * 65, "a b"]))),
     st.builds(lambda a: f"/sleep {a}", st.one_of(numbers, words).filter(_does_not_sleep)),
     arguments,
-    st.sampled_from(sorted(REGISTRY.commands)).flatmap(_command).map(Command.text),
+    st.sampled_from(sorted(ROUTES.commands)).flatmap(_command).map(Command.text),
 )
 
 

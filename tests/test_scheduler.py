@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from bot.delivery import Outbox
 from bot.scheduler import LOOKAHEAD, SWEEP_SECONDS, Scheduler
-from handlers.core import REGISTRY, RETRY_DUE, Fire, system_clock
+from handlers.core import RETRY_DUE, Fire, Router, system_clock
 from handlers.events import Person, Reply
 from handlers.formatting import to_plain
 from storage.schedule import DueItem
@@ -52,8 +52,8 @@ async def ping(ctx, item: DueItem) -> Fire | None:
     return Fire(reply, kind="reminder", changes=(_mark(item.member_id, f"pinged {item.subject_id}"),))
 
 
-if KIND not in REGISTRY.due_handlers:
-    REGISTRY.due(KIND)(ping)
+PINGS = Router("pings")  # a kind of due item of the tests' own
+PINGS.due(KIND)(ping)
 
 
 class Recording:
@@ -80,7 +80,7 @@ def _calls():
 
 @pytest.fixture
 async def world(db_path):
-    bot, db = await build_bot(db_path)
+    bot, db = await build_bot(db_path, extra=(PINGS,))
     platform = Recording()
     outbox = Outbox(bot.repos, bot.clock)
     outbox.register(platform)
@@ -207,7 +207,7 @@ async def test_a_due_message_the_member_did_not_ask_for_waits_for_quiet_hours_an
 @pytest.fixture
 async def later(db_path):
     """A bot whose clock is a day ahead of the machine's: the timer is armed, and never fires during the test."""
-    bot, db = await build_bot(db_path)
+    bot, db = await build_bot(db_path, extra=(PINGS,))
     bot.clock.now = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
     platform = Recording()
     outbox = Outbox(bot.repos, bot.clock)
@@ -281,7 +281,7 @@ async def test_an_item_that_cannot_be_written_is_tried_again_later_not_over_and_
 
 async def test_the_running_scheduler_delivers_on_time_also_what_falls_due_during_a_run(db_path):
     """The one test in real time: the machine's clock, APScheduler's own timer, about a second and a half."""
-    bot, db = await build_bot(db_path)
+    bot, db = await build_bot(db_path, extra=(PINGS,))
     bot.clock = bot.core.services.clock = system_clock
     platform = Recording()
     outbox = Outbox(bot.repos, system_clock)

@@ -1,0 +1,172 @@
+"""Routers: each capability declares what it answers on its own `Router` (commands, button actions, text steps of
+its guided questions, kinds of due item, and its parts of /export and /forget). `Routes` merges the routers the
+app hands to `Core`; a name declared twice is an error at start-up, never a silent overwrite.
+
+    router = Router("reminders")
+
+    @router.command("remind", Role.MEMBER, N_("set a reminder"), usage="<when> <what>")
+    async def remind(ctx: Context, args: str) -> Reply: ...
+
+    @router.action("reminder.snooze")
+    async def snooze(ctx: Context, payload: dict) -> Reply: ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.core.services import Role
+from storage import Repositories
+
+Handler = Callable[..., Awaitable[Any]]
+Loader = Callable[[Repositories, list[int]], Awaitable[dict[int, Any]]]
+Exporter = Callable[..., Awaitable[Any]]  # (ctx, member id) -> one part of the member's export
+Eraser = Callable[[Any, int], Awaitable[None]]  # (open connection, member id), before the member row goes
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command: who may use it, what it is for, whether it needs a private chat. `usage_from` gives the usage
+    for higher roles that may do more with it (organisers' `/commitments all`), as (least role, usage) pairs."""
+
+    name: str
+    role: Role
+    summary: str
+    handler: Handler
+    usage: str = ""
+    private: bool = True
+    when_blocked: bool = False
+    order: int = 100
+    usage_from: tuple[tuple[Role, str], ...] = ()
+
+    def usage_for(self, role: Role) -> str:
+        """The usage someone with this role may make of the command (help shows nothing they cannot use)."""
+        usage = self.usage
+        for least, more in sorted(self.usage_from):
+            if role >= least:
+                usage = more
+        return usage
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """What a button does: `role` is the least role the presser needs at the time of pressing."""
+
+    name: str
+    role: Role
+    handler: Handler
+    when_blocked: bool = False
+
+
+def _add(table: dict, key: Any, value: Any, what: str) -> None:
+    if key in table:
+        raise ValueError(f"{what} declared twice")
+    table[key] = value
+
+
+class Router:
+    """One capability's commands, button actions, text steps, due kinds and data-rights parts."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.commands: dict[str, CommandSpec] = {}
+        self.actions: dict[str, ActionSpec] = {}
+        self.text_steps: dict[tuple[str, str], Handler] = {}
+        self.due_handlers: dict[str, Handler] = {}
+        self.due_loaders: dict[str, Loader] = {}
+        self.exporters: dict[str, Exporter] = {}
+        self.erasers: list[Eraser] = []
+
+    def command(self, name: str, role: Role, summary: str, *, usage: str = "", private: bool = True,
+                when_blocked: bool = False, order: int = 100, usage_from: dict[Role, str] | None = None
+                ) -> Callable[[Handler], Handler]:
+        """`async def handler(ctx, args: str)` answers /name; `usage_from`: {least role: usage} for roles that may
+        do more with it than `usage` says."""
+
+        def declare(handler: Handler) -> Handler:
+            _add(self.commands, name, CommandSpec(name, role, summary, handler, usage, private, when_blocked, order,
+                                                  tuple(sorted((usage_from or {}).items()))), f"command /{name}")
+            return handler
+
+        return declare
+
+    def action(self, name: str, role: Role = Role.MEMBER, *, when_blocked: bool = False
+               ) -> Callable[[Handler], Handler]:
+        """`async def handler(ctx, payload: dict)` answers the buttons made with this action name."""
+
+        def declare(handler: Handler) -> Handler:
+            _add(self.actions, name, ActionSpec(name, role, handler, when_blocked), f"button action {name}")
+            return handler
+
+        return declare
+
+    def text_step(self, flow: str, step: str) -> Callable[[Handler], Handler]:
+        """`async def handler(ctx, conversation, text: str)` answers free text while the member is at `step` of
+        the guided questions `flow`."""
+
+        def declare(handler: Handler) -> Handler:
+            _add(self.text_steps, (flow, step), handler, f"text step {step} of {flow}")
+            return handler
+
+        return declare
+
+    def due(self, kind: str, *, load: Loader | None = None) -> Callable[[Handler], Handler]:
+        """`async def handler(ctx, item: DueItem) -> Fire | None` handles scheduled rows of this kind.
+
+        With `load(repos, subject_ids) -> {id: subject}`, the subjects of a whole batch are read in one query and
+        handed over as `item.subject` (None when gone).
+        """
+
+        def declare(handler: Handler) -> Handler:
+            _add(self.due_handlers, kind, handler, f"due kind {kind}")
+            if load is not None:
+                self.due_loaders[kind] = load
+            return handler
+
+        return declare
+
+    def export(self, key: str) -> Callable[[Exporter], Exporter]:
+        """`async def part(ctx, member_id)` returns this capability's part of a member's /export, under `key`."""
+
+        def declare(part: Exporter) -> Exporter:
+            _add(self.exporters, key, part, f"export part {key}")
+            return part
+
+        return declare
+
+    def erase(self, eraser: Eraser) -> Eraser:
+        """`async def eraser(conn, member_id)` runs in the /forget transaction, before the member row goes: it
+        clears what the member wrote into records others keep."""
+        self.erasers.append(eraser)
+        return eraser
+
+
+class Routes:
+    """Every router the app runs, merged: what `Core` dispatches on, and what /help and the adapters list."""
+
+    def __init__(self, routers: Iterable[Router]) -> None:
+        self.routers = tuple(routers)
+        self.commands: dict[str, CommandSpec] = {}
+        self.actions: dict[str, ActionSpec] = {}
+        self.text_steps: dict[tuple[str, str], Handler] = {}
+        self.due_handlers: dict[str, Handler] = {}
+        self.due_loaders: dict[str, Loader] = {}
+        self.exporters: dict[str, Exporter] = {}
+        self.erasers: list[Eraser] = []
+        for router in self.routers:
+            for table in ("commands", "actions", "text_steps", "due_handlers", "due_loaders", "exporters"):
+                mine, theirs = getattr(self, table), getattr(router, table)
+                if clash := mine.keys() & theirs.keys():
+                    raise ValueError(f"{table} declared by more than one router: {sorted(map(str, clash))}")
+                mine.update(theirs)
+            self.erasers.extend(router.erasers)
+
+    def commands_for(self, role: Role, *, blocked: bool = False) -> list[CommandSpec]:
+        """The commands someone with this role may use, in help order."""
+        specs = [c for c in self.commands.values() if c.role <= role and (c.when_blocked or not blocked)]
+        if role >= Role.MEMBER:
+            # /start and /join are how strangers join; members have no use for them.
+            specs = [c for c in specs if c.name not in ("start", "join")]
+        return sorted(specs, key=lambda c: (c.role, c.order, c.name))
