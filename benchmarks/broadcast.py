@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 from bot.app import open_app  # noqa: E402
 from bot.platforms import Platform, keep_trying  # noqa: E402
 from bot.settings import Settings, TelegramSettings  # noqa: E402
+from bot.telegram_adapter import telegram_adapter  # noqa: E402  (the factory `run` builds it with)
 from handlers.broadcasts import queue_in  # noqa: E402
 
 TOKEN = "123456:BENCHMARK"
@@ -126,7 +127,6 @@ async def broadcast(tmp: Path, recipients: int, base_url: str) -> dict:
     path = tmp / "broadcast.db"
     settings = Settings(database=path, network_name="Benchmark Network",
                         telegram=TelegramSettings(token=TOKEN, base_url=f"{base_url}/bot"))
-    from bot.telegram_adapter import telegram_adapter  # as `run` builds it (and where `run` takes it from)
 
     app = await open_app(settings)
     add_members(path, 1, recipients)

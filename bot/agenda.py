@@ -12,9 +12,11 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from bot.app import network_from, open_app
 from bot.settings import Settings
 from handlers.agenda_files import Draft, read_agenda
 from handlers.events import Person, Reply
+from handlers.sessions import import_drafts
 from handlers.quiet import zone_info
 
 MAX_FILE = 5 * 1024 * 1024
@@ -61,8 +63,6 @@ def move_to_day(drafts: list[Draft], day: date) -> list[Draft]:
 async def import_agenda(settings: Settings, path: Path, *, on: str | None = None, out=None) -> int:
     """Import the file; the exit code (0, or 1 when the file was refused)."""
     out = out or sys.stdout
-    from bot.app import network_from, open_app
-    from handlers.sessions import import_drafts
 
     if not path.is_file():
         print(f"agenda import: {path}: no such file", file=sys.stderr)

@@ -9,8 +9,14 @@ import signal
 import sys
 from pathlib import Path
 
+from bot.agenda import import_agenda
+from bot.app import open_app
+from bot.console import ConsoleAdapter
+from bot.discord_adapter import DiscordAdapter
+from bot.platforms import Platform, TokenRejected, run_platforms
 from bot.redaction import Redactor, redact_logging, redact_uncaught, report_asyncio_error
 from bot.settings import Settings, SettingsError, load_settings
+from bot.telegram_adapter import telegram_adapter
 from storage.database import Database, DatabaseError, latest_version
 
 EXIT_CONFIG = 2
@@ -65,9 +71,6 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
 
 
 async def _console(settings: Settings) -> int:
-    from bot.app import open_app
-    from bot.console import ConsoleAdapter
-
     app = await open_app(settings)
     try:
         adapter = ConsoleAdapter(app.core, echo=not sys.stdin.isatty())
@@ -108,9 +111,6 @@ async def _run(settings: Settings) -> int:
               f"(supported: {', '.join(SUPPORTED_PLATFORMS)}).", file=sys.stderr)
         if len(missing) == len(wanted):
             return EXIT_CONFIG
-    from bot.app import open_app
-    from bot.platforms import Platform, run_platforms
-
     app = await open_app(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -119,13 +119,9 @@ async def _run(settings: Settings) -> int:
     platforms: list[Platform] = []
     try:
         if "telegram" in wanted:
-            from bot.telegram_adapter import telegram_adapter
-
             telegram = telegram_adapter(app)
             platforms.append(Platform("telegram", telegram, telegram.start))
         if "discord" in wanted:
-            from bot.discord_adapter import DiscordAdapter
-
             discord_adapter = DiscordAdapter(app.core, settings.discord)
             assert settings.discord.token is not None
             token = settings.discord.token.get_secret_value()
@@ -151,10 +147,6 @@ async def _sync_commands(settings: Settings, guilds: list[int] | None, *, client
         print("solidarity-bot sync-commands: discord.token is not set (or SOLIDARITY__DISCORD__TOKEN).",
               file=sys.stderr)
         return EXIT_CONFIG
-    from bot.app import open_app
-    from bot.discord_adapter import DiscordAdapter
-    from bot.platforms import TokenRejected
-
     app = await open_app(settings)
     try:
         adapter = DiscordAdapter(app.core, settings.discord, client=client)
@@ -173,8 +165,6 @@ async def _sync_commands(settings: Settings, guilds: list[int] | None, *, client
 
 
 async def _agenda(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.agenda import import_agenda
-
     return await import_agenda(settings, args.file, on=args.on)
 
 

@@ -92,8 +92,8 @@ def describe_audience(ctx: Context, audience: dict[str, list[Any]], sessions: di
 
 
 @router.command("broadcast", Role.ORGANISER, N_("send a message to the network or part of it"),
-                  usage=N_("/broadcast [message] · /broadcast status [number] · /broadcast cancel <number>"),
-                  order=30)
+                usage=N_("/broadcast [message] · /broadcast status [number] · /broadcast cancel <number>"),
+                order=30)
 async def broadcast_command(ctx: Context, args: str) -> Reply | list[Reply]:
     words = args.split(maxsplit=1)
     first = words[0].lower() if words else ""
@@ -728,7 +728,7 @@ def _unknown_theme(ctx: Context, args: str) -> Reply:
 
 
 @router.command("mute", Role.MEMBER, N_("stop receiving broadcasts, all or on one theme"),
-                  usage=N_("/mute [theme]"), order=60)
+                usage=N_("/mute [theme]"), order=60)
 async def mute_command(ctx: Context, args: str) -> Reply:
     theme = ""
     if args.strip():

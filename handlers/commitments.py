@@ -27,7 +27,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
-from handlers import when
+from handlers import profile, when
 from handlers.arguments import first_word, keyword_args, number
 from handlers.core import Context, Fire, Role, Router
 from handlers.events import Button, Reply
@@ -182,17 +182,41 @@ def _options(ctx: Context, kind: str) -> list[tuple[str, str]]:
     return [(c.id, c.label) for c in choices if c.id in own] + [(c.id, c.label) for c in choices if c.id not in own]
 
 
+# --- what other capabilities start a commitment from ------------------------------------------------------------------
+
+
+async def joint_partner(ctx: Context, intro_id: Any) -> Member | None:
+    """The other member of an introduction the member is part of and that was made, if they are still here."""
+    try:
+        intro = await ctx.repos.partners.introduction(int(intro_id))
+    except (TypeError, ValueError):
+        return None
+    side = intro.side(ctx.member_id) if intro is not None else None
+    if intro is None or side is None or intro.status != "introduced" or intro.other(side) is None:
+        return None
+    other = await ctx.repos.members.get(intro.other(side))
+    return None if other is None or other.blocked else other
+
+
+async def link_commitment(ctx: Context, commitment_id: int, session_id: Any) -> None:
+    """Note that a commitment came from a session (called when it is registered)."""
+    try:
+        session = await ctx.repos.sessions.get(int(session_id))
+    except (TypeError, ValueError):
+        return
+    if session is not None:
+        await ctx.repos.sessions.link_commitment(commitment_id, session.id)
+
+
 # --- registering: the guided flow ----------------------------------------------------------------------------
 
 
 @router.command("commit", Role.MEMBER, N_("register something you commit to doing"),
-                  usage=N_("/commit [what] [by when] [theme:…] [region:…] [visibility:…]"), order=40)
+                usage=N_("/commit [what] [by when] [theme:…] [region:…] [visibility:…]"), order=40)
 async def commit_command(ctx: Context, args: str) -> Reply | list[Reply]:
     """Start registering a commitment, filling what the command already says."""
     if not ctx.member.profile_complete:
-        from handlers.profile import resume
-
-        return [Reply(_("Let's finish setting up your profile first.")), await resume(ctx)]
+        return [Reply(_("Let's finish setting up your profile first.")), await profile.resume(ctx)]
     text, named = keyword_args(args, ("theme", "region", "visibility"))
     data: dict[str, Any] = {}
     notes: list[Markup] = []
@@ -500,8 +524,6 @@ async def register_pressed(ctx: Context, payload: dict) -> Reply:
     checkins = checkins_for(due, now, zone)
     joint = None
     if data.get("joint"):
-        from handlers.partners import joint_partner
-
         partner = await joint_partner(ctx, data["joint"])
         if partner is None:
             return Reply(_("That introduction is no longer open for a joint commitment. Nothing was registered."),
@@ -516,8 +538,6 @@ async def register_pressed(ctx: Context, payload: dict) -> Reply:
             ctx.member_id, data["what"], due_at=due, theme=data.get("theme"), region=data.get("region"),
             visibility=visibility, now=now, checkins=checkins)
         if data.get("session"):
-            from handlers.sessions import link_commitment
-
             await link_commitment(ctx, commitment_id, data["session"])
     for at, _detail in checkins:
         ctx.services.scheduled(at)
@@ -712,10 +732,10 @@ async def _detail(ctx: Context, commitment_id: int) -> Reply:
 
 
 @router.command("commitments", Role.MEMBER, N_("see your commitments and mark them done"),
-                  usage=N_("/commitments [number | network [theme:…] [region:…] [status:open|done|dropped] "
-                           "[overdue]]"),
-                  usage_from={Role.ORGANISER: N_("/commitments [number | network|all [theme:…] [region:…] "
-                                                 "[status:open|done|dropped] [overdue]]")}, order=41)
+                usage=N_("/commitments [number | network [theme:…] [region:…] [status:open|done|dropped] "
+                         "[overdue]]"),
+                usage_from={Role.ORGANISER: N_("/commitments [number | network|all [theme:…] [region:…] "
+                                               "[status:open|done|dropped] [overdue]]")}, order=41)
 async def commitments_command(ctx: Context, args: str) -> Reply:
     """The member's own commitments; a number: that one with its notes; `network`: those shared with the
     network; `all`: everyone's, for organisers."""
@@ -889,7 +909,7 @@ async def drop_cancelled(ctx: Context, payload: dict) -> Reply:
 
 
 @router.command("progress", Role.MEMBER, N_("note how one of your commitments is going"),
-                  usage=N_("/progress <number> <note>"), order=42)
+                usage=N_("/progress <number> <note>"), order=42)
 async def progress_command(ctx: Context, args: str) -> Reply:
     """Add a progress note to one of the member's commitments."""
     typed, note = first_word(args)

@@ -181,7 +181,7 @@ async def export_member(ctx: Context, member_id: int) -> dict:
 
 
 @router.command("export", Role.MEMBER, N_("get everything the bot holds about you, as a file"),
-                  when_blocked=True, order=80)
+                when_blocked=True, order=80)
 async def export(ctx: Context, args: str) -> Reply:
     """Send the member their data as JSON."""
     data = await export_member(ctx, ctx.member_id)
@@ -195,7 +195,7 @@ async def export(ctx: Context, args: str) -> Reply:
 
 
 @router.command("forget", Role.MEMBER, N_("erase everything the bot holds about you"), when_blocked=True,
-                  order=81)
+                order=81)
 async def forget(ctx: Context, args: str) -> Reply:
     """Ask for confirmation before erasing."""
     yes = await ctx.button(str(_("Yes, erase everything")), "data.forget", single_use=True)

@@ -21,7 +21,7 @@ LIST_LIMIT = 20  # invites listed by /invites, each with its Revoke button
 
 
 @router.command("invite", Role.ORGANISER, N_("make an invite code for new members"),
-                  usage=N_("/invite [uses] [days]"), order=10)
+                usage=N_("/invite [uses] [days]"), order=10)
 async def invite(ctx: Context, args: str) -> Reply:
     """Make a code with a number of uses and an expiry, shown once."""
     parts = args.split()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from handlers import onboarding
+from handlers.accounts import ALL, PLATFORM_LABELS, describe_notify, labels, platform_label, platforms_of
 from handlers.core import Context, Role, Router
 from handlers.data_rights import iso
 from handlers.events import Person, Reply
@@ -20,27 +21,6 @@ from storage.links import ATTEMPT_WINDOW, CODE_LENGTH, CODE_LIFETIME, MAX_WRONG_
 from storage.members import Member
 
 router = Router("linking")
-
-# In the order they are listed; other platforms follow, alphabetically.
-PLATFORM_LABELS = {"telegram": "Telegram", "discord": "Discord", "console": N_("Console")}
-ALL = "all"
-
-
-def platform_label(platform: str) -> str:
-    """A platform's name as shown to people."""
-    return plain(PLATFORM_LABELS.get(platform, platform.capitalize()))
-
-
-def platforms_of(member: Member) -> list[str]:
-    """The platforms the member has an account on, in display order."""
-    found = {account.split(":", 1)[0] for account in member.accounts}
-    order = list(PLATFORM_LABELS)
-    return sorted(found, key=lambda p: (order.index(p) if p in order else len(order), p))
-
-
-def _labels(platforms: list[str]) -> str:
-    return ", ".join(platform_label(p) for p in platforms)
-
 
 def _match_platform(text: str, platforms: list[str]) -> str | None:
     """The platform named by `text` ("discord", "Discord"), among these and the known ones."""
@@ -55,21 +35,11 @@ def _member_label(member: Member) -> Markup:
     return _("#{id} {name}", id=member.id, name=member.display_name or _("(no name yet)"))
 
 
-def describe_notify(member: Member) -> Markup | str:
-    """Where the member's notifications go, in words (for /notify and the profile)."""
-    platforms = platforms_of(member)
-    if member.notify_on != ALL and member.notify_on in platforms:
-        return _("{platform} only", platform=platform_label(member.notify_on))
-    if len(platforms) == 1:
-        return platform_label(platforms[0])
-    return _("all your accounts ({platforms})", platforms=_labels(platforms))
-
-
 # --- /join -------------------------------------------------------------------------------------------------
 
 
 @router.command("join", Role.STRANGER, N_("join the network with an invite code"),
-                  usage=N_("/join <invite code>"), order=2)
+                usage=N_("/join <invite code>"), order=2)
 async def join(ctx: Context, args: str) -> Reply | list[Reply]:
     """The same as /start <code>, for platforms whose links cannot carry a code."""
     return await onboarding.start(ctx, args)
@@ -79,7 +49,7 @@ async def join(ctx: Context, args: str) -> Reply | list[Reply]:
 
 
 @router.command("link", Role.STRANGER, N_("use one profile from your accounts on several platforms"),
-                  usage=N_("/link [code]"), order=3)
+                usage=N_("/link [code]"), order=3)
 async def link(ctx: Context, args: str) -> Reply:
     """Without a code: a code for this member. With one: offer to link this account to the code's member."""
     if args.strip():
@@ -98,7 +68,7 @@ async def link(ctx: Context, args: str) -> Reply:
            "From your account on another platform, send <code>/link {code}</code> to this bot within {n} "
            "minutes. The code works once. Your profile here is the one that is kept.",
            CODE_LIFETIME // 60, code=code),
-        _("Linked now: {platforms}.", platforms=_labels(platforms_of(ctx.member))),
+        _("Linked now: {platforms}.", platforms=labels(platforms_of(ctx.member))),
         _("Share this code with nobody: whoever enters it gets your profile on their account."),
     ))
 
@@ -141,7 +111,7 @@ async def _enter(ctx: Context, args: str) -> Reply:
             _("<b>Link this {platform} account to member {member}?</b>", platform=here,
               member=_member_label(issuer)),
             _("It will use that profile, with everything attached to it, just like your accounts on {platforms}. "
-              "The bot keeps this account's id, to reach you here.", platforms=_labels(platforms_of(issuer))),
+              "The bot keeps this account's id, to reach you here.", platforms=labels(platforms_of(issuer))),
             _("Chats with a bot are not end-to-end encrypted: {platform} and the people who run this bot could "
               "read them.", platform=here),
         )
@@ -152,7 +122,7 @@ async def _enter(ctx: Context, args: str) -> Reply:
             _("If you link it, that separate profile and everything attached to it (its role, its invites, what "
               "it is in the middle of) will be erased for good, and this account will use the profile of "
               "{kept} instead.", kept=_member_label(issuer)),
-            _("Its other accounts ({platforms}) will be linked too.", platforms=_labels(others)) if others else None,
+            _("Its other accounts ({platforms}) will be linked too.", platforms=labels(others)) if others else None,
             _("You may want to /export it first."),
         )
     return Reply(text, buttons=((yes,), (no,)))
@@ -244,11 +214,11 @@ async def link_cancelled(ctx: Context, payload: dict) -> Reply:
 
 
 @router.command("unlink", Role.MEMBER, N_("detach your account on one platform"),
-                  usage=N_("/unlink <platform>"), order=21)
+                usage=N_("/unlink <platform>"), order=21)
 async def unlink(ctx: Context, args: str) -> Reply:
     """Ask before detaching the member's account on a platform."""
     platforms = platforms_of(ctx.member)
-    accounts = _("Your accounts: {platforms}.", platforms=_labels(platforms))
+    accounts = _("Your accounts: {platforms}.", platforms=labels(platforms))
     if not args.strip():
         return Reply(join_lines(
             _("Usage: {command} — for example /unlink discord.", command="/unlink <platform>"), accounts))
@@ -269,7 +239,7 @@ async def unlink(ctx: Context, args: str) -> Reply:
         _("<b>Unlink your {platform} account?</b>", platform=label),
         _("It will no longer use your profile: there, the bot will treat it like a stranger's until you send "
           "/start or /link from it again. Your profile stays, with your other accounts ({platforms}).",
-          platforms=_labels([p for p in platforms if p != platform])),
+          platforms=labels([p for p in platforms if p != platform])),
     ), buttons=((yes,), (no,)))
 
 
@@ -312,7 +282,7 @@ async def unlink_kept(ctx: Context, payload: dict) -> Reply:
 
 
 @router.command("notify", Role.MEMBER, N_("choose where the bot sends you notifications"),
-                  usage=N_("/notify [platform | all]"), order=20)
+                usage=N_("/notify [platform | all]"), order=20)
 async def notify(ctx: Context, args: str) -> Reply:
     """Offer the member's platforms and "All of them"; with an argument, set it at once."""
     member = ctx.member
@@ -347,7 +317,7 @@ async def _set_notify(ctx: Context, choice: str | None, typed: str, *, edit: boo
         return Reply(join_lines(
             _("You have no {platform} account linked. Nothing was changed.",
               platform=platform_label(choice) if choice else typed),
-            _("Your accounts: {platforms}. Send /notify to choose among them.", platforms=_labels(platforms)),
+            _("Your accounts: {platforms}. Send /notify to choose among them.", platforms=labels(platforms)),
         ), edit=edit)
     await ctx.repos.members.set_notify_on(ctx.member_id, choice, ctx.now)
     member = await ctx.refresh_member()

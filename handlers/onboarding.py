@@ -58,7 +58,7 @@ def privacy_notice(ctx: Context) -> Reply:
 
 
 @router.command("start", Role.STRANGER, N_("join the network, or pick up where you left off"),
-                  usage=N_("/start [invite code]"), order=0)
+                usage=N_("/start [invite code]"), order=0)
 async def start(ctx: Context, args: str) -> Reply | list[Reply]:
     """Welcome a stranger with the privacy notice, or a member back; run a command sent in a group."""
     if args.startswith(RESUME_PREFIX):

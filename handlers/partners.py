@@ -30,8 +30,9 @@ from typing import Any
 from markupsafe import Markup
 
 from handlers import languages as langs
-from handlers import when
+from handlers import profile, when
 from handlers.arguments import keyword_args
+from handlers.commitments import joint_partner, start_joint
 from handlers.core import Context, Fire, Role, Router
 from handlers.data_rights import iso
 from handlers.events import Button, Reply
@@ -133,13 +134,11 @@ async def _limit_reached(ctx: Context) -> Reply | None:
 
 
 @router.command("partner", Role.MEMBER, N_("find partners by theme or region; introduced only if you both agree"),
-                  usage=N_("/partner [theme:…] [region:…] [language:…] [note:…]"), order=50)
+                usage=N_("/partner [theme:…] [region:…] [language:…] [note:…]"), order=50)
 async def partner_command(ctx: Context, args: str) -> Reply | list[Reply]:
     """Start a search, filling what the command already says; search at once when it names a theme or region."""
     if not ctx.member.profile_complete:
-        from handlers.profile import resume
-
-        return [Reply(_("Let's finish setting up your profile first.")), await resume(ctx)]
+        return [Reply(_("Let's finish setting up your profile first.")), await profile.resume(ctx)]
     refused = await _limit_reached(ctx)
     if refused is not None:
         return refused
@@ -828,19 +827,6 @@ async def follow_up_answered(ctx: Context, payload: dict) -> Reply:
                  buttons=((joint,),), edit=True)
 
 
-async def joint_partner(ctx: Context, intro_id: Any) -> Member | None:
-    """The other member of an introduction the member is part of and that was made, if they are still here."""
-    try:
-        intro = await ctx.repos.partners.introduction(int(intro_id))
-    except (TypeError, ValueError):
-        return None
-    side = intro.side(ctx.member_id) if intro is not None else None
-    if intro is None or side is None or intro.status != "introduced" or intro.other(side) is None:
-        return None
-    other = await ctx.repos.members.get(intro.other(side))
-    return None if other is None or other.blocked else other
-
-
 @router.action("intro.joint")
 async def joint_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Register a commitment together with the member one was introduced to."""
@@ -848,8 +834,6 @@ async def joint_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     if other is None:
         return Reply(_("That introduction is no longer open for a joint commitment."))
     intro = await ctx.repos.partners.introduction(int(payload["i"]))
-    from handlers.commitments import start_joint
-
     return await start_joint(ctx, intro.id, other, theme=intro.theme, region=intro.region)
 
 
@@ -857,7 +841,7 @@ async def joint_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
 
 
 @router.command("partners", Role.MEMBER, N_("your partner searches and introductions"),
-                  usage=N_("/partners"), usage_from={Role.ORGANISER: N_("/partners [gaps]")}, order=51)
+                usage=N_("/partners"), usage_from={Role.ORGANISER: N_("/partners [gaps]")}, order=51)
 async def partners_command(ctx: Context, args: str) -> Reply:
     """The member's searches, introductions and requests waiting for them; `gaps` for organisers."""
     word = args.strip().casefold()
@@ -969,7 +953,7 @@ async def _gaps(ctx: Context) -> Reply:
 
 
 @router.command("matching", Role.MEMBER, N_("pause or resume being proposed as a partner"),
-                  usage=N_("/matching [on|off]"), order=52)
+                usage=N_("/matching [on|off]"), order=52)
 async def matching_command(ctx: Context, args: str) -> Reply:
     """Pause or resume being proposed to members who search for partners."""
     word = args.strip().casefold()
@@ -993,7 +977,7 @@ async def matching_command(ctx: Context, args: str) -> Reply:
 
 
 @router.command("introduce", Role.ORGANISER, N_("introduce two members to each other, if both agree"),
-                  usage=N_("/introduce <member> <member> [note]"), order=25)
+                usage=N_("/introduce <member> <member> [note]"), order=25)
 async def introduce_command(ctx: Context, args: str) -> Reply:
     """Suggest an introduction between two members: both are asked; contacts only if both accept."""
     usage = _("Usage: {command} — each member by number (#12) or platform:id, then a note saying why, if you like.",

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from handlers import languages as langs
 from handlers import quiet, timezones
+from handlers.accounts import describe_notify
 from handlers.core import Context, Role, Router
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, assembled, fill, join_lines, literal, plain
@@ -502,7 +503,6 @@ def _summary_template() -> str:
 
 async def summary(ctx: Context) -> Markup:
     """The member's profile as lines of text (one template per language, filled once)."""
-    from handlers.linking import describe_notify  # where notifications go is the linking capability's to say
 
     member = ctx.member
     assert member is not None
@@ -548,7 +548,7 @@ async def profile_command(ctx: Context, args: str) -> Reply:
 
 
 @router.command("timezone", Role.MEMBER, N_("set your time zone from a city, a country or a zone name"),
-                  usage=N_("/timezone [city, country or zone]"), order=11)
+                usage=N_("/timezone [city, country or zone]"), order=11)
 async def timezone_command(ctx: Context, args: str) -> Reply | list[Reply]:
     """Set the time zone in one go (`/timezone Nairobi`), or be asked for it."""
     if not ctx.member.profile_complete:

@@ -62,7 +62,7 @@ def _describe(ctx: Context, spec: when.Moment | when.Recurrence, zone: str) -> s
 
 
 @router.command("remind", Role.MEMBER, N_("set a reminder for yourself, once or repeating"),
-                  usage=N_("/remind <when> <what>"), order=40)
+                usage=N_("/remind <when> <what>"), order=40)
 async def remind(ctx: Context, args: str) -> Reply:
     """Read the time and the text, and ask to confirm the exact moment."""
     if not args.strip():

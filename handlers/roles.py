@@ -64,7 +64,7 @@ async def resolve_member(ctx: Context, text: str, usage: Markup) -> Member | Rep
 
 
 @router.command("members", Role.ORGANISER, N_("list members, or find them by name, theme or region"),
-                  usage=N_("/members [part of a name] [theme:…] [region:…]"), order=20)
+                usage=N_("/members [part of a name] [theme:…] [region:…]"), order=20)
 async def members(ctx: Context, args: str) -> Reply:
     """Members with their numbers, roles and whether they are blocked."""
     text, named = keyword_args(args, ("theme", "region"))

@@ -26,11 +26,13 @@ from typing import Any
 
 from markupsafe import Markup
 
-from handlers import when
+from handlers import profile, when
 from handlers.agenda_files import (MAX_DAYS, MAX_DESCRIPTION, MAX_LINK, MAX_PERSON, MAX_SPEAKERS, MAX_THEMES,
                                    MAX_TITLE, MAX_VENUE, Draft, link_problem, to_ics, whole_minute)
 from handlers.arguments import first_word, keyword_args, number
+from handlers.commitments import start_from_session
 from handlers.core import Context, Fire, Role, Router, Services
+from handlers.data_rights import iso
 from handlers.events import Attachment, Button, Outgoing, Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
 from handlers.quiet import zone_info
@@ -156,7 +158,7 @@ def _sync(ctx_or_services: Any) -> dict[str, int]:
 
 
 @router.command("agenda", Role.MEMBER, N_("the sessions to come, in your time zone, to follow"),
-                  usage=N_("/agenda [mine] [ics] [theme:…]"), order=30)
+                usage=N_("/agenda [mine] [ics] [theme:…]"), order=30)
 async def agenda_command(ctx: Context, args: str) -> Reply:
     """The upcoming sessions with Follow buttons; `ics` sends them as a calendar file, `mine` only followed ones."""
     text, named = keyword_args(args, ("theme",))
@@ -360,13 +362,13 @@ async def follow_pressed(ctx: Context, payload: dict) -> Reply:
 
 
 @router.command("subscribe", Role.MEMBER, N_("follow a session, or every session of a theme"),
-                  usage=N_("/subscribe <number> | theme:…"), order=33)
+                usage=N_("/subscribe <number> | theme:…"), order=33)
 async def subscribe_command(ctx: Context, args: str) -> Reply:
     return await _subscription_command(ctx, args, on=True)
 
 
 @router.command("unsubscribe", Role.MEMBER, N_("stop following a session or a theme"),
-                  usage=N_("/unsubscribe <number> | theme:…"), order=34)
+                usage=N_("/unsubscribe <number> | theme:…"), order=34)
 async def unsubscribe_command(ctx: Context, args: str) -> Reply:
     return await _subscription_command(ctx, args, on=False)
 
@@ -418,7 +420,7 @@ async def theme_pressed(ctx: Context, payload: dict) -> Reply:
 
 
 @router.command("subscriptions", Role.MEMBER, N_("the sessions and themes you follow, and when you are reminded"),
-                  usage=N_("/subscriptions [remind:<minutes>]"), order=35)
+                usage=N_("/subscriptions [remind:<minutes>]"), order=35)
 async def subscriptions_command(ctx: Context, args: str) -> Reply:
     text, named = keyword_args(args, ("remind",))
     if text:
@@ -561,27 +563,13 @@ async def commit_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     if session is None:
         return _gone()
     if not ctx.member.profile_complete:
-        from handlers.profile import resume
-
-        return [Reply(_("Let's finish setting up your profile first.")), await resume(ctx)]
-    from handlers.commitments import start_from_session
-
+        return [Reply(_("Let's finish setting up your profile first.")), await profile.resume(ctx)]
     return await start_from_session(ctx, session.id, session.title, themes=session.themes)
 
 
 @router.action("session.nocommit")
 async def nocommit_pressed(ctx: Context, payload: dict) -> Reply:
     return Reply(_("All right. You can register one at any time with /commit."), edit=True)
-
-
-async def link_commitment(ctx: Context, commitment_id: int, session_id: Any) -> None:
-    """Note that a commitment came from a session (called when it is registered)."""
-    try:
-        session = await ctx.repos.sessions.get(int(session_id))
-    except (TypeError, ValueError):
-        return
-    if session is not None:
-        await ctx.repos.sessions.link_commitment(commitment_id, session.id)
 
 
 # --- telling subscribers of a change ----------------------------------------------------------------------------
@@ -975,16 +963,16 @@ def _stale() -> Reply:
 
 
 @router.command("newsession", Role.ORGANISER, N_("add a session to the agenda"),
-                  usage=N_("/newsession [title] [start:…] [end:…] [zone:…] [venue:…] [link:…] [moderator:…] "
-                           "[speakers:…] [themes:…] [description:…]"), order=60)
+                usage=N_("/newsession [title] [start:…] [end:…] [zone:…] [venue:…] [link:…] [moderator:…] "
+                         "[speakers:…] [themes:…] [description:…]"), order=60)
 async def newsession_command(ctx: Context, args: str) -> Reply:
     values: dict[str, Any] = {"zone": (ctx.member.timezone if ctx.member else None) or "UTC", "themes": []}
     return await _start_draft(ctx, values, None, args)
 
 
 @router.command("editsession", Role.ORGANISER,
-                  N_("change a session; its subscribers are told of a new time or place"),
-                  usage=N_("/editsession <number> [start:…] [end:…] [venue:…] …"), order=61)
+                N_("change a session; its subscribers are told of a new time or place"),
+                usage=N_("/editsession <number> [start:…] [end:…] [venue:…] …"), order=61)
 async def editsession_command(ctx: Context, args: str) -> Reply:
     session = await _session_arg(ctx, args, "/editsession <number> [start:…] [end:…] [venue:…] …")
     if isinstance(session, Reply):
@@ -1126,7 +1114,7 @@ async def save_pressed(ctx: Context, payload: dict) -> Reply:
 
 
 @router.command("cancelsession", Role.ORGANISER, N_("cancel a session; its subscribers are told"),
-                  usage=N_("/cancelsession <number>"), order=62)
+                usage=N_("/cancelsession <number>"), order=62)
 async def cancelsession_command(ctx: Context, args: str) -> Reply:
     session = await _session_arg(ctx, args, "/cancelsession <number>")
     if isinstance(session, Reply):
@@ -1187,8 +1175,6 @@ async def keep_pressed(ctx: Context, payload: dict) -> Reply:
 
 @router.export("sessions")
 async def _export(ctx: Context, member_id: int) -> dict:
-    from handlers.data_rights import iso
-
     data = await ctx.repos.sessions.export(member_id)
     for key in ("sessions", "themes", "sessions_you_created"):
         for row in data[key]:

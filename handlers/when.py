@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime, get_day_names
 from dateparser.date import DateDataParser
+from dateparser.languages.loader import default_loader
 from dateparser.timezone_parser import pop_tz_offset_from_string
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
@@ -212,10 +213,8 @@ def _time_only(text: str) -> bool:
 @functools.cache
 def _known_languages() -> frozenset[str]:
     try:
-        from dateparser.languages.loader import default_loader
-
         return frozenset(default_loader.get_locale_map())
-    except (ImportError, AttributeError):  # the loader moved: pass languages through, dateparser judges them
+    except AttributeError:  # the loader changed: pass languages through, dateparser judges them
         return frozenset()
 
 

@@ -177,9 +177,10 @@ class _Built(Exception):
 async def test_run_and_the_broadcast_benchmark_build_the_telegram_adapter_with_one_factory(tmp_path, monkeypatch):
     import bot.telegram_adapter as module
     from benchmarks import broadcast as benchmark
-    from bot.cli import _run
+    from bot import cli
 
     real = module.telegram_adapter
+    assert cli.telegram_adapter is real and benchmark.telegram_adapter is real  # the one factory, in both
     built: list[tuple[str, TelegramAdapter, object]] = []
 
     def recording(app):
@@ -189,7 +190,8 @@ async def test_run_and_the_broadcast_benchmark_build_the_telegram_adapter_with_o
             raise _Built()
         return adapter
 
-    monkeypatch.setattr(module, "telegram_adapter", recording)
+    monkeypatch.setattr(cli, "telegram_adapter", recording)
+    monkeypatch.setattr(benchmark, "telegram_adapter", recording)
     server = LimitedBotApiServer(benchmark.TOKEN, round_trip=0.0, rate_limited=0.0, blocked=0.0)
     await server.start()
     threshold = gc.get_threshold()
@@ -197,7 +199,7 @@ async def test_run_and_the_broadcast_benchmark_build_the_telegram_adapter_with_o
         settings = Settings(database=tmp_path / "run.db", telegram=TelegramSettings(token=benchmark.TOKEN,
                                                                                      base_url=server.base_url))
         with contextlib.suppress(_Built):
-            await _run(settings)
+            await cli._run(settings)
         (tmp_path / "bench").mkdir()
         result = await benchmark.broadcast(tmp_path / "bench", 3, f"http://127.0.0.1:{server.port}")
     finally:
