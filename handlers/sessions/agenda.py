@@ -1,0 +1,160 @@
+"""/agenda, /next and /session: the sessions to come, one page at a time, and one in full."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from handlers.agenda_files import (
+    to_ics,
+)
+from handlers.arguments import keyword_args
+from handlers.core import Context, Role
+from handlers.events import Attachment, Button, Reply
+from handlers.i18n import N_, _, join_lines
+from handlers.sessions.common import AGENDA_PAGE, router
+from handlers.sessions.showing import _footer, _session_arg, _zone_for, describe
+from storage.sessions import Session
+
+
+@router.command("agenda", Role.MEMBER, N_("the sessions to come, in your time zone, to follow"),
+                usage=N_("/agenda [mine] [ics] [theme:…]"), order=30)
+async def agenda_command(ctx: Context, args: str) -> Reply:
+    """The upcoming sessions with Follow buttons; `ics` sends them as a calendar file, `mine` only followed ones."""
+    text, named = keyword_args(args, ("theme",))
+    words = {w.casefold().lstrip(".") for w in text.split()}
+    unknown = words - {"mine", "ics", "calendar", "file"}
+    if unknown:
+        return Reply(_("I don't understand “{text}”. Use /agenda, /agenda mine (the sessions you follow), /agenda "
+                       "ics (as a calendar file) and theme:… to narrow it down.", text=text[:64]))
+    theme = None
+    if "theme" in named:
+        theme = ctx.network.match("theme", named["theme"][:100])
+        if theme is None:
+            return Reply(_("The network has no theme “{theme}”. Its themes: {themes}.", theme=named["theme"][:64],
+                           themes=", ".join(c.label for c in ctx.network.themes)))
+    mine = "mine" in words
+    if words & {"ics", "calendar", "file"}:
+        return await _calendar(ctx, theme.id if theme else None, mine)
+    return await _agenda(ctx, 0, theme.id if theme else None, mine)
+
+
+async def _agenda(ctx: Context, page: int, theme: str | None, mine: bool, *, edit: bool = False) -> Reply:
+    repos = ctx.repos
+    found = await repos.sessions.upcoming(ctx.now, theme=theme, member_id=ctx.member_id if mine else None,
+                                          limit=AGENDA_PAGE + 1, offset=page * AGENDA_PAGE)
+    label = ctx.network.theme(theme).label if theme and ctx.network.theme(theme) else None
+    if not found and page == 0:
+        if mine:
+            return Reply(_("You follow no session still to come. Send /agenda to see them all."), edit=edit)
+        if label:
+            follow = await ctx.button(str(_("Follow this theme")), "session.theme", {"t": theme, "on": 1})
+            return Reply(_("No session on {theme} is planned yet. Follow the theme to hear of those to come.",
+                           theme=label), buttons=((follow,),), edit=edit)
+        return Reply(_("No session is planned yet."), edit=edit)
+    shown = found[:AGENDA_PAGE]
+    title = _("<b>Sessions you follow</b>") if mine else _("<b>Agenda: {theme}</b>", theme=label) if label else \
+        _("<b>Agenda</b>")
+    lines: list[Any] = [title]
+    buttons: list[Button] = []
+    for session in shown:
+        following = await repos.sessions.is_subscribed(session.id, ctx.member_id)
+        lines += ["", describe(ctx.network, session, _zone_for(ctx.member, session.zone), following=following)]
+        if following:
+            buttons.append(await ctx.button(str(_("Unfollow #{id}", id=session.id)), "session.follow",
+                                            {"s": session.id, "on": 0}))
+        else:
+            buttons.append(await ctx.button(str(_("Follow #{id}", id=session.id)), "session.follow",
+                                            {"s": session.id, "on": 1}))
+    rows: list[tuple[Button, ...]] = [tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
+    last: list[Button] = []
+    payload = {"t": theme or "", "m": int(mine)}
+    if page > 0:
+        last.append(await ctx.button(str(_("‹ Earlier")), "session.page", {**payload, "p": page - 1}))
+    if len(found) > AGENDA_PAGE:
+        last.append(await ctx.button(str(_("Later ›")), "session.page", {**payload, "p": page + 1}))
+    last.append(await ctx.button(str(_("Calendar file (.ics)")), "session.ics", payload))
+    if label:
+        last.append(await ctx.button(str(_("Follow this theme")), "session.theme", {"t": theme, "on": 1}))
+    rows.append(tuple(last))
+    lines += ["", _footer(ctx), _("<i>/session and a number shows one in full.</i>")]
+    return Reply(join_lines(*lines), buttons=tuple(rows), edit=edit)
+
+
+@router.action("session.page")
+async def page_pressed(ctx: Context, payload: dict) -> Reply:
+    """Earlier or later sessions."""
+    try:
+        page = max(0, int(payload.get("p", 0)))
+    except (TypeError, ValueError):
+        page = 0
+    theme = str(payload.get("t") or "") or None
+    return await _agenda(ctx, page, theme if theme and ctx.network.theme(theme) else None, bool(payload.get("m")),
+                         edit=True)
+
+
+async def _calendar(ctx: Context, theme: str | None, mine: bool) -> Reply:
+    sessions = await ctx.repos.sessions.upcoming(ctx.now, theme=theme, include_cancelled=True,
+                                                 member_id=ctx.member_id if mine else None, limit=500)
+    if not sessions:
+        return Reply(_("There is no session to come to put in a calendar file."))
+    content = to_ics(sessions, ctx.network, now=ctx.now)
+    return Reply(_("The agenda as a calendar file: open it, or import it into your calendar. Importing it again "
+                   "later updates the sessions that changed."),
+                 attachment=Attachment("agenda.ics", content, "text/calendar"))
+
+
+@router.action("session.ics")
+async def ics_pressed(ctx: Context, payload: dict) -> Reply:
+    """The agenda shown, as an .ics file."""
+    theme = str(payload.get("t") or "") or None
+    return await _calendar(ctx, theme if theme and ctx.network.theme(theme) else None, bool(payload.get("m")))
+
+
+@router.command("next", Role.MEMBER, N_("the next session"), order=31)
+async def next_command(ctx: Context, args: str) -> Reply:
+    """The next session (under way or to come), and the next one the member follows if that is another."""
+    found = await ctx.repos.sessions.upcoming(ctx.now, limit=1)
+    if not found:
+        return Reply(_("No session is planned yet."))
+    replies = [found[0]]
+    mine = await ctx.repos.sessions.upcoming(ctx.now, member_id=ctx.member_id, limit=1)
+    if mine and mine[0].id != found[0].id:
+        replies.append(mine[0])
+    return await _show(ctx, replies)
+
+
+async def _show(ctx: Context, sessions: list[Session], *, note: Markup | None = None, edit: bool = False) -> Reply:
+    lines: list[Any] = [note]
+    rows: list[tuple[Button, ...]] = []
+    for n, session in enumerate(sessions):
+        following = await ctx.repos.sessions.is_subscribed(session.id, ctx.member_id)
+        if n:
+            lines += ["", _("<i>The next session you follow:</i>")]
+        if session.starts_at <= ctx.now < session.ends_at and not session.cancelled:
+            lines.append(_("<i>Under way now.</i>"))
+        lines.append(describe(ctx.network, session, _zone_for(ctx.member, session.zone), full=True,
+                              following=following))
+        row: list[Button] = []
+        if not session.cancelled and session.ends_at > ctx.now:
+            row.append(await ctx.button(str(_("Unfollow #{id}", id=session.id) if following else
+                                            _("Follow #{id}", id=session.id)), "session.follow",
+                                        {"s": session.id, "on": 0 if following else 1, "full": 1}))
+        if ctx.role >= Role.ORGANISER and session.ends_at > ctx.now:
+            row.append(await ctx.button(str(_("Edit #{id}", id=session.id)), "session.edit", {"s": session.id}))
+            if not session.cancelled:
+                row.append(await ctx.button(str(_("Cancel #{id}", id=session.id)), "session.cancel_ask",
+                                            {"s": session.id}))
+        if row:
+            rows.append(tuple(row))
+    lines += ["", _footer(ctx)]
+    return Reply(join_lines(*lines), buttons=tuple(rows), edit=edit)
+
+
+@router.command("session", Role.MEMBER, N_("one session in full"), usage=N_("/session <number>"), order=32)
+async def session_command(ctx: Context, args: str) -> Reply:
+    session = await _session_arg(ctx, args, "/session <number>")
+    if isinstance(session, Reply):
+        return session
+    return await _show(ctx, [session])

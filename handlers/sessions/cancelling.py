@@ -1,0 +1,69 @@
+"""/cancelsession: cancelling a session after a confirmation; its followers are told."""
+
+from __future__ import annotations
+
+from handlers.core import Context, Role
+from handlers.events import Reply
+from handlers.i18n import N_, _, _n, join_lines
+from handlers.sessions.common import router
+from handlers.sessions.draft import _stale
+from handlers.sessions.notices import cancel_session
+from handlers.sessions.showing import _session_arg, _zone_for, span
+from storage.sessions import Session
+
+
+@router.command("cancelsession", Role.ORGANISER, N_("cancel a session; its subscribers are told"),
+                usage=N_("/cancelsession <number>"), order=62)
+async def cancelsession_command(ctx: Context, args: str) -> Reply:
+    session = await _session_arg(ctx, args, "/cancelsession <number>")
+    if isinstance(session, Reply):
+        return session
+    return await _cancel_question(ctx, session)
+
+
+async def _cancel_question(ctx: Context, session: Session) -> Reply:
+    if session.cancelled:
+        return Reply(_("Session #{id} is already cancelled.", id=session.id))
+    if session.ends_at <= ctx.now:
+        return Reply(_("Session #{id} is already over.", id=session.id))
+    count = await ctx.repos.sessions.count_subscribers(session.id)
+    yes = await ctx.button(str(_("Yes, cancel it")), "session.cancel", {"s": session.id}, single_use=True)
+    no = await ctx.button(str(_("No, keep it")), "session.keep", {"s": session.id}, single_use=True)
+    return Reply(join_lines(_("<b>Cancel session #{id}?</b> {title}", id=session.id, title=session.title),
+                            _("{span}", span=span(session.starts_at, session.ends_at,
+                                                  _zone_for(ctx.member, session.zone))),
+                            _n("Its {n} subscriber will be told at once.",
+                               "Its {n} subscribers will be told at once.", count)), buttons=((yes, no),))
+
+
+@router.action("session.cancel_ask", Role.ORGANISER)
+async def cancel_asked(ctx: Context, payload: dict) -> Reply:
+    try:
+        session = await ctx.repos.sessions.get(int(payload.get("s", 0)))
+    except (TypeError, ValueError):
+        session = None
+    if session is None:
+        return _stale()
+    return await _cancel_question(ctx, session)
+
+
+@router.action("session.cancel", Role.ORGANISER)
+async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
+    try:
+        session = await ctx.repos.sessions.get(int(payload.get("s", 0)))
+    except (TypeError, ValueError):
+        session = None
+    if session is None:
+        return _stale()
+    if session.ends_at <= ctx.now:
+        return Reply(_("Session #{id} is already over.", id=session.id), edit=True)
+    saved = await cancel_session(ctx.services, session, ctx.now)
+    if saved is None:
+        return Reply(_("Session #{id} is already cancelled.", id=session.id), edit=True)
+    return Reply(join_lines(_("Session #{id} is cancelled.", id=session.id),
+                            _n("{n} subscriber was told.", "{n} subscribers were told.", saved.told)), edit=True)
+
+
+@router.action("session.keep", Role.ORGANISER)
+async def keep_pressed(ctx: Context, payload: dict) -> Reply:
+    return Reply(_("Kept. Nothing was changed."), edit=True)

@@ -1,0 +1,20 @@
+"""The sessions part of a member's /export."""
+
+from __future__ import annotations
+
+from handlers.core import Context
+from handlers.data_rights import iso
+from handlers.sessions.common import router
+
+
+@router.export("sessions")
+async def _export(ctx: Context, member_id: int) -> dict:
+    data = await ctx.repos.sessions.export(member_id)
+    for key in ("sessions", "themes", "sessions_you_created"):
+        for row in data[key]:
+            for stamp in ("subscribed_at", "created_at"):
+                if stamp in row:
+                    row[stamp] = iso(row[stamp])
+    for row in data["attendance"]:
+        row["answered_at"] = iso(row["answered_at"])
+    return data

@@ -1,0 +1,194 @@
+"""The organisers' draft of a session: /newsession and /editsession, the question for each field, the summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from handlers.agenda_files import (
+    MAX_TITLE,
+)
+from handlers.arguments import first_word, keyword_args
+from handlers.core import Context, Role
+from handlers.events import Button, Reply
+from handlers.i18n import N_, _, _n, join_lines, plain
+from handlers.sessions.common import FIELD_LABELS, FIELD_LIMITS, FIELDS, FLOW, OPTIONAL, REQUIRED, router
+from handlers.sessions.fields import _draft_zone, apply_field
+from handlers.sessions.showing import _session_arg, _theme_labels, _zone_for, span
+from storage.conversations import Conversation
+
+
+async def _start_draft(ctx: Context, values: dict[str, Any], session_id: int | None, args: str) -> Reply:
+    """Fill the draft from the command's text and ask what is missing, or show the summary."""
+    text, named = keyword_args(args, tuple(f for f in FIELDS if f != "title") + ("theme",))
+    if "theme" in named:
+        named["themes"] = named.pop("theme")
+    notes: list[Markup] = []
+    if text:
+        named = {"title": text, **named}
+    for name in ("zone", "title", "start", "end", "venue", "link", "moderator", "speakers", "description",
+                 "themes"):
+        if name in named:
+            problem = await apply_field(ctx, values, name, named[name])
+            if problem is not None:
+                notes.append(_("{field}: {problem}", field=plain(FIELD_LABELS[name]), problem=problem))
+    return await _next(ctx, values, session_id, join_lines(*notes) if notes else None)
+
+
+def _missing(values: dict[str, Any]) -> str | None:
+    if not values.get("title"):
+        return "title"
+    if values.get("starts_at") is None:
+        return "start"
+    if values.get("ends_at") is None:
+        return "end"
+    return None
+
+
+async def _next(ctx: Context, values: dict[str, Any], session_id: int | None, note: Markup | None = None,
+                *, edit: bool = False) -> Reply:
+    missing = _missing(values)
+    step = f"session.{missing}" if missing else "session.confirm"
+    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, step,
+                                                     {"v": values, "id": session_id}, ctx.now)
+    return await _question(ctx, conversation, note=note, edit=edit)
+
+
+async def _ask_field(ctx: Context, conversation: Conversation, name: str, note: Markup | None = None) -> Reply:
+    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, "session.field",
+                                                     {**conversation.data, "f": name}, ctx.now)
+    return await _question(ctx, conversation, note=note)
+
+
+def _prompt(ctx: Context, name: str, values: dict[str, Any]) -> Markup:
+    zone = _draft_zone(ctx, values)
+    if name == "title":
+        return _n("What is the session called? (at most {n} character)",
+                  "What is the session called? (at most {n} characters)", MAX_TITLE)
+    if name == "start":
+        return _("When does it start? A date and time such as “10 December 9:30”, read in {zone} (change the time "
+                 "zone from the summary, or add zone:… to the command).", zone=zone)
+    if name == "end":
+        return _("When does it end? A time (“11:00”), a length (“90 minutes”) or a date and time, in {zone}.",
+                 zone=zone)
+    if name == "zone":
+        return _("In which time zone is it held? A city (“Geneva”) or a zone name (“Europe/Zurich”). The start and "
+                 "end keep their clock times.")
+    if name == "themes":
+        return _("Which themes? Type them separated by commas. The network's themes: {themes}.",
+                 themes=", ".join(c.label for c in ctx.network.themes))
+    if name == "link":
+        return _("The call link, starting with https://")
+    return _n("Type the {field} (at most {n} character).", "Type the {field} (at most {n} characters).",
+              FIELD_LIMITS[name], field=plain(FIELD_LABELS[name]).lower())
+
+
+def summary(ctx: Context, values: dict[str, Any]) -> Markup:
+    zone = _draft_zone(ctx, values)
+    start, end = values.get("starts_at"), values.get("ends_at")
+    own = _zone_for(ctx.member, zone)
+    when_text = span(start, end, zone) if start is not None and end is not None else "—"
+    return join_lines(
+        _("<b>Title:</b> {title}", title=values.get("title") or "—"),
+        _("<b>When:</b> {span}", span=when_text),
+        _("<i>For you, in {zone}: {span}</i>", zone=own, span=span(start, end, own))
+        if own != zone and start is not None and end is not None else None,
+        _("<b>Venue:</b> {venue}", venue=values.get("venue") or "—"),
+        _("<b>Call link:</b> {link}", link=values.get("link") or "—"),
+        _("<b>Moderator:</b> {name}", name=values.get("moderator") or "—"),
+        _("<b>Speakers:</b> {names}", names=values.get("speakers") or "—"),
+        _("<b>Themes:</b> {themes}", themes=_theme_labels(ctx.network, values.get("themes") or []) or "—"),
+        _("<b>Description:</b> {text}", text=values.get("description") or "—"),
+    )
+
+
+async def _question(ctx: Context, conversation: Conversation, *, note: Markup | None = None,
+                    edit: bool = False) -> Reply:
+    step = conversation.step.removeprefix("session.")
+    values = conversation.data.get("v", {})
+    session_id = conversation.data.get("id")
+
+    async def btn(label: Any, action: str, *, single_use: bool = False, **payload: Any) -> Button:
+        return await ctx.button(str(label), action, {"n": conversation.nonce, "s": step, **payload},
+                                single_use=single_use)
+
+    cancel = await btn(_("Cancel"), "session.drop")
+    if step in REQUIRED:
+        return Reply(join_lines(note, _prompt(ctx, step, values)), buttons=((cancel,),),
+                     asks=plain(FIELD_LABELS[step]), edit=edit)
+    if step == "field":
+        name = conversation.data.get("f", "title")
+        row = [await btn(_("Back"), "session.back")]
+        if name in OPTIONAL:
+            row.insert(0, await btn(_("Clear"), "session.clear"))
+        return Reply(join_lines(note, _prompt(ctx, name, values)), buttons=(tuple(row),),
+                     asks=plain(FIELD_LABELS[name]), edit=edit)
+    heading = _("<b>Session #{id}: save these changes?</b>", id=session_id) if session_id else \
+        _("<b>Create this session?</b>")
+    fields = [await btn(plain(FIELD_LABELS[f]), "session.set", f=f) for f in FIELDS]
+    rows = [tuple(fields[i:i + 4]) for i in range(0, len(fields), 4)]
+    done = await btn(_("Save") if session_id else _("Create"), "session.save", single_use=True)
+    rows.append((done, cancel))
+    hint = _("<i>Tap a field to change it.</i>")
+    return Reply(join_lines(note, heading, summary(ctx, values), hint), buttons=tuple(rows), edit=edit)
+
+
+async def _current(ctx: Context, payload: dict) -> Conversation | None:
+    conversation = await ctx.conversation()
+    if conversation is None or conversation.flow != FLOW or conversation.nonce != payload.get("n"):
+        return None
+    if conversation.step.removeprefix("session.") != payload.get("s"):
+        return None
+    return conversation
+
+
+def _stale() -> Reply:
+    return Reply(_("That question has already been answered or was cancelled."),
+                 toast=plain(N_("Already answered")), toast_only=True)
+
+
+@router.command("newsession", Role.ORGANISER, N_("add a session to the agenda"),
+                usage=N_("/newsession [title] [start:…] [end:…] [zone:…] [venue:…] [link:…] [moderator:…] "
+                         "[speakers:…] [themes:…] [description:…]"), order=60)
+async def newsession_command(ctx: Context, args: str) -> Reply:
+    values: dict[str, Any] = {"zone": (ctx.member.timezone if ctx.member else None) or "UTC", "themes": []}
+    return await _start_draft(ctx, values, None, args)
+
+
+@router.command("editsession", Role.ORGANISER,
+                N_("change a session; its subscribers are told of a new time or place"),
+                usage=N_("/editsession <number> [start:…] [end:…] [venue:…] …"), order=61)
+async def editsession_command(ctx: Context, args: str) -> Reply:
+    session = await _session_arg(ctx, args, "/editsession <number> [start:…] [end:…] [venue:…] …")
+    if isinstance(session, Reply):
+        return session
+    return await _edit(ctx, session.id, first_word(args)[1])
+
+
+async def _edit(ctx: Context, session_id: int, args: str) -> Reply:
+    session = await ctx.repos.sessions.get(session_id)
+    if session is None:
+        return Reply(_("There is no session #{id}. Send /agenda to see the sessions.", id=session_id))
+    if session.ends_at <= ctx.now:
+        return Reply(_("Session #{id} is already over; it can no longer be changed.", id=session.id))
+    note = _("<i>Session #{id} is cancelled; saving it puts it back on, and its subscribers are told.</i>",
+             id=session.id) if session.cancelled else None
+    reply = await _start_draft(ctx, session.values(), session.id, args)
+    return Reply(join_lines(note, reply.text), buttons=reply.buttons, asks=reply.asks) if note else reply
+
+
+@router.action("session.edit", Role.ORGANISER)
+async def edit_pressed(ctx: Context, payload: dict) -> Reply:
+    try:
+        return await _edit(ctx, int(payload.get("s", 0)), "")
+    except (TypeError, ValueError):
+        return _stale()
+
+
+async def _typed(ctx: Context, conversation: Conversation, name: str, text: str) -> Reply:
+    values = dict(conversation.data.get("v", {}))
+    problem = await apply_field(ctx, values, name, text)
+    if problem is not None:
+        return await _question(ctx, conversation, note=problem)
+    return await _next(ctx, values, conversation.data.get("id"))

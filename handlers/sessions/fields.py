@@ -1,0 +1,144 @@
+"""The organisers' draft of a session: reading each field as typed (times in the draft's zone)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from handlers import when
+from handlers.agenda_files import (
+    MAX_DAYS,
+    MAX_THEMES,
+    link_problem,
+    whole_minute,
+)
+from handlers.core import Context
+from handlers.i18n import _, _n, current_language, plain
+from handlers.quiet import zone_info
+from handlers.sanitise import clean_line
+from handlers.sessions.common import _CLOCK, _DURATION, FIELD_LABELS, FIELD_LIMITS
+from handlers.sessions.showing import span
+from handlers.timezones import exact_timezone, find_timezones
+
+
+def _draft_zone(ctx: Context, values: dict[str, Any]) -> str:
+    return values.get("zone") or (ctx.member.timezone if ctx.member else None) or "UTC"
+
+
+async def _parse_start(ctx: Context, text: str, zone: str) -> int | Markup:
+    languages = tuple(dict.fromkeys([*(ctx.member.languages if ctx.member else ()), "en"]))
+    moment = await when.parse_moment_async(text, zone, ctx.now, languages=languages)
+    shown = text.strip()[:60]
+    if isinstance(moment, when.Problem):
+        if moment.code == "past":
+            return _("“{text}” is in the past: {when}. A session must start later than now.", text=shown,
+                     when=when.describe_moment(moment.at, zone, locale=current_language()))
+        if moment.code == "too_far":
+            return _("“{text}” is too far ahead.", text=shown)
+        return _("I could not read “{text}” as a date and time. Try “10 December 9:30” or “2027-05-11 09:30”.",
+                 text=shown)
+    if not moment.has_time:
+        return _("“{text}” has no time of day. Please give one too, e.g. “10 December 9:30”.", text=shown)
+    return whole_minute(moment.at)  # “in 2 minutes” would keep the seconds of now
+
+
+async def _parse_end(ctx: Context, text: str, zone: str, start: int | None) -> int | Markup:
+    if start is None:
+        return _("Please give the start first.")
+    stripped = " ".join(text.split())
+    tz = zone_info(zone)
+    clock = _CLOCK.match(stripped)
+    duration = _DURATION.match(stripped) if stripped and not clock else None
+    if clock:
+        hour, minute = int(clock.group(1)), int(clock.group(2))
+        if hour > 23 or minute > 59:
+            return _("“{text}” is not a time of day.", text=stripped[:60])
+        local = datetime.fromtimestamp(start, tz).replace(hour=hour, minute=minute, second=0, fold=0)
+        end = int(local.timestamp())
+    elif duration and (duration.group(1) or duration.group(3)):
+        end = start + 3600 * int(duration.group(1) or 0) + 60 * int(duration.group(2) or 0)
+    else:
+        languages = tuple(dict.fromkeys([*(ctx.member.languages if ctx.member else ()), "en"]))
+        moment = await when.parse_moment_async(stripped, zone, start, languages=languages)
+        if isinstance(moment, when.Problem):
+            if moment.code == "past":
+                return _("The end must come after the start ({start}).",
+                         start=span(start, start + 60, zone).rsplit("–", 1)[0])
+            return _("I could not read “{text}” as an end. Give a time (“11:00”), a length (“90 minutes”, "
+                     "“2 hours”) or a date and time.", text=stripped[:60])
+        end = whole_minute(moment.at)
+    if end <= start:
+        return _("The end must come after the start ({start}).",
+                 start=span(start, start + 60, zone).rsplit("–", 1)[0])
+    if end - start > MAX_DAYS * 86400:
+        return _n("A session lasts at most {n} day.", "A session lasts at most {n} days.", MAX_DAYS)
+    return end
+
+
+def _rezone(at: int, old: str, new: str) -> int:
+    """The same wall-clock time in another zone."""
+    local = datetime.fromtimestamp(at, zone_info(old)).replace(tzinfo=None)
+    return int(local.replace(tzinfo=zone_info(new), fold=0).timestamp())
+
+
+async def apply_field(ctx: Context, values: dict[str, Any], name: str, text: str) -> Markup | None:
+    """Put what the organiser typed for one field into the draft; why not, or None when taken."""
+    zone = _draft_zone(ctx, values)
+    if name == "start":
+        at = await _parse_start(ctx, text, zone)
+        if isinstance(at, Markup):
+            return at
+        if values.get("starts_at") is not None and values.get("ends_at") is not None:
+            values["ends_at"] = at + (values["ends_at"] - values["starts_at"])  # the same length, moved
+        values["starts_at"] = at
+        return None
+    if name == "end":
+        at = await _parse_end(ctx, text, zone, values.get("starts_at"))
+        if isinstance(at, Markup):
+            return at
+        values["ends_at"] = at
+        return None
+    if name == "zone":
+        wanted = " ".join(text.split())[:100]
+        found = exact_timezone(wanted)
+        if found is None:
+            matches = await find_timezones(wanted, limit=1)
+            found = matches[0].name if matches else None
+        if found is None:
+            return _("I don't know the time zone “{text}”. Try a city (“Geneva”) or a zone name "
+                     "(“Europe/Zurich”).", text=wanted[:60])
+        for key in ("starts_at", "ends_at"):
+            if values.get(key) is not None:
+                values[key] = _rezone(values[key], zone, found)
+        values["zone"] = found
+        return None
+    if name == "themes":
+        chosen: list[str] = []
+        for part in re.split(r"[,;\n]", text):
+            if not part.strip():
+                continue
+            choice = ctx.network.match("theme", part.strip()[:100])
+            if choice is None:
+                return _("The network has no theme “{theme}”. Its themes: {themes}.", theme=part.strip()[:64],
+                         themes=", ".join(c.label for c in ctx.network.themes))
+            if choice.id not in chosen:
+                chosen.append(choice.id)
+        if len(chosen) > MAX_THEMES:
+            return _n("At most {n} theme, please.", "At most {n} themes, please.", MAX_THEMES)
+        values["themes"] = chosen
+        return None
+    limit = FIELD_LIMITS[name]
+    checked = clean_line(text, limit)
+    if checked.problem == "empty":
+        return _("Please type some text with at least one visible character.")
+    if checked.problem == "too_long":
+        return _n("That is {n} character; the most for {field} is {max}.",
+                  "That is {n} characters; the most for {field} is {max}.", checked.length, max=limit,
+                  field=plain(FIELD_LABELS[name]).lower())
+    if name == "link" and link_problem(checked.text):
+        return _("A call link starts with https:// and has no spaces, e.g. https://meet.example.org/solidarity.")
+    values[name] = checked.text
+    return None
