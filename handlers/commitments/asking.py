@@ -1,0 +1,257 @@
+"""/commit and its questions (what, by when, theme, region, who may see it), and the answers typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from handlers import profile, when
+from handlers.arguments import keyword_args
+from handlers.commitments.choices import _options, _region_label, _theme_label, _visibility
+from handlers.commitments.common import _BY, _LEADING_BY, CHOICE_PAGE, FLOW, MAX_WHAT, STEPS, VISIBILITY_LABELS, router
+from handlers.commitments.dates import _parse, _problem, _when, _zone
+from handlers.core import Context, Role
+from handlers.events import Button, Reply
+from handlers.i18n import N_, _, _n, join_lines, plain
+from handlers.sanitise import clean_line
+from storage.conversations import Conversation
+
+
+@router.command("commit", Role.MEMBER, N_("register something you commit to doing"),
+                usage=N_("/commit [what] [by when] [theme:…] [region:…] [visibility:…]"), order=40)
+async def commit_command(ctx: Context, args: str) -> Reply | list[Reply]:
+    """Start registering a commitment, filling what the command already says."""
+    if not ctx.member.profile_complete:
+        return [Reply(_("Let's finish setting up your profile first.")), await profile.resume(ctx)]
+    text, named = keyword_args(args, ("theme", "region", "visibility"))
+    data: dict[str, Any] = {}
+    notes: list[Markup] = []
+    wrong: dict[str, str] = {}  # named parts not understood: their question comes first, saying so
+    for kind in ("theme", "region"):
+        if kind in named:
+            choice = ctx.network.find(kind, named[kind])
+            if choice is not None:
+                data[kind] = choice.id
+            else:
+                wrong[kind] = named[kind][:64]
+    if "visibility" in named:
+        visibility = _visibility(named["visibility"])
+        if visibility is not None:
+            data["visibility"] = visibility
+        else:
+            wrong["visibility"] = named["visibility"][:64]
+    if wrong:
+        data["wrong"] = wrong
+    first = None
+    if text:
+        what = clean_line(text, len(text) + 1).text
+        head, tail, meant = _date_part(what)
+        if tail is not None:
+            moment = await _parse(ctx, tail)
+            if isinstance(moment, when.Moment):
+                what, data["due"] = head, moment.at
+            elif meant or moment.code in ("past", "too_far", "bad_time"):
+                what, first = head, "due"
+                notes.append(_problem(moment, tail))
+        checked = clean_line(what, MAX_WHAT)
+        if checked.problem == "too_long":
+            notes.append(_too_long(checked.length))
+        elif checked.problem is None:
+            data["what"] = checked.text
+    if "due" in data:
+        notes.append(_("By when: <b>{when}</b>.", when=_when(data["due"], _zone(ctx))))
+    return await _next(ctx, data, join_lines(*notes) if notes else None, first=first)
+
+
+def _date_part(text: str) -> tuple[str, str | None, bool]:
+    """Split "Run a workshop by 15 March" into what, the date typed, and whether that is surely meant as a date
+    (so that a date not understood is said to be so). "by tomorrow" and "tomorrow" alone are a date with nothing
+    before it; a last "by …" that does not look like a date ("written by and for migrants") is part of what."""
+    leading = _LEADING_BY.match(text)
+    if leading:
+        return "", text[leading.end():], True
+    pieces = list(_BY.finditer(text))
+    if pieces:
+        tail = text[pieces[-1].end():]
+        return text[:pieces[-1].start()], tail, when.looks_like_date(tail)
+    if when.looks_like_date(text):
+        return "", text, False  # taken as a date only when it reads as one ("Monday meeting" is what)
+    return text, None, False
+
+
+def _too_long(length: int) -> Markup:
+    return _n("That is {n} character; the most is {max}. Please say it in fewer words.",
+              "That is {n} characters; the most is {max}. Please say it in fewer words.", length, max=MAX_WHAT)
+
+
+async def _next(ctx: Context, data: dict[str, Any], note: Markup | None = None, *,
+                first: str | None = None) -> Reply:
+    """Ask `first` (a question whose typed answer was not understood), else a question named in the command but
+    not understood, else the first question still unanswered; or show the summary to register."""
+    data = dict(data)
+    for kind, choices in (("theme", ctx.network.themes), ("region", ctx.network.regions)):
+        if not choices:
+            data.setdefault(kind, None)  # nothing to choose from: no question
+    wrong = {kind: typed for kind, typed in data.pop("wrong", {}).items() if kind not in data}
+    if wrong:
+        data["wrong"] = wrong
+    step = next((s for s in STEPS if s not in data and (s == first or s in wrong)), None) or \
+        next((s for s in STEPS if s not in data), "confirm")
+    return await _ask(ctx, step, data, note=note)
+
+
+async def _ask(ctx: Context, step: str, data: dict[str, Any], *, note: Markup | None = None,
+               edit: bool = False) -> Reply:
+    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, "commit." + step, data, ctx.now)
+    return await _question(ctx, conversation, note=note, edit=edit)
+
+
+async def _question(ctx: Context, conversation: Conversation, *, note: Markup | None = None,
+                    edit: bool = False) -> Reply:
+    step = conversation.step.removeprefix("commit.")
+    data = conversation.data
+    zone = _zone(ctx)
+    rows: list[tuple[Button, ...]] = []
+    asks: str | None = None
+
+    async def btn(label: Any, action: str, *, single_use: bool = False, **payload: str) -> Button:
+        return await ctx.button(str(label), action, {"n": conversation.nonce, "s": step, **payload},
+                                single_use=single_use)
+
+    if step == "what":
+        text = _n("What do you commit to doing? One sentence is enough (at most {n} character).",
+                  "What do you commit to doing? One sentence is enough (at most {n} characters).", MAX_WHAT)
+        asks = plain(N_("Your commitment"))
+    elif step == "due":
+        text = join_lines(
+            _("By when will you do it? Tap a button, or type a date such as “15 March”, “in two weeks” or "
+              "“next Friday 10:00”."),
+            _("<i>Dates are read in your time zone, {zone}.</i>", zone=zone))
+        rows.append((await btn(_("In a week"), "commit.when", v="week"),
+                     await btn(_("In a month"), "commit.when", v="month")))
+        rows.append((await btn(_("No date"), "commit.when", v="none"),))
+        asks = plain(N_("Date"))
+    elif step in ("theme", "region"):
+        text = _("Which theme is it about? Tap one, or Skip.") if step == "theme" else \
+            _("Which region is it about? Tap one, or Skip.")
+        options = _options(ctx, step)
+        pages = max(1, -(-len(options) // CHOICE_PAGE))
+        page = min(max(int(data.get("page", 0)), 0), pages - 1)
+        choices = [await btn(label, "commit.pick", v=value)
+                   for value, label in options[page * CHOICE_PAGE:(page + 1) * CHOICE_PAGE]]
+        rows += [tuple(choices[i:i + 2]) for i in range(0, len(choices), 2)]
+        if pages > 1:
+            text = join_lines(text, _("<i>Page {page} of {pages}.</i>", page=page + 1, pages=pages))
+            turn = []
+            if page > 0:
+                turn.append(await btn(_("‹ Previous"), "commit.page", p=str(page - 1)))
+            if page + 1 < pages:
+                turn.append(await btn(_("More ›"), "commit.page", p=str(page + 1)))
+            rows.append(tuple(turn))
+        rows.append((await btn(_("Skip"), "commit.skip"),))
+    elif step == "visibility":
+        text = join_lines(
+            _("Who may see this commitment?"),
+            _("<b>The network</b>: members and organisers. <b>Organisers only</b>: the organisers, to follow up "
+              "and help. <b>Just me</b>: nobody else; organisers only count it, and if you ask for help with it "
+              "they learn that you need help, not what it says."))
+        rows.append(tuple([await btn(plain(label), "commit.pick", v=value)
+                           for value, label in VISIBILITY_LABELS.items()]))
+    else:
+        text = join_lines(_("<b>Register this commitment?</b>"), _summary(ctx, data, zone))
+        rows.append((await btn(_("Register"), "commit.register", single_use=True),))
+    rows.append((await btn(_("Cancel"), "commit.cancel"),))
+    return Reply(join_lines(note, _not_understood(step, data.get("wrong", {}).get(step)), text),
+                 buttons=tuple(rows), edit=edit, asks=asks)
+
+
+def _not_understood(step: str, typed: str | None) -> Markup | None:
+    """What the command named for this question and the network does not offer."""
+    if typed is None:
+        return None
+    if step == "theme":
+        return _("The network has no theme “{text}”.", text=typed)
+    if step == "region":
+        return _("The network has no region “{text}”.", text=typed)
+    return _("“{text}” is not a choice of who may see it.", text=typed)
+
+
+def _summary(ctx: Context, data: dict[str, Any], zone: str) -> Markup:
+    due = data.get("due")
+    return join_lines(
+        _("<b>Together with:</b> {name}", name=data.get("jn", "")) if data.get("joint") else None,
+        _("<b>From session:</b> {title}", title=data.get("sn", "")) if data.get("session") else None,
+        _("<b>What:</b> {what}", what=data.get("what", "")),
+        _("<b>By when:</b> {when}", when=_when(due, zone) if due is not None else _("no date")),
+        _("<b>Theme:</b> {theme}", theme=_theme_label(ctx, data.get("theme"))),
+        _("<b>Region:</b> {region}", region=_region_label(ctx, data.get("region"))),
+        _("<b>Visible to:</b> {who}", who=plain(VISIBILITY_LABELS.get(data.get("visibility", ""), "—"))),
+    )
+
+
+async def _current(ctx: Context, payload: dict, flow: str) -> Conversation | None:
+    """The conversation, if the pressed button belongs to the question being asked now."""
+    conversation = await ctx.conversation()
+    if conversation is None or conversation.flow != flow or conversation.nonce != payload.get("n"):
+        return None
+    if conversation.step.partition(".")[2] != payload.get("s"):
+        return None
+    return conversation
+
+
+def _stale() -> Reply:
+    return Reply(_("That question has already been answered or was cancelled. Send /commitments to see yours."),
+                 toast=plain(N_("Already answered")), toast_only=True)
+
+
+@router.text_step(FLOW, "commit.what")
+async def what_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    """The member typed what they commit to."""
+    checked = clean_line(text, MAX_WHAT)
+    if checked.problem == "empty":
+        return Reply(_("Please type what you commit to, or send /cancel to stop."))
+    if checked.problem == "too_long":
+        return Reply(_too_long(checked.length))
+    return await _next(ctx, {**conversation.data, "what": checked.text})
+
+
+@router.text_step(FLOW, "commit.due")
+async def due_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    """The member typed a date: take it if it is one still to come, and say exactly which moment it is."""
+    moment = await _parse(ctx, text)
+    if isinstance(moment, when.Problem):
+        return await _ask(ctx, "due", conversation.data, note=_problem(moment, text))
+    return await _next(ctx, {**conversation.data, "due": moment.at},
+                       _("By when: <b>{when}</b>.", when=_when(moment.at, _zone(ctx))))
+
+
+@router.text_step(FLOW, "commit.theme")
+async def theme_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    """A theme typed by name."""
+    return await _choice_typed(ctx, conversation, "theme", text)
+
+
+@router.text_step(FLOW, "commit.region")
+async def region_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    """A region typed by name."""
+    return await _choice_typed(ctx, conversation, "region", text)
+
+
+async def _choice_typed(ctx: Context, conversation: Conversation, kind: str, text: str) -> Reply:
+    choice = ctx.network.match(kind, text[:100])
+    data = {k: v for k, v in conversation.data.items() if k != "page"}
+    if choice is None:
+        shown = " ".join(text.split())[:64]
+        data["wrong"] = {k: v for k, v in data.get("wrong", {}).items() if k != kind}
+        return await _ask(ctx, kind, data, note=_("None of the network's themes matches “{text}”.", text=shown)
+                          if kind == "theme" else
+                          _("None of the network's regions matches “{text}”.", text=shown))
+    return await _next(ctx, {**data, kind: choice.id})
+
+
+@router.text_step(FLOW, "commit.visibility")
+@router.text_step(FLOW, "commit.confirm")
+async def buttons_only(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    """These questions are answered with buttons."""
+    return Reply(_("Please choose one of the buttons above, or send /cancel to stop."))
