@@ -1,0 +1,238 @@
+"""/partner: the guided search's questions (theme, region, language, a note), answered by button or typed."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+from markupsafe import Markup
+from handlers import languages as langs
+from handlers import profile, when
+from handlers.arguments import keyword_args
+from handlers.commitments import joint_partner, start_joint
+from handlers.core import Context, Fire, Role, Router
+from handlers.data_rights import iso
+from handlers.events import Button, Reply
+from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
+from handlers.roles import resolve_member
+from handlers.paging import page_of
+from handlers.sanitise import clean_line
+from storage.conversations import Conversation, ConversationRepository
+from storage.members import Member
+from storage.partners import Candidate, Introduction, PartnerRepository
+from storage.schedule import DueItem
+from handlers.partners.common import CHOICE_PAGE, FLOW, MAX_NOTE, STEPS, router
+from handlers.partners.search import _search
+from handlers.partners.words import _current, _limit_reached, _stale, _without_page
+
+
+@router.command("partner", Role.MEMBER, N_("find partners by theme or region; introduced only if you both agree"),
+                usage=N_("/partner [theme:…] [region:…] [language:…] [note:…]"), order=50)
+async def partner_command(ctx: Context, args: str) -> Reply | list[Reply]:
+    """Start a search, filling what the command already says; search at once when it names a theme or region."""
+    if not ctx.member.profile_complete:
+        return [Reply(_("Let's finish setting up your profile first.")), await profile.resume(ctx)]
+    refused = await _limit_reached(ctx)
+    if refused is not None:
+        return refused
+    text, named = keyword_args(args, ("theme", "region", "language", "note"))
+    data: dict[str, Any] = {}
+    notes: list[Markup] = []
+    asked: set[str] = set()  # given, but not something the network knows: asked again
+    for kind in ("theme", "region"):
+        if named.get(kind):
+            choice = ctx.network.find(kind, named[kind][:100])
+            if choice is not None:
+                data[kind] = choice.id
+                continue
+            asked.add(kind)
+            if kind == "theme":
+                notes.append(_("The network has no theme “{text}”; please choose one below.",
+                               text=named[kind][:64]))
+            else:
+                notes.append(_("The network has no region “{text}”; please choose one below.",
+                               text=named[kind][:64]))
+    if named.get("language"):
+        codes, _unknown = await asyncio.to_thread(langs.parse_languages, named["language"][:100])
+        if codes:
+            data["language"] = codes[0]
+        else:
+            asked.add("language")
+            notes.append(_("I don't know the language “{text}”; please choose below, or type its name.",
+                           text=named["language"][:64]))
+    typed_note = " ".join(t for t in (text, named.get("note", "")) if t)
+    if typed_note:
+        checked = clean_line(typed_note, MAX_NOTE)
+        if checked.problem == "too_long":
+            return Reply(_n("Your note is {n} character; the most is {max}. Please say it in fewer words.",
+                            "Your note is {n} characters; the most is {max}. Please say it in fewer words.",
+                            checked.length, max=MAX_NOTE))
+        if checked.problem is None:
+            data["note"] = checked.text
+    if named:  # one line: what it leaves out is "any"; only what could not be read is asked
+        names_place = "theme" in named or "region" in named
+        for step in STEPS:
+            if step not in data and step not in asked and (names_place or step not in ("theme", "region")):
+                data[step] = "" if step == "note" else None
+        if not asked and (data.get("theme") or data.get("region")):
+            return await _search(ctx, data, checked=True)
+    return await _next(ctx, data, join_lines(*notes) if notes else None)
+
+
+async def start_search(ctx: Context, *, theme: str | None, region: str | None) -> Reply | list[Reply]:
+    """A search for a theme and region chosen elsewhere (a commitment's): at once, or guided when neither is set."""
+    args = " ".join(f"{kind}:{value}" for kind, value in (("theme", theme), ("region", region)) if value)
+    return await partner_command(ctx, args)
+
+
+async def _next(ctx: Context, data: dict[str, Any], note: Markup | None = None) -> Reply | list[Reply]:
+    """Ask the first question still unanswered, or search."""
+    if "theme" in data and "region" in data and not data["theme"] and not data["region"]:
+        data = {k: v for k, v in data.items() if k not in ("theme", "region")}
+        note = join_lines(note, _("Please choose at least a theme or a region."))
+    for kind, choices in (("theme", ctx.network.themes), ("region", ctx.network.regions)):
+        if not choices:
+            data.setdefault(kind, None)
+    step = next((s for s in STEPS if s not in data), None)
+    if step is None:
+        return await _search(ctx, data)
+    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, "partner." + step, data, ctx.now)
+    return await _question(ctx, conversation, note=note)
+
+
+async def _question(ctx: Context, conversation: Conversation, *, note: Markup | None = None,
+                    edit: bool = False) -> Reply:
+    step = conversation.step.removeprefix("partner.")
+    data = conversation.data
+    rows: list[tuple[Button, ...]] = []
+    asks: str | None = None
+
+    async def btn(label: Any, action: str, **payload: Any) -> Button:
+        return await ctx.button(str(label), action, {"n": conversation.nonce, "s": step, **payload})
+
+    if step in ("theme", "region"):
+        text = _("<b>Find a partner.</b> Which theme should they work on? Tap one, or Any theme.") \
+            if step == "theme" else _("Which region should they work in? Tap one, or Any region.")
+        member = ctx.member
+        own = set(member.themes) if step == "theme" else {r.name for r in member.regions if not r.free}
+        choices = ctx.network.themes if step == "theme" else ctx.network.regions
+        options = [c for c in choices if c.id in own] + [c for c in choices if c.id not in own]
+        page_rows, page_line = await page_of(options, data.get("page", 0), CHOICE_PAGE,
+                                             lambda c: btn(c.label, "partner.pick", v=c.id),
+                                             lambda label, page: btn(label, "partner.page", p=page))
+        rows += page_rows
+        text = join_lines(text, page_line)
+        rows.append((await btn(_("Any theme") if step == "theme" else _("Any region"), "partner.any"),))
+    elif step == "language":
+        text = _("Should they speak a particular language? Tap one, type its name, or tap Any language.")
+        picks = [await btn(langs.language_name(code, current_language()), "partner.pick", v=code)
+                 for code in ctx.member.languages[:10]]
+        rows += [tuple(picks[i:i + 2]) for i in range(0, len(picks), 2)]
+        rows.append((await btn(_("Any language"), "partner.any"),))
+        asks = plain(N_("Language"))
+    else:
+        text = _n("Add a short note for the people you will ask, such as “looking for a journalist in the Sahel to "
+                  "co-run a fact-checking workshop” (at most {n} character), or tap Skip.",
+                  "Add a short note for the people you will ask, such as “looking for a journalist in the Sahel to "
+                  "co-run a fact-checking workshop” (at most {n} characters), or tap Skip.", MAX_NOTE)
+        rows.append((await btn(_("Skip"), "partner.any"),))
+        asks = plain(N_("Note"))
+    rows.append((await btn(_("Cancel"), "partner.cancel"),))
+    return Reply(join_lines(note, text), buttons=tuple(rows), edit=edit, asks=asks)
+
+
+@router.action("partner.pick")
+async def pick_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
+    """A theme, a region or a language."""
+    conversation = await _current(ctx, payload, "theme", "region", "language")
+    if conversation is None:
+        return _stale()
+    step, value = conversation.step.removeprefix("partner."), str(payload.get("v", ""))
+    valid = ((step == "theme" and ctx.network.theme(value)) or (step == "region" and ctx.network.region(value))
+             or (step == "language" and value in ctx.member.languages))
+    if not valid:
+        return Reply(_("That choice is no longer offered."), toast=plain(N_("No longer offered")), toast_only=True)
+    return await _next(ctx, {**_without_page(conversation.data), step: value})
+
+
+@router.action("partner.any")
+async def any_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
+    """Any theme, any region, any language, or no note."""
+    conversation = await _current(ctx, payload)
+    if conversation is None:
+        return _stale()
+    step = conversation.step.removeprefix("partner.")
+    return await _next(ctx, {**_without_page(conversation.data), step: "" if step == "note" else None})
+
+
+@router.action("partner.page")
+async def page_pressed(ctx: Context, payload: dict) -> Reply:
+    """Another page of themes or regions."""
+    conversation = await _current(ctx, payload, "theme", "region")
+    if conversation is None:
+        return _stale()
+    conversation = await ctx.turn_page(conversation, payload.get("p", 0))
+    if conversation is None:
+        return _stale()
+    return await _question(ctx, conversation, edit=True)
+
+
+@router.action("partner.cancel")
+async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
+    """Stop; nobody is asked anything."""
+    conversation = await _current(ctx, payload)
+    if conversation is None:
+        return _stale()
+    await ctx.repos.conversations.clear(ctx.member_id)
+    if "r" in conversation.data:
+        await ctx.repos.partners.close_request(int(conversation.data["r"]), ctx.member_id, ctx.now)
+    return Reply(_("Cancelled. Nobody was asked anything."), edit=True)
+
+
+@router.text_step(FLOW, "partner.theme")
+async def theme_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
+    """A theme typed by name."""
+    return await _choice_typed(ctx, conversation, "theme", text)
+
+
+@router.text_step(FLOW, "partner.region")
+async def region_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
+    """A region typed by name."""
+    return await _choice_typed(ctx, conversation, "region", text)
+
+
+async def _choice_typed(ctx: Context, conversation: Conversation, kind: str, text: str) -> Reply | list[Reply]:
+    choice = ctx.network.match(kind, text[:100])
+    if choice is None:
+        return Reply(_("None of the network's themes matches that. Tap one above, or Any theme.") if kind == "theme"
+                     else _("None of the network's regions matches that. Tap one above, or Any region."))
+    return await _next(ctx, {**_without_page(conversation.data), kind: choice.id})
+
+
+@router.text_step(FLOW, "partner.language")
+async def language_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
+    """A language typed by name or code."""
+    codes, _unknown = await asyncio.to_thread(langs.parse_languages, text[:100])
+    if not codes:
+        return Reply(_("I don't know that language. Try its English name or a code such as “wo” for Wolof, or tap "
+                       "Any language."))
+    return await _next(ctx, {**conversation.data, "language": codes[0]})
+
+
+@router.text_step(FLOW, "partner.note")
+async def note_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
+    """The note for the people who will be asked."""
+    checked = clean_line(text, MAX_NOTE)
+    if checked.problem == "empty":
+        return Reply(_("Please type a few words, or tap Skip."))
+    if checked.problem == "too_long":
+        return Reply(_n("Your note is {n} character; the most is {max}. Please say it in fewer words.",
+                        "Your note is {n} characters; the most is {max}. Please say it in fewer words.",
+                        checked.length, max=MAX_NOTE))
+    return await _next(ctx, {**conversation.data, "note": checked.text})
+
+
+@router.text_step(FLOW, "partner.pick")
+async def pick_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+    """People are picked with buttons."""
+    return Reply(_("Please tap the people you would like to be introduced to, then Send; or Cancel."))

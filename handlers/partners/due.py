@@ -1,0 +1,149 @@
+"""What falls due: a request that lapses, asking again after Not now, the follow-up after an introduction, a joint commitment."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+from markupsafe import Markup
+from handlers import languages as langs
+from handlers import profile, when
+from handlers.arguments import keyword_args
+from handlers.commitments import joint_partner, start_joint
+from handlers.core import Context, Fire, Role, Router
+from handlers.data_rights import iso
+from handlers.events import Button, Reply
+from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
+from handlers.roles import resolve_member
+from handlers.paging import page_of
+from handlers.sanitise import clean_line
+from storage.conversations import Conversation, ConversationRepository
+from storage.members import Member
+from storage.partners import Candidate, Introduction, PartnerRepository
+from storage.schedule import DueItem
+from handlers.partners.common import DAY, router
+from handlers.partners.consent import _request_message
+from handlers.partners.words import _day, _name, _named, _subject
+
+
+async def _load(repos: Any, ids: list[int]) -> dict[int, Introduction]:
+    return await repos.partners.introductions_many(ids)
+
+
+@router.due("intro.expire", load=_load)
+async def expire_due(ctx: Context, item: DueItem) -> Fire | None:
+    """An introduction not made in time lapses: whoever had agreed hears the other is not available (the same
+    words whether they declined, did not answer, paused, blocked or left); the organiser who suggested it hears it
+    did not happen."""
+    intro: Introduction | None = item.subject
+    if intro is None or intro.status not in ("pending", "void"):
+        return None
+    intro_id, now, me = intro.id, ctx.now, ctx.member_id
+
+    async def lapse(conn: Any) -> None:
+        await PartnerRepository.lapse_in(conn, intro_id, now)
+
+    side = intro.side(me)
+    reply, about = None, ()
+    if side is not None and intro.answer(side) == "accepted":
+        if intro.organiser_id is None:
+            reply = Reply(join_lines(
+                _("<b>Not available this time:</b> one of the people you asked to be introduced to for {subject} is "
+                  "not available.", subject=_subject(ctx, intro.theme, intro.region)),
+                _("You can look for someone else with /partner.")))
+        else:
+            reply = Reply(_("<b>Not available this time:</b> the other person in the introduction an organiser "
+                            "suggested to you is not available."))
+    elif side is None and me == intro.organiser_id:
+        people = await ctx.repos.members.get_many([m for m in (intro.a_id, intro.b_id) if m is not None])
+        reply = Reply(_("<b>Introduction not made:</b> the introduction you suggested between {a} and {b} was not "
+                        "accepted by both in time.", a=_name(people.get(intro.a_id)), b=_name(people.get(intro.b_id))))
+        about = tuple(people)
+    return Fire(reply, quiet=True, kind="introduction", changes=(lapse,), about=about)
+
+
+@router.due("intro.ask", load=_load)
+async def ask_due(ctx: Context, item: DueItem) -> Fire | None:
+    """Ask once more someone who answered Not now."""
+    intro: Introduction | None = item.subject
+    side = intro.side(ctx.member_id) if intro is not None else None
+    if intro is None or side is None or intro.status != "pending" or intro.answer(side) != "not_now":
+        return None
+    other = await ctx.repos.members.get(intro.other(side)) if intro.other(side) else None
+    if other is None or other.blocked:
+        return None
+    organiser = await ctx.repos.members.get(intro.organiser_id) if intro.organiser_id else None
+    reply = await _request_message(ctx, intro, side, ctx.member, other, organiser, again=True)
+    intro_id, now = intro.id, ctx.now
+
+    async def asked(conn: Any) -> None:
+        await PartnerRepository.asked_again_in(conn, intro_id, side, now)
+
+    return Fire(reply, quiet=True, kind="introduction", changes=(asked,), about=_named(other, organiser))
+
+
+@router.due("intro.follow_up", load=_load)
+async def follow_up_due(ctx: Context, item: DueItem) -> Fire | None:
+    """Did you connect? Yes / Not yet (the first time) / No."""
+    intro: Introduction | None = item.subject
+    side = intro.side(ctx.member_id) if intro is not None else None
+    if intro is None or side is None or intro.status != "introduced" or intro.follow_up(side) in ("yes", "no"):
+        return None
+    other = await ctx.repos.members.get(intro.other(side)) if intro.other(side) else None
+    if other is None:
+        return None
+    first = item.detail != "again"
+
+    async def btn(label: Markup, answer: str) -> Button:
+        return await ctx.button(str(label), "intro.follow_up", {"i": intro.id, "a": answer, "f": first},
+                                single_use=True)
+
+    row = [await btn(_("Yes"), "yes")]
+    if first:
+        row.append(await btn(_("Not yet"), "not_yet"))
+    row.append(await btn(_("No"), "no"))
+    text = _("<b>Did you connect?</b> You were introduced to {name} on {day}. Did you get in touch?",
+             name=_name(other), day=_day(ctx, intro.introduced_at or intro.created_at))
+    return Fire(Reply(text, buttons=(tuple(row),)), quiet=True, kind="follow-up", about=(other.id,))
+
+
+@router.action("intro.follow_up")
+async def follow_up_answered(ctx: Context, payload: dict) -> Reply:
+    """Yes (and offer a joint commitment), not yet (asked once more), or no."""
+    answer = payload.get("a")
+    try:
+        intro = await ctx.repos.partners.introduction(int(payload.get("i")))
+    except (TypeError, ValueError):
+        intro = None
+    side = intro.side(ctx.member_id) if intro is not None else None
+    if intro is None or side is None or answer not in ("yes", "not_yet", "no") or intro.status != "introduced":
+        return Reply(_("That question is no longer open."), edit=True)
+    days = ctx.network.partner_follow_up_days
+    again_at = ctx.now + days * DAY if answer == "not_yet" and payload.get("f") else None
+    if not await ctx.repos.partners.set_follow_up(intro.id, side, answer, ctx.now, again_at=again_at):
+        return Reply(_("That question is no longer open."), edit=True)
+    if again_at is not None:
+        ctx.services.scheduled(again_at)
+        return Reply(_n("All right: I will ask once more in {n} day.", "All right: I will ask once more in {n} days.",
+                        days), edit=True)
+    if answer == "no":
+        return Reply(_("Thank you for telling me. You can look for someone else with /partner."), edit=True)
+    if answer == "not_yet":
+        return Reply(_("Thank you for telling me."), edit=True)
+    other = await ctx.repos.members.get(intro.other(side)) if intro.other(side) else None
+    if other is None:
+        return Reply(_("Glad to hear it!"), edit=True)
+    joint = await ctx.button(str(_("Register a joint commitment")), "intro.joint", {"i": intro.id})
+    return Reply(_("Glad to hear it! Would you like to register something you will do together with {name}? A joint "
+                   "commitment appears in both your /commitments, with check-ins for each of you.", name=_name(other)),
+                 buttons=((joint,),), edit=True)
+
+
+@router.action("intro.joint")
+async def joint_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
+    """Register a commitment together with the member one was introduced to."""
+    other = await joint_partner(ctx, payload.get("i"))
+    if other is None:
+        return Reply(_("That introduction is no longer open for a joint commitment."))
+    intro = await ctx.repos.partners.introduction(int(payload["i"]))
+    return await start_joint(ctx, intro.id, other, theme=intro.theme, region=intro.region)

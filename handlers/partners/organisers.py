@@ -1,0 +1,89 @@
+"""Organisers' introductions (/introduce) and a commitment's Need help button."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+from markupsafe import Markup
+from handlers import languages as langs
+from handlers import profile, when
+from handlers.arguments import keyword_args
+from handlers.commitments import joint_partner, start_joint
+from handlers.core import Context, Fire, Role, Router
+from handlers.data_rights import iso
+from handlers.events import Button, Reply
+from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
+from handlers.roles import resolve_member
+from handlers.paging import page_of
+from handlers.sanitise import clean_line
+from storage.conversations import Conversation, ConversationRepository
+from storage.members import Member
+from storage.partners import Candidate, Introduction, PartnerRepository
+from storage.schedule import DueItem
+from handlers.partners.asking import start_search
+from handlers.partners.common import EXPIRE_AFTER, MAX_NOTE, router
+from handlers.partners.consent import _send_request
+from handlers.partners.words import _name
+
+
+@router.command("introduce", Role.ORGANISER, N_("introduce two members to each other, if both agree"),
+                usage=N_("/introduce <member> <member> [note]"), order=25)
+async def introduce_command(ctx: Context, args: str) -> Reply:
+    """Suggest an introduction between two members: both are asked; contacts only if both accept."""
+    usage = _("Usage: {command} — each member by number (#12) or platform:id, then a note saying why, if you like.",
+              command="/introduce <member> <member> [note]")
+    parts = args.split(maxsplit=2)
+    if len(parts) < 2:
+        return Reply(usage)
+    first = await resolve_member(ctx, parts[0], usage)
+    if isinstance(first, Reply):
+        return first
+    second = await resolve_member(ctx, parts[1], usage)
+    if isinstance(second, Reply):
+        return second
+    note = ""
+    if len(parts) > 2:
+        checked = clean_line(parts[2], MAX_NOTE)
+        if checked.problem == "too_long":
+            return Reply(_n("Your note is {n} character; the most is {max}. Please say it in fewer words.",
+                            "Your note is {n} characters; the most is {max}. Please say it in fewer words.",
+                            checked.length, max=MAX_NOTE))
+        note = checked.text
+    if first.id == second.id:
+        return Reply(_("Those are the same member."))
+    if ctx.member_id in (first.id, second.id):
+        return Reply(_("To find a partner for yourself, send /partner."))
+    for member in (first, second):
+        if member.blocked:
+            return Reply(_("#{id} {name} is blocked.", id=member.id, name=_name(member)))
+        if not member.profile_complete:
+            return Reply(_("#{id} {name} has not finished their profile yet.", id=member.id, name=_name(member)))
+    now = ctx.now
+    send = await ctx.repos.partners.may_meet(first.id, second.id)
+    expires_at = now + EXPIRE_AFTER
+    intro_id = await ctx.repos.partners.arrange(ctx.member_id, first.id, second.id, note=note, send=send, now=now,
+                                                expires_at=expires_at)
+    ctx.services.scheduled(expires_at)
+    if send:
+        for member in (first, second):
+            await _send_request(ctx, intro_id, member)
+    return Reply(join_lines(
+        _("<b>Introduction requests sent to {a} and {b}.</b>", a=_name(first), b=_name(second)),
+        _("Each sees your name, the other's pseudonym and kind of actor, and your note. Contacts are passed on only "
+          "if both accept. I will tell you how it turns out; /partners lists the introductions you suggested.")))
+
+
+# --- a commitment's "Need help" --------------------------------------------------------------------------------
+
+
+@router.action("partner.from_commitment")
+async def from_commitment_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
+    """Look for partners on one of the member's commitments' theme and region."""
+    try:
+        commitment = await ctx.repos.commitments.get(int(payload.get("c")))
+    except (TypeError, ValueError):
+        commitment = None
+    if commitment is None or commitment.member_id != ctx.member_id:
+        return Reply(_("There is no such commitment. Send /partner to look for partners."))
+    return await start_search(ctx, theme=commitment.theme, region=commitment.region)

@@ -1,0 +1,170 @@
+"""Searching: ranking the people who match, and picking whom to ask."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+from markupsafe import Markup
+from handlers import languages as langs
+from handlers import profile, when
+from handlers.arguments import keyword_args
+from handlers.commitments import joint_partner, start_joint
+from handlers.core import Context, Fire, Role, Router
+from handlers.data_rights import iso
+from handlers.events import Button, Reply
+from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
+from handlers.roles import resolve_member
+from handlers.paging import page_of
+from handlers.sanitise import clean_line
+from storage.conversations import Conversation, ConversationRepository
+from storage.members import Member
+from storage.partners import Candidate, Introduction, PartnerRepository
+from storage.schedule import DueItem
+from handlers.partners.common import EXPIRE_AFTER, FLOW, POOL, SHOWN, router
+from handlers.partners.consent import _send_request
+from handlers.partners.words import _current, _kind, _limit_reached, _name, _stale, _subject, _why_for_searcher
+
+
+def rank(candidates: list[Candidate], shuffle: random.Random | None = None) -> list[Candidate]:
+    """Most matching first (theme and region), then more shared languages, then a related commitment, then who was
+    asked least recently; ties at random, so member numbers never show through the order."""
+    shuffle = shuffle or random.Random()
+    keyed = [((-c.strength, -len(c.languages), c.commitment is None, c.last_asked or 0, shuffle.random()), c)
+             for c in candidates]
+    return [c for _key, c in sorted(keyed, key=lambda pair: pair[0])]
+
+
+def _reason(candidate: Candidate, *, theme: str | None, region: str | None, language_code: str | None,
+            own: tuple[str, ...]) -> dict[str, Any]:
+    """Why someone matches, as ids and codes (stored, and shown to them if asked)."""
+    return {"t": theme if candidate.theme else None, "r": region if candidate.region else None,
+            "l": [code for code in own if code in candidate.languages],
+            "w": language_code, "c": candidate.commitment}
+
+
+async def _search(ctx: Context, data: dict[str, Any], *, checked: bool = False) -> Reply:
+    """Run the search and show who it found, with buttons to pick (`checked`: the daily limit was just checked)."""
+    refused = None if checked else await _limit_reached(ctx)
+    if refused is not None:
+        await ctx.repos.conversations.clear(ctx.member_id)
+        return refused
+    member = ctx.member
+    theme, region = data.get("theme") or None, data.get("region") or None
+    language_code, note = data.get("language") or None, data.get("note") or ""
+    found = await ctx.repos.partners.candidates(
+        member.id, theme=theme, region=region, language=language_code, languages=tuple(member.languages),
+        pivot=random.random(), limit=POOL, wanted=SHOWN)
+    chosen = rank(found)[:SHOWN]
+    reasons = [_reason(c, theme=theme, region=region, language_code=language_code, own=tuple(member.languages))
+               for c in chosen]
+    subject = _subject(ctx, theme, region, language_code)
+    if not chosen:
+        await ctx.repos.partners.create_request(member.id, theme=theme, region=region, language=language_code,
+                                                note=note, proposals=[], now=ctx.now)
+        await ctx.repos.conversations.clear(ctx.member_id)  # a question left open would now be out of place
+        return Reply(join_lines(
+            _("<b>Nobody in the network matches {subject} right now.</b>", subject=subject),
+            _("Organisers see the searches that found nobody (with your note), so they know where the network has "
+              "gaps and may introduce you to someone themselves, with your agreement."),
+            _("You can also search again with fewer conditions: /partner.")))
+    people = await ctx.repos.members.get_many([c.member_id for c in chosen])
+    lines: list[Any] = [_("<b>People who may partner with you</b> ({subject})", subject=subject)]
+    if note:
+        lines.append(_("<i>Your note: {note}</i>", note=note))
+    labels = []
+    for n, (candidate, reason) in enumerate(zip(chosen, reasons), start=1):
+        person = people.get(candidate.member_id)
+        labels.append(f"{n}. {_name(person)}")
+        why = await _why_for_searcher(ctx, reason)
+        lines += ["", _("{n}. <b>{name}</b> — {kind}", n=n, name=_name(person), kind=_kind(ctx, person)),
+                  _("<i>{why}</i>", why=why)]
+    lines += ["", _("Tap the people you would like to be introduced to, then Send. Each is sent your pseudonym, "
+                    "your kind of actor, why they match and your note, never your contact. Contacts are exchanged "
+                    "only with those who accept.")]
+    async with ctx.repos.db.transaction() as conn:  # the search, whom it proposed, and the question: together
+        request_id = await PartnerRepository.create_request_in(
+            conn, member.id, theme=theme, region=region, language=language_code, note=note,
+            proposals=[(c.member_id, reason) for c, reason in zip(chosen, reasons)], now=ctx.now)
+        conversation = await ConversationRepository.put_in(
+            conn, member.id, FLOW, "partner.pick", {"r": request_id, "text": str(join_lines(*lines)),
+                                                    "labels": labels, "sel": []}, ctx.now)
+    return await _pick_reply(ctx, conversation)
+
+
+async def _pick_reply(ctx: Context, conversation: Conversation, *, edit: bool = False) -> Reply:
+    data = conversation.data
+    chosen = set(data.get("sel", []))
+    rows: list[tuple[Button, ...]] = []
+    for n, label in enumerate(data.get("labels", [])):
+        picked = n in chosen
+        rows.append((await ctx.button(("✓ " if picked else "") + label, "partner.toggle",
+                                      {"n": conversation.nonce, "s": "pick", "i": n}, selected=picked),))
+    send = _("Send ({n} chosen)", n=len(chosen))
+    rows.append((await ctx.button(str(send), "partner.send", {"n": conversation.nonce, "s": "pick"}),
+                 await ctx.button(str(_("Cancel")), "partner.cancel", {"n": conversation.nonce, "s": "pick"})))
+    return Reply(Markup(data.get("text", "")), buttons=tuple(rows), edit=edit)
+
+
+@router.action("partner.toggle")
+async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
+    """Pick someone, or unpick them; the list is redrawn in place."""
+    conversation = await _current(ctx, payload, "pick")
+    if conversation is None:
+        return _stale()
+    try:
+        index = int(payload.get("i", -1))
+    except (TypeError, ValueError):
+        return _stale()
+    if not 0 <= index < len(conversation.data.get("labels", [])):
+        return _stale()
+    chosen = [i for i in conversation.data.get("sel", []) if i != index]
+    if len(chosen) == len(conversation.data.get("sel", [])):
+        chosen.append(index)
+    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, conversation.step,
+                                                     {**conversation.data, "sel": sorted(chosen)}, ctx.now,
+                                                     keep_nonce=conversation.nonce)
+    return await _pick_reply(ctx, conversation, edit=True)
+
+
+@router.action("partner.send")
+async def send_pressed(ctx: Context, payload: dict) -> Reply:
+    """Send an introduction request to each person picked."""
+    conversation = await _current(ctx, payload, "pick")
+    if conversation is None:
+        return _stale()
+    chosen = sorted(set(conversation.data.get("sel", [])))
+    if not chosen:
+        return Reply(_("Tap at least one person first."), toast=plain(N_("Tap at least one person first")),
+                     toast_only=True)
+    repo, me, now = ctx.repos.partners, ctx.member_id, ctx.now
+    request_id = int(conversation.data["r"])
+    request = await repo.request(request_id)
+    proposals = {p.position: p for p in await repo.proposals(request_id)}
+    eligible = await repo.eligible(me, [p.member_id for p in proposals.values()])
+    picks: list[tuple[int | None, dict, bool]] = []
+    for index in chosen:
+        proposal = proposals.get(index)
+        if proposal is None:  # erased since: the introduction lapses like any other
+            picks.append((None, {}, False))
+        else:
+            picks.append((proposal.member_id, proposal.reason, proposal.member_id in eligible))
+    expires_at = now + EXPIRE_AFTER
+    intro_ids = await repo.send(request_id, me, picks, note=request.note if request else "", now=now,
+                                expires_at=expires_at)
+    await ctx.repos.conversations.clear(me)
+    if intro_ids is None:
+        return _stale()
+    ctx.services.scheduled(expires_at)
+    others = await ctx.repos.members.get_many([m for m, _r, ask in picks if m is not None and ask])
+    for intro_id, (member_id, _reason, ask) in zip(intro_ids, picks):
+        if ask and member_id in others:
+            await _send_request(ctx, intro_id, others[member_id])
+    labels = conversation.data.get("labels", [])
+    names = ", ".join(labels[i].partition(". ")[2] for i in chosen if i < len(labels))
+    return Reply(join_lines(
+        _("<b>Introduction requests sent to {names}.</b>", names=names),
+        _("Each sees your pseudonym, your kind of actor, why they match and your note, never your contact. If "
+          "someone accepts, you each receive the other's contact line. If someone is not available, I will tell "
+          "you within a week."),
+        _("/partners shows where your searches and introductions stand.")), edit=True)
