@@ -1,0 +1,92 @@
+"""Approval: when the network asks for it, another organiser approves a broadcast before it goes."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from handlers.broadcasts.common import router
+from handlers.broadcasts.sending import _go
+from handlers.broadcasts.status import _status_name
+from handlers.broadcasts.view import describe_audience
+from handlers.core import Context, Role
+from handlers.events import Reply
+from handlers.i18n import _, _n, join_lines
+from storage.broadcasts import BroadcastRepository
+
+
+async def _organisers(ctx: Context, besides: int) -> list[int]:
+    rows = await ctx.repos.db.fetch_all(
+        "SELECT id FROM members WHERE role = 'organiser' AND blocked = 0 AND id != ? ORDER BY id", (besides,))
+    ids = {int(r[0]) for r in rows}
+    for key in ctx.network.admins:
+        platform, _sep, external_id = key.partition(":")
+        member = await ctx.repos.members.by_identity(platform, external_id)
+        if member is not None and member.id != besides and not member.blocked:
+            ids.add(member.id)
+    return sorted(ids)
+
+
+async def _ask_approval(ctx: Context, broadcast_id: int, total: int) -> int:
+    broadcast = await ctx.repos.broadcasts.get(broadcast_id)
+    assert broadcast is not None
+    others = await _organisers(ctx, ctx.member_id)
+    author = ctx.member.display_name or _("an organiser")
+    for organiser in others:
+        approve = await ctx.button(str(_("Approve")), "broadcast.approve", {"b": broadcast_id},
+                                   single_use=True, for_member=organiser)
+        reject = await ctx.button(str(_("Reject")), "broadcast.reject", {"b": broadcast_id},
+                                  single_use=True, for_member=organiser)
+        await ctx.notify(organiser, Reply(join_lines(
+            _n("<b>Broadcast #{id} needs a second organiser.</b> {author} wants to send this to {n} member "
+               "({audience}):",
+               "<b>Broadcast #{id} needs a second organiser.</b> {author} wants to send this to {n} members "
+               "({audience}):", total, id=broadcast_id, author=author, n=f"{total:,}",
+               audience=describe_audience(ctx, broadcast.audience)),
+            Markup("<blockquote>{}</blockquote>").format(broadcast.body or ""),
+        ), buttons=((approve, reject),)), kind="approval", quiet=False, about=(ctx.member_id,))
+    return len(others)
+
+
+@router.action("broadcast.approve", Role.ORGANISER)
+async def approve_pressed(ctx: Context, payload: dict) -> Reply:
+    return await _decide(ctx, payload, approve=True)
+
+
+@router.action("broadcast.reject", Role.ORGANISER)
+async def reject_pressed(ctx: Context, payload: dict) -> Reply:
+    return await _decide(ctx, payload, approve=False)
+
+
+async def _decide(ctx: Context, payload: dict, *, approve: bool) -> Reply:
+    broadcast = await ctx.repos.broadcasts.get(int(payload.get("b", 0)))
+    if broadcast is None:
+        return Reply(_("That broadcast no longer exists."), toast_only=True, toast=str(_("No longer exists")))
+    if broadcast.author_id == ctx.member_id:
+        text = _("You wrote this broadcast; another organiser must approve it.")
+        return Reply(text, toast=str(text), toast_only=True)
+    status = "scheduled" if approve else "rejected"
+    async with ctx.repos.db.transaction() as conn:
+        moved = await BroadcastRepository.move_in(conn, broadcast.id, ("awaiting_approval",), status, ctx.now,
+                                                  approved_by=ctx.member_id if approve else None)
+        if moved:
+            await conn.execute(
+                "INSERT INTO audit (at, actor_id, action, subject_id, detail) VALUES (?, ?, ?, ?, ?)",
+                (ctx.now, ctx.member_id, "broadcast_approved" if approve else "broadcast_rejected",
+                 broadcast.author_id, f"broadcast #{broadcast.id}"))
+    if not moved:
+        text = _("Broadcast #{id} was already decided ({status}).", id=broadcast.id,
+                 status=_status_name(broadcast.status))
+        return Reply(text, toast=str(text), edit=True)
+    name = ctx.member.display_name or _("An organiser")
+    if approve:
+        outcome = await _go(ctx, broadcast.id)
+        if broadcast.author_id is not None:
+            await ctx.notify(broadcast.author_id, Reply(join_lines(
+                _("{name} approved broadcast #{id}.", name=name, id=broadcast.id), outcome)), kind="approval",
+                quiet=False, about=(ctx.member_id,))
+        return Reply(join_lines(_("You approved broadcast #{id}.", id=broadcast.id), outcome), edit=True)
+    if broadcast.author_id is not None:
+        await ctx.notify(broadcast.author_id, Reply(_("{name} did not approve broadcast #{id}; it will not be sent.",
+                                                      name=name, id=broadcast.id)), kind="approval", quiet=False,
+                                about=(ctx.member_id,))
+    return Reply(_("You rejected broadcast #{id}; nothing was sent.", id=broadcast.id), edit=True)

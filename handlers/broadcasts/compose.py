@@ -1,0 +1,198 @@
+"""/broadcast: writing the message and the draft with its audience, shown with the number of recipients per platform."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from handlers import when
+from handlers.accounts import platform_label
+from handlers.broadcasts.common import FLOW, MAX_TEXT, PAGE, router
+from handlers.broadcasts.status import _cancel_asked, _status
+from handlers.broadcasts.view import describe_audience, render
+from handlers.core import Context, Role
+from handlers.events import Button, Reply
+from handlers.i18n import N_, _, _n, join_lines
+from handlers.paging import page_of
+from handlers.sanitise import clean_line
+from storage.broadcasts import audience_in, clean_audience
+from storage.conversations import Conversation
+
+
+@router.command("broadcast", Role.ORGANISER, N_("send a message to the network or part of it"),
+                usage=N_("/broadcast [message] · /broadcast status [number] · /broadcast cancel <number>"),
+                order=30)
+async def broadcast_command(ctx: Context, args: str) -> Reply | list[Reply]:
+    words = args.split(maxsplit=1)
+    first = words[0].lower() if words else ""
+    rest = words[1] if len(words) > 1 else ""
+    if first == "status":
+        return await _status(ctx, rest.strip())
+    if first == "cancel":
+        return await _cancel_asked(ctx, rest.strip())
+    if not args.strip():
+        await ctx.repos.conversations.put(ctx.member_id, FLOW, "broadcast.text", {}, ctx.now)
+        return Reply(join_lines(
+            _n("Write the message to broadcast (at most {n} character). You choose who receives it next, and "
+               "see a preview before anything is sent.",
+               "Write the message to broadcast (at most {n} characters). You choose who receives it next, and "
+               "see a preview before anything is sent.", MAX_TEXT),
+            _("Send /cancel to stop.")), asks=str(_("Message")))
+    return await _with_text(ctx, args)
+
+
+@router.text_step(FLOW, "broadcast.text")
+async def text_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
+    return await _with_text(ctx, text)
+
+
+async def _with_text(ctx: Context, text: str) -> Reply:
+    lines = [clean_line(line, MAX_TEXT + 1).text for line in text.strip().splitlines()]
+    text = "\n".join(lines).strip()
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    if not text:
+        return Reply(_("The message is empty. Write what you want to tell the network."))
+    if len(text) > MAX_TEXT:
+        return Reply(_n("That message is {n} character long; a broadcast can hold at most {max}, so that it "
+                        "arrives as one message everywhere. Shorten it and send it again.",
+                        "That message is {n} characters long; a broadcast can hold at most {max}, so that it "
+                        "arrives as one message everywhere. Shorten it and send it again.", len(text),
+                        max=MAX_TEXT), asks=str(_("Message")))
+    conversation = await ctx.repos.conversations.put(
+        ctx.member_id, FLOW, "broadcast.compose",
+        {"text": text, "audience": {}, "urgent": False, "channels": False, "send_at": None, "view": "main"},
+        ctx.now)
+    return await _draft(ctx, conversation)
+
+
+async def _sessions(ctx: Context) -> dict[int, str]:
+    """Upcoming sessions (number: title) to offer as audiences."""
+    rows = await ctx.repos.db.fetch_all(
+        "SELECT id, title FROM sessions WHERE status = 'scheduled' AND ends_at > ? ORDER BY starts_at, id LIMIT 48",
+        (ctx.now,))
+    return {int(r[0]): str(r[1]) for r in rows}
+
+
+async def preview_counts(ctx: Context, audience: dict[str, list[Any]]) -> tuple[int, dict[str, int], int]:
+    """How many members a broadcast would reach, how many accounts per running platform, and how many members
+    of the audience have muted it."""
+    async with ctx.repos.db.transaction() as conn:
+        recipients = await audience_in(conn, audience, admins=ctx.network.admins)
+        everyone = await audience_in(conn, audience, mutes=False, admins=ctx.network.admins)
+    ids = [r.member_id for r in recipients]
+    running = set(ctx.services.delivery.running())
+    per_platform: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = await ctx.repos.db.fetch_all(
+            f"SELECT m.id, m.notify_on, i.platform FROM members m JOIN identities i ON i.member_id = m.id "
+            f"WHERE m.id IN ({','.join('?' * len(chunk))}) AND i.unreachable_since IS NULL", chunk)
+        accounts: dict[int, tuple[str, list[str]]] = {}
+        for member_id, notify_on, platform in rows:
+            if platform in running:
+                accounts.setdefault(member_id, (notify_on, []))[1].append(platform)
+        for notify_on, platforms in accounts.values():
+            chosen = [p for p in platforms if p == notify_on] if notify_on != "all" else []
+            for platform in chosen or platforms:
+                per_platform[platform] = per_platform.get(platform, 0) + 1
+    return len(recipients), per_platform, len(everyone) - len(recipients)
+
+
+async def _draft(ctx: Context, conversation: Conversation, *, edit: bool = False, note: Any = None) -> Reply:
+    """The draft with its audience, preview counts and choices, or one of the audience lists."""
+    data, nonce = conversation.data, conversation.nonce
+    audience = clean_audience(data.get("audience", {}))
+    view = data.get("view", "main")
+
+    async def btn(label: Any, action: str, selected: bool | None = None, **payload: Any) -> Button:
+        return await ctx.button(str(label), action, {"n": nonce, **payload}, selected=selected)
+
+    rows: list[tuple[Button, ...]] = []
+    if view in ("themes", "regions", "roles", "sessions"):
+        if view == "themes":
+            options = [(c.id, c.label) for c in ctx.network.themes]
+            text = _("Which themes? Members working on any of the ones you tick receive it.")
+        elif view == "regions":
+            options = [(c.id, c.label) for c in ctx.network.regions]
+            text = _("Which regions? Members working in any of the ones you tick receive it.")
+        elif view == "roles":
+            options = [("member", str(_("Members"))), ("organiser", str(_("Organisers")))]
+            text = _("Which roles? A role takes in the roles above it: members are everyone, and organisers "
+                     "include the admins.")
+        else:
+            options = [(str(k), v) for k, v in (await _sessions(ctx)).items()]
+            text = _("The subscribers of which sessions?") if options else _("There are no upcoming sessions.")
+        chosen = [str(v) for v in audience.get(view, [])]
+        page_rows, page_line = await page_of(
+            options, data.get("page", 0), PAGE,
+            lambda o: btn(("✓ " if o[0] in chosen else "") + o[1][:60], "broadcast.toggle", o[0] in chosen, v=o[0]),
+            lambda label, page: btn(label, "broadcast.page", p=page))
+        rows += page_rows
+        text = join_lines(text, page_line)
+        rows.append((await btn(_("Back to the preview"), "broadcast.view", v="main"),))
+        return Reply(join_lines(note, text), buttons=tuple(rows), edit=edit)
+
+    total, per_platform, muted = await preview_counts(ctx, audience)
+    sessions = await _sessions(ctx) if audience.get("sessions") else {}
+    send_at = data.get("send_at")
+    zone = ctx.member.timezone or "UTC"
+    counts = " · ".join(f"{platform_label(p)} {n:,}" for p, n in sorted(per_platform.items())) or _("no accounts")
+    lines = [
+        _("<b>Broadcast preview</b> — this is what members will see:"),
+        Markup("<blockquote>{}</blockquote>").format(render(ctx, 0, data["text"], audience).text),
+        _("<b>To:</b> {audience}", audience=describe_audience(ctx, audience, sessions)),
+        _n("<b>Reaches:</b> {n} member ({counts})", "<b>Reaches:</b> {n} members ({counts})", total, n=f"{total:,}",
+           counts=counts),
+    ]
+    if muted:
+        lines.append(_n("<i>Muted by {n} more in this audience, who will not receive it.</i>",
+                        "<i>Muted by {n} more in this audience, who will not receive it.</i>", muted))
+    lines.append(_("<b>When:</b> {when}", when=when.describe_moment(send_at, zone) if send_at else _("now")))
+    lines.append(_("<b>Urgent:</b> yes — sent even during people's quiet hours") if data.get("urgent") else
+                 _("<b>Urgent:</b> no — waits for the end of each member's quiet hours"))
+    channels = ctx.network.announcement_channels
+    if channels:
+        lines.append(_("<b>Announcement channels:</b> {answer}",
+                       answer=_("yes ({n})", n=len(channels)) if data.get("channels") else _("no")))
+    threshold = ctx.network.broadcast_approval_above
+    if total > threshold:
+        lines.append(_n("<i>More than {n} member: a second organiser must approve it before it goes.</i>",
+                        "<i>More than {n} members: a second organiser must approve it before it goes.</i>",
+                        threshold, n=f"{threshold:,}"))
+    rows.append((await btn(_("Themes ({n})", n=len(audience.get("themes", []))), "broadcast.view", v="themes"),
+                 await btn(_("Regions ({n})", n=len(audience.get("regions", []))), "broadcast.view", v="regions")))
+    rows.append((await btn(_("Roles ({n})", n=len(audience.get("roles", []))), "broadcast.view", v="roles"),
+                 await btn(_("Sessions ({n})", n=len(audience.get("sessions", []))), "broadcast.view",
+                           v="sessions")))
+    options = [await btn(_("Urgent: on") if data.get("urgent") else _("Urgent: off"), "broadcast.flag", v="urgent")]
+    if channels:
+        options.append(await btn(_("Channels: on") if data.get("channels") else _("Channels: off"),
+                                 "broadcast.flag", v="channels"))
+    rows.append(tuple(options))
+    timing = [await btn(_("Send later…") if not send_at else _("Another time…"), "broadcast.later")]
+    if send_at:
+        timing.append(await btn(_("Send now instead"), "broadcast.now"))
+    rows.append(tuple(timing))
+    confirm = _("Send to {n}", n=f"{total:,}") if not send_at else _("Schedule for {n}", n=f"{total:,}")
+    rows.append((await ctx.button(str(confirm), "broadcast.send", {"n": nonce}, single_use=True),
+                 await btn(_("Discard"), "broadcast.discard")))
+    return Reply(join_lines(note, *lines), buttons=tuple(rows), edit=edit)
+
+
+async def _current(ctx: Context, payload: dict) -> Conversation | None:
+    conversation = await ctx.conversation()
+    if conversation is None or conversation.flow != FLOW or conversation.nonce != payload.get("n"):
+        return None
+    return conversation
+
+
+def _stale() -> Reply:
+    text = _("This draft is no longer open. Send /broadcast to write a new one.")
+    return Reply(text, toast=str(text), toast_only=True)
+
+
+async def _save(ctx: Context, conversation: Conversation, step: str = "broadcast.compose", **changes: Any) -> Conversation:
+    return await ctx.repos.conversations.put(ctx.member_id, FLOW, step, {**conversation.data, **changes}, ctx.now,
+                                             keep_nonce=conversation.nonce)

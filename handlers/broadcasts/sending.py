@@ -1,0 +1,83 @@
+"""Sending a broadcast: queued in the outbox for every recipient, at once or when its moment falls due."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from handlers import when
+from handlers.broadcasts.common import router
+from handlers.broadcasts.view import render
+from handlers.core import Context, Fire
+from handlers.events import Outgoing
+from handlers.i18n import _, _n
+from handlers.quiet import quiet_until
+from storage.broadcasts import Broadcast, BroadcastRepository, audience_in
+from storage.schedule import DueItem
+
+
+async def _go(ctx: Context, broadcast_id: int) -> Markup:
+    """Send a scheduled-or-approved broadcast now, or schedule it for its moment; what to tell the organiser."""
+    broadcast = await ctx.repos.broadcasts.get(broadcast_id)
+    assert broadcast is not None
+    if broadcast.send_at > ctx.now:
+        await ctx.schedule("broadcast", broadcast_id, broadcast.send_at)
+        return _("Broadcast #{id} is scheduled for {when}. /broadcast cancel {id} stops it.", id=broadcast_id,
+                 when=when.describe_moment(broadcast.send_at, ctx.member.timezone or "UTC"))
+    async with ctx.repos.db.transaction() as conn:
+        queued = await queue_in(conn, ctx, broadcast, ctx.now)
+    ctx.services.delivery.wake()
+    if queued is None:
+        return _("Broadcast #{id} was cancelled before it went.", id=broadcast_id)
+    return _n("Broadcast #{id} is on its way to {n} member. /broadcast status {id} shows how it goes; "
+              "/broadcast cancel {id} stops what is not yet sent.",
+              "Broadcast #{id} is on its way to {n} members. /broadcast status {id} shows how it goes; "
+              "/broadcast cancel {id} stops what is not yet sent.", queued, id=broadcast_id, n=f"{queued:,}")
+
+
+async def queue_in(conn: Any, ctx: Context, broadcast: Broadcast, now: int) -> int | None:
+    """Put a broadcast in the outbox (one row per account), within an open transaction; how many members it
+    went to, or None when it was no longer waiting to go."""
+    if not await BroadcastRepository.move_in(conn, broadcast.id, ("scheduled",), "sending", now):
+        return None
+    recipients = await audience_in(conn, broadcast.audience, admins=ctx.network.admins)
+    text = broadcast.body or ""
+    reply = render(ctx, broadcast.id, text, broadcast.audience)
+    ctx.repos.broadcasts.gate.know(broadcast.id, broadcast.audience.get("themes", []))
+    outgoing = [Outgoing(r.member_id, reply, "broadcast",
+                         None if broadcast.urgent else quiet_until(r.timezone, r.quiet_start, r.quiet_end, now),
+                         broadcast_id=broadcast.id, ready_at=None if broadcast.urgent else now) for r in recipients]
+    await ctx.services.delivery.deliver_in(conn, outgoing, now)
+    if broadcast.channels:
+        await ctx.services.delivery.post_in(conn, list(ctx.network.announcement_channels),
+                                            render(ctx, broadcast.id, text, broadcast.audience, channel=True),
+                                            kind="announcement", now=now, broadcast_id=broadcast.id)
+    await conn.execute("UPDATE broadcasts SET recipients = ? WHERE id = ?", (len(recipients), broadcast.id))
+    await conn.execute("INSERT INTO audit (at, actor_id, action, subject_id, detail) VALUES (?, ?, 'broadcast_sent', "
+                       "NULL, ?)", (now, broadcast.author_id, f"broadcast #{broadcast.id}, {len(recipients)} "
+                                                              f"recipients"))
+    return len(recipients)
+
+
+async def _load(repos: Any, ids: list[int]) -> dict[int, Broadcast]:
+    found = {}
+    for broadcast_id in ids:
+        broadcast = await repos.broadcasts.get(broadcast_id)
+        if broadcast is not None:
+            found[broadcast_id] = broadcast
+    return found
+
+
+@router.due("broadcast", load=_load)
+async def broadcast_due(ctx: Context, item: DueItem) -> Fire | None:
+    """A scheduled broadcast's moment: it goes into the outbox with the removal of its due row."""
+    broadcast: Broadcast | None = item.subject
+    if broadcast is None or broadcast.status != "scheduled":
+        return None
+    queued: list[int | None] = []
+
+    async def queue(conn: Any) -> None:
+        queued.append(await queue_in(conn, ctx, broadcast, ctx.now))
+
+    return Fire(changes=(queue,))
