@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import random
 from typing import Any
+
 from markupsafe import Markup
+
 from handlers import languages as langs
-from handlers import profile, when
+from handlers import profile
 from handlers.arguments import keyword_args
-from handlers.commitments import joint_partner, start_joint
-from handlers.core import Context, Fire, Role, Router
-from handlers.data_rights import iso
+from handlers.core import Context, Role
 from handlers.events import Button, Reply
-from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
-from handlers.roles import resolve_member
+from handlers.i18n import N_, _, _n, current_language, join_lines, plain
 from handlers.paging import page_of
-from handlers.sanitise import clean_line
-from storage.conversations import Conversation, ConversationRepository
-from storage.members import Member
-from storage.partners import Candidate, Introduction, PartnerRepository
-from storage.schedule import DueItem
 from handlers.partners.common import CHOICE_PAGE, FLOW, MAX_NOTE, STEPS, router
 from handlers.partners.search import _search
 from handlers.partners.words import _current, _limit_reached, _stale, _without_page
+from handlers.sanitise import clean_line
+from storage.conversations import Conversation
 
 
 @router.command("partner", Role.MEMBER, N_("find partners by theme or region; introduced only if you both agree"),

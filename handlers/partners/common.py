@@ -2,26 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
-from typing import Any
-from markupsafe import Markup
-from handlers import languages as langs
-from handlers import profile, when
-from handlers.arguments import keyword_args
-from handlers.commitments import joint_partner, start_joint
-from handlers.core import Context, Fire, Role, Router
-from handlers.data_rights import iso
-from handlers.events import Button, Reply
-from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
-from handlers.roles import resolve_member
-from handlers.paging import page_of
-from handlers.sanitise import clean_line
-from storage.conversations import Conversation, ConversationRepository
-from storage.members import Member
-from storage.partners import Candidate, Introduction, PartnerRepository
-from storage.schedule import DueItem
-
+from handlers.core import Router
 
 router = Router("partners")
 

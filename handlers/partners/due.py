@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
 from typing import Any
+
 from markupsafe import Markup
-from handlers import languages as langs
-from handlers import profile, when
-from handlers.arguments import keyword_args
+
 from handlers.commitments import joint_partner, start_joint
-from handlers.core import Context, Fire, Role, Router
-from handlers.data_rights import iso
+from handlers.core import Context, Fire
 from handlers.events import Button, Reply
-from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
-from handlers.roles import resolve_member
-from handlers.paging import page_of
-from handlers.sanitise import clean_line
-from storage.conversations import Conversation, ConversationRepository
-from storage.members import Member
-from storage.partners import Candidate, Introduction, PartnerRepository
-from storage.schedule import DueItem
+from handlers.i18n import _, _n, join_lines
 from handlers.partners.common import DAY, router
 from handlers.partners.consent import _request_message
 from handlers.partners.words import _day, _name, _named, _subject
+from storage.partners import Introduction, PartnerRepository
+from storage.schedule import DueItem
 
 
 async def _load(repos: Any, ids: list[int]) -> dict[int, Introduction]:

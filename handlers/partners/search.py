@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 from typing import Any
+
 from markupsafe import Markup
-from handlers import languages as langs
-from handlers import profile, when
-from handlers.arguments import keyword_args
-from handlers.commitments import joint_partner, start_joint
-from handlers.core import Context, Fire, Role, Router
-from handlers.data_rights import iso
+
+from handlers.core import Context
 from handlers.events import Button, Reply
-from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
-from handlers.roles import resolve_member
-from handlers.paging import page_of
-from handlers.sanitise import clean_line
-from storage.conversations import Conversation, ConversationRepository
-from storage.members import Member
-from storage.partners import Candidate, Introduction, PartnerRepository
-from storage.schedule import DueItem
+from handlers.i18n import N_, _, join_lines, plain
 from handlers.partners.common import EXPIRE_AFTER, FLOW, POOL, SHOWN, router
 from handlers.partners.consent import _send_request
 from handlers.partners.words import _current, _kind, _limit_reached, _name, _stale, _subject, _why_for_searcher
+from storage.conversations import Conversation, ConversationRepository
+from storage.partners import Candidate, PartnerRepository
 
 
 def rank(candidates: list[Candidate], shuffle: random.Random | None = None) -> list[Candidate]:

@@ -1,0 +1,46 @@
+"""/profile, /timezone and /cancel."""
+
+from __future__ import annotations
+
+from handlers.core import Context, Role
+from handlers.events import Reply
+from handlers.i18n import N_, _
+from handlers.profile.asking import ask, resume
+from handlers.profile.common import FLOW, router
+from handlers.profile.showing import view
+from handlers.profile.typed import timezone_typed
+
+
+@router.command("profile", Role.MEMBER, N_("see and change your profile"), order=10)
+async def profile_command(ctx: Context, args: str) -> Reply:
+    """Show the profile, or continue the set-up if it is unfinished."""
+    if not ctx.member.profile_complete:
+        return await resume(ctx)
+    return await view(ctx)
+
+
+@router.command("timezone", Role.MEMBER, N_("set your time zone from a city, a country or a zone name"),
+                usage=N_("/timezone [city, country or zone]"), order=11)
+async def timezone_command(ctx: Context, args: str) -> Reply | list[Reply]:
+    """Set the time zone in one go (`/timezone Nairobi`), or be asked for it."""
+    if not ctx.member.profile_complete:
+        return await resume(ctx)
+    if not args.strip():
+        return await ask(ctx, "timezone", mode="edit")
+    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, "timezone", {"mode": "edit"}, ctx.now)
+    return await timezone_typed(ctx, conversation, args)
+
+
+@router.command("cancel", Role.MEMBER, N_("stop what you are doing"), order=90)
+async def cancel_command(ctx: Context, args: str) -> Reply:
+    """Leave the current question."""
+    conversation = await ctx.conversation()
+    if conversation is None:
+        return Reply(_("There is nothing to cancel."))
+    await ctx.repos.conversations.clear(ctx.member_id)
+    if conversation.data.get("mode") == "onboarding":
+        return Reply(_("Your profile set-up is paused; what you already answered is kept. "
+                       "Send /profile to continue whenever you like."))
+    if conversation.step == "commitment.reason":  # the new date was saved before its reason was asked
+        return Reply(_("The new date is kept, without a reason."))
+    return Reply(_("Cancelled. Nothing was changed."))

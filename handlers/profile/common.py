@@ -1,0 +1,29 @@
+"""What every part of the profile capability shares: its router, steps, limits and labels."""
+
+from __future__ import annotations
+
+from handlers.core import Router
+from handlers.i18n import N_
+
+router = Router("profile")
+
+FLOW = "profile"
+STEPS = ("name", "organisation", "kind", "themes", "regions", "languages", "timezone", "contact")
+OPTIONAL = {"organisation", "contact"}
+LIMITS = {"name": 64, "organisation": 100, "contact": 200, "region": 60}
+MAX_FREE_REGIONS = 5
+PAGE = 24  # choices shown at once: Telegram allows 100 buttons a message, a Discord menu 25 options
+FIELD_LABELS = {
+    "name": N_("Name"),
+    "organisation": N_("Organisation"),
+    "kind": N_("Kind of actor"),
+    "themes": N_("Themes"),
+    "regions": N_("Regions"),
+    "languages": N_("Languages"),
+    "timezone": N_("Time zone"),
+    "contact": N_("Contact for partners"),
+    "quiet": N_("Quiet hours"),
+}
+EDIT_ONLY = ("quiet",)  # parts of the profile not asked during set-up
+COLUMN = {"name": "display_name", "organisation": "organisation", "contact": "contact", "timezone": "timezone",
+          "kind": "actor_kind"}

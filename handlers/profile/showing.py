@@ -1,0 +1,78 @@
+"""The profile in words: its summary with a button per part, and quiet hours as the member reads them."""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup
+
+from handlers import languages as langs
+from handlers import quiet, timezones
+from handlers.accounts import describe_notify
+from handlers.core import Context, Role
+from handlers.events import Reply
+from handlers.i18n import _, assembled, fill, join_lines, literal, plain
+from handlers.profile.common import EDIT_ONLY, FIELD_LABELS, STEPS
+
+
+_HOURS = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?\s*(?:-|–|—|to)\s*(\d{1,2})(?:[:h.](\d{2}))?$", re.IGNORECASE)
+
+
+def _quiet_text(start: int | None, end: int | None) -> Markup:
+    if start is not None and start == end:
+        return _("none")
+    return _("{window} your time", window=quiet.format_window(start, end))
+
+
+
+
+_SUMMARY_FIELDS = ("name", "organisation", "kind", "themes", "regions", "languages", "timezone")
+
+
+def _summary_template() -> str:
+    row = plain("<b>{label}:</b> {value}")
+    lines = [row.format(label=literal(plain(FIELD_LABELS[f])), value="{" + f + "}") for f in _SUMMARY_FIELDS]
+    lines.append(plain("<b>{label}:</b> {value} <i>(shown to a partner only after you both agree)</i>").format(
+        label=literal(plain(FIELD_LABELS["contact"])), value="{contact}"))
+    lines.append(plain("<b>Notifications:</b> {notify} <i>(change with /notify)</i>"))
+    lines.append(plain("<b>Quiet hours:</b> {quiet}"))
+    lines.append(plain("<b>Role:</b> {role}"))
+    return "\n".join(lines)
+
+
+async def summary(ctx: Context) -> Markup:
+    """The member's profile as lines of text (one template per language, filled once)."""
+
+    member = ctx.member
+    assert member is not None
+    dash = "—"
+    network = ctx.network
+    kind = network.actor_kind(member.actor_kind or "")
+    themes = [network.theme(t).label if network.theme(t) else t for t in member.themes]
+    regions = [network.region(r.name).label if not r.free and network.region(r.name) else r.name
+               for r in member.regions]
+    zone = member.timezone
+    role = {Role.ADMIN: _("admin"), Role.ORGANISER: _("organiser")}.get(ctx.role, _("member"))
+    return fill(
+        assembled("profile.summary", _summary_template),
+        name=member.display_name or dash,
+        organisation=member.organisation or dash,
+        kind=_(kind.label) if kind else dash,
+        themes=", ".join(themes) or dash,
+        regions=", ".join(regions) or dash,
+        languages=", ".join(langs.language_name(c) for c in member.languages) or dash,
+        timezone=_("{zone}, now {time}", zone=zone, time=timezones.now_in(zone, ctx.now_dt)) if zone else dash,
+        contact=member.contact or dash,
+        notify=describe_notify(member),
+        quiet=_quiet_text(member.quiet_start, member.quiet_end),
+        role=role,
+    )
+
+
+async def view(ctx: Context) -> Reply:
+    """The profile with a button for each part."""
+    buttons = [await ctx.button(plain(FIELD_LABELS[step]), "profile.edit", {"field": step})
+               for step in (*STEPS, *EDIT_ONLY)]
+    rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+    return Reply(join_lines(_("<b>Your profile</b>"), await summary(ctx), "",
+                            _("Tap a button to change that part.")), buttons=rows)
