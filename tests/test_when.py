@@ -18,11 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers import when
+from handlers.when import moment as reading
 from handlers.when import (
     Moment,
     Problem,
     Recurrence,
-    _to_utc,
     describe_moment,
     describe_recurrence,
     first_occurrence,
@@ -31,6 +31,7 @@ from handlers.when import (
     parse_moment_async,
     split_reminder,
     split_reminder_async,
+    to_utc,
 )
 
 PARIS, NAIROBI, NEW_YORK = "Europe/Paris", "Africa/Nairobi", "America/New_York"
@@ -236,16 +237,16 @@ OCT_1 = utc(2026, 10, 1, 9, 0)
 
 
 def test_a_wall_clock_time_in_the_spring_gap_moves_forward_by_the_gap():
-    assert _to_utc(D(2027, 3, 28, 2, 30), PARIS) == utc(2027, 3, 28, 1, 30)  # = 03:30 CEST
-    assert _to_utc(D(2027, 3, 14, 2, 30), NEW_YORK) == utc(2027, 3, 14, 7, 30)  # = 03:30 EDT
+    assert to_utc(D(2027, 3, 28, 2, 30), PARIS) == utc(2027, 3, 28, 1, 30)  # = 03:30 CEST
+    assert to_utc(D(2027, 3, 14, 2, 30), NEW_YORK) == utc(2027, 3, 14, 7, 30)  # = 03:30 EDT
     found = moment("2027-03-28 02:30", PARIS, OCT_1)
     assert (found.local.replace(tzinfo=None), found.at) == (D(2027, 3, 28, 3, 30), utc(2027, 3, 28, 1, 30))
     assert wall("14 March 2027 2:30am", NEW_YORK, OCT_1) == (D(2027, 3, 14, 3, 30), True)
 
 
 def test_an_ambiguous_autumn_time_is_the_earlier_instant():
-    assert _to_utc(D(2026, 10, 25, 2, 30), PARIS) == utc(2026, 10, 25, 0, 30)  # 02:30 CEST, not CET
-    assert _to_utc(D(2026, 11, 1, 1, 30), NEW_YORK) == utc(2026, 11, 1, 5, 30)  # 01:30 EDT, not EST
+    assert to_utc(D(2026, 10, 25, 2, 30), PARIS) == utc(2026, 10, 25, 0, 30)  # 02:30 CEST, not CET
+    assert to_utc(D(2026, 11, 1, 1, 30), NEW_YORK) == utc(2026, 11, 1, 5, 30)  # 01:30 EDT, not EST
     found = moment("25 October 2026 02:30", PARIS, OCT_1)
     assert found.at == utc(2026, 10, 25, 0, 30)
     assert found.local.utcoffset() == timedelta(hours=2)
@@ -308,7 +309,7 @@ def test_monthly_on_the_29th_skips_february_except_in_leap_years():
 
 
 def test_until_ends_a_recurrence():
-    until = _to_utc(D(2026, 12, 7, 23, 59, 59), PARIS)
+    until = to_utc(D(2026, 12, 7, 23, 59, 59), PARIS)
     rec = Recurrence("FREQ=WEEKLY;BYDAY=MO", 9, 0, until)
     first = first_occurrence(rec, PARIS, NOW)
     second = next_occurrence(rec, PARIS, first)
@@ -317,7 +318,7 @@ def test_until_ends_a_recurrence():
 
 
 def test_an_until_before_the_first_occurrence_means_none():
-    rec = Recurrence("FREQ=WEEKLY;BYDAY=MO", 9, 0, _to_utc(D(2026, 11, 29, 23, 59, 59), PARIS))
+    rec = Recurrence("FREQ=WEEKLY;BYDAY=MO", 9, 0, to_utc(D(2026, 11, 29, 23, 59, 59), PARIS))
     assert first_occurrence(rec, PARIS, NOW) is None
 
 
@@ -586,15 +587,15 @@ def test_describe_recurrence(rec, text):
 
 
 def test_describe_recurrence_with_an_end():
-    end_of_day = _to_utc(D(2027, 3, 31, 23, 59, 59), PARIS)
+    end_of_day = to_utc(D(2027, 3, 31, 23, 59, 59), PARIS)
     rec = Recurrence("FREQ=WEEKLY;BYDAY=MO", 9, 0, end_of_day)
     assert describe_recurrence(rec, PARIS) == "every Monday at 09:00 (Europe/Paris) until 31 March 2027"
-    rec = Recurrence("FREQ=WEEKLY;BYDAY=MO", 9, 0, _to_utc(D(2027, 3, 31, 18, 0), PARIS))
+    rec = Recurrence("FREQ=WEEKLY;BYDAY=MO", 9, 0, to_utc(D(2027, 3, 31, 18, 0), PARIS))
     assert describe_recurrence(rec, PARIS) == "every Monday at 09:00 (Europe/Paris) until 31 March 2027, 18:00"
 
 
 def test_describe_recurrence_names_days_and_months_in_the_members_language():
-    rec = Recurrence("FREQ=WEEKLY;BYDAY=MO", 9, 0, _to_utc(D(2027, 3, 31, 23, 59, 59), PARIS))
+    rec = Recurrence("FREQ=WEEKLY;BYDAY=MO", 9, 0, to_utc(D(2027, 3, 31, 23, 59, 59), PARIS))
     assert describe_recurrence(rec, PARIS, "fr") == "every lundi at 09:00 (Europe/Paris) until 31 mars 2027"
 
 
@@ -604,7 +605,7 @@ def test_describe_recurrence_names_days_and_months_in_the_members_language():
 async def test_async_wrappers_parse_off_the_event_loop(monkeypatch):
     threads = []
     loop_thread = threading.current_thread()
-    real_parse = when.parse_moment
+    real_parse = reading.parse_moment
 
     def recording(*args, **kwargs):
         threads.append(threading.current_thread())
@@ -614,7 +615,7 @@ async def test_async_wrappers_parse_off_the_event_loop(monkeypatch):
     assert await split_reminder_async("every Monday 9:00 team call", PARIS, NOW) == split_reminder(
         "every Monday 9:00 team call", PARIS, NOW
     )
-    monkeypatch.setattr(when, "parse_moment", recording)
+    monkeypatch.setattr(reading, "parse_moment", recording)  # the one parse_moment_async runs
     await parse_moment_async("15 March", PARIS, NOW, default_hour=8, languages=("en",))
     await split_reminder_async("tomorrow 9:00 call the mayor", PARIS, NOW)
     assert threads and all(thread is not loop_thread for thread in threads)
@@ -636,7 +637,7 @@ DAILY_NINE = Recurrence("FREQ=DAILY", 9, 0, None)
 
 
 def _exists(naive: datetime, zone: str) -> bool:
-    return local(_to_utc(naive, zone), zone) == naive
+    return local(to_utc(naive, zone), zone) == naive
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,0 +1,96 @@
+"""What reading dates gives back (a moment, a recurrence, a problem), the limits, local time turned into UTC, and the names of days and months."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+MAX_WHEN = 200  # characters of a date or time
+MAX_WHAT = 500  # characters of what a reminder says
+MAX_REMINDER = 1000  # a whole reminder; anything longer is refused before any parsing
+MAX_WHEN_WORDS = 8  # the longest "when" looked for at the start of a one-off reminder
+MAX_AHEAD = relativedelta(years=5)
+RECURRING_TIME = (9, 0)  # a repeating reminder typed without a time of day
+UNTIL_TIME = time(23, 59, 59)  # "until 1 June" includes the whole of 1 June
+_MAX_INTERVAL = 99
+
+# ---------------------------------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One instant, and how it reads in the member's zone."""
+
+    at: int  # UTC epoch seconds
+    local: datetime  # aware datetime in the member's zone (for echoing back)
+    has_time: bool  # the person typed a time of day
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A repeating local wall-clock time. `rule` carries FREQ, INTERVAL and BY* parts only (no DTSTART, COUNT
+    or UNTIL), and always says which days: the day a rule without them would fall on depends on where the
+    computation starts."""
+
+    rule: str  # an RRULE body without DTSTART, e.g. "FREQ=WEEKLY;BYDAY=MO" or "FREQ=MONTHLY;BYDAY=+1TH"
+    hour: int
+    minute: int  # local wall-clock time of each occurrence
+    until: int | None  # UTC epoch seconds of the last allowed moment, or None (no end)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a text was not accepted. For "past" and "too_far", `at` is the moment it was read as (UTC epoch
+    seconds, to show with `describe_moment`) and `detail` the same local time in ISO 8601 with its UTC offset
+    (e.g. "2026-11-22T10:00+01:00"); "ends_first" is a repeating reminder whose "until" comes before its first time
+    (`at`: the end). For "bad_time", `detail` is the time of day as typed ("25:00")."""
+
+    code: str  # "empty", "too_long", "unknown", "past", "ends_first", "bad_zone", "too_far", "bad_time"
+    detail: str = ""
+    at: int | None = field(default=None, compare=False)
+
+
+# ---------------------------------------------------------------------------------------------------- zones
+
+
+def _zone(zone: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(zone)
+    except (KeyError, ValueError, OSError, TypeError):  # not found, malformed key, a directory, not a string
+        return None
+
+
+def to_utc(local_naive: datetime, zone: str) -> int:
+    """UTC epoch seconds of a wall-clock time in `zone`, the one conversion every path here goes through.
+
+    fold=0 gives exactly the two rules wanted (PEP 495): in a spring-forward gap the offset from before the
+    change applies, which moves the time forward by the gap (02:30 -> 03:30); in an autumn overlap it picks the
+    first, earlier, instant.
+    """
+    return int(local_naive.replace(tzinfo=ZoneInfo(zone), fold=0).timestamp())
+
+
+def _local(at: int, zone: str) -> datetime:
+    return datetime.fromtimestamp(at, ZoneInfo(zone))
+
+
+def _iso(at: int, zone: str) -> str:
+    return _local(at, zone).isoformat(timespec="minutes")
+
+
+# Day and month names in English, with their RFC 5545 codes and numbers.
+_DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAYS = {
+    **{name: code for name, code in zip(_DAY_NAMES, _DAY_CODES)},
+    **{name + "s": code for name, code in zip(_DAY_NAMES, _DAY_CODES)},
+    **{name[:3]: code for name, code in zip(_DAY_NAMES, _DAY_CODES)},
+    "tue": "TU", "tues": "TU", "wed": "WE", "thu": "TH", "thur": "TH", "thurs": "TH",
+}
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+_MONTHS = {**{n: i for i, n in enumerate(_MONTH_NAMES, 1)}, **{n[:3]: i for i, n in enumerate(_MONTH_NAMES, 1)},
+           "sept": 9}
