@@ -1,0 +1,59 @@
+"""Writing sessions as an .ics file that calendar programs import."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime
+
+import icalendar
+
+from handlers.network import Network
+
+
+def to_ics(sessions: list, network: Network, *, now: int, host: str = "solidarity-bot") -> bytes:
+    """The sessions as an iCalendar file (one VEVENT each, in each session's own time zone)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Solidarity Bot//agenda//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", network.name)
+    stamp = datetime.fromtimestamp(now, UTC)
+    for session in sessions:
+        try:
+            tz = zoneinfo.ZoneInfo(session.zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            tz = zoneinfo.ZoneInfo("UTC")
+        event = icalendar.Event()
+        event.add("uid", f"{session.uid or f'session-{session.id}'}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", datetime.fromtimestamp(session.starts_at, tz))
+        event.add("dtend", datetime.fromtimestamp(session.ends_at, tz))
+        event.add("summary", session.title)
+        event.add("sequence", session.sequence)
+        event.add("last-modified", datetime.fromtimestamp(session.updated_at, UTC))
+        event.add("status", "CANCELLED" if session.cancelled else "CONFIRMED")
+        if session.venue:
+            event.add("location", session.venue)
+        elif session.link:
+            event.add("location", session.link)
+        if session.link:
+            event.add("url", session.link)
+        details = [session.description or ""]
+        if session.moderator:
+            details.append(f"Moderator: {session.moderator}")
+        if session.speakers:
+            details.append(f"Speakers: {session.speakers}")
+        if session.link:
+            details.append(f"Join: {session.link}")
+        text = "\n\n".join(d for d in details if d)
+        if text:
+            event.add("description", text)
+        labels = [c.label for c in (network.theme(t) for t in session.themes) if c is not None]
+        if labels:
+            event.add("categories", labels)
+        calendar.add_component(event)
+    try:
+        calendar.add_missing_timezones()
+    except Exception:  # an older icalendar: the events still carry their TZID
+        pass
+    return calendar.to_ical()
