@@ -16,8 +16,8 @@ from bot.app import network_from, open_app
 from bot.settings import Settings
 from handlers.agenda_files import Draft, read_agenda
 from handlers.events import Person, Reply
-from handlers.sessions import import_drafts
 from handlers.quiet import zone_info
+from handlers.sessions import import_drafts
 
 MAX_FILE = 5 * 1024 * 1024
 

@@ -13,7 +13,6 @@ from handlers.core import Clock, Core, Services, system_clock
 from handlers.network import Network
 from storage import Database, Repositories
 
-
 # Allocations between two young-generation collections (Python's default is 700).
 GC_YOUNG_THRESHOLD = 100_000
 

@@ -14,7 +14,12 @@ from bot.app import open_app
 from bot.console import ConsoleAdapter
 from bot.discord_adapter import DiscordAdapter
 from bot.platforms import Platform, TokenRejected, run_platforms
-from bot.redaction import Redactor, redact_logging, redact_uncaught, report_asyncio_error
+from bot.redaction import (
+    Redactor,
+    redact_logging,
+    redact_uncaught,
+    report_asyncio_error,
+)
 from bot.settings import Settings, SettingsError, load_settings
 from bot.telegram_adapter import telegram_adapter
 from storage.database import Database, DatabaseError, latest_version

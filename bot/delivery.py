@@ -40,6 +40,7 @@ from typing import Any, Protocol
 from handlers.core import Clock, system_clock
 from handlers.events import Outgoing, Person, Reply, reply_from_dict, reply_to_dict
 from storage import Repositories
+from storage.members import MemberRepository
 from storage.outbox import NewMessage, OutboxItem, OutboxRepository, choose_accounts
 
 log = logging.getLogger(__name__)
@@ -284,18 +285,9 @@ class Outbox:
         how many rows were queued."""
         if not messages:
             return 0
-        ids = sorted({m.member_id for m in messages})
-        accounts: dict[int, tuple[str, list[tuple[str, str]]]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            async with conn.execute(
-                f"SELECT m.id, m.notify_on, i.platform, i.external_id FROM members m JOIN identities i "
-                f"ON i.member_id = m.id WHERE m.id IN ({','.join('?' * len(chunk))}) "
-                f"AND i.unreachable_since IS NULL ORDER BY i.platform", chunk,
-            ) as cursor:
-                for member_id, notify_on, platform, external_id in await cursor.fetchall():
-                    if platform in self.adapters:
-                        accounts.setdefault(member_id, (notify_on, []))[1].append((platform, external_id))
+        reachable = await MemberRepository.reachable_accounts_in(conn, sorted({m.member_id for m in messages}))
+        accounts = {member_id: (notify_on, [(p, e) for p, e in found if p in self.adapters])
+                    for member_id, (notify_on, found) in reachable.items()}
         bodies: dict[int, dict[str, Any]] = {}  # a broadcast's rows share one reply: one body for all
         rows: list[NewMessage] = []
         for message in messages:

@@ -33,7 +33,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -45,7 +53,15 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.delivery import MaybeSent, NotSent, Pace, Rejected, RetryLater, Unreachable, send_reply
+from bot.delivery import (
+    MaybeSent,
+    NotSent,
+    Pace,
+    Rejected,
+    RetryLater,
+    Unreachable,
+    send_reply,
+)
 from bot.platforms import TokenRejected
 from bot.settings import TelegramSettings
 from handlers.core import Core, Role, Routes

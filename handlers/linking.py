@@ -12,12 +12,26 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from handlers import onboarding
-from handlers.accounts import ALL, PLATFORM_LABELS, describe_notify, labels, platform_label, platforms_of
+from handlers.accounts import (
+    ALL,
+    PLATFORM_LABELS,
+    describe_notify,
+    labels,
+    platform_label,
+    platforms_of,
+)
 from handlers.core import Context, Role, Router
 from handlers.data_rights import iso
 from handlers.events import Person, Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
-from storage.links import ATTEMPT_WINDOW, CODE_LENGTH, CODE_LIFETIME, MAX_WRONG_ATTEMPTS, LinkCode, well_formed
+from storage.links import (
+    ATTEMPT_WINDOW,
+    CODE_LENGTH,
+    CODE_LIFETIME,
+    MAX_WRONG_ATTEMPTS,
+    LinkCode,
+    well_formed,
+)
 from storage.members import Member
 
 router = Router("linking")

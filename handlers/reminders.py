@@ -8,6 +8,7 @@ time (a 09:00 reminder stays at 09:00 across daylight-saving changes) and may en
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from handlers import when
 from handlers.core import Context, Fire, Role, Router
@@ -222,13 +223,18 @@ async def reminder_due(ctx: Context, item: DueItem) -> Fire | None:
     if reminder is None or reminder.status != "active":
         return None
     reply = await _message(ctx, reminder, item)
+    following = None
     if reminder.rule:
         spec = when.Recurrence(reminder.rule, reminder.hour or 0, reminder.minute or 0, reminder.until_at)
         following = when.next_occurrence(spec, reminder.zone, max(item.due_at, ctx.now))
-        change = ScheduleRepository.addition("reminder", reminder.id, reminder.member_id, following) \
-            if following is not None else ReminderRepository.status_change(reminder.id, "done")
-    else:
-        change = ReminderRepository.status_change(reminder.id, "fired")
+    reminder_id, member_id, repeats = reminder.id, reminder.member_id, bool(reminder.rule)
+
+    async def change(conn: Any) -> None:
+        if following is not None:
+            await ScheduleRepository.add_in(conn, "reminder", reminder_id, member_id, following)
+        else:  # a one-off reminder has fired; a repeating one has come for the last time
+            await ReminderRepository.set_status_in(conn, reminder_id, "done" if repeats else "fired")
+
     # The scheduler re-arms its timer from the schedule table once this batch is committed.
     return Fire(reply, quiet=False, kind="reminder", changes=(change,))
 

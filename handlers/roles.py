@@ -10,7 +10,6 @@ import re
 from collections.abc import Awaitable, Callable
 
 import aiosqlite
-
 from markupsafe import Markup
 
 from handlers.arguments import keyword_args, number

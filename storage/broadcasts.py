@@ -14,6 +14,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage.audit import AuditRepository
 from storage.broadcast_gate import BroadcastGate
 from storage.database import Database
 from storage.sessions import subscriber_ids
@@ -121,9 +122,8 @@ class BroadcastRepository:
                 (author_id, body, json.dumps(clean_audience(audience)), int(urgent), int(channels), status, send_at,
                  recipients, now, now))
             broadcast_id = int(cursor.lastrowid or 0)
-            await conn.execute(
-                "INSERT INTO audit (at, actor_id, action, subject_id, detail) VALUES (?, ?, 'broadcast_created', "
-                "NULL, ?)", (now, author_id, f"broadcast #{broadcast_id}, {recipients} recipients, {status}"))
+            await AuditRepository.record_in(conn, "broadcast_created", actor_id=author_id, now=now,
+                                            detail=f"broadcast #{broadcast_id}, {recipients} recipients, {status}")
         return broadcast_id
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
@@ -140,6 +140,11 @@ class BroadcastRepository:
             "SELECT count(*) FROM broadcasts WHERE author_id = ? AND created_at >= ? AND status != 'rejected'",
             (author_id, since))
         return int(row[0]) if row else 0
+
+    @staticmethod
+    async def set_recipients_in(conn: aiosqlite.Connection, broadcast_id: int, recipients: int) -> None:
+        """Record how many members a broadcast went to, within an open transaction."""
+        await conn.execute("UPDATE broadcasts SET recipients = ? WHERE id = ?", (recipients, broadcast_id))
 
     @staticmethod
     async def move_in(conn: aiosqlite.Connection, broadcast_id: int, from_status: tuple[str, ...], to_status: str,
@@ -176,9 +181,8 @@ class BroadcastRepository:
                 "UPDATE outbox SET state = 'cancelled', reason = 'cancelled', body = NULL, done_at = ? "
                 "WHERE broadcast_id = ? AND state IN ('pending', 'sending')", (now, broadcast_id))
             await conn.execute("DELETE FROM schedule WHERE kind = 'broadcast' AND subject_id = ?", (broadcast_id,))
-            await conn.execute(
-                "INSERT INTO audit (at, actor_id, action, subject_id, detail) VALUES "
-                "(?, NULL, 'broadcast_cancelled', NULL, ?)", (now, f"broadcast #{broadcast_id}: its author left"))
+            await AuditRepository.record_in(conn, "broadcast_cancelled", actor_id=None, now=now,
+                                            detail=f"broadcast #{broadcast_id}: its author left")
         await conn.execute("UPDATE broadcasts SET body = NULL WHERE author_id = ?", (member_id,))
         return cancelled
 
@@ -289,9 +293,8 @@ class BroadcastRepository:
                     stopped = await self.cancel_pending_in(conn, broadcast_id, now)
                     await conn.execute("DELETE FROM schedule WHERE kind = 'broadcast' AND subject_id = ?",
                                        (broadcast_id,))
-                    await conn.execute(
-                        "INSERT INTO audit (at, actor_id, action, subject_id, detail) VALUES "
-                        "(?, ?, 'broadcast_cancelled', NULL, ?)", (now, actor_id, f"broadcast #{broadcast_id}"))
+                    await AuditRepository.record_in(conn, "broadcast_cancelled", actor_id=actor_id, now=now,
+                                                    detail=f"broadcast #{broadcast_id}")
         except BaseException:
             self.gate.uncancel(broadcast_id)
             raise

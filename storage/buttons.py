@@ -71,6 +71,14 @@ class ButtonRepository:
             (set_token, await self.audience(who), json.dumps(actions, separators=(",", ":")), expires_at),
         )
 
+    async def store_sets_in(self, conn: aiosqlite.Connection,
+                            sets: list[tuple[str, str, list[tuple[str, dict[str, Any], bool]], int]]) -> None:
+        """Store several answers' buttons within an open transaction: (set token, who, actions, expires_at)."""
+        await conn.executemany(
+            "INSERT INTO buttons (token, audience, actions, expires_at) VALUES (?, ?, ?, ?)",
+            [(set_token, await self.audience(who), json.dumps(actions, separators=(",", ":")), expires_at)
+             for set_token, who, actions, expires_at in sets])
+
     async def issue(self, who: str, action: str, payload: dict[str, Any], *, single_use: bool,
                     expires_at: int) -> str:
         """Store a set of one button and return its token."""

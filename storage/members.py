@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 
@@ -62,6 +63,21 @@ class Member:
     quiet_end: int | None = None
     # Set only by by_identity: the account this member was found through had been marked unreachable.
     identity_unreachable: bool = False
+
+
+Reachable = tuple[str, list[tuple[str, str]]]  # (notify_on, [(platform, external id), …])
+_REACHABLE = ("SELECT m.id, m.notify_on, i.platform, i.external_id FROM members m JOIN identities i "
+              "ON i.member_id = m.id WHERE m.id IN ({marks}) AND i.unreachable_since IS NULL ORDER BY i.platform")
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    """Ids in chunks well under SQLite's limit on parameters."""
+    return [ids[start:start + size] for start in range(0, len(ids), size)]
+
+
+def _add_reachable(found: dict[int, Reachable], rows: Any) -> None:
+    for member_id, notify_on, platform, external_id in rows:
+        found.setdefault(member_id, (notify_on, []))[1].append((platform, external_id))
 
 
 class MemberRepository:
@@ -243,6 +259,29 @@ class MemberRepository:
         """Set quiet hours (minutes after local midnight), or None for both to go back to the default."""
         await self.db.execute("UPDATE members SET quiet_start = ?, quiet_end = ?, updated_at = ? WHERE id = ?",
                               (start, end, now, member_id))
+
+    async def organiser_ids(self, *, besides: int) -> list[int]:
+        """The organisers who are not blocked (admins named in the settings aside), but `besides`."""
+        rows = await self.db.fetch_all(
+            "SELECT id FROM members WHERE role = 'organiser' AND blocked = 0 AND id != ? ORDER BY id", (besides,))
+        return [int(r[0]) for r in rows]
+
+    async def reachable_accounts(self, member_ids: list[int]) -> dict[int, Reachable]:
+        """Each member's notification choice and the accounts that take messages (see `reachable_accounts_in`)."""
+        found: dict[int, Reachable] = {}
+        for chunk in _chunks(member_ids):
+            _add_reachable(found, await self.db.fetch_all(_REACHABLE.format(marks=",".join("?" * len(chunk))), chunk))
+        return found
+
+    @staticmethod
+    async def reachable_accounts_in(conn: aiosqlite.Connection, member_ids: list[int]) -> dict[int, Reachable]:
+        """Within an open transaction: for each member who has one, their notification choice (`notify_on`) and
+        the (platform, external id) of each account not marked unreachable, by platform."""
+        found: dict[int, Reachable] = {}
+        for chunk in _chunks(member_ids):
+            async with conn.execute(_REACHABLE.format(marks=",".join("?" * len(chunk))), chunk) as cursor:
+                _add_reachable(found, await cursor.fetchall())
+        return found
 
     async def get_many(self, member_ids: list[int]) -> dict[int, Member]:
         """Several members in one query, by id (the missing ones are left out)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiosqlite
+
 from storage.database import Database
 from storage.schedule import ScheduleRepository
 
@@ -85,9 +87,9 @@ class ReminderRepository:
         return [Reminder(*row) for row in rows]
 
     @staticmethod
-    def status_change(reminder_id: int, status: str) -> tuple[str, tuple]:
-        """The statement that sets a reminder's status (for a due item's changes)."""
-        return "UPDATE reminders SET status = ? WHERE id = ?", (status, reminder_id)
+    async def set_status_in(conn: aiosqlite.Connection, reminder_id: int, status: str) -> None:
+        """Set a reminder's status within an open transaction (when it fires, or its last occurrence did)."""
+        await conn.execute("UPDATE reminders SET status = ? WHERE id = ?", (status, reminder_id))
 
     async def finish(self, reminder_id: int, member_id: int, status: str) -> bool:
         """Mark the member's reminder done or cancelled and drop what is scheduled for it; False if it is not

@@ -51,12 +51,6 @@ class ScheduleRepository:
             "INSERT INTO schedule (due_at, kind, subject_id, member_id, detail) VALUES (?, ?, ?, ?, ?)",
             (due_at, kind, subject_id, member_id, detail))
 
-    @staticmethod
-    def addition(kind: str, subject_id: int, member_id: int, due_at: int, detail: str | None = None
-                 ) -> tuple[str, tuple]:
-        """The statement that schedules one thing (for a due item's changes)."""
-        return ("INSERT INTO schedule (due_at, kind, subject_id, member_id, detail) VALUES (?, ?, ?, ?, ?)",
-                (due_at, kind, subject_id, member_id, detail))
 
     async def next_due(self) -> int | None:
         """When the earliest thing falls due (an index lookup)."""
@@ -68,6 +62,11 @@ class ScheduleRepository:
         rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM schedule WHERE due_at <= ? ORDER BY due_at, id LIMIT ?", (now, limit))
         return [DueItem(*row) for row in rows]
+
+    @staticmethod
+    async def postpone_in(conn: aiosqlite.Connection, ids: list[int], due_at: int) -> None:
+        """Move these rows to `due_at` within an open transaction (their handler failed: tried again then)."""
+        await conn.executemany("UPDATE schedule SET due_at = ? WHERE id = ?", [(due_at, i) for i in ids])
 
     @staticmethod
     async def remove_in(conn: aiosqlite.Connection, ids: list[int]) -> None:

@@ -109,6 +109,13 @@ class SessionRepository:
         found = await self._with_themes(rows)
         return found[0] if found else None
 
+    async def upcoming_titles(self, now: int, limit: int) -> dict[int, str]:
+        """The titles of sessions not yet over nor cancelled, by number, soonest first."""
+        rows = await self.db.fetch_all(
+            "SELECT id, title FROM sessions WHERE status = 'scheduled' AND ends_at > ? ORDER BY starts_at, id LIMIT ?",
+            (now, limit))
+        return {int(r[0]): str(r[1]) for r in rows}
+
     async def get_many(self, ids: list[int]) -> dict[int, Session]:
         found: dict[int, Session] = {}
         for start in range(0, len(ids), 500):

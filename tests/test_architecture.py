@@ -7,6 +7,7 @@ Each check reads the files with `ast`; none imports or runs them.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,24 @@ def test_capabilities_depend_on_each_other_in_one_direction_only():
 
     circles = [c for name in sorted(uses) if (c := circle_from(name, [name]))]
     assert not circles, "capabilities that import each other: " + "; ".join(" -> ".join(c) for c in circles)
+
+
+_SQL = re.compile(r"\b(SELECT\b.*\bFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE|PRAGMA)\b", re.S)
+_DATABASE_CALLS = {"execute", "executemany", "executescript", "fetch_all", "fetch_one"}
+
+
+def test_all_sql_lives_in_storage():
+    """Handlers and adapters go through repositories: no SQL text, and no statement run on a connection (they may
+    open a transaction and hand it to several repositories, so that their writes commit together)."""
+    found: list[str] = []
+    for path in _python_files("handlers", "bot"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and _SQL.search(node.value):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} SQL text")
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                  and node.func.attr in _DATABASE_CALLS):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.func.attr}()")
+    assert not found, "SQL outside storage/: " + ", ".join(found)
 
 
 def test_every_import_is_at_the_top_of_its_module():

@@ -11,13 +11,12 @@ from handlers.broadcasts.view import describe_audience
 from handlers.core import Context, Role
 from handlers.events import Reply
 from handlers.i18n import _, _n, join_lines
+from storage.audit import AuditRepository
 from storage.broadcasts import BroadcastRepository
 
 
 async def _organisers(ctx: Context, besides: int) -> list[int]:
-    rows = await ctx.repos.db.fetch_all(
-        "SELECT id FROM members WHERE role = 'organiser' AND blocked = 0 AND id != ? ORDER BY id", (besides,))
-    ids = {int(r[0]) for r in rows}
+    ids = set(await ctx.repos.members.organiser_ids(besides=besides))
     for key in ctx.network.admins:
         platform, _sep, external_id = key.partition(":")
         member = await ctx.repos.members.by_identity(platform, external_id)
@@ -69,10 +68,9 @@ async def _decide(ctx: Context, payload: dict, *, approve: bool) -> Reply:
         moved = await BroadcastRepository.move_in(conn, broadcast.id, ("awaiting_approval",), status, ctx.now,
                                                   approved_by=ctx.member_id if approve else None)
         if moved:
-            await conn.execute(
-                "INSERT INTO audit (at, actor_id, action, subject_id, detail) VALUES (?, ?, ?, ?, ?)",
-                (ctx.now, ctx.member_id, "broadcast_approved" if approve else "broadcast_rejected",
-                 broadcast.author_id, f"broadcast #{broadcast.id}"))
+            await AuditRepository.record_in(conn, "broadcast_approved" if approve else "broadcast_rejected",
+                                            actor_id=ctx.member_id, subject_id=broadcast.author_id, now=ctx.now,
+                                            detail=f"broadcast #{broadcast.id}")
     if not moved:
         text = _("Broadcast #{id} was already decided ({status}).", id=broadcast.id,
                  status=_status_name(broadcast.status))

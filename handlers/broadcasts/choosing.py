@@ -10,7 +10,14 @@ from handlers import when
 from handlers.arguments import number
 from handlers.broadcasts.approval import _ask_approval
 from handlers.broadcasts.common import DAY, FLOW, ROLES, router
-from handlers.broadcasts.compose import _current, _draft, _save, _sessions, _stale, preview_counts
+from handlers.broadcasts.compose import (
+    _current,
+    _draft,
+    _save,
+    _sessions,
+    _stale,
+    preview_counts,
+)
 from handlers.broadcasts.sending import _go
 from handlers.core import Context, Role
 from handlers.events import Reply

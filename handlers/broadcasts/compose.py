@@ -69,10 +69,7 @@ async def _with_text(ctx: Context, text: str) -> Reply:
 
 async def _sessions(ctx: Context) -> dict[int, str]:
     """Upcoming sessions (number: title) to offer as audiences."""
-    rows = await ctx.repos.db.fetch_all(
-        "SELECT id, title FROM sessions WHERE status = 'scheduled' AND ends_at > ? ORDER BY starts_at, id LIMIT 48",
-        (ctx.now,))
-    return {int(r[0]): str(r[1]) for r in rows}
+    return await ctx.repos.sessions.upcoming_titles(ctx.now, limit=48)
 
 
 async def preview_counts(ctx: Context, audience: dict[str, list[Any]]) -> tuple[int, dict[str, int], int]:
@@ -81,22 +78,13 @@ async def preview_counts(ctx: Context, audience: dict[str, list[Any]]) -> tuple[
     async with ctx.repos.db.transaction() as conn:
         recipients = await audience_in(conn, audience, admins=ctx.network.admins)
         everyone = await audience_in(conn, audience, mutes=False, admins=ctx.network.admins)
-    ids = [r.member_id for r in recipients]
     running = set(ctx.services.delivery.running())
     per_platform: dict[str, int] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        rows = await ctx.repos.db.fetch_all(
-            f"SELECT m.id, m.notify_on, i.platform FROM members m JOIN identities i ON i.member_id = m.id "
-            f"WHERE m.id IN ({','.join('?' * len(chunk))}) AND i.unreachable_since IS NULL", chunk)
-        accounts: dict[int, tuple[str, list[str]]] = {}
-        for member_id, notify_on, platform in rows:
-            if platform in running:
-                accounts.setdefault(member_id, (notify_on, []))[1].append(platform)
-        for notify_on, platforms in accounts.values():
-            chosen = [p for p in platforms if p == notify_on] if notify_on != "all" else []
-            for platform in chosen or platforms:
-                per_platform[platform] = per_platform.get(platform, 0) + 1
+    for notify_on, accounts in (await ctx.repos.members.reachable_accounts([r.member_id for r in recipients])).values():
+        platforms = [p for p, _external_id in accounts if p in running]
+        chosen = [p for p in platforms if p == notify_on] if notify_on != "all" else []
+        for platform in chosen or platforms:
+            per_platform[platform] = per_platform.get(platform, 0) + 1
     return len(recipients), per_platform, len(everyone) - len(recipients)
 
 

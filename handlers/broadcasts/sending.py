@@ -13,6 +13,7 @@ from handlers.core import Context, Fire
 from handlers.events import Outgoing
 from handlers.i18n import _, _n
 from handlers.quiet import quiet_until
+from storage.audit import AuditRepository
 from storage.broadcasts import Broadcast, BroadcastRepository, audience_in
 from storage.schedule import DueItem
 
@@ -53,10 +54,9 @@ async def queue_in(conn: Any, ctx: Context, broadcast: Broadcast, now: int) -> i
         await ctx.services.delivery.post_in(conn, list(ctx.network.announcement_channels),
                                             render(ctx, broadcast.id, text, broadcast.audience, channel=True),
                                             kind="announcement", now=now, broadcast_id=broadcast.id)
-    await conn.execute("UPDATE broadcasts SET recipients = ? WHERE id = ?", (len(recipients), broadcast.id))
-    await conn.execute("INSERT INTO audit (at, actor_id, action, subject_id, detail) VALUES (?, ?, 'broadcast_sent', "
-                       "NULL, ?)", (now, broadcast.author_id, f"broadcast #{broadcast.id}, {len(recipients)} "
-                                                              f"recipients"))
+    await BroadcastRepository.set_recipients_in(conn, broadcast.id, len(recipients))
+    await AuditRepository.record_in(conn, "broadcast_sent", actor_id=broadcast.author_id, now=now,
+                                    detail=f"broadcast #{broadcast.id}, {len(recipients)} recipients")
     return len(recipients)
 
 

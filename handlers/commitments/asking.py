@@ -8,8 +8,22 @@ from markupsafe import Markup
 
 from handlers import profile, when
 from handlers.arguments import keyword_args
-from handlers.commitments.choices import _options, _region_label, _theme_label, _visibility
-from handlers.commitments.common import _BY, _LEADING_BY, CHOICE_PAGE, FLOW, MAX_WHAT, STEPS, VISIBILITY_LABELS, router
+from handlers.commitments.choices import (
+    _options,
+    _region_label,
+    _theme_label,
+    _visibility,
+)
+from handlers.commitments.common import (
+    _BY,
+    _LEADING_BY,
+    CHOICE_PAGE,
+    FLOW,
+    MAX_WHAT,
+    STEPS,
+    VISIBILITY_LABELS,
+    router,
+)
 from handlers.commitments.dates import _parse, _problem, _when, _zone
 from handlers.core import Context, Role
 from handlers.events import Button, Reply

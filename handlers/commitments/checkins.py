@@ -9,13 +9,27 @@ from markupsafe import Markup
 from handlers import when
 from handlers.commitments.asking import _stale
 from handlers.commitments.choices import _region_label, _theme_label
-from handlers.commitments.common import ASK_AGAIN_AFTER, CHECKIN_ANSWERS, NUDGE_AFTER, STALE_AFTER, router
+from handlers.commitments.common import (
+    ASK_AGAIN_AFTER,
+    CHECKIN_ANSWERS,
+    NUDGE_AFTER,
+    STALE_AFTER,
+    router,
+)
 from handlers.commitments.dates import _due_text, _when, _zone
 from handlers.commitments.listing import _close, _drop_buttons, _drop_question, _own
 from handlers.commitments.notes import _ask_date
 from handlers.core import Context, Fire
 from handlers.events import Button, Reply
-from handlers.i18n import N_, _, current_language, join_lines, language, pick_language, plain
+from handlers.i18n import (
+    N_,
+    _,
+    current_language,
+    join_lines,
+    language,
+    pick_language,
+    plain,
+)
 from storage.commitments import FOLLOW_UPS, Commitment, CommitmentRepository
 from storage.schedule import DueItem, ScheduleRepository
 

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.commitments.asking import _ask, _current, _next, _question, _stale, _summary
+from handlers.commitments.asking import (
+    _ask,
+    _current,
+    _next,
+    _question,
+    _stale,
+    _summary,
+)
 from handlers.commitments.common import FLOW, VISIBILITY_LABELS, router
-from handlers.commitments.dates import _checkins_line, _due_text, _quick_date, _when, _zone, checkins_for
+from handlers.commitments.dates import (
+    _checkins_line,
+    _due_text,
+    _quick_date,
+    _when,
+    _zone,
+    checkins_for,
+)
 from handlers.commitments.together import joint_partner, link_commitment
 from handlers.core import Context
 from handlers.events import Reply

@@ -5,7 +5,6 @@ batch with the rows' removal, so a crash never leaves a half-handled item."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -99,28 +98,13 @@ class DueRunner:
     async def _commit(self, works: list[_DueWork], now: int) -> None:
         """Write what due items did, and remove (or postpone) their rows, in one transaction."""
         repos = self.services.repos
-        buttons = [b for w in works for b in w.buttons]
-        audiences = {who: await repos.buttons.audience(who) for _, who, _, _ in buttons}
-        statements: dict[str, list[tuple]] = {}
-        functions = []
-        for work in works:
-            for change in work.changes:
-                if isinstance(change, tuple):
-                    statements.setdefault(change[0], []).append(change[1])
-                else:
-                    functions.append(change)
         async with repos.db.transaction() as conn:
-            await conn.executemany(
-                "INSERT INTO buttons (token, audience, actions, expires_at) VALUES (?, ?, ?, ?)",
-                [(token, audiences[who], json.dumps(actions, separators=(",", ":")), expires)
-                 for token, who, actions, expires in buttons])
-            for sql, rows in statements.items():
-                await conn.executemany(sql, rows)
-            for change in functions:
-                await change(conn)
+            await repos.buttons.store_sets_in(conn, [b for w in works for b in w.buttons])
+            for work in works:
+                for change in work.changes:
+                    await change(conn)
             await self.services.delivery.deliver_in(conn, [o for w in works for o in w.outgoing], now)
-            await conn.executemany("UPDATE schedule SET due_at = ? WHERE id = ?",
-                                   [(now + RETRY_DUE, w.item.id) for w in works if w.postponed])
+            await ScheduleRepository.postpone_in(conn, [w.item.id for w in works if w.postponed], now + RETRY_DUE)
             await ScheduleRepository.remove_in(conn, [w.item.id for w in works if not w.postponed])
 
     async def _load_subjects(self, items: list[DueItem]) -> list[DueItem]:

@@ -69,9 +69,7 @@ class Fire:
     quiet: bool = False
     kind: str = "notice"
     about: tuple[int, ...] = ()  # the other members the message names or quotes (see `Outgoing`)
-    # Each change is a function of the open connection, or a (sql, args) statement: statements with the same
-    # SQL from a whole batch run as one executemany.
-    changes: tuple[Callable[[Any], Awaitable[None]] | tuple[str, tuple], ...] = ()
+    changes: tuple[Callable[[Any], Awaitable[None]], ...] = ()  # repository calls on the open connection
 
 
 class DeepLinks(Protocol):

@@ -9,8 +9,20 @@ from markupsafe import Markup
 from handlers.core import Context
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
-from handlers.partners.common import AFTER_ASKING_AGAIN, ANSWERS, ASK_AGAIN_AFTER, DAY, router
-from handlers.partners.words import _in_language_of, _kind, _name, _named, _why_for_partner
+from handlers.partners.common import (
+    AFTER_ASKING_AGAIN,
+    ANSWERS,
+    ASK_AGAIN_AFTER,
+    DAY,
+    router,
+)
+from handlers.partners.words import (
+    _in_language_of,
+    _kind,
+    _name,
+    _named,
+    _why_for_partner,
+)
 from storage.members import Member
 from storage.partners import Introduction
 

@@ -7,7 +7,15 @@ from typing import Any
 from handlers.core import Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
-from handlers.partners.common import DAY, GAP_DAYS, LIST_ARRANGED, LIST_INCOMING, LIST_INTRODUCED, LIST_SEARCHES, router
+from handlers.partners.common import (
+    DAY,
+    GAP_DAYS,
+    LIST_ARRANGED,
+    LIST_INCOMING,
+    LIST_INTRODUCED,
+    LIST_SEARCHES,
+    router,
+)
 from handlers.partners.words import _day, _kind, _name, _subject
 
 

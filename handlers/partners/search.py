@@ -12,7 +12,15 @@ from handlers.events import Button, Reply
 from handlers.i18n import N_, _, join_lines, plain
 from handlers.partners.common import EXPIRE_AFTER, FLOW, POOL, SHOWN, router
 from handlers.partners.consent import _send_request
-from handlers.partners.words import _current, _kind, _limit_reached, _name, _stale, _subject, _why_for_searcher
+from handlers.partners.words import (
+    _current,
+    _kind,
+    _limit_reached,
+    _name,
+    _stale,
+    _subject,
+    _why_for_searcher,
+)
 from storage.conversations import Conversation, ConversationRepository
 from storage.partners import Candidate, PartnerRepository
 

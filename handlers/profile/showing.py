@@ -14,7 +14,6 @@ from handlers.events import Reply
 from handlers.i18n import _, assembled, fill, join_lines, literal, plain
 from handlers.profile.common import EDIT_ONLY, FIELD_LABELS, STEPS
 
-
 _HOURS = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?\s*(?:-|–|—|to)\s*(\d{1,2})(?:[:h.](\d{2}))?$", re.IGNORECASE)
 
 

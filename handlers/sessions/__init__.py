@@ -19,6 +19,11 @@ the transaction that makes the change.
 
 from handlers.sessions import agenda, cancelling, data, due, following, steps  # noqa: F401  (their handlers)
 from handlers.sessions.common import router
-from handlers.sessions.notices import ImportResult, cancel_session, import_drafts, save_session
+from handlers.sessions.notices import (
+    ImportResult,
+    cancel_session,
+    import_drafts,
+    save_session,
+)
 
 __all__ = ["ImportResult", "cancel_session", "import_drafts", "router", "save_session"]

@@ -13,7 +13,15 @@ from handlers.arguments import first_word, keyword_args
 from handlers.core import Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
-from handlers.sessions.common import FIELD_LABELS, FIELD_LIMITS, FIELDS, FLOW, OPTIONAL, REQUIRED, router
+from handlers.sessions.common import (
+    FIELD_LABELS,
+    FIELD_LIMITS,
+    FIELDS,
+    FLOW,
+    OPTIONAL,
+    REQUIRED,
+    router,
+)
 from handlers.sessions.fields import _draft_zone, apply_field
 from handlers.sessions.showing import _session_arg, _theme_labels, _zone_for, span
 from storage.conversations import Conversation

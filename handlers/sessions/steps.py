@@ -6,7 +6,15 @@ from handlers.core import Context, Role
 from handlers.events import Reply
 from handlers.i18n import _, _n, join_lines
 from handlers.sessions.common import FIELDS, FLOW, OPTIONAL, router
-from handlers.sessions.draft import _ask_field, _current, _missing, _next, _stale, _typed, summary
+from handlers.sessions.draft import (
+    _ask_field,
+    _current,
+    _missing,
+    _next,
+    _stale,
+    _typed,
+    summary,
+)
 from handlers.sessions.fields import _draft_zone
 from handlers.sessions.notices import save_session
 from handlers.sessions.showing import span

@@ -12,7 +12,17 @@ from dateparser.languages.loader import default_loader
 from dateparser.timezone_parser import pop_tz_offset_from_string
 from dateutil.relativedelta import relativedelta
 
-from handlers.when.common import _DAYS, _MONTHS, MAX_AHEAD, MAX_WHEN, Moment, Problem, _local, _zone, to_utc
+from handlers.when.common import (
+    _DAYS,
+    _MONTHS,
+    MAX_AHEAD,
+    MAX_WHEN,
+    Moment,
+    Problem,
+    _local,
+    _zone,
+    to_utc,
+)
 
 # ---------------------------------------------------------------------------------------------------- one moment
 

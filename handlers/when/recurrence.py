@@ -6,7 +6,13 @@ import re
 from datetime import date
 
 from handlers.arguments import number
-from handlers.when.common import _DAY_CODES, _DAYS, _MAX_INTERVAL, _MONTHS, RECURRING_TIME
+from handlers.when.common import (
+    _DAY_CODES,
+    _DAYS,
+    _MAX_INTERVAL,
+    _MONTHS,
+    RECURRING_TIME,
+)
 from handlers.when.moment import _CLOCK_WORDS, _twelve_hour
 
 # The "every ..." grammar. Words are English; rrule parts are the standard RFC 5545 ones (the day and month

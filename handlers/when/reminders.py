@@ -20,7 +20,12 @@ from handlers.when.common import (
     _zone,
     to_utc,
 )
-from handlers.when.moment import _LEADING_AT, _UNREAD_WORD, _impossible_time, parse_moment
+from handlers.when.moment import (
+    _LEADING_AT,
+    _UNREAD_WORD,
+    _impossible_time,
+    parse_moment,
+)
 from handlers.when.occurrences import first_occurrence
 from handlers.when.recurrence import _RecurrenceReader
 
