@@ -14,9 +14,9 @@ from pathlib import Path
 
 from bot.app import network_from, open_app
 from bot.settings import Settings
+from handlers import localtime
 from handlers.agenda_files import Draft, read_agenda
 from handlers.events import Person, Reply
-from handlers.quiet import zone_info
 from handlers.sessions import import_drafts
 
 MAX_FILE = 5 * 1024 * 1024
@@ -48,14 +48,12 @@ def move_to_day(drafts: list[Draft], day: date) -> list[Draft]:
     if not drafts:
         return drafts
     first = min(drafts, key=lambda d: d.values["starts_at"])
-    shift = day - datetime.fromtimestamp(first.values["starts_at"], zone_info(first.values["zone"])).date()
+    shift = day - localtime.wall(first.values["starts_at"], first.values["zone"]).date()
     moved = []
     for draft in drafts:
-        tz = zone_info(draft.values["zone"])
-        values = dict(draft.values)
+        zone, values = draft.values["zone"], dict(draft.values)
         for key in ("starts_at", "ends_at"):
-            local = datetime.fromtimestamp(values[key], tz).replace(tzinfo=None) + shift
-            values[key] = int(local.replace(tzinfo=tz, fold=0).timestamp())
+            values[key] = localtime.to_utc(localtime.wall(values[key], zone) + shift, zone)
         moved.append(replace(draft, values=values))
     return moved
 

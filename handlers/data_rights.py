@@ -18,10 +18,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from handlers import localtime
 from handlers.core import Context, Role, Router
 from handlers.events import Attachment, Person, Reply
 from handlers.i18n import N_, _, join_lines
-from handlers.quiet import zone_info
 from storage.broadcasts import BroadcastRepository
 from storage.buttons import ButtonRepository
 from storage.commitments import CommitmentRepository
@@ -186,7 +186,7 @@ async def export(ctx: Context, args: str) -> Reply:
     """Send the member their data as JSON."""
     data = await export_member(ctx, ctx.member_id)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
-    stamp = ctx.now_dt.astimezone(zone_info(ctx.member.timezone if ctx.member else None)).strftime("%Y%m%d")
+    stamp = localtime.wall(ctx.now, ctx.member.timezone if ctx.member else None).strftime("%Y%m%d")
     return Reply(
         _("Here is everything the bot holds about you. Keep the file somewhere safe: it contains your profile "
           "and your contact details."),

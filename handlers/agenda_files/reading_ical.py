@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import zoneinfo
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import icalendar
 
+from handlers import localtime
 from handlers.agenda_files.common import (
     MAX_DAYS,
     MAX_DESCRIPTION,
@@ -33,12 +33,11 @@ def _ics_moment(value: Any, zone: str) -> tuple[int | None, str]:
     """An .ics DTSTART/DTEND: UTC epoch seconds and the zone it was given in (floating times: `zone`)."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=zoneinfo.ZoneInfo(zone))
-            return int(value.timestamp()), zone
+            return localtime.to_utc(value, zone), zone
         key = getattr(value.tzinfo, "key", None) or (exact_timezone(str(value.tzname() or "")) or None)
         return int(value.timestamp()), key if key and not zone_problem(key) else "UTC"
     if isinstance(value, date):
-        return int(datetime.combine(value, time(0), tzinfo=zoneinfo.ZoneInfo(zone)).timestamp()), zone
+        return localtime.to_utc(datetime.combine(value, time(0)), zone), zone
     return None, zone
 
 

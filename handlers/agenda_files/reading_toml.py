@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-import zoneinfo
 from datetime import date, datetime, time
 from typing import Any
 
+from handlers import localtime
 from handlers.agenda_files.common import (
     _UID,
     MAX_DAYS,
@@ -47,9 +47,7 @@ def _local_moment(value: Any, day: date | None, zone: str, name: str) -> tuple[i
             return None, f"{name} is a time of day, but the agenda has no date"
         value = datetime.combine(day, value.replace(tzinfo=None))
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=zoneinfo.ZoneInfo(zone), fold=0)
-        return int(value.timestamp()), None
+        return (localtime.to_utc(value, zone) if value.tzinfo is None else int(value.timestamp())), None
     return None, f"{name} should be a date and time"
 
 

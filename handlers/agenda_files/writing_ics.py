@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import UTC, datetime
 
 import icalendar
 
+from handlers import localtime
 from handlers.network import Network
 
 
@@ -19,10 +19,7 @@ def to_ics(sessions: list, network: Network, *, now: int, host: str = "solidarit
     calendar.add("x-wr-calname", network.name)
     stamp = datetime.fromtimestamp(now, UTC)
     for session in sessions:
-        try:
-            tz = zoneinfo.ZoneInfo(session.zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            tz = zoneinfo.ZoneInfo("UTC")
+        tz = localtime.zone(session.zone)
         event = icalendar.Event()
         event.add("uid", f"{session.uid or f'session-{session.id}'}@{host}")
         event.add("dtstamp", stamp)

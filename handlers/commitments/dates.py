@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
-from handlers import when
+from handlers import localtime, when
 from handlers.commitments.common import DEFAULT_HOUR, HALFWAY_AFTER
 from handlers.core import Context
 from handlers.i18n import _, current_language
@@ -16,13 +15,6 @@ from handlers.i18n import _, current_language
 
 def _zone(ctx: Context) -> str:
     return (ctx.member.timezone if ctx.member else None) or "UTC"
-
-
-def _tz(zone: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def _when(at: int, zone: str) -> str:
@@ -38,10 +30,10 @@ def _quick_date(ctx: Context, choice: str) -> int | None:
     """'week' or 'month' from today, at 10:00 local time; 'none': no date."""
     if choice == "none":
         return None
-    zone = _tz(_zone(ctx))
-    today = ctx.now_dt.astimezone(zone).date()
+    zone = _zone(ctx)
+    today = localtime.wall(ctx.now, zone).date()
     day = today + (timedelta(days=7) if choice == "week" else relativedelta(months=1))
-    return int(datetime.combine(day, time(DEFAULT_HOUR), tzinfo=zone).timestamp())
+    return localtime.to_utc(datetime.combine(day, time(DEFAULT_HOUR)), zone)
 
 
 async def _parse(ctx: Context, text: str) -> when.Moment | when.Problem:
@@ -78,9 +70,8 @@ def checkins_for(due_at: int | None, now: int, zone: str) -> list[tuple[int, str
         return []
     found = [(due_at, "due")]
     if due_at - now > HALFWAY_AFTER:
-        tz = _tz(zone)
-        middle = datetime.fromtimestamp(now + (due_at - now) // 2, tz).date()
-        halfway = int(datetime.combine(middle, datetime.fromtimestamp(due_at, tz).time(), tzinfo=tz).timestamp())
+        middle = localtime.wall(now + (due_at - now) // 2, zone).date()
+        halfway = localtime.to_utc(datetime.combine(middle, localtime.wall(due_at, zone).time()), zone)
         found.insert(0, (halfway, "halfway"))
     return found
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
 
-from handlers import when
+from handlers import localtime, when
 from handlers.agenda_files import (
     MAX_DAYS,
     MAX_THEMES,
@@ -17,7 +16,6 @@ from handlers.agenda_files import (
 )
 from handlers.core import Context
 from handlers.i18n import _, _n, current_language, plain
-from handlers.quiet import zone_info
 from handlers.sanitise import clean_line
 from handlers.sessions.common import _CLOCK, _DURATION, FIELD_LABELS, FIELD_LIMITS
 from handlers.sessions.showing import span
@@ -49,15 +47,13 @@ async def _parse_end(ctx: Context, text: str, zone: str, start: int | None) -> i
     if start is None:
         return _("Please give the start first.")
     stripped = " ".join(text.split())
-    tz = zone_info(zone)
     clock = _CLOCK.match(stripped)
     duration = _DURATION.match(stripped) if stripped and not clock else None
     if clock:
         hour, minute = int(clock.group(1)), int(clock.group(2))
         if hour > 23 or minute > 59:
             return _("“{text}” is not a time of day.", text=stripped[:60])
-        local = datetime.fromtimestamp(start, tz).replace(hour=hour, minute=minute, second=0, fold=0)
-        end = int(local.timestamp())
+        end = localtime.to_utc(localtime.wall(start, zone).replace(hour=hour, minute=minute, second=0), zone)
     elif duration and (duration.group(1) or duration.group(3)):
         end = start + 3600 * int(duration.group(1) or 0) + 60 * int(duration.group(2) or 0)
     else:
@@ -80,8 +76,7 @@ async def _parse_end(ctx: Context, text: str, zone: str, start: int | None) -> i
 
 def _rezone(at: int, old: str, new: str) -> int:
     """The same wall-clock time in another zone."""
-    local = datetime.fromtimestamp(at, zone_info(old)).replace(tzinfo=None)
-    return int(local.replace(tzinfo=zone_info(new), fold=0).timestamp())
+    return localtime.to_utc(localtime.wall(at, old), new)
 
 
 async def apply_field(ctx: Context, values: dict[str, Any], name: str, text: str) -> Markup | None:

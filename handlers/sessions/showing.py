@@ -7,12 +7,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from handlers import when
+from handlers import localtime, when
 from handlers.arguments import first_word, number
 from handlers.core import Context
 from handlers.events import Reply
 from handlers.i18n import _, current_language, join_lines
-from handlers.quiet import zone_info
 from handlers.sanitise import clean_line
 from storage.members import Member
 from storage.sessions import Session
@@ -26,8 +25,7 @@ def _offset(local: datetime) -> str:
 
 def span(starts_at: int, ends_at: int, zone: str) -> str:
     """'Thursday 10 December 2026, 09:30–11:00 (Europe/Zurich, UTC+01:00)' in the current language."""
-    tz = zone_info(zone)
-    start, end = datetime.fromtimestamp(starts_at, tz), datetime.fromtimestamp(ends_at, tz)
+    start, end = localtime.local(starts_at, zone), localtime.local(ends_at, zone)
     day = when.describe_day(starts_at, zone, locale=current_language())
     if start.date() == end.date():
         return f"{day}, {start:%H:%M}–{end:%H:%M} ({zone}, {_offset(start)})"

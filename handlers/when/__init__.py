@@ -31,6 +31,7 @@ Parsing is plain blocking Python: the bot's event loop uses the `*_async` wrappe
 Nothing here logs what people type.
 """
 
+from handlers.localtime import to_utc
 from handlers.when.common import (
     MAX_AHEAD,
     MAX_REMINDER,
@@ -39,7 +40,6 @@ from handlers.when.common import (
     Moment,
     Problem,
     Recurrence,
-    to_utc,
 )
 from handlers.when.describing import describe_day, describe_moment, describe_recurrence
 from handlers.when.moment import looks_like_date, parse_moment, parse_moment_async

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+
+from handlers.localtime import known_zone, local
 
 MAX_WHEN = 200  # characters of a date or time
 MAX_WHAT = 500  # characters of what a reminder says
@@ -56,25 +57,8 @@ class Problem:
 # ---------------------------------------------------------------------------------------------------- zones
 
 
-def _zone(zone: str) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(zone)
-    except (KeyError, ValueError, OSError, TypeError):  # not found, malformed key, a directory, not a string
-        return None
-
-
-def to_utc(local_naive: datetime, zone: str) -> int:
-    """UTC epoch seconds of a wall-clock time in `zone`, the one conversion every path here goes through.
-
-    fold=0 gives exactly the two rules wanted (PEP 495): in a spring-forward gap the offset from before the
-    change applies, which moves the time forward by the gap (02:30 -> 03:30); in an autumn overlap it picks the
-    first, earlier, instant.
-    """
-    return int(local_naive.replace(tzinfo=ZoneInfo(zone), fold=0).timestamp())
-
-
-def _local(at: int, zone: str) -> datetime:
-    return datetime.fromtimestamp(at, ZoneInfo(zone))
+_zone = known_zone  # None for a zone name that is not one: the readers answer "bad_zone"
+_local = local
 
 
 def _iso(at: int, zone: str) -> str:

@@ -12,6 +12,8 @@ from dateparser.languages.loader import default_loader
 from dateparser.timezone_parser import pop_tz_offset_from_string
 from dateutil.relativedelta import relativedelta
 
+from handlers import localtime
+from handlers.localtime import to_utc
 from handlers.when.common import (
     _DAYS,
     _MONTHS,
@@ -21,7 +23,6 @@ from handlers.when.common import (
     Problem,
     _local,
     _zone,
-    to_utc,
 )
 
 # ---------------------------------------------------------------------------------------------------- one moment
@@ -174,7 +175,7 @@ def parse_moment(
     impossible = _impossible_time(cleaned)
     if impossible is not None:
         return Problem("bad_time", impossible)  # dateparser would drop it and read the date alone
-    base = datetime.fromtimestamp(now, tz).replace(tzinfo=None)
+    base = localtime.wall(now, zone)
     parsed = _dateparser(cleaned, zone, base, _languages(languages))
     if parsed is None:
         return Problem("unknown")

@@ -6,7 +6,8 @@ from datetime import date, datetime, time, timedelta
 
 from dateutil.rrule import rrulestr
 
-from handlers.when.common import Recurrence, _local, to_utc
+from handlers.localtime import to_utc
+from handlers.when.common import Recurrence, _local
 
 # ---------------------------------------------------------------------------------------------------- occurrences
 
@@ -43,8 +44,7 @@ def next_occurrence(rec: Recurrence, zone: str, after: int) -> int | None:
     """The first occurrence strictly after `after` (UTC seconds), or None once past `rec.until`.
 
     Occurrences are local wall-clock times (a 09:00 reminder stays at 09:00 across a clock change), each turned
-    into UTC by `to_utc`. Raises ZoneInfoNotFoundError for an unknown zone and ValueError for a rule this
-    module cannot place.
+    into UTC by `to_utc` (an unknown zone is UTC). Raises ValueError for a rule this module cannot place.
     """
     parts = _rule_parts(rec.rule)
     interval = int(parts.get("INTERVAL", "1"))

@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from datetime import datetime
 
+from handlers.localtime import to_utc
 from handlers.when.common import (
     MAX_REMINDER,
     MAX_WHAT,
@@ -18,7 +19,6 @@ from handlers.when.common import (
     _iso,
     _local,
     _zone,
-    to_utc,
 )
 from handlers.when.moment import (
     _LEADING_AT,
