@@ -24,10 +24,11 @@ from discord import app_commands
 from bot.delivery import MaybeSent, NotSent, Rejected, RetryLater, Unreachable
 from bot.platforms import TokenRejected
 from bot.settings import DiscordSettings
+from handlers import invites
 from handlers.core import Core, Role
 from handlers.events import Incoming, Person, Press, Reply
 from handlers.formatting import split_markup, to_markdown
-from handlers.i18n import N_, language, plain
+from handlers.i18n import N_, _, language, plain
 from handlers.suggest import suggestions
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Option:
     high: int | None = None
     suggest: str | None = None  # what autocomplete offers: "member", "theme", "region" or "timezone"
     prefix: str = ""  # how the core's command text names the value, e.g. "theme:"
+    default: str | None = None  # the network setting that says what the command does without it: {default}
 
 
 MEMBER = Option("member", str, N_("the member: a name, or #number from /members"), required=True,
@@ -75,8 +77,10 @@ SESSION_FIELDS = (
 )
 # The typed options of commands that take arguments; the core still parses and checks the text it is given.
 OPTIONS: dict[str, tuple[Option, ...]] = {
-    "invite": (Option("uses", int, N_("how many people may join with it (default 1)"), low=1, high=1000),
-               Option("days", int, N_("how many days it stays valid (default 7)"), low=1, high=365)),
+    "invite": (Option("uses", int, N_("how many people may join with it (default {default})"), low=1,
+                      high=invites.MAX_USES, default="invite_default_uses"),
+               Option("days", int, N_("how many days it stays valid (default {default})"), low=1,
+                      high=invites.MAX_DAYS, default="invite_default_days")),
     "start": (Option("code", str, N_("the invite code you were given")),),
     "join": (Option("code", str, N_("the invite code you were given"), required=True),),
     "link": (Option("code", str, N_("the code /link gave you on your other platform")),),
@@ -358,7 +362,10 @@ class DiscordAdapter:
                 default=inspect.Parameter.empty if option.required else None))
         callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
         callback.__name__ = name
-        described = app_commands.describe(**{o.name: plain(o.description)[:100] for o in options})(callback)
+        network = self.core.services.network
+        described = app_commands.describe(**{
+            o.name: plain(_(o.description, default=getattr(network, o.default)) if o.default else o.description)[:100]
+            for o in options})(callback)
         command = app_commands.Command(name=name, description=summary[:100] or name, callback=described)
         if role >= Role.ORGANISER:
             # Hidden in servers from people without Manage Server; the bot's own roles decide in any case.

@@ -40,6 +40,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from handlers import invites
+
 DEFAULT_THEMES = [
     "Overarching frameworks and principles",
     "Vulnerability",
@@ -179,8 +181,8 @@ class InviteSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    default_uses: int = Field(10, ge=1, le=1000)
-    default_days: int = Field(14, ge=1, le=365)
+    default_uses: int = Field(10, ge=1, le=invites.MAX_USES)
+    default_days: int = Field(14, ge=1, le=invites.MAX_DAYS)
 
 
 class PartnerSettings(BaseModel):

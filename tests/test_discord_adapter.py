@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from bot.delivery import Outbox
 from bot.discord_adapter import DiscordAdapter, discord_pieces
+from handlers import invites
 from handlers.events import Reply
 from bot.settings import DiscordSettings
 from tests.conftest import build_bot, make_network
@@ -144,6 +145,20 @@ async def test_organiser_commands_are_hidden_in_servers_and_commands_are_lower_c
         assert options["uses"]["type"] == 4 and options["uses"]["min_value"] == 1  # a typed integer option
         assert payload["promote"]["options"][0]["autocomplete"] is True
 
+
+async def test_the_invite_options_say_what_invite_really_does_without_them(db_path):
+    """The slash command's option descriptions and limits come from the network's settings and the core's limits,
+    not from a copy that can drift (they once promised 1 use and 7 days while /invite gave 10 and 14)."""
+    async with discord_session(db_path, invite_default_uses=3, invite_default_days=21) as s:
+        options = {o["name"]: o for o in {c["name"]: c for c in s.adapter.registration_payload()}["invite"]["options"]}
+        assert "(default 3)" in options["uses"]["description"]
+        assert "(default 21)" in options["days"]["description"]
+        assert options["uses"]["max_value"] == invites.MAX_USES and options["days"]["max_value"] == invites.MAX_DAYS
+        amina = s.person("amina", manages_server=True)
+        s.bot.core.services.network = make_network(admins=frozenset({f"discord:{amina.id}"}),
+                                                   invite_default_uses=3, invite_default_days=21)
+        await s.onboard(amina, "Amina")
+        assert "It works 3 times, until" in await amina.slash("invite")  # what the description promised
 
 async def test_a_member_cannot_use_an_organiser_command_even_if_discord_shows_it(db_path):
     async with discord_session(db_path) as s:
