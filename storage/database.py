@@ -6,7 +6,7 @@ that lock only while a transaction is open (aiosqlite queues each statement on i
 called, so a lone statement issued when no transaction holds the lock always runs before any later BEGIN).
 The reader (`query_only`) answers `fetch_all` and `fetch_one`: in WAL mode it sees every committed write and
 nothing uncommitted, and it never waits for a transaction on the writer, so reads from concurrent updates are
-not held up behind someone else's write. An in-memory database has one connection for both.
+not held up behind someone else's write. (Until the reader is open, while migrating, the writer answers.)
 
 Small inserts that many concurrent requests make (a reply's buttons, later outbox rows) can go through
 `insert_grouped`, which gathers the rows issued in the same moment into one multi-row INSERT (one statement,
@@ -86,8 +86,7 @@ class Database:
 
     async def open(self, *, migrate: bool = True, up_to: int | None = None) -> None:
         """Connect, set pragmas and bring the schema up to date (or refuse a newer one)."""
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = await aiosqlite.connect(self.path, isolation_level=None)
         self._conn.row_factory = aiosqlite.Row
         for pragma in (
@@ -109,11 +108,10 @@ class Database:
             )
         if migrate:
             await self.migrate(up_to=up_to)
-        if self.path != ":memory:":
-            self._reader = await aiosqlite.connect(self.path, isolation_level=None)
-            self._reader.row_factory = aiosqlite.Row
-            for pragma in ("PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"):
-                await self._reader.execute(pragma)
+        self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+        self._reader.row_factory = aiosqlite.Row
+        for pragma in ("PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"):
+            await self._reader.execute(pragma)
 
     async def close(self) -> None:
         """Close the connection (idempotent), after the grouped inserts already asked for."""
@@ -192,7 +190,8 @@ class Database:
                 await conn.execute("COMMIT")
 
     async def fetch_all(self, sql: str, args: tuple | list = ()) -> list[aiosqlite.Row]:
-        """Rows of one query, in one round trip to the reader's thread: committed data only."""
+        """Rows of one query, in one round trip to the reader's thread: committed data only (the writer's, under
+        its lock, while the database is being opened and migrated)."""
         if self._reader is not None:
             return list(await self._reader.execute_fetchall(sql, args))
         if self._lock.locked():
