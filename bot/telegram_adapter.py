@@ -371,15 +371,8 @@ class TelegramAdapter:
 
     async def _send_text(self, chat_id: int | str, text: str, markup: dict[str, Any]) -> None:
         """One sendMessage in HTML parse mode, through the Application's bot, so its defaults, request object and
-        errors (Forbidden, RetryAfter, BadRequest, NetworkError) all apply as for `send_message`.
-
-        The answer is not turned into a `telegram.Message`: nothing here uses it, and building that object tree
-        cost as much as everything else in sending a reply. `Bot._post` is the step of every `Bot` method that
-        sends the request and returns Telegram's `result` as JSON; python-telegram-bot is pinned to 22.x, and
-        every test that sends a message goes through here.
-        """
-        await self.app.bot._post(  # noqa: SLF001
-            "sendMessage", {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML.value, **markup})
+        errors (Forbidden, RetryAfter, BadRequest, NetworkError) all apply."""
+        await self.app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, api_kwargs=markup or None)
 
     async def _send_document(self, chat_id: int | str, attachment: Attachment) -> None:
         await self.app.bot.send_document(chat_id, InputFile(attachment.content, filename=attachment.filename))
