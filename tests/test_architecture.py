@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
+from setuptools import find_namespace_packages
 
 from handlers.core import Role, Router, Routes
 
@@ -162,3 +164,14 @@ def test_two_routers_declaring_the_same_name_stop_the_bot_at_start_up():
     steps.text_step("session", "name")(_answer)  # the same step name in another flow is another step
     with pytest.raises(ValueError, match="twice"):
         steps.text_step("profile", "name")(_answer)
+
+
+def test_an_installed_bot_has_every_package_of_the_source():
+    """`pip install .` (the README's console command) installs what pyproject.toml finds: every folder of the
+    bot's code, however the code is split into packages."""
+    found = set(find_namespace_packages(
+        where=ROOT, include=tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+        ["find"]["include"]))
+    folders = {".".join(p.parent.relative_to(ROOT).parts) for p in _python_files("bot", "handlers", "storage")}
+    folders |= {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "storage").rglob("*.sql")}
+    assert folders <= found, f"not installed: {sorted(folders - found)}"
