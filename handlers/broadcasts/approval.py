@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from handlers.broadcasts.common import router
 from handlers.broadcasts.sending import _go
-from handlers.broadcasts.status import _status_name
+from handlers.broadcasts.status import status_name
 from handlers.broadcasts.view import describe_audience
 from handlers.core import Context, Role
 from handlers.events import Reply
@@ -25,7 +25,7 @@ async def _organisers(ctx: Context, besides: int) -> list[int]:
     return sorted(ids)
 
 
-async def _ask_approval(ctx: Context, broadcast_id: int, total: int) -> int:
+async def ask_approval(ctx: Context, broadcast_id: int, total: int) -> int:
     broadcast = await ctx.repos.broadcasts.get(broadcast_id)
     assert broadcast is not None
     others = await _organisers(ctx, ctx.member_id)
@@ -73,7 +73,7 @@ async def _decide(ctx: Context, payload: dict, *, approve: bool) -> Reply:
                                             detail=f"broadcast #{broadcast.id}")
     if not moved:
         text = _("Broadcast #{id} was already decided ({status}).", id=broadcast.id,
-                 status=_status_name(broadcast.status))
+                 status=status_name(broadcast.status))
         return Reply(text, toast=str(text), edit=True)
     name = ctx.member.display_name or _("An organiser")
     if approve:

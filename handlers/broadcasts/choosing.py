@@ -8,15 +8,15 @@ from markupsafe import Markup
 
 from handlers import when
 from handlers.arguments import number
-from handlers.broadcasts.approval import _ask_approval
+from handlers.broadcasts.approval import ask_approval
 from handlers.broadcasts.common import DAY, FLOW, ROLES, router
 from handlers.broadcasts.compose import (
     _current,
     _draft,
-    _save,
     _sessions,
-    _stale,
     preview_counts,
+    save,
+    stale,
 )
 from handlers.broadcasts.sending import _go
 from handlers.core import Context, Role
@@ -31,8 +31,8 @@ async def view_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     view = payload.get("v")
     if conversation is None or view not in ("main", "themes", "regions", "roles", "sessions"):
-        return _stale()
-    conversation = await _save(ctx, conversation, view=view, page=0)
+        return stale()
+    conversation = await save(ctx, conversation, view=view, page=0)
     return await _draft(ctx, conversation, edit=True)
 
 
@@ -40,16 +40,16 @@ async def view_pressed(ctx: Context, payload: dict) -> Reply:
 async def page_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None:
-        return _stale()
+        return stale()
     conversation = await ctx.turn_page(conversation, payload.get("p", 0))
-    return _stale() if conversation is None else await _draft(ctx, conversation, edit=True)
+    return stale() if conversation is None else await _draft(ctx, conversation, edit=True)
 
 
 @router.action("broadcast.toggle", Role.ORGANISER)
 async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None:
-        return _stale()
+        return stale()
     view, value = conversation.data.get("view"), str(payload.get("v", ""))
     valid = ((view == "themes" and ctx.network.theme(value) is not None)
              or (view == "regions" and ctx.network.region(value) is not None)
@@ -64,7 +64,7 @@ async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
         chosen.remove(stored)
     else:
         chosen.append(stored)
-    conversation = await _save(ctx, conversation, audience=clean_audience(audience))
+    conversation = await save(ctx, conversation, audience=clean_audience(audience))
     return await _draft(ctx, conversation, edit=True)
 
 
@@ -73,8 +73,8 @@ async def flag_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     flag = payload.get("v")
     if conversation is None or flag not in ("urgent", "channels"):
-        return _stale()
-    conversation = await _save(ctx, conversation, **{flag: not conversation.data.get(flag)})
+        return stale()
+    conversation = await save(ctx, conversation, **{flag: not conversation.data.get(flag)})
     return await _draft(ctx, conversation, edit=True)
 
 
@@ -82,8 +82,8 @@ async def flag_pressed(ctx: Context, payload: dict) -> Reply:
 async def later_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None:
-        return _stale()
-    await _save(ctx, conversation, step="broadcast.when")
+        return stale()
+    await save(ctx, conversation, step="broadcast.when")
     return Reply(_("When should it go? For example “tomorrow 9:00”, “in 2 hours” or “15 March 18:00” (your time "
                    "zone: {zone}).", zone=ctx.member.timezone or "UTC"), asks=str(_("When")))
 
@@ -99,7 +99,7 @@ async def when_typed(ctx: Context, conversation: Conversation, text: str) -> Rep
         }
         return Reply(messages.get(moment.code, _("I couldn't read a time in that. Try “tomorrow 9:00”, “in 2 hours” "
                                                   "or “15 March 18:00”.")), asks=str(_("When")))
-    conversation = await _save(ctx, conversation, send_at=moment.at, view="main")
+    conversation = await save(ctx, conversation, send_at=moment.at, view="main")
     return await _draft(ctx, conversation)
 
 
@@ -107,8 +107,8 @@ async def when_typed(ctx: Context, conversation: Conversation, text: str) -> Rep
 async def now_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None:
-        return _stale()
-    conversation = await _save(ctx, conversation, send_at=None)
+        return stale()
+    conversation = await save(ctx, conversation, send_at=None)
     return await _draft(ctx, conversation, edit=True)
 
 
@@ -116,7 +116,7 @@ async def now_pressed(ctx: Context, payload: dict) -> Reply:
 async def discard_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None:
-        return _stale()
+        return stale()
     await ctx.repos.conversations.clear(ctx.member_id)
     return Reply(_("Draft discarded; nothing was sent."), edit=True)
 
@@ -126,7 +126,7 @@ async def send_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Confirm: check the quota, then send, schedule, or ask a second organiser to approve."""
     conversation = await _current(ctx, payload)
     if conversation is None or conversation.step != "broadcast.compose":
-        return _stale()
+        return stale()
     data = conversation.data
     audience = clean_audience(data.get("audience", {}))
     quota = ctx.network.broadcast_daily_quota
@@ -151,7 +151,7 @@ async def send_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
         send_at=send_at or ctx.now, recipients=total, now=ctx.now)
     await ctx.repos.conversations.clear(ctx.member_id)
     if needs_approval:
-        asked = await _ask_approval(ctx, broadcast_id, total)
+        asked = await ask_approval(ctx, broadcast_id, total)
         if not asked:
             return Reply(_n("Broadcast #{id} reaches {n} member, so a second organiser must approve it, but there "
                             "is no other organiser yet. Ask an admin to /promote someone, or send it to a smaller "

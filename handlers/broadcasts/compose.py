@@ -9,7 +9,7 @@ from markupsafe import Markup
 from handlers import when
 from handlers.accounts import platform_label
 from handlers.broadcasts.common import FLOW, MAX_TEXT, PAGE, router
-from handlers.broadcasts.status import _cancel_asked, _status
+from handlers.broadcasts.status import _status, cancel_asked
 from handlers.broadcasts.view import describe_audience, render
 from handlers.core import Context, Role
 from handlers.events import Button, Reply
@@ -30,7 +30,7 @@ async def broadcast_command(ctx: Context, args: str) -> Reply | list[Reply]:
     if first == "status":
         return await _status(ctx, rest.strip())
     if first == "cancel":
-        return await _cancel_asked(ctx, rest.strip())
+        return await cancel_asked(ctx, rest.strip())
     if not args.strip():
         await ctx.repos.conversations.put(ctx.member_id, FLOW, "broadcast.text", {}, ctx.now)
         return Reply(join_lines(
@@ -176,11 +176,11 @@ async def _current(ctx: Context, payload: dict) -> Conversation | None:
     return conversation
 
 
-def _stale() -> Reply:
+def stale() -> Reply:
     text = _("This draft is no longer open. Send /broadcast to write a new one.")
     return Reply(text, toast=str(text), toast_only=True)
 
 
-async def _save(ctx: Context, conversation: Conversation, step: str = "broadcast.compose", **changes: Any) -> Conversation:
+async def save(ctx: Context, conversation: Conversation, step: str = "broadcast.compose", **changes: Any) -> Conversation:
     return await ctx.repos.conversations.put(ctx.member_id, FLOW, step, {**conversation.data, **changes}, ctx.now,
                                              keep_nonce=conversation.nonce)

@@ -16,7 +16,7 @@ from handlers.sanitise import clean_line
 from storage.broadcasts import OPEN, Broadcast
 
 
-def _status_name(status: str) -> str:
+def status_name(status: str) -> str:
     return str({"awaiting_approval": _("awaiting approval"), "scheduled": _("scheduled"), "sending": _("sending"),
                 "done": _("done"), "cancelled": _("cancelled"), "rejected": _("rejected")}.get(status, status))
 
@@ -89,7 +89,7 @@ async def _status(ctx: Context, args: str) -> Reply:
     for broadcast in chosen:
         head = _n("<b>#{id}</b> · {status} · {when} · to {audience} · {n} member",
                   "<b>#{id}</b> · {status} · {when} · to {audience} · {n} members", broadcast.recipients or 0,
-                  id=broadcast.id, status=_status_name(broadcast.status),
+                  id=broadcast.id, status=status_name(broadcast.status),
                   when=when.describe_moment(broadcast.send_at, zone),
                   audience=describe_audience(ctx, broadcast.audience), n=f"{broadcast.recipients or 0:,}")
         outcomes = await repo.outcomes(broadcast.id, ctx.now)
@@ -113,7 +113,7 @@ def _no_such_broadcast(typed: str) -> Reply:
                    n=clean_line(typed.removeprefix("#"), 20).text[:20]))
 
 
-async def _cancel_asked(ctx: Context, args: str) -> Reply:
+async def cancel_asked(ctx: Context, args: str) -> Reply:
     if not args.removeprefix("#"):
         return Reply(_("Which broadcast? For example /broadcast cancel 12 (numbers are in /broadcast status)."))
     broadcast = await _numbered(ctx, args)
@@ -126,7 +126,7 @@ async def _cancel_asked(ctx: Context, args: str) -> Reply:
 async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
     broadcast = await ctx.repos.broadcasts.get(int(payload.get("b", 0)))
     if broadcast is None or broadcast.status not in OPEN:
-        status = _status_name(broadcast.status) if broadcast else _("gone")
+        status = status_name(broadcast.status) if broadcast else _("gone")
         return Reply(_("Broadcast #{id} cannot be stopped: it is {status}.", id=payload.get("b"), status=status))
     counts = await ctx.repos.broadcasts.outcomes(broadcast.id)
     waiting = sum(n for c in counts.values() for k, n in c.items() if k.partition(":")[0] in ("pending", "sending"))
@@ -134,7 +134,7 @@ async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
                   "Stop broadcast #{id}? {n} messages are not yet sent; those already delivered stay delivered.",
                   waiting, id=broadcast.id) if broadcast.status == "sending" else \
         _("Stop broadcast #{id} ({status})? Nothing of it has been sent.", id=broadcast.id,
-          status=_status_name(broadcast.status))
+          status=status_name(broadcast.status))
     yes = await ctx.button(str(_("Stop it")), "broadcast.cancel_yes", {"b": broadcast.id}, single_use=True)
     no = await ctx.button(str(_("Keep it")), "broadcast.cancel_no", {"b": broadcast.id})
     return Reply(question, buttons=((yes, no),))

@@ -10,15 +10,15 @@ from handlers import profile, when
 from handlers.arguments import keyword_args
 from handlers.commitments.choices import (
     _options,
-    _region_label,
-    _theme_label,
     _visibility,
+    region_label,
+    theme_label,
 )
 from handlers.commitments.common import (
-    _BY,
-    _LEADING_BY,
+    BY,
     CHOICE_PAGE,
     FLOW,
+    LEADING_BY,
     MAX_WHAT,
     STEPS,
     VISIBILITY_LABELS,
@@ -82,10 +82,10 @@ def _date_part(text: str) -> tuple[str, str | None, bool]:
     """Split "Run a workshop by 15 March" into what, the date typed, and whether that is surely meant as a date
     (so that a date not understood is said to be so). "by tomorrow" and "tomorrow" alone are a date with nothing
     before it; a last "by …" that does not look like a date ("written by and for migrants") is part of what."""
-    leading = _LEADING_BY.match(text)
+    leading = LEADING_BY.match(text)
     if leading:
         return "", text[leading.end():], True
-    pieces = list(_BY.finditer(text))
+    pieces = list(BY.finditer(text))
     if pieces:
         tail = text[pieces[-1].end():]
         return text[:pieces[-1].start()], tail, when.looks_like_date(tail)
@@ -198,8 +198,8 @@ def _summary(ctx: Context, data: dict[str, Any], zone: str) -> Markup:
         _("<b>From session:</b> {title}", title=data.get("sn", "")) if data.get("session") else None,
         _("<b>What:</b> {what}", what=data.get("what", "")),
         _("<b>By when:</b> {when}", when=_when(due, zone) if due is not None else _("no date")),
-        _("<b>Theme:</b> {theme}", theme=_theme_label(ctx, data.get("theme"))),
-        _("<b>Region:</b> {region}", region=_region_label(ctx, data.get("region"))),
+        _("<b>Theme:</b> {theme}", theme=theme_label(ctx, data.get("theme"))),
+        _("<b>Region:</b> {region}", region=region_label(ctx, data.get("region"))),
         _("<b>Visible to:</b> {who}", who=plain(VISIBILITY_LABELS.get(data.get("visibility", ""), "—"))),
     )
 

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from handlers import when
 from handlers.commitments.asking import _stale
-from handlers.commitments.choices import _region_label, _theme_label
+from handlers.commitments.choices import region_label, theme_label
 from handlers.commitments.common import (
     ASK_AGAIN_AFTER,
     CHECKIN_ANSWERS,
@@ -16,9 +16,9 @@ from handlers.commitments.common import (
     STALE_AFTER,
     router,
 )
-from handlers.commitments.dates import _due_text, _when, _zone
-from handlers.commitments.listing import _close, _drop_buttons, _drop_question, _own
-from handlers.commitments.notes import _ask_date
+from handlers.commitments.dates import _when, _zone, due_text
+from handlers.commitments.listing import _close, _own, drop_buttons, drop_question
+from handlers.commitments.notes import ask_date
 from handlers.core import Context, Fire
 from handlers.events import Button, Reply
 from handlers.i18n import (
@@ -63,7 +63,7 @@ async def checkin_due(ctx: Context, item: DueItem) -> Fire | None:
     else:
         opening = _("<b>Check-in:</b> commitment #{id} falls due now. How did it go?", id=commitment.id)
     text = join_lines(opening, _("{what}", what=commitment.what), _("<i>{due}</i>",
-                                                                      due=_due_text(commitment.due_at, zone)))
+                                                                      due=due_text(commitment.due_at, zone)))
     buttons = await _checkin_buttons(ctx, commitment)
     commitment_id, member_id = commitment.id, commitment.member_id
 
@@ -83,7 +83,7 @@ async def nudge_due(ctx: Context, item: DueItem) -> Fire | None:
         return None
     text = join_lines(_("<b>A gentle reminder:</b> how is commitment #{id} going?", id=commitment.id),
                       _("{what}", what=commitment.what),
-                      _("<i>{due}</i>", due=_due_text(commitment.due_at, _zone(ctx))))
+                      _("<i>{due}</i>", due=due_text(commitment.due_at, _zone(ctx))))
     buttons = await _checkin_buttons(ctx, commitment)
     commitment_id, member_id, now = commitment.id, commitment.member_id, ctx.now
 
@@ -128,16 +128,16 @@ async def checkin_answered(ctx: Context, payload: dict) -> Reply | list[Reply]:
         return Reply(_("Commitment #{id} is no longer open.", id=commitment.id))
     if again_at is not None:
         ctx.services.scheduled(again_at)
-        return await _ask_date(ctx, commitment, note=_(
+        return await ask_date(ctx, commitment, note=_(
             "Good to hear, thank you! Its date has come: by when do you now expect to finish it? If the date "
             "stays as it is, I will check in again on {again}.", again=_when(again_at, _zone(ctx))))
     if answer == "on_track":
         note = await ctx.button(str(_("Add a note")), "commitment.note", {"c": commitment.id})
         return Reply(_("Good to hear, thank you! Add a note on where you are, if you like."), buttons=((note,),))
     if answer == "new_date":
-        return await _ask_date(ctx, commitment)
+        return await ask_date(ctx, commitment)
     if answer == "drop":
-        return _drop_question(await _drop_buttons(ctx, commitment), commitment)
+        return drop_question(await drop_buttons(ctx, commitment), commitment)
     told = await _tell_organisers(ctx, commitment)
     lines = [_("Thank you for saying so.")]
     if told:
@@ -175,8 +175,8 @@ async def _tell_organisers(ctx: Context, commitment: Commitment) -> int:
                 text = join_lines(
                     _("<b>{who} asks for help</b> with commitment #{id}:", who=who, id=commitment.id),
                     _("{what}", what=commitment.what),
-                    _("<i>{due} · theme: {theme} · region: {region}</i>", due=_due_text(commitment.due_at, zone),
-                      theme=_theme_label(ctx, commitment.theme), region=_region_label(ctx, commitment.region)),
+                    _("<i>{due} · theme: {theme} · region: {region}</i>", due=due_text(commitment.due_at, zone),
+                      theme=theme_label(ctx, commitment.theme), region=region_label(ctx, commitment.region)),
                     _("Send /commitments all to see everyone's."))
         await ctx.notify(organiser.id, Reply(text), kind="help", about=(member.id,))
     return len(organisers)

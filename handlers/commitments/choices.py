@@ -7,12 +7,12 @@ from handlers.core import Context
 from handlers.i18n import plain
 
 
-def _theme_label(ctx: Context, theme: str | None) -> str:
+def theme_label(ctx: Context, theme: str | None) -> str:
     choice = ctx.network.theme(theme) if theme else None
     return choice.label if choice else (theme or "—")
 
 
-def _region_label(ctx: Context, region: str | None) -> str:
+def region_label(ctx: Context, region: str | None) -> str:
     choice = ctx.network.region(region) if region else None
     return choice.label if choice else (region or "—")
 

@@ -23,8 +23,8 @@ ASK_AGAIN_AFTER = 7 * DAY  # "on track" once the due date has come: the next che
 LIST_PAGE = 5  # commitments per page of /commitments: 4 buttons each stays within Discord's 25 per message
 CHOICE_PAGE = 20  # themes or regions offered at once (with Skip, paging and Cancel, still under 25 buttons)
 ORGANISER_LIMIT = 30
-_BY = re.compile(r"\s+by\s+", re.IGNORECASE)
-_LEADING_BY = re.compile(r"^by\s+", re.IGNORECASE)
+BY = re.compile(r"\s+by\s+", re.IGNORECASE)
+LEADING_BY = re.compile(r"^by\s+", re.IGNORECASE)
 
 VISIBILITY_LABELS = {"network": N_("The network"), "organisers": N_("Organisers only"), "private": N_("Just me")}
 VISIBILITY_WORDS = {"network": "network", "everyone": "network", "organisers": "organisers",

@@ -22,11 +22,11 @@ def _when(at: int, zone: str) -> str:
     return when.describe_moment(at, zone, locale=current_language())
 
 
-def _due_text(at: int | None, zone: str) -> Markup:
+def due_text(at: int | None, zone: str) -> Markup:
     return _("no due date") if at is None else _("due {when}", when=_when(at, zone))
 
 
-def _quick_date(ctx: Context, choice: str) -> int | None:
+def quick_date(ctx: Context, choice: str) -> int | None:
     """'week' or 'month' from today, at 10:00 local time; 'none': no date."""
     if choice == "none":
         return None
@@ -76,7 +76,7 @@ def checkins_for(due_at: int | None, now: int, zone: str) -> list[tuple[int, str
     return found
 
 
-def _checkins_line(checkins: list[tuple[int, str]], zone: str) -> Markup | None:
+def checkins_line(checkins: list[tuple[int, str]], zone: str) -> Markup | None:
     halfway = [at for at, detail in checkins if detail == "halfway"]
     if halfway:
         return _("I will check in with you halfway, on {halfway}, and when it falls due.",

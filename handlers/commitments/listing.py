@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from handlers import when
 from handlers.arguments import keyword_args, number
-from handlers.commitments.choices import _region_label, _theme_label
+from handlers.commitments.choices import region_label, theme_label
 from handlers.commitments.common import (
     CHECKIN_NOTE_LABELS,
     CHOICE_PAGE,
@@ -20,7 +20,7 @@ from handlers.commitments.common import (
     VISIBILITY_LABELS,
     router,
 )
-from handlers.commitments.dates import _due_text, _zone
+from handlers.commitments.dates import _zone, due_text
 from handlers.core import Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines, plain
@@ -51,7 +51,7 @@ def _line(ctx: Context, commitment: Commitment, zone: str, *, owner: bool, partn
     if partner is not None:
         tags.append(_("together with {name}", name=partner))
     if commitment.status == "open":
-        tags.append(_due_text(commitment.due_at, zone))
+        tags.append(due_text(commitment.due_at, zone))
         if commitment.overdue(ctx.now):
             tags.append(plain(N_("overdue")))
         if commitment.help_wanted:
@@ -59,9 +59,9 @@ def _line(ctx: Context, commitment: Commitment, zone: str, *, owner: bool, partn
         if commitment.stale:
             tags.append(plain(N_("check-ins unanswered")))
     if commitment.theme:
-        tags.append(_theme_label(ctx, commitment.theme))
+        tags.append(theme_label(ctx, commitment.theme))
     if commitment.region:
-        tags.append(_region_label(ctx, commitment.region))
+        tags.append(region_label(ctx, commitment.region))
     if owner:
         tags.append(_("visible to: {who}", who=plain(VISIBILITY_LABELS[commitment.visibility])))
     elif commitment.visibility == "organisers":
@@ -317,17 +317,17 @@ async def drop_pressed(ctx: Context, payload: dict) -> Reply:
     commitment = await _own(ctx, payload.get("c"))
     if isinstance(commitment, Reply):
         return commitment
-    return _drop_question(await _drop_buttons(ctx, commitment), commitment)
+    return drop_question(await drop_buttons(ctx, commitment), commitment)
 
 
-async def _drop_buttons(ctx: Context, commitment: Commitment) -> tuple[tuple[Button, ...], ...]:
+async def drop_buttons(ctx: Context, commitment: Commitment) -> tuple[tuple[Button, ...], ...]:
     payload = {"c": commitment.id}
     yes = await ctx.button(str(_("Yes, drop it")), "commitment.drop_yes", payload, single_use=True)
     no = await ctx.button(str(_("No, keep it")), "commitment.keep", payload, single_use=True)
     return ((yes, no),)
 
 
-def _drop_question(buttons: tuple[tuple[Button, ...], ...], commitment: Commitment) -> Reply:
+def drop_question(buttons: tuple[tuple[Button, ...], ...], commitment: Commitment) -> Reply:
     return Reply(join_lines(_("<b>Drop commitment #{id}?</b>", id=commitment.id), _("{what}", what=commitment.what),
                             _("It stays in your list as dropped, and the check-ins stop.")), buttons=buttons)
 

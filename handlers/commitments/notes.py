@@ -9,14 +9,14 @@ from handlers.arguments import first_word
 from handlers.commitments.asking import _current, _stale
 from handlers.commitments.common import EDIT_FLOW, MAX_NOTE, router
 from handlers.commitments.dates import (
-    _checkins_line,
-    _due_text,
     _parse,
     _problem,
-    _quick_date,
     _when,
     _zone,
     checkins_for,
+    checkins_line,
+    due_text,
+    quick_date,
 )
 from handlers.commitments.listing import _own
 from handlers.core import Context, Role
@@ -95,10 +95,10 @@ async def newdate_pressed(ctx: Context, payload: dict) -> Reply:
     commitment = await _own(ctx, payload.get("c"))
     if isinstance(commitment, Reply):
         return commitment
-    return await _ask_date(ctx, commitment)
+    return await ask_date(ctx, commitment)
 
 
-async def _ask_date(ctx: Context, commitment: Commitment, note: Markup | None = None) -> Reply:
+async def ask_date(ctx: Context, commitment: Commitment, note: Markup | None = None) -> Reply:
     conversation = await ctx.repos.conversations.put(ctx.member_id, EDIT_FLOW, "commitment.date",
                                                      {"c": commitment.id}, ctx.now)
     zone = _zone(ctx)
@@ -114,7 +114,7 @@ async def _ask_date(ctx: Context, commitment: Commitment, note: Markup | None = 
     return Reply(join_lines(
         note,
         _("<b>#{id}</b> {what}", id=commitment.id, what=commitment.what),
-        _("Now {due}.", due=_due_text(commitment.due_at, zone)),
+        _("Now {due}.", due=due_text(commitment.due_at, zone)),
         _("What is the new date? Tap a button, or type a date such as “15 March”, “in two weeks” or "
           "“next Friday 10:00” (read in your time zone, {zone}).", zone=zone),
     ), buttons=rows, asks=plain(N_("Date")))
@@ -129,7 +129,7 @@ async def date_typed(ctx: Context, conversation: Conversation, text: str) -> Rep
         return commitment
     moment = await _parse(ctx, text)
     if isinstance(moment, when.Problem):
-        return await _ask_date(ctx, commitment, note=_problem(moment, text))
+        return await ask_date(ctx, commitment, note=_problem(moment, text))
     return await _reschedule(ctx, commitment, moment.at)
 
 
@@ -144,14 +144,14 @@ async def new_when_pressed(ctx: Context, payload: dict) -> Reply:
     if isinstance(commitment, Reply):
         await ctx.repos.conversations.clear(ctx.member_id)
         return commitment
-    return await _reschedule(ctx, commitment, _quick_date(ctx, choice))
+    return await _reschedule(ctx, commitment, quick_date(ctx, choice))
 
 
 async def _reschedule(ctx: Context, commitment: Commitment, due: int | None) -> Reply:
     """Save the new date and its check-ins, then ask why it changed (an answer the member may skip)."""
     now, zone = ctx.now, _zone(ctx)
     if due is not None and due <= now:
-        return await _ask_date(ctx, commitment, note=_(
+        return await ask_date(ctx, commitment, note=_(
             "The date you chose, {when}, has passed in the meantime. Please choose another.", when=_when(due, zone)))
     checkins = checkins_for(due, now, zone)
     note_id = await ctx.repos.commitments.set_due(commitment.id, ctx.member_id, due, now, checkins=checkins)
@@ -165,7 +165,7 @@ async def _reschedule(ctx: Context, commitment: Commitment, due: int | None) -> 
     skip = await ctx.button(str(_("Skip")), "commitment.reason_skip", {"n": conversation.nonce, "s": "reason"})
     return Reply(join_lines(
         _new_date_saved(commitment.id, due, zone),
-        _checkins_line(checkins, zone),
+        checkins_line(checkins, zone),
         "",
         _("What changed? A few words help the organisers plan. Type them, or tap Skip."),
     ), buttons=((skip,),), asks=plain(N_("Reason")))

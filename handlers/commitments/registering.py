@@ -14,12 +14,12 @@ from handlers.commitments.asking import (
 )
 from handlers.commitments.common import FLOW, VISIBILITY_LABELS, router
 from handlers.commitments.dates import (
-    _checkins_line,
-    _due_text,
-    _quick_date,
     _when,
     _zone,
     checkins_for,
+    checkins_line,
+    due_text,
+    quick_date,
 )
 from handlers.commitments.together import joint_partner, link_commitment
 from handlers.core import Context
@@ -35,7 +35,7 @@ async def when_pressed(ctx: Context, payload: dict) -> Reply:
     choice = payload.get("v")
     if conversation is None or conversation.step != "commit.due" or choice not in ("week", "month", "none"):
         return _stale()
-    due = _quick_date(ctx, choice)
+    due = quick_date(ctx, choice)
     note = _("By when: <b>{when}</b>.", when=_when(due, _zone(ctx))) if due is not None else _("No due date.")
     return await _next(ctx, {**conversation.data, "due": due}, note)
 
@@ -125,7 +125,7 @@ async def register_pressed(ctx: Context, payload: dict) -> Reply:
         _summary(ctx, {**data, "visibility": visibility}, zone),
         _("It is also in {name}'s commitments, as #{id}.", name=data.get("jn", ""), id=joint) if joint else None,
         "",
-        _checkins_line(checkins, zone),
+        checkins_line(checkins, zone),
         _("Send /commitments to see yours, or /progress {id} and a few words to note how it goes.", id=commitment_id),
     ), buttons=((note,),), edit=True)
 
@@ -160,7 +160,7 @@ async def _tell_partner(ctx: Context, partner: Member, commitment_id: int, data:
             _("<b>{name} registered a joint commitment with you:</b> #{id}", id=commitment_id,
               name=ctx.member.display_name or plain(N_("(no name yet)"))),
             _("{what}", what=data.get("what", "")),
-            _("<i>{due} · visible to: {who}</i>", due=_due_text(due, zone),
+            _("<i>{due} · visible to: {who}</i>", due=due_text(due, zone),
               who=plain(VISIBILITY_LABELS[data["visibility"]])),
             _("It is in your /commitments, where you can mark it done, give it a new date or drop your part."))
     await ctx.notify(partner.id, Reply(text), kind="commitment", about=(ctx.member_id,))

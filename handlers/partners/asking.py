@@ -16,7 +16,7 @@ from handlers.i18n import N_, _, _n, current_language, join_lines, plain
 from handlers.paging import page_of
 from handlers.partners.common import CHOICE_PAGE, FLOW, MAX_NOTE, STEPS, router
 from handlers.partners.search import _search
-from handlers.partners.words import _current, _limit_reached, _stale, _without_page
+from handlers.partners.words import _current, limit_reached, stale, without_page
 from handlers.sanitise import clean_line
 from storage.conversations import Conversation
 
@@ -27,7 +27,7 @@ async def partner_command(ctx: Context, args: str) -> Reply | list[Reply]:
     """Start a search, filling what the command already says; search at once when it names a theme or region."""
     if not ctx.member.profile_complete:
         return [Reply(_("Let's finish setting up your profile first.")), await profile.resume(ctx)]
-    refused = await _limit_reached(ctx)
+    refused = await limit_reached(ctx)
     if refused is not None:
         return refused
     text, named = keyword_args(args, ("theme", "region", "language", "note"))
@@ -141,13 +141,13 @@ async def pick_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """A theme, a region or a language."""
     conversation = await _current(ctx, payload, "theme", "region", "language")
     if conversation is None:
-        return _stale()
+        return stale()
     step, value = conversation.step.removeprefix("partner."), str(payload.get("v", ""))
     valid = ((step == "theme" and ctx.network.theme(value)) or (step == "region" and ctx.network.region(value))
              or (step == "language" and value in ctx.member.languages))
     if not valid:
         return Reply(_("That choice is no longer offered."), toast=plain(N_("No longer offered")), toast_only=True)
-    return await _next(ctx, {**_without_page(conversation.data), step: value})
+    return await _next(ctx, {**without_page(conversation.data), step: value})
 
 
 @router.action("partner.any")
@@ -155,9 +155,9 @@ async def any_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Any theme, any region, any language, or no note."""
     conversation = await _current(ctx, payload)
     if conversation is None:
-        return _stale()
+        return stale()
     step = conversation.step.removeprefix("partner.")
-    return await _next(ctx, {**_without_page(conversation.data), step: "" if step == "note" else None})
+    return await _next(ctx, {**without_page(conversation.data), step: "" if step == "note" else None})
 
 
 @router.action("partner.page")
@@ -165,10 +165,10 @@ async def page_pressed(ctx: Context, payload: dict) -> Reply:
     """Another page of themes or regions."""
     conversation = await _current(ctx, payload, "theme", "region")
     if conversation is None:
-        return _stale()
+        return stale()
     conversation = await ctx.turn_page(conversation, payload.get("p", 0))
     if conversation is None:
-        return _stale()
+        return stale()
     return await _question(ctx, conversation, edit=True)
 
 
@@ -177,7 +177,7 @@ async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
     """Stop; nobody is asked anything."""
     conversation = await _current(ctx, payload)
     if conversation is None:
-        return _stale()
+        return stale()
     await ctx.repos.conversations.clear(ctx.member_id)
     if "r" in conversation.data:
         await ctx.repos.partners.close_request(int(conversation.data["r"]), ctx.member_id, ctx.now)
@@ -201,7 +201,7 @@ async def _choice_typed(ctx: Context, conversation: Conversation, kind: str, tex
     if choice is None:
         return Reply(_("None of the network's themes matches that. Tap one above, or Any theme.") if kind == "theme"
                      else _("None of the network's regions matches that. Tap one above, or Any region."))
-    return await _next(ctx, {**_without_page(conversation.data), kind: choice.id})
+    return await _next(ctx, {**without_page(conversation.data), kind: choice.id})
 
 
 @router.text_step(FLOW, "partner.language")

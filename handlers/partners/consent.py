@@ -17,17 +17,17 @@ from handlers.partners.common import (
     router,
 )
 from handlers.partners.words import (
-    _in_language_of,
     _kind,
     _name,
     _named,
-    _why_for_partner,
+    in_language_of,
+    why_for_partner,
 )
 from storage.members import Member
 from storage.partners import Introduction
 
 
-async def _send_request(ctx: Context, intro_id: int, viewer: Member) -> None:
+async def send_request(ctx: Context, intro_id: int, viewer: Member) -> None:
     """Ask `viewer` (in their language, after their quiet hours) whether they agree to an introduction."""
     intro = await ctx.repos.partners.introduction(intro_id)
     if intro is None:
@@ -37,12 +37,12 @@ async def _send_request(ctx: Context, intro_id: int, viewer: Member) -> None:
     if other is None:
         return
     organiser = await ctx.repos.members.get(intro.organiser_id) if intro.organiser_id else None
-    with _in_language_of(ctx, viewer):
-        reply = await _request_message(ctx, intro, side, viewer, other, organiser)
+    with in_language_of(ctx, viewer):
+        reply = await request_message(ctx, intro, side, viewer, other, organiser)
     await ctx.notify(viewer.id, reply, kind="introduction", about=_named(other, organiser))
 
 
-async def _request_message(ctx: Context, intro: Introduction, side: str, viewer: Member, other: Member,
+async def request_message(ctx: Context, intro: Introduction, side: str, viewer: Member, other: Member,
                            organiser: Member | None, *, again: bool = False) -> Reply:
     """The request to `viewer` with Accept / Not now / Decline / Decline and block (Not now only once)."""
     lines: list[Any] = []
@@ -52,7 +52,7 @@ async def _request_message(ctx: Context, intro: Introduction, side: str, viewer:
         lines.append(_("<b>Introduction request</b>"))
         lines.append(_("{name} ({kind}) would like to be introduced to you.", name=_name(other),
                        kind=_kind(ctx, other)))
-        why = _why_for_partner(ctx, intro.reason)
+        why = why_for_partner(ctx, intro.reason)
         if why is not None:
             lines.append(_("<b>Why you:</b> {why}", why=why))
         if intro.note:
@@ -168,13 +168,13 @@ async def _introduced(ctx: Context, intro: Introduction, other: Member) -> Reply
     """Both agreed: each receives the other's contact line; the organiser who suggested it hears it happened."""
     me = await ctx.refresh_member()
     other = await ctx.repos.members.get(other.id) or other
-    with _in_language_of(ctx, other):
+    with in_language_of(ctx, other):
         text = _contact_text(ctx, other, me)
     await ctx.notify(other.id, Reply(text), kind="introduction", about=(me.id,))
     if intro.organiser_id is not None and intro.organiser_id not in (me.id, other.id):
         organiser = await ctx.repos.members.get(intro.organiser_id)
         if organiser is not None:
-            with _in_language_of(ctx, organiser):
+            with in_language_of(ctx, organiser):
                 told = _("<b>Introduction made:</b> {a} and {b} both accepted the introduction you suggested; "
                          "they now have each other's contact lines.", a=_name(other), b=_name(me))
             await ctx.notify(organiser.id, Reply(told), kind="introduction", about=(other.id, me.id))
@@ -189,4 +189,4 @@ async def show_pressed(ctx: Context, payload: dict) -> Reply:
         return found
     intro, side, other = found
     organiser = await ctx.repos.members.get(intro.organiser_id) if intro.organiser_id else None
-    return await _request_message(ctx, intro, side, ctx.member, other, organiser)
+    return await request_message(ctx, intro, side, ctx.member, other, organiser)

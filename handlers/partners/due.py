@@ -11,7 +11,7 @@ from handlers.core import Context, Fire
 from handlers.events import Button, Reply
 from handlers.i18n import _, _n, join_lines
 from handlers.partners.common import DAY, router
-from handlers.partners.consent import _request_message
+from handlers.partners.consent import request_message
 from handlers.partners.words import _day, _name, _named, _subject
 from storage.partners import Introduction, PartnerRepository
 from storage.schedule import DueItem
@@ -64,7 +64,7 @@ async def ask_due(ctx: Context, item: DueItem) -> Fire | None:
     if other is None or other.blocked:
         return None
     organiser = await ctx.repos.members.get(intro.organiser_id) if intro.organiser_id else None
-    reply = await _request_message(ctx, intro, side, ctx.member, other, organiser, again=True)
+    reply = await request_message(ctx, intro, side, ctx.member, other, organiser, again=True)
     intro_id, now = intro.id, ctx.now
 
     async def asked(conn: Any) -> None:

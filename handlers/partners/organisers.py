@@ -7,7 +7,7 @@ from handlers.events import Reply
 from handlers.i18n import N_, _, _n, join_lines
 from handlers.partners.asking import start_search
 from handlers.partners.common import EXPIRE_AFTER, MAX_NOTE, router
-from handlers.partners.consent import _send_request
+from handlers.partners.consent import send_request
 from handlers.partners.words import _name
 from handlers.roles import resolve_member
 from handlers.sanitise import clean_line
@@ -53,7 +53,7 @@ async def introduce_command(ctx: Context, args: str) -> Reply:
     ctx.services.scheduled(expires_at)
     if send:
         for member in (first, second):
-            await _send_request(ctx, intro_id, member)
+            await send_request(ctx, intro_id, member)
     return Reply(join_lines(
         _("<b>Introduction requests sent to {a} and {b}.</b>", a=_name(first), b=_name(second)),
         _("Each sees your name, the other's pseudonym and kind of actor, and your note. Contacts are passed on only "

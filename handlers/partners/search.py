@@ -11,15 +11,15 @@ from handlers.core import Context
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, join_lines, plain
 from handlers.partners.common import EXPIRE_AFTER, FLOW, POOL, SHOWN, router
-from handlers.partners.consent import _send_request
+from handlers.partners.consent import send_request
 from handlers.partners.words import (
     _current,
     _kind,
-    _limit_reached,
     _name,
-    _stale,
     _subject,
-    _why_for_searcher,
+    limit_reached,
+    stale,
+    why_for_searcher,
 )
 from storage.conversations import Conversation, ConversationRepository
 from storage.partners import Candidate, PartnerRepository
@@ -44,7 +44,7 @@ def _reason(candidate: Candidate, *, theme: str | None, region: str | None, lang
 
 async def _search(ctx: Context, data: dict[str, Any], *, checked: bool = False) -> Reply:
     """Run the search and show who it found, with buttons to pick (`checked`: the daily limit was just checked)."""
-    refused = None if checked else await _limit_reached(ctx)
+    refused = None if checked else await limit_reached(ctx)
     if refused is not None:
         await ctx.repos.conversations.clear(ctx.member_id)
         return refused
@@ -75,7 +75,7 @@ async def _search(ctx: Context, data: dict[str, Any], *, checked: bool = False) 
     for n, (candidate, reason) in enumerate(zip(chosen, reasons), start=1):
         person = people.get(candidate.member_id)
         labels.append(f"{n}. {_name(person)}")
-        why = await _why_for_searcher(ctx, reason)
+        why = await why_for_searcher(ctx, reason)
         lines += ["", _("{n}. <b>{name}</b> — {kind}", n=n, name=_name(person), kind=_kind(ctx, person)),
                   _("<i>{why}</i>", why=why)]
     lines += ["", _("Tap the people you would like to be introduced to, then Send. Each is sent your pseudonym, "
@@ -110,13 +110,13 @@ async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
     """Pick someone, or unpick them; the list is redrawn in place."""
     conversation = await _current(ctx, payload, "pick")
     if conversation is None:
-        return _stale()
+        return stale()
     try:
         index = int(payload.get("i", -1))
     except (TypeError, ValueError):
-        return _stale()
+        return stale()
     if not 0 <= index < len(conversation.data.get("labels", [])):
-        return _stale()
+        return stale()
     chosen = [i for i in conversation.data.get("sel", []) if i != index]
     if len(chosen) == len(conversation.data.get("sel", [])):
         chosen.append(index)
@@ -131,7 +131,7 @@ async def send_pressed(ctx: Context, payload: dict) -> Reply:
     """Send an introduction request to each person picked."""
     conversation = await _current(ctx, payload, "pick")
     if conversation is None:
-        return _stale()
+        return stale()
     chosen = sorted(set(conversation.data.get("sel", [])))
     if not chosen:
         return Reply(_("Tap at least one person first."), toast=plain(N_("Tap at least one person first")),
@@ -153,12 +153,12 @@ async def send_pressed(ctx: Context, payload: dict) -> Reply:
                                 expires_at=expires_at)
     await ctx.repos.conversations.clear(me)
     if intro_ids is None:
-        return _stale()
+        return stale()
     ctx.services.scheduled(expires_at)
     others = await ctx.repos.members.get_many([m for m, _r, ask in picks if m is not None and ask])
     for intro_id, (member_id, _reason, ask) in zip(intro_ids, picks):
         if ask and member_id in others:
-            await _send_request(ctx, intro_id, others[member_id])
+            await send_request(ctx, intro_id, others[member_id])
     labels = conversation.data.get("labels", [])
     names = ", ".join(labels[i].partition(". ")[2] for i in chosen if i < len(labels))
     return Reply(join_lines(

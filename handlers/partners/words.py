@@ -62,11 +62,11 @@ def _short(text: str, limit: int = MAX_WHAT_SHOWN) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def _in_language_of(ctx: Context, member: Member):
+def in_language_of(ctx: Context, member: Member):
     return language(pick_language(member.languages, ctx.network.default_language))
 
 
-async def _limit_reached(ctx: Context) -> Reply | None:
+async def limit_reached(ctx: Context) -> Reply | None:
     """A clear refusal when the member already made today's searches."""
     most = ctx.network.partner_searches_per_day
     if await ctx.repos.partners.searches_since(ctx.member_id, ctx.now - DAY) < most:
@@ -88,18 +88,18 @@ async def _current(ctx: Context, payload: dict, *steps: str) -> Conversation | N
     return conversation
 
 
-def _stale() -> Reply:
+def stale() -> Reply:
     return Reply(_("That question has already been answered or was cancelled. Send /partner to start again."),
                  toast=plain(N_("Already answered")), toast_only=True)
 
 
-def _without_page(data: dict[str, Any]) -> dict[str, Any]:
+def without_page(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "page"}
 
 
 
 
-async def _why_for_searcher(ctx: Context, reason: dict[str, Any]) -> Markup:
+async def why_for_searcher(ctx: Context, reason: dict[str, Any]) -> Markup:
     pieces: list[Markup] = []
     if reason.get("t"):
         pieces.append(_("works on {theme}", theme=_theme(ctx, reason["t"])))
@@ -115,7 +115,7 @@ async def _why_for_searcher(ctx: Context, reason: dict[str, Any]) -> Markup:
     return Markup(" · ").join(pieces)
 
 
-def _why_for_partner(ctx: Context, reason: dict[str, Any]) -> Markup | None:
+def why_for_partner(ctx: Context, reason: dict[str, Any]) -> Markup | None:
     pieces: list[Markup] = []
     if reason.get("t"):
         pieces.append(_("you work on {theme}", theme=_theme(ctx, reason["t"])))

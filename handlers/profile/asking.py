@@ -12,7 +12,7 @@ from handlers.i18n import _, _n, join_lines, plain
 from handlers.network import ACTOR_KINDS
 from handlers.paging import page_of
 from handlers.profile.common import FIELD_LABELS, FLOW, LIMITS, OPTIONAL, PAGE, STEPS
-from handlers.profile.showing import _quiet_text, summary, view
+from handlers.profile.showing import quiet_text, summary, view
 from storage.conversations import Conversation
 from storage.members import Member
 
@@ -45,7 +45,7 @@ def _first_unanswered(member: Member) -> str:
     return STEPS[-1]
 
 
-async def _advance(ctx: Context, conversation: Conversation, done_text: Markup | None = None) -> list[Reply]:
+async def advance(ctx: Context, conversation: Conversation, done_text: Markup | None = None) -> list[Reply]:
     """After an answer: the next question during set-up, or the profile again after an edit."""
     replies = [Reply(done_text)] if done_text else []
     if conversation.data.get("mode") == "onboarding":
@@ -150,7 +150,7 @@ async def _question(ctx: Context, conversation: Conversation, *, edit: bool = Fa
         member = ctx.member
         text = _("During your quiet hours I hold back check-ins and notices until they end; reminders you set "
                  "still come at the time you chose. Now: {window}. Type new hours such as 23:00-07:30, or choose "
-                 "below.", window=_quiet_text(member.quiet_start, member.quiet_end))
+                 "below.", window=quiet_text(member.quiet_start, member.quiet_end))
         rows.append((await btn(str(_("Default ({window})", window=quiet.format_window(None, None))),
                                "profile.answer", v="default"),
                      await btn(str(_("No quiet hours")), "profile.answer", v="off")))

@@ -7,10 +7,10 @@ from markupsafe import Markup
 from handlers.core import Context
 from handlers.events import Reply
 from handlers.i18n import _, _n
-from handlers.profile.asking import _advance, _question, ask
+from handlers.profile.asking import _question, advance, ask
 from handlers.profile.common import COLUMN, EDIT_ONLY, FLOW, OPTIONAL, STEPS, router
 from handlers.profile.showing import view
-from handlers.profile.typed import _current, _stale
+from handlers.profile.typed import _current, stale
 from storage.members import Region
 
 
@@ -19,7 +19,7 @@ async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
     """Tap a theme, region or language on or off; the question is redrawn in place."""
     conversation = await _current(ctx, payload)
     if conversation is None:
-        return _stale()
+        return stale()
     value = str(payload.get("v", ""))
     step = conversation.step
     valid = (
@@ -45,10 +45,10 @@ async def page_pressed(ctx: Context, payload: dict) -> Reply:
     """Show another page of a long list of choices; what was ticked stays ticked."""
     conversation = await _current(ctx, payload)
     if conversation is None or conversation.step not in ("themes", "regions", "languages"):
-        return _stale()
+        return stale()
     conversation = await ctx.turn_page(conversation, payload.get("p", 0))
     if conversation is None:
-        return _stale()
+        return stale()
     return await _question(ctx, conversation, edit=True)
 
 
@@ -57,7 +57,7 @@ async def done_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Save the chosen themes, regions or languages."""
     conversation = await _current(ctx, payload)
     if conversation is None:
-        return _stale()
+        return stale()
     selection: list[str] = conversation.data.get("sel", [])
     step = conversation.step
     if not selection:
@@ -73,7 +73,7 @@ async def done_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
         await ctx.repos.members.set_regions(member_id, regions, now)
     else:
         await ctx.repos.members.set_languages(member_id, selection, now)
-    return await _advance(ctx, conversation, _n_chosen(step, len(selection)))
+    return await advance(ctx, conversation, _n_chosen(step, len(selection)))
 
 
 def _n_chosen(step: str, n: int) -> Markup:
@@ -89,10 +89,10 @@ async def skip_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Leave an optional answer empty (or remove it, when editing)."""
     conversation = await _current(ctx, payload)
     if conversation is None or conversation.step not in OPTIONAL:
-        return _stale()
+        return stale()
     await ctx.repos.members.set_field(ctx.member_id, COLUMN[conversation.step], None, ctx.now)
     removed = conversation.data.get("mode") != "onboarding"
-    return await _advance(ctx, conversation, _("Removed.") if removed else None)
+    return await advance(ctx, conversation, _("Removed.") if removed else None)
 
 
 @router.action("profile.cancel")
@@ -100,7 +100,7 @@ async def cancel_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Stop editing without changing anything."""
     conversation = await _current(ctx, payload)
     if conversation is None:
-        return _stale()
+        return stale()
     await ctx.repos.conversations.clear(ctx.member_id)
     return [Reply(_("Nothing was changed."), edit=True), await view(ctx)]
 
@@ -110,7 +110,7 @@ async def edit_pressed(ctx: Context, payload: dict) -> Reply:
     """Change one part of the profile."""
     step = payload.get("field")
     if step not in STEPS and step not in EDIT_ONLY:
-        return _stale()
+        return stale()
     conversation = await ctx.conversation()
     if conversation is not None and conversation.data.get("mode") == "onboarding":
         return Reply(_("Let's finish setting up your profile first."))

@@ -14,10 +14,10 @@ from handlers.events import Reply
 from handlers.i18n import _, assembled, fill, join_lines, literal, plain
 from handlers.profile.common import EDIT_ONLY, FIELD_LABELS, STEPS
 
-_HOURS = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?\s*(?:-|–|—|to)\s*(\d{1,2})(?:[:h.](\d{2}))?$", re.IGNORECASE)
+HOURS = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?\s*(?:-|–|—|to)\s*(\d{1,2})(?:[:h.](\d{2}))?$", re.IGNORECASE)
 
 
-def _quiet_text(start: int | None, end: int | None) -> Markup:
+def quiet_text(start: int | None, end: int | None) -> Markup:
     if start is not None and start == end:
         return _("none")
     return _("{window} your time", window=quiet.format_window(start, end))
@@ -63,7 +63,7 @@ async def summary(ctx: Context) -> Markup:
         timezone=_("{zone}, now {time}", zone=zone, time=timezones.now_in(zone, ctx.now_dt)) if zone else dash,
         contact=member.contact or dash,
         notify=describe_notify(member),
-        quiet=_quiet_text(member.quiet_start, member.quiet_end),
+        quiet=quiet_text(member.quiet_start, member.quiet_end),
         role=role,
     )
 

@@ -9,9 +9,9 @@ from handlers import quiet, timezones
 from handlers.core import Context
 from handlers.events import Reply
 from handlers.i18n import _, _n, join_lines
-from handlers.profile.asking import _advance, ask
+from handlers.profile.asking import advance, ask
 from handlers.profile.common import COLUMN, FLOW, LIMITS, MAX_FREE_REGIONS, router
-from handlers.profile.showing import _HOURS, _quiet_text
+from handlers.profile.showing import HOURS, quiet_text
 from handlers.sanitise import clean_line
 from storage.conversations import Conversation
 
@@ -26,7 +26,7 @@ async def _current(ctx: Context, payload: dict) -> Conversation | None:
     return conversation
 
 
-def _stale() -> Reply:
+def stale() -> Reply:
     return Reply(_("That question has already been answered. Send /profile to see or change your profile."),
                  toast=str(_("Already answered")), toast_only=True)
 
@@ -40,7 +40,7 @@ async def _save_text(ctx: Context, conversation: Conversation, step: str, text: 
                          "That is {n} characters; the most is {max}. Please send a shorter one.",
                          checked.length, max=LIMITS[step]))]
     await ctx.repos.members.set_field(ctx.member_id, COLUMN[step], checked.text, ctx.now)
-    return await _advance(ctx, conversation, _("Saved."))
+    return await advance(ctx, conversation, _("Saved."))
 
 
 @router.text_step(FLOW, "name")
@@ -136,7 +136,7 @@ async def _set_timezone(ctx: Context, conversation: Conversation, zone: str) -> 
         return [Reply(_("That is not a time zone I know. Type your city or a name such as Europe/Paris."))]
     await ctx.repos.members.set_field(ctx.member_id, "timezone", exact, ctx.now)
     await quiet.reschedule_held(ctx, ctx.member_id)  # quiet hours are in local time
-    return await _advance(ctx, conversation, _("Time zone set to {zone}. Your local time now: {time}.",
+    return await advance(ctx, conversation, _("Time zone set to {zone}. Your local time now: {time}.",
                                                zone=exact, time=timezones.now_in(exact, ctx.now_dt)))
 
 
@@ -145,22 +145,22 @@ async def answer_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """A single-choice answer (kind of actor, a time zone candidate)."""
     conversation = await _current(ctx, payload)
     if conversation is None:
-        return _stale()
+        return stale()
     value = str(payload.get("v", ""))
     if conversation.step == "kind":
         kind = ctx.network.actor_kind(value)
         if kind is None:
-            return _stale()
+            return stale()
         await ctx.repos.members.set_field(ctx.member_id, "actor_kind", kind.id, ctx.now)
-        return await _advance(ctx, conversation, _("Kind of actor: {kind}.", kind=_(kind.label)))
+        return await advance(ctx, conversation, _("Kind of actor: {kind}.", kind=_(kind.label)))
     if conversation.step == "timezone":
         return await _set_timezone(ctx, conversation, value)
     if conversation.step == "quiet" and value in ("default", "off"):
         start, end = (None, None) if value == "default" else (0, 0)
         await ctx.repos.members.set_quiet_hours(ctx.member_id, start, end, ctx.now)
         await quiet.reschedule_held(ctx, ctx.member_id)
-        return await _advance(ctx, conversation, _("Quiet hours: {window}.", window=_quiet_text(start, end)))
-    return _stale()
+        return await advance(ctx, conversation, _("Quiet hours: {window}.", window=quiet_text(start, end)))
+    return stale()
 
 
 @router.text_step(FLOW, "quiet")
@@ -170,7 +170,7 @@ async def quiet_typed(ctx: Context, conversation: Conversation, text: str) -> Re
     if typed.casefold() in ("off", "none", "no"):
         start, end = 0, 0
     else:
-        match = _HOURS.match(typed)
+        match = HOURS.match(typed)
         values = [int(v) if v else 0 for v in match.groups()] if match else []
         if not match or values[0] > 23 or values[2] > 23 or values[1] > 59 or values[3] > 59:
             return Reply(_("Please type two times such as 22:00-08:00 (24-hour clock), or “off”."))
@@ -179,4 +179,4 @@ async def quiet_typed(ctx: Context, conversation: Conversation, text: str) -> Re
             return Reply(_("The start and end are the same. Type two different times, or “off”."))
     await ctx.repos.members.set_quiet_hours(ctx.member_id, start, end, ctx.now)
     await quiet.reschedule_held(ctx, ctx.member_id)
-    return await _advance(ctx, conversation, _("Quiet hours: {window}.", window=_quiet_text(start, end)))
+    return await advance(ctx, conversation, _("Quiet hours: {window}.", window=quiet_text(start, end)))

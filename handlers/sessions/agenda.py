@@ -14,7 +14,7 @@ from handlers.core import Context, Role
 from handlers.events import Attachment, Button, Reply
 from handlers.i18n import N_, _, join_lines
 from handlers.sessions.common import AGENDA_PAGE, router
-from handlers.sessions.showing import _footer, _session_arg, _zone_for, describe
+from handlers.sessions.showing import describe, footer, session_arg, zone_for
 from storage.sessions import Session
 
 
@@ -60,7 +60,7 @@ async def _agenda(ctx: Context, page: int, theme: str | None, mine: bool, *, edi
     buttons: list[Button] = []
     for session in shown:
         following = await repos.sessions.is_subscribed(session.id, ctx.member_id)
-        lines += ["", describe(ctx.network, session, _zone_for(ctx.member, session.zone), following=following)]
+        lines += ["", describe(ctx.network, session, zone_for(ctx.member, session.zone), following=following)]
         if following:
             buttons.append(await ctx.button(str(_("Unfollow #{id}", id=session.id)), "session.follow",
                                             {"s": session.id, "on": 0}))
@@ -78,7 +78,7 @@ async def _agenda(ctx: Context, page: int, theme: str | None, mine: bool, *, edi
     if label:
         last.append(await ctx.button(str(_("Follow this theme")), "session.theme", {"t": theme, "on": 1}))
     rows.append(tuple(last))
-    lines += ["", _footer(ctx), _("<i>/session and a number shows one in full.</i>")]
+    lines += ["", footer(ctx), _("<i>/session and a number shows one in full.</i>")]
     return Reply(join_lines(*lines), buttons=tuple(rows), edit=edit)
 
 
@@ -134,7 +134,7 @@ async def _show(ctx: Context, sessions: list[Session], *, note: Markup | None = 
             lines += ["", _("<i>The next session you follow:</i>")]
         if session.starts_at <= ctx.now < session.ends_at and not session.cancelled:
             lines.append(_("<i>Under way now.</i>"))
-        lines.append(describe(ctx.network, session, _zone_for(ctx.member, session.zone), full=True,
+        lines.append(describe(ctx.network, session, zone_for(ctx.member, session.zone), full=True,
                               following=following))
         row: list[Button] = []
         if not session.cancelled and session.ends_at > ctx.now:
@@ -148,13 +148,13 @@ async def _show(ctx: Context, sessions: list[Session], *, note: Markup | None = 
                                             {"s": session.id}))
         if row:
             rows.append(tuple(row))
-    lines += ["", _footer(ctx)]
+    lines += ["", footer(ctx)]
     return Reply(join_lines(*lines), buttons=tuple(rows), edit=edit)
 
 
 @router.command("session", Role.MEMBER, N_("one session in full"), usage=N_("/session <number>"), order=32)
 async def session_command(ctx: Context, args: str) -> Reply:
-    session = await _session_arg(ctx, args, "/session <number>")
+    session = await session_arg(ctx, args, "/session <number>")
     if isinstance(session, Reply):
         return session
     return await _show(ctx, [session])

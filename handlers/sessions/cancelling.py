@@ -6,16 +6,16 @@ from handlers.core import Context, Role
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, join_lines
 from handlers.sessions.common import router
-from handlers.sessions.draft import _stale
+from handlers.sessions.draft import stale
 from handlers.sessions.notices import cancel_session
-from handlers.sessions.showing import _session_arg, _zone_for, span
+from handlers.sessions.showing import session_arg, span, zone_for
 from storage.sessions import Session
 
 
 @router.command("cancelsession", Role.ORGANISER, N_("cancel a session; its subscribers are told"),
                 usage=N_("/cancelsession <number>"), order=62)
 async def cancelsession_command(ctx: Context, args: str) -> Reply:
-    session = await _session_arg(ctx, args, "/cancelsession <number>")
+    session = await session_arg(ctx, args, "/cancelsession <number>")
     if isinstance(session, Reply):
         return session
     return await _cancel_question(ctx, session)
@@ -31,7 +31,7 @@ async def _cancel_question(ctx: Context, session: Session) -> Reply:
     no = await ctx.button(str(_("No, keep it")), "session.keep", {"s": session.id}, single_use=True)
     return Reply(join_lines(_("<b>Cancel session #{id}?</b> {title}", id=session.id, title=session.title),
                             _("{span}", span=span(session.starts_at, session.ends_at,
-                                                  _zone_for(ctx.member, session.zone))),
+                                                  zone_for(ctx.member, session.zone))),
                             _n("Its {n} subscriber will be told at once.",
                                "Its {n} subscribers will be told at once.", count)), buttons=((yes, no),))
 
@@ -43,7 +43,7 @@ async def cancel_asked(ctx: Context, payload: dict) -> Reply:
     except (TypeError, ValueError):
         session = None
     if session is None:
-        return _stale()
+        return stale()
     return await _cancel_question(ctx, session)
 
 
@@ -54,7 +54,7 @@ async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
     except (TypeError, ValueError):
         session = None
     if session is None:
-        return _stale()
+        return stale()
     if session.ends_at <= ctx.now:
         return Reply(_("Session #{id} is already over.", id=session.id), edit=True)
     saved = await cancel_session(ctx.services, session, ctx.now)

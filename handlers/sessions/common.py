@@ -24,8 +24,8 @@ OPTIONAL = ("venue", "link", "moderator", "speakers", "description", "themes")
 AGENDA_PAGE = 8  # sessions per page of /agenda: two Follow buttons a row, four rows, and a row for the rest
 LEADS = (5, 15, 30, 60)  # reminder leads offered as buttons (any 1-1440 may be typed)
 MAX_LEAD = 1440
-_CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))$", re.IGNORECASE)
-_DURATION = re.compile(r"^(?:for\s+)?(?:(\d{1,3})\s*(?:h|hr|hrs|hours?))?\s*(?:(\d{1,4})\s*(m|min|mins|minutes?)?)?$",
+CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))$", re.IGNORECASE)
+DURATION = re.compile(r"^(?:for\s+)?(?:(\d{1,3})\s*(?:h|hr|hrs|hours?))?\s*(?:(\d{1,4})\s*(m|min|mins|minutes?)?)?$",
                        re.IGNORECASE)
 
 FIELD_LABELS = {"title": N_("Title"), "start": N_("Start"), "end": N_("End"), "zone": N_("Time zone"),

@@ -22,8 +22,8 @@ from handlers.sessions.common import (
     REQUIRED,
     router,
 )
-from handlers.sessions.fields import _draft_zone, apply_field
-from handlers.sessions.showing import _session_arg, _theme_labels, _zone_for, span
+from handlers.sessions.fields import apply_field, draft_zone
+from handlers.sessions.showing import session_arg, span, theme_labels, zone_for
 from storage.conversations import Conversation
 
 
@@ -63,14 +63,14 @@ async def _next(ctx: Context, values: dict[str, Any], session_id: int | None, no
     return await _question(ctx, conversation, note=note, edit=edit)
 
 
-async def _ask_field(ctx: Context, conversation: Conversation, name: str, note: Markup | None = None) -> Reply:
+async def ask_field(ctx: Context, conversation: Conversation, name: str, note: Markup | None = None) -> Reply:
     conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, "session.field",
                                                      {**conversation.data, "f": name}, ctx.now)
     return await _question(ctx, conversation, note=note)
 
 
 def _prompt(ctx: Context, name: str, values: dict[str, Any]) -> Markup:
-    zone = _draft_zone(ctx, values)
+    zone = draft_zone(ctx, values)
     if name == "title":
         return _n("What is the session called? (at most {n} character)",
                   "What is the session called? (at most {n} characters)", MAX_TITLE)
@@ -93,9 +93,9 @@ def _prompt(ctx: Context, name: str, values: dict[str, Any]) -> Markup:
 
 
 def summary(ctx: Context, values: dict[str, Any]) -> Markup:
-    zone = _draft_zone(ctx, values)
+    zone = draft_zone(ctx, values)
     start, end = values.get("starts_at"), values.get("ends_at")
-    own = _zone_for(ctx.member, zone)
+    own = zone_for(ctx.member, zone)
     when_text = span(start, end, zone) if start is not None and end is not None else "—"
     return join_lines(
         _("<b>Title:</b> {title}", title=values.get("title") or "—"),
@@ -106,7 +106,7 @@ def summary(ctx: Context, values: dict[str, Any]) -> Markup:
         _("<b>Call link:</b> {link}", link=values.get("link") or "—"),
         _("<b>Moderator:</b> {name}", name=values.get("moderator") or "—"),
         _("<b>Speakers:</b> {names}", names=values.get("speakers") or "—"),
-        _("<b>Themes:</b> {themes}", themes=_theme_labels(ctx.network, values.get("themes") or []) or "—"),
+        _("<b>Themes:</b> {themes}", themes=theme_labels(ctx.network, values.get("themes") or []) or "—"),
         _("<b>Description:</b> {text}", text=values.get("description") or "—"),
     )
 
@@ -151,7 +151,7 @@ async def _current(ctx: Context, payload: dict) -> Conversation | None:
     return conversation
 
 
-def _stale() -> Reply:
+def stale() -> Reply:
     return Reply(_("That question has already been answered or was cancelled."),
                  toast=plain(N_("Already answered")), toast_only=True)
 
@@ -168,7 +168,7 @@ async def newsession_command(ctx: Context, args: str) -> Reply:
                 N_("change a session; its subscribers are told of a new time or place"),
                 usage=N_("/editsession <number> [start:…] [end:…] [venue:…] …"), order=61)
 async def editsession_command(ctx: Context, args: str) -> Reply:
-    session = await _session_arg(ctx, args, "/editsession <number> [start:…] [end:…] [venue:…] …")
+    session = await session_arg(ctx, args, "/editsession <number> [start:…] [end:…] [venue:…] …")
     if isinstance(session, Reply):
         return session
     return await _edit(ctx, session.id, first_word(args)[1])
@@ -191,7 +191,7 @@ async def edit_pressed(ctx: Context, payload: dict) -> Reply:
     try:
         return await _edit(ctx, int(payload.get("s", 0)), "")
     except (TypeError, ValueError):
-        return _stale()
+        return stale()
 
 
 async def _typed(ctx: Context, conversation: Conversation, name: str, text: str) -> Reply:

@@ -8,8 +8,8 @@ from handlers.core import Context, Fire
 from handlers.events import Reply
 from handlers.i18n import _, _n, join_lines
 from handlers.sessions.common import router
-from handlers.sessions.following import _gone, _pressed_session
-from handlers.sessions.showing import _where, _zone_for, span
+from handlers.sessions.following import gone, pressed_session
+from handlers.sessions.showing import _where, span, zone_for
 from storage.schedule import DueItem
 from storage.sessions import FOLLOWUP, REMINDER, Session
 
@@ -26,7 +26,7 @@ async def reminder_due(ctx: Context, item: DueItem) -> Fire | None:
         return None
     if not await ctx.repos.sessions.is_subscribed(session.id, ctx.member_id):
         return None
-    zone = _zone_for(ctx.member, session.zone)
+    zone = zone_for(ctx.member, session.zone)
     minutes = max(1, round((session.starts_at - max(ctx.now, item.due_at)) / 60))
     text = join_lines(
         _n("⏰ <b>Starting in {n} minute:</b> {title}", "⏰ <b>Starting in {n} minutes:</b> {title}", minutes,
@@ -60,9 +60,9 @@ async def followup_due(ctx: Context, item: DueItem) -> Fire | None:
 
 @router.action("session.attended")
 async def attended_pressed(ctx: Context, payload: dict) -> Reply:
-    session = await _pressed_session(ctx, payload)
+    session = await pressed_session(ctx, payload)
     if session is None:
-        return _gone()
+        return gone()
     attended = bool(payload.get("a"))
     await ctx.repos.sessions.record_attendance(session.id, ctx.member_id, attended, ctx.now)
     commit = await ctx.button(str(_("Register a commitment")), "session.commit", {"s": session.id},
@@ -79,9 +79,9 @@ async def attended_pressed(ctx: Context, payload: dict) -> Reply:
 @router.action("session.commit")
 async def commit_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     """Register a commitment from the session: the /commit questions, with the session named."""
-    session = await _pressed_session(ctx, payload)
+    session = await pressed_session(ctx, payload)
     if session is None:
-        return _gone()
+        return gone()
     if not ctx.member.profile_complete:
         return [Reply(_("Let's finish setting up your profile first.")), await profile.resume(ctx)]
     return await start_from_session(ctx, session.id, session.title, themes=session.themes)

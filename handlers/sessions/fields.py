@@ -17,12 +17,12 @@ from handlers.agenda_files import (
 from handlers.core import Context
 from handlers.i18n import _, _n, current_language, plain
 from handlers.sanitise import clean_line
-from handlers.sessions.common import _CLOCK, _DURATION, FIELD_LABELS, FIELD_LIMITS
+from handlers.sessions.common import CLOCK, DURATION, FIELD_LABELS, FIELD_LIMITS
 from handlers.sessions.showing import span
 from handlers.timezones import exact_timezone, find_timezones
 
 
-def _draft_zone(ctx: Context, values: dict[str, Any]) -> str:
+def draft_zone(ctx: Context, values: dict[str, Any]) -> str:
     return values.get("zone") or (ctx.member.timezone if ctx.member else None) or "UTC"
 
 
@@ -47,8 +47,8 @@ async def _parse_end(ctx: Context, text: str, zone: str, start: int | None) -> i
     if start is None:
         return _("Please give the start first.")
     stripped = " ".join(text.split())
-    clock = _CLOCK.match(stripped)
-    duration = _DURATION.match(stripped) if stripped and not clock else None
+    clock = CLOCK.match(stripped)
+    duration = DURATION.match(stripped) if stripped and not clock else None
     if clock:
         hour, minute = int(clock.group(1)), int(clock.group(2))
         if hour > 23 or minute > 59:
@@ -81,7 +81,7 @@ def _rezone(at: int, old: str, new: str) -> int:
 
 async def apply_field(ctx: Context, values: dict[str, Any], name: str, text: str) -> Markup | None:
     """Put what the organiser typed for one field into the draft; why not, or None when taken."""
-    zone = _draft_zone(ctx, values)
+    zone = draft_zone(ctx, values)
     if name == "start":
         at = await _parse_start(ctx, text, zone)
         if isinstance(at, Markup):

@@ -11,7 +11,7 @@ from handlers.core import Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
 from handlers.sessions.common import LEADS, MAX_LEAD, router
-from handlers.sessions.showing import _session_arg, _sync, _zone_for, span
+from handlers.sessions.showing import _sync, session_arg, span, zone_for
 from storage.sessions import Session
 
 
@@ -38,7 +38,7 @@ async def _follow(ctx: Context, session: Session) -> Markup:
     elif session.starts_at > ctx.now:
         tail = _n("It starts in less than {n} minute, at {span}. I will tell you if it moves or is cancelled.",
                   "It starts in less than {n} minutes, at {span}. I will tell you if it moves or is cancelled.", lead,
-                  span=span(session.starts_at, session.ends_at, _zone_for(ctx.member, session.zone)))
+                  span=span(session.starts_at, session.ends_at, zone_for(ctx.member, session.zone)))
     else:
         tail = _("It is under way now.")
     return join_lines(head, tail)
@@ -52,7 +52,7 @@ async def _unfollow(ctx: Context, session: Session) -> Markup:
              id=session.id, title=session.title)
 
 
-async def _pressed_session(ctx: Context, payload: dict) -> Session | None:
+async def pressed_session(ctx: Context, payload: dict) -> Session | None:
     """The session a button is about (None when it no longer exists)."""
     try:
         return await ctx.repos.sessions.get(int(payload.get("s", 0)))
@@ -60,16 +60,16 @@ async def _pressed_session(ctx: Context, payload: dict) -> Session | None:
         return None
 
 
-def _gone() -> Reply:
+def gone() -> Reply:
     return Reply(_("That session no longer exists."), toast=plain(N_("No longer there")), toast_only=True)
 
 
 @router.action("session.follow")
 async def follow_pressed(ctx: Context, payload: dict) -> Reply:
     """Follow or unfollow a session from the agenda."""
-    session = await _pressed_session(ctx, payload)
+    session = await pressed_session(ctx, payload)
     if session is None:
-        return _gone()
+        return gone()
     text = await _follow(ctx, session) if payload.get("on") else await _unfollow(ctx, session)
     return Reply(text)
 
@@ -100,7 +100,7 @@ async def _subscription_command(ctx: Context, args: str, *, on: bool) -> Reply:
     if not text:
         return Reply(_("Usage: {usage}, e.g. {command} 3, or {command} theme:Detention. Send /agenda to see the "
                        "sessions.", usage=f"{command} <number> | theme:…", command=command))
-    session = await _session_arg(ctx, text, f"{command} <number>")
+    session = await session_arg(ctx, text, f"{command} <number>")
     if isinstance(session, Reply):
         return session
     return Reply(await _follow(ctx, session) if on else await _unfollow(ctx, session))
@@ -173,7 +173,7 @@ async def _subscriptions(ctx: Context, note: Markup | None = None, *, edit: bool
     unfollow: list[Button] = []
     for session in sessions:
         lines.append(_("#{id} {title} — {span}", id=session.id, title=session.title,
-                       span=span(session.starts_at, session.ends_at, _zone_for(ctx.member, session.zone))))
+                       span=span(session.starts_at, session.ends_at, zone_for(ctx.member, session.zone))))
         unfollow.append(await ctx.button(str(_("Unfollow #{id}", id=session.id)), "session.follow",
                                          {"s": session.id, "on": 0}))
     rows += [tuple(unfollow[i:i + 4]) for i in range(0, min(len(unfollow), 8), 4)]

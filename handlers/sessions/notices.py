@@ -13,7 +13,7 @@ from handlers.agenda_files import (
 from handlers.core import Services
 from handlers.events import Outgoing, Reply
 from handlers.i18n import _, join_lines, language, pick_language
-from handlers.sessions.showing import _sync, _where, _zone_for, span
+from handlers.sessions.showing import _sync, _where, span, zone_for
 from storage.sessions import Session, SessionRepository, new_uid
 
 
@@ -64,7 +64,7 @@ async def _notices(services: Services, old: Session, values: dict[str, Any], rec
         if member.blocked:
             continue
         with language(pick_language(member.languages, services.network.default_language)):
-            text = _change_text(services.network, old, values, _zone_for(member, old.zone), cancelled=cancelled,
+            text = _change_text(services.network, old, values, zone_for(member, old.zone), cancelled=cancelled,
                                 reinstated=reinstated, time_changed=time_changed, place_changed=place_changed)
         out.append(Outgoing(member.id, Reply(text), "session_change", None))
     return out

@@ -33,17 +33,17 @@ def span(starts_at: int, ends_at: int, zone: str) -> str:
             f"{when.describe_moment(ends_at, zone, locale=current_language())}")
 
 
-def _zone_for(member: Member | None, session_zone: str) -> str:
+def zone_for(member: Member | None, session_zone: str) -> str:
     return (member.timezone if member is not None else None) or session_zone
 
 
-def _footer(ctx: Context) -> Markup:
+def footer(ctx: Context) -> Markup:
     if ctx.member is not None and ctx.member.timezone:
         return _("<i>Times in your time zone, {zone}.</i>", zone=ctx.member.timezone)
     return _("<i>Times in each session's own time zone; set yours with /timezone.</i>")
 
 
-def _theme_labels(network, themes) -> str:
+def theme_labels(network, themes) -> str:
     return ", ".join(c.label for c in (network.theme(t) for t in themes) if c is not None)
 
 
@@ -73,7 +73,7 @@ def describe(ctx_network, session: Session, zone: str, *, full: bool = False, fo
     if session.moderator:
         extras.append(_("Moderator: {name}", name=session.moderator))
     if session.themes:
-        extras.append(_("Themes: {themes}", themes=_theme_labels(ctx_network, session.themes)))
+        extras.append(_("Themes: {themes}", themes=theme_labels(ctx_network, session.themes)))
     if extras:
         lines.append(Markup(" · ").join(extras))
     if full and session.speakers:
@@ -85,7 +85,7 @@ def describe(ctx_network, session: Session, zone: str, *, full: bool = False, fo
     return join_lines(*lines)
 
 
-async def _session_arg(ctx: Context, args: str, usage: str) -> Session | Reply:
+async def session_arg(ctx: Context, args: str, usage: str) -> Session | Reply:
     """The session a command names by its number ("3" or "#3"; what follows is left to the command)."""
     typed = first_word(args)[0].removeprefix("#")
     if not typed:

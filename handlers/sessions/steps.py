@@ -7,15 +7,15 @@ from handlers.events import Reply
 from handlers.i18n import _, _n, join_lines
 from handlers.sessions.common import FIELDS, FLOW, OPTIONAL, router
 from handlers.sessions.draft import (
-    _ask_field,
     _current,
     _missing,
     _next,
-    _stale,
     _typed,
+    ask_field,
+    stale,
     summary,
 )
-from handlers.sessions.fields import _draft_zone
+from handlers.sessions.fields import draft_zone
 from handlers.sessions.notices import save_session
 from handlers.sessions.showing import span
 from storage.conversations import Conversation
@@ -53,8 +53,8 @@ async def confirm_typed(ctx: Context, conversation: Conversation, text: str) -> 
 async def set_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None or conversation.step != "session.confirm" or payload.get("f") not in FIELDS:
-        return _stale()
-    return await _ask_field(ctx, conversation, payload["f"])
+        return stale()
+    return await ask_field(ctx, conversation, payload["f"])
 
 
 @router.action("session.clear", Role.ORGANISER)
@@ -62,7 +62,7 @@ async def clear_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     name = conversation.data.get("f") if conversation else None
     if conversation is None or name not in OPTIONAL:
-        return _stale()
+        return stale()
     values = dict(conversation.data.get("v", {}))
     values[name] = [] if name == "themes" else None
     return await _next(ctx, values, conversation.data.get("id"))
@@ -72,14 +72,14 @@ async def clear_pressed(ctx: Context, payload: dict) -> Reply:
 async def back_pressed(ctx: Context, payload: dict) -> Reply:
     conversation = await _current(ctx, payload)
     if conversation is None:
-        return _stale()
+        return stale()
     return await _next(ctx, dict(conversation.data.get("v", {})), conversation.data.get("id"))
 
 
 @router.action("session.drop", Role.ORGANISER)
 async def drop_pressed(ctx: Context, payload: dict) -> Reply:
     if await _current(ctx, payload) is None:
-        return _stale()
+        return stale()
     await ctx.repos.conversations.clear(ctx.member_id)
     return Reply(_("Cancelled. Nothing was changed."), edit=True)
 
@@ -89,7 +89,7 @@ async def save_pressed(ctx: Context, payload: dict) -> Reply:
     """Create or save the session: checked once more against the clock and the session as it is now."""
     conversation = await _current(ctx, payload)
     if conversation is None or conversation.step != "session.confirm":
-        return _stale()
+        return stale()
     values = dict(conversation.data.get("v", {}))
     session_id = conversation.data.get("id")
     missing = _missing(values)
@@ -106,7 +106,7 @@ async def save_pressed(ctx: Context, payload: dict) -> Reply:
     if moved and values["starts_at"] <= ctx.now:
         return await _next(ctx, values, session_id, _("The start, {span}, has passed in the meantime. Please give "
                                                       "another.", span=span(values["starts_at"], values["ends_at"],
-                                                                            _draft_zone(ctx, values))))
+                                                                            draft_zone(ctx, values))))
     if values["ends_at"] <= values["starts_at"]:
         return await _next(ctx, values, session_id, _("The end must come after the start."))
     values.setdefault("themes", [])

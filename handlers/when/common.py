@@ -16,7 +16,7 @@ MAX_WHEN_WORDS = 8  # the longest "when" looked for at the start of a one-off re
 MAX_AHEAD = relativedelta(years=5)
 RECURRING_TIME = (9, 0)  # a repeating reminder typed without a time of day
 UNTIL_TIME = time(23, 59, 59)  # "until 1 June" includes the whole of 1 June
-_MAX_INTERVAL = 99
+MAX_INTERVAL = 99
 
 # ---------------------------------------------------------------------------------------------------- results
 
@@ -61,20 +61,20 @@ _zone = known_zone  # None for a zone name that is not one: the readers answer "
 _local = local
 
 
-def _iso(at: int, zone: str) -> str:
+def iso(at: int, zone: str) -> str:
     return _local(at, zone).isoformat(timespec="minutes")
 
 
 # Day and month names in English, with their RFC 5545 codes and numbers.
-_DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAYS = {
-    **{name: code for name, code in zip(_DAY_NAMES, _DAY_CODES)},
-    **{name + "s": code for name, code in zip(_DAY_NAMES, _DAY_CODES)},
-    **{name[:3]: code for name, code in zip(_DAY_NAMES, _DAY_CODES)},
+DAYS = {
+    **{name: code for name, code in zip(_DAY_NAMES, DAY_CODES)},
+    **{name + "s": code for name, code in zip(_DAY_NAMES, DAY_CODES)},
+    **{name[:3]: code for name, code in zip(_DAY_NAMES, DAY_CODES)},
     "tue": "TU", "tues": "TU", "wed": "WE", "thu": "TH", "thur": "TH", "thurs": "TH",
 }
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december")
-_MONTHS = {**{n: i for i, n in enumerate(_MONTH_NAMES, 1)}, **{n[:3]: i for i, n in enumerate(_MONTH_NAMES, 1)},
+MONTHS = {**{n: i for i, n in enumerate(_MONTH_NAMES, 1)}, **{n[:3]: i for i, n in enumerate(_MONTH_NAMES, 1)},
            "sept": 9}

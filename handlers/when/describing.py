@@ -8,9 +8,9 @@ from datetime import date, datetime, time
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime, get_day_names
 
-from handlers.when.common import _DAY_CODES, UNTIL_TIME, Recurrence, _local
-from handlers.when.occurrences import _rule_parts
-from handlers.when.recurrence import _WEEKDAYS
+from handlers.when.common import DAY_CODES, UNTIL_TIME, Recurrence, _local
+from handlers.when.occurrences import rule_parts
+from handlers.when.recurrence import WEEKDAYS
 
 # ---------------------------------------------------------------------------------------------------- echoing back
 
@@ -99,9 +99,9 @@ def _describe_days(parts: dict[str, str], where: Locale) -> str | None:
         return _PHRASES["every_day"] if n == 1 else _PHRASES["every_n_days"].format(n=n)
     if freq == "WEEKLY" and bydays and all(m[1] is None for m in bydays):  # type: ignore[index]
         codes = [m[2] for m in bydays]  # type: ignore[index]
-        if n == 1 and sorted(codes, key=_DAY_CODES.index) == list(_WEEKDAYS):
+        if n == 1 and sorted(codes, key=DAY_CODES.index) == list(WEEKDAYS):
             return _PHRASES["every_weekday"]
-        days = _joined([day_names[_DAY_CODES.index(c)] for c in sorted(codes, key=_DAY_CODES.index)])
+        days = _joined([day_names[DAY_CODES.index(c)] for c in sorted(codes, key=DAY_CODES.index)])
         return _PHRASES["every_days"].format(days=days) if n == 1 else _PHRASES["every_n_weeks"].format(n=n, days=days)
     if freq == "MONTHLY" and "BYMONTHDAY" in parts and not bydays:
         day = int(parts["BYMONTHDAY"])
@@ -113,7 +113,7 @@ def _describe_days(parts: dict[str, str], where: Locale) -> str | None:
     if freq == "MONTHLY" and len(bydays) == 1 and bydays[0][1] is not None:  # type: ignore[index]
         ordinal = int(bydays[0][1])  # type: ignore[index]
         if ordinal in _ORDINAL_WORDS:
-            weekday = day_names[_DAY_CODES.index(bydays[0][2])]  # type: ignore[index]
+            weekday = day_names[DAY_CODES.index(bydays[0][2])]  # type: ignore[index]
             key = "every_nth_weekday" if n == 1 else "every_n_months_nth_weekday"
             return _PHRASES[key].format(n=n, ordinal=_ORDINAL_WORDS[ordinal], weekday=weekday)
     if freq == "YEARLY" and "BYMONTH" in parts and "BYMONTHDAY" in parts and not bydays:
@@ -127,7 +127,7 @@ def describe_recurrence(rec: Recurrence, zone: str, locale: str = "en") -> str:
     """E.g. "every Monday at 09:00 (Europe/Paris)", "... until 31 March 2027"; day names in `locale`."""
     where = _babel_locale(locale)
     try:
-        days = _describe_days(_rule_parts(rec.rule), where)
+        days = _describe_days(rule_parts(rec.rule), where)
     except (ValueError, KeyError, IndexError):
         days = None
     text = _PHRASES["rule"].format(

@@ -15,10 +15,10 @@ from dateutil.relativedelta import relativedelta
 from handlers import localtime
 from handlers.localtime import to_utc
 from handlers.when.common import (
-    _DAYS,
-    _MONTHS,
+    DAYS,
     MAX_AHEAD,
     MAX_WHEN,
+    MONTHS,
     Moment,
     Problem,
     _local,
@@ -40,11 +40,11 @@ _AT_HOUR = re.compile(r"(?<!\S)(at\s+)(\d{1,2})$", re.IGNORECASE)
 _AM_PM = r"([ap])\.?\s?m\b\.?"
 _CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::\d{2})?(?:\s*" + _AM_PM + ")?", re.IGNORECASE)
 _HOUR_AM_PM = re.compile(r"(?<![\d:.])(\d{1,2})\s*" + _AM_PM, re.IGNORECASE)
-_CLOCK_WORDS = {"noon": (12, 0), "midday": (12, 0), "midnight": (0, 0)}
+CLOCK_WORDS = {"noon": (12, 0), "midday": (12, 0), "midnight": (0, 0)}
 _DAY_PARTS = frozenset({"morning", "afternoon", "evening", "tonight", "night"})
 _WORD = re.compile(r"[^\W\d_]+")
-_UNREAD_WORD = re.compile(r"[^\W\d_]+")  # a word of letters only: one that may have been passed over
-_LEADING_AT = re.compile(r"^at\s+", re.IGNORECASE)
+UNREAD_WORD = re.compile(r"[^\W\d_]+")  # a word of letters only: one that may have been passed over
+LEADING_AT = re.compile(r"^at\s+", re.IGNORECASE)
 # "in 10 minutes", "2 hours from now": real elapsed time, not a wall-clock reading.
 _SHORT_UNITS = frozenset({"second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours",
                           "hr", "hrs"})
@@ -63,7 +63,7 @@ def _rewrite_times(text: str) -> str:
     return _AT_HOUR.sub(lambda m: m[1] + (_hm(m[2], None) or m[2]), text)
 
 
-def _twelve_hour(hour: int, minute: int, half: str | None) -> tuple[int, int] | None:
+def twelve_hour(hour: int, minute: int, half: str | None) -> tuple[int, int] | None:
     if half is None:
         return (hour, minute) if hour <= 23 and minute <= 59 else None
     if not 1 <= hour <= 12 or minute > 59:
@@ -71,11 +71,11 @@ def _twelve_hour(hour: int, minute: int, half: str | None) -> tuple[int, int] | 
     return (hour % 12 + (12 if half.casefold() == "p" else 0), minute)
 
 
-def _impossible_time(text: str, *, at_start: bool = False) -> str | None:
+def impossible_time(text: str, *, at_start: bool = False) -> str | None:
     """A time of day in `text` that no clock shows ("25:00", "9:75", "13pm", "25h"), as typed; with `at_start`,
     only one that opens the text."""
-    for pattern, reading in ((_CLOCK, lambda m: _twelve_hour(int(m[1]), int(m[2]), m[3])),
-                             (_HOUR_AM_PM, lambda m: _twelve_hour(int(m[1]), 0, m[2])),
+    for pattern, reading in ((_CLOCK, lambda m: twelve_hour(int(m[1]), int(m[2]), m[3])),
+                             (_HOUR_AM_PM, lambda m: twelve_hour(int(m[1]), 0, m[2])),
                              (_H_TIME, lambda m: _hm(m[1], m[2]))):
         for match in pattern.finditer(text):
             if at_start and match.start() > 0:
@@ -87,9 +87,9 @@ def _impossible_time(text: str, *, at_start: bool = False) -> str | None:
 
 def _typed_clocks(text: str) -> set[tuple[int, int]]:
     """The times of day written in `text` as (hour, minute): "9:00", "9:30pm", "9 am", "noon", "midnight"."""
-    found = {_twelve_hour(int(m[1]), int(m[2]), m[3]) for m in _CLOCK.finditer(text)}
-    found |= {_twelve_hour(int(m[1]), 0, m[2]) for m in _HOUR_AM_PM.finditer(text)}
-    found |= {_CLOCK_WORDS[w] for w in _words(text) if w in _CLOCK_WORDS}
+    found = {twelve_hour(int(m[1]), int(m[2]), m[3]) for m in _CLOCK.finditer(text)}
+    found |= {twelve_hour(int(m[1]), 0, m[2]) for m in _HOUR_AM_PM.finditer(text)}
+    found |= {CLOCK_WORDS[w] for w in _words(text) if w in CLOCK_WORDS}
     found.discard(None)
     return found  # type: ignore[return-value]
 
@@ -109,7 +109,7 @@ def _elapsed_time(text: str) -> bool:
 def _time_only(text: str) -> bool:
     """Nothing but a time of day ("9:00", "at noon", "midnight"): a time already gone today means tomorrow's."""
     rest = _HOUR_AM_PM.sub(" ", _CLOCK.sub(" ", text))
-    return all(w in _CLOCK_WORDS or w == "at" for w in _words(rest))
+    return all(w in CLOCK_WORDS or w == "at" for w in _words(rest))
 
 
 @functools.cache
@@ -172,7 +172,7 @@ def parse_moment(
     cleaned = _LEADING_WORD.sub("", _rewrite_times(stripped), count=1)
     if not cleaned or _ONLY_DIGITS.fullmatch(cleaned):
         return Problem("unknown")  # dateparser reads a bare "2" or "10" as a month
-    impossible = _impossible_time(cleaned)
+    impossible = impossible_time(cleaned)
     if impossible is not None:
         return Problem("bad_time", impossible)  # dateparser would drop it and read the date alone
     base = localtime.wall(now, zone)
@@ -245,7 +245,7 @@ def looks_like_date(text: str) -> bool:
         return False
 
     def dated(word: str) -> bool:
-        return word in _DATE_WORDS or word in _MONTHS or word in _DAYS
+        return word in _DATE_WORDS or word in MONTHS or word in DAYS
 
     first = words[0]
     if first[0].isdigit():

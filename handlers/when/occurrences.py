@@ -16,7 +16,7 @@ _EPOCH_MONDAY = date(1970, 1, 5)
 _HORIZON_YEARS = 10  # per interval step: a 29 February rule waits at most 8 years
 
 
-def _rule_parts(rule: str) -> dict[str, str]:
+def rule_parts(rule: str) -> dict[str, str]:
     parts = {}
     for part in rule.split(";"):
         key, _, value = part.partition("=")
@@ -46,7 +46,7 @@ def next_occurrence(rec: Recurrence, zone: str, after: int) -> int | None:
     Occurrences are local wall-clock times (a 09:00 reminder stays at 09:00 across a clock change), each turned
     into UTC by `to_utc` (an unknown zone is UTC). Raises ValueError for a rule this module cannot place.
     """
-    parts = _rule_parts(rec.rule)
+    parts = rule_parts(rec.rule)
     interval = int(parts.get("INTERVAL", "1"))
     if interval < 1:
         raise ValueError("INTERVAL must be at least 1")

@@ -7,13 +7,13 @@ from datetime import date
 
 from handlers.arguments import number
 from handlers.when.common import (
-    _DAY_CODES,
-    _DAYS,
-    _MAX_INTERVAL,
-    _MONTHS,
+    DAY_CODES,
+    DAYS,
+    MAX_INTERVAL,
+    MONTHS,
     RECURRING_TIME,
 )
-from handlers.when.moment import _CLOCK_WORDS, _twelve_hour
+from handlers.when.moment import CLOCK_WORDS, twelve_hour
 
 # The "every ..." grammar. Words are English; rrule parts are the standard RFC 5545 ones (the day and month
 # names above are shared with reading one moment).
@@ -26,10 +26,10 @@ _NUMBERED_DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
 _TIME_TOKEN = re.compile(r"(\d{1,2})(?:(?::|h|\.)(\d{2})|h)?((?:a|p)\.?m\.?)?")
 _HALF_DAY = re.compile(r"([ap])\.?m\.?")
 _TOKEN = re.compile(r"\d{1,2}:\d{2}|[^\s,:]+|[,:]")
-_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR")
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR")
 
 
-class _RecurrenceReader:
+class RecurrenceReader:
     """Reads "every <days> [at <time>]" from the start of a reminder; `end` is where its last word ends."""
 
     def __init__(self, text: str, today: date) -> None:
@@ -73,11 +73,11 @@ class _RecurrenceReader:
             return self._unit(_UNITS[word], interval)
         if interval == 1 and word in ("weekday", "weekdays"):
             self.take()
-            return ["FREQ=WEEKLY", "BYDAY=" + ",".join(_WEEKDAYS)]
+            return ["FREQ=WEEKLY", "BYDAY=" + ",".join(WEEKDAYS)]
         if word in ("weekend", "weekends"):
             self.take()
             return self._freq("WEEKLY", interval) + ["BYDAY=SA,SU"]
-        if word in _DAYS:
+        if word in DAYS:
             return self._freq("WEEKLY", interval) + ["BYDAY=" + ",".join(self._day_list())]
         if interval == 1 and word in _ORDINALS:
             return self._ordinal_of_month()
@@ -95,8 +95,8 @@ class _RecurrenceReader:
     def _number(word: str | None) -> int | None:
         if word is None:
             return None
-        n = number(word, high=_MAX_INTERVAL) or _NUMBERS.get(word)
-        return n if n is not None and 1 <= n <= _MAX_INTERVAL else None
+        n = number(word, high=MAX_INTERVAL) or _NUMBERS.get(word)
+        return n if n is not None and 1 <= n <= MAX_INTERVAL else None
 
     @staticmethod
     def _freq(freq: str, interval: int) -> list[str]:
@@ -108,18 +108,18 @@ class _RecurrenceReader:
             return parts
         on = self.take("on")
         if freq == "WEEKLY":
-            if on and self.peek() in _DAYS:
+            if on and self.peek() in DAYS:
                 return parts + ["BYDAY=" + ",".join(self._day_list())]
-            return None if on else parts + ["BYDAY=" + _DAY_CODES[self.today.weekday()]]
+            return None if on else parts + ["BYDAY=" + DAY_CODES[self.today.weekday()]]
         if freq == "MONTHLY":
             if not on:
                 return parts + [f"BYMONTHDAY={self.today.day}"]
             self.take("the")
             word = self.peek()
-            if word in _ORDINALS and self.peek(1) in _DAYS:
+            if word in _ORDINALS and self.peek(1) in DAYS:
                 ordinal = _ORDINALS[word]
                 self.take()
-                return parts + [f"BYDAY={ordinal:+d}{_DAYS[self.take() or '']}"]
+                return parts + [f"BYDAY={ordinal:+d}{DAYS[self.take() or '']}"]
             if word == "last" and self.peek(1) == "day":
                 self.take(), self.take()
                 return parts + ["BYMONTHDAY=-1"]
@@ -134,22 +134,22 @@ class _RecurrenceReader:
         return parts + [f"BYMONTH={day_month[1]}", f"BYMONTHDAY={day_month[0]}"] if day_month else None
 
     def _day_list(self) -> list[str]:
-        days = {_DAYS[self.take() or ""]}
+        days = {DAYS[self.take() or ""]}
         while True:
-            if self.peek() in (",", "and") and self.peek(1) in _DAYS:
+            if self.peek() in (",", "and") and self.peek(1) in DAYS:
                 self.take()
-            elif self.peek() == "," and self.peek(1) == "and" and self.peek(2) in _DAYS:
+            elif self.peek() == "," and self.peek(1) == "and" and self.peek(2) in DAYS:
                 self.take(), self.take()
             else:
                 break
-            days.add(_DAYS[self.take() or ""])
-        return [code for code in _DAY_CODES if code in days]
+            days.add(DAYS[self.take() or ""])
+        return [code for code in DAY_CODES if code in days]
 
     def _ordinal_of_month(self) -> list[str] | None:
         ordinal = _ORDINALS[self.peek() or ""]
-        if self.peek(1) in _DAYS:
+        if self.peek(1) in DAYS:
             self.take()
-            code = _DAYS[self.take() or ""]
+            code = DAYS[self.take() or ""]
             self._of_the_month()
             return ["FREQ=MONTHLY", f"BYDAY={ordinal:+d}{code}"]
         if self.peek(1) == "day" and ordinal in (1, -1):  # "every first day / last day of the month"
@@ -178,10 +178,10 @@ class _RecurrenceReader:
         if first is not None and (day := self._month_day(first)) is not None:
             self.take()
             self.take("of")
-            month = _MONTHS.get(self.peek() or "")
-        elif first in _MONTHS:
+            month = MONTHS.get(self.peek() or "")
+        elif first in MONTHS:
             self.take()
-            month = _MONTHS[first]
+            month = MONTHS[first]
             day = self._month_day(self.peek() or "")
         if day is not None and month is not None:
             try:
@@ -200,9 +200,9 @@ class _RecurrenceReader:
         start, end = self.i, self.end
         at = self.take("at") is not None
         word = self.peek()
-        if word in _CLOCK_WORDS:
+        if word in CLOCK_WORDS:
             self.take()
-            return _CLOCK_WORDS[word]
+            return CLOCK_WORDS[word]
         match = _TIME_TOKEN.fullmatch(word or "")
         if match:
             hour, minute, half = int(match[1]), int(match[2] or 0), match[3]
@@ -211,7 +211,7 @@ class _RecurrenceReader:
                 half = m[0]
                 self.take()
             if half is not None or has_minutes or at:
-                clock = _twelve_hour(hour, minute, half[0] if half else None)
+                clock = twelve_hour(hour, minute, half[0] if half else None)
                 if clock is not None:
                     self.take()
                     return clock

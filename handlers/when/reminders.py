@@ -16,18 +16,18 @@ from handlers.when.common import (
     Moment,
     Problem,
     Recurrence,
-    _iso,
     _local,
     _zone,
+    iso,
 )
 from handlers.when.moment import (
-    _LEADING_AT,
-    _UNREAD_WORD,
-    _impossible_time,
+    LEADING_AT,
+    UNREAD_WORD,
+    impossible_time,
     parse_moment,
 )
 from handlers.when.occurrences import first_occurrence
-from handlers.when.recurrence import _RecurrenceReader
+from handlers.when.recurrence import RecurrenceReader
 
 # ---------------------------------------------------------------------------------------------------- reminders
 
@@ -52,14 +52,14 @@ def _leading_moment(
         result = parse_moment(text[:words[n - 1].end()], zone, now, default_hour=default_hour,
                               languages=languages)
         if isinstance(result, Moment):
-            while n > 1 and _UNREAD_WORD.fullmatch(words[n - 1][0]):
+            while n > 1 and UNREAD_WORD.fullmatch(words[n - 1][0]):
                 shorter = parse_moment(text[:words[n - 2].end()], zone, now, default_hour=default_hour,
                                        languages=languages)
                 if not isinstance(shorter, Moment) or (shorter.at, shorter.has_time) != (result.at, result.has_time):
                     break
                 n, result = n - 1, shorter
             end = words[n - 1].end()
-            bad = _impossible_time(_LEADING_AT.sub("", text[end:].lstrip(), count=1), at_start=True)
+            bad = impossible_time(LEADING_AT.sub("", text[end:].lstrip(), count=1), at_start=True)
             return (result, end) if bad is None else Problem("bad_time", bad)
         if result.code in ("past", "too_far", "bad_zone"):
             return result
@@ -114,14 +114,14 @@ def _split_recurring(
     text: str, zone: str, now: int, languages: tuple[str, ...]
 ) -> tuple[Recurrence, str] | Problem:
     today = _local(now, zone).date()
-    grammar = _RecurrenceReader(text, today)
+    grammar = RecurrenceReader(text, today)
     read = grammar.read()
     if read is None:
         return Problem("unknown")
     rule, (hour, minute), end = read
     until: int | None = None
     rest = text[end:]
-    impossible = _impossible_time(_LEADING_AT.sub("", rest.lstrip(), count=1), at_start=True)
+    impossible = impossible_time(LEADING_AT.sub("", rest.lstrip(), count=1), at_start=True)
     if impossible is not None:
         return Problem("bad_time", impossible)  # "every day at 25:00": not 09:00 with "at 25:00" as its text
     if grammar.peek() == "until":
@@ -143,7 +143,7 @@ def _split_recurring(
             return _ending(result)
     recurrence = Recurrence(rule, hour, minute, until)
     if first_occurrence(recurrence, zone, now) is None:
-        return Problem("ends_first", _iso(until, zone) if until is not None else "", until)
+        return Problem("ends_first", iso(until, zone) if until is not None else "", until)
     return recurrence, what
 
 
