@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import random
 import sqlite3
 import statistics
@@ -28,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.settings import DEFAULT_REGIONS, DEFAULT_THEMES  # noqa: E402
+from bot.app import network_from  # noqa: E402
+from bot.settings import Settings  # noqa: E402
 from handlers.capabilities import all_routers
 from handlers.core import Core, Services  # noqa: E402
 from handlers.events import Incoming, Person  # noqa: E402
@@ -159,8 +161,8 @@ async def main() -> None:
     parser.add_argument("--searches", type=int, default=2000)
     options = parser.parse_args()
     rng = random.Random(20261123)
-    network = Network.build("Benchmark Network", DEFAULT_THEMES, DEFAULT_REGIONS, admins=frozenset(),
-                            partner_searches_per_day=10**6)
+    network = dataclasses.replace(network_from(Settings(network_name="Benchmark Network")),
+                                  partner_searches_per_day=10**6)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "matching.db"
         started = time.perf_counter()

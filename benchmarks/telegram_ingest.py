@@ -36,13 +36,12 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters  # noqa: E402
 from telegram.request import BaseRequest  # noqa: E402
 
-from bot.app import tune_garbage_collector  # noqa: E402
+from bot.app import network_from, tune_garbage_collector  # noqa: E402
 from bot.delivery import Outbox  # noqa: E402
-from bot.settings import TelegramSettings  # noqa: E402
+from bot.settings import Settings, TelegramSettings  # noqa: E402
 from bot.telegram_adapter import TelegramAdapter  # noqa: E402
 from handlers.capabilities import all_routers
 from handlers.core import Core, Services  # noqa: E402
-from handlers.network import Network  # noqa: E402
 from bot.settings import DEFAULT_REGIONS, DEFAULT_THEMES  # noqa: E402
 from storage import Database, Repositories  # noqa: E402
 
@@ -122,7 +121,7 @@ async def full_app(path: Path, data: list[dict], members: int) -> tuple[Telegram
     await db.open()
     await seed(db, members)
     repos = Repositories.over(db)
-    network = Network.build("Bench", DEFAULT_THEMES, DEFAULT_REGIONS)
+    network = network_from(Settings(network_name="Bench"))
     core = Core(Services(repos=repos, network=network, delivery=Outbox(repos)), all_routers())
     request = CountingRequest()
     adapter = TelegramAdapter(core, TelegramSettings(token="1:BENCH"), request=request,

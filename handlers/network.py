@@ -43,26 +43,27 @@ ACTOR_KINDS: tuple[Choice, ...] = tuple(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Network:
-    """The settings the core needs, free of any configuration library."""
+    """The settings the core needs, free of any configuration library. Their defaults live in one place,
+    bot/settings.py (`bot.app.network_from` builds this from them)."""
 
     name: str
     themes: tuple[Choice, ...]
     regions: tuple[Choice, ...]
-    admins: frozenset[str] = frozenset()
-    open_registration: bool = False
-    default_language: str = "en"
-    invite_default_uses: int = 10
-    invite_default_days: int = 14
-    partner_follow_up_days: int = 7  # days after an introduction when both are asked "did you connect?"
-    partner_searches_per_day: int = 5  # partner searches a member may make in any 24 hours
-    session_reminder_minutes: int = 15  # how long before a session its subscribers are reminded, by default
-    session_follow_up_minutes: int = 10  # after a session ends, when subscribers are asked how it went
-    broadcast_approval_above: int = 100  # a broadcast to more members than this needs a second organiser
-    broadcast_daily_quota: int = 5  # broadcasts an organiser may start in any 24 hours
-    announcement_channels: tuple[tuple[str, str], ...] = ()  # (platform, chat or channel id) a broadcast may post to
-    _by_id: dict[str, dict[str, Choice]] = field(default_factory=dict, compare=False, repr=False)
+    admins: frozenset[str]
+    open_registration: bool
+    default_language: str
+    invite_default_uses: int
+    invite_default_days: int
+    partner_follow_up_days: int  # days after an introduction when both are asked "did you connect?"
+    partner_searches_per_day: int  # partner searches a member may make in any 24 hours
+    session_reminder_minutes: int  # how long before a session its subscribers are reminded, by default
+    session_follow_up_minutes: int  # after a session ends, when subscribers are asked how it went
+    broadcast_approval_above: int  # a broadcast to more members than this needs a second organiser
+    broadcast_daily_quota: int  # broadcasts an organiser may start in any 24 hours
+    announcement_channels: tuple[tuple[str, str], ...]  # (platform, chat or channel id) a broadcast may post to
+    _by_id: dict[str, dict[str, Choice]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def build(cls, name: str, themes: list[str], regions: list[str], **rest: object) -> Network:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.app import network_from
+from bot.settings import Settings
 from handlers.capabilities import all_routers
 from handlers.core import Core, Router, Services
 from handlers.events import Incoming, Outgoing, Person, Press, Reply
@@ -123,9 +126,10 @@ def plain(replies: list[Reply]) -> str:
 
 
 def make_network(*, themes: list[str] = THEMES, **overrides) -> Network:
-    options = dict(admins=frozenset({"console:admin"}), open_registration=False)
-    options.update(overrides)
-    return Network.build("Test Network", themes, REGIONS, **options)
+    """The network the settings' defaults make, with these themes and the tests' regions, and `overrides` (fields
+    of `Network`)."""
+    base = network_from(Settings(network_name="Test Network", themes=list(themes), regions=list(REGIONS)))
+    return dataclasses.replace(base, **{"admins": frozenset({"console:admin"}), **overrides})
 
 
 async def build_bot(path: Path, network: Network | None = None, *, extra: tuple[Router, ...] = ()
