@@ -1,4 +1,5 @@
-"""The buttons of /commit's questions, up to Register; a commitment started together with a partner or from a session."""
+"""The buttons of /commit's questions, up to Register; a commitment started together with a partner or from a
+session."""
 
 from __future__ import annotations
 

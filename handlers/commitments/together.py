@@ -1,4 +1,5 @@
-"""What the partners and sessions capabilities need to start a commitment: the partner of a joint commitment, and the session one came from."""
+"""What the partners and sessions capabilities need to start a commitment: the partner of a joint commitment, and
+the session one came from."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""What falls due: a request that lapses, asking again after Not now, the follow-up after an introduction, a joint commitment."""
+"""What falls due: a request that lapses, asking again after Not now, the follow-up after an introduction, a joint
+commitment."""
 
 from __future__ import annotations
 

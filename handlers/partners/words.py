@@ -1,4 +1,5 @@
-"""Small pieces the partners capability words its messages with (names, themes, regions, languages, dates, why someone matches), and the guided search's conversation."""
+"""Small pieces the partners capability words its messages with (names, themes, regions, languages, dates, why
+someone matches), and the guided search's conversation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The profile's answers typed as text (name, organisation, contact, kind, themes, regions, languages, time zone, quiet hours)."""
+"""The profile's answers typed as text (name, organisation, contact, kind, themes, regions, languages, time zone,
+quiet hours)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""What reading dates gives back (a moment, a recurrence, a problem), the limits, local time turned into UTC, and the names of days and months."""
+"""What reading dates gives back (a moment, a recurrence, a problem), the limits, local time turned into UTC, and
+the names of days and months."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime, time
 
 from dateutil.relativedelta import relativedelta
 
-from handlers.localtime import known_zone, local
+from handlers import localtime
 
 MAX_WHEN = 200  # characters of a date or time
 MAX_WHAT = 500  # characters of what a reminder says
@@ -57,12 +58,8 @@ class Problem:
 # ---------------------------------------------------------------------------------------------------- zones
 
 
-_zone = known_zone  # None for a zone name that is not one: the readers answer "bad_zone"
-_local = local
-
-
 def iso(at: int, zone: str) -> str:
-    return _local(at, zone).isoformat(timespec="minutes")
+    return localtime.local(at, zone).isoformat(timespec="minutes")
 
 
 # Day and month names in English, with their RFC 5545 codes and numbers.

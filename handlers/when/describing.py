@@ -8,7 +8,8 @@ from datetime import date, datetime, time
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime, get_day_names
 
-from handlers.when.common import DAY_CODES, UNTIL_TIME, Recurrence, _local
+from handlers import localtime
+from handlers.when.common import DAY_CODES, UNTIL_TIME, Recurrence
 from handlers.when.occurrences import rule_parts
 from handlers.when.recurrence import WEEKDAYS
 
@@ -59,7 +60,7 @@ def _offset(local: datetime) -> str:
 
 def describe_moment(at: int, zone: str, locale: str = "en") -> str:
     """E.g. "Monday 15 March 2027, 10:00 (Europe/Paris, UTC+01:00)", day and month named in `locale`."""
-    local = _local(at, zone)
+    local = localtime.local(at, zone)
     where = _babel_locale(locale)
     return _PHRASES["moment"].format(
         date=format_datetime(local, _DATE_PATTERN, tzinfo=local.tzinfo, locale=where),
@@ -71,7 +72,7 @@ def describe_moment(at: int, zone: str, locale: str = "en") -> str:
 
 def describe_day(at: int, zone: str, locale: str = "en") -> str:
     """E.g. "Monday 15 March 2027": the local date only, named in `locale`."""
-    local = _local(at, zone)
+    local = localtime.local(at, zone)
     return format_datetime(local, _DATE_PATTERN, tzinfo=local.tzinfo, locale=_babel_locale(locale))
 
 
@@ -137,7 +138,7 @@ def describe_recurrence(rec: Recurrence, zone: str, locale: str = "en") -> str:
     )
     if rec.until is None:
         return text
-    end = _local(rec.until, zone)
+    end = localtime.local(rec.until, zone)
     shown = format_datetime(end, _UNTIL_PATTERN, tzinfo=end.tzinfo, locale=where)
     if end.time() == UNTIL_TIME:
         return _PHRASES["until"].format(rule=text, date=shown)

@@ -21,8 +21,6 @@ from handlers.when.common import (
     MONTHS,
     Moment,
     Problem,
-    _local,
-    _zone,
 )
 
 # ---------------------------------------------------------------------------------------------------- one moment
@@ -166,7 +164,7 @@ def parse_moment(
     stripped = _TRAILING_PUNCTUATION.sub("", stripped)
     if not stripped:
         return Problem("empty")
-    tz = _zone(zone)
+    tz = localtime.known_zone(zone)
     if tz is None:
         return Problem("bad_zone")
     cleaned = _LEADING_WORD.sub("", _rewrite_times(stripped), count=1)
@@ -200,7 +198,7 @@ def parse_moment(
         else:
             at, has_time = to_utc(datetime.combine(_date_only(wall, period, base, cleaned, zone, now,
                                                                default_hour), time(default_hour)), zone), False
-        local = _local(at, zone)
+        local = localtime.local(at, zone)
     except (OverflowError, ValueError, OSError):
         return Problem("unknown")  # beyond what datetime can hold
     if at <= now:

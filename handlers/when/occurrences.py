@@ -6,8 +6,9 @@ from datetime import date, datetime, time, timedelta
 
 from dateutil.rrule import rrulestr
 
+from handlers import localtime
 from handlers.localtime import to_utc
-from handlers.when.common import Recurrence, _local
+from handlers.when.common import Recurrence
 
 # ---------------------------------------------------------------------------------------------------- occurrences
 
@@ -50,7 +51,7 @@ def next_occurrence(rec: Recurrence, zone: str, after: int) -> int | None:
     interval = int(parts.get("INTERVAL", "1"))
     if interval < 1:
         raise ValueError("INTERVAL must be at least 1")
-    local_day = _local(after, zone).date()
+    local_day = localtime.local(after, zone).date()
     dtstart = datetime.combine(_block_start(parts.get("FREQ", ""), interval, local_day), time(rec.hour, rec.minute))
     rule = rrulestr(rec.rule, dtstart=dtstart)
     if "COUNT" not in parts and "UNTIL" not in parts:

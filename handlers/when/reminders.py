@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from datetime import datetime
 
+from handlers import localtime
 from handlers.localtime import to_utc
 from handlers.when.common import (
     MAX_REMINDER,
@@ -16,8 +17,6 @@ from handlers.when.common import (
     Moment,
     Problem,
     Recurrence,
-    _local,
-    _zone,
     iso,
 )
 from handlers.when.moment import (
@@ -86,7 +85,7 @@ def split_reminder(
         return Problem("empty")
     if len(body) > MAX_REMINDER:
         return Problem("too_long")
-    if _zone(zone) is None:
+    if localtime.known_zone(zone) is None:
         return Problem("bad_zone")
     if _EVERY.match(body):
         return _split_recurring(body, zone, now, languages)
@@ -113,7 +112,7 @@ def _until_of(moment: Moment, zone: str) -> int:
 def _split_recurring(
     text: str, zone: str, now: int, languages: tuple[str, ...]
 ) -> tuple[Recurrence, str] | Problem:
-    today = _local(now, zone).date()
+    today = localtime.local(now, zone).date()
     grammar = RecurrenceReader(text, today)
     read = grammar.read()
     if read is None:
