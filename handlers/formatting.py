@@ -54,6 +54,12 @@ class _Walker(HTMLParser):
         self.events.append(("text", data))
 
 
+def labels(items) -> str:
+    """Themes or regions in one line, separated by semicolons: a label may itself hold commas ("Discrimination,
+    racism, xenophobia and intolerance"), so commas would not say where one ends."""
+    return "; ".join(str(item) for item in items)
+
+
 def _events(markup: Markup | str) -> list[tuple]:
     walker = _Walker()
     walker.feed(str(markup))

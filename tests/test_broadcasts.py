@@ -90,7 +90,7 @@ async def test_a_segmented_broadcast_reaches_exactly_its_audience_with_a_preview
     assert "on its way to 2 members" in done
     await world.outbox.flush()
     assert _got(world, "201") == _got(world, "203") == _got(world, "303", "discord")
-    assert "Vigil moved to 18:00" in _got(world, "201")[0] and "About: Access to health, Western Europe" in \
+    assert "Vigil moved to 18:00" in _got(world, "201")[0] and "About: Access to health; Western Europe" in \
         _got(world, "201")[0]
     assert _got(world, "202") == [] and _got(world, "301", "discord") == [] and _got(world, "100") == []
     status = await world.bot.text(AMINA, "/broadcast status")

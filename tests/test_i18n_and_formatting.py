@@ -11,7 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from handlers.formatting import split_markup, to_markdown, to_plain, visible_length
+from handlers.formatting import (
+    labels,
+    split_markup,
+    to_markdown,
+    to_plain,
+    visible_length,
+)
 from handlers.i18n import _, is_rtl, language, register_catalogue
 from tests.discord_markdown import shown
 
@@ -115,3 +121,8 @@ def test_splitting_keeps_every_piece_within_the_limit_and_loses_no_text(lines, l
     for piece in pieces:  # every piece is well-formed on its own
         to_plain(piece)
         assert str(piece).count("<b>") == str(piece).count("</b>")
+
+
+def test_labels_that_hold_commas_stay_readable_in_a_list():
+    shown = labels(["Discrimination, racism, xenophobia and intolerance", "Detention"])
+    assert shown == "Discrimination, racism, xenophobia and intolerance; Detention"

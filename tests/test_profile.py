@@ -78,7 +78,7 @@ async def test_typed_city_becomes_a_free_region(bot):
     await bot.press("admin", "Done")
     regions = (await bot.member("admin")).regions
     assert [(r.name, r.free) for r in regions] == [("western-europe", False), ("Lyon", True)]
-    assert "Regions: Western Europe, Lyon" in await bot.text("admin", "/profile")
+    assert "Regions: Western Europe; Lyon" in await bot.text("admin", "/profile")
 
 
 async def test_typed_languages_are_added_and_unknown_ones_named(bot):

@@ -8,6 +8,7 @@ from handlers.broadcasts.common import router
 from handlers.broadcasts.view import _label
 from handlers.core import Context, Role
 from handlers.events import Reply
+from handlers.formatting import labels
 from handlers.i18n import N_, _, join_lines
 from handlers.sanitise import clean_line
 
@@ -18,7 +19,7 @@ def _mutes_text(ctx: Context, mutes: list[str]) -> Markup:
     if "" in mutes:
         return _("You have muted all broadcasts. /unmute to receive them again.")
     return _("You have muted broadcasts about: {themes}. /unmute to receive them all again.",
-             themes=", ".join(_label(ctx, "theme", t) for t in mutes))
+             themes=labels(_label(ctx, "theme", t) for t in mutes))
 
 
 def _theme_from(ctx: Context, args: str) -> str | None:
@@ -28,7 +29,7 @@ def _theme_from(ctx: Context, args: str) -> str | None:
 
 def _unknown_theme(ctx: Context, args: str) -> Reply:
     return Reply(_("“{typed}” is not one of the network's themes: {themes}.", typed=clean_line(args, 60).text[:60],
-                   themes=", ".join(c.label for c in ctx.network.themes)))
+                   themes=labels(c.label for c in ctx.network.themes)))
 
 
 @router.command("mute", Role.MEMBER, N_("stop receiving broadcasts, all or on one theme"),

@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from handlers.core import Context
 from handlers.events import Reply
+from handlers.formatting import labels
 from handlers.i18n import _, join_lines
 
 
@@ -28,7 +29,7 @@ def render(ctx: Context, broadcast_id: int, text: str, audience: dict[str, list[
     about = _about(ctx, audience)
     lines = [_("📣 <b>{network}</b> · message from the organisers", network=ctx.network.name), Markup.escape(text)]
     if about:
-        lines.append(_("<i>About: {topics}</i>", topics=", ".join(about)))
+        lines.append(_("<i>About: {topics}</i>", topics=labels(about)))
     if not channel:
         if audience.get("themes"):
             lines.append(_("<i>Send /mute to stop broadcasts, or /mute {theme} for this theme only.</i>",

@@ -11,6 +11,7 @@ from handlers import quiet, timezones
 from handlers.accounts import describe_notify
 from handlers.core import Context, Role
 from handlers.events import Reply
+from handlers.formatting import labels
 from handlers.i18n import _, assembled, fill, join_lines, literal, plain
 from handlers.profile.common import EDIT_ONLY, FIELD_LABELS, STEPS
 
@@ -57,8 +58,8 @@ async def summary(ctx: Context) -> Markup:
         name=member.display_name or dash,
         organisation=member.organisation or dash,
         kind=_(kind.label) if kind else dash,
-        themes=", ".join(themes) or dash,
-        regions=", ".join(regions) or dash,
+        themes=labels(themes) or dash,
+        regions=labels(regions) or dash,
         languages=", ".join(langs.language_name(c) for c in member.languages) or dash,
         timezone=_("{zone}, now {time}", zone=zone, time=timezones.now_in(zone, ctx.now_dt)) if zone else dash,
         contact=member.contact or dash,

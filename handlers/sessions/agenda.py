@@ -12,6 +12,7 @@ from handlers.agenda_files import (
 from handlers.arguments import keyword_args
 from handlers.core import Context, Role
 from handlers.events import Attachment, Button, Reply
+from handlers.formatting import labels
 from handlers.i18n import N_, _, join_lines
 from handlers.sessions.common import AGENDA_PAGE, router
 from handlers.sessions.showing import describe, footer, session_arg, zone_for
@@ -33,7 +34,7 @@ async def agenda_command(ctx: Context, args: str) -> Reply:
         theme = ctx.network.match("theme", named["theme"][:100])
         if theme is None:
             return Reply(_("The network has no theme “{theme}”. Its themes: {themes}.", theme=named["theme"][:64],
-                           themes=", ".join(c.label for c in ctx.network.themes)))
+                           themes=labels(c.label for c in ctx.network.themes)))
     mine = "mine" in words
     if words & {"ics", "calendar", "file"}:
         return await _calendar(ctx, theme.id if theme else None, mine)

@@ -12,6 +12,7 @@ from handlers.agenda_files import (
 from handlers.arguments import first_word, keyword_args
 from handlers.core import Context, Role
 from handlers.events import Button, Reply
+from handlers.formatting import labels
 from handlers.i18n import N_, _, _n, join_lines, plain
 from handlers.sessions.common import (
     FIELD_LABELS,
@@ -85,7 +86,7 @@ def _prompt(ctx: Context, name: str, values: dict[str, Any]) -> Markup:
                  "end keep their clock times.")
     if name == "themes":
         return _("Which themes? Type them separated by commas. The network's themes: {themes}.",
-                 themes=", ".join(c.label for c in ctx.network.themes))
+                 themes=labels(c.label for c in ctx.network.themes))
     if name == "link":
         return _("The call link, starting with https://")
     return _n("Type the {field} (at most {n} character).", "Type the {field} (at most {n} characters).",

@@ -15,6 +15,7 @@ from handlers.agenda_files import (
     whole_minute,
 )
 from handlers.core import Context
+from handlers.formatting import labels
 from handlers.i18n import _, _n, current_language, plain
 from handlers.sanitise import clean_line
 from handlers.sessions.common import CLOCK, DURATION, FIELD_LABELS, FIELD_LIMITS
@@ -118,7 +119,7 @@ async def apply_field(ctx: Context, values: dict[str, Any], name: str, text: str
             choice = ctx.network.match("theme", part.strip()[:100])
             if choice is None:
                 return _("The network has no theme “{theme}”. Its themes: {themes}.", theme=part.strip()[:64],
-                         themes=", ".join(c.label for c in ctx.network.themes))
+                         themes=labels(c.label for c in ctx.network.themes))
             if choice.id not in chosen:
                 chosen.append(choice.id)
         if len(chosen) > MAX_THEMES:

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from handlers.arguments import keyword_args, number
 from handlers.core import Context, Role
 from handlers.events import Button, Reply
+from handlers.formatting import labels
 from handlers.i18n import N_, _, _n, join_lines, plain
 from handlers.sessions.common import LEADS, MAX_LEAD, router
 from handlers.sessions.showing import _sync, session_arg, span, zone_for
@@ -95,7 +96,7 @@ async def _subscription_command(ctx: Context, args: str, *, on: bool) -> Reply:
         theme = ctx.network.match("theme", named["theme"][:100])
         if theme is None:
             return Reply(_("The network has no theme “{theme}”. Its themes: {themes}.", theme=named["theme"][:64],
-                           themes=", ".join(c.label for c in ctx.network.themes)))
+                           themes=labels(c.label for c in ctx.network.themes)))
         return Reply(await _theme(ctx, theme.id, on))
     if not text:
         return Reply(_("Usage: {usage}, e.g. {command} 3, or {command} theme:Detention. Send /agenda to see the "
@@ -178,8 +179,8 @@ async def _subscriptions(ctx: Context, note: Markup | None = None, *, edit: bool
                                          {"s": session.id, "on": 0}))
     rows += [tuple(unfollow[i:i + 4]) for i in range(0, min(len(unfollow), 8), 4)]
     if themes:
-        labels = [c.label for c in (ctx.network.theme(t) for t in themes) if c is not None]
-        lines.append(_("<b>Themes:</b> {themes}", themes=", ".join(labels)))
+        theme_labels = [c.label for c in (ctx.network.theme(t) for t in themes) if c is not None]
+        lines.append(_("<b>Themes:</b> {themes}", themes=labels(theme_labels)))
         stop = [await ctx.button(str(_("Stop: {theme}", theme=ctx.network.theme(t).label))[:60], "session.theme",
                                  {"t": t, "on": 0}) for t in themes[:4] if ctx.network.theme(t)]
         if stop:

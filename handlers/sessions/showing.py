@@ -11,6 +11,7 @@ from handlers import localtime, when
 from handlers.arguments import first_word, number
 from handlers.core import Context
 from handlers.events import Reply
+from handlers.formatting import labels
 from handlers.i18n import _, current_language, join_lines
 from handlers.sanitise import clean_line
 from storage.members import Member
@@ -44,7 +45,7 @@ def footer(ctx: Context) -> Markup:
 
 
 def theme_labels(network, themes) -> str:
-    return ", ".join(c.label for c in (network.theme(t) for t in themes) if c is not None)
+    return labels(c.label for c in (network.theme(t) for t in themes) if c is not None)
 
 
 def _where(session_or_values: Any) -> Markup | None:
