@@ -4,12 +4,12 @@ A member's mute, an organiser's cancel and a member's erasure are put here befor
 database, and taken back if that write fails; the sender checks each message here with nothing awaited between
 the check and the request. So once a mute, a cancel or an erasure is committed, nothing it covers goes out, even
 what a sender had already claimed. (One process runs every platform over the database, so this one gate sees
-every sender.) An erased member's number stays here: numbers are never given to anyone else.
+every sender.) An erased member's number stays here: numbers are never given to anyone else. What it knows on
+start it reads through the broadcast repository.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 
@@ -25,21 +25,20 @@ class BroadcastGate:
     async def load(self, repos: Any) -> None:
         """Read every mute and cancelled broadcast (on start)."""
         self._muted.clear()
-        for member_id, theme in await repos.db.fetch_all("SELECT member_id, theme FROM broadcast_mutes"):
+        for member_id, theme in await repos.broadcasts.every_mute():
             self._muted.setdefault(member_id, set()).add(theme)
-        self._cancelled = {row[0] for row in await repos.db.fetch_all(
-            "SELECT id FROM broadcasts WHERE status = 'cancelled'")}
+        self._cancelled = set(await repos.broadcasts.cancelled_ids())
 
     async def learn(self, repos: Any, broadcast_id: int) -> None:
         """Know a broadcast's themes (read once)."""
         if broadcast_id in self._themes:
             return
-        row = await repos.db.fetch_one("SELECT audience, status FROM broadcasts WHERE id = ?", (broadcast_id,))
-        if row is None:
+        broadcast = await repos.broadcasts.get(broadcast_id)
+        if broadcast is None:
             self._themes[broadcast_id] = frozenset()
             return
-        self.know(broadcast_id, json.loads(row[0]).get("themes", []))
-        if row[1] == "cancelled":
+        self.know(broadcast_id, broadcast.audience.get("themes", []))
+        if broadcast.status == "cancelled":
             self._cancelled.add(broadcast_id)
 
     def know(self, broadcast_id: int, themes: list[str] | tuple[str, ...] | frozenset[str]) -> None:

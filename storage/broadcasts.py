@@ -244,6 +244,16 @@ class BroadcastRepository:
                                        (member_id,))
         return [r[0] for r in rows]
 
+    async def every_mute(self) -> list[tuple[int, str]]:
+        """Every member's mutes, as (member, theme) ('' is every broadcast): what the gate knows on start."""
+        rows = await self.db.fetch_all("SELECT member_id, theme FROM broadcast_mutes ORDER BY member_id, theme")
+        return [(int(r[0]), r[1]) for r in rows]
+
+    async def cancelled_ids(self) -> list[int]:
+        """The numbers of the broadcasts that were cancelled: what the gate knows on start."""
+        rows = await self.db.fetch_all("SELECT id FROM broadcasts WHERE status = 'cancelled' ORDER BY id")
+        return [int(r[0]) for r in rows]
+
     async def mute(self, member_id: int, theme: str, now: int) -> int:
         """Mute every broadcast (theme '') or those aimed at a theme; what of them is waiting is skipped at once.
         Returns how many waiting messages that stopped."""
