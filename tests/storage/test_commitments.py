@@ -64,7 +64,8 @@ async def test_closing_drops_its_check_ins_and_happens_once(backend, clock, join
     assert not await backend.commitments.set_status(number, ada.id, "dropped", now=clock.now)
     assert not await backend.commitments.add_note(number, ada.id, "progress", "more", now=clock.now)
     assert await backend.commitments.set_due(number, ada.id, clock.later(days=9), now=clock.now) is None
-    assert (await backend.commitments.get(number)).status == "done" and await backend.commitments.count_open(ada.id) == 0
+    assert (await backend.commitments.get(number)).status == "done"
+    assert await backend.commitments.count_open(ada.id) == 0
 
 
 async def test_a_new_date_replaces_the_check_ins_and_its_reason_can_come_later(backend, clock, join):

@@ -75,7 +75,8 @@ async def test_accounts_and_their_delivery_details(backend, clock, join):
     assert (await backend.members.identity("discord", "42")).dm_channel == "1234567890123456789"
     await backend.members.set_dm_channel("discord", "42", None)
     assert await backend.members.dm_channel("discord", "42") is None
-    assert await backend.members.dm_channel("discord", "43") is None and await backend.members.identity("discord", "43") is None
+    assert await backend.members.dm_channel("discord", "43") is None
+    assert await backend.members.identity("discord", "43") is None
 
     await backend.members.set_reachable("discord", "42", False, now=clock.advance(minutes=1))
     assert (await backend.members.identity("discord", "42")).unreachable_since == clock.now
