@@ -1,4 +1,5 @@
-"""The database: migrations from every earlier version, refusal of a newer one, pragmas, repositories."""
+"""The SQLite database itself: migrations from every earlier version, refusal of a newer one, pragmas, its
+connections and transactions. What every engine's repositories must do is in tests/storage/."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import pytest
 
 from storage import Database, Repositories
 from storage.database import DatabaseError, latest_version, migrations
-from storage.members import Region
 
 
 def schema_of(path) -> set[tuple]:
@@ -54,65 +54,6 @@ async def test_database_from_a_newer_version_is_refused_with_a_clear_message(db_
     conn.close()
     with pytest.raises(DatabaseError, match="newer release"):
         await Database(db_path).open()
-
-
-async def test_member_profile_round_trip(db_path):
-    async with Database(db_path) as db:
-        repos = Repositories.over(db)
-        member = await repos.members.create("telegram", "42", now=100)
-        await repos.members.set_field(member.id, "display_name", "Ada", now=101)
-        await repos.members.set_themes(member.id, ["data", "detention"], now=102)
-        await repos.members.set_regions(member.id, [Region("oceania", False), Region("Lyon", True)], now=103)
-        await repos.members.set_languages(member.id, ["fr", "en"], now=104)
-        loaded = await repos.members.by_identity("telegram", "42")
-        assert loaded.display_name == "Ada"
-        assert loaded.themes == ("data", "detention")
-        assert loaded.regions == (Region("oceania", False), Region("Lyon", True))
-        assert loaded.languages == ("fr", "en")
-        assert loaded.updated_at == 104
-        with pytest.raises(ValueError):
-            await repos.members.set_field(member.id, "role", "organiser", now=105)
-
-
-async def test_search_treats_wildcards_literally(db_path):
-    async with Database(db_path) as db:
-        repos = Repositories.over(db)
-        for i, name in enumerate(["100% Ana", "Bob_1", "Carla"]):
-            m = await repos.members.create("console", f"p{i}", now=1)
-            await repos.members.set_field(m.id, "display_name", name, now=1)
-        assert [m.display_name for m in await repos.members.search("%")] == ["100% Ana"]
-        assert [m.display_name for m in await repos.members.search("_")] == ["Bob_1"]
-
-
-async def test_failed_transaction_leaves_nothing_behind(db_path):
-    async with Database(db_path) as db:
-        repos = Repositories.over(db)
-        with pytest.raises(RuntimeError):
-            async with db.transaction() as conn:
-                await conn.execute("INSERT INTO members (consented_at, created_at, updated_at) VALUES (1, 1, 1)")
-                raise RuntimeError("boom")
-        assert await repos.members.count() == 0
-
-
-async def test_invite_codes_are_stored_only_as_hashes(db_path):
-    async with Database(db_path) as db:
-        repos = Repositories.over(db)
-        member = await repos.members.create("console", "a", now=1)
-        code, _ = await repos.invites.create(member.id, uses=1, expires_at=1000, now=1)
-        async with db.transaction() as conn:
-            async with conn.execute("SELECT * FROM invites") as cur:
-                assert code not in repr([tuple(r) for r in await cur.fetchall()])
-        assert await repos.invites.find_valid(code.lower(), now=2) is not None
-        assert await repos.invites.find_valid(code, now=1000) is None
-
-
-async def test_expired_buttons_are_purged(db_path):
-    async with Database(db_path) as db:
-        repos = Repositories.over(db)
-        token = await repos.buttons.issue("console:a", "x", {}, single_use=False, expires_at=50)
-        assert await repos.buttons.resolve(token, now=49) is not None
-        assert await repos.buttons.resolve(token, now=50) is None
-        assert await repos.buttons.purge_expired(now=50) == 1
 
 
 async def test_a_lone_write_during_another_transaction_is_not_swept_into_its_rollback(db_path):
@@ -184,73 +125,14 @@ async def test_closing_waits_for_grouped_inserts_already_asked_for(db_path):
         assert (await again.fetch_one("SELECT count(*) FROM meta WHERE key LIKE 'c%'"))[0] == 50
 
 
-async def test_discord_dm_channel_is_kept_per_account(db_path):
+async def test_the_schema_refuses_a_second_account_of_one_member_on_one_platform(db_path):
+    """Linking checks this first (see tests/storage/test_links.py); the schema holds it even for a write that
+    would not."""
     async with Database(db_path) as db:
-        repos = Repositories.over(db)
-        member = await repos.members.create("discord", "42", now=1)
-        assert (await repos.members.identity("discord", "42")).dm_channel is None
-        await repos.members.set_dm_channel("discord", "42", 1234567890123456789)
-        assert (await repos.members.identities(member.id))[0].dm_channel == "1234567890123456789"
-        assert (await repos.members.identity("discord", "42")).dm_channel == "1234567890123456789"
-        assert await repos.members.dm_channel("discord", "42") == "1234567890123456789"
-        await repos.members.set_dm_channel("discord", "42", None)
-        assert (await repos.members.identity("discord", "42")).dm_channel is None
-        assert await repos.members.identity("discord", "43") is None
-
-
-async def test_joining_accounts_moves_them_and_erases_the_other_member_in_one_go(db_path):
-    async with Database(db_path) as db:
-        repos = Repositories.over(db)
-        kept = await repos.members.create("telegram", "1", now=1)
-        other = await repos.members.create("discord", "2", now=1)
-        await repos.members.set_field(other.id, "display_name", "Gone-Name", now=1)
-        code, record = await repos.links.create(kept.id, "telegram", now=10)
-        rows = repr([tuple(r) for r in await db.fetch_all("SELECT * FROM link_codes")])
-        assert code not in rows and record.code_hash in rows
-        assert (await repos.links.find(code.lower())).state(now=11) == "valid"
-        result = await repos.links.join(record.code_hash, kept_member_id=kept.id, platform="discord",
-                                        external_id="2", replaced_member_id=other.id, forget_audiences=[], now=20)
-        assert result == "linked"
-        assert sorted((await repos.members.get(kept.id)).accounts) == ["discord:2", "telegram:1"]
-        assert await repos.members.get(other.id) is None
-        assert (await repos.links.find(code)).state(now=21) == "used"
-        again = await repos.links.join(record.code_hash, kept_member_id=kept.id, platform="discord",
-                                       external_id="3", replaced_member_id=None, forget_audiences=[], now=22)
-        assert again == "code" and await repos.members.by_identity("discord", "3") is None
-        entry = (await repos.audit.recent(1))[0]
-        assert (entry.action, entry.actor_id) == ("member.link", kept.id)
-        assert entry.detail == f"platforms=discord replaced={other.id}"
-
-
-async def test_a_member_has_at_most_one_account_per_platform(db_path):
-    async with Database(db_path) as db:
-        repos = Repositories.over(db)
-        kept = await repos.members.create("telegram", "1", now=1)
-        _code, record = await repos.links.create(kept.id, "discord", now=10)  # issued on discord, entered on telegram
-        result = await repos.links.join(record.code_hash, kept_member_id=kept.id, platform="telegram",
-                                        external_id="9", replaced_member_id=None, forget_audiences=[], now=11)
-        assert result == "platform"
+        kept = await Repositories.over(db).members.create("telegram", "1", now=1)
         with pytest.raises(sqlite3.IntegrityError):
             await db.execute("INSERT INTO identities (platform, external_id, member_id, linked_at) "
                              "VALUES ('telegram', '9', ?, 1)", (kept.id,))
-        assert await repos.links.unlink(kept.id, "telegram", forget_audiences=[], now=12) == "last"
-        assert await repos.links.unlink(kept.id, "discord", forget_audiences=[], now=12) == "missing"
-        assert (await repos.members.get(kept.id)).accounts == ("telegram:1",)
-
-
-async def test_link_codes_expire_and_wrong_attempts_are_forgotten_after_an_hour(db_path):
-    async with Database(db_path) as db:
-        repos = Repositories.over(db)
-        member = await repos.members.create("telegram", "1", now=1)
-        code, record = await repos.links.create(member.id, "telegram", now=100)
-        assert record.state(now=100 + 599) == "valid" and record.state(now=100 + 600) == "expired"
-        assert await repos.links.record_wrong("discord:5", now=100) == 1
-        assert await repos.links.record_wrong("discord:5", now=200) == 2
-        assert await repos.links.wrong_attempts("discord:5", now=100 + 3600) == [200]
-        await repos.links.purge(now=100 + 600 + 24 * 3600)
-        assert await repos.links.find(code) is None
-        assert await repos.links.wrong_attempts("discord:5", now=200 + 3600) == []
-        assert (await db.fetch_one("SELECT count(*) FROM link_attempts"))[0] == 0
 
 
 async def test_members_looked_up_at_the_same_moment_each_get_their_own_row(db_path):
@@ -300,18 +182,3 @@ async def test_a_grouped_insert_whose_caller_gives_up_is_still_written_with_its_
         results = await asyncio.gather(*writes, return_exceptions=True)
         assert isinstance(results[2], asyncio.CancelledError) and results.count(None) == 4
         assert (await db.fetch_one("SELECT count(*) FROM meta WHERE key LIKE 'g%'"))[0] == 5
-
-
-async def test_button_set_tokens_are_unguessable_short_and_sort_by_when_they_were_made(db_path):
-    from storage.buttons import new_set_token
-
-    tokens = {new_set_token(1_800_000_000) for _ in range(1000)}
-    assert len(tokens) == 1000  # random part: no two alike
-    assert all(len(f"{t}.99") <= 64 and t.isascii() and "." not in t for t in tokens)
-    assert max(tokens) < new_set_token(1_800_000_001) and min(tokens) > new_set_token(1_799_999_999)
-    async with Database(db_path) as db:
-        repos = Repositories.over(db)
-        token = await repos.buttons.issue("member:1", "profile.edit", {"field": "name"}, single_use=False,
-                                          expires_at=2_000_000_000)
-        found = await repos.buttons.resolve(token, 1_900_000_000)
-        assert found is not None and found.payload == {"field": "name"}
