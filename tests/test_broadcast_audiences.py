@@ -43,8 +43,7 @@ async def test_the_members_audience_is_everyone_organisers_and_admins_included(w
 
 
 async def test_status_says_why_a_message_is_still_pending(world, net):  # noqa: F811
-    await world.repos.db.execute("UPDATE members SET quiet_start = 480, quiet_end = 600 WHERE id = ?",
-                                 (net["lina"],))  # 08:00-10:00 UTC; it is 09:00
+    await world.repos.members.set_quiet_hours(net["lina"], 480, 600, world.now)  # 08:00-10:00 UTC; it is 09:00
     world.telegram.fail("202", NotSent())  # Carla's message meets a platform error
     await _compose(world)
     await world.bot.press(AMINA, "Send to")

@@ -17,6 +17,7 @@ broadcast was queued for got it exactly once unless a mute covering it or its ca
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import re
 import shutil
@@ -141,7 +142,8 @@ class BroadcastMachine(RuleBasedStateMachine):
             await repos.members.set_themes(member_id, list(themes), now)
             self.chats[chat] = member_id
             self.members.append(member_id)
-        await repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")
+        for member_id in self.members:
+            await repos.members.set_quiet_hours(member_id, 0, 0, now)
         async with repos.db.transaction() as conn:
             await repos.members.set_role_in(conn, self.members[0], "organiser", now)
         # Two requests in flight at once; no pace (nothing waits for a slot in time).
@@ -213,9 +215,8 @@ class BroadcastMachine(RuleBasedStateMachine):
                                                          channels=False, status="scheduled", send_at=self.now,
                                                          recipients=0, now=self.now)
             # The text names the broadcast, so each request says which one it carries.
-            await repos.db.execute("UPDATE broadcasts SET body = ? WHERE id = ?",
-                                   (f"broadcast-mark-{broadcast_id}", broadcast_id))
-            broadcast = await repos.broadcasts.get(broadcast_id)
+            broadcast = dataclasses.replace(await repos.broadcasts.get(broadcast_id),
+                                            body=f"broadcast-mark-{broadcast_id}")
             async with repos.db.transaction() as conn:
                 await queue_in(conn, self.bot.core.member_context(author), broadcast, self.now)
             rows = await repos.db.fetch_all("SELECT member_id FROM outbox WHERE broadcast_id = ?", (broadcast_id,))

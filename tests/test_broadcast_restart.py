@@ -116,9 +116,9 @@ async def prepare(db_path: Path, recipients: int) -> tuple[list[str], int]:
         now = int(time.time())
         handles = ["amina"] + [f"m{i:05d}" for i in range(recipients)]
         async with db.transaction() as conn:
-            for handle in handles:
-                await repos.members.create_in(conn, "console", handle, now)
-            await conn.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")  # no quiet hours
+            member_ids = [await repos.members.create_in(conn, "console", handle, now) for handle in handles]
+        for member_id in member_ids:
+            await repos.members.set_quiet_hours(member_id, 0, 0, now)  # no quiet hours
         author = await repos.members.by_identity("console", "amina")
         assert author is not None
         async with db.transaction() as conn:

@@ -12,6 +12,7 @@ import dataclasses
 import pytest
 from handlers.events import Person, Press
 from storage.members import Region
+from storage.sessions import SessionRepository
 from tests.conftest import plain
 from tests.test_outbox import World, world  # noqa: F401  (the fixture)
 
@@ -33,7 +34,7 @@ async def _person(world: World, *, telegram: str | None = None, discord: str | N
     await world.repos.members.set_themes(member_id, list(themes), world.now)
     await world.repos.members.set_regions(member_id, [Region(r, False) for r in regions], world.now)
     # No quiet hours unless a test sets them: delivery is immediate.
-    await world.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0 WHERE id = ?", (member_id,))
+    await world.repos.members.set_quiet_hours(member_id, 0, 0, world.now)
     return member_id
 
 
@@ -74,7 +75,7 @@ async def net(world):  # noqa: F811
     ids["bob"] = await _person(world, discord="301", regions=("northern-africa",))
     ids["carla"] = await _person(world, telegram="202", themes=("detention",))
     ids["dan"] = await _person(world, telegram="203", discord="303")
-    await world.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")
+    await world.repos.members.set_quiet_hours(ids["amina"], 0, 0, world.now)
     return ids
 
 
@@ -146,18 +147,17 @@ async def test_a_muted_member_gets_nothing_and_a_theme_mute_covers_only_that_the
 
 async def test_a_mute_stops_a_broadcast_already_under_way(world, net):
     await _send_to_crowd(world, 60, 400)
-    lina = net["lina"]
+    last = (await world.repos.members.by_identity("telegram", "459")).id  # the last of the crowd to be sent to
     original = world.telegram.send
 
-    async def send(person, reply):  # the broadcast is under way when Lina mutes
+    async def send(person, reply):  # the broadcast is under way when the last one mutes
         if person.external_id == "400":
-            await world.repos.broadcasts.mute(lina, "", world.now)
+            await world.repos.broadcasts.mute(last, "", world.now)
         await original(person, reply)
 
     world.telegram.send = send
-    await world.repos.db.execute("UPDATE outbox SET id = id + 1000 WHERE external_id = '201'")  # goes last
     await world.outbox.flush()
-    assert _got(world, "201") == [] and len(_got(world, "459")) == 1
+    assert _got(world, "459") == [] and len(_got(world, "458")) == 1
     status = await world.bot.text(AMINA, "/broadcast status 1")
     assert "muted 1" in status
 
@@ -261,8 +261,7 @@ async def test_a_scheduled_broadcast_goes_at_its_moment_and_not_before(world, ne
 
 
 async def test_quiet_hours_hold_a_broadcast_unless_it_is_urgent(world, net):
-    await world.repos.db.execute("UPDATE members SET quiet_start = 480, quiet_end = 600 WHERE id = ?",
-                                 (net["lina"],))  # 08:00-10:00 UTC; it is 09:00
+    await world.repos.members.set_quiet_hours(net["lina"], 480, 600, world.now)  # 08:00-10:00 UTC; it is 09:00
     await _compose(world, "Ordinary")
     await world.bot.press(AMINA, "Send to")
     await world.outbox.flush()
@@ -316,12 +315,10 @@ async def test_a_broadcast_can_also_go_to_announcement_channels(world, net):
 async def test_a_sessions_subscribers_are_an_audience(world, net):
     now = world.now
     async with world.repos.db.transaction() as conn:
-        cursor = await conn.execute(
-            "INSERT INTO sessions (uid, title, starts_at, ends_at, zone, created_at, updated_at) "
-            "VALUES ('s1', 'Media literacy', ?, ?, 'UTC', ?, ?)", (now + 86400, now + 90000, now, now))
-        session = cursor.lastrowid
-        await conn.execute("INSERT INTO session_subscriptions (session_id, member_id, created_at) VALUES (?, ?, ?)",
-                           (session, net["carla"], now))
+        session = await SessionRepository.create_in(
+            conn, {"title": "Media literacy", "starts_at": now + 86400, "ends_at": now + 90000, "zone": "UTC"},
+            uid="s1", created_by=None, now=now)
+    await world.repos.sessions.subscribe(session, net["carla"], now, default_lead=15, followup_after=600)
     await _compose(world)
     preview = await _choose(world, "Sessions", "Media literacy")
     assert "subscribers of: Media literacy" in preview and "Reaches: 1 member" in preview
@@ -337,7 +334,7 @@ async def test_export_shows_mutes_and_forget_removes_them(world, net):
     assert '"muted": [' in data and "detention" in data
     await world.bot.text("telegram:201", "/forget")
     await world.bot.press("telegram:201", "Erase")
-    assert await world.repos.db.fetch_all("SELECT * FROM broadcast_mutes") == []
+    assert await world.repos.broadcasts.every_mute() == []
 
 
 
@@ -357,7 +354,8 @@ async def test_on_both_platforms_a_theme_broadcast_reaches_its_audience_and_a_mu
         now = int(bot.clock().timestamp())
         for who, theme in ((f"discord:{carla.id}", "detention"), ("telegram:5001", "detention")):
             await bot.repos.members.set_themes((await bot.member(who)).id, [theme], now)
-        await bot.repos.db.execute("UPDATE members SET quiet_start = 0, quiet_end = 0")
+        for member in await bot.repos.members.search(""):
+            await bot.repos.members.set_quiet_hours(member.id, 0, 0, now)
 
         await tg.say(4242, "/broadcast Health <i>clinic</i> open on Saturday")
         await tg.press(4242, "Themes")
@@ -392,8 +390,8 @@ async def test_a_finished_broadcast_keeps_its_counts_but_not_its_text_once_the_o
     await world.outbox.flush()
     world.advance(8 * 24 * 3600)
     await Scheduler(world.bot.core, world.outbox).housekeeping()
-    assert await world.repos.db.fetch_all("SELECT * FROM outbox") == []
-    row = await world.repos.db.fetch_one("SELECT status, body FROM broadcasts WHERE id = 1")
-    assert tuple(row) == ("done", None)
+    assert await world.repos.outbox.counts() == {}
+    broadcast = await world.repos.broadcasts.get(1)
+    assert (broadcast.status, broadcast.body) == ("done", None)
     status = await world.bot.text(AMINA, "/broadcast status 1")
     assert "Telegram: delivered 4" in status and "Discord: delivered 2" in status
