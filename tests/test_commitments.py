@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 
 from handlers.formatting import to_plain
+from storage.commitments import Commitment
 from tests.conftest import build_bot, make_network, plain
 
 DAY = 24 * 3600
@@ -23,8 +24,12 @@ async def _network(bot, *others: str) -> None:
         await bot.join(who, code=await _code(bot), name=who.capitalize())
 
 
-async def _commitments(bot) -> list:
-    return list(await bot.repos.db.fetch_all("SELECT * FROM commitments ORDER BY id"))
+async def _commitments(bot) -> list[Commitment]:
+    """Every member's commitments, in the order they were made."""
+    found = []
+    for member in await bot.repos.members.search("", limit=1000):
+        found += await bot.repos.commitments.for_member(member.id)
+    return sorted(found, key=lambda c: c.id)
 
 
 async def _scheduled(bot, commitment_id: int) -> list[tuple[str, str | None, int]]:
@@ -82,9 +87,9 @@ async def test_guided_commit_asks_each_question_and_stores_nothing_before_regist
     assert "Registered: commitment #1" in text
     assert "halfway, on Saturday 19 December 2026, 10:00 (Europe/Paris, UTC+01:00)" in text
     row = (await _commitments(bot))[0]
-    assert (row["what"], row["theme"], row["region"], row["visibility"], row["status"]) == (
+    assert (row.what, row.theme, row.region, row.visibility, row.status) == (
         "Run a media-literacy workshop", "detention", "western-europe", "organisers", "open")
-    assert row["due_at"] == _utc(2027, 1, 15, 9)
+    assert row.due_at == _utc(2027, 1, 15, 9)
     assert await bot.repos.conversations.get((await bot.member("admin")).id) is None
 
 
@@ -100,8 +105,8 @@ async def test_quick_date_buttons_and_skipping(bot):
     assert "Theme: —" in summary and "Region: —" in summary
     await bot.press("admin", "Register")
     commitment = (await _commitments(bot))[0]
-    assert commitment["due_at"] == _utc(2026, 11, 30, 9) and commitment["theme"] is None
-    assert await _scheduled(bot, commitment["id"]) == [("checkin", "due", _utc(2026, 11, 30, 9))]
+    assert commitment.due_at == _utc(2026, 11, 30, 9) and commitment.theme is None
+    assert await _scheduled(bot, commitment.id) == [("checkin", "due", _utc(2026, 11, 30, 9))]
 
 
 async def test_no_date_means_no_check_ins(bot):
@@ -124,9 +129,9 @@ async def test_one_line_commit_fills_what_and_date_and_echoes_the_exact_moment(b
     assert "What: Run a media-literacy workshop in Lyon" in summary
     await bot.press("admin", "Register")
     row = (await _commitments(bot))[0]
-    assert row["what"] == "Run a media-literacy workshop in Lyon"
-    assert row["due_at"] == _utc(2027, 3, 15, 9)
-    assert row["theme"] == "detention"
+    assert row.what == "Run a media-literacy workshop in Lyon"
+    assert row.due_at == _utc(2027, 3, 15, 9)
+    assert row.theme == "detention"
 
 
 async def test_a_by_that_is_no_date_stays_part_of_what(bot):
@@ -182,7 +187,7 @@ async def test_markup_in_what_is_shown_literally(bot):
     assert f"What: {what}" in plain(replies)
     replies = await bot.press("admin", "Register")
     assert "<b>Big</b>" not in str(replies[0].text) and f"What: {what}" in plain(replies)
-    assert (await _commitments(bot))[0]["what"] == what
+    assert (await _commitments(bot))[0].what == what
     listed = await bot.say("admin", "/commitments")
     assert "&lt;b&gt;Big" in str(listed[0].text) and what in plain(listed)
 
@@ -540,11 +545,10 @@ async def test_forget_leaves_no_commitment_note_or_check_in(bot):
     assert await _scheduled(bot, commitment)
     await bot.say("bob", "/forget")
     await bot.press("bob", "Yes, erase")
-    assert await bot.repos.db.fetch_all("SELECT * FROM commitments WHERE member_id = ?", (bob.id,)) == []
-    assert await bot.repos.db.fetch_all("SELECT * FROM commitment_notes WHERE commitment_id = ?",
-                                        (commitment,)) == []
-    assert await bot.repos.db.fetch_all("SELECT * FROM schedule WHERE member_id = ? OR subject_id = ?",
-                                        (bob.id, commitment)) == []
+    assert await bot.repos.commitments.get(commitment) is None
+    assert await bot.repos.commitments.for_member(bob.id) == []
+    assert await bot.repos.commitments.notes(commitment) == []
+    assert await bot.repos.schedule.for_member(bob.id) == [] and await _scheduled(bot, commitment) == []
     assert await bot.repos.commitments.get(kept) is not None
     assert await _run_due(bot, days=200) != []  # the admin's own check-ins still come
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+from storage import Database, Repositories
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,12 +79,13 @@ def test_invite_join_promote_block_export_and_forget_from_a_script(tmp_path):
     body = export[export.index("{"):export.index("\n> ")]
     assert json.loads(body)["profile"]["display_name"] == "Bob"
     assert "has been erased" in out
-    conn = sqlite3.connect(db)
-    try:
-        assert conn.execute("SELECT count(*) FROM members").fetchone()[0] == 1
-        assert conn.execute("SELECT count(*) FROM identities WHERE external_id = 'bob'").fetchone()[0] == 0
-    finally:
-        conn.close()
+
+    async def stored() -> tuple[int, object]:  # Bob erased: only Amina is left
+        async with Database(db) as database:
+            repos = Repositories.over(database)
+            return await repos.members.count(), await repos.members.by_identity("console", "bob")
+
+    assert asyncio.run(stored()) == (1, None)
 
 
 def test_console_explains_its_own_commands(tmp_path):

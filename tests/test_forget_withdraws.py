@@ -112,9 +112,8 @@ async def test_after_forget_nothing_queued_that_names_the_member_or_quotes_them_
     # And what is not about Bob: Carla asks Dan to be introduced.
     await _ask(bot, "carla", "Dan", note="CARLA-NOTE")
     assert len(console.replies) == before  # nothing of it has gone yet
-    waiting = await bot.repos.db.fetch_all("SELECT kind FROM outbox WHERE state = 'pending' AND member_id != ?",
-                                           (ids["bob"],))
-    assert len(waiting) >= 8
+    bobs = [m for m in await bot.repos.outbox.for_member(ids["bob"]) if m["state"] == "pending"]
+    assert (await bot.repos.outbox.counts())["pending"] - len(bobs) >= 8
 
     await _forget(world, "bob")
     # Withdrawn with the erasure itself: not even the database file holds what he wrote any more (but the joint
@@ -161,14 +160,15 @@ async def test_a_message_already_claimed_by_the_sender_when_forget_commits_is_no
 
     async def erase_while_sending(person, reply):  # Bob confirms /forget while Lina's notice is on its way
         if person.external_id == "lina" and not claimed:
-            claimed.extend(r[0] for r in await bot.repos.db.fetch_all(
-                "SELECT external_id FROM outbox WHERE state = 'sending' ORDER BY id"))
+            for who in ("lina", "carla", "dan"):
+                if any(m["state"] == "sending" for m in await bot.repos.outbox.for_member(ids[who])):
+                    claimed.append(who)
             assert "has been erased" in await bot.press_text("bob", "Yes, erase")
         await send(person, reply)
 
     console.send = erase_while_sending
     await world.outbox.flush()
-    assert claimed[:2] == ["lina", "carla"] and "dan" in claimed  # claimed before the erasure committed
+    assert claimed == ["lina", "carla", "dan"]  # claimed before the erasure committed
     assert [(chat, to_plain(reply.text)) for chat, reply in console.replies[before:]] == [
         ("lina", "You are now an organiser of Test Network. Send /help to see what organisers can do.")]
     assert "Cancelled because its author left" in await bot.text("admin", "/broadcast status 1")
@@ -182,10 +182,9 @@ async def test_a_follow_up_waiting_for_quiet_hours_is_withdrawn_when_the_member_
     await world.outbox.flush()
     world.advance(7 * 24 * 3600 + 13 * 3600)  # 22:00 UTC, 23:00 in Paris: "did you connect?" waits for morning
     await bot.core.run_due(world.now)
-    waiting = await bot.repos.db.fetch_all(
-        "SELECT count(*) FROM outbox WHERE member_id = ? AND kind = 'follow-up' AND state = 'pending'",
-        (ids["lina"],))
-    assert waiting[0][0] == 1
+    waiting = [m for m in await bot.repos.outbox.for_member(ids["lina"])
+               if m["kind"] == "follow-up" and m["state"] == "pending"]
+    assert len(waiting) == 1
     before = len(console.replies)
     await _forget(world, "bob")
     world.advance(12 * 3600)
