@@ -51,15 +51,16 @@ CASES = [
 async def test_the_world_is_as_described(tmp_path: Path):
     world = await World.build(tmp_path)
     try:
-        db = world.bot.repos.db
-        members = [tuple(r) for r in await db.fetch_all("SELECT id, display_name, role, blocked FROM members")]
-        assert members == [(1, "Amina", "member", 0), (2, "Bob", "member", 0), (3, "Carla", "member", 1),
-                           (4, "Dina", "organiser", 0)]
-        commitments = [tuple(r) for r in await db.fetch_all("SELECT id, member_id, visibility FROM commitments")]
-        assert commitments == [(1, 1, "network"), (2, 1, "organisers"), (3, 1, "private"), (4, 2, "private"),
-                               (5, 2, "network"), (6, 4, "organisers")]
-        sessions = [tuple(r) for r in await db.fetch_all("SELECT id, status FROM sessions")]
-        assert sessions == [(1, "scheduled"), (2, "cancelled")]
+        repos = world.bot.repos
+        members = [(m.id, m.display_name, m.role, m.blocked) for m in await repos.members.search("")]
+        assert members == [(1, "Amina", "member", False), (2, "Bob", "member", False), (3, "Carla", "member", True),
+                           (4, "Dina", "organiser", False)]
+        commitments = [(c.id, c.member_id, c.visibility) for m in members
+                       for c in await repos.commitments.for_member(m[0])]
+        assert sorted(commitments) == [(1, 1, "network"), (2, 1, "organisers"), (3, 1, "private"),
+                                       (4, 2, "private"), (5, 2, "network"), (6, 4, "organisers")]
+        sessions = await repos.sessions.get_many([1, 2, 3])
+        assert [(s.id, s.status) for s in sessions.values()] == [(1, "scheduled"), (2, "cancelled")]
     finally:
         await world.db.close()
 
@@ -81,7 +82,7 @@ async def test_what_one_may_not_see_reads_like_what_does_not_exist(who, command,
     world = await World.build(tmp_path)
     try:
         db = world.bot.repos.db
-        assert await db.fetch_one(f"SELECT id FROM {table} WHERE id = ?", (row,)) is not None
+        assert await getattr(world.bot.repos, table).get(row) is not None
         before = await _state(world)
         hidden = _shown(await world.bot.say(who, command))
         assert await _state(world) == before, "nothing changes"

@@ -162,10 +162,11 @@ async def add_member(repos, now: int, *, telegram: str | None = None, discord: s
                      notify: str = "all", timezone: str | None = None) -> int:
     accounts = [(p, e) for p, e in (("telegram", telegram), ("discord", discord)) if e is not None]
     member = await repos.members.create(*accounts[0], now)
-    for platform, external_id in accounts[1:]:
-        await repos.db.execute(
-            "INSERT INTO identities (platform, external_id, member_id, linked_at) VALUES (?, ?, ?, ?)",
-            (platform, external_id, member.id, now))
+    for platform, external_id in accounts[1:]:  # linked as /link does
+        _code, issued = await repos.links.create(member.id, accounts[0][0], now)
+        assert await repos.links.join(issued.code_hash, kept_member_id=member.id, platform=platform,
+                                      external_id=external_id, replaced_member_id=None, forget_audiences=[],
+                                      now=now) == "linked"
     if notify != "all":
         await repos.members.set_notify_on(member.id, notify, now)
     if timezone is not None:
@@ -174,6 +175,8 @@ async def add_member(repos, now: int, *, telegram: str | None = None, discord: s
 
 
 async def outbox_rows(repos) -> list[dict]:
+    """Every row of the outbox as stored, which is what these tests are about: each message's state and attempts,
+    and that its text is gone once its outcome is known."""
     rows = await repos.db.fetch_all(
         "SELECT id, member_id, platform, external_id, kind, body, state, not_before, attempts, created_at, done_at "
         "FROM outbox ORDER BY id")
