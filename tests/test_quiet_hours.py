@@ -89,7 +89,8 @@ async def test_a_message_waiting_to_be_tried_again_keeps_its_moment(world, lina)
     member = await world.repos.members.get(lina)
     later = _utc(2026, 11, 23, 22, 45)
     # A message put back after a platform error waits for its retry, whatever the quiet hours say.
-    await world.repos.db.execute("UPDATE outbox SET attempts = 1, not_before = ? WHERE kind = 'check-in'", (later,))
+    for waiting in await world.repos.outbox.claim(2 ** 40, 10, ("telegram",)):
+        await world.repos.outbox.retry(waiting.id, later if waiting.kind == "check-in" else waiting.not_before)
     await world.bot.core.member_context(member).notify(lina, Reply(Markup("Session moved")), quiet=False)
     await world.outbox.flush()
     assert world.telegram.to("201") == ["Session moved"]

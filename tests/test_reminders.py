@@ -180,8 +180,8 @@ async def test_export_holds_reminders_and_what_is_scheduled_and_forget_erases_th
     data = json.loads(next(r.attachment for r in replies if r.attachment).content)
     assert data["reminders"][0]["what"] == "team call" and data["reminders"][0]["at_local_time"] == "09:00"
     assert data["scheduled"][0]["what"] == "reminder"
+    admin = (await bot.member("admin")).id
     await bot.say("admin", "/forget")
     await bot.press("admin", "Yes, erase")
-    for table in ("reminders", "schedule", "outbox"):
-        row = await bot.repos.db.fetch_one(f"SELECT count(*) FROM {table}")
-        assert row[0] == 0, table
+    assert await bot.repos.reminders.for_member(admin) == []
+    assert await bot.repos.schedule.count() == 0 and await bot.repos.outbox.counts() == {}

@@ -80,7 +80,10 @@ async def move_schedule(db_path: Path, seconds: int) -> None:
     db = Database(db_path)
     await db.open()
     try:
-        await db.execute("UPDATE schedule SET due_at = due_at + ?", (seconds,))
+        schedule = Repositories.over(db).schedule
+        async with db.transaction() as conn:
+            for item in await schedule.due(2 ** 40, limit=10_000):
+                await schedule.postpone_in(conn, [item.id], item.due_at + seconds)
     finally:
         await db.close()
 
