@@ -19,6 +19,7 @@ from bot.scheduler import LOOKAHEAD, Scheduler
 from handlers.core import RETRY_DUE, Fire, Router, system_clock
 from handlers.events import Person, Reply
 from handlers.formatting import to_plain
+from storage.conversations import ConversationRepository
 from storage.schedule import DueItem
 from tests.conftest import build_bot
 
@@ -27,8 +28,9 @@ CALLS: list[tuple[int, str | None]] = []  # (subject, detail) of each time the h
 
 
 def _mark(member_id: int, text: str):
+    """A change that lands with the item's message: the member is left at a step named `text`."""
     async def change(conn) -> None:
-        await conn.execute("UPDATE members SET organisation = ? WHERE id = ?", (text, member_id))
+        await ConversationRepository.put_in(conn, member_id, "scheduler-test", text, {}, 0)
     return change
 
 
@@ -100,13 +102,13 @@ async def _schedule(bot, member, due_at: int, subject: int = 1, detail: str | No
 
 
 async def _outbox(bot) -> list[dict]:
-    rows = await bot.repos.db.fetch_all("SELECT member_id, kind, state, not_before, body FROM outbox ORDER BY id")
-    return [dict(r) for r in rows]
+    """Every member's messages in the outbox, member by member."""
+    return [{"member_id": member.id, **row} for member in await bot.repos.members.search("")
+            for row in await bot.repos.outbox.for_member(member.id)]
 
 
 async def _schedule_rows(bot) -> list[tuple[int, int, str | None]]:
-    rows = await bot.repos.db.fetch_all("SELECT subject_id, due_at, detail FROM schedule ORDER BY id")
-    return [tuple(r) for r in rows]
+    return [(d.subject_id, d.due_at, d.detail) for d in await bot.repos.schedule.due(2 ** 40, limit=1000)]
 
 
 # --- Core.run_due ---------------------------------------------------------------------------------------------------
@@ -122,7 +124,7 @@ async def test_a_due_row_becomes_one_outbox_message_and_disappears_with_its_hand
     assert [(r["member_id"], r["kind"], r["state"], r["not_before"]) for r in rows] == [
         (member.id, "reminder", "pending", now)]
     assert await _schedule_rows(bot) == []
-    assert (await bot.repos.members.get(member.id)).organisation == "pinged 7"
+    assert (await bot.repos.conversations.get(member.id)).step == "pinged 7"
     assert await bot.core.run_due(now + 3600) == 0 and len(CALLS) == 1  # handled once
     await outbox.flush()
     assert platform.texts() == ["Ping 7"]
@@ -146,7 +148,7 @@ async def test_a_change_that_fails_leaves_nothing_half_done_and_holds_up_nothing
     # The failing item's row stays, to be tried again later; nothing of it was written.
     assert await _schedule_rows(bot) == [(1, now + RETRY_DUE, "change fails")]
     # Its first change was rolled back; the other item's change stands.
-    assert (await bot.repos.members.get(member.id)).organisation == "pinged 2"
+    assert (await bot.repos.conversations.get(member.id)).step == "pinged 2"
     assert len(await _outbox(bot)) == 1  # the other item's message went into the outbox all the same
 
 
@@ -183,6 +185,7 @@ async def test_rows_of_an_erased_member_are_dropped_and_nothing_is_sent(world):
     assert await bot.core.run_due(now) == 2
     assert CALLS == [(1, None)]
     assert [r["member_id"] for r in await _outbox(bot)] == [member.id]
+    assert await bot.repos.outbox.counts() == {"pending": 1}  # and nothing for anyone else
     assert await _schedule_rows(bot) == []
 
 
