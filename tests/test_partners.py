@@ -374,8 +374,8 @@ async def test_follow_up_after_a_week_and_yes_registers_a_joint_commitment_for_b
     assert "together with Bob" in await bot.text(LINA, "/commitments")
     bob_list = await bot.text(BOB, "/commitments")
     assert "#2 Co-run a fact-checking workshop" in bob_list and "together with Lina" in bob_list
-    rows = await bot.repos.db.fetch_all("SELECT member_id, joint_with FROM commitments ORDER BY id")
-    assert [tuple(r) for r in rows] == [(ids[LINA], ids[BOB]), (ids[BOB], ids[LINA])]
+    joint = [await bot.repos.commitments.get(n) for n in (1, 2)]
+    assert [(c.member_id, c.joint_with) for c in joint] == [(ids[LINA], ids[BOB]), (ids[BOB], ids[LINA])]
 
     to_bob = next(q for q in asked if q.member_id == ids[BOB])
     bot.last[BOB] = to_bob.reply
@@ -523,7 +523,8 @@ async def test_forget_takes_a_person_out_of_pending_requests_and_the_other_side_
     assert "no longer open" in await bot.press_text("carla", "Accept")
     rows = await bot.repos.db.fetch_all("SELECT note FROM introductions")
     assert all(r[0] == "" for r in rows)
-    assert await bot.repos.db.fetch_all("SELECT * FROM partner_requests") == []
+    assert await bot.repos.partners.requests_for(ids[LINA]) == []
+    assert await bot.repos.partners.requests_for(ids[BOB]) == []
 
 
 # --- bad input and buttons -------------------------------------------------------------------------------------
@@ -684,9 +685,15 @@ async def test_the_pairs_a_search_reads_follow_every_change_of_themes_and_region
     now = int(bot.clock.now.timestamp())
 
     async def pairs() -> set[tuple[str, str]]:
-        rows = await bot.repos.db.fetch_all("SELECT theme, region FROM member_theme_regions WHERE member_id = ?",
-                                            (ids[BOB],))
-        return {tuple(r) for r in rows}
+        """The searches for a theme in a region that find Bob working on both."""
+        found = set()
+        for theme in ("detention", "access-to-health"):
+            for region in ("western-europe", "northern-africa", "Lyon"):
+                for candidate in await bot.repos.partners.candidates(ids["admin"], theme=theme, region=region,
+                                                                     language=None, languages=(), pivot=0.0):
+                    if candidate.member_id == ids[BOB] and candidate.theme and candidate.region:
+                        found.add((theme, region))
+        return found
 
     assert await pairs() == {("detention", "western-europe")}
     await bot.repos.members.set_themes(ids[BOB], ["detention", "access-to-health"], now)
