@@ -14,7 +14,6 @@ import io
 import logging
 import re
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -24,7 +23,7 @@ from discord import app_commands
 from bot.delivery import MaybeSent, NotSent, Rejected, RetryLater, Unreachable
 from bot.platforms import TokenRejected
 from bot.settings import DiscordSettings
-from handlers import invites
+from handlers.arguments import Param
 from handlers.core import Core, Role
 from handlers.events import Incoming, Person, Press, Reply
 from handlers.formatting import split_markup, to_markdown
@@ -36,6 +35,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 MAX_CONTENT = 2000  # Discord's documented limit for message content
 MAX_ROWS, MAX_PER_ROW, MAX_OPTIONS = 5, 5, 25
+MAX_OPTION_TEXT = 6000  # the longest text a slash command's string option may take
 DEFER_AFTER = 2.0  # seconds: Discord wants an answer within 3, so slower work is deferred first
 FORM_TIMEOUT = 15 * 60  # a form left open longer than an interaction token lives is forgotten
 
@@ -43,94 +43,6 @@ _TOKEN = r"[A-Za-z0-9_-]{1,40}\.\d{1,3}"
 # The bot never means to ping anyone: nothing in a message it sends notifies a user, a role, @everyone or @here,
 # whatever the text contains (user text is escaped as well, so it shows as typed).
 NO_MENTIONS = discord.AllowedMentions.none()
-
-
-@dataclass(frozen=True)
-class Option:
-    """A typed option of a slash command."""
-
-    name: str
-    kind: type
-    description: str
-    required: bool = False
-    low: int | None = None
-    high: int | None = None
-    suggest: str | None = None  # what autocomplete offers: "member", "theme", "region" or "timezone"
-    prefix: str = ""  # how the core's command text names the value, e.g. "theme:"
-    default: str | None = None  # the network setting that says what the command does without it: {default}
-
-
-MEMBER = Option("member", str, N_("the member: a name, or #number from /members"), required=True,
-                suggest="member")
-# A session's fields, for /newsession and /editsession (the core asks for what is missing).
-SESSION_FIELDS = (
-    Option("title", str, N_("what the session is called")),
-    Option("start", str, N_("when it starts: 10 December 9:30"), prefix="start:"),
-    Option("end", str, N_("when it ends: 11:00, 90 minutes, or a date and time"), prefix="end:"),
-    Option("zone", str, N_("the time zone it is held in: a city or a zone name"), suggest="timezone", prefix="zone:"),
-    Option("venue", str, N_("where it takes place"), prefix="venue:"),
-    Option("link", str, N_("the call link, https://…"), prefix="link:"),
-    Option("moderator", str, N_("who moderates it"), prefix="moderator:"),
-    Option("speakers", str, N_("speakers or discussion starters"), prefix="speakers:"),
-    Option("themes", str, N_("its themes, separated by commas"), prefix="themes:"),
-    Option("description", str, N_("what it is about"), prefix="description:"),
-)
-# The typed options of commands that take arguments; the core still parses and checks the text it is given.
-OPTIONS: dict[str, tuple[Option, ...]] = {
-    "invite": (Option("uses", int, N_("how many people may join with it (default {default})"), low=1,
-                      high=invites.MAX_USES, default="invite_default_uses"),
-               Option("days", int, N_("how many days it stays valid (default {default})"), low=1,
-                      high=invites.MAX_DAYS, default="invite_default_days")),
-    "start": (Option("code", str, N_("the invite code you were given")),),
-    "join": (Option("code", str, N_("the invite code you were given"), required=True),),
-    "link": (Option("code", str, N_("the code /link gave you on your other platform")),),
-    "unlink": (Option("platform", str, N_("telegram or discord"), required=True),),
-    "members": (Option("name", str, N_("part of a name to look for")),
-                Option("theme", str, N_("only members working on this theme"), suggest="theme", prefix="theme:"),
-                Option("region", str, N_("only members working in this region or place"), suggest="region",
-                       prefix="region:")),
-    "timezone": (Option("place", str, N_("your city, your country or a time zone name"), suggest="timezone"),),
-    "commit": (Option("what", str, N_("what you will do, and by when: Run a workshop in Lyon by 15 March")),
-               Option("theme", str, N_("the theme it is about"), suggest="theme", prefix="theme:"),
-               Option("region", str, N_("the region it is about"), suggest="region", prefix="region:")),
-    "commitments": (Option("which", str, N_("network: those shared with everyone; all: everyone's (organisers)")),
-                    Option("theme", str, N_("only this theme"), suggest="theme", prefix="theme:"),
-                    Option("region", str, N_("only this region"), suggest="region", prefix="region:")),
-    "progress": (Option("number", int, N_("the commitment's number, from /commitments"), required=True, low=1,
-                        high=10**9),
-                 Option("note", str, N_("what you did so far"))),
-    "remind": (Option("reminder", str, N_("when, then what: tomorrow 9:00 call the town hall"), required=True),),
-    "promote": (MEMBER,), "demote": (MEMBER,), "block": (MEMBER,), "unblock": (MEMBER,),
-    "partner": (Option("theme", str, N_("the theme partners should work on"), suggest="theme", prefix="theme:"),
-                Option("region", str, N_("the region partners should work in"), suggest="region", prefix="region:"),
-                Option("language", str, N_("a language they should speak, e.g. French"), prefix="language:"),
-                Option("note", str, N_("what you are looking for, for the people you ask"), prefix="note:")),
-    "partners": (Option("which", str, N_("gaps: searches that found nobody (organisers)")),),
-    "matching": (Option("state", str, N_("on, or off to pause being proposed as a partner")),),
-    "introduce": (Option("first", str, N_("the first member: a name, or #number from /members"), required=True,
-                         suggest="member"),
-                  Option("second", str, N_("the second member: a name, or #number from /members"), required=True,
-                         suggest="member"),
-                  Option("note", str, N_("why they should meet, shown to both"))),
-    "broadcast": (Option("message", str, N_("the message, or: status [number], cancel <number>")),),
-    "mute": (Option("theme", str, N_("only broadcasts about this theme (default: all)"), suggest="theme"),),
-    "unmute": (Option("theme", str, N_("only this theme (default: all)"), suggest="theme"),),
-    "agenda": (Option("which", str, N_("mine: the sessions you follow; ics: as a calendar file")),
-               Option("theme", str, N_("only sessions on this theme"), suggest="theme", prefix="theme:")),
-    "session": (Option("number", int, N_("the session's number, from /agenda"), required=True, low=1, high=10**9),),
-    "subscribe": (Option("number", int, N_("the session's number, from /agenda"), low=1, high=10**9),
-                  Option("theme", str, N_("or: every session on this theme"), suggest="theme", prefix="theme:")),
-    "unsubscribe": (Option("number", int, N_("the session's number, from /agenda"), low=1, high=10**9),
-                    Option("theme", str, N_("or: this theme"), suggest="theme", prefix="theme:")),
-    "subscriptions": (Option("remind", int, N_("minutes before a session to remind you (default 15)"), low=1,
-                             high=1440, prefix="remind:"),),
-    "newsession": SESSION_FIELDS,
-    "editsession": (Option("number", int, N_("the session's number, from /agenda"), required=True, low=1,
-                           high=10**9), *SESSION_FIELDS[1:]),
-    "cancelsession": (Option("number", int, N_("the session's number, from /agenda"), required=True, low=1,
-                             high=10**9),),
-}
-GENERIC = (Option("details", str, N_("what to add after the command")),)
 
 
 def discord_pieces(reply_text: Any) -> list[str]:
@@ -280,7 +192,7 @@ def _components(reply: Reply, *, answer_label: str | None) -> discord.ui.View | 
 
 
 def _strip_tick(label: str) -> str:
-    return label[2:] if label.startswith("✓ ") else label
+    return label.removeprefix("✓ ")
 
 
 class SolidarityClient(discord.Client):
@@ -338,41 +250,37 @@ class DiscordAdapter:
     def _build_commands(self) -> None:
         with language(self.core.services.network.default_language):
             for spec in sorted(self.core.routes.commands.values(), key=lambda c: (c.order, c.name)):
-                options = OPTIONS.get(spec.name, GENERIC if spec.usage else ())
-                self.tree.add_command(self._command(spec.name, plain(spec.summary), spec.role, options))
+                self.tree.add_command(self._command(spec.name, plain(spec.summary), spec.role, spec.params))
 
-    def _command(self, name: str, summary: str, role: Role, options: tuple[Option, ...]) -> app_commands.Command:
+    def _command(self, name: str, summary: str, role: Role, params: tuple[Param, ...]) -> app_commands.Command:
+        """A slash command with an option for each of the command's params, as the core declares them; what is
+        chosen goes to the core as values, by name."""
         adapter = self
 
         async def callback(interaction: discord.Interaction, **values: Any) -> None:
-            parts = [o.prefix + str(values[o.name]) for o in options if values.get(o.name) is not None]
-            text = f"/{name} {' '.join(parts)}".strip()
-            await adapter.on_command(interaction, text)
+            await adapter.on_command(interaction, name, {k: v for k, v in values.items() if v is not None})
 
         parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                         annotation=discord.Interaction)]
-        for option in options:
-            kind: Any = option.kind
-            if option.kind is int and (option.low is not None or option.high is not None):
-                kind = app_commands.Range[int, option.low, option.high]
-            elif option.kind is str:
-                kind = app_commands.Range[str, 1, 1000]
+        for param in params:
+            kind: Any = app_commands.Range[int, param.low, param.high] if param.number else \
+                app_commands.Range[str, 1, min(param.longest, MAX_OPTION_TEXT)]
             parameters.append(inspect.Parameter(
-                option.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=kind,
-                default=inspect.Parameter.empty if option.required else None))
+                param.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=kind,
+                default=inspect.Parameter.empty if param.required else None))
         callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
         callback.__name__ = name
         network = self.core.services.network
         described = app_commands.describe(**{
-            o.name: plain(_(o.description, default=getattr(network, o.default)) if o.default else o.description)[:100]
-            for o in options})(callback)
+            p.name: plain(_(p.description, default=getattr(network, p.default)) if p.default else p.description)[:100]
+            for p in params})(callback)
         command = app_commands.Command(name=name, description=summary[:100] or name, callback=described)
         if role >= Role.ORGANISER:
             # Hidden in servers from people without Manage Server; the bot's own roles decide in any case.
             command.default_permissions = discord.Permissions(manage_guild=True)
-        for option in options:
-            if option.suggest:
-                command.autocomplete(option.name)(self._completer(option.suggest))
+        for param in params:
+            if param.suggest:
+                command.autocomplete(param.name)(self._completer(param.suggest))
         return command
 
     def _completer(self, kind: str):
@@ -412,11 +320,11 @@ class DiscordAdapter:
     def _person(user: discord.abc.User) -> Person:
         return Person(PLATFORM, str(user.id))
 
-    async def on_command(self, interaction: discord.Interaction, text: str) -> None:
-        """A slash command: to the core as the text of that command."""
+    async def on_command(self, interaction: discord.Interaction, name: str, values: dict[str, Any]) -> None:
+        """A slash command: to the core as the command with its options' values, by name."""
         person = self._person(interaction.user)
         await self._remember_dm(interaction)
-        work = self.core.handle_message(Incoming(person, text, private=True))
+        work = self.core.handle_message(Incoming(person, f"/{name}", private=True, values=values))
         await self._answer(interaction, work, person, edit=False)
 
     async def on_press(self, interaction: discord.Interaction, tokens: list[str]) -> None:
@@ -583,7 +491,7 @@ class DiscordAdapter:
 
     def join_command(self, code: str) -> str:
         """What a newcomer types here to join with a code: the /join slash command with its code option."""
-        return f"/join {OPTIONS['join'][0].name}:{code}"
+        return f"/join {self.core.routes.commands['join'].params[0].name}:{code}"
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 

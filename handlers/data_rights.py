@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from handlers import localtime
-from handlers.core import Context, Role, Router
+from handlers.core import Args, Context, Role, Router
 from handlers.events import Attachment, Person, Reply
 from handlers.i18n import N_, _, join_lines
 from storage.broadcasts import BroadcastRepository
@@ -182,7 +182,7 @@ async def export_member(ctx: Context, member_id: int) -> dict:
 
 @router.command("export", Role.MEMBER, N_("get everything the bot holds about you, as a file"),
                 when_blocked=True, order=80)
-async def export(ctx: Context, args: str) -> Reply:
+async def export(ctx: Context, args: Args) -> Reply:
     """Send the member their data as JSON."""
     data = await export_member(ctx, ctx.member_id)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
@@ -196,7 +196,7 @@ async def export(ctx: Context, args: str) -> Reply:
 
 @router.command("forget", Role.MEMBER, N_("erase everything the bot holds about you"), when_blocked=True,
                 order=81)
-async def forget(ctx: Context, args: str) -> Reply:
+async def forget(ctx: Context, args: Args) -> Reply:
     """Ask for confirmation before erasing."""
     yes = await ctx.button(str(_("Yes, erase everything")), "data.forget", single_use=True)
     no = await ctx.button(str(_("No, keep my data")), "data.keep", single_use=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup
 
@@ -26,11 +27,15 @@ class Person:
 
 @dataclass(frozen=True)
 class Incoming:
-    """A text message or command from a person. `private` is False in a group or server channel."""
+    """A text message or command from a person. `private` is False in a group or server channel.
+
+    A command chosen with typed options (a Discord slash command) comes as its name alone in `text`
+    ("/commit") with the options in `values`, by the names the command's params declare."""
 
     person: Person
     text: str
     private: bool = True
+    values: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.core import Context, Role, Router
+from handlers.core import Args, Context, Role, Router
 from handlers.events import Reply
 from handlers.i18n import N_, _, join_lines, plain
 
@@ -15,7 +15,7 @@ def _line(spec, role: Role) -> object:
 
 
 @router.command("help", Role.STRANGER, N_("what you can do here"), private=False, when_blocked=True, order=1)
-async def help_command(ctx: Context, args: str) -> Reply:
+async def help_command(ctx: Context, args: Args) -> Reply:
     """List the commands, grouped by the role that unlocks them."""
     blocked = ctx.member is not None and ctx.member.blocked
     specs = ctx.routes.commands_for(ctx.role, blocked=blocked)

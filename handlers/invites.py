@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers import when
-from handlers.arguments import number
-from handlers.core import Context, Role, Router
+from handlers.arguments import Param, number
+from handlers.core import Args, Context, Role, Router
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines
 from handlers.onboarding import join_command
@@ -21,18 +21,22 @@ LIST_LIMIT = 20  # invites listed by /invites, each with its Revoke button
 
 
 @router.command("invite", Role.ORGANISER, N_("make an invite code for new members"),
-                usage=N_("/invite [uses] [days]"), order=10)
-async def invite(ctx: Context, args: str) -> Reply:
+                usage=N_("/invite [uses] [days]"), order=10,
+                params=(Param("uses", N_("how many people may join with it (default {default})"), number=True, low=1,
+                                 high=MAX_USES, default="invite_default_uses"),
+                        Param("days", N_("how many days it stays valid (default {default})"), number=True, low=1,
+                              high=MAX_DAYS, default="invite_default_days")))
+async def invite(ctx: Context, args: Args) -> Reply:
     """Make a code with a number of uses and an expiry, shown once."""
-    parts = args.split()
+    typed_uses, typed_days = args.positional("uses", "days")
     usage = _("Usage: /invite [uses] [days] — for example /invite 5 7 makes a code five people can use "
               "within seven days. Without numbers: {uses}, {days}.",
               uses=_n("{n} use", "{n} uses", ctx.network.invite_default_uses),
               days=_n("{n} day", "{n} days", ctx.network.invite_default_days))
-    if len(parts) > 2:
+    if len(typed_days.split()) > 1:
         return Reply(usage)
-    uses = number(parts[0], high=MAX_USES) if parts else ctx.network.invite_default_uses
-    days = number(parts[1], high=MAX_DAYS) if len(parts) > 1 else ctx.network.invite_default_days
+    uses = number(typed_uses, high=MAX_USES) if typed_uses else ctx.network.invite_default_uses
+    days = number(typed_days, high=MAX_DAYS) if typed_days else ctx.network.invite_default_days
     if uses is None:
         return Reply(_("The number of uses must be a whole number from 1 to {max}.", max=MAX_USES))
     if days is None:
@@ -62,7 +66,7 @@ def _moment(ctx: Context, at: int) -> str:
 
 
 @router.command("invites", Role.ORGANISER, N_("the invite codes that still work, to revoke one"), order=11)
-async def invites_command(ctx: Context, args: str) -> Reply:
+async def invites_command(ctx: Context, args: Args) -> Reply:
     """Every invite that still works, with its uses left and expiry, and a Revoke button each."""
     live = await ctx.repos.invites.live(ctx.now, LIST_LIMIT + 1)
     if not live:

@@ -20,7 +20,8 @@ from handlers.accounts import (
     platform_label,
     platforms_of,
 )
-from handlers.core import Context, Role, Router
+from handlers.arguments import Param
+from handlers.core import Args, Context, Role, Router
 from handlers.data_rights import iso
 from handlers.events import Person, Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
@@ -53,8 +54,9 @@ def _member_label(member: Member) -> Markup:
 
 
 @router.command("join", Role.STRANGER, N_("join the network with an invite code"),
-                usage=N_("/join <invite code>"), order=2)
-async def join(ctx: Context, args: str) -> Reply | list[Reply]:
+                usage=N_("/join <invite code>"), order=2,
+                params=(Param("code", N_("the invite code you were given"), required=True),))
+async def join(ctx: Context, args: Args) -> Reply | list[Reply]:
     """The same as /start <code>, for platforms whose links cannot carry a code."""
     return await onboarding.start(ctx, args)
 
@@ -63,11 +65,12 @@ async def join(ctx: Context, args: str) -> Reply | list[Reply]:
 
 
 @router.command("link", Role.STRANGER, N_("use one profile from your accounts on several platforms"),
-                usage=N_("/link [code]"), order=3)
-async def link(ctx: Context, args: str) -> Reply:
+                usage=N_("/link [code]"), order=3,
+                params=(Param("code", N_("the code /link gave you on your other platform")),))
+async def link(ctx: Context, args: Args) -> Reply:
     """Without a code: a code for this member. With one: offer to link this account to the code's member."""
-    if args.strip():
-        return await _enter(ctx, args)
+    if args.text.strip():
+        return await _enter(ctx, args.text)
     if ctx.member is None:
         return Reply(join_lines(
             _("To use your profile from another platform here, send /link there: you get a code. Then send "
@@ -228,19 +231,20 @@ async def link_cancelled(ctx: Context, payload: dict) -> Reply:
 
 
 @router.command("unlink", Role.MEMBER, N_("detach your account on one platform"),
-                usage=N_("/unlink <platform>"), order=21)
-async def unlink(ctx: Context, args: str) -> Reply:
+                usage=N_("/unlink <platform>"), order=21,
+                params=(Param("platform", N_("telegram or discord"), required=True),))
+async def unlink(ctx: Context, args: Args) -> Reply:
     """Ask before detaching the member's account on a platform."""
     platforms = platforms_of(ctx.member)
     accounts = _("Your accounts: {platforms}.", platforms=labels(platforms))
-    if not args.strip():
+    if not args.text.strip():
         return Reply(join_lines(
             _("Usage: {command} — for example /unlink discord.", command="/unlink <platform>"), accounts))
-    platform = _match_platform(args, platforms)
+    platform = _match_platform(args.text, platforms)
     if platform not in platforms:
         return Reply(join_lines(
             _("You have no {platform} account linked. Nothing was changed.",
-              platform=platform_label(platform) if platform else args.strip()[:32]),
+              platform=platform_label(platform) if platform else args.text.strip()[:32]),
             accounts,
         ))
     if len(platforms) == 1:
@@ -296,15 +300,16 @@ async def unlink_kept(ctx: Context, payload: dict) -> Reply:
 
 
 @router.command("notify", Role.MEMBER, N_("choose where the bot sends you notifications"),
-                usage=N_("/notify [platform | all]"), order=20)
-async def notify(ctx: Context, args: str) -> Reply:
+                usage=N_("/notify [platform | all]"), order=20,
+                params=(Param("platform", N_("telegram, discord, or all of them")),))
+async def notify(ctx: Context, args: Args) -> Reply:
     """Offer the member's platforms and "All of them"; with an argument, set it at once."""
     member = ctx.member
     platforms = platforms_of(member)
-    if args.strip():
-        wanted = args.strip().casefold()
-        choice = ALL if wanted in (ALL, plain(N_("all")).casefold()) else _match_platform(args, platforms)
-        return await _set_notify(ctx, choice, args.strip()[:32], edit=False)
+    if args.text.strip():
+        wanted = args.text.strip().casefold()
+        choice = ALL if wanted in (ALL, plain(N_("all")).casefold()) else _match_platform(args.text, platforms)
+        return await _set_notify(ctx, choice, args.text.strip()[:32], edit=False)
     options = [(platform_label(p), p) for p in platforms] + [(plain(N_("All of them")), ALL)]
     current = member.notify_on if member.notify_on in platforms else ALL
     rows = []

@@ -33,12 +33,12 @@ def to_utc(wall: datetime, zone_name: str | None) -> int:
     return int(wall.replace(tzinfo=zone(zone_name), fold=0).timestamp())
 
 
-def local(at: int | float, zone_name: str | None) -> datetime:
+def local(at: float, zone_name: str | None) -> datetime:
     """A moment as the zone's clock shows it (aware)."""
     return datetime.fromtimestamp(at, zone(zone_name))
 
 
-def wall(at: int | float, zone_name: str | None) -> datetime:
+def wall(at: float, zone_name: str | None) -> datetime:
     """A moment as the zone's clock shows it, without the zone (for arithmetic on dates and wall times)."""
     return local(at, zone_name).replace(tzinfo=None)
 

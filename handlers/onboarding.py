@@ -6,7 +6,8 @@ import re
 from collections.abc import Container
 
 from handlers import profile
-from handlers.core import Context, Role, Router
+from handlers.arguments import Param
+from handlers.core import Args, Context, Role, Router
 from handlers.events import Reply
 from handlers.i18n import N_, _, join_lines
 from storage.audit import AuditRepository
@@ -58,17 +59,18 @@ def privacy_notice(ctx: Context) -> Reply:
 
 
 @router.command("start", Role.STRANGER, N_("join the network, or pick up where you left off"),
-                usage=N_("/start [invite code]"), order=0)
-async def start(ctx: Context, args: str) -> Reply | list[Reply]:
+                usage=N_("/start [invite code]"), order=0,
+                params=(Param("code", N_("the invite code you were given")),))
+async def start(ctx: Context, args: Args) -> Reply | list[Reply]:
     """Welcome a stranger with the privacy notice, or a member back; run a command sent in a group."""
-    if args.startswith(RESUME_PREFIX):
-        return await _resume(ctx, args[len(RESUME_PREFIX):])
+    if args.text.startswith(RESUME_PREFIX):
+        return await _resume(ctx, args.text[len(RESUME_PREFIX):])
     if ctx.member is not None:
         if not ctx.member.profile_complete:
             return [Reply(_("Welcome back! Let's finish your profile.")), await profile.resume(ctx)]
         return Reply(_("Welcome back, {name}. Send /help to see what you can do.", name=ctx.member.display_name))
-    code = normalise_code(_CODE_OPTION.sub("", args))
-    if args and not code:
+    code = normalise_code(_CODE_OPTION.sub("", args.text))
+    if args.text and not code:
         return Reply(_("That doesn't look like an invite code. Send it like this: {example}",
                        example=join_command(ctx, "ABCD2345EF")))
     consent: dict = {}  # what the consent button carries: the invite's id, never the code itself
@@ -124,8 +126,8 @@ async def _resume(ctx: Context, name: str) -> Reply | list[Reply]:
     followed it). A payload that names no such command, or one the person may not use, is a plain /start."""
     spec = ctx.routes.commands.get(name)
     if spec is None or name in NOT_RESUMED or ctx.role < spec.role:
-        return await start(ctx, "")
-    return await spec.handler(ctx, "")
+        return await start(ctx, Args())
+    return await spec.handler(ctx, Args())
 
 
 @router.action("onboarding.later", Role.STRANGER)

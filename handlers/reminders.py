@@ -11,7 +11,8 @@ from datetime import timedelta
 from typing import Any
 
 from handlers import localtime, when
-from handlers.core import Context, Fire, Role, Router
+from handlers.arguments import Param
+from handlers.core import Args, Context, Fire, Role, Router
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines
 from storage.reminders import Reminder, ReminderRepository
@@ -62,10 +63,13 @@ def _describe(ctx: Context, spec: when.Moment | when.Recurrence, zone: str) -> s
 
 
 @router.command("remind", Role.MEMBER, N_("set a reminder for yourself, once or repeating"),
-                usage=N_("/remind <when> <what>"), order=40)
-async def remind(ctx: Context, args: str) -> Reply:
+                usage=N_("/remind <when> <what>"), order=40,
+                params=(Param("when", N_("when: tomorrow 9:00, in 2 hours, every Monday 9:00"), required=True),
+                        Param("what", N_("what to remind you of"), required=True, longest=when.MAX_WHAT)))
+async def remind(ctx: Context, args: Args) -> Reply:
     """Read the time and the text, and ask to confirm the exact moment."""
-    if not args.strip():
+    apart = "when" in args.values or "what" in args.values  # typed options: when and what already apart
+    if not args.text.strip() and not apart:
         return Reply(join_lines(
             _("Usage: {command}", command="/remind <when> <what>"),
             _("For example: /remind tomorrow 9:00 call the town hall — /remind in 2 hours send the minutes — "
@@ -77,7 +81,11 @@ async def remind(ctx: Context, args: str) -> Reply:
                         "You have {n} reminders already, the most I keep. Cancel some with /reminders first.",
                         MAX_ACTIVE))
     zone = _zone_of(ctx)
-    parsed = await when.split_reminder_async(args, zone, ctx.now)
+    if apart:
+        parsed = await when.read_reminder_async(args.values.get("when", ""), args.values.get("what", ""), zone,
+                                                ctx.now)
+    else:
+        parsed = await when.split_reminder_async(args.text, zone, ctx.now)
     if isinstance(parsed, when.Problem):
         return _problem(parsed, zone)
     spec, what = parsed
@@ -143,7 +151,7 @@ async def drop_pressed(ctx: Context, payload: dict) -> Reply:
 
 
 @router.command("reminders", Role.MEMBER, N_("see and cancel your reminders"), order=41)
-async def reminders(ctx: Context, args: str) -> Reply:
+async def reminders(ctx: Context, args: Args) -> Reply:
     """The member's reminders still to come, each with a Cancel button."""
     active = await ctx.repos.reminders.active(ctx.member_id)
     if not active:

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 import aiosqlite
 from markupsafe import Markup
 
-from handlers.arguments import keyword_args, number
-from handlers.core import Context, Role, Router, role_of
+from handlers.arguments import MEMBER, Param, number
+from handlers.core import Args, Context, Role, Router, role_of
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, join_lines
 from handlers.sanitise import visible
@@ -63,10 +63,14 @@ async def resolve_member(ctx: Context, text: str, usage: Markup) -> Member | Rep
 
 
 @router.command("members", Role.ORGANISER, N_("list members, or find them by name, theme or region"),
-                usage=N_("/members [part of a name] [theme:…] [region:…]"), order=20)
-async def members(ctx: Context, args: str) -> Reply:
+                usage=N_("/members [part of a name] [theme:…] [region:…]"), order=20,
+                params=(Param("name", N_("part of a name to look for")),
+                        Param("theme", N_("only members working on this theme"), named=True, suggest="theme"),
+                        Param("region", N_("only members working in this region or place"), named=True,
+                              suggest="region")))
+async def members(ctx: Context, args: Args) -> Reply:
     """Members with their numbers, roles and whether they are blocked."""
-    text, named = keyword_args(args, ("theme", "region"))
+    text, named = args.text, args.values
     query = text[:64]
     theme = ctx.network.find("theme", named["theme"]) if named.get("theme") else None
     if named.get("theme") and theme is None:
@@ -156,16 +160,18 @@ def _invites_stopped(count: int) -> Markup | None:
               "The {n} invite codes they made that still worked no longer work.", count)
 
 
-@router.command("promote", Role.ADMIN, N_("make a member an organiser"), usage=N_("/promote <member>"))
-async def promote(ctx: Context, args: str) -> Reply:
+@router.command("promote", Role.ADMIN, N_("make a member an organiser"), usage=N_("/promote <member>"),
+                params=(MEMBER,))
+async def promote(ctx: Context, args: Args) -> Reply:
     """Make a member an organiser."""
-    return await _change_role(ctx, args, promote=True)
+    return await _change_role(ctx, args.text, promote=True)
 
 
-@router.command("demote", Role.ADMIN, N_("make an organiser a plain member again"), usage=N_("/demote <member>"))
-async def demote(ctx: Context, args: str) -> Reply:
+@router.command("demote", Role.ADMIN, N_("make an organiser a plain member again"), usage=N_("/demote <member>"),
+                params=(MEMBER,))
+async def demote(ctx: Context, args: Args) -> Reply:
     """Make an organiser a member again."""
-    return await _change_role(ctx, args, promote=False)
+    return await _change_role(ctx, args.text, promote=False)
 
 
 async def _set_blocked(ctx: Context, args: str, *, block: bool) -> Reply:
@@ -207,13 +213,15 @@ async def _set_blocked(ctx: Context, args: str, *, block: bool) -> Reply:
     ))
 
 
-@router.command("block", Role.ORGANISER, N_("block a member"), usage=N_("/block <member>"), order=30)
-async def block(ctx: Context, args: str) -> Reply:
+@router.command("block", Role.ORGANISER, N_("block a member"), usage=N_("/block <member>"), order=30,
+                params=(MEMBER,))
+async def block(ctx: Context, args: Args) -> Reply:
     """Block a member: no commands, no matching, no broadcasts."""
-    return await _set_blocked(ctx, args, block=True)
+    return await _set_blocked(ctx, args.text, block=True)
 
 
-@router.command("unblock", Role.ORGANISER, N_("unblock a member"), usage=N_("/unblock <member>"), order=31)
-async def unblock(ctx: Context, args: str) -> Reply:
+@router.command("unblock", Role.ORGANISER, N_("unblock a member"), usage=N_("/unblock <member>"), order=31,
+                params=(MEMBER,))
+async def unblock(ctx: Context, args: Args) -> Reply:
     """Lift a block."""
-    return await _set_blocked(ctx, args, block=False)
+    return await _set_blocked(ctx, args.text, block=False)

@@ -160,6 +160,22 @@ async def test_the_invite_options_say_what_invite_really_does_without_them(db_pa
         await s.onboard(amina, "Amina")
         assert "It works 3 times, until" in await amina.slash("invite")  # what the description promised
 
+
+async def test_every_slash_command_offers_the_values_its_command_declares_with_their_limits(db_path):
+    """The slash commands are the core's commands: one option per declared value, in the same order, with the
+    core's limits (a commitment of more than 500 characters cannot even be typed into the option)."""
+    async with discord_session(db_path) as s:
+        registered = {c["name"]: c for c in s.adapter.registration_payload()}
+        assert registered.keys() == s.bot.core.routes.commands.keys()
+        for name, spec in s.bot.core.routes.commands.items():
+            options = registered[name].get("options", [])
+            assert [o["name"] for o in options] == [p.name for p in spec.params], name
+            assert [o.get("required", False) for o in options] == [p.required for p in spec.params], name
+        commit = {o["name"]: o for o in registered["commit"]["options"]}
+        assert commit["what"]["max_length"] == 500 and commit["theme"]["autocomplete"] is True
+        assert [o["name"] for o in registered["remind"]["options"]] == ["when", "what"]
+
+
 async def test_a_member_cannot_use_an_organiser_command_even_if_discord_shows_it(db_path):
     async with discord_session(db_path) as s:
         alice = s.person("alice", manages_server=True)
@@ -351,7 +367,7 @@ async def test_a_reminder_set_with_a_slash_command_arrives_by_dm_with_snooze_but
         outbox = Outbox(s.bot.repos, s.bot.clock)
         outbox.register(s.adapter)
         s.bot.core.services.delivery = outbox
-        asked = await alice.slash("remind", reminder="in 10 minutes stretch your **legs**")
+        asked = await alice.slash("remind", when="in 10 minutes", what="stretch your **legs**")
         assert "stretch your \\*\\*legs\\*\\*" in asked  # what she typed is shown, never formatted
         await alice.click("Set reminder")
         s.bot.clock.advance(minutes=10)
@@ -398,9 +414,9 @@ async def test_what_people_type_shows_on_discord_exactly_as_typed_and_nothing_th
             lines = (await amina.slash("session", number=number)).split("\n")
             assert [shown(line) for line in lines if description in line.replace("\\", "")] == [(description, [])]
         # Plain punctuation takes no backslash.
-        await amina.slash("remind", reminder="in 10 minutes call Lyon: follow-up (office) - ask Sam")
+        await amina.slash("remind", when="in 10 minutes", what="call Lyon: follow-up (office) - ask Sam")
         await amina.click("Set reminder")
-        await amina.slash("remind", reminder=f"in 20 minutes {typed}")
+        await amina.slash("remind", when="in 20 minutes", what=typed)
         await amina.click("Set reminder")
         for _ in range(2):
             s.bot.clock.advance(minutes=10)
@@ -431,3 +447,34 @@ async def test_an_invite_made_on_discord_says_how_to_join_there_and_ends_in_the_
         assert "Welcome to Test Network." in await dora.slash("join", code=code)
         # Someone without a code is told the same way of sending one.
         assert "/join code:ABCD2345EF" in await s.person("eve").slash("start")
+
+
+async def test_typed_options_reach_the_bot_as_typed_not_joined_and_read_again(db_path):
+    """Each slash option is a value of its own: a "theme:" inside what someone commits to stays part of it, /commit
+    and /remind take when and what apart, and /invite with days alone keeps the default number of uses."""
+    async with discord_session(db_path, invite_default_uses=4) as s:
+        alice = s.person("alice")
+        await s.onboard(alice, "Alice")
+        asked = await alice.slash("commit", what="Write a piece on the theme: migration myths", when="in two weeks",
+                                  theme="Access to health")
+        assert "By when: **" in asked and "Which region" in asked
+        await alice.click("Skip")
+        summary = await alice.click("The network")
+        assert "**What:** Write a piece on the theme: migration myths" in summary
+        assert "**Theme:** Access to health" in summary
+        await alice.click("Register")
+        member = await s.bot.repos.members.by_identity("discord", str(alice.id))
+        [commitment] = await s.bot.repos.commitments.for_member(member.id)
+        assert commitment.what == "Write a piece on the theme: migration myths" and commitment.due_at is not None
+        # A when that is not a time is said so; nothing of it is taken into what the reminder says.
+        refused = await alice.slash("remind", when="someday soon", what="call the town hall")
+        assert "couldn't read a time" in refused
+        asked = await alice.slash("remind", when="every Monday 9:00", what="team call: agenda until Friday")
+        assert "**Reminder:** team call: agenda until Friday" in asked and "**When:** every Monday at 09:00" in asked
+
+    async with discord_session(db_path.with_name("second.db"), invite_default_uses=4) as s:
+        amina = s.person("amina", manages_server=True)
+        s.bot.core.services.network = make_network(admins=frozenset({f"discord:{amina.id}"}), invite_default_uses=4)
+        await s.onboard(amina, "Amina")
+        shown_text = await amina.slash("invite", days=3)
+        assert "It works 4 times, until Thursday 26 November 2026" in shown_text

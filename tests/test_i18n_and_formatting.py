@@ -126,3 +126,19 @@ def test_splitting_keeps_every_piece_within_the_limit_and_loses_no_text(lines, l
 def test_labels_that_hold_commas_stay_readable_in_a_list():
     shown = labels(["Discrimination, racism, xenophobia and intolerance", "Detention"])
     assert shown == "Discrimination, racism, xenophobia and intolerance; Detention"
+
+
+def test_a_commands_values_read_the_same_from_text_and_from_typed_options():
+    """`theme:` (or its other name) written in text and a typed option give the handler the same value; words not
+    named stay free text, and from typed options the params that are not named come apart."""
+    from handlers.arguments import Args, Param
+
+    params = (Param("what", "what"), Param("when", "when"), Param("themes", "themes", named=True, aliases=("theme",)))
+    typed = Args.from_text("Run a workshop by Friday theme:Access to health, Detention", params)
+    assert typed.text == "Run a workshop by Friday"
+    assert typed.values == {"themes": "Access to health, Detention"}
+    chosen = Args.from_values({"what": "Write on the theme: myths", "when": " Friday ", "themes": None}, params)
+    assert chosen.values == {"what": "Write on the theme: myths", "when": "Friday"}
+    assert chosen.positional("what", "when") == ["Write on the theme: myths", "Friday"]
+    assert Args.from_text("#3 #4 they both work on detention", params).positional("a", "b", "c") == \
+        ["#3", "#4", "they both work on detention"]

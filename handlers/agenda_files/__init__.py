@@ -28,7 +28,6 @@ from handlers.agenda_files.reading_ical import read_agenda
 from handlers.agenda_files.writing_ics import to_ics
 
 __all__ = [
-    "Draft",
     "MAX_DAYS",
     "MAX_DESCRIPTION",
     "MAX_LINK",
@@ -38,6 +37,7 @@ __all__ = [
     "MAX_THEMES",
     "MAX_TITLE",
     "MAX_VENUE",
+    "Draft",
     "Reading",
     "check_text",
     "link_problem",

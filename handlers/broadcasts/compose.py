@@ -8,10 +8,11 @@ from markupsafe import Markup
 
 from handlers import when
 from handlers.accounts import platform_label
+from handlers.arguments import Param
 from handlers.broadcasts.common import FLOW, MAX_TEXT, PAGE, router
 from handlers.broadcasts.status import _status, cancel_asked
 from handlers.broadcasts.view import describe_audience, render
-from handlers.core import Context, Role
+from handlers.core import MAX_INPUT, Args, Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, join_lines
 from handlers.paging import page_of
@@ -22,16 +23,17 @@ from storage.conversations import Conversation
 
 @router.command("broadcast", Role.ORGANISER, N_("send a message to the network or part of it"),
                 usage=N_("/broadcast [message] · /broadcast status [number] · /broadcast cancel <number>"),
-                order=30)
-async def broadcast_command(ctx: Context, args: str) -> Reply | list[Reply]:
-    words = args.split(maxsplit=1)
+                order=30, params=(Param("message", N_("the message, or: status [number], cancel <number>"),
+                                        longest=MAX_INPUT),))
+async def broadcast_command(ctx: Context, args: Args) -> Reply | list[Reply]:
+    words = args.text.split(maxsplit=1)
     first = words[0].lower() if words else ""
     rest = words[1] if len(words) > 1 else ""
     if first == "status":
         return await _status(ctx, rest.strip())
     if first == "cancel":
         return await cancel_asked(ctx, rest.strip())
-    if not args.strip():
+    if not args.text.strip():
         await ctx.repos.conversations.put(ctx.member_id, FLOW, "broadcast.text", {}, ctx.now)
         return Reply(join_lines(
             _n("Write the message to broadcast (at most {n} character). You choose who receives it next, and "
@@ -39,7 +41,7 @@ async def broadcast_command(ctx: Context, args: str) -> Reply | list[Reply]:
                "Write the message to broadcast (at most {n} characters). You choose who receives it next, and "
                "see a preview before anything is sent.", MAX_TEXT),
             _("Send /cancel to stop.")), asks=str(_("Message")))
-    return await _with_text(ctx, args)
+    return await _with_text(ctx, args.text)
 
 
 @router.text_step(FLOW, "broadcast.text")

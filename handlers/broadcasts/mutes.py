@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from handlers.arguments import Param
 from handlers.broadcasts.common import router
 from handlers.broadcasts.view import _label
-from handlers.core import Context, Role
+from handlers.core import Args, Context, Role
 from handlers.events import Reply
 from handlers.formatting import labels
 from handlers.i18n import N_, _, join_lines
@@ -33,13 +34,14 @@ def _unknown_theme(ctx: Context, args: str) -> Reply:
 
 
 @router.command("mute", Role.MEMBER, N_("stop receiving broadcasts, all or on one theme"),
-                usage=N_("/mute [theme]"), order=60)
-async def mute_command(ctx: Context, args: str) -> Reply:
+                usage=N_("/mute [theme]"), order=60,
+                params=(Param("theme", N_("only broadcasts about this theme (default: all)"), suggest="theme"),))
+async def mute_command(ctx: Context, args: Args) -> Reply:
     theme = ""
-    if args.strip():
-        found = _theme_from(ctx, args)
+    if args.text.strip():
+        found = _theme_from(ctx, args.text)
         if found is None:
-            return _unknown_theme(ctx, args)
+            return _unknown_theme(ctx, args.text)
         theme = found
     await ctx.repos.broadcasts.mute(ctx.member_id, theme, ctx.now)
     mutes = await ctx.repos.broadcasts.mutes(ctx.member_id)
@@ -50,13 +52,14 @@ async def mute_command(ctx: Context, args: str) -> Reply:
                             _mutes_text(ctx, mutes)))
 
 
-@router.command("unmute", Role.MEMBER, N_("receive broadcasts again"), usage=N_("/unmute [theme]"), order=61)
-async def unmute_command(ctx: Context, args: str) -> Reply:
+@router.command("unmute", Role.MEMBER, N_("receive broadcasts again"), usage=N_("/unmute [theme]"), order=61,
+                params=(Param("theme", N_("only this theme (default: all)"), suggest="theme"),))
+async def unmute_command(ctx: Context, args: Args) -> Reply:
     theme: str | None = None
-    if args.strip():
-        theme = _theme_from(ctx, args)
+    if args.text.strip():
+        theme = _theme_from(ctx, args.text)
         if theme is None:
-            return _unknown_theme(ctx, args)
+            return _unknown_theme(ctx, args.text)
     removed = await ctx.repos.broadcasts.unmute(ctx.member_id, theme)
     mutes = await ctx.repos.broadcasts.mutes(ctx.member_id)
     if not removed:

@@ -7,7 +7,7 @@ from typing import Any
 from markupsafe import Markup
 
 from handlers import profile, when
-from handlers.arguments import keyword_args
+from handlers.arguments import Param
 from handlers.commitments.choices import (
     _options,
     _visibility,
@@ -25,7 +25,7 @@ from handlers.commitments.common import (
     router,
 )
 from handlers.commitments.dates import _parse, _problem, _when, _zone
-from handlers.core import Context, Role
+from handlers.core import Args, Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
 from handlers.sanitise import clean_line
@@ -33,12 +33,17 @@ from storage.conversations import Conversation
 
 
 @router.command("commit", Role.MEMBER, N_("register something you commit to doing"),
-                usage=N_("/commit [what] [by when] [theme:…] [region:…] [visibility:…]"), order=40)
-async def commit_command(ctx: Context, args: str) -> Reply | list[Reply]:
+                usage=N_("/commit [what] [by when] [theme:…] [region:…] [visibility:…]"), order=40,
+                params=(Param("what", N_("what you will do: Run a workshop in Lyon"), longest=MAX_WHAT),
+                        Param("when", N_("by when: 15 March, in two weeks, next Friday 10:00")),
+                        Param("theme", N_("the theme it is about"), named=True, suggest="theme"),
+                        Param("region", N_("the region it is about"), named=True, suggest="region"),
+                        Param("visibility", N_("who may see it: network, organisers or me"), named=True)))
+async def commit_command(ctx: Context, args: Args) -> Reply | list[Reply]:
     """Start registering a commitment, filling what the command already says."""
     if not ctx.member.profile_complete:
         return [Reply(_("Let's finish setting up your profile first.")), await profile.resume(ctx)]
-    text, named = keyword_args(args, ("theme", "region", "visibility"))
+    named = args.values
     data: dict[str, Any] = {}
     notes: list[Markup] = []
     wrong: dict[str, str] = {}  # named parts not understood: their question comes first, saying so
@@ -58,9 +63,13 @@ async def commit_command(ctx: Context, args: str) -> Reply | list[Reply]:
     if wrong:
         data["wrong"] = wrong
     first = None
-    if text:
-        what = clean_line(text, len(text) + 1).text
+    if "what" in named or "when" in named:  # typed options keep what and when apart: nothing to split
+        what = named.get("what", "")
+        head, tail, meant = what, named.get("when"), True
+    else:
+        what = clean_line(args.text, len(args.text) + 1).text
         head, tail, meant = _date_part(what)
+    if what or tail is not None:
         if tail is not None:
             moment = await _parse(ctx, tail)
             if isinstance(moment, when.Moment):
@@ -68,10 +77,10 @@ async def commit_command(ctx: Context, args: str) -> Reply | list[Reply]:
             elif meant or moment.code in ("past", "too_far", "bad_time"):
                 what, first = head, "due"
                 notes.append(_problem(moment, tail))
-        checked = clean_line(what, MAX_WHAT)
-        if checked.problem == "too_long":
+        checked = clean_line(what, MAX_WHAT) if what else None
+        if checked is not None and checked.problem == "too_long":
             notes.append(_too_long(checked.length))
-        elif checked.problem is None:
+        elif checked is not None and checked.problem is None:
             data["what"] = checked.text
     if "due" in data:
         notes.append(_("By when: <b>{when}</b>.", when=_when(data["due"], _zone(ctx))))

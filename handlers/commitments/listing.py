@@ -8,7 +8,7 @@ from typing import Any
 from markupsafe import Markup
 
 from handlers import when
-from handlers.arguments import keyword_args, number
+from handlers.arguments import Param, number
 from handlers.commitments.choices import region_label, theme_label
 from handlers.commitments.common import (
     CHECKIN_NOTE_LABELS,
@@ -21,7 +21,7 @@ from handlers.commitments.common import (
     router,
 )
 from handlers.commitments.dates import _zone, due_text
-from handlers.core import Context, Role
+from handlers.core import Args, Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines, plain
 from handlers.paging import page_of
@@ -174,18 +174,23 @@ async def _detail(ctx: Context, commitment_id: int) -> Reply:
                 usage=N_("/commitments [number | network [theme:…] [region:…] [status:open|done|dropped] "
                          "[overdue]]"),
                 usage_from={Role.ORGANISER: N_("/commitments [number | network|all [theme:…] [region:…] "
-                                               "[status:open|done|dropped] [overdue]]")}, order=41)
-async def commitments_command(ctx: Context, args: str) -> Reply:
+                                               "[status:open|done|dropped] [overdue]]")}, order=41,
+                params=(Param("which", N_("a number; network: those shared with everyone; all: everyone's (organisers)")),
+                        Param("theme", N_("only this theme"), named=True, suggest="theme"),
+                        Param("region", N_("only this region"), named=True, suggest="region"),
+                        Param("status", N_("only those open, done or dropped"), named=True)))
+async def commitments_command(ctx: Context, args: Args) -> Reply:
     """The member's own commitments; a number: that one with its notes; `network`: those shared with the
     network; `all`: everyone's, for organisers."""
-    first, _sep, rest = args.strip().partition(" ")
+    first, _sep, rest = args.text.strip().partition(" ")
     if not first:
         return await my_commitments(ctx)
     wanted = number(first.removeprefix("#"))
     if wanted is not None and not rest.strip():
         return await _detail(ctx, wanted)
+    rest, named, overdue = _overdue(rest, args.values)
     if first.casefold() == "network":
-        return await _everyone(ctx, rest, network_only=True)
+        return await _everyone(ctx, rest, named, overdue, network_only=True)
     if first.casefold() != "all":
         if ctx.role < Role.ORGANISER:
             return Reply(_("Send /commitments to see yours, /commitments and a number to see one with its notes, "
@@ -196,14 +201,31 @@ async def commitments_command(ctx: Context, args: str) -> Reply:
                        "with theme:…, region:…, status:open, done or dropped, and overdue to narrow it down."))
     if ctx.role < Role.ORGANISER:
         return Reply(_("Only organisers can see everyone's commitments. Send /commitments to see yours."))
-    return await _everyone(ctx, rest)
+    return await _everyone(ctx, rest, named, overdue)
 
 
-async def _everyone(ctx: Context, args: str, *, network_only: bool = False, page: Any = 0,
-                    edit: bool = False) -> Reply:
-    words = args.split()
-    overdue = any(w.casefold() == "overdue" for w in words)
-    text, named = keyword_args(" ".join(w for w in words if w.casefold() != "overdue"), ("theme", "region", "status"))
+def _overdue(text: str, named: dict[str, str]) -> tuple[str, dict[str, str], bool]:
+    """The word "overdue" may come anywhere, after a named filter too ("theme:Detention overdue"): it is taken
+    out of the free words and off the end of each filter."""
+    overdue = False
+    words = []
+    for word in text.split():
+        if word.casefold() == "overdue":
+            overdue = True
+        else:
+            words.append(word)
+    filters = {}
+    for name, value in named.items():
+        head, _space, last = value.rpartition(" ")
+        if head and last.casefold() == "overdue":
+            overdue, value = True, head
+        filters[name] = value
+    return " ".join(words), filters, overdue
+
+
+async def _everyone(ctx: Context, text: str, named: dict[str, str], overdue: bool, *, network_only: bool = False,
+                    page: Any = 0, edit: bool = False) -> Reply:
+    named = {name: value for name, value in named.items() if name in ("theme", "region", "status")}
     theme = region = None
     for kind in ("theme", "region"):
         if named.get(kind) and ctx.network.find(kind, named[kind]) is None:
@@ -259,15 +281,15 @@ async def _offer_filter(ctx: Context, kind: str, named: dict[str, str], overdue:
     scope = "network" if network_only else "all"
     choices = ctx.network.themes if kind == "theme" else ctx.network.regions
 
-    def filters(value: str) -> str:
-        given = {**named, kind: value}
-        return " ".join([*(f"{name}:{given[name]}" for name in given), *(["overdue"] if overdue else [])])
+    def filters(value: str) -> dict[str, str]:
+        return {**named, kind: value}
 
     typed = named[kind]
     rows, page_line = await page_of(
         [(c.id, c.label) for c in choices], page, CHOICE_PAGE,
-        lambda c: ctx.button(c[1], "commitment.filter", {"w": scope, "a": filters(c[0])}),
-        lambda label, p: ctx.button(str(label), "commitment.filter", {"w": scope, "a": filters(typed), "p": p}))
+        lambda c: ctx.button(c[1], "commitment.filter", {"w": scope, "f": filters(c[0]), "o": overdue}),
+        lambda label, p: ctx.button(str(label), "commitment.filter",
+                                    {"w": scope, "f": filters(typed), "o": overdue, "p": p}))
     text = _("The network has no theme “{theme}”. Choose one of its themes:", theme=typed[:64]) if kind == "theme" \
         else _("The network has no region “{region}”. Choose one of its regions:", region=typed[:64])
     return Reply(join_lines(text, page_line), buttons=tuple(rows), edit=edit)
@@ -279,8 +301,12 @@ async def filter_pressed(ctx: Context, payload: dict) -> Reply:
     network_only = payload.get("w") == "network"
     if not network_only and ctx.role < Role.ORGANISER:
         return Reply(_("Only organisers can see everyone's commitments. Send /commitments to see yours."))
-    return await _everyone(ctx, str(payload.get("a", "")), network_only=network_only, page=payload.get("p", 0),
-                           edit=True)
+    named = payload.get("f")
+    if not isinstance(named, dict):
+        return Reply(_("This button has expired. Send /help to start again."), toast_only=True,
+                     toast=str(_("This button has expired. Send /help to start again.")))
+    return await _everyone(ctx, "", {str(k): str(v) for k, v in named.items()}, bool(payload.get("o")),
+                           network_only=network_only, page=payload.get("p", 0), edit=True)
 
 
 @router.action("commitment.page")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from handlers import when
-from handlers.arguments import first_word
+from handlers.arguments import MAX_ID, Param, first_word
 from handlers.commitments.asking import _current, _stale
 from handlers.commitments.common import EDIT_FLOW, MAX_NOTE, router
 from handlers.commitments.dates import (
@@ -19,7 +19,7 @@ from handlers.commitments.dates import (
     quick_date,
 )
 from handlers.commitments.listing import _own
-from handlers.core import Context, Role
+from handlers.core import Args, Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
 from handlers.sanitise import clean_line
@@ -28,10 +28,13 @@ from storage.conversations import Conversation
 
 
 @router.command("progress", Role.MEMBER, N_("note how one of your commitments is going"),
-                usage=N_("/progress <number> <note>"), order=42)
-async def progress_command(ctx: Context, args: str) -> Reply:
+                usage=N_("/progress <number> <note>"), order=42,
+                params=(Param("number", N_("the commitment's number, from /commitments"), number=True, required=True,
+                              low=1, high=MAX_ID),
+                        Param("note", N_("what you did so far"), longest=MAX_NOTE)))
+async def progress_command(ctx: Context, args: Args) -> Reply:
     """Add a progress note to one of the member's commitments."""
-    typed, note = first_word(args)
+    typed, note = first_word(args.text)
     if not typed.removeprefix("#"):
         return Reply(_("Usage: {usage}, for example “/progress 12 Venue booked”. Send /commitments to see the "
                        "numbers.", usage="/progress <number> <note>"))

@@ -10,10 +10,17 @@
 Messages the bot sends on its own go through the `Delivery` port, which the delivery layer implements.
 """
 
+from handlers.arguments import Args, Param
 from handlers.core.context import BUTTON_LIFETIME, STRANGER_BUTTON_LIFETIME, Context
 from handlers.core.dispatch import MAX_INPUT, Core, parse_command
 from handlers.core.due import RETRY_DUE
-from handlers.core.router import ActionSpec, CommandSpec, Handler, Router, Routes
+from handlers.core.router import (
+    ActionSpec,
+    CommandSpec,
+    Handler,
+    Router,
+    Routes,
+)
 from handlers.core.services import (
     Clock,
     DeepLinks,
@@ -26,7 +33,7 @@ from handlers.core.services import (
 )
 
 __all__ = [
-    "BUTTON_LIFETIME", "MAX_INPUT", "RETRY_DUE", "STRANGER_BUTTON_LIFETIME", "ActionSpec", "Clock",
-    "CommandSpec", "Context", "Core", "DeepLinks", "Delivery", "Fire", "Handler", "Role", "Router", "Routes",
+    "BUTTON_LIFETIME", "MAX_INPUT", "RETRY_DUE", "STRANGER_BUTTON_LIFETIME", "ActionSpec", "Args", "Clock",
+    "CommandSpec", "Context", "Core", "DeepLinks", "Delivery", "Fire", "Handler", "Param", "Role", "Router", "Routes",
     "Services", "parse_command", "role_of", "system_clock",
 ]

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from handlers.arguments import number
+from handlers.arguments import Args, number
 from handlers.core.context import Context
 from handlers.core.due import DueRunner
 from handlers.core.router import Router, Routes
@@ -99,9 +99,10 @@ class Core:
 
     async def _dispatch_message(self, ctx: Context, msg: Incoming) -> list[Reply]:
         text = msg.text
-        if len(text) > MAX_INPUT:
+        length = len(text) + sum(len(str(v)) for v in (msg.values or {}).values())
+        if length > MAX_INPUT:
             return [Reply(_n("That message is too long ({n} character). The most I can take is {max}.",
-                             "That message is too long ({n} characters). The most I can take is {max}.", len(text),
+                             "That message is too long ({n} characters). The most I can take is {max}.", length,
                              max=MAX_INPUT))]
         parsed = parse_command(text)
         if parsed is None:
@@ -119,7 +120,11 @@ class Core:
         if spec.private and not msg.private:
             return [Reply(_("Let's continue in a private chat, where your details stay between us."),
                           private_redirect=True, redirect_command=name)]
-        return _as_list(await spec.handler(ctx, args))
+        if msg.values is not None:
+            given = Args.from_values({k: readable(str(v)) for k, v in msg.values.items()}, spec.params)
+        else:
+            given = Args.from_text(args, spec.params)
+        return _as_list(await spec.handler(ctx, given))
 
     async def _free_text(self, ctx: Context, text: str) -> list[Reply]:
         if ctx.member is None:

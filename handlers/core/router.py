@@ -4,8 +4,9 @@ app hands to `Core`; a name declared twice is an error at start-up, never a sile
 
     router = Router("reminders")
 
-    @router.command("remind", Role.MEMBER, N_("set a reminder"), usage="<when> <what>")
-    async def remind(ctx: Context, args: str) -> Reply: ...
+    @router.command("remind", Role.MEMBER, N_("set a reminder"), usage="<when> <what>",
+                    params=(Param("when", N_("when: tomorrow 9:00")), Param("what", N_("what to remind you of"))))
+    async def remind(ctx: Context, args: Args) -> Reply: ...
 
     @router.action("reminder.snooze")
     async def snooze(ctx: Context, payload: dict) -> Reply: ...
@@ -17,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from handlers.arguments import DETAILS, Param
 from handlers.core.services import Role
 from storage import Repositories
 
@@ -40,6 +42,7 @@ class CommandSpec:
     when_blocked: bool = False
     order: int = 100
     usage_from: tuple[tuple[Role, str], ...] = ()
+    params: tuple[Param, ...] = ()
 
     def usage_for(self, role: Role) -> str:
         """The usage someone with this role may make of the command (help shows nothing they cannot use)."""
@@ -80,14 +83,20 @@ class Router:
         self.erasers: list[Eraser] = []
 
     def command(self, name: str, role: Role, summary: str, *, usage: str = "", private: bool = True,
-                when_blocked: bool = False, order: int = 100, usage_from: dict[Role, str] | None = None
-                ) -> Callable[[Handler], Handler]:
-        """`async def handler(ctx, args: str)` answers /name; `usage_from`: {least role: usage} for roles that may
-        do more with it than `usage` says."""
+                when_blocked: bool = False, order: int = 100, usage_from: dict[Role, str] | None = None,
+                params: tuple[Param, ...] | None = None) -> Callable[[Handler], Handler]:
+        """`async def handler(ctx, args: Args)` answers /name; `usage_from`: {least role: usage} for roles that may
+        do more with it than `usage` says; `params`: what it takes (a command with a usage and no params takes
+        free words)."""
+        if params is None:
+            params = DETAILS if usage else ()
+        if len({p.name for p in params}) != len(params):
+            raise ValueError(f"a param of /{name} declared twice")
 
         def declare(handler: Handler) -> Handler:
             _add(self.commands, name, CommandSpec(name, role, summary, handler, usage, private, when_blocked, order,
-                                                  tuple(sorted((usage_from or {}).items()))), f"command /{name}")
+                                                  tuple(sorted((usage_from or {}).items())), params),
+                 f"command /{name}")
             return handler
 
         return declare

@@ -9,8 +9,8 @@ from markupsafe import Markup
 
 from handlers import languages as langs
 from handlers import profile
-from handlers.arguments import keyword_args
-from handlers.core import Context, Role
+from handlers.arguments import Param
+from handlers.core import Args, Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines, plain
 from handlers.paging import page_of
@@ -22,15 +22,20 @@ from storage.conversations import Conversation
 
 
 @router.command("partner", Role.MEMBER, N_("find partners by theme or region; introduced only if you both agree"),
-                usage=N_("/partner [theme:…] [region:…] [language:…] [note:…]"), order=50)
-async def partner_command(ctx: Context, args: str) -> Reply | list[Reply]:
+                usage=N_("/partner [theme:…] [region:…] [language:…] [note:…]"), order=50,
+                params=(Param("theme", N_("the theme partners should work on"), named=True, suggest="theme"),
+                        Param("region", N_("the region partners should work in"), named=True, suggest="region"),
+                        Param("language", N_("a language they should speak, e.g. French"), named=True),
+                        Param("note", N_("what you are looking for, for the people you ask"), named=True,
+                              longest=MAX_NOTE)))
+async def partner_command(ctx: Context, args: Args) -> Reply | list[Reply]:
     """Start a search, filling what the command already says; search at once when it names a theme or region."""
     if not ctx.member.profile_complete:
         return [Reply(_("Let's finish setting up your profile first.")), await profile.resume(ctx)]
     refused = await limit_reached(ctx)
     if refused is not None:
         return refused
-    text, named = keyword_args(args, ("theme", "region", "language", "note"))
+    text, named = args.text, args.values
     data: dict[str, Any] = {}
     notes: list[Markup] = []
     asked: set[str] = set()  # given, but not something the network knows: asked again
@@ -76,8 +81,8 @@ async def partner_command(ctx: Context, args: str) -> Reply | list[Reply]:
 
 async def start_search(ctx: Context, *, theme: str | None, region: str | None) -> Reply | list[Reply]:
     """A search for a theme and region chosen elsewhere (a commitment's): at once, or guided when neither is set."""
-    args = " ".join(f"{kind}:{value}" for kind, value in (("theme", theme), ("region", region)) if value)
-    return await partner_command(ctx, args)
+    chosen = {kind: value for kind, value in (("theme", theme), ("region", region)) if value}
+    return await partner_command(ctx, Args(values=chosen))
 
 
 async def _next(ctx: Context, data: dict[str, Any], note: Markup | None = None) -> Reply | list[Reply]:

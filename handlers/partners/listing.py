@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.core import Context, Role
+from handlers.arguments import Param
+from handlers.core import Args, Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
 from handlers.partners.common import (
@@ -20,10 +21,11 @@ from handlers.partners.words import _day, _kind, _name, _subject
 
 
 @router.command("partners", Role.MEMBER, N_("your partner searches and introductions"),
-                usage=N_("/partners"), usage_from={Role.ORGANISER: N_("/partners [gaps]")}, order=51)
-async def partners_command(ctx: Context, args: str) -> Reply:
+                usage=N_("/partners"), usage_from={Role.ORGANISER: N_("/partners [gaps]")}, order=51,
+                params=(Param("which", N_("gaps: searches that found nobody (organisers)")),))
+async def partners_command(ctx: Context, args: Args) -> Reply:
     """The member's searches, introductions and requests waiting for them; `gaps` for organisers."""
-    word = args.strip().casefold()
+    word = args.text.strip().casefold()
     if word == "gaps":
         if ctx.role < Role.ORGANISER:
             return Reply(_("Only organisers can see where searches found nobody. Send /partners to see yours."))
@@ -132,10 +134,11 @@ async def _gaps(ctx: Context) -> Reply:
 
 
 @router.command("matching", Role.MEMBER, N_("pause or resume being proposed as a partner"),
-                usage=N_("/matching [on|off]"), order=52)
-async def matching_command(ctx: Context, args: str) -> Reply:
+                usage=N_("/matching [on|off]"), order=52,
+                params=(Param("state", N_("on, or off to pause being proposed as a partner")),))
+async def matching_command(ctx: Context, args: Args) -> Reply:
     """Pause or resume being proposed to members who search for partners."""
-    word = args.strip().casefold()
+    word = args.text.strip().casefold()
     if word in ("off", "pause", "stop"):
         await ctx.repos.partners.set_matching(ctx.member_id, False, ctx.now)
         return Reply(_("Matching is paused: you will not be proposed to anyone looking for partners. Requests already "

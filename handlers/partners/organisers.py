@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.core import Context, Role
+from handlers.arguments import Param
+from handlers.core import Args, Context, Role
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, join_lines
 from handlers.partners.asking import start_search
@@ -14,23 +15,28 @@ from handlers.sanitise import clean_line
 
 
 @router.command("introduce", Role.ORGANISER, N_("introduce two members to each other, if both agree"),
-                usage=N_("/introduce <member> <member> [note]"), order=25)
-async def introduce_command(ctx: Context, args: str) -> Reply:
+                usage=N_("/introduce <member> <member> [note]"), order=25,
+                params=(Param("first", N_("the first member: a name, or #number from /members"), required=True,
+                              suggest="member"),
+                        Param("second", N_("the second member: a name, or #number from /members"), required=True,
+                              suggest="member"),
+                        Param("note", N_("why they should meet, shown to both"))))
+async def introduce_command(ctx: Context, args: Args) -> Reply:
     """Suggest an introduction between two members: both are asked; contacts only if both accept."""
     usage = _("Usage: {command} — each member by number (#12) or platform:id, then a note saying why, if you like.",
               command="/introduce <member> <member> [note]")
-    parts = args.split(maxsplit=2)
-    if len(parts) < 2:
+    first_typed, second_typed, note_typed = args.positional("first", "second", "note")
+    if not first_typed or not second_typed:
         return Reply(usage)
-    first = await resolve_member(ctx, parts[0], usage)
+    first = await resolve_member(ctx, first_typed, usage)
     if isinstance(first, Reply):
         return first
-    second = await resolve_member(ctx, parts[1], usage)
+    second = await resolve_member(ctx, second_typed, usage)
     if isinstance(second, Reply):
         return second
     note = ""
-    if len(parts) > 2:
-        checked = clean_line(parts[2], MAX_NOTE)
+    if note_typed:
+        checked = clean_line(note_typed, MAX_NOTE)
         if checked.problem == "too_long":
             return Reply(_n("Your note is {n} character; the most is {max}. Please say it in fewer words.",
                             "Your note is {n} characters; the most is {max}. Please say it in fewer words.",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.core import Context, Role
+from handlers.arguments import Param
+from handlers.core import Args, Context, Role
 from handlers.events import Reply
 from handlers.i18n import N_, _
 from handlers.profile.asking import ask, resume
@@ -12,7 +13,7 @@ from handlers.profile.typed import timezone_typed
 
 
 @router.command("profile", Role.MEMBER, N_("see and change your profile"), order=10)
-async def profile_command(ctx: Context, args: str) -> Reply:
+async def profile_command(ctx: Context, args: Args) -> Reply:
     """Show the profile, or continue the set-up if it is unfinished."""
     if not ctx.member.profile_complete:
         return await resume(ctx)
@@ -20,19 +21,20 @@ async def profile_command(ctx: Context, args: str) -> Reply:
 
 
 @router.command("timezone", Role.MEMBER, N_("set your time zone from a city, a country or a zone name"),
-                usage=N_("/timezone [city, country or zone]"), order=11)
-async def timezone_command(ctx: Context, args: str) -> Reply | list[Reply]:
+                usage=N_("/timezone [city, country or zone]"), order=11,
+                params=(Param("place", N_("your city, your country or a time zone name"), suggest="timezone"),))
+async def timezone_command(ctx: Context, args: Args) -> Reply | list[Reply]:
     """Set the time zone in one go (`/timezone Nairobi`), or be asked for it."""
     if not ctx.member.profile_complete:
         return await resume(ctx)
-    if not args.strip():
+    if not args.text.strip():
         return await ask(ctx, "timezone", mode="edit")
     conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, "timezone", {"mode": "edit"}, ctx.now)
-    return await timezone_typed(ctx, conversation, args)
+    return await timezone_typed(ctx, conversation, args.text)
 
 
 @router.command("cancel", Role.MEMBER, N_("stop what you are doing"), order=90)
-async def cancel_command(ctx: Context, args: str) -> Reply:
+async def cancel_command(ctx: Context, args: Args) -> Reply:
     """Leave the current question."""
     conversation = await ctx.conversation()
     if conversation is None:

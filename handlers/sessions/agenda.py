@@ -9,21 +9,23 @@ from markupsafe import Markup
 from handlers.agenda_files import (
     to_ics,
 )
-from handlers.arguments import keyword_args
-from handlers.core import Context, Role
+from handlers.arguments import Param
+from handlers.core import Args, Context, Role
 from handlers.events import Attachment, Button, Reply
 from handlers.formatting import labels
 from handlers.i18n import N_, _, join_lines
-from handlers.sessions.common import AGENDA_PAGE, router
+from handlers.sessions.common import AGENDA_PAGE, SESSION_NUMBER, router
 from handlers.sessions.showing import describe, footer, session_arg, zone_for
 from storage.sessions import Session
 
 
 @router.command("agenda", Role.MEMBER, N_("the sessions to come, in your time zone, to follow"),
-                usage=N_("/agenda [mine] [ics] [theme:…]"), order=30)
-async def agenda_command(ctx: Context, args: str) -> Reply:
+                usage=N_("/agenda [mine] [ics] [theme:…]"), order=30,
+                params=(Param("which", N_("mine: the sessions you follow; ics: as a calendar file")),
+                        Param("theme", N_("only sessions on this theme"), named=True, suggest="theme")))
+async def agenda_command(ctx: Context, args: Args) -> Reply:
     """The upcoming sessions with Follow buttons; `ics` sends them as a calendar file, `mine` only followed ones."""
-    text, named = keyword_args(args, ("theme",))
+    text, named = args.text, args.values
     words = {w.casefold().lstrip(".") for w in text.split()}
     unknown = words - {"mine", "ics", "calendar", "file"}
     if unknown:
@@ -114,7 +116,7 @@ async def ics_pressed(ctx: Context, payload: dict) -> Reply:
 
 
 @router.command("next", Role.MEMBER, N_("the next session"), order=31)
-async def next_command(ctx: Context, args: str) -> Reply:
+async def next_command(ctx: Context, args: Args) -> Reply:
     """The next session (under way or to come), and the next one the member follows if that is another."""
     found = await ctx.repos.sessions.upcoming(ctx.now, limit=1)
     if not found:
@@ -153,9 +155,10 @@ async def _show(ctx: Context, sessions: list[Session], *, note: Markup | None = 
     return Reply(join_lines(*lines), buttons=tuple(rows), edit=edit)
 
 
-@router.command("session", Role.MEMBER, N_("one session in full"), usage=N_("/session <number>"), order=32)
-async def session_command(ctx: Context, args: str) -> Reply:
-    session = await session_arg(ctx, args, "/session <number>")
+@router.command("session", Role.MEMBER, N_("one session in full"), usage=N_("/session <number>"), order=32,
+                params=(SESSION_NUMBER,))
+async def session_command(ctx: Context, args: Args) -> Reply:
+    session = await session_arg(ctx, args.text, "/session <number>")
     if isinstance(session, Reply):
         return session
     return await _show(ctx, [session])

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.core import Context, Role
+from handlers.core import Args, Context, Role
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, join_lines
-from handlers.sessions.common import router
+from handlers.sessions.common import SESSION_NUMBER, router
 from handlers.sessions.draft import stale
 from handlers.sessions.notices import cancel_session
 from handlers.sessions.showing import session_arg, span, zone_for
@@ -13,9 +13,10 @@ from storage.sessions import Session
 
 
 @router.command("cancelsession", Role.ORGANISER, N_("cancel a session; its subscribers are told"),
-                usage=N_("/cancelsession <number>"), order=62)
-async def cancelsession_command(ctx: Context, args: str) -> Reply:
-    session = await session_arg(ctx, args, "/cancelsession <number>")
+                usage=N_("/cancelsession <number>"), order=62,
+                params=(SESSION_NUMBER,))
+async def cancelsession_command(ctx: Context, args: Args) -> Reply:
+    session = await session_arg(ctx, args.text, "/cancelsession <number>")
     if isinstance(session, Reply):
         return session
     return await _cancel_question(ctx, session)

@@ -12,6 +12,7 @@ from handlers.agenda_files import (
     MAX_TITLE,
     MAX_VENUE,
 )
+from handlers.arguments import MAX_ID, Param
 from handlers.core import Router
 from handlers.i18n import N_
 
@@ -33,3 +34,20 @@ FIELD_LABELS = {"title": N_("Title"), "start": N_("Start"), "end": N_("End"), "z
                 "speakers": N_("Speakers"), "description": N_("Description"), "themes": N_("Themes")}
 FIELD_LIMITS = {"title": MAX_TITLE, "venue": MAX_VENUE, "link": MAX_LINK, "moderator": MAX_PERSON,
                 "speakers": MAX_SPEAKERS, "description": MAX_DESCRIPTION}
+
+# A session's number, and its fields as a command names them (/newsession start:… venue:…); the core asks for what
+# is missing.
+SESSION_NUMBER = Param("number", N_("the session's number, from /agenda"), number=True, required=True, low=1,
+                       high=MAX_ID)
+SESSION_FIELDS = (
+    Param("title", N_("what the session is called"), longest=MAX_TITLE),
+    Param("start", N_("when it starts: 10 December 9:30"), named=True),
+    Param("end", N_("when it ends: 11:00, 90 minutes, or a date and time"), named=True),
+    Param("zone", N_("the time zone it is held in: a city or a zone name"), named=True, suggest="timezone"),
+    Param("venue", N_("where it takes place"), named=True, longest=MAX_VENUE),
+    Param("link", N_("the call link, https://…"), named=True, longest=MAX_LINK),
+    Param("moderator", N_("who moderates it"), named=True, longest=MAX_PERSON),
+    Param("speakers", N_("speakers or discussion starters"), named=True, longest=MAX_SPEAKERS),
+    Param("themes", N_("its themes, separated by commas"), named=True, aliases=("theme",)),
+    Param("description", N_("what it is about"), named=True, longest=MAX_DESCRIPTION),
+)

@@ -9,8 +9,8 @@ from markupsafe import Markup
 from handlers.agenda_files import (
     MAX_TITLE,
 )
-from handlers.arguments import first_word, keyword_args
-from handlers.core import Context, Role
+from handlers.arguments import first_word
+from handlers.core import Args, Context, Role
 from handlers.events import Button, Reply
 from handlers.formatting import labels
 from handlers.i18n import N_, _, _n, join_lines, plain
@@ -21,6 +21,8 @@ from handlers.sessions.common import (
     FLOW,
     OPTIONAL,
     REQUIRED,
+    SESSION_FIELDS,
+    SESSION_NUMBER,
     router,
 )
 from handlers.sessions.fields import apply_field, draft_zone
@@ -28,11 +30,9 @@ from handlers.sessions.showing import session_arg, span, theme_labels, zone_for
 from storage.conversations import Conversation
 
 
-async def _start_draft(ctx: Context, values: dict[str, Any], session_id: int | None, args: str) -> Reply:
-    """Fill the draft from the command's text and ask what is missing, or show the summary."""
-    text, named = keyword_args(args, tuple(f for f in FIELDS if f != "title") + ("theme",))
-    if "theme" in named:
-        named["themes"] = named.pop("theme")
+async def _start_draft(ctx: Context, values: dict[str, Any], session_id: int | None, args: Args) -> Reply:
+    """Fill the draft from the command's values and ask what is missing, or show the summary."""
+    text, named = args.text, {name: value for name, value in args.values.items() if name in FIELDS}
     notes: list[Markup] = []
     if text:
         named = {"title": text, **named}
@@ -159,23 +159,25 @@ def stale() -> Reply:
 
 @router.command("newsession", Role.ORGANISER, N_("add a session to the agenda"),
                 usage=N_("/newsession [title] [start:…] [end:…] [zone:…] [venue:…] [link:…] [moderator:…] "
-                         "[speakers:…] [themes:…] [description:…]"), order=60)
-async def newsession_command(ctx: Context, args: str) -> Reply:
+                         "[speakers:…] [themes:…] [description:…]"), order=60, params=SESSION_FIELDS)
+async def newsession_command(ctx: Context, args: Args) -> Reply:
     values: dict[str, Any] = {"zone": (ctx.member.timezone if ctx.member else None) or "UTC", "themes": []}
     return await _start_draft(ctx, values, None, args)
 
 
 @router.command("editsession", Role.ORGANISER,
                 N_("change a session; its subscribers are told of a new time or place"),
-                usage=N_("/editsession <number> [start:…] [end:…] [venue:…] …"), order=61)
-async def editsession_command(ctx: Context, args: str) -> Reply:
-    session = await session_arg(ctx, args, "/editsession <number> [start:…] [end:…] [venue:…] …")
+                usage=N_("/editsession <number> [start:…] [end:…] [venue:…] …"), order=61,
+                params=(SESSION_NUMBER, *SESSION_FIELDS[1:]))
+async def editsession_command(ctx: Context, args: Args) -> Reply:
+    session = await session_arg(ctx, args.text, "/editsession <number> [start:…] [end:…] [venue:…] …")
     if isinstance(session, Reply):
         return session
-    return await _edit(ctx, session.id, first_word(args)[1])
+    # The number names the session; words after it are a new title, the named values the other fields.
+    return await _edit(ctx, session.id, Args(first_word(args.text)[1], args.values))
 
 
-async def _edit(ctx: Context, session_id: int, args: str) -> Reply:
+async def _edit(ctx: Context, session_id: int, args: Args) -> Reply:
     session = await ctx.repos.sessions.get(session_id)
     if session is None:
         return Reply(_("There is no session #{id}. Send /agenda to see the sessions.", id=session_id))
@@ -190,7 +192,7 @@ async def _edit(ctx: Context, session_id: int, args: str) -> Reply:
 @router.action("session.edit", Role.ORGANISER)
 async def edit_pressed(ctx: Context, payload: dict) -> Reply:
     try:
-        return await _edit(ctx, int(payload.get("s", 0)), "")
+        return await _edit(ctx, int(payload.get("s", 0)), Args())
     except (TypeError, ValueError):
         return stale()
 

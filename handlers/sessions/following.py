@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from markupsafe import Markup
 
-from handlers.arguments import keyword_args, number
-from handlers.core import Context, Role
+from handlers.arguments import Param, number
+from handlers.core import Args, Context, Role
 from handlers.events import Button, Reply
 from handlers.formatting import labels
 from handlers.i18n import N_, _, _n, join_lines, plain
-from handlers.sessions.common import LEADS, MAX_LEAD, router
+from handlers.sessions.common import LEADS, MAX_LEAD, SESSION_NUMBER, router
 from handlers.sessions.showing import _sync, session_arg, span, zone_for
 from storage.sessions import Session
 
@@ -76,20 +77,24 @@ async def follow_pressed(ctx: Context, payload: dict) -> Reply:
 
 
 @router.command("subscribe", Role.MEMBER, N_("follow a session, or every session of a theme"),
-                usage=N_("/subscribe <number> | theme:…"), order=33)
-async def subscribe_command(ctx: Context, args: str) -> Reply:
+                usage=N_("/subscribe <number> | theme:…"), order=33,
+                params=(replace(SESSION_NUMBER, required=False),
+                        Param("theme", N_("or: every session on this theme"), named=True, suggest="theme")))
+async def subscribe_command(ctx: Context, args: Args) -> Reply:
     return await _subscription_command(ctx, args, on=True)
 
 
 @router.command("unsubscribe", Role.MEMBER, N_("stop following a session or a theme"),
-                usage=N_("/unsubscribe <number> | theme:…"), order=34)
-async def unsubscribe_command(ctx: Context, args: str) -> Reply:
+                usage=N_("/unsubscribe <number> | theme:…"), order=34,
+                params=(replace(SESSION_NUMBER, required=False),
+                        Param("theme", N_("or: this theme"), named=True, suggest="theme")))
+async def unsubscribe_command(ctx: Context, args: Args) -> Reply:
     return await _subscription_command(ctx, args, on=False)
 
 
-async def _subscription_command(ctx: Context, args: str, *, on: bool) -> Reply:
+async def _subscription_command(ctx: Context, args: Args, *, on: bool) -> Reply:
     command = "/subscribe" if on else "/unsubscribe"
-    text, named = keyword_args(args, ("theme",))
+    text, named = args.text, args.values
     if "theme" in named:
         if text:
             return Reply(_("Give either a session number or a theme, not both."))
@@ -134,9 +139,11 @@ async def theme_pressed(ctx: Context, payload: dict) -> Reply:
 
 
 @router.command("subscriptions", Role.MEMBER, N_("the sessions and themes you follow, and when you are reminded"),
-                usage=N_("/subscriptions [remind:<minutes>]"), order=35)
-async def subscriptions_command(ctx: Context, args: str) -> Reply:
-    text, named = keyword_args(args, ("remind",))
+                usage=N_("/subscriptions [remind:<minutes>]"), order=35,
+                params=(Param("remind", N_("minutes before a session to remind you (default {default})"), number=True,
+                              named=True, low=1, high=MAX_LEAD, default="session_reminder_minutes"),))
+async def subscriptions_command(ctx: Context, args: Args) -> Reply:
+    text, named = args.text, args.values
     if text:
         return Reply(_("Usage: {usage}, e.g. /subscriptions remind:30 to be reminded 30 minutes before a session.",
                        usage="/subscriptions [remind:<minutes>]"))

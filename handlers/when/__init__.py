@@ -44,10 +44,15 @@ from handlers.when.common import (
 from handlers.when.describing import describe_day, describe_moment, describe_recurrence
 from handlers.when.moment import looks_like_date, parse_moment, parse_moment_async
 from handlers.when.occurrences import first_occurrence, next_occurrence
-from handlers.when.reminders import split_reminder, split_reminder_async
+from handlers.when.reminders import (
+    read_reminder,
+    read_reminder_async,
+    split_reminder,
+    split_reminder_async,
+)
 
 __all__ = [
     "MAX_AHEAD", "MAX_REMINDER", "MAX_WHAT", "MAX_WHEN", "Moment", "Problem", "Recurrence", "describe_day",
     "describe_moment", "describe_recurrence", "first_occurrence", "looks_like_date", "next_occurrence",
-    "parse_moment", "parse_moment_async", "split_reminder", "split_reminder_async", "to_utc",
+    "parse_moment", "parse_moment_async", "read_reminder", "read_reminder_async", "split_reminder", "split_reminder_async", "to_utc",
 ]

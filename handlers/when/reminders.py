@@ -97,6 +97,33 @@ def split_reminder(
     return what if isinstance(what, Problem) else (moment, what)
 
 
+def read_reminder(
+    when_text: str, what: str, zone: str, now: int, *, languages: tuple[str, ...] = ("en",)
+) -> tuple[Moment | Recurrence, str] | Problem:
+    """A reminder whose when and what came apart (a slash command's two options): all of `when_text` is when it
+    is due, and `what` is what it says, as typed."""
+    body = when_text.strip()
+    checked = _what(what)
+    if isinstance(checked, Problem):
+        return checked
+    if not body:
+        return Problem("unknown")
+    if len(body) > MAX_REMINDER:
+        return Problem("too_long")
+    if localtime.known_zone(zone) is None:
+        return Problem("bad_zone")
+    if _EVERY.match(body):
+        return _split_recurring(body, zone, now, languages, what=checked)
+    moment = parse_moment(body, zone, now, default_hour=10, languages=languages)
+    return moment if isinstance(moment, Problem) else (moment, checked)
+
+
+async def read_reminder_async(
+    when_text: str, what: str, zone: str, now: int, *, languages: tuple[str, ...] = ("en",)
+) -> tuple[Moment | Recurrence, str] | Problem:
+    return await asyncio.to_thread(read_reminder, when_text, what, zone, now, languages=languages)
+
+
 async def split_reminder_async(
     text: str, zone: str, now: int, *, languages: tuple[str, ...] = ("en",)
 ) -> tuple[Moment | Recurrence, str] | Problem:
@@ -110,8 +137,9 @@ def _until_of(moment: Moment, zone: str) -> int:
 
 
 def _split_recurring(
-    text: str, zone: str, now: int, languages: tuple[str, ...]
+    text: str, zone: str, now: int, languages: tuple[str, ...], *, what: str | None = None
 ) -> tuple[Recurrence, str] | Problem:
+    """A repeating reminder "every … [until …] <what>"; with `what` given apart, all of `text` is the rule."""
     today = localtime.local(now, zone).date()
     grammar = RecurrenceReader(text, today)
     read = grammar.read()
@@ -131,6 +159,10 @@ def _split_recurring(
             return _ending(found)
         moment, moment_end = found
         until, rest = _until_of(moment, zone), rest[offset + moment_end:]
+    if what is not None:
+        if rest.strip():
+            return Problem("unknown")
+        return _recurrence(Recurrence(rule, hour, minute, until), what, zone, now)
     what = _what(rest)
     if isinstance(what, Problem):
         return what
@@ -140,8 +172,12 @@ def _split_recurring(
             until, what = _until_of(result, zone), trailing["what"].strip()
         elif result.code in ("past", "too_far"):
             return _ending(result)
-    recurrence = Recurrence(rule, hour, minute, until)
+    return _recurrence(Recurrence(rule, hour, minute, until), what, zone, now)
+
+
+def _recurrence(recurrence: Recurrence, what: str, zone: str, now: int) -> tuple[Recurrence, str] | Problem:
     if first_occurrence(recurrence, zone, now) is None:
+        until = recurrence.until
         return Problem("ends_first", iso(until, zone) if until is not None else "", until)
     return recurrence, what
 
