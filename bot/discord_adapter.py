@@ -191,6 +191,20 @@ def _components(reply: Reply, *, answer_label: str | None) -> discord.ui.View | 
     return view if view.children else None
 
 
+def _shown(channel_id: int, message_id: int) -> str:
+    """Where a question was shown, as the core keeps it and `_where` reads it back."""
+    return f"{PLATFORM}:{channel_id}:{message_id}"
+
+
+def _where(shown: str | None) -> tuple[int, int] | None:
+    """(channel id, message id) of a message this adapter showed; None for another platform's."""
+    platform, _sep, rest = (shown or "").partition(":")
+    channel, _sep, message = rest.partition(":")
+    if platform != PLATFORM or not channel.isdigit() or not message.isdigit():
+        return None
+    return int(channel), int(message)
+
+
 def _strip_tick(label: str) -> str:
     return label.removeprefix("✓ ")
 
@@ -355,6 +369,9 @@ class DiscordAdapter:
         await self._learn_dm(person, message.channel.id)
         replies = await self.core.handle_message(Incoming(person, message.content or "", private=True))
         for reply in replies:
+            if reply.replaces is not None:
+                await self._replace(reply)
+                continue
             await self._send_to(message.channel, reply, person)
 
     async def _remember_dm(self, interaction: discord.Interaction) -> None:
@@ -394,6 +411,9 @@ class DiscordAdapter:
             return
         first = True
         for reply in shown:
+            if reply.replaces is not None:
+                await self._replace_from(interaction, reply)
+                continue
             pieces = discord_pieces(reply.text) or ["…"]
             view = _components(reply, answer_label=reply.asks)
             for i, piece in enumerate(pieces):
@@ -401,23 +421,55 @@ class DiscordAdapter:
                 kwargs: dict[str, Any] = {"content": piece, "allowed_mentions": NO_MENTIONS}
                 if last and view is not None:
                     kwargs["view"] = view
+                message_id: int | None = None
                 if first and edit and reply.edit and len(pieces) == 1 and reply.attachment is None:
                     if not interaction.response.is_done():
                         await interaction.response.edit_message(content=piece, view=view,
                                                                 allowed_mentions=NO_MENTIONS)
+                        message_id = interaction.message.id if interaction.message else None
                     else:
-                        await interaction.edit_original_response(content=piece, view=view,
-                                                                 allowed_mentions=NO_MENTIONS)
+                        message_id = (await interaction.edit_original_response(
+                            content=piece, view=view, allowed_mentions=NO_MENTIONS)).id
                 elif first and thinking:
-                    await interaction.edit_original_response(**kwargs)
+                    message_id = (await interaction.edit_original_response(**kwargs)).id
                 elif not interaction.response.is_done():
-                    await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+                    message_id = (await interaction.response.send_message(ephemeral=ephemeral, **kwargs)).message_id
                 else:
-                    await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+                    message_id = (await interaction.followup.send(ephemeral=ephemeral, wait=True, **kwargs)).id
                 first = False
+                if last and reply.question and message_id is not None and interaction.channel_id is not None:
+                    await self.core.question_shown(person, reply.question,
+                                                   _shown(interaction.channel_id, message_id))
             if reply.attachment is not None:
                 file = discord.File(io.BytesIO(reply.attachment.content), filename=reply.attachment.filename)
                 await interaction.followup.send(file=file, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+
+    async def _replace_from(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """A question answered in a form: the form was opened from the question's own message, which this
+        interaction may edit (ephemeral in a server, too); anywhere else, as `_replace` can."""
+        where = _where(reply.replaces)
+        message = interaction.message
+        if where is not None and message is not None and message.id == where[1] and \
+                not interaction.response.is_done():
+            pieces = discord_pieces(reply.text)
+            if len(pieces) == 1:
+                await interaction.response.edit_message(content=pieces[0], view=None, allowed_mentions=NO_MENTIONS)
+                return
+        await self._replace(reply)
+
+    async def _replace(self, reply: Reply) -> None:
+        """Show `reply` in the message it replaces (a question answered by typing, without its buttons), when
+        that message is one of ours in a direct message; one that cannot be edited stays as it was."""
+        where = _where(reply.replaces)
+        pieces = discord_pieces(reply.text)
+        if where is None or len(pieces) != 1:
+            return
+        channel = self.client.get_partial_messageable(where[0], type=discord.ChannelType.private)
+        try:
+            await channel.get_partial_message(where[1]).edit(content=pieces[0], view=None,
+                                                             allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:  # an ephemeral message, or one deleted
+            log.info("an answered question was not edited: %s", type(exc).__name__)
 
     async def _send_to(self, channel: discord.abc.Messageable, reply: Reply, person: Person | None, *,
                        refusals: bool = False) -> None:
@@ -429,9 +481,11 @@ class DiscordAdapter:
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
                 if last and view is not None:
-                    await channel.send(piece, view=view, allowed_mentions=NO_MENTIONS)
+                    sent = await channel.send(piece, view=view, allowed_mentions=NO_MENTIONS)
                 else:
-                    await channel.send(piece, allowed_mentions=NO_MENTIONS)
+                    sent = await channel.send(piece, allowed_mentions=NO_MENTIONS)
+                if last and reply.question and person is not None:
+                    await self.core.question_shown(person, reply.question, _shown(sent.channel.id, sent.id))
             if reply.attachment is not None:
                 await channel.send(file=discord.File(io.BytesIO(reply.attachment.content),
                                                      filename=reply.attachment.filename),

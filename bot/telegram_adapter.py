@@ -110,6 +110,11 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         """Nothing to release."""
 
 
+def _shown(chat_id: int | str, message_id: int) -> str:
+    """Where a question was shown, as the core keeps it and `_replace` reads it back."""
+    return f"{PLATFORM}:{chat_id}:{message_id}"
+
+
 def keyboard(reply: Reply) -> dict[str, Any]:
     """The reply's buttons as the Bot API's `reply_markup` field, ready to pass as `api_kwargs`.
 
@@ -288,6 +293,9 @@ class TelegramAdapter:
         person = Person(PLATFORM, str(user.id))
         replies = await self.core.handle_message(Incoming(person, message.text or "", private))
         for reply in replies:
+            if reply.replaces is not None:
+                await self._replace(reply)
+                continue
             await self._deliver(chat.id, reply, person=person)
 
     async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -309,6 +317,9 @@ class TelegramAdapter:
             if reply.edit and source is not None and not edited:
                 edited = await self._edit(source, reply)
                 if edited:
+                    if reply.question:
+                        await self.core.question_shown(person, reply.question,
+                                                       _shown(source.chat.id, source.message_id))
                     continue
             await self._deliver(chat_id, reply, person=person)
 
@@ -332,6 +343,20 @@ class TelegramAdapter:
             return False
         return True
 
+    async def _replace(self, reply: Reply) -> None:
+        """Show `reply` in the message it replaces (a question answered by typing: the answer, and no buttons),
+        when that message is one of ours here; one too old to edit, or gone, stays as it was."""
+        platform, _sep, where = (reply.replaces or "").partition(":")
+        chat_id, _sep, message_id = where.partition(":")
+        pieces = split_markup(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+        if platform != PLATFORM or not message_id.isdigit() or len(pieces) != 1:
+            return
+        try:
+            await self._reply(chat_id, lambda: self.app.bot.edit_message_text(
+                str(pieces[0]), chat_id=int(chat_id), message_id=int(message_id), parse_mode=ParseMode.HTML))
+        except BadRequest as exc:  # too old to edit, deleted, or already showing this
+            log.info("an answered question was not edited: %s", type(exc).__name__)
+
     async def _deliver(self, chat_id: int | str, reply: Reply, *, person: Person | None = None,
                        outbox: bool = False) -> None:
         """Send a reply into a chat: text in pieces (buttons under the last), then any file.
@@ -342,9 +367,15 @@ class TelegramAdapter:
         if reply.private_redirect and person is not None:
             reply = Reply(reply.text, buttons=((await self._private_chat_button(reply.redirect_command),),))
         pieces = split_markup(reply.text, MessageLimit.MAX_TEXT_LENGTH) if reply.text else []
+        shown: list[int] = []  # the message the buttons are under, once sent
+
+        async def send_text(piece: str, last: bool) -> None:
+            message_id = await self._send_text(chat_id, piece, keyboard(reply) if last else {})
+            if last:
+                shown.append(message_id)
+
         calls: list[Callable[[], Awaitable[object]]] = [
-            functools.partial(self._send_text, chat_id, str(piece), keyboard(reply) if i == len(pieces) - 1 else {})
-            for i, piece in enumerate(pieces)]
+            functools.partial(send_text, str(piece), i == len(pieces) - 1) for i, piece in enumerate(pieces)]
         if reply.attachment is not None:
             calls.append(functools.partial(self._send_document, chat_id, reply.attachment))
         try:
@@ -356,6 +387,8 @@ class TelegramAdapter:
                 if i:
                     await self.pace.acquire(str(chat_id))
                 await _request(call)
+            if reply.question and person is not None and shown:
+                await self.core.question_shown(person, reply.question, _shown(chat_id, shown[0]))
         except Forbidden:
             if outbox:
                 raise
@@ -369,10 +402,11 @@ class TelegramAdapter:
         gets through (`send_reply`); False when it was given up."""
         return await send_reply(self.pace, str(chat_id), lambda: _request(call), PLATFORM)
 
-    async def _send_text(self, chat_id: int | str, text: str, markup: dict[str, Any]) -> None:
+    async def _send_text(self, chat_id: int | str, text: str, markup: dict[str, Any]) -> int:
         """One sendMessage in HTML parse mode, through the Application's bot, so its defaults, request object and
-        errors (Forbidden, RetryAfter, BadRequest, NetworkError) all apply."""
-        await self.app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, api_kwargs=markup or None)
+        errors (Forbidden, RetryAfter, BadRequest, NetworkError) all apply. Returns the message's id."""
+        message = await self.app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, api_kwargs=markup or None)
+        return message.message_id
 
     async def _send_document(self, chat_id: int | str, attachment: Attachment) -> None:
         await self.app.bot.send_document(chat_id, InputFile(attachment.content, filename=attachment.filename))

@@ -98,11 +98,11 @@ _ANSWERS: dict[str, Callable[[dict], dict[str, Any]]] = {
         "what": _given(data, "what"), "due_at": _given(data, "due", iso), "theme": _given(data, "theme"),
         "region": _given(data, "region"), "visible_to": _given(data, "visibility"),
         "joint_commitment": _given(data, "joint", bool), "from_session_number": _given(data, "session")},
-    "commitment": lambda data: {"commitment_number": _given(data, "c")},
+    "commitment_change": lambda data: {"commitment_number": _given(data, "commitment")},
     "partner": lambda data: {
         "theme": _given(data, "theme"), "region": _given(data, "region"), "language": _given(data, "language"),
-        "note": _given(data, "note"), "search_number": _given(data, "r"),
-        "people_ticked": _given(data, "sel", len)},
+        "note": _given(data, "note"), "search_number": _given(data, "request"),
+        "people_ticked": _given(data, "picked", len)},
     "broadcast": lambda data: {
         "message": _given(data, "text"), "audience": _given(data, "audience"), "urgent": _given(data, "urgent"),
         "announcement_channels": _given(data, "channels"), "send_at": _given(data, "send_at", iso)},

@@ -82,6 +82,10 @@ class Reply:
     `toast_only` the press needs no message at all beyond that notice (the console prints it as a line).
     `asks` says the reply waits for typed text, with a short label for it: where the bot cannot read a channel's
     messages (Discord servers) the adapter offers a form to type the answer in.
+    `question` marks a guided question (its nonce): once it is shown, the adapter tells the core where
+    (`Core.question_shown`). `replaces` names a message shown earlier, by the reference its adapter gave then: this
+    reply is what it now shows (a question answered by typing, without its buttons); an adapter that cannot edit it
+    (another platform's, or one too old) sends nothing for this reply.
     """
 
     text: Markup
@@ -93,6 +97,8 @@ class Reply:
     toast: str | None = None
     toast_only: bool = False
     asks: str | None = None  # the reply asks for typed text; a short label for it (a Discord modal's field)
+    question: str | None = None
+    replaces: str | None = None
 
     def button_list(self) -> list[Button]:
         """All buttons, row after row."""

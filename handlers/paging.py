@@ -14,7 +14,8 @@ T = TypeVar("T")
 
 
 async def page_of(options: Sequence[T], page: Any, size: int, make: Callable[[T], Awaitable[Button]],
-                  turn: Callable[[Any, int], Awaitable[Button]]) -> tuple[list[tuple[Button, ...]], Markup | None]:
+                  turn: Callable[[Any, int], Awaitable[Button]], *, per_row: int = 2
+                  ) -> tuple[list[tuple[Button, ...]], Markup | None]:
     """The button rows for `page` (clamped to the pages there are) of `options`: `make(option)` makes an option's
     button, `turn(label, page)` a page-turning one. Also a "Page 2 of 3" line when there is more than one page."""
     pages = max(1, -(-len(options) // size))
@@ -23,7 +24,7 @@ async def page_of(options: Sequence[T], page: Any, size: int, make: Callable[[T]
     except (TypeError, ValueError):
         page = 0
     picks = [await make(option) for option in options[page * size:(page + 1) * size]]
-    rows = [tuple(picks[i:i + 2]) for i in range(0, len(picks), 2)]
+    rows = [tuple(picks[i:i + per_row]) for i in range(0, len(picks), per_row)]
     if pages == 1:
         return rows, None
     turning = []

@@ -155,7 +155,7 @@ async def test_export_holds_the_conversations_answers_as_data_and_nothing_about_
     await bot.press("bob", "Carla")
     data = json.loads((await bot.say("bob", "/export"))[0].attachment.content)
     conversation = data["conversation"]
-    assert (conversation["flow"], conversation["step"]) == ("partner", "partner.pick")
+    assert (conversation["flow"], conversation["step"]) == ("partner", "pick")
     assert conversation["answers_so_far"] == {"search_number": conversation["answers_so_far"]["search_number"],
                                               "people_ticked": 1}
     shown = json.dumps(conversation, ensure_ascii=False)
@@ -163,6 +163,6 @@ async def test_export_holds_the_conversations_answers_as_data_and_nothing_about_
 
     await bot.say("bob", "/commit Run a workshop by 15 March theme:Detention")
     conversation = json.loads((await bot.say("bob", "/export"))[0].attachment.content)["conversation"]
-    assert conversation["step"] == "commit.region"
+    assert conversation["step"] == "region"
     assert conversation["answers_so_far"] == {"what": "Run a workshop", "due_at": "2027-03-15T09:00:00+00:00",
                                               "theme": "detention"}

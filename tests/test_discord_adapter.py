@@ -478,3 +478,33 @@ async def test_typed_options_reach_the_bot_as_typed_not_joined_and_read_again(db
         await s.onboard(amina, "Amina")
         shown_text = await amina.slash("invite", days=3)
         assert "It works 4 times, until Thursday 26 November 2026" in shown_text
+
+
+async def test_an_answered_question_shows_its_answer_and_loses_its_buttons_on_discord(db_path):
+    """In a server the form is opened from the question, which then shows the answer without its buttons; a
+    button answer edits the question it is under; in a direct message, typing the answer does the same."""
+    async with discord_session(db_path) as s:
+        alice = s.person("alice")
+        await s.onboard(alice, "Alice")
+        await alice.slash("commit")
+        asked = alice.last.message
+        await alice.answer("Map the **shelters**")
+        edited = alice.results[-1].response
+        assert edited.id == asked.id and edited.content.startswith("What do you commit to doing?")
+        assert edited.content.endswith("→ Map the \\*\\*shelters\\*\\***") and not edited.components
+        due = alice.last.message
+        assert due.id != asked.id and "By when" in due.content
+        await alice.click("In a week")
+        edited = alice.results[-1].response
+        assert edited.id == due.id and edited.content.endswith("→ In a week**") and not edited.components
+        await alice.click("Cancel")
+
+        user = alice.actor.user
+        await user.send_dm("/commit")
+        dm = user.dm_channel
+        question = dm.last_message
+        assert question.components and question.content.startswith("What do you commit to doing?")
+        await user.send_dm("Write the report")
+        [edited] = [m for m in dm.history() if m.id == question.id]
+        assert edited.content.endswith("→ Write the report**") and not edited.components
+        assert "By when" in dm.last_message.content and dm.last_message.components

@@ -385,3 +385,26 @@ async def test_one_persons_quick_answers_are_handled_in_the_order_sent(tg):
     member = await tg.bot.member(f"telegram:{ADMIN}")
     assert member.display_name == "First answer"  # the name question took the first message …
     assert member.organisation == "Second answer"  # … and the organisation question the second
+
+
+async def test_an_answered_question_shows_its_answer_and_its_keyboard_goes(tg):
+    """The question a member answered stays in the chat with the answer under it and no buttons, whether it was
+    answered by typing or with a button; an answer not understood leaves it as it was."""
+    await tg.join(ADMIN, "Amina")
+    await tg.say(ADMIN, "/commit")
+    asked, _buttons = tg.api.last_keyboard(ADMIN)
+    await tg.say(ADMIN, "Map the <b>shelters</b> in Tunis")
+    question = tg.api.messages[asked]
+    assert question["text"].startswith("What do you commit to doing?")
+    assert question["text"].endswith("→ Map the <b>shelters</b> in Tunis") and not question.get("reply_markup")
+    due, _buttons = tg.api.last_keyboard(ADMIN)
+    assert due != asked
+    await tg.press(ADMIN, "In a week")
+    assert tg.api.messages[due]["text"].endswith("→ In a week") and not tg.api.messages[due].get("reply_markup")
+    theme, _buttons = tg.api.last_keyboard(ADMIN)
+    await tg.say(ADMIN, "Astrophysics")  # not a theme: asked again below, and only the new copy has buttons
+    again, _buttons = tg.api.last_keyboard(ADMIN)
+    assert again != theme and "→" not in tg.api.messages[theme]["text"]
+    assert not tg.api.messages[theme].get("reply_markup") and tg.api.messages[again].get("reply_markup")
+    await tg.say(ADMIN, "/cancel")
+    assert tg.api.messages[again]["text"].endswith("Cancelled.") and not tg.api.messages[again].get("reply_markup")

@@ -17,16 +17,18 @@ from handlers.commitments.choices import (
 from handlers.commitments.common import (
     BY,
     CHOICE_PAGE,
-    FLOW,
     LEADING_BY,
     MAX_WHAT,
+    SKIP,
     STEPS,
     VISIBILITY_LABELS,
+    commit_flow,
     router,
 )
 from handlers.commitments.dates import _parse, _problem, _when, _zone
 from handlers.core import Args, Context, Role
-from handlers.events import Button, Reply
+from handlers.core.questions import Answer, Choice, Question
+from handlers.events import Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
 from handlers.sanitise import clean_line
 from storage.conversations import Conversation
@@ -124,69 +126,60 @@ async def _next(ctx: Context, data: dict[str, Any], note: Markup | None = None, 
     return await _ask(ctx, step, data, note=note)
 
 
-async def _ask(ctx: Context, step: str, data: dict[str, Any], *, note: Markup | None = None,
-               edit: bool = False) -> Reply:
-    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, "commit." + step, data, ctx.now)
-    return await _question(ctx, conversation, note=note, edit=edit)
+async def _ask(ctx: Context, step: str, data: dict[str, Any], *, note: Markup | None = None) -> Reply:
+    return await commit_flow.ask(ctx, step, data, note=note)
 
 
-async def _question(ctx: Context, conversation: Conversation, *, note: Markup | None = None,
-                    edit: bool = False) -> Reply:
-    step = conversation.step.removeprefix("commit.")
-    data = conversation.data
-    zone = _zone(ctx)
-    rows: list[tuple[Button, ...]] = []
-    asks: str | None = None
+@commit_flow.step("what")
+async def what_question(ctx: Context, conversation: Conversation) -> Question:
+    return Question(_with_wrong(conversation, _n(
+        "What do you commit to doing? One sentence is enough (at most {n} character).",
+        "What do you commit to doing? One sentence is enough (at most {n} characters).", MAX_WHAT)),
+        typed=N_("Your commitment"))
 
-    async def btn(label: Any, action: str, *, single_use: bool = False, **payload: str) -> Button:
-        return await ctx.button(str(label), action, {"n": conversation.nonce, "s": step, **payload},
-                                single_use=single_use)
 
-    if step == "what":
-        text = _n("What do you commit to doing? One sentence is enough (at most {n} character).",
-                  "What do you commit to doing? One sentence is enough (at most {n} characters).", MAX_WHAT)
-        asks = plain(N_("Your commitment"))
-    elif step == "due":
-        text = join_lines(
-            _("By when will you do it? Tap a button, or type a date such as “15 March”, “in two weeks” or "
-              "“next Friday 10:00”."),
-            _("<i>Dates are read in your time zone, {zone}.</i>", zone=zone))
-        rows.append((await btn(_("In a week"), "commit.when", v="week"),
-                     await btn(_("In a month"), "commit.when", v="month")))
-        rows.append((await btn(_("No date"), "commit.when", v="none"),))
-        asks = plain(N_("Date"))
-    elif step in ("theme", "region"):
-        text = _("Which theme is it about? Tap one, or Skip.") if step == "theme" else \
-            _("Which region is it about? Tap one, or Skip.")
-        options = _options(ctx, step)
-        pages = max(1, -(-len(options) // CHOICE_PAGE))
-        page = min(max(int(data.get("page", 0)), 0), pages - 1)
-        choices = [await btn(label, "commit.pick", v=value)
-                   for value, label in options[page * CHOICE_PAGE:(page + 1) * CHOICE_PAGE]]
-        rows += [tuple(choices[i:i + 2]) for i in range(0, len(choices), 2)]
-        if pages > 1:
-            text = join_lines(text, _("<i>Page {page} of {pages}.</i>", page=page + 1, pages=pages))
-            turn = []
-            if page > 0:
-                turn.append(await btn(_("‹ Previous"), "commit.page", p=str(page - 1)))
-            if page + 1 < pages:
-                turn.append(await btn(_("More ›"), "commit.page", p=str(page + 1)))
-            rows.append(tuple(turn))
-        rows.append((await btn(_("Skip"), "commit.skip"),))
-    elif step == "visibility":
-        text = join_lines(
-            _("Who may see this commitment?"),
-            _("<b>The network</b>: members and organisers. <b>Organisers only</b>: the organisers, to follow up "
-              "and help. <b>Just me</b>: nobody else; organisers only count it, and if you ask for help with it "
-              "they learn that you need help, not what it says."))
-        rows.append(tuple([await btn(plain(label), "commit.pick", v=value)
-                           for value, label in VISIBILITY_LABELS.items()]))
-    else:
-        text = join_lines(_("<b>Register this commitment?</b>"), _summary(ctx, data, zone))
-        rows.append((await btn(_("Register"), "commit.register", single_use=True),))
-    rows.append((await btn(_("Cancel"), "commit.cancel"),))
-    return Reply(join_lines(note, _not_understood(step, data.get("wrong", {}).get(step)), text),
-                 buttons=tuple(rows), edit=edit, asks=asks)
+@commit_flow.step("due")
+async def due_question(ctx: Context, conversation: Conversation) -> Question:
+    text = join_lines(
+        _("By when will you do it? Tap a button, or type a date such as “15 March”, “in two weeks” or "
+          "“next Friday 10:00”."),
+        _("<i>Dates are read in your time zone, {zone}.</i>", zone=_zone(ctx)))
+    return Question(_with_wrong(conversation, text), typed=N_("Date"),
+                    more=((Choice("week", str(_("In a week"))), Choice("month", str(_("In a month")))),
+                          (Choice("none", str(_("No date"))),)))
+
+
+@commit_flow.step("theme")
+@commit_flow.step("region")
+async def place_question(ctx: Context, conversation: Conversation) -> Question:
+    text = _("Which theme is it about? Tap one, or Skip.") if conversation.step == "theme" else \
+        _("Which region is it about? Tap one, or Skip.")
+    choices = tuple(Choice(value, label) for value, label in _options(ctx, conversation.step))
+    return Question(_with_wrong(conversation, text), choices=choices, page_size=CHOICE_PAGE,
+                    more=((Choice(SKIP, str(_("Skip"))),),))
+
+
+@commit_flow.step("visibility")
+async def visibility_question(ctx: Context, conversation: Conversation) -> Question:
+    text = join_lines(
+        _("Who may see this commitment?"),
+        _("<b>The network</b>: members and organisers. <b>Organisers only</b>: the organisers, to follow up "
+          "and help. <b>Just me</b>: nobody else; organisers only count it, and if you ask for help with it "
+          "they learn that you need help, not what it says."))
+    return Question(_with_wrong(conversation, text), per_row=3,
+                    choices=tuple(Choice(value, plain(label)) for value, label in VISIBILITY_LABELS.items()))
+
+
+@commit_flow.step("confirm")
+async def confirm_question(ctx: Context, conversation: Conversation) -> Question:
+    return Question(join_lines(_("<b>Register this commitment?</b>"), _summary(ctx, conversation.data, _zone(ctx))),
+                    more=((Choice("register", str(_("Register")), once=True),),))
+
+
+def _with_wrong(conversation: Conversation, text: Markup) -> Markup:
+    """The question, after what the command named for it that the network does not offer."""
+    return join_lines(_not_understood(conversation.step, conversation.data.get("wrong", {}).get(conversation.step)),
+                      text)
 
 
 def _not_understood(step: str, typed: str | None) -> Markup | None:
@@ -203,8 +196,8 @@ def _not_understood(step: str, typed: str | None) -> Markup | None:
 def _summary(ctx: Context, data: dict[str, Any], zone: str) -> Markup:
     due = data.get("due")
     return join_lines(
-        _("<b>Together with:</b> {name}", name=data.get("jn", "")) if data.get("joint") else None,
-        _("<b>From session:</b> {title}", title=data.get("sn", "")) if data.get("session") else None,
+        _("<b>Together with:</b> {name}", name=data.get("joint_name", "")) if data.get("joint") else None,
+        _("<b>From session:</b> {title}", title=data.get("session_title", "")) if data.get("session") else None,
         _("<b>What:</b> {what}", what=data.get("what", "")),
         _("<b>By when:</b> {when}", when=_when(due, zone) if due is not None else _("no date")),
         _("<b>Theme:</b> {theme}", theme=theme_label(ctx, data.get("theme"))),
@@ -213,57 +206,38 @@ def _summary(ctx: Context, data: dict[str, Any], zone: str) -> Markup:
     )
 
 
-async def _current(ctx: Context, payload: dict, flow: str) -> Conversation | None:
-    """The conversation, if the pressed button belongs to the question being asked now."""
-    conversation = await ctx.conversation()
-    if conversation is None or conversation.flow != flow or conversation.nonce != payload.get("n"):
-        return None
-    if conversation.step.partition(".")[2] != payload.get("s"):
-        return None
-    return conversation
+@commit_flow.when_cancelled
+async def cancelled(ctx: Context, conversation: Conversation) -> Reply:
+    return Reply(_("Cancelled. Nothing was registered."))
 
 
-def _stale() -> Reply:
-    return Reply(_("That question has already been answered or was cancelled. Send /commitments to see yours."),
-                 toast=plain(N_("Already answered")), toast_only=True)
-
-
-@router.text_step(FLOW, "commit.what")
-async def what_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+@commit_flow.typed("what")
+async def what_typed(ctx: Context, answer: Answer) -> Reply:
     """The member typed what they commit to."""
-    checked = clean_line(text, MAX_WHAT)
+    checked = clean_line(answer.value, MAX_WHAT)
     if checked.problem == "empty":
         return Reply(_("Please type what you commit to, or send /cancel to stop."))
     if checked.problem == "too_long":
         return Reply(_too_long(checked.length))
-    return await _next(ctx, {**conversation.data, "what": checked.text})
+    return await _next(ctx, {**answer.data, "what": checked.text})
 
 
-@router.text_step(FLOW, "commit.due")
-async def due_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+@commit_flow.typed("due")
+async def due_typed(ctx: Context, answer: Answer) -> Reply:
     """The member typed a date: take it if it is one still to come, and say exactly which moment it is."""
-    moment = await _parse(ctx, text)
+    moment = await _parse(ctx, answer.value)
     if isinstance(moment, when.Problem):
-        return await _ask(ctx, "due", conversation.data, note=_problem(moment, text))
-    return await _next(ctx, {**conversation.data, "due": moment.at},
+        return await _ask(ctx, "due", answer.data, note=_problem(moment, answer.value))
+    return await _next(ctx, {**answer.data, "due": moment.at},
                        _("By when: <b>{when}</b>.", when=_when(moment.at, _zone(ctx))))
 
 
-@router.text_step(FLOW, "commit.theme")
-async def theme_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
-    """A theme typed by name."""
-    return await _choice_typed(ctx, conversation, "theme", text)
-
-
-@router.text_step(FLOW, "commit.region")
-async def region_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
-    """A region typed by name."""
-    return await _choice_typed(ctx, conversation, "region", text)
-
-
-async def _choice_typed(ctx: Context, conversation: Conversation, kind: str, text: str) -> Reply:
+@commit_flow.typed("theme", "region")
+async def place_typed(ctx: Context, answer: Answer) -> Reply:
+    """A theme or a region typed by name."""
+    kind, text = answer.step, answer.value
     choice = ctx.network.match(kind, text[:100])
-    data = {k: v for k, v in conversation.data.items() if k != "page"}
+    data = answer.data
     if choice is None:
         shown = " ".join(text.split())[:64]
         data["wrong"] = {k: v for k, v in data.get("wrong", {}).items() if k != kind}
@@ -271,10 +245,3 @@ async def _choice_typed(ctx: Context, conversation: Conversation, kind: str, tex
                           if kind == "theme" else
                           _("None of the network's regions matches “{text}”.", text=shown))
     return await _next(ctx, {**data, kind: choice.id})
-
-
-@router.text_step(FLOW, "commit.visibility")
-@router.text_step(FLOW, "commit.confirm")
-async def buttons_only(ctx: Context, conversation: Conversation, text: str) -> Reply:
-    """These questions are answered with buttons."""
-    return Reply(_("Please choose one of the buttons above, or send /cancel to stop."))

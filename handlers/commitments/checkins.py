@@ -7,7 +7,6 @@ from typing import Any
 from markupsafe import Markup
 
 from handlers import when
-from handlers.commitments.asking import _stale
 from handlers.commitments.choices import region_label, theme_label
 from handlers.commitments.common import (
     ASK_AGAIN_AFTER,
@@ -115,7 +114,8 @@ async def checkin_answered(ctx: Context, payload: dict) -> Reply | list[Reply]:
     if isinstance(commitment, Reply):
         return commitment
     if answer not in CHECKIN_ANSWERS:
-        return _stale()
+        return Reply(_("That question has already been answered or was cancelled. Send /commitments to see yours."),
+                     toast=plain(N_("Already answered")), toast_only=True)
     if answer == "done":
         return await _close(ctx, commitment.id, "done", note="done")
     repos, now = ctx.repos, ctx.now

@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 
 from handlers.core import Router
+from handlers.core.questions import Flow
 from handlers.i18n import N_
 
 router = Router("commitments")
 
 FLOW = "commit"  # registering a new commitment
-EDIT_FLOW = "commitment"  # a new date or a note for an existing one
+EDIT_FLOW = "commitment_change"  # a new date or a note for an existing one
+commit_flow = Flow(router, FLOW, stale=N_("That question has already been answered or was cancelled. Send "
+                                          "/commitments to see yours."))
+edit_flow = Flow(router, EDIT_FLOW, stale=N_("That question has already been answered or was cancelled. Send "
+                                             "/commitments to see yours."))
+SKIP = ""  # the value of Skip among a question's choices (no theme or region has it)
 STEPS = ("what", "due", "theme", "region", "visibility")
 MAX_WHAT = 500
 MAX_NOTE = 500

@@ -6,8 +6,7 @@ from markupsafe import Markup
 
 from handlers import when
 from handlers.arguments import MAX_ID, Param, first_word
-from handlers.commitments.asking import _current, _stale
-from handlers.commitments.common import EDIT_FLOW, MAX_NOTE, router
+from handlers.commitments.common import MAX_NOTE, edit_flow, router
 from handlers.commitments.dates import (
     _parse,
     _problem,
@@ -20,8 +19,9 @@ from handlers.commitments.dates import (
 )
 from handlers.commitments.listing import _own
 from handlers.core import Args, Context, Role
-from handlers.events import Button, Reply
-from handlers.i18n import N_, _, _n, join_lines, plain
+from handlers.core.questions import Answer, Choice, Question
+from handlers.events import Reply
+from handlers.i18n import N_, _, _n, join_lines
 from handlers.sanitise import clean_line
 from storage.commitments import Commitment
 from storage.conversations import Conversation
@@ -56,13 +56,16 @@ async def note_pressed(ctx: Context, payload: dict) -> Reply:
 
 
 async def _ask_note(ctx: Context, commitment: Commitment) -> Reply:
-    conversation = await ctx.repos.conversations.put(ctx.member_id, EDIT_FLOW, "commitment.note",
-                                                     {"c": commitment.id}, ctx.now)
-    cancel = await ctx.button(str(_("Cancel")), "commitment.cancel", {"n": conversation.nonce, "s": "note"})
-    return Reply(join_lines(_("<b>#{id}</b> {what}", id=commitment.id, what=commitment.what),
-                            _n("How is it going? Type a short note (at most {n} character).",
-                               "How is it going? Type a short note (at most {n} characters).", MAX_NOTE)),
-                 buttons=((cancel,),), asks=plain(N_("Note")))
+    return await edit_flow.ask(ctx, "note", {"commitment": commitment.id})
+
+
+@edit_flow.step("note")
+async def note_question(ctx: Context, conversation: Conversation) -> Question:
+    commitment = await ctx.repos.commitments.get(int(conversation.data.get("commitment", 0)))
+    return Question(join_lines(_("<b>#{id}</b> {what}", id=commitment.id, what=commitment.what) if commitment else None,
+                               _n("How is it going? Type a short note (at most {n} character).",
+                                  "How is it going? Type a short note (at most {n} characters).", MAX_NOTE)),
+                    typed=N_("Note"))
 
 
 async def _save_note(ctx: Context, commitment: Commitment, text: str) -> tuple[Reply, bool]:
@@ -79,16 +82,16 @@ async def _save_note(ctx: Context, commitment: Commitment, text: str) -> tuple[R
     return Reply(_("Noted on #{id}. Thank you!", id=commitment.id)), True
 
 
-@router.text_step(EDIT_FLOW, "commitment.note")
-async def note_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+@edit_flow.typed("note")
+async def note_typed(ctx: Context, answer: Answer) -> Reply:
     """The progress note typed after Progress or /progress <number>."""
-    commitment = await _own(ctx, conversation.data.get("c"))
+    commitment = await _own(ctx, answer.data.get("commitment"))
     if isinstance(commitment, Reply):
-        await ctx.repos.conversations.clear(ctx.member_id)
+        await edit_flow.end(ctx)
         return commitment
-    reply, finished = await _save_note(ctx, commitment, text)
+    reply, finished = await _save_note(ctx, commitment, answer.value)
     if finished:
-        await ctx.repos.conversations.clear(ctx.member_id)
+        await edit_flow.end(ctx)
     return reply
 
 
@@ -102,52 +105,43 @@ async def newdate_pressed(ctx: Context, payload: dict) -> Reply:
 
 
 async def ask_date(ctx: Context, commitment: Commitment, note: Markup | None = None) -> Reply:
-    conversation = await ctx.repos.conversations.put(ctx.member_id, EDIT_FLOW, "commitment.date",
-                                                     {"c": commitment.id}, ctx.now)
+    return await edit_flow.ask(ctx, "date", {"commitment": commitment.id}, note=note)
+
+
+@edit_flow.step("date")
+async def date_question(ctx: Context, conversation: Conversation) -> Question:
+    commitment = await ctx.repos.commitments.get(int(conversation.data.get("commitment", 0)))
     zone = _zone(ctx)
-
-    async def btn(label: Markup, action: str, **payload: str) -> Button:
-        return await ctx.button(str(label), action, {"n": conversation.nonce, "s": "date", **payload})
-
-    rows = (
-        (await btn(_("In a week"), "commitment.when", v="week"), await btn(_("In a month"), "commitment.when",
-                                                                          v="month")),
-        (await btn(_("No date"), "commitment.when", v="none"), await btn(_("Cancel"), "commitment.cancel")),
-    )
-    return Reply(join_lines(
-        note,
-        _("<b>#{id}</b> {what}", id=commitment.id, what=commitment.what),
-        _("Now {due}.", due=due_text(commitment.due_at, zone)),
+    return Question(join_lines(
+        _("<b>#{id}</b> {what}", id=commitment.id, what=commitment.what) if commitment else None,
+        _("Now {due}.", due=due_text(commitment.due_at, zone)) if commitment else None,
         _("What is the new date? Tap a button, or type a date such as “15 March”, “in two weeks” or "
           "“next Friday 10:00” (read in your time zone, {zone}).", zone=zone),
-    ), buttons=rows, asks=plain(N_("Date")))
+    ), more=((Choice("week", str(_("In a week"))), Choice("month", str(_("In a month")))),
+             (Choice("none", str(_("No date"))),)), typed=N_("Date"))
 
 
-@router.text_step(EDIT_FLOW, "commitment.date")
-async def date_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+@edit_flow.typed("date")
+async def date_typed(ctx: Context, answer: Answer) -> Reply:
     """A new date typed: saved at once."""
-    commitment = await _own(ctx, conversation.data.get("c"))
+    commitment = await _own(ctx, answer.data.get("commitment"))
     if isinstance(commitment, Reply):
-        await ctx.repos.conversations.clear(ctx.member_id)
+        await edit_flow.end(ctx)
         return commitment
-    moment = await _parse(ctx, text)
+    moment = await _parse(ctx, answer.value)
     if isinstance(moment, when.Problem):
-        return await ask_date(ctx, commitment, note=_problem(moment, text))
+        return await ask_date(ctx, commitment, note=_problem(moment, answer.value))
     return await _reschedule(ctx, commitment, moment.at)
 
 
-@router.action("commitment.when")
-async def new_when_pressed(ctx: Context, payload: dict) -> Reply:
+@edit_flow.picked("date")
+async def new_when_picked(ctx: Context, answer: Answer) -> Reply:
     """In a week, in a month, or no date, as the new date: saved at once."""
-    conversation = await _current(ctx, payload, EDIT_FLOW)
-    choice = payload.get("v")
-    if conversation is None or conversation.step != "commitment.date" or choice not in ("week", "month", "none"):
-        return _stale()
-    commitment = await _own(ctx, conversation.data.get("c"))
+    commitment = await _own(ctx, answer.data.get("commitment"))
     if isinstance(commitment, Reply):
-        await ctx.repos.conversations.clear(ctx.member_id)
+        await edit_flow.end(ctx)
         return commitment
-    return await _reschedule(ctx, commitment, quick_date(ctx, choice))
+    return await _reschedule(ctx, commitment, quick_date(ctx, answer.value))
 
 
 async def _reschedule(ctx: Context, commitment: Commitment, due: int | None) -> Reply:
@@ -159,19 +153,19 @@ async def _reschedule(ctx: Context, commitment: Commitment, due: int | None) -> 
     checkins = checkins_for(due, now, zone)
     note_id = await ctx.repos.commitments.set_due(commitment.id, ctx.member_id, due, now, checkins=checkins)
     if note_id is None:
-        await ctx.repos.conversations.clear(ctx.member_id)
+        await edit_flow.end(ctx)
         return Reply(_("Commitment #{id} is no longer open.", id=commitment.id))
     for at, _detail in checkins:
         ctx.services.scheduled(at)
-    conversation = await ctx.repos.conversations.put(ctx.member_id, EDIT_FLOW, "commitment.reason",
-                                                     {"c": commitment.id, "note": note_id}, now)
-    skip = await ctx.button(str(_("Skip")), "commitment.reason_skip", {"n": conversation.nonce, "s": "reason"})
-    return Reply(join_lines(
-        _new_date_saved(commitment.id, due, zone),
-        checkins_line(checkins, zone),
-        "",
-        _("What changed? A few words help the organisers plan. Type them, or tap Skip."),
-    ), buttons=((skip,),), asks=plain(N_("Reason")))
+    return await edit_flow.ask(ctx, "reason", {"commitment": commitment.id, "note": note_id},
+                               note=join_lines(_new_date_saved(commitment.id, due, zone),
+                                               checkins_line(checkins, zone)))
+
+
+@edit_flow.step("reason")
+async def reason_question(ctx: Context, conversation: Conversation) -> Question:
+    return Question(_("What changed? A few words help the organisers plan. Type them, or tap Skip."),
+                    more=((Choice("skip", str(_("Skip"))),),), typed=N_("Reason"), cancel=False)
 
 
 def _new_date_saved(commitment_id: int, due: int | None, zone: str) -> Markup:
@@ -180,42 +174,38 @@ def _new_date_saved(commitment_id: int, due: int | None, zone: str) -> Markup:
     return _("Saved: commitment #{id} is now due <b>{when}</b>.", id=commitment_id, when=_when(due, zone))
 
 
-@router.text_step(EDIT_FLOW, "commitment.reason")
-async def reason_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+@edit_flow.typed("reason")
+async def reason_typed(ctx: Context, answer: Answer) -> Reply:
     """Why the date changed (the date itself is already saved)."""
-    checked = clean_line(text, MAX_NOTE)
+    checked = clean_line(answer.value, MAX_NOTE)
     if checked.problem == "empty":
         return Reply(_("Please type a few words, or tap Skip."))
     if checked.problem == "too_long":
         return Reply(_n("That is {n} character; the most is {max}. Please send a shorter reason.",
                         "That is {n} characters; the most is {max}. Please send a shorter reason.",
                         checked.length, max=MAX_NOTE))
-    await ctx.repos.conversations.clear(ctx.member_id)
-    commitment_id = conversation.data.get("c")
-    if not await ctx.repos.commitments.set_reason(int(conversation.data.get("note", 0)), ctx.member_id,
-                                                  checked.text):
+    await edit_flow.end(ctx)
+    commitment_id = answer.data.get("commitment")
+    if not await ctx.repos.commitments.set_reason(int(answer.data.get("note", 0)), ctx.member_id, checked.text):
         return Reply(_("There is no commitment #{id}. Send /commitments to see yours.", id=commitment_id))
     return Reply(_("Thank you: the reason is noted with commitment #{id}.", id=commitment_id))
 
 
-@router.action("commitment.reason_skip")
-async def reason_skipped(ctx: Context, payload: dict) -> Reply:
+@edit_flow.picked("reason")
+async def reason_skipped(ctx: Context, answer: Answer) -> Reply:
     """No reason given: the new date stays as saved."""
-    conversation = await _current(ctx, payload, EDIT_FLOW)
-    if conversation is None or conversation.step != "commitment.reason":
-        return _stale()
-    await ctx.repos.conversations.clear(ctx.member_id)
-    commitment = await ctx.repos.commitments.get(int(conversation.data.get("c", 0)))
+    await edit_flow.end(ctx)
+    commitment = await ctx.repos.commitments.get(int(answer.data.get("commitment", 0)))
     if commitment is None:
-        return _stale()
+        return Reply(_("There is no commitment #{id}. Send /commitments to see yours.",
+                       id=answer.data.get("commitment")))
     return Reply(join_lines(_new_date_saved(commitment.id, commitment.due_at, _zone(ctx)), _("No reason noted.")),
                  edit=True)
 
 
-@router.action("commitment.cancel")
-async def edit_cancelled(ctx: Context, payload: dict) -> Reply:
-    """Leave a new date or a note unfinished; nothing changes."""
-    if await _current(ctx, payload, EDIT_FLOW) is None:
-        return _stale()
-    await ctx.repos.conversations.clear(ctx.member_id)
-    return Reply(_("Cancelled. Nothing was changed."), edit=True)
+@edit_flow.when_cancelled
+async def edit_cancelled(ctx: Context, conversation: Conversation) -> Reply:
+    """Leave a new date or a note unfinished; nothing changes (a new date is saved before its reason is asked)."""
+    if conversation.step == "reason":
+        return Reply(_("The new date is kept, without a reason."))
+    return Reply(_("Cancelled. Nothing was changed."))

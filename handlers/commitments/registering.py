@@ -5,15 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.commitments.asking import (
-    _ask,
-    _current,
-    _next,
-    _question,
-    _stale,
-    _summary,
-)
-from handlers.commitments.common import FLOW, VISIBILITY_LABELS, router
+from handlers.commitments.asking import _ask, _next, _summary
+from handlers.commitments.common import SKIP, VISIBILITY_LABELS, commit_flow
 from handlers.commitments.dates import (
     _when,
     _zone,
@@ -24,82 +17,36 @@ from handlers.commitments.dates import (
 )
 from handlers.commitments.together import joint_partner, link_commitment
 from handlers.core import Context
+from handlers.core.questions import Answer
 from handlers.events import Reply
 from handlers.i18n import N_, _, join_lines, language, pick_language, plain
 from storage.members import Member
 
 
-@router.action("commit.when")
-async def when_pressed(ctx: Context, payload: dict) -> Reply:
+@commit_flow.picked("due")
+async def when_picked(ctx: Context, answer: Answer) -> Reply:
     """In a week, in a month, or no date."""
-    conversation = await _current(ctx, payload, FLOW)
-    choice = payload.get("v")
-    if conversation is None or conversation.step != "commit.due" or choice not in ("week", "month", "none"):
-        return _stale()
-    due = quick_date(ctx, choice)
+    due = quick_date(ctx, answer.value)
     note = _("By when: <b>{when}</b>.", when=_when(due, _zone(ctx))) if due is not None else _("No due date.")
-    return await _next(ctx, {**conversation.data, "due": due}, note)
+    return await _next(ctx, {**answer.data, "due": due}, note)
 
 
-@router.action("commit.pick")
-async def pick_pressed(ctx: Context, payload: dict) -> Reply:
-    """A theme, a region or a visibility."""
-    conversation = await _current(ctx, payload, FLOW)
-    if conversation is None:
-        return _stale()
-    step, value = conversation.step.removeprefix("commit."), str(payload.get("v", ""))
-    valid = ((step == "theme" and ctx.network.theme(value)) or (step == "region" and ctx.network.region(value))
-             or (step == "visibility" and value in VISIBILITY_LABELS))
-    if not valid:
-        return Reply(_("That choice is no longer offered."), toast=plain(N_("No longer offered")), toast_only=True)
-    data = {k: v for k, v in conversation.data.items() if k != "page"}
-    return await _next(ctx, {**data, step: value})
+@commit_flow.picked("theme", "region", "visibility")
+async def choice_picked(ctx: Context, answer: Answer) -> Reply:
+    """A theme, a region (or Skip), or who may see it."""
+    return await _next(ctx, {**answer.data, answer.step: answer.value if answer.value != SKIP else None})
 
 
-@router.action("commit.skip")
-async def skip_pressed(ctx: Context, payload: dict) -> Reply:
-    """No theme, or no region."""
-    conversation = await _current(ctx, payload, FLOW)
-    if conversation is None or conversation.step not in ("commit.theme", "commit.region"):
-        return _stale()
-    data = {k: v for k, v in conversation.data.items() if k != "page"}
-    return await _next(ctx, {**data, conversation.step.removeprefix("commit."): None})
-
-
-@router.action("commit.page")
-async def page_pressed(ctx: Context, payload: dict) -> Reply:
-    """Another page of themes or regions."""
-    conversation = await _current(ctx, payload, FLOW)
-    if conversation is None or conversation.step not in ("commit.theme", "commit.region"):
-        return _stale()
-    conversation = await ctx.turn_page(conversation, payload.get("p", 0))
-    if conversation is None:
-        return _stale()
-    return await _question(ctx, conversation, edit=True)
-
-
-@router.action("commit.cancel")
-async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
-    """Stop registering; nothing is stored."""
-    if await _current(ctx, payload, FLOW) is None:
-        return _stale()
-    await ctx.repos.conversations.clear(ctx.member_id)
-    return Reply(_("Cancelled. Nothing was registered."), edit=True)
-
-
-@router.action("commit.register")
-async def register_pressed(ctx: Context, payload: dict) -> Reply:
+@commit_flow.picked("confirm")
+async def register_pressed(ctx: Context, answer: Answer) -> Reply:
     """Store the commitment and schedule its check-ins."""
-    conversation = await _current(ctx, payload, FLOW)
-    if conversation is None or conversation.step != "commit.confirm":
-        return _stale()
-    data, zone, now = conversation.data, _zone(ctx), ctx.now
+    data, zone, now = answer.data, _zone(ctx), ctx.now
     due = data.get("due")
     if due is not None and due <= now:
         return await _ask(ctx, "due", data, note=_(
             "The date you chose, {when}, has passed in the meantime. Please choose another.", when=_when(due, zone)))
     visibility = data.get("visibility") if data.get("visibility") in VISIBILITY_LABELS else "network"
-    await ctx.repos.conversations.clear(ctx.member_id)
+    await commit_flow.end(ctx)
     checkins = checkins_for(due, now, zone)
     joint = None
     if data.get("joint"):
@@ -124,7 +71,7 @@ async def register_pressed(ctx: Context, payload: dict) -> Reply:
     return Reply(join_lines(
         _("<b>Registered: commitment #{id}.</b>", id=commitment_id),
         _summary(ctx, {**data, "visibility": visibility}, zone),
-        _("It is also in {name}'s commitments, as #{id}.", name=data.get("jn", ""), id=joint) if joint else None,
+        _("It is also in {name}'s commitments, as #{id}.", name=data.get("joint_name", ""), id=joint) if joint else None,
         "",
         checkins_line(checkins, zone),
         _("Send /commitments to see yours, or /progress {id} and a few words to note how it goes.", id=commitment_id),
@@ -134,18 +81,19 @@ async def register_pressed(ctx: Context, payload: dict) -> Reply:
 async def start_joint(ctx: Context, intro_id: int, partner: Member, *, theme: str | None,
                       region: str | None) -> Reply:
     """Register a commitment together with a member one was introduced to (one row each, naming the other)."""
-    data: dict[str, Any] = {"joint": intro_id, "jn": partner.display_name or plain(N_("(no name yet)"))}
+    data: dict[str, Any] = {"joint": intro_id,
+                              "joint_name": partner.display_name or plain(N_("(no name yet)"))}
     if theme and ctx.network.theme(theme):
         data["theme"] = theme
     if region and ctx.network.region(region):
         data["region"] = region
     return await _next(ctx, data, _("<b>A joint commitment with {name}.</b> It will appear in both your lists, with "
-                                    "check-ins for each of you.", name=data["jn"]))
+                                    "check-ins for each of you.", name=data["joint_name"]))
 
 
 async def start_from_session(ctx: Context, session_id: int, title: str, *, themes: tuple[str, ...] = ()) -> Reply:
     """Register a commitment that came out of a session (the /commit questions, the session named and linked)."""
-    data: dict[str, Any] = {"session": session_id, "sn": title}
+    data: dict[str, Any] = {"session": session_id, "session_title": title}
     theme = next((t for t in themes if ctx.network.theme(t)), None)
     if theme is not None:
         data["theme"] = theme

@@ -3,6 +3,7 @@ scheduling, the conversation they are in)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,16 +57,22 @@ class Context:
         assert self.member is not None, "handler needs a member"
         return self.member.id
 
-    async def button(self, label: str, action: str, payload: dict[str, Any] | None = None, *,
+    async def button(self, label: str, action: str, payload: Any = None, *,
                      single_use: bool = False, for_member: int | None = None,
                      selected: bool | None = None) -> Button:
-        """A button that runs `action` with `payload` when pressed by the person it is shown to.
+        """A button that runs `action` with `payload` (an instance of the dataclass the action declares) when
+        pressed by the person it is shown to.
 
         Buttons are collected and stored together, one row per answer, when the request ends (or at
         `flush_buttons`, before a notification is delivered).
         """
-        if action not in self.routes.actions:
+        spec = self.routes.actions.get(action)
+        if spec is None:
             raise ValueError(f"unknown action {action}")
+        if spec.payload is not None:
+            if not isinstance(payload, spec.payload):
+                raise TypeError(f"{action} buttons carry a {spec.payload.__name__}")
+            payload = dataclasses.asdict(payload)
         if for_member is not None:
             who = f"member:{for_member}"
         elif self.member is not None:

@@ -72,6 +72,13 @@ class Core:
             return Role.STRANGER
         return role_of(member, any(a in self.services.network.admins for a in member.accounts))
 
+    async def question_shown(self, person: Person, nonce: str, shown: str) -> None:
+        """An adapter showed a guided question (the reply's `question`) and says where, in its own terms: a typed
+        answer then comes back with a reply that `replaces` it."""
+        member = await self.services.repos.members.by_identity(person.platform, person.external_id)
+        if member is not None:
+            await self.services.repos.conversations.set_shown(member.id, nonce, shown)
+
     async def mark_unreachable(self, person: Person) -> None:
         """An adapter found that this account refuses messages (bot blocked, DMs closed)."""
         await self.services.repos.members.set_reachable(person.platform, person.external_id, False,
@@ -134,6 +141,9 @@ class Core:
         if not ctx.private:
             return []  # never answer ordinary chatter in a group
         conversation = await ctx.conversation()
+        flow = self.routes.flows.get(conversation.flow) if conversation else None
+        if flow is not None:
+            return await flow.take_text(ctx, conversation, text)
         step = self.routes.text_steps.get((conversation.flow, conversation.step)) if conversation else None
         if step is not None:
             return _as_list(await step(ctx, conversation, text))
@@ -177,9 +187,15 @@ class Core:
             return [_toast(_("You can no longer use this button."))]
         if ctx.member is not None and ctx.member.blocked and not spec.when_blocked:
             return [_blocked_reply()]
+        payload = button.payload
+        if spec.payload is not None:
+            try:
+                payload = spec.payload(**payload)
+            except TypeError:  # made by an older version of the bot, with other fields
+                return [_toast(_("This button has expired. Send /help to start again."))]
         if button.single_use and not await repos.buttons.spend(button.set_token, ctx.now):
             return [_toast(_("You already pressed this."))]
-        return _as_list(await spec.handler(ctx, button.payload))
+        return _as_list(await spec.handler(ctx, payload))
 
 
 def _as_list(result: Reply | list[Reply] | None) -> list[Reply]:

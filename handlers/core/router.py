@@ -55,12 +55,14 @@ class CommandSpec:
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """What a button does: `role` is the least role the presser needs at the time of pressing."""
+    """What a button does: `role` is the least role the presser needs at the time of pressing; `payload` is the
+    frozen dataclass its buttons carry (the handler gets one back), or None for a button that carries nothing."""
 
     name: str
     role: Role
     handler: Handler
     when_blocked: bool = False
+    payload: type | None = None
 
 
 def _add(table: dict, key: Any, value: Any, what: str) -> None:
@@ -77,6 +79,7 @@ class Router:
         self.commands: dict[str, CommandSpec] = {}
         self.actions: dict[str, ActionSpec] = {}
         self.text_steps: dict[tuple[str, str], Handler] = {}
+        self.flows: dict[str, Any] = {}
         self.due_handlers: dict[str, Handler] = {}
         self.due_loaders: dict[str, Loader] = {}
         self.exporters: dict[str, Exporter] = {}
@@ -101,15 +104,23 @@ class Router:
 
         return declare
 
-    def action(self, name: str, role: Role = Role.MEMBER, *, when_blocked: bool = False
-               ) -> Callable[[Handler], Handler]:
-        """`async def handler(ctx, payload: dict)` answers the buttons made with this action name."""
+    def action(self, name: str, role: Role = Role.MEMBER, *, when_blocked: bool = False,
+               payload: type | None = None) -> Callable[[Handler], Handler]:
+        """`async def handler(ctx, payload)` answers the buttons made with this action name; `payload` is the
+        frozen dataclass they carry (the handler gets it back as it was made)."""
 
         def declare(handler: Handler) -> Handler:
-            _add(self.actions, name, ActionSpec(name, role, handler, when_blocked), f"button action {name}")
+            _add(self.actions, name, ActionSpec(name, role, handler, when_blocked, payload), f"button action {name}")
             return handler
 
         return declare
+
+    def flow(self, flow: Any) -> None:
+        """Run a guided flow (`handlers.core.questions.Flow`): its buttons are this router's actions, and free text
+        sent while a member is in it goes to it."""
+        _add(self.flows, flow.name, flow, f"flow {flow.name}")
+        for action, payload, handler in flow.actions():
+            self.action(f"{flow.name}.{action}", flow.role, payload=payload)(handler)
 
     def text_step(self, flow: str, step: str) -> Callable[[Handler], Handler]:
         """`async def handler(ctx, conversation, text: str)` answers free text while the member is at `step` of
@@ -160,12 +171,13 @@ class Routes:
         self.commands: dict[str, CommandSpec] = {}
         self.actions: dict[str, ActionSpec] = {}
         self.text_steps: dict[tuple[str, str], Handler] = {}
+        self.flows: dict[str, Any] = {}
         self.due_handlers: dict[str, Handler] = {}
         self.due_loaders: dict[str, Loader] = {}
         self.exporters: dict[str, Exporter] = {}
         self.erasers: list[Eraser] = []
         for router in self.routers:
-            for table in ("commands", "actions", "text_steps", "due_handlers", "due_loaders", "exporters"):
+            for table in ("commands", "actions", "text_steps", "flows", "due_handlers", "due_loaders", "exporters"):
                 mine, theirs = getattr(self, table), getattr(router, table)
                 if clash := mine.keys() & theirs.keys():
                     raise ValueError(f"{table} declared by more than one router: {sorted(map(str, clash))}")

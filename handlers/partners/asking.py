@@ -11,12 +11,19 @@ from handlers import languages as langs
 from handlers import profile
 from handlers.arguments import Param
 from handlers.core import Args, Context, Role
-from handlers.events import Button, Reply
-from handlers.i18n import N_, _, _n, current_language, join_lines, plain
-from handlers.paging import page_of
-from handlers.partners.common import CHOICE_PAGE, FLOW, MAX_NOTE, STEPS, router
+from handlers.core.questions import Answer, Choice, Question
+from handlers.events import Reply
+from handlers.i18n import N_, _, _n, current_language, join_lines
+from handlers.partners.common import (
+    ANY,
+    CHOICE_PAGE,
+    MAX_NOTE,
+    STEPS,
+    partner_flow,
+    router,
+)
 from handlers.partners.search import _search
-from handlers.partners.words import _current, limit_reached, stale, without_page
+from handlers.partners.words import limit_reached
 from handlers.sanitise import clean_line
 from storage.conversations import Conversation
 
@@ -96,143 +103,86 @@ async def _next(ctx: Context, data: dict[str, Any], note: Markup | None = None) 
     step = next((s for s in STEPS if s not in data), None)
     if step is None:
         return await _search(ctx, data)
-    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, "partner." + step, data, ctx.now)
-    return await _question(ctx, conversation, note=note)
+    return await partner_flow.ask(ctx, step, data, note=note)
 
 
-async def _question(ctx: Context, conversation: Conversation, *, note: Markup | None = None,
-                    edit: bool = False) -> Reply:
-    step = conversation.step.removeprefix("partner.")
-    data = conversation.data
-    rows: list[tuple[Button, ...]] = []
-    asks: str | None = None
-
-    async def btn(label: Any, action: str, **payload: Any) -> Button:
-        return await ctx.button(str(label), action, {"n": conversation.nonce, "s": step, **payload})
-
-    if step in ("theme", "region"):
-        text = _("<b>Find a partner.</b> Which theme should they work on? Tap one, or Any theme.") \
-            if step == "theme" else _("Which region should they work in? Tap one, or Any region.")
-        member = ctx.member
-        own = set(member.themes) if step == "theme" else {r.name for r in member.regions if not r.free}
-        choices = ctx.network.themes if step == "theme" else ctx.network.regions
-        options = [c for c in choices if c.id in own] + [c for c in choices if c.id not in own]
-        page_rows, page_line = await page_of(options, data.get("page", 0), CHOICE_PAGE,
-                                             lambda c: btn(c.label, "partner.pick", v=c.id),
-                                             lambda label, page: btn(label, "partner.page", p=page))
-        rows += page_rows
-        text = join_lines(text, page_line)
-        rows.append((await btn(_("Any theme") if step == "theme" else _("Any region"), "partner.any"),))
-    elif step == "language":
-        text = _("Should they speak a particular language? Tap one, type its name, or tap Any language.")
-        picks = [await btn(langs.language_name(code, current_language()), "partner.pick", v=code)
-                 for code in ctx.member.languages[:10]]
-        rows += [tuple(picks[i:i + 2]) for i in range(0, len(picks), 2)]
-        rows.append((await btn(_("Any language"), "partner.any"),))
-        asks = plain(N_("Language"))
-    else:
-        text = _n("Add a short note for the people you will ask, such as “looking for a journalist in the Sahel to "
-                  "co-run a fact-checking workshop” (at most {n} character), or tap Skip.",
-                  "Add a short note for the people you will ask, such as “looking for a journalist in the Sahel to "
-                  "co-run a fact-checking workshop” (at most {n} characters), or tap Skip.", MAX_NOTE)
-        rows.append((await btn(_("Skip"), "partner.any"),))
-        asks = plain(N_("Note"))
-    rows.append((await btn(_("Cancel"), "partner.cancel"),))
-    return Reply(join_lines(note, text), buttons=tuple(rows), edit=edit, asks=asks)
+@partner_flow.step("theme")
+@partner_flow.step("region")
+async def place_question(ctx: Context, conversation: Conversation) -> Question:
+    step = conversation.step
+    text = _("<b>Find a partner.</b> Which theme should they work on? Tap one, or Any theme.") \
+        if step == "theme" else _("Which region should they work in? Tap one, or Any region.")
+    member = ctx.member
+    own = set(member.themes) if step == "theme" else {r.name for r in member.regions if not r.free}
+    choices = ctx.network.themes if step == "theme" else ctx.network.regions
+    options = [c for c in choices if c.id in own] + [c for c in choices if c.id not in own]
+    anything = _("Any theme") if step == "theme" else _("Any region")
+    return Question(text, choices=tuple(Choice(c.id, c.label) for c in options), page_size=CHOICE_PAGE,
+                    more=((Choice(ANY, str(anything)),),))
 
 
-@router.action("partner.pick")
-async def pick_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
-    """A theme, a region or a language."""
-    conversation = await _current(ctx, payload, "theme", "region", "language")
-    if conversation is None:
-        return stale()
-    step, value = conversation.step.removeprefix("partner."), str(payload.get("v", ""))
-    valid = ((step == "theme" and ctx.network.theme(value)) or (step == "region" and ctx.network.region(value))
-             or (step == "language" and value in ctx.member.languages))
-    if not valid:
-        return Reply(_("That choice is no longer offered."), toast=plain(N_("No longer offered")), toast_only=True)
-    return await _next(ctx, {**without_page(conversation.data), step: value})
+@partner_flow.step("language")
+async def language_question(ctx: Context, conversation: Conversation) -> Question:
+    return Question(_("Should they speak a particular language? Tap one, type its name, or tap Any language."),
+                    choices=tuple(Choice(code, langs.language_name(code, current_language()))
+                                  for code in ctx.member.languages[:10]),
+                    more=((Choice(ANY, str(_("Any language"))),),), typed=N_("Language"))
 
 
-@router.action("partner.any")
-async def any_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
-    """Any theme, any region, any language, or no note."""
-    conversation = await _current(ctx, payload)
-    if conversation is None:
-        return stale()
-    step = conversation.step.removeprefix("partner.")
-    return await _next(ctx, {**without_page(conversation.data), step: "" if step == "note" else None})
+@partner_flow.step("note")
+async def note_question(ctx: Context, conversation: Conversation) -> Question:
+    return Question(_n("Add a short note for the people you will ask, such as “looking for a journalist in the Sahel "
+                       "to co-run a fact-checking workshop” (at most {n} character), or tap Skip.",
+                       "Add a short note for the people you will ask, such as “looking for a journalist in the Sahel "
+                       "to co-run a fact-checking workshop” (at most {n} characters), or tap Skip.", MAX_NOTE),
+                    more=((Choice(ANY, str(_("Skip"))),),), typed=N_("Note"))
 
 
-@router.action("partner.page")
-async def page_pressed(ctx: Context, payload: dict) -> Reply:
-    """Another page of themes or regions."""
-    conversation = await _current(ctx, payload, "theme", "region")
-    if conversation is None:
-        return stale()
-    conversation = await ctx.turn_page(conversation, payload.get("p", 0))
-    if conversation is None:
-        return stale()
-    return await _question(ctx, conversation, edit=True)
+@partner_flow.picked("theme", "region", "language", "note")
+async def picked(ctx: Context, answer: Answer) -> Reply | list[Reply]:
+    """A theme, a region or a language; or any of them, or no note."""
+    if answer.value == ANY:
+        return await _next(ctx, {**answer.data, answer.step: "" if answer.step == "note" else None})
+    return await _next(ctx, {**answer.data, answer.step: answer.value})
 
 
-@router.action("partner.cancel")
-async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
-    """Stop; nobody is asked anything."""
-    conversation = await _current(ctx, payload)
-    if conversation is None:
-        return stale()
-    await ctx.repos.conversations.clear(ctx.member_id)
-    if "r" in conversation.data:
-        await ctx.repos.partners.close_request(int(conversation.data["r"]), ctx.member_id, ctx.now)
-    return Reply(_("Cancelled. Nobody was asked anything."), edit=True)
+@partner_flow.when_cancelled
+async def cancelled(ctx: Context, conversation: Conversation) -> Reply:
+    """Nobody is asked anything; a search whose people were shown is closed."""
+    if "request" in conversation.data:
+        await ctx.repos.partners.close_request(int(conversation.data["request"]), ctx.member_id, ctx.now)
+    return Reply(_("Cancelled. Nobody was asked anything."))
 
 
-@router.text_step(FLOW, "partner.theme")
-async def theme_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
-    """A theme typed by name."""
-    return await _choice_typed(ctx, conversation, "theme", text)
-
-
-@router.text_step(FLOW, "partner.region")
-async def region_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
-    """A region typed by name."""
-    return await _choice_typed(ctx, conversation, "region", text)
-
-
-async def _choice_typed(ctx: Context, conversation: Conversation, kind: str, text: str) -> Reply | list[Reply]:
-    choice = ctx.network.match(kind, text[:100])
+@partner_flow.typed("theme", "region")
+async def place_typed(ctx: Context, answer: Answer) -> Reply | list[Reply]:
+    """A theme or a region typed by name."""
+    choice = ctx.network.match(answer.step, answer.value[:100])
     if choice is None:
-        return Reply(_("None of the network's themes matches that. Tap one above, or Any theme.") if kind == "theme"
-                     else _("None of the network's regions matches that. Tap one above, or Any region."))
-    return await _next(ctx, {**without_page(conversation.data), kind: choice.id})
+        return Reply(_("None of the network's themes matches that. Tap one above, or Any theme.")
+                     if answer.step == "theme" else
+                     _("None of the network's regions matches that. Tap one above, or Any region."))
+    return await _next(ctx, {**answer.data, answer.step: choice.id})
 
 
-@router.text_step(FLOW, "partner.language")
-async def language_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
+@partner_flow.typed("language")
+async def language_typed(ctx: Context, answer: Answer) -> Reply | list[Reply]:
     """A language typed by name or code."""
-    codes, _unknown = await asyncio.to_thread(langs.parse_languages, text[:100])
+    codes, _unknown = await asyncio.to_thread(langs.parse_languages, answer.value[:100])
     if not codes:
         return Reply(_("I don't know that language. Try its English name or a code such as “wo” for Wolof, or tap "
                        "Any language."))
-    return await _next(ctx, {**conversation.data, "language": codes[0]})
+    return await _next(ctx, {**answer.data, "language": codes[0]})
 
 
-@router.text_step(FLOW, "partner.note")
-async def note_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
+@partner_flow.typed("note")
+async def note_typed(ctx: Context, answer: Answer) -> Reply | list[Reply]:
     """The note for the people who will be asked."""
-    checked = clean_line(text, MAX_NOTE)
+    checked = clean_line(answer.value, MAX_NOTE)
     if checked.problem == "empty":
         return Reply(_("Please type a few words, or tap Skip."))
     if checked.problem == "too_long":
         return Reply(_n("Your note is {n} character; the most is {max}. Please say it in fewer words.",
                         "Your note is {n} characters; the most is {max}. Please say it in fewer words.",
                         checked.length, max=MAX_NOTE))
-    return await _next(ctx, {**conversation.data, "note": checked.text})
-
-
-@router.text_step(FLOW, "partner.pick")
-async def pick_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
-    """People are picked with buttons."""
-    return Reply(_("Please tap the people you would like to be introduced to, then Send; or Cancel."))
+    return await _next(ctx, {**answer.data, "note": checked.text})

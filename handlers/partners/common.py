@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from handlers.core import Router
+from handlers.core.questions import Flow
+from handlers.i18n import N_
 
 router = Router("partners")
 
 FLOW = "partner"
+partner_flow = Flow(router, FLOW, stale=N_("That question has already been answered or was cancelled. Send /partner "
+                                           "to start again."))
+ANY = ""  # the value of Any theme, Any region, Any language and Skip among a question's choices
 STEPS = ("theme", "region", "language", "note")
 MAX_NOTE = 300
 SHOWN = 5  # people a search proposes, at most

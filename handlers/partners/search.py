@@ -8,21 +8,22 @@ from typing import Any
 from markupsafe import Markup
 
 from handlers.core import Context
-from handlers.events import Button, Reply
+from handlers.core.questions import Answer, Choice, Question
+from handlers.events import Reply
 from handlers.i18n import N_, _, join_lines, plain
-from handlers.partners.common import EXPIRE_AFTER, FLOW, POOL, SHOWN, router
+from handlers.partners.common import EXPIRE_AFTER, FLOW, POOL, SHOWN, partner_flow
 from handlers.partners.consent import send_request
 from handlers.partners.words import (
-    _current,
     _kind,
     _name,
     _subject,
     limit_reached,
-    stale,
     why_for_searcher,
 )
 from storage.conversations import Conversation, ConversationRepository
 from storage.partners import Candidate, PartnerRepository
+
+SEND = "send"  # the value of Send among the pick question's choices (the people are 0, 1, 2 …)
 
 
 def rank(candidates: list[Candidate], shuffle: random.Random | None = None) -> list[Candidate]:
@@ -86,58 +87,41 @@ async def _search(ctx: Context, data: dict[str, Any], *, checked: bool = False) 
             conn, member.id, theme=theme, region=region, language=language_code, note=note,
             proposals=[(c.member_id, reason) for c, reason in zip(chosen, reasons)], now=ctx.now)
         conversation = await ConversationRepository.put_in(
-            conn, member.id, FLOW, "partner.pick", {"r": request_id, "text": str(join_lines(*lines)),
-                                                    "labels": labels, "sel": []}, ctx.now)
-    return await _pick_reply(ctx, conversation)
+            conn, member.id, FLOW, "pick", {"request": request_id, "text": str(join_lines(*lines)),
+                                            "labels": labels, "picked": []}, ctx.now)
+    return await partner_flow.show(ctx, conversation)
 
 
-async def _pick_reply(ctx: Context, conversation: Conversation, *, edit: bool = False) -> Reply:
+@partner_flow.step("pick")
+async def pick_question(ctx: Context, conversation: Conversation) -> Question:
+    """Whom to ask: a toggle for each person found, then Send."""
     data = conversation.data
-    chosen = set(data.get("sel", []))
-    rows: list[tuple[Button, ...]] = []
-    for n, label in enumerate(data.get("labels", [])):
-        picked = n in chosen
-        rows.append((await ctx.button(("✓ " if picked else "") + label, "partner.toggle",
-                                      {"n": conversation.nonce, "s": "pick", "i": n}, selected=picked),))
-    send = _("Send ({n} chosen)", n=len(chosen))
-    rows.append((await ctx.button(str(send), "partner.send", {"n": conversation.nonce, "s": "pick"}),
-                 await ctx.button(str(_("Cancel")), "partner.cancel", {"n": conversation.nonce, "s": "pick"})))
-    return Reply(Markup(data.get("text", "")), buttons=tuple(rows), edit=edit)
+    picked = set(data.get("picked", []))
+    toggles = tuple(Choice(str(n), label, ticked=n in picked) for n, label in enumerate(data.get("labels", [])))
+    return Question(Markup(data.get("text", "")), choices=toggles, per_row=1, page_size=len(toggles) or 1,
+                    more=((Choice(SEND, str(_("Send ({n} chosen)", n=len(picked)))),),))
 
 
-@router.action("partner.toggle")
-async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
-    """Pick someone, or unpick them; the list is redrawn in place."""
-    conversation = await _current(ctx, payload, "pick")
-    if conversation is None:
-        return stale()
-    try:
-        index = int(payload.get("i", -1))
-    except (TypeError, ValueError):
-        return stale()
-    if not 0 <= index < len(conversation.data.get("labels", [])):
-        return stale()
-    chosen = [i for i in conversation.data.get("sel", []) if i != index]
-    if len(chosen) == len(conversation.data.get("sel", [])):
-        chosen.append(index)
-    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, conversation.step,
-                                                     {**conversation.data, "sel": sorted(chosen)}, ctx.now,
-                                                     keep_nonce=conversation.nonce)
-    return await _pick_reply(ctx, conversation, edit=True)
+@partner_flow.picked("pick")
+async def pick_pressed(ctx: Context, answer: Answer) -> Reply:
+    """Someone picked or unpicked (the list is redrawn in place), or Send."""
+    if answer.value == SEND:
+        return await _send(ctx, answer.conversation)
+    index = int(answer.value)
+    picked = [i for i in answer.data.get("picked", []) if i != index]
+    if len(picked) == len(answer.data.get("picked", [])):
+        picked.append(index)
+    return await partner_flow.redraw(ctx, answer.conversation, {**answer.data, "picked": sorted(picked)})
 
 
-@router.action("partner.send")
-async def send_pressed(ctx: Context, payload: dict) -> Reply:
+async def _send(ctx: Context, conversation: Conversation) -> Reply:
     """Send an introduction request to each person picked."""
-    conversation = await _current(ctx, payload, "pick")
-    if conversation is None:
-        return stale()
-    chosen = sorted(set(conversation.data.get("sel", [])))
+    chosen = sorted(set(conversation.data.get("picked", [])))
     if not chosen:
         return Reply(_("Tap at least one person first."), toast=plain(N_("Tap at least one person first")),
                      toast_only=True)
     repo, me, now = ctx.repos.partners, ctx.member_id, ctx.now
-    request_id = int(conversation.data["r"])
+    request_id = int(conversation.data["request"])
     request = await repo.request(request_id)
     proposals = {p.position: p for p in await repo.proposals(request_id)}
     eligible = await repo.eligible(me, [p.member_id for p in proposals.values()])
@@ -151,9 +135,9 @@ async def send_pressed(ctx: Context, payload: dict) -> Reply:
     expires_at = now + EXPIRE_AFTER
     intro_ids = await repo.send(request_id, me, picks, note=request.note if request else "", now=now,
                                 expires_at=expires_at)
-    await ctx.repos.conversations.clear(me)
+    await partner_flow.end(ctx)
     if intro_ids is None:
-        return stale()
+        return Reply(_(partner_flow.stale), toast=plain(N_("Already answered")), toast_only=True)
     ctx.services.scheduled(expires_at)
     others = await ctx.repos.members.get_many([m for m, _r, ask in picks if m is not None and ask])
     for intro_id, (member_id, _reason, ask) in zip(intro_ids, picks):

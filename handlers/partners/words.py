@@ -12,8 +12,7 @@ from handlers import when
 from handlers.core import Context
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, current_language, language, pick_language, plain
-from handlers.partners.common import DAY, FLOW, MAX_WHAT_SHOWN
-from storage.conversations import Conversation
+from handlers.partners.common import DAY, MAX_WHAT_SHOWN
 from storage.members import Member
 
 
@@ -76,26 +75,6 @@ async def limit_reached(ctx: Context) -> Reply | None:
                     "try again tomorrow; /partners shows the searches you made and where they stand.",
                     "You have made {n} partner searches in the last 24 hours, the most a member may make. Please "
                     "try again tomorrow; /partners shows the searches you made and where they stand.", most))
-
-
-async def _current(ctx: Context, payload: dict, *steps: str) -> Conversation | None:
-    """The conversation, if the pressed button belongs to the question being asked now."""
-    conversation = await ctx.conversation()
-    if conversation is None or conversation.flow != FLOW or conversation.nonce != payload.get("n"):
-        return None
-    step = conversation.step.removeprefix("partner.")
-    if step != payload.get("s") or (steps and step not in steps):
-        return None
-    return conversation
-
-
-def stale() -> Reply:
-    return Reply(_("That question has already been answered or was cancelled. Send /partner to start again."),
-                 toast=plain(N_("Already answered")), toast_only=True)
-
-
-def without_page(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k != "page"}
 
 
 

@@ -34,15 +34,16 @@ async def timezone_command(ctx: Context, args: Args) -> Reply | list[Reply]:
 
 
 @router.command("cancel", Role.MEMBER, N_("stop what you are doing"), order=90)
-async def cancel_command(ctx: Context, args: Args) -> Reply:
+async def cancel_command(ctx: Context, args: Args) -> Reply | list[Reply]:
     """Leave the current question."""
     conversation = await ctx.conversation()
     if conversation is None:
         return Reply(_("There is nothing to cancel."))
+    flow = ctx.routes.flows.get(conversation.flow)
+    if flow is not None:
+        return await flow.cancel(ctx, conversation)
     await ctx.repos.conversations.clear(ctx.member_id)
     if conversation.data.get("mode") == "onboarding":
         return Reply(_("Your profile set-up is paused; what you already answered is kept. "
                        "Send /profile to continue whenever you like."))
-    if conversation.step == "commitment.reason":  # the new date was saved before its reason was asked
-        return Reply(_("The new date is kept, without a reason."))
     return Reply(_("Cancelled. Nothing was changed."))
