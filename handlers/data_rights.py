@@ -14,7 +14,6 @@ those messages does not send it either.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,43 +73,10 @@ async def _conversation(ctx: Context, member_id: int) -> dict | None:
     conversation = await ctx.repos.conversations.get(member_id)
     if conversation is None:
         return None
-    answers = _ANSWERS.get(conversation.flow, lambda data: {})(conversation.data)
+    flow = ctx.routes.flows.get(conversation.flow)
     return {"flow": conversation.flow, "step": conversation.step,
-            "answers_so_far": {key: value for key, value in answers.items() if value is not _ABSENT},
+            "answers_so_far": flow.exported(conversation.data) if flow is not None else {},
             "updated_at": iso(conversation.updated_at)}
-
-
-_ABSENT = object()  # an answer not given yet (None is an answer: "no date", "no theme")
-
-
-def _given(data: dict, key: str, shown: Callable[[Any], Any] = lambda value: value) -> Any:
-    return shown(data[key]) if key in data else _ABSENT
-
-
-def _chosen(values: list[str]) -> list:
-    """Ticked themes, regions or languages; a place the member typed is marked as such, as in the profile."""
-    return [{"name": v[1:], "typed_by_you": True} if v.startswith("~") else v for v in values]
-
-
-_ANSWERS: dict[str, Callable[[dict], dict[str, Any]]] = {
-    "profile": lambda data: {"ticked_so_far": _given(data, "sel", _chosen)},
-    "commit": lambda data: {
-        "what": _given(data, "what"), "due_at": _given(data, "due", iso), "theme": _given(data, "theme"),
-        "region": _given(data, "region"), "visible_to": _given(data, "visibility"),
-        "joint_commitment": _given(data, "joint", bool), "from_session_number": _given(data, "session")},
-    "commitment_change": lambda data: {"commitment_number": _given(data, "commitment")},
-    "partner": lambda data: {
-        "theme": _given(data, "theme"), "region": _given(data, "region"), "language": _given(data, "language"),
-        "note": _given(data, "note"), "search_number": _given(data, "request"),
-        "people_ticked": _given(data, "picked", len)},
-    "broadcast": lambda data: {
-        "message": _given(data, "text"), "audience": _given(data, "audience"), "urgent": _given(data, "urgent"),
-        "announcement_channels": _given(data, "channels"), "send_at": _given(data, "send_at", iso)},
-    "session": lambda data: {
-        "session_number": _given(data, "id"),
-        "values": _given(data, "v", lambda values: {key: iso(value) if key.endswith("_at") else value
-                                                    for key, value in values.items()})},
-}
 
 
 @router.export("invites_created")

@@ -15,6 +15,7 @@ import pytest
 from setuptools import find_namespace_packages
 
 from handlers.core import Role, Router, Routes
+from handlers.core.questions import Flow
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDLERS = ROOT / "handlers"
@@ -160,10 +161,13 @@ def test_two_routers_declaring_the_same_name_stop_the_bot_at_start_up():
     with pytest.raises(ValueError, match="twice"):
         first.command("ping", Role.MEMBER, "again")(_answer)
     steps = Router("steps")
-    steps.text_step("profile", "name")(_answer)
-    steps.text_step("session", "name")(_answer)  # the same step name in another flow is another step
+    profile, session = Flow(steps, "profile", stale="Stale."), Flow(steps, "session", stale="Stale.")
+    profile.step("name")(_answer)
+    session.step("name")(_answer)  # the same step name in another flow is another step
     with pytest.raises(ValueError, match="twice"):
-        steps.text_step("profile", "name")(_answer)
+        profile.step("name")(_answer)
+    with pytest.raises(ValueError, match="twice"):
+        Flow(steps, "profile", stale="Stale.")
 
 
 def test_an_installed_bot_has_every_package_of_the_source():

@@ -92,7 +92,7 @@ async def test_pages_of_choices_turn_in_place_and_keep_the_question(bot):
 async def test_a_button_whose_payload_no_longer_fits_its_action_has_expired(bot):
     await _asked(bot, "admin", "/commit Map the shelters")
     member = await bot.member("admin")
-    await bot.repos.buttons.store_set("old", f"member:{member.id}", [("commit.pick", {"n": "x", "s": "due"}, False)],
+    await bot.repos.buttons.store_set("old", f"member:{member.id}", [("commit:pick", {"n": "x", "s": "due"}, False)],
                                       bot.core.services.clock().timestamp() + 3600)
     from handlers.events import Press
 

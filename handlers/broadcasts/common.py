@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from handlers.core import Router
+from handlers.core import Role, Router
+from handlers.core.questions import Flow, answered
+from handlers.data_rights import iso
+from handlers.i18n import N_
 
 router = Router("broadcasts")
 
 FLOW = "broadcast"
+draft_flow = Flow(router, FLOW, stale=N_("This draft is no longer open. Send /broadcast to write a new one."),
+                  role=Role.ORGANISER,
+                  exported=lambda data: answered(data, message="text", audience="audience", urgent="urgent",
+                                                 announcement_channels="channels", send_at=("send_at", iso)))
+AUDIENCES = ("themes", "regions", "roles", "sessions")  # the lists an audience is chosen from
+BACK = ""  # "Back to the preview" under an audience list (no theme, region, role or session has it)
 MAX_TEXT = 1500  # one message on every platform, with the header and the footer (Discord allows 2000)
 PAGE = 24
 ROLES = ("member", "organiser")

@@ -9,13 +9,13 @@ from markupsafe import Markup
 from handlers import when
 from handlers.accounts import platform_label
 from handlers.arguments import Param
-from handlers.broadcasts.common import FLOW, MAX_TEXT, PAGE, router
+from handlers.broadcasts.common import BACK, MAX_TEXT, PAGE, draft_flow, router
 from handlers.broadcasts.status import _status, cancel_asked
 from handlers.broadcasts.view import describe_audience, render
 from handlers.core import MAX_INPUT, Args, Context, Role
-from handlers.events import Button, Reply
+from handlers.core.questions import Answer, Choice, Question
+from handlers.events import Reply
 from handlers.i18n import N_, _, _n, join_lines
-from handlers.paging import page_of
 from handlers.sanitise import clean_line
 from storage.broadcasts import audience_in, clean_audience
 from storage.conversations import Conversation
@@ -34,19 +34,21 @@ async def broadcast_command(ctx: Context, args: Args) -> Reply | list[Reply]:
     if first == "cancel":
         return await cancel_asked(ctx, rest.strip())
     if not args.text.strip():
-        await ctx.repos.conversations.put(ctx.member_id, FLOW, "broadcast.text", {}, ctx.now)
-        return Reply(join_lines(
-            _n("Write the message to broadcast (at most {n} character). You choose who receives it next, and "
-               "see a preview before anything is sent.",
-               "Write the message to broadcast (at most {n} characters). You choose who receives it next, and "
-               "see a preview before anything is sent.", MAX_TEXT),
-            _("Send /cancel to stop.")), asks=str(_("Message")))
+        return await draft_flow.ask(ctx, "text", {})
     return await _with_text(ctx, args.text)
 
 
-@router.text_step(FLOW, "broadcast.text")
-async def text_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
-    return await _with_text(ctx, text)
+@draft_flow.step("text")
+async def text_question(ctx: Context, conversation: Conversation) -> Question:
+    return Question(_n("Write the message to broadcast (at most {n} character). You choose who receives it next, "
+                       "and see a preview before anything is sent.",
+                       "Write the message to broadcast (at most {n} characters). You choose who receives it next, "
+                       "and see a preview before anything is sent.", MAX_TEXT), typed=N_("Message"))
+
+
+@draft_flow.typed("text")
+async def text_typed(ctx: Context, answer: Answer) -> Reply:
+    return await _with_text(ctx, answer.value)
 
 
 async def _with_text(ctx: Context, text: str) -> Reply:
@@ -62,11 +64,8 @@ async def _with_text(ctx: Context, text: str) -> Reply:
                         "That message is {n} characters long; a broadcast can hold at most {max}, so that it "
                         "arrives as one message everywhere. Shorten it and send it again.", len(text),
                         max=MAX_TEXT), asks=str(_("Message")))
-    conversation = await ctx.repos.conversations.put(
-        ctx.member_id, FLOW, "broadcast.compose",
-        {"text": text, "audience": {}, "urgent": False, "channels": False, "send_at": None, "view": "main"},
-        ctx.now)
-    return await _draft(ctx, conversation)
+    return await draft_flow.ask(ctx, "compose", {"text": text, "audience": {}, "urgent": False, "channels": False,
+                                                 "send_at": None})
 
 
 async def _sessions(ctx: Context) -> dict[int, str]:
@@ -90,40 +89,34 @@ async def preview_counts(ctx: Context, audience: dict[str, list[Any]]) -> tuple[
     return len(recipients), per_platform, len(everyone) - len(recipients)
 
 
-async def _draft(ctx: Context, conversation: Conversation, *, edit: bool = False, note: Any = None) -> Reply:
-    """The draft with its audience, preview counts and choices, or one of the audience lists."""
-    data, nonce = conversation.data, conversation.nonce
+@draft_flow.step("audience")
+async def audience_question(ctx: Context, conversation: Conversation) -> Question:
+    """One of the lists the audience is chosen from, with what is ticked."""
+    data = conversation.data
+    view = data.get("view")
+    if view == "themes":
+        options = [(c.id, c.label) for c in ctx.network.themes]
+        text = _("Which themes? Members working on any of the ones you tick receive it.")
+    elif view == "regions":
+        options = [(c.id, c.label) for c in ctx.network.regions]
+        text = _("Which regions? Members working in any of the ones you tick receive it.")
+    elif view == "roles":
+        options = [("member", str(_("Members"))), ("organiser", str(_("Organisers")))]
+        text = _("Which roles? A role takes in the roles above it: members are everyone, and organisers "
+                 "include the admins.")
+    else:
+        options = [(str(k), v) for k, v in (await _sessions(ctx)).items()]
+        text = _("The subscribers of which sessions?") if options else _("There are no upcoming sessions.")
+    chosen = [str(v) for v in clean_audience(data.get("audience", {})).get(view, [])]
+    return Question(text, choices=tuple(Choice(value, label[:60], ticked=value in chosen) for value, label in options),
+                    page_size=PAGE, more=((Choice(BACK, str(_("Back to the preview"))),),), cancel=False)
+
+
+@draft_flow.step("compose")
+async def draft_question(ctx: Context, conversation: Conversation) -> Question:
+    """The draft with its audience, preview counts and choices."""
+    data = conversation.data
     audience = clean_audience(data.get("audience", {}))
-    view = data.get("view", "main")
-
-    async def btn(label: Any, action: str, selected: bool | None = None, **payload: Any) -> Button:
-        return await ctx.button(str(label), action, {"n": nonce, **payload}, selected=selected)
-
-    rows: list[tuple[Button, ...]] = []
-    if view in ("themes", "regions", "roles", "sessions"):
-        if view == "themes":
-            options = [(c.id, c.label) for c in ctx.network.themes]
-            text = _("Which themes? Members working on any of the ones you tick receive it.")
-        elif view == "regions":
-            options = [(c.id, c.label) for c in ctx.network.regions]
-            text = _("Which regions? Members working in any of the ones you tick receive it.")
-        elif view == "roles":
-            options = [("member", str(_("Members"))), ("organiser", str(_("Organisers")))]
-            text = _("Which roles? A role takes in the roles above it: members are everyone, and organisers "
-                     "include the admins.")
-        else:
-            options = [(str(k), v) for k, v in (await _sessions(ctx)).items()]
-            text = _("The subscribers of which sessions?") if options else _("There are no upcoming sessions.")
-        chosen = [str(v) for v in audience.get(view, [])]
-        page_rows, page_line = await page_of(
-            options, data.get("page", 0), PAGE,
-            lambda o: btn(("✓ " if o[0] in chosen else "") + o[1][:60], "broadcast.toggle", o[0] in chosen, v=o[0]),
-            lambda label, page: btn(label, "broadcast.page", p=page))
-        rows += page_rows
-        text = join_lines(text, page_line)
-        rows.append((await btn(_("Back to the preview"), "broadcast.view", v="main"),))
-        return Reply(join_lines(note, text), buttons=tuple(rows), edit=edit)
-
     total, per_platform, muted = await preview_counts(ctx, audience)
     sessions = await _sessions(ctx) if audience.get("sessions") else {}
     send_at = data.get("send_at")
@@ -151,38 +144,33 @@ async def _draft(ctx: Context, conversation: Conversation, *, edit: bool = False
         lines.append(_n("<i>More than {n} member: a second organiser must approve it before it goes.</i>",
                         "<i>More than {n} members: a second organiser must approve it before it goes.</i>",
                         threshold, n=f"{threshold:,}"))
-    rows.append((await btn(_("Themes ({n})", n=len(audience.get("themes", []))), "broadcast.view", v="themes"),
-                 await btn(_("Regions ({n})", n=len(audience.get("regions", []))), "broadcast.view", v="regions")))
-    rows.append((await btn(_("Roles ({n})", n=len(audience.get("roles", []))), "broadcast.view", v="roles"),
-                 await btn(_("Sessions ({n})", n=len(audience.get("sessions", []))), "broadcast.view",
-                           v="sessions")))
-    options = [await btn(_("Urgent: on") if data.get("urgent") else _("Urgent: off"), "broadcast.flag", v="urgent")]
+
+    def count(view: str, label: Markup) -> Choice:
+        return Choice(view, str(label))
+
+    rows = [(count("themes", _("Themes ({n})", n=len(audience.get("themes", [])))),
+             count("regions", _("Regions ({n})", n=len(audience.get("regions", []))))),
+            (count("roles", _("Roles ({n})", n=len(audience.get("roles", [])))),
+             count("sessions", _("Sessions ({n})", n=len(audience.get("sessions", [])))))]
+    flags = [Choice("urgent", str(_("Urgent: on") if data.get("urgent") else _("Urgent: off")))]
     if channels:
-        options.append(await btn(_("Channels: on") if data.get("channels") else _("Channels: off"),
-                                 "broadcast.flag", v="channels"))
-    rows.append(tuple(options))
-    timing = [await btn(_("Send later…") if not send_at else _("Another time…"), "broadcast.later")]
+        flags.append(Choice("channels", str(_("Channels: on") if data.get("channels") else _("Channels: off"))))
+    rows.append(tuple(flags))
+    timing = [Choice("later", str(_("Send later…") if not send_at else _("Another time…")))]
     if send_at:
-        timing.append(await btn(_("Send now instead"), "broadcast.now"))
+        timing.append(Choice("now", str(_("Send now instead"))))
     rows.append(tuple(timing))
     confirm = _("Send to {n}", n=f"{total:,}") if not send_at else _("Schedule for {n}", n=f"{total:,}")
-    rows.append((await ctx.button(str(confirm), "broadcast.send", {"n": nonce}, single_use=True),
-                 await btn(_("Discard"), "broadcast.discard")))
-    return Reply(join_lines(note, *lines), buttons=tuple(rows), edit=edit)
+    rows.append((Choice("send", str(confirm), once=True), Choice("discard", str(_("Discard")))))
+    return Question(join_lines(*lines), more=tuple(rows), cancel=False)
 
 
-async def _current(ctx: Context, payload: dict) -> Conversation | None:
-    conversation = await ctx.conversation()
-    if conversation is None or conversation.flow != FLOW or conversation.nonce != payload.get("n"):
-        return None
-    return conversation
+@draft_flow.step("when")
+async def when_question(ctx: Context, conversation: Conversation) -> Question:
+    return Question(_("When should it go? For example “tomorrow 9:00”, “in 2 hours” or “15 March 18:00” (your time "
+                      "zone: {zone}).", zone=ctx.member.timezone or "UTC"), typed=N_("When"))
 
 
-def stale() -> Reply:
-    text = _("This draft is no longer open. Send /broadcast to write a new one.")
-    return Reply(text, toast=str(text), toast_only=True)
-
-
-async def save(ctx: Context, conversation: Conversation, step: str = "broadcast.compose", **changes: Any) -> Conversation:
-    return await ctx.repos.conversations.put(ctx.member_id, FLOW, step, {**conversation.data, **changes}, ctx.now,
-                                             keep_nonce=conversation.nonce)
+@draft_flow.when_cancelled
+async def discarded(ctx: Context, conversation: Conversation) -> Reply:
+    return Reply(_("Draft discarded; nothing was sent."))

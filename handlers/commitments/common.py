@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from handlers.core import Router
-from handlers.core.questions import Flow
+from handlers.core.questions import Flow, answered
+from handlers.data_rights import iso
 from handlers.i18n import N_
 
 router = Router("commitments")
@@ -13,9 +14,13 @@ router = Router("commitments")
 FLOW = "commit"  # registering a new commitment
 EDIT_FLOW = "commitment_change"  # a new date or a note for an existing one
 commit_flow = Flow(router, FLOW, stale=N_("That question has already been answered or was cancelled. Send "
-                                          "/commitments to see yours."))
+                                          "/commitments to see yours."),
+                   exported=lambda data: answered(
+                       data, what="what", due_at=("due", iso), theme="theme", region="region",
+                       visible_to="visibility", joint_commitment=("joint", bool), from_session_number="session"))
 edit_flow = Flow(router, EDIT_FLOW, stale=N_("That question has already been answered or was cancelled. Send "
-                                             "/commitments to see yours."))
+                                             "/commitments to see yours."),
+                 exported=lambda data: answered(data, commitment_number="commitment"))
 SKIP = ""  # the value of Skip among a question's choices (no theme or region has it)
 STEPS = ("what", "due", "theme", "region", "visibility")
 MAX_WHAT = 500

@@ -107,17 +107,6 @@ class Context:
         await self.services.delivery.deliver(member_id, reply, kind=kind, not_before=not_before, about=about,
                                              ready_at=self.now if quiet else None)
 
-    async def turn_page(self, conversation: Conversation, page: Any) -> Conversation | None:
-        """The same question on another page of its choices (the nonce is kept, so its buttons stay valid); None
-        when `page` is not a number."""
-        try:
-            number = int(page)
-        except (TypeError, ValueError):
-            return None
-        return await self.repos.conversations.put(self.member_id, conversation.flow, conversation.step,
-                                                  {**conversation.data, "page": number}, self.now,
-                                                  keep_nonce=conversation.nonce)
-
     async def schedule(self, kind: str, subject_id: int, due_at: int, *, member_id: int | None = None,
                        detail: str | None = None) -> None:
         """Make something fall due at `due_at` (the handler a router declared with `due(kind)` runs then)."""

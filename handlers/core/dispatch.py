@@ -144,9 +144,6 @@ class Core:
         flow = self.routes.flows.get(conversation.flow) if conversation else None
         if flow is not None:
             return await flow.take_text(ctx, conversation, text)
-        step = self.routes.text_steps.get((conversation.flow, conversation.step)) if conversation else None
-        if step is not None:
-            return _as_list(await step(ctx, conversation, text))
         return [Reply(_("I answer commands. Send /help to see what you can do."))]
 
     def _not_allowed(self, ctx: Context, needed: Role) -> Reply:

@@ -108,6 +108,17 @@ class Cancelled:
     step: str
 
 
+def answered(data: dict[str, Any], **fields: str | tuple[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """A flow's answers so far, under the names /export gives them: `due_at=("due", iso)` shows the answer kept as
+    "due" through `iso`. One not given yet is left out (None is an answer: "no date")."""
+    out = {}
+    for name, kept in fields.items():
+        key, shown = (kept, None) if isinstance(kept, str) else kept
+        if key in data:
+            out[name] = shown(data[key]) if shown else data[key]
+    return out
+
+
 Asker = Callable[[Context, Conversation], Awaitable[Question]]
 Taker = Callable[[Context, Answer], Awaitable[Reply | list[Reply]]]
 Ender = Callable[[Context, Conversation], Awaitable[Reply | list[Reply]]]
@@ -129,6 +140,9 @@ class Flow:
     stale: str  # what a press of a question no longer asked says (marked N_)
     role: Role = Role.MEMBER
     cancelled: Ender | None = None  # after the conversation is cleared: what to say (default: nothing changed)
+    # The member's own answers so far, for /export (see `answered`); what the flow keeps only to draw its
+    # questions (a search's results, with other members' names) stays out.
+    exported: Callable[[dict[str, Any]], dict[str, Any]] = lambda data: {}
     steps: dict[str, Step] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -190,6 +204,12 @@ class Flow:
                                                          keep_nonce=again)
         return await self.show(ctx, conversation, note=note, edit=edit)
 
+    async def enter(self, ctx: Context, step: str, data: dict[str, Any]) -> Conversation:
+        """Put the member at `step` without showing its question (the answer came with the command)."""
+        if step not in self.steps:
+            raise ValueError(f"flow {self.name} has no step {step}")
+        return await ctx.repos.conversations.put(ctx.member_id, self.name, step, data, ctx.now)
+
     async def redraw(self, ctx: Context, conversation: Conversation, data: dict[str, Any], *,
                      note: Markup | None = None) -> Reply:
         """The same question again in its place, with `data` changed (a toggle ticked): its buttons stay valid."""
@@ -221,18 +241,18 @@ class Flow:
 
         async def choice(c: Choice) -> Button:
             label = ("✓ " + c.label) if c.ticked else c.label
-            return await ctx.button(label, f"{self.name}.pick", Picked(nonce, step, c.value), single_use=c.once,
+            return await ctx.button(label, f"{self.name}:pick", Picked(nonce, step, c.value), single_use=c.once,
                                     selected=c.ticked)
 
         async def turn(label: Any, page: int) -> Button:
-            return await ctx.button(str(label), f"{self.name}.page", Paged(nonce, step, page))
+            return await ctx.button(str(label), f"{self.name}:page", Paged(nonce, step, page))
 
         rows, page_line = await page_of(question.choices, conversation.data.get("page", 0), question.page_size,
                                         choice, turn, per_row=question.per_row)
         for row in question.more:
             rows.append(tuple([await choice(c) for c in row]))
         if question.cancel:
-            rows.append((await ctx.button(str(_("Cancel")), f"{self.name}.cancel", Cancelled(nonce, step)),))
+            rows.append((await ctx.button(str(_("Cancel")), f"{self.name}:cancel", Cancelled(nonce, step)),))
         return Reply(join_lines(note, question.text, page_line), buttons=tuple(r for r in rows if r), edit=edit,
                      asks=plain(question.typed) if question.typed else None, question=nonce)
 

@@ -1,5 +1,5 @@
-"""Routers: each capability declares what it answers on its own `Router` (commands, button actions, text steps of
-its guided questions, kinds of due item, and its parts of /export and /forget). `Routes` merges the routers the
+"""Routers: each capability declares what it answers on its own `Router` (commands, button actions, its guided
+questions' flows, kinds of due item, and its parts of /export and /forget). `Routes` merges the routers the
 app hands to `Core`; a name declared twice is an error at start-up, never a silent overwrite.
 
     router = Router("reminders")
@@ -72,13 +72,12 @@ def _add(table: dict, key: Any, value: Any, what: str) -> None:
 
 
 class Router:
-    """One capability's commands, button actions, text steps, due kinds and data-rights parts."""
+    """One capability's commands, button actions, flows of guided questions, due kinds and data-rights parts."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.commands: dict[str, CommandSpec] = {}
         self.actions: dict[str, ActionSpec] = {}
-        self.text_steps: dict[tuple[str, str], Handler] = {}
         self.flows: dict[str, Any] = {}
         self.due_handlers: dict[str, Handler] = {}
         self.due_loaders: dict[str, Loader] = {}
@@ -116,21 +115,11 @@ class Router:
         return declare
 
     def flow(self, flow: Any) -> None:
-        """Run a guided flow (`handlers.core.questions.Flow`): its buttons are this router's actions, and free text
-        sent while a member is in it goes to it."""
+        """Run a guided flow (`handlers.core.questions.Flow`): its buttons are this router's actions ("commit:pick",
+        apart from the capability's own "commitment.done"), and free text sent while a member is in it goes to it."""
         _add(self.flows, flow.name, flow, f"flow {flow.name}")
         for action, payload, handler in flow.actions():
-            self.action(f"{flow.name}.{action}", flow.role, payload=payload)(handler)
-
-    def text_step(self, flow: str, step: str) -> Callable[[Handler], Handler]:
-        """`async def handler(ctx, conversation, text: str)` answers free text while the member is at `step` of
-        the guided questions `flow`."""
-
-        def declare(handler: Handler) -> Handler:
-            _add(self.text_steps, (flow, step), handler, f"text step {step} of {flow}")
-            return handler
-
-        return declare
+            self.action(f"{flow.name}:{action}", flow.role, payload=payload)(handler)
 
     def due(self, kind: str, *, load: Loader | None = None) -> Callable[[Handler], Handler]:
         """`async def handler(ctx, item: DueItem) -> Fire | None` handles scheduled rows of this kind.
@@ -170,14 +159,13 @@ class Routes:
         self.routers = tuple(routers)
         self.commands: dict[str, CommandSpec] = {}
         self.actions: dict[str, ActionSpec] = {}
-        self.text_steps: dict[tuple[str, str], Handler] = {}
         self.flows: dict[str, Any] = {}
         self.due_handlers: dict[str, Handler] = {}
         self.due_loaders: dict[str, Loader] = {}
         self.exporters: dict[str, Exporter] = {}
         self.erasers: list[Eraser] = []
         for router in self.routers:
-            for table in ("commands", "actions", "text_steps", "flows", "due_handlers", "due_loaders", "exporters"):
+            for table in ("commands", "actions", "flows", "due_handlers", "due_loaders", "exporters"):
                 mine, theirs = getattr(self, table), getattr(router, table)
                 if clash := mine.keys() & theirs.keys():
                     raise ValueError(f"{table} declared by more than one router: {sorted(map(str, clash))}")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from handlers.core import Router
-from handlers.core.questions import Flow
+from handlers.core.questions import Flow, answered
 from handlers.i18n import N_
 
 router = Router("partners")
 
 FLOW = "partner"
 partner_flow = Flow(router, FLOW, stale=N_("That question has already been answered or was cancelled. Send /partner "
-                                           "to start again."))
+                                           "to start again."),
+                    exported=lambda data: answered(data, theme="theme", region="region", language="language",
+                                                   note="note", search_number="request",
+                                                   people_ticked=("picked", len)))
 ANY = ""  # the value of Any theme, Any region, Any language and Skip among a question's choices
 STEPS = ("theme", "region", "language", "note")
 MAX_NOTE = 300

@@ -47,7 +47,7 @@ async def _search(ctx: Context, data: dict[str, Any], *, checked: bool = False) 
     """Run the search and show who it found, with buttons to pick (`checked`: the daily limit was just checked)."""
     refused = None if checked else await limit_reached(ctx)
     if refused is not None:
-        await ctx.repos.conversations.clear(ctx.member_id)
+        await partner_flow.end(ctx)
         return refused
     member = ctx.member
     theme, region = data.get("theme") or None, data.get("region") or None
@@ -62,7 +62,7 @@ async def _search(ctx: Context, data: dict[str, Any], *, checked: bool = False) 
     if not chosen:
         await ctx.repos.partners.create_request(member.id, theme=theme, region=region, language=language_code,
                                                 note=note, proposals=[], now=ctx.now)
-        await ctx.repos.conversations.clear(ctx.member_id)  # a question left open would now be out of place
+        await partner_flow.end(ctx)  # a question left open would now be out of place
         return Reply(join_lines(
             _("<b>Nobody in the network matches {subject} right now.</b>", subject=subject),
             _("Organisers see the searches that found nobody (with your note), so they know where the network has "

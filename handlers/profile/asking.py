@@ -7,11 +7,20 @@ from markupsafe import Markup
 from handlers import languages as langs
 from handlers import quiet
 from handlers.core import Context
-from handlers.events import Button, Reply
-from handlers.i18n import _, _n, join_lines, plain
+from handlers.core.questions import Choice, Question
+from handlers.events import Reply
+from handlers.i18n import _, _n, join_lines
 from handlers.network import ACTOR_KINDS
-from handlers.paging import page_of
-from handlers.profile.common import FIELD_LABELS, FLOW, LIMITS, OPTIONAL, PAGE, STEPS
+from handlers.profile.common import (
+    DONE,
+    FIELD_LABELS,
+    LIMITS,
+    OPTIONAL,
+    PAGE,
+    SKIP,
+    STEPS,
+    profile_flow,
+)
 from handlers.profile.showing import quiet_text, summary, view
 from storage.conversations import Conversation
 from storage.members import Member
@@ -24,8 +33,8 @@ async def begin(ctx: Context) -> Reply:
 
 async def resume(ctx: Context) -> Reply:
     """Ask again the question the member stopped at, or the first one still unanswered."""
-    conversation = await ctx.conversation()
-    if conversation is not None and conversation.flow == FLOW and conversation.step in STEPS:
+    conversation = await profile_flow.current(ctx)
+    if conversation is not None and conversation.step in STEPS:
         return await ask(ctx, conversation.step, mode="onboarding")
     return await ask(ctx, _first_unanswered(await ctx.refresh_member()), mode="onboarding")
 
@@ -54,14 +63,14 @@ async def advance(ctx: Context, conversation: Conversation, done_text: Markup | 
             replies.append(await ask(ctx, STEPS[index + 1], mode="onboarding"))
             return replies
         await ctx.repos.members.mark_complete(ctx.member_id, ctx.now)
-        await ctx.repos.conversations.clear(ctx.member_id)
+        await profile_flow.end(ctx)
         await ctx.refresh_member()
         replies.append(Reply(join_lines(
             _("<b>Your profile is ready.</b>"), "", await summary(ctx), "",
             _("Send /help to see what you can do, or /profile to change anything."),
         )))
         return replies
-    await ctx.repos.conversations.clear(ctx.member_id)
+    await profile_flow.end(ctx)
     await ctx.refresh_member()
     replies.append(await view(ctx))
     return replies
@@ -71,16 +80,19 @@ async def advance(ctx: Context, conversation: Conversation, done_text: Markup | 
 
 
 async def ask(ctx: Context, step: str, *, mode: str, selection: list[str] | None = None,
-              offered: list[str] | None = None, edit: bool = False, note: Markup | None = None) -> Reply:
-    """Put the member at `step` and return its question (`offered`: what a list question offered so far)."""
+              offered: list[str] | None = None, edit: bool = False, note: Markup | None = None,
+              candidates: list[list[str]] | None = None) -> Reply:
+    """Put the member at `step` and return its question (`offered`: what a list question offered so far;
+    `candidates`: the time zones a typed place may mean)."""
     member = await ctx.refresh_member()
     if selection is None:
         selection = _current_selection(member, step)
-    data: dict = {"mode": mode, "sel": selection}
+    data: dict = {"mode": mode, "picked": selection}
     if step in ("regions", "languages"):
-        data["opts"] = _offered(step, selection, offered or [])
-    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, step, data, ctx.now)
-    return await _question(ctx, conversation, edit=edit, note=note)
+        data["offered"] = _offered(step, selection, offered or [])
+    if candidates:
+        data["candidates"] = candidates
+    return await profile_flow.ask(ctx, step, data, note=note, edit=edit)
 
 
 def _offered(step: str, selection: list[str], before: list[str]) -> list[str]:
@@ -92,7 +104,7 @@ def _offered(step: str, selection: list[str], before: list[str]) -> list[str]:
     return list(dict.fromkeys([*(before or [*selection, *langs.COMMON_LANGUAGES]), *selection]))
 
 
-def _current_selection(member, step: str) -> list[str]:
+def _current_selection(member: Member, step: str) -> list[str]:
     if step == "themes":
         return list(member.themes)
     if step == "regions":
@@ -102,68 +114,82 @@ def _current_selection(member, step: str) -> list[str]:
     return []
 
 
-async def _question(ctx: Context, conversation: Conversation, *, edit: bool = False,
-                    note: Markup | None = None) -> Reply:
-    step, nonce, mode = conversation.step, conversation.nonce, conversation.data.get("mode")
-    selection: list[str] = conversation.data.get("sel", [])
-    rows: list[tuple[Button, ...]] = []
-
-    async def btn(label: str, action: str, selected: bool | None = None, **payload: str) -> Button:
-        return await ctx.button(label, action, {"n": nonce, "step": step, **payload}, selected=selected)
-
+@profile_flow.step("name")
+@profile_flow.step("organisation")
+@profile_flow.step("contact")
+async def text_question(ctx: Context, conversation: Conversation) -> Question:
+    step = conversation.step
     if step == "name":
         text = _n("What name should the network know you by? A pseudonym is fine (at most {n} character).",
                   "What name should the network know you by? A pseudonym is fine (at most {n} characters).",
                   LIMITS["name"])
     elif step == "organisation":
         text = _("Which organisation are you with, if any?")
-    elif step == "kind":
-        text = _("What kind of actor are you?")
-        kinds = [await btn(str(_(k.label)), "profile.answer", v=k.id) for k in ACTOR_KINDS]
-        rows += [tuple(kinds[i:i + 2]) for i in range(0, len(kinds), 2)]
-    elif step in ("themes", "regions", "languages"):
-        if step == "themes":
-            text = _("Which themes do you work on? Tap to choose as many as you like, then press Done.")
-            options = [(c.id, c.label) for c in ctx.network.themes]
-        elif step == "regions":
-            text = _("Where do you work? Tap the regions, and type the name of a city or country to add it. "
-                     "Then press Done.")
-            options = [(c.id, c.label) for c in ctx.network.regions]
-            options += [(s, s[1:]) for s in _offered(step, selection, conversation.data.get("opts", []))]
-        else:
-            text = _("Which languages do you speak? Tap them, or type them (for example “French, Wolof”). "
-                     "The first one is the language the bot speaks to you in, when it can. Then press Done.")
-            codes = _offered(step, selection, conversation.data.get("opts", []))
-            options = [(c, langs.language_name(c)) for c in codes]
-        page_rows, page_line = await page_of(
-            options, conversation.data.get("page", 0), PAGE,
-            lambda o: btn(("✓ " if o[0] in selection else "") + o[1], "profile.toggle", o[0] in selection, v=o[0]),
-            lambda label, page: btn(str(label), "profile.page", p=str(page)))
-        rows += page_rows
-        text = join_lines(text, page_line)
-        rows.append((await btn(str(_("Done ({n} chosen)", n=len(selection))), "profile.done"),))
-    elif step == "timezone":
-        text = _("What is your time zone? Type the city you live in (for example Lyon or Nairobi), or a time "
-                 "zone name such as Africa/Nairobi.")
-        rows.append((await btn("UTC", "profile.answer", v="UTC"),))
-    elif step == "quiet":
-        member = ctx.member
-        text = _("During your quiet hours I hold back check-ins and notices until they end; reminders you set "
-                 "still come at the time you chose. Now: {window}. Type new hours such as 23:00-07:30, or choose "
-                 "below.", window=quiet_text(member.quiet_start, member.quiet_end))
-        rows.append((await btn(str(_("Default ({window})", window=quiet.format_window(None, None))),
-                               "profile.answer", v="default"),
-                     await btn(str(_("No quiet hours")), "profile.answer", v="off")))
     else:
         text = _("How may a partner contact you once you have both agreed to an introduction? For example "
                  "“Signal: +33 6 …”, “email: …” or “Telegram @name”. Nobody sees this without your agreement.")
-    if mode == "onboarding":
-        text = join_lines(_("<i>Step {i} of {total}</i>", i=STEPS.index(step) + 1, total=len(STEPS)), text)
-        if step in OPTIONAL:
-            rows.append((await btn(str(_("Skip")), "profile.skip"),))
+    return _framed(conversation, text, typed=FIELD_LABELS[step])
+
+
+@profile_flow.step("kind")
+async def kind_question(ctx: Context, conversation: Conversation) -> Question:
+    return _framed(conversation, _("What kind of actor are you?"),
+                   choices=tuple(Choice(k.id, str(_(k.label))) for k in ACTOR_KINDS))
+
+
+@profile_flow.step("themes")
+@profile_flow.step("regions")
+@profile_flow.step("languages")
+async def list_question(ctx: Context, conversation: Conversation) -> Question:
+    step = conversation.step
+    selection: list[str] = conversation.data.get("picked", [])
+    if step == "themes":
+        text = _("Which themes do you work on? Tap to choose as many as you like, then press Done.")
+        options = [(c.id, c.label) for c in ctx.network.themes]
+    elif step == "regions":
+        text = _("Where do you work? Tap the regions, and type the name of a city or country to add it. "
+                 "Then press Done.")
+        options = [(c.id, c.label) for c in ctx.network.regions]
+        options += [(s, s[1:]) for s in _offered(step, selection, conversation.data.get("offered", []))]
     else:
-        if step in OPTIONAL:
-            rows.append((await btn(str(_("Remove it")), "profile.skip"),))
-        rows.append((await btn(str(_("Cancel")), "profile.cancel"),))
-    asks = None if step in ("kind", "themes") else plain(FIELD_LABELS[step])
-    return Reply(join_lines(note, text), buttons=tuple(rows), edit=edit, asks=asks)
+        text = _("Which languages do you speak? Tap them, or type them (for example “French, Wolof”). "
+                 "The first one is the language the bot speaks to you in, when it can. Then press Done.")
+        codes = _offered(step, selection, conversation.data.get("offered", []))
+        options = [(c, langs.language_name(c)) for c in codes]
+    done = Choice(DONE, str(_("Done ({n} chosen)", n=len(selection))))
+    return _framed(conversation, text, choices=tuple(Choice(v, label, ticked=v in selection) for v, label in options),
+                   page_size=PAGE, more=((done,),), typed=None if step == "themes" else FIELD_LABELS[step])
+
+
+@profile_flow.step("timezone")
+async def timezone_question(ctx: Context, conversation: Conversation) -> Question:
+    candidates = conversation.data.get("candidates", [])  # [zone, label] for each zone a typed place may mean
+    text = _("Which of these is yours?") if candidates else \
+        _("What is your time zone? Type the city you live in (for example Lyon or Nairobi), or a time zone name "
+          "such as Africa/Nairobi.")
+    return _framed(conversation, text, per_row=1, typed=FIELD_LABELS["timezone"],
+                   choices=(*(Choice(zone, label) for zone, label in candidates), Choice("UTC", "UTC")))
+
+
+@profile_flow.step("quiet")
+async def quiet_question(ctx: Context, conversation: Conversation) -> Question:
+    member = ctx.member
+    text = _("During your quiet hours I hold back check-ins and notices until they end; reminders you set still come "
+             "at the time you chose. Now: {window}. Type new hours such as 23:00-07:30, or choose below.",
+             window=quiet_text(member.quiet_start, member.quiet_end))
+    return _framed(conversation, text, choices=(
+        Choice("default", str(_("Default ({window})", window=quiet.format_window(None, None)))),
+        Choice("off", str(_("No quiet hours")))), typed=FIELD_LABELS["quiet"])
+
+
+def _framed(conversation: Conversation, text: Markup, *, choices: tuple[Choice, ...] = (), typed: str | None = None,
+            more: tuple[tuple[Choice, ...], ...] = (), page_size: int = PAGE, per_row: int = 2) -> Question:
+    """A question of the set-up ("Step 2 of 8", Skip, no Cancel) or of an edit (Remove it, Cancel)."""
+    step = conversation.step
+    onboarding = conversation.data.get("mode") == "onboarding"
+    if onboarding:
+        text = join_lines(_("<i>Step {i} of {total}</i>", i=STEPS.index(step) + 1, total=len(STEPS)), text)
+    if step in OPTIONAL:
+        more = (*more, (Choice(SKIP, str(_("Skip") if onboarding else _("Remove it"))),))
+    return Question(text, choices=choices, more=more, typed=typed, page_size=page_size, per_row=per_row,
+                    cancel=not onboarding)

@@ -1,65 +1,47 @@
-"""The profile's answers chosen with buttons: toggles, pages, Done, Skip, Cancel, and editing one part."""
+"""The profile's answers chosen with buttons: toggles and Done, Skip, a kind, a time zone or quiet hours, and
+editing one part."""
 
 from __future__ import annotations
 
 from markupsafe import Markup
 
+from handlers import quiet
 from handlers.core import Context
+from handlers.core.questions import Answer
 from handlers.events import Reply
 from handlers.i18n import _, _n
-from handlers.profile.asking import _question, advance, ask
-from handlers.profile.common import COLUMN, EDIT_ONLY, FLOW, OPTIONAL, STEPS, router
-from handlers.profile.showing import view
-from handlers.profile.typed import _current, stale
+from handlers.profile.asking import advance, ask
+from handlers.profile.common import (
+    COLUMN,
+    DONE,
+    EDIT_ONLY,
+    SKIP,
+    STEPS,
+    profile_flow,
+    router,
+)
+from handlers.profile.showing import quiet_text, view
+from handlers.profile.typed import set_timezone
+from storage.conversations import Conversation
 from storage.members import Region
 
 
-@router.action("profile.toggle")
-async def toggle_pressed(ctx: Context, payload: dict) -> Reply:
-    """Tap a theme, region or language on or off; the question is redrawn in place."""
-    conversation = await _current(ctx, payload)
-    if conversation is None:
-        return stale()
-    value = str(payload.get("v", ""))
-    step = conversation.step
-    valid = (
-        (step == "themes" and ctx.network.theme(value) is not None)
-        or (step == "regions" and (ctx.network.region(value) is not None or value.startswith("~")))
-        or (step == "languages" and bool(value))
-    )
-    if not valid:
-        return Reply(_("That choice is no longer offered."), toast=str(_("No longer offered")), toast_only=True)
-    selection = list(conversation.data.get("sel", []))
-    if value in selection:
-        selection.remove(value)
+@profile_flow.picked("themes", "regions", "languages")
+async def list_picked(ctx: Context, answer: Answer) -> Reply | list[Reply]:
+    """Tap a theme, region or language on or off (the question is redrawn in place), or Done."""
+    if answer.value == DONE:
+        return await _save_list(ctx, answer)
+    selection = list(answer.conversation.data.get("picked", []))
+    if answer.value in selection:
+        selection.remove(answer.value)
     else:
-        selection.append(value)
-    conversation = await ctx.repos.conversations.put(
-        ctx.member_id, FLOW, step, {**conversation.data, "sel": selection}, ctx.now, keep_nonce=conversation.nonce
-    )
-    return await _question(ctx, conversation, edit=True)
+        selection.append(answer.value)
+    return await profile_flow.redraw(ctx, answer.conversation, {**answer.conversation.data, "picked": selection})
 
 
-@router.action("profile.page")
-async def page_pressed(ctx: Context, payload: dict) -> Reply:
-    """Show another page of a long list of choices; what was ticked stays ticked."""
-    conversation = await _current(ctx, payload)
-    if conversation is None or conversation.step not in ("themes", "regions", "languages"):
-        return stale()
-    conversation = await ctx.turn_page(conversation, payload.get("p", 0))
-    if conversation is None:
-        return stale()
-    return await _question(ctx, conversation, edit=True)
-
-
-@router.action("profile.done")
-async def done_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
-    """Save the chosen themes, regions or languages."""
-    conversation = await _current(ctx, payload)
-    if conversation is None:
-        return stale()
-    selection: list[str] = conversation.data.get("sel", [])
-    step = conversation.step
+async def _save_list(ctx: Context, answer: Answer) -> Reply | list[Reply]:
+    selection: list[str] = answer.data.get("picked", [])
+    step = answer.step
     if not selection:
         what = {"themes": _("one theme"), "regions": _("one region or place"), "languages": _("one language")}
         return Reply(_("Please choose at least {what}.", what=what[step]), toast=str(_("Choose at least one")),
@@ -73,7 +55,7 @@ async def done_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
         await ctx.repos.members.set_regions(member_id, regions, now)
     else:
         await ctx.repos.members.set_languages(member_id, selection, now)
-    return await advance(ctx, conversation, _n_chosen(step, len(selection)))
+    return await advance(ctx, answer.conversation, _n_chosen(step, len(selection)))
 
 
 def _n_chosen(step: str, n: int) -> Markup:
@@ -84,25 +66,41 @@ def _n_chosen(step: str, n: int) -> Markup:
     return _n("Saved {n} language.", "Saved {n} languages.", n)
 
 
-@router.action("profile.skip")
-async def skip_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
+@profile_flow.picked("organisation", "contact")
+async def skip_pressed(ctx: Context, answer: Answer) -> Reply | list[Reply]:
     """Leave an optional answer empty (or remove it, when editing)."""
-    conversation = await _current(ctx, payload)
-    if conversation is None or conversation.step not in OPTIONAL:
-        return stale()
-    await ctx.repos.members.set_field(ctx.member_id, COLUMN[conversation.step], None, ctx.now)
-    removed = conversation.data.get("mode") != "onboarding"
-    return await advance(ctx, conversation, _("Removed.") if removed else None)
+    await ctx.repos.members.set_field(ctx.member_id, COLUMN[answer.step], None, ctx.now)
+    removed = answer.data.get("mode") != "onboarding"
+    return await advance(ctx, answer.conversation, _("Removed.") if removed and answer.value == SKIP else None)
 
 
-@router.action("profile.cancel")
-async def cancel_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
-    """Stop editing without changing anything."""
-    conversation = await _current(ctx, payload)
-    if conversation is None:
-        return stale()
-    await ctx.repos.conversations.clear(ctx.member_id)
-    return [Reply(_("Nothing was changed."), edit=True), await view(ctx)]
+@profile_flow.picked("kind")
+async def kind_picked(ctx: Context, answer: Answer) -> Reply | list[Reply]:
+    kind = ctx.network.actor_kind(answer.value)
+    await ctx.repos.members.set_field(ctx.member_id, "actor_kind", kind.id, ctx.now)
+    return await advance(ctx, answer.conversation, _("Kind of actor: {kind}.", kind=_(kind.label)))
+
+
+@profile_flow.picked("timezone")
+async def timezone_picked(ctx: Context, answer: Answer) -> list[Reply]:
+    return await set_timezone(ctx, answer.conversation, answer.value)
+
+
+@profile_flow.picked("quiet")
+async def quiet_picked(ctx: Context, answer: Answer) -> list[Reply]:
+    start, end = (None, None) if answer.value == "default" else (0, 0)
+    await ctx.repos.members.set_quiet_hours(ctx.member_id, start, end, ctx.now)
+    await quiet.reschedule_held(ctx, ctx.member_id)
+    return await advance(ctx, answer.conversation, _("Quiet hours: {window}.", window=quiet_text(start, end)))
+
+
+@profile_flow.when_cancelled
+async def cancelled(ctx: Context, conversation: Conversation) -> list[Reply]:
+    """Stop editing without changing anything; a set-up stopped half-way keeps what was answered."""
+    if conversation.data.get("mode") == "onboarding":
+        return [Reply(_("Your profile set-up is paused; what you already answered is kept. "
+                        "Send /profile to continue whenever you like."))]
+    return [Reply(_("Nothing was changed.")), await view(ctx)]
 
 
 @router.action("profile.edit")
@@ -110,7 +108,7 @@ async def edit_pressed(ctx: Context, payload: dict) -> Reply:
     """Change one part of the profile."""
     step = payload.get("field")
     if step not in STEPS and step not in EDIT_ONLY:
-        return stale()
+        return Reply(_(profile_flow.stale), toast=str(_("Already answered")), toast_only=True)
     conversation = await ctx.conversation()
     if conversation is not None and conversation.data.get("mode") == "onboarding":
         return Reply(_("Let's finish setting up your profile first."))

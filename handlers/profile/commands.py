@@ -7,9 +7,9 @@ from handlers.core import Args, Context, Role
 from handlers.events import Reply
 from handlers.i18n import N_, _
 from handlers.profile.asking import ask, resume
-from handlers.profile.common import FLOW, router
+from handlers.profile.common import profile_flow, router
 from handlers.profile.showing import view
-from handlers.profile.typed import timezone_typed
+from handlers.profile.typed import timezone_answer
 
 
 @router.command("profile", Role.MEMBER, N_("see and change your profile"), order=10)
@@ -29,8 +29,8 @@ async def timezone_command(ctx: Context, args: Args) -> Reply | list[Reply]:
         return await resume(ctx)
     if not args.text.strip():
         return await ask(ctx, "timezone", mode="edit")
-    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, "timezone", {"mode": "edit"}, ctx.now)
-    return await timezone_typed(ctx, conversation, args.text)
+    conversation = await profile_flow.enter(ctx, "timezone", {"mode": "edit"})
+    return await timezone_answer(ctx, conversation, args.text)
 
 
 @router.command("cancel", Role.MEMBER, N_("stop what you are doing"), order=90)
@@ -43,7 +43,4 @@ async def cancel_command(ctx: Context, args: Args) -> Reply | list[Reply]:
     if flow is not None:
         return await flow.cancel(ctx, conversation)
     await ctx.repos.conversations.clear(ctx.member_id)
-    if conversation.data.get("mode") == "onboarding":
-        return Reply(_("Your profile set-up is paused; what you already answered is kept. "
-                       "Send /profile to continue whenever you like."))
     return Reply(_("Cancelled. Nothing was changed."))

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from handlers.core import Router
+from handlers.core.questions import Flow, answered
 from handlers.i18n import N_
 
 router = Router("profile")
 
 FLOW = "profile"
+def _chosen(values: list[str]) -> list:
+    """Ticked themes, regions or languages; a place the member typed is marked as such, as in the profile."""
+    return [{"name": v[1:], "typed_by_you": True} if v.startswith("~") else v for v in values]
+
+
+profile_flow = Flow(router, FLOW, stale=N_("That question has already been answered. Send /profile to see or change "
+                                           "your profile."),
+                    exported=lambda data: answered(data, ticked_so_far=("picked", _chosen)))
+SKIP = ""  # Skip (or Remove it) among a question's choices
+DONE = "."  # Done under a list of toggles (no theme, region or language has it)
 STEPS = ("name", "organisation", "kind", "themes", "regions", "languages", "timezone", "contact")
 OPTIONAL = {"organisation", "contact"}
 LIMITS = {"name": 64, "organisation": 100, "contact": 200, "region": 60}

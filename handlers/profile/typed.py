@@ -8,31 +8,20 @@ import asyncio
 from handlers import languages as langs
 from handlers import quiet, timezones
 from handlers.core import Context
+from handlers.core.questions import Answer
 from handlers.events import Reply
 from handlers.i18n import _, _n, join_lines
 from handlers.profile.asking import advance, ask
-from handlers.profile.common import COLUMN, FLOW, LIMITS, MAX_FREE_REGIONS, router
+from handlers.profile.common import COLUMN, LIMITS, MAX_FREE_REGIONS, profile_flow
 from handlers.profile.showing import HOURS, quiet_text
 from handlers.sanitise import clean_line
 from storage.conversations import Conversation
 
 
-async def _current(ctx: Context, payload: dict) -> Conversation | None:
-    """The conversation, if the pressed button belongs to the question being asked now."""
-    conversation = await ctx.conversation()
-    if conversation is None or conversation.flow != FLOW or conversation.nonce != payload.get("n"):
-        return None
-    if conversation.step != payload.get("step"):
-        return None
-    return conversation
-
-
-def stale() -> Reply:
-    return Reply(_("That question has already been answered. Send /profile to see or change your profile."),
-                 toast=str(_("Already answered")), toast_only=True)
-
-
-async def _save_text(ctx: Context, conversation: Conversation, step: str, text: str) -> list[Reply]:
+@profile_flow.typed("name", "organisation", "contact")
+async def text_typed(ctx: Context, answer: Answer) -> list[Reply]:
+    """The member typed their name, their organisation, or how partners may reach them."""
+    step, text = answer.step, answer.value
     checked = clean_line(text, LIMITS[step])
     if checked.problem == "empty":
         return [Reply(_("Please type some text with at least one visible character, or send /cancel to stop."))]
@@ -41,42 +30,19 @@ async def _save_text(ctx: Context, conversation: Conversation, step: str, text: 
                          "That is {n} characters; the most is {max}. Please send a shorter one.",
                          checked.length, max=LIMITS[step]))]
     await ctx.repos.members.set_field(ctx.member_id, COLUMN[step], checked.text, ctx.now)
-    return await advance(ctx, conversation, _("Saved."))
+    return await advance(ctx, answer.conversation, _("Saved."))
 
 
-@router.text_step(FLOW, "name")
-async def name_typed(ctx: Context, conversation: Conversation, text: str) -> list[Reply]:
-    """The member typed their display name."""
-    return await _save_text(ctx, conversation, "name", text)
-
-
-@router.text_step(FLOW, "organisation")
-async def organisation_typed(ctx: Context, conversation: Conversation, text: str) -> list[Reply]:
-    """The member typed their organisation."""
-    return await _save_text(ctx, conversation, "organisation", text)
-
-
-@router.text_step(FLOW, "contact")
-async def contact_typed(ctx: Context, conversation: Conversation, text: str) -> list[Reply]:
-    """The member typed how partners may reach them."""
-    return await _save_text(ctx, conversation, "contact", text)
-
-
-@router.text_step(FLOW, "kind")
-async def kind_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
-    """Kinds are chosen with buttons."""
-    return Reply(_("Please choose one of the buttons above, or send /cancel to stop."))
-
-
-@router.text_step(FLOW, "themes")
-async def themes_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+@profile_flow.typed("themes")
+async def themes_typed(ctx: Context, answer: Answer) -> Reply:
     """Themes are chosen with buttons."""
     return Reply(_("Please tap the themes above, then Done. Themes come from the network's list."))
 
 
-@router.text_step(FLOW, "regions")
-async def region_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+@profile_flow.typed("regions")
+async def region_typed(ctx: Context, answer: Answer) -> Reply:
     """A city or country typed while choosing regions: add it to the selection."""
+    conversation, text = answer.conversation, answer.value
     checked = clean_line(text, LIMITS["region"])
     if checked.problem == "empty":
         return Reply(_("Please type the name of a city or country."))
@@ -84,7 +50,7 @@ async def region_typed(ctx: Context, conversation: Conversation, text: str) -> R
         return Reply(_n("That is {n} character; a place name may have at most {max}.",
                         "That is {n} characters; a place name may have at most {max}.",
                         checked.length, max=LIMITS["region"]))
-    selection = list(conversation.data.get("sel", []))
+    selection = list(conversation.data.get("picked", []))
     free = [s for s in selection if s.startswith("~")]
     if len(free) >= MAX_FREE_REGIONS:
         return Reply(_n("You can add at most {n} city or country. Tap it above to remove it first.",
@@ -96,14 +62,15 @@ async def region_typed(ctx: Context, conversation: Conversation, text: str) -> R
     if entry.casefold() not in {s.casefold() for s in selection}:
         selection.append(entry)
     return await ask(ctx, "regions", mode=conversation.data.get("mode", "edit"), selection=selection,
-                     offered=conversation.data.get("opts"), note=_("Added {place}.", place=checked.text))
+                     offered=conversation.data.get("offered"), note=_("Added {place}.", place=checked.text))
 
 
-@router.text_step(FLOW, "languages")
-async def languages_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
+@profile_flow.typed("languages")
+async def languages_typed(ctx: Context, answer: Answer) -> Reply:
     """Languages typed by name or code: add the ones recognised, say which were not."""
+    conversation, text = answer.conversation, answer.value
     codes, unknown = await asyncio.to_thread(langs.parse_languages, text)  # first use builds Babel's tables
-    selection = list(dict.fromkeys([*conversation.data.get("sel", []), *codes]))
+    selection = list(dict.fromkeys([*conversation.data.get("picked", []), *codes]))
     notes = []
     if codes:
         notes.append(_("Added {languages}.", languages=", ".join(langs.language_name(c) for c in codes)))
@@ -111,27 +78,28 @@ async def languages_typed(ctx: Context, conversation: Conversation, text: str) -
         notes.append(_("I don't know these languages: {items}. Try their English name or a code such as "
                        "“wo” for Wolof.", items=", ".join(unknown)))
     return await ask(ctx, "languages", mode=conversation.data.get("mode", "edit"), selection=selection,
-                     offered=conversation.data.get("opts"), note=join_lines(*notes) if notes else None)
+                     offered=conversation.data.get("offered"), note=join_lines(*notes) if notes else None)
 
 
-@router.text_step(FLOW, "timezone")
-async def timezone_typed(ctx: Context, conversation: Conversation, text: str) -> list[Reply]:
+@profile_flow.typed("timezone")
+async def timezone_typed(ctx: Context, answer: Answer) -> Reply | list[Reply]:
     """A city, country or time zone name: set it when unambiguous, else offer the candidates."""
+    return await timezone_answer(ctx, answer.conversation, answer.value)
+
+
+async def timezone_answer(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
+    """A place typed for the time zone (also in one go: /timezone Nairobi)."""
     matches = await timezones.find_timezones(text, limit=5)
     if not matches:
         return [Reply(_("I couldn't find a time zone for that. Try the nearest large city, your country, or a "
                         "time zone name such as Europe/Paris."))]
     if len(matches) == 1:
-        return await _set_timezone(ctx, conversation, matches[0].name)
-    rows = []
-    for match in matches:
-        label = f"{match.name} ({match.place})" if match.place else match.name
-        rows.append((await ctx.button(label, "profile.answer",
-                                      {"n": conversation.nonce, "step": "timezone", "v": match.name}),))
-    return [Reply(_("Which of these is yours?"), buttons=tuple(rows))]
+        return await set_timezone(ctx, conversation, matches[0].name)
+    candidates = [[m.name, f"{m.name} ({m.place})" if m.place else m.name] for m in matches]
+    return await ask(ctx, "timezone", mode=conversation.data.get("mode", "edit"), candidates=candidates)
 
 
-async def _set_timezone(ctx: Context, conversation: Conversation, zone: str) -> list[Reply]:
+async def set_timezone(ctx: Context, conversation: Conversation, zone: str) -> list[Reply]:
     exact = timezones.exact_timezone(zone)
     if exact is None:
         return [Reply(_("That is not a time zone I know. Type your city or a name such as Europe/Paris."))]
@@ -141,33 +109,10 @@ async def _set_timezone(ctx: Context, conversation: Conversation, zone: str) -> 
                                                zone=exact, time=timezones.now_in(exact, ctx.now_dt)))
 
 
-@router.action("profile.answer")
-async def answer_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
-    """A single-choice answer (kind of actor, a time zone candidate)."""
-    conversation = await _current(ctx, payload)
-    if conversation is None:
-        return stale()
-    value = str(payload.get("v", ""))
-    if conversation.step == "kind":
-        kind = ctx.network.actor_kind(value)
-        if kind is None:
-            return stale()
-        await ctx.repos.members.set_field(ctx.member_id, "actor_kind", kind.id, ctx.now)
-        return await advance(ctx, conversation, _("Kind of actor: {kind}.", kind=_(kind.label)))
-    if conversation.step == "timezone":
-        return await _set_timezone(ctx, conversation, value)
-    if conversation.step == "quiet" and value in ("default", "off"):
-        start, end = (None, None) if value == "default" else (0, 0)
-        await ctx.repos.members.set_quiet_hours(ctx.member_id, start, end, ctx.now)
-        await quiet.reschedule_held(ctx, ctx.member_id)
-        return await advance(ctx, conversation, _("Quiet hours: {window}.", window=quiet_text(start, end)))
-    return stale()
-
-
-@router.text_step(FLOW, "quiet")
-async def quiet_typed(ctx: Context, conversation: Conversation, text: str) -> Reply | list[Reply]:
+@profile_flow.typed("quiet")
+async def quiet_typed(ctx: Context, answer: Answer) -> Reply | list[Reply]:
     """Quiet hours typed as 'HH:MM-HH:MM' (or 'off')."""
-    typed = " ".join(text.split())
+    conversation, typed = answer.conversation, " ".join(answer.value.split())
     if typed.casefold() in ("off", "none", "no"):
         start, end = 0, 0
     else:

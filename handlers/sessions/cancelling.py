@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from handlers.core import Args, Context, Role
 from handlers.events import Reply
-from handlers.i18n import N_, _, _n, join_lines
+from handlers.i18n import N_, _, _n, join_lines, plain
 from handlers.sessions.common import SESSION_NUMBER, router
-from handlers.sessions.draft import stale
 from handlers.sessions.notices import cancel_session
 from handlers.sessions.showing import session_arg, span, zone_for
 from storage.sessions import Session
@@ -44,7 +43,7 @@ async def cancel_asked(ctx: Context, payload: dict) -> Reply:
     except (TypeError, ValueError):
         session = None
     if session is None:
-        return stale()
+        return _gone()
     return await _cancel_question(ctx, session)
 
 
@@ -55,7 +54,7 @@ async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
     except (TypeError, ValueError):
         session = None
     if session is None:
-        return stale()
+        return _gone()
     if session.ends_at <= ctx.now:
         return Reply(_("Session #{id} is already over.", id=session.id), edit=True)
     saved = await cancel_session(ctx.services, session, ctx.now)
@@ -68,3 +67,8 @@ async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
 @router.action("session.keep", Role.ORGANISER)
 async def keep_pressed(ctx: Context, payload: dict) -> Reply:
     return Reply(_("Kept. Nothing was changed."), edit=True)
+
+
+def _gone() -> Reply:
+    return Reply(_("That question has already been answered or was cancelled."),
+                 toast=plain(N_("Already answered")), toast_only=True)

@@ -13,12 +13,21 @@ from handlers.agenda_files import (
     MAX_VENUE,
 )
 from handlers.arguments import MAX_ID, Param
-from handlers.core import Router
+from handlers.core import Role, Router
+from handlers.core.questions import Flow, answered
+from handlers.data_rights import iso
 from handlers.i18n import N_
 
 router = Router("sessions")
 
 FLOW = "session"
+def _values(values: dict) -> dict:
+    return {key: iso(value) if key.endswith("_at") else value for key, value in values.items()}
+
+
+draft_flow = Flow(router, FLOW, stale=N_("That question has already been answered or was cancelled."),
+                  role=Role.ORGANISER,
+                  exported=lambda data: answered(data, session_number="session", values=("values", _values)))
 REQUIRED = ("title", "start", "end")
 FIELDS = ("title", "start", "end", "zone", "venue", "link", "moderator", "speakers", "description", "themes")
 OPTIONAL = ("venue", "link", "moderator", "speakers", "description", "themes")

@@ -11,29 +11,32 @@ from handlers.agenda_files import (
 )
 from handlers.arguments import first_word
 from handlers.core import Args, Context, Role
-from handlers.events import Button, Reply
+from handlers.core.questions import Choice, Question
+from handlers.events import Reply
 from handlers.formatting import labels
 from handlers.i18n import N_, _, _n, join_lines, plain
 from handlers.sessions.common import (
     FIELD_LABELS,
     FIELD_LIMITS,
     FIELDS,
-    FLOW,
     OPTIONAL,
-    REQUIRED,
     SESSION_FIELDS,
     SESSION_NUMBER,
+    draft_flow,
     router,
 )
+
+CLEAR, BACK, SAVE = "clear", "back", "save"  # besides the fields' names, the values of the draft's buttons
 from handlers.sessions.fields import apply_field, draft_zone
 from handlers.sessions.showing import session_arg, span, theme_labels, zone_for
 from storage.conversations import Conversation
 
 
-async def _start_draft(ctx: Context, values: dict[str, Any], session_id: int | None, args: Args) -> Reply:
+async def _start_draft(ctx: Context, values: dict[str, Any], session_id: int | None, args: Args, *,
+                       note: Markup | None = None) -> Reply:
     """Fill the draft from the command's values and ask what is missing, or show the summary."""
     text, named = args.text, {name: value for name, value in args.values.items() if name in FIELDS}
-    notes: list[Markup] = []
+    notes: list[Markup] = [note] if note else []
     if text:
         named = {"title": text, **named}
     for name in ("zone", "title", "start", "end", "venue", "link", "moderator", "speakers", "description",
@@ -57,17 +60,13 @@ def _missing(values: dict[str, Any]) -> str | None:
 
 async def _next(ctx: Context, values: dict[str, Any], session_id: int | None, note: Markup | None = None,
                 *, edit: bool = False) -> Reply:
-    missing = _missing(values)
-    step = f"session.{missing}" if missing else "session.confirm"
-    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, step,
-                                                     {"v": values, "id": session_id}, ctx.now)
-    return await _question(ctx, conversation, note=note, edit=edit)
+    """Ask for the first of title, start and end still missing, or show the summary to save."""
+    return await draft_flow.ask(ctx, _missing(values) or "confirm", {"values": values, "session": session_id},
+                                note=note, edit=edit)
 
 
 async def ask_field(ctx: Context, conversation: Conversation, name: str, note: Markup | None = None) -> Reply:
-    conversation = await ctx.repos.conversations.put(ctx.member_id, FLOW, "session.field",
-                                                     {**conversation.data, "f": name}, ctx.now)
-    return await _question(ctx, conversation, note=note)
+    return await draft_flow.ask(ctx, "field", {**conversation.data, "field": name}, note=note)
 
 
 def _prompt(ctx: Context, name: str, values: dict[str, Any]) -> Markup:
@@ -112,49 +111,32 @@ def summary(ctx: Context, values: dict[str, Any]) -> Markup:
     )
 
 
-async def _question(ctx: Context, conversation: Conversation, *, note: Markup | None = None,
-                    edit: bool = False) -> Reply:
-    step = conversation.step.removeprefix("session.")
-    values = conversation.data.get("v", {})
-    session_id = conversation.data.get("id")
+@draft_flow.step("title")
+@draft_flow.step("start")
+@draft_flow.step("end")
+async def required_question(ctx: Context, conversation: Conversation) -> Question:
+    step = conversation.step
+    return Question(_prompt(ctx, step, conversation.data.get("values", {})), typed=FIELD_LABELS[step])
 
-    async def btn(label: Any, action: str, *, single_use: bool = False, **payload: Any) -> Button:
-        return await ctx.button(str(label), action, {"n": conversation.nonce, "s": step, **payload},
-                                single_use=single_use)
 
-    cancel = await btn(_("Cancel"), "session.drop")
-    if step in REQUIRED:
-        return Reply(join_lines(note, _prompt(ctx, step, values)), buttons=((cancel,),),
-                     asks=plain(FIELD_LABELS[step]), edit=edit)
-    if step == "field":
-        name = conversation.data.get("f", "title")
-        row = [await btn(_("Back"), "session.back")]
-        if name in OPTIONAL:
-            row.insert(0, await btn(_("Clear"), "session.clear"))
-        return Reply(join_lines(note, _prompt(ctx, name, values)), buttons=(tuple(row),),
-                     asks=plain(FIELD_LABELS[name]), edit=edit)
+@draft_flow.step("field")
+async def field_question(ctx: Context, conversation: Conversation) -> Question:
+    name = conversation.data.get("field", "title")
+    back = (Choice(CLEAR, str(_("Clear"))),) if name in OPTIONAL else ()
+    return Question(_prompt(ctx, name, conversation.data.get("values", {})), typed=FIELD_LABELS[name],
+                    more=((*back, Choice(BACK, str(_("Back")))),), cancel=False)
+
+
+@draft_flow.step("confirm")
+async def confirm_question(ctx: Context, conversation: Conversation) -> Question:
+    session_id = conversation.data.get("session")
     heading = _("<b>Session #{id}: save these changes?</b>", id=session_id) if session_id else \
         _("<b>Create this session?</b>")
-    fields = [await btn(plain(FIELD_LABELS[f]), "session.set", f=f) for f in FIELDS]
-    rows = [tuple(fields[i:i + 4]) for i in range(0, len(fields), 4)]
-    done = await btn(_("Save") if session_id else _("Create"), "session.save", single_use=True)
-    rows.append((done, cancel))
-    hint = _("<i>Tap a field to change it.</i>")
-    return Reply(join_lines(note, heading, summary(ctx, values), hint), buttons=tuple(rows), edit=edit)
-
-
-async def _current(ctx: Context, payload: dict) -> Conversation | None:
-    conversation = await ctx.conversation()
-    if conversation is None or conversation.flow != FLOW or conversation.nonce != payload.get("n"):
-        return None
-    if conversation.step.removeprefix("session.") != payload.get("s"):
-        return None
-    return conversation
-
-
-def stale() -> Reply:
-    return Reply(_("That question has already been answered or was cancelled."),
-                 toast=plain(N_("Already answered")), toast_only=True)
+    fields = [Choice(f, plain(FIELD_LABELS[f])) for f in FIELDS]
+    rows = tuple(tuple(fields[i:i + 4]) for i in range(0, len(fields), 4))
+    done = Choice(SAVE, str(_("Save") if session_id else _("Create")), once=True)
+    return Question(join_lines(heading, summary(ctx, conversation.data.get("values", {})),
+                               _("<i>Tap a field to change it.</i>")), more=(*rows, (done,)))
 
 
 @router.command("newsession", Role.ORGANISER, N_("add a session to the agenda"),
@@ -185,8 +167,7 @@ async def _edit(ctx: Context, session_id: int, args: Args) -> Reply:
         return Reply(_("Session #{id} is already over; it can no longer be changed.", id=session.id))
     note = _("<i>Session #{id} is cancelled; saving it puts it back on, and its subscribers are told.</i>",
              id=session.id) if session.cancelled else None
-    reply = await _start_draft(ctx, session.values(), session.id, args)
-    return Reply(join_lines(note, reply.text), buttons=reply.buttons, asks=reply.asks) if note else reply
+    return await _start_draft(ctx, session.values(), session.id, args, note=note)
 
 
 @router.action("session.edit", Role.ORGANISER)
@@ -194,12 +175,12 @@ async def edit_pressed(ctx: Context, payload: dict) -> Reply:
     try:
         return await _edit(ctx, int(payload.get("s", 0)), Args())
     except (TypeError, ValueError):
-        return stale()
+        return Reply(_(draft_flow.stale), toast=plain(N_("Already answered")), toast_only=True)
 
 
 async def _typed(ctx: Context, conversation: Conversation, name: str, text: str) -> Reply:
-    values = dict(conversation.data.get("v", {}))
+    values = dict(conversation.data.get("values", {}))
     problem = await apply_field(ctx, values, name, text)
     if problem is not None:
-        return await _question(ctx, conversation, note=problem)
-    return await _next(ctx, values, conversation.data.get("id"))
+        return await draft_flow.ask(ctx, conversation.step, conversation.data, note=problem)
+    return await _next(ctx, values, conversation.data.get("session"))

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from handlers.core import Context, Role
+from handlers.core import Context
+from handlers.core.questions import Answer
 from handlers.events import Reply
 from handlers.i18n import _, _n, join_lines
-from handlers.sessions.common import FIELDS, FLOW, OPTIONAL, router
+from handlers.sessions.common import FIELDS, draft_flow
 from handlers.sessions.draft import (
-    _current,
+    CLEAR,
     _missing,
     _next,
     _typed,
     ask_field,
-    stale,
     summary,
 )
 from handlers.sessions.fields import draft_zone
@@ -21,86 +21,55 @@ from handlers.sessions.showing import span
 from storage.conversations import Conversation
 
 
-@router.text_step(FLOW, "session.title")
-async def title_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
-    return await _typed(ctx, conversation, "title", text)
+@draft_flow.typed("title", "start", "end")
+async def required_typed(ctx: Context, answer: Answer) -> Reply:
+    return await _typed(ctx, answer.conversation, answer.step, answer.value)
 
 
-@router.text_step(FLOW, "session.start")
-async def start_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
-    return await _typed(ctx, conversation, "start", text)
-
-
-@router.text_step(FLOW, "session.end")
-async def end_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
-    return await _typed(ctx, conversation, "end", text)
-
-
-@router.text_step(FLOW, "session.field")
-async def field_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
-    name = conversation.data.get("f")
+@draft_flow.typed("field")
+async def field_typed(ctx: Context, answer: Answer) -> Reply:
+    name = answer.data.get("field")
     if name not in FIELDS:
-        return await _next(ctx, dict(conversation.data.get("v", {})), conversation.data.get("id"))
-    return await _typed(ctx, conversation, name, text)
+        return await _next(ctx, dict(answer.data.get("values", {})), answer.data.get("session"))
+    return await _typed(ctx, answer.conversation, name, answer.value)
 
 
-@router.text_step(FLOW, "session.confirm")
-async def confirm_typed(ctx: Context, conversation: Conversation, text: str) -> Reply:
-    return Reply(_("Please tap a field to change it, or Create / Save, or send /cancel to stop."))
+@draft_flow.picked("field")
+async def field_pressed(ctx: Context, answer: Answer) -> Reply:
+    """Clear an optional field, or go back to the summary as it was."""
+    values = dict(answer.data.get("values", {}))
+    if answer.value == CLEAR:
+        name = answer.data.get("field")
+        values[name] = [] if name == "themes" else None
+    return await _next(ctx, values, answer.data.get("session"))
 
 
-@router.action("session.set", Role.ORGANISER)
-async def set_pressed(ctx: Context, payload: dict) -> Reply:
-    conversation = await _current(ctx, payload)
-    if conversation is None or conversation.step != "session.confirm" or payload.get("f") not in FIELDS:
-        return stale()
-    return await ask_field(ctx, conversation, payload["f"])
+@draft_flow.picked("confirm")
+async def confirm_pressed(ctx: Context, answer: Answer) -> Reply:
+    """A field to change, or Create / Save."""
+    if answer.value in FIELDS:
+        return await ask_field(ctx, answer.conversation, answer.value)
+    return await _save(ctx, answer.conversation)
 
 
-@router.action("session.clear", Role.ORGANISER)
-async def clear_pressed(ctx: Context, payload: dict) -> Reply:
-    conversation = await _current(ctx, payload)
-    name = conversation.data.get("f") if conversation else None
-    if conversation is None or name not in OPTIONAL:
-        return stale()
-    values = dict(conversation.data.get("v", {}))
-    values[name] = [] if name == "themes" else None
-    return await _next(ctx, values, conversation.data.get("id"))
+@draft_flow.when_cancelled
+async def cancelled(ctx: Context, conversation: Conversation) -> Reply:
+    return Reply(_("Cancelled. Nothing was changed."))
 
 
-@router.action("session.back", Role.ORGANISER)
-async def back_pressed(ctx: Context, payload: dict) -> Reply:
-    conversation = await _current(ctx, payload)
-    if conversation is None:
-        return stale()
-    return await _next(ctx, dict(conversation.data.get("v", {})), conversation.data.get("id"))
-
-
-@router.action("session.drop", Role.ORGANISER)
-async def drop_pressed(ctx: Context, payload: dict) -> Reply:
-    if await _current(ctx, payload) is None:
-        return stale()
-    await ctx.repos.conversations.clear(ctx.member_id)
-    return Reply(_("Cancelled. Nothing was changed."), edit=True)
-
-
-@router.action("session.save", Role.ORGANISER)
-async def save_pressed(ctx: Context, payload: dict) -> Reply:
+async def _save(ctx: Context, conversation: Conversation) -> Reply:
     """Create or save the session: checked once more against the clock and the session as it is now."""
-    conversation = await _current(ctx, payload)
-    if conversation is None or conversation.step != "session.confirm":
-        return stale()
-    values = dict(conversation.data.get("v", {}))
-    session_id = conversation.data.get("id")
+    values = dict(conversation.data.get("values", {}))
+    session_id = conversation.data.get("session")
     missing = _missing(values)
     if missing:
         return await _next(ctx, values, session_id)
     old = await ctx.repos.sessions.get(int(session_id)) if session_id else None
     if session_id and old is None:
-        await ctx.repos.conversations.clear(ctx.member_id)
+        await draft_flow.end(ctx)
         return Reply(_("That session no longer exists. Nothing was saved."), edit=True)
     if old is not None and old.ends_at <= ctx.now:
-        await ctx.repos.conversations.clear(ctx.member_id)
+        await draft_flow.end(ctx)
         return Reply(_("Session #{id} is over in the meantime. Nothing was saved.", id=old.id), edit=True)
     moved = old is None or old.starts_at != values["starts_at"]
     if moved and values["starts_at"] <= ctx.now:
@@ -110,7 +79,7 @@ async def save_pressed(ctx: Context, payload: dict) -> Reply:
     if values["ends_at"] <= values["starts_at"]:
         return await _next(ctx, values, session_id, _("The end must come after the start."))
     values.setdefault("themes", [])
-    await ctx.repos.conversations.clear(ctx.member_id)
+    await draft_flow.end(ctx)
     saved = await save_session(ctx.services, values, session_id=old.id if old else None,
                                actor=ctx.member_id, now=ctx.now)
     if saved.created:
