@@ -176,7 +176,7 @@ async def forget(ctx: Context, args: Args) -> Reply:
 
 
 @router.action("data.forget", Role.MEMBER, when_blocked=True)
-async def forget_confirmed(ctx: Context, payload: dict) -> Reply:
+async def forget_confirmed(ctx: Context, _press: None) -> Reply:
     """Erase the member and every row that refers to them."""
     member_id = ctx.member_id
     audiences = await _audiences(ctx, member_id)
@@ -210,6 +210,6 @@ async def forget_confirmed(ctx: Context, payload: dict) -> Reply:
 
 
 @router.action("data.keep", Role.MEMBER, when_blocked=True)
-async def forget_cancelled(ctx: Context, payload: dict) -> Reply:
+async def forget_cancelled(ctx: Context, _press: None) -> Reply:
     """Keep the data."""
     return Reply(_("Nothing was erased."), edit=True)

@@ -3,6 +3,7 @@ them. A code stops working when the organiser who made it no longer is one (demo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from handlers import when
@@ -12,6 +13,12 @@ from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines
 from handlers.onboarding import join_command
 from storage.invites import InviteRepository
+
+
+@dataclass(frozen=True)
+class InviteRef:
+    invite: int
+
 
 router = Router("invites")
 
@@ -85,7 +92,7 @@ async def invites_command(ctx: Context, args: Args) -> Reply:
                         made=when.describe_day(invite.created_at, ctx.member.timezone or "UTC",
                                                locale=current_language()),
                         until=_moment(ctx, invite.expires_at)))
-        buttons.append(await ctx.button(str(_("Revoke #{id}", id=invite.id)), "invite.revoke", {"i": invite.id},
+        buttons.append(await ctx.button(str(_("Revoke #{id}", id=invite.id)), "invite.revoke", InviteRef(invite.id),
                                         single_use=True))
     if len(live) > LIST_LIMIT:
         lines.append(_n("Only the {n} that expire first are shown.", "Only the {n} that expire first are shown.",
@@ -93,13 +100,10 @@ async def invites_command(ctx: Context, args: Args) -> Reply:
     return Reply(join_lines(*lines), buttons=tuple(tuple(buttons[i:i + 4]) for i in range(0, len(buttons), 4)))
 
 
-@router.action("invite.revoke", Role.ORGANISER)
-async def revoke_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("invite.revoke", Role.ORGANISER, payload=InviteRef)
+async def revoke_pressed(ctx: Context, press: InviteRef) -> Reply:
     """Revoke one invite: its code no longer lets anyone join (pressed again, or too late, nothing changes)."""
-    try:
-        invite_id = int(payload.get("i", 0))
-    except (TypeError, ValueError):
-        invite_id = 0
+    invite_id = press.invite
     if not await ctx.repos.invites.revoke(invite_id, ctx.member_id, ctx.now):
         return Reply(_("Invite #{id} no longer works (revoked, used up or expired); nothing changed.", id=invite_id))
     return Reply(_("Invite #{id} is revoked: its code no longer lets anyone join. Those who joined with it stay "

@@ -9,6 +9,8 @@ for ten minutes, and only on another platform; an account gets a few wrong codes
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from markupsafe import Markup
 
 from handlers import onboarding
@@ -34,6 +36,26 @@ from storage.links import (
     well_formed,
 )
 from storage.members import Member
+
+
+@dataclass(frozen=True)
+class LinkConfirm:
+    """Link this account with the code behind `code_hash`; `replaces` is this account's own member then, if any
+    (pressed as another member, nothing happens)."""
+
+    code_hash: str
+    replaces: int | None
+
+
+@dataclass(frozen=True)
+class Unlink:
+    platform: str
+
+
+@dataclass(frozen=True)
+class Notify:
+    where: str  # a platform, or "all"
+
 
 router = Router("linking")
 
@@ -121,7 +143,7 @@ async def _enter(ctx: Context, args: str) -> Reply:
     here = platform_label(ctx.person.platform)
     yes_label = _("Yes, link this account") if ctx.member is None else _("Erase it and link")
     yes = await ctx.button(str(yes_label), "link.confirm",
-                           {"h": code.code_hash, "b": ctx.member.id if ctx.member else None}, single_use=True)
+                           LinkConfirm(code.code_hash, ctx.member.id if ctx.member else None), single_use=True)
     no = await ctx.button(str(_("Cancel")), "link.cancel", single_use=True)
     if ctx.member is None:
         text = join_lines(
@@ -182,14 +204,14 @@ async def _check(ctx: Context, code: LinkCode) -> Member | Reply:
     return issuer
 
 
-@router.action("link.confirm", Role.STRANGER)
-async def link_confirmed(ctx: Context, payload: dict) -> Reply | list[Reply]:
+@router.action("link.confirm", Role.STRANGER, payload=LinkConfirm)
+async def link_confirmed(ctx: Context, press: LinkConfirm) -> Reply | list[Reply]:
     """Join this account to the code's member, erasing this account's own member if it had one."""
     replaced = ctx.member.id if ctx.member is not None else None
-    if replaced != payload.get("b"):
+    if replaced != press.replaces:
         return Reply(_("This account has changed since the code was entered. Send /link with the code again. "
                        "Nothing was changed."), edit=True)
-    code = await ctx.repos.links.by_hash(str(payload.get("h", "")))
+    code = await ctx.repos.links.by_hash(press.code_hash)
     if code is None:
         return Reply(_("That link code is not valid any more. Nothing was changed."), edit=True)
     issuer = await _check(ctx, code)
@@ -222,7 +244,7 @@ async def link_confirmed(ctx: Context, payload: dict) -> Reply | list[Reply]:
 
 
 @router.action("link.cancel", Role.STRANGER)
-async def link_cancelled(ctx: Context, payload: dict) -> Reply:
+async def link_cancelled(ctx: Context, _press: None) -> Reply:
     """Leave both accounts as they are."""
     return Reply(_("Nothing was linked."), edit=True)
 
@@ -250,7 +272,7 @@ async def unlink(ctx: Context, args: Args) -> Reply:
     if len(platforms) == 1:
         return Reply(_only_account(platform_label(platform)))
     label = platform_label(platform)
-    yes = await ctx.button(str(_("Yes, unlink {platform}", platform=label)), "unlink.confirm", {"p": platform},
+    yes = await ctx.button(str(_("Yes, unlink {platform}", platform=label)), "unlink.confirm", Unlink(platform),
                            single_use=True)
     no = await ctx.button(str(_("No, keep it")), "unlink.keep", single_use=True)
     return Reply(join_lines(
@@ -266,10 +288,10 @@ def _only_account(label: str) -> Markup:
              "your data, send /forget.", platform=label)
 
 
-@router.action("unlink.confirm", Role.MEMBER)
-async def unlink_confirmed(ctx: Context, payload: dict) -> Reply:
+@router.action("unlink.confirm", Role.MEMBER, payload=Unlink)
+async def unlink_confirmed(ctx: Context, press: Unlink) -> Reply:
     """Detach the account, unless it is gone or has become the member's last one."""
-    platform = str(payload.get("p", ""))
+    platform = press.platform
     label = platform_label(platform)
     member_id, preferred = ctx.member_id, ctx.member.notify_on
     identities = await ctx.repos.members.identities(member_id)
@@ -291,7 +313,7 @@ async def unlink_confirmed(ctx: Context, payload: dict) -> Reply:
 
 
 @router.action("unlink.keep", Role.MEMBER)
-async def unlink_kept(ctx: Context, payload: dict) -> Reply:
+async def unlink_kept(ctx: Context, _press: None) -> Reply:
     """Keep the account."""
     return Reply(_("Nothing was unlinked."), edit=True)
 
@@ -314,7 +336,7 @@ async def notify(ctx: Context, args: Args) -> Reply:
     current = member.notify_on if member.notify_on in platforms else ALL
     rows = []
     for label, value in options:
-        rows.append((await ctx.button(("✓ " if value == current else "") + label, "notify.set", {"v": value}),))
+        rows.append((await ctx.button(("✓ " if value == current else "") + label, "notify.set", Notify(value)),))
     return Reply(join_lines(
         _("<b>Where should the bot send you notifications?</b>"),
         _("Now: {where}.", where=describe_notify(member)),
@@ -323,10 +345,10 @@ async def notify(ctx: Context, args: Args) -> Reply:
     ), buttons=tuple(rows))
 
 
-@router.action("notify.set")
-async def notify_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("notify.set", payload=Notify)
+async def notify_pressed(ctx: Context, press: Notify) -> Reply:
     """Set the preference from a button."""
-    value = str(payload.get("v", ""))
+    value = press.where
     return await _set_notify(ctx, value, platform_label(value), edit=True)
 
 

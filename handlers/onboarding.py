@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
+from dataclasses import dataclass
 
 from handlers import profile
 from handlers.arguments import Param
@@ -13,6 +14,14 @@ from handlers.i18n import N_, _, join_lines
 from storage.audit import AuditRepository
 from storage.invites import InviteRepository, normalise_code
 from storage.members import MemberRepository
+
+
+@dataclass(frozen=True)
+class Consent:
+    """"I understand": join, with the invite the code named (None where the network is open)."""
+
+    invite: int | None
+
 
 router = Router("onboarding")
 
@@ -73,13 +82,13 @@ async def start(ctx: Context, args: Args) -> Reply | list[Reply]:
     if args.text and not code:
         return Reply(_("That doesn't look like an invite code. Send it like this: {example}",
                        example=join_command(ctx, "ABCD2345EF")))
-    consent: dict = {}  # what the consent button carries: the invite's id, never the code itself
+    consent = Consent(None)  # what the consent button carries: the invite's id, never the code itself
     if code:
         invite = await ctx.repos.invites.find_valid(code, ctx.now)
         if invite is None:
             return Reply(_("That invite code is not valid any more (it may have expired or been used up). "
                            "Ask the organiser who gave it to you for a new one. Nothing about you was stored."))
-        consent = {"invite": invite.id}
+        consent = Consent(invite.id)
     elif not (ctx.network.open_registration or ctx.is_configured_admin):
         return Reply(join_lines(
             _("<b>{network}</b> is invite-only.", network=ctx.network.name),
@@ -94,12 +103,12 @@ async def start(ctx: Context, args: Args) -> Reply | list[Reply]:
     return Reply(notice.text, buttons=((agree,), (later,)))
 
 
-@router.action("onboarding.consent", Role.STRANGER)
-async def consent(ctx: Context, payload: dict) -> Reply | list[Reply]:
+@router.action("onboarding.consent", Role.STRANGER, payload=Consent)
+async def consent(ctx: Context, press: Consent) -> Reply | list[Reply]:
     """The person agreed: create the member (using up one invite use) and start the guided profile."""
     if ctx.member is not None:
         return Reply(_("You have already joined. Send /profile to see your profile."), edit=True)
-    invited = payload.get("invite")
+    invited = press.invite
     open_door = ctx.network.open_registration or ctx.is_configured_admin
     async with ctx.repos.db.transaction() as conn:
         invite_id = None
@@ -131,6 +140,6 @@ async def _resume(ctx: Context, name: str) -> Reply | list[Reply]:
 
 
 @router.action("onboarding.later", Role.STRANGER)
-async def later(ctx: Context, payload: dict) -> Reply:
+async def later(ctx: Context, _press: None) -> Reply:
     """The person is not ready: nothing is stored."""
     return Reply(_("No problem — nothing about you was stored. Send /start whenever you are ready."), edit=True)

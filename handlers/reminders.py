@@ -7,6 +7,7 @@ time (a 09:00 reminder stays at 09:00 across daylight-saving changes) and may en
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,32 @@ from handlers.events import Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines
 from storage.reminders import Reminder, ReminderRepository
 from storage.schedule import DueItem, ScheduleRepository
+
+
+@dataclass(frozen=True)
+class NewReminder:
+    """A reminder read and shown, to store once confirmed: once `at`, or on `rule` at `hour`:`minute` until
+    `until`."""
+
+    what: str
+    zone: str
+    at: int | None = None
+    rule: str | None = None
+    hour: int = 0
+    minute: int = 0
+    until: int | None = None
+
+
+@dataclass(frozen=True)
+class ReminderRef:
+    reminder: int
+
+
+@dataclass(frozen=True)
+class Snooze:
+    reminder: int
+    by: str  # one of SNOOZES, or "tomorrow"
+
 
 router = Router("reminders")
 
@@ -93,11 +120,10 @@ async def remind(ctx: Context, args: Args) -> Reply:
         first = when.first_occurrence(spec, zone, ctx.now)
         if first is None:
             return Reply(_("That repeating reminder would never fire (its end is before its first time)."))
-        payload = {"what": what, "rule": spec.rule, "h": spec.hour, "m": spec.minute, "until": spec.until,
-                   "zone": zone}
+        payload = NewReminder(what, zone, rule=spec.rule, hour=spec.hour, minute=spec.minute, until=spec.until)
     else:
         first = spec.at
-        payload = {"what": what, "at": spec.at, "zone": zone}
+        payload = NewReminder(what, zone, at=spec.at)
     yes = await ctx.button(str(_("Set reminder")), "reminder.create", payload, single_use=True)
     no = await ctx.button(str(_("Cancel")), "reminder.drop", single_use=True)
     lines = [
@@ -111,18 +137,16 @@ async def remind(ctx: Context, args: Args) -> Reply:
     return Reply(join_lines(*lines, "", _("Is that right?")), buttons=((yes, no),))
 
 
-@router.action("reminder.create")
-async def create_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("reminder.create", payload=NewReminder)
+async def create_pressed(ctx: Context, press: NewReminder) -> Reply:
     """Store the confirmed reminder and schedule its first time."""
-    what, zone = str(payload.get("what", "")), str(payload.get("zone", "UTC"))
-    if not what:
-        return Reply(_("That reminder is no longer available. Send /remind again."), edit=True)
+    what, zone = press.what, press.zone
     if await ctx.repos.reminders.count_active(ctx.member_id) >= MAX_ACTIVE:
         return Reply(_n("You have {n} reminder already, the most I keep. Cancel it with /reminders first.",
                         "You have {n} reminders already, the most I keep. Cancel some with /reminders first.",
                         MAX_ACTIVE), edit=True)
-    if payload.get("rule"):
-        spec = when.Recurrence(str(payload["rule"]), int(payload["h"]), int(payload["m"]), payload.get("until"))
+    if press.rule:
+        spec = when.Recurrence(press.rule, press.hour, press.minute, press.until)
         first = when.first_occurrence(spec, zone, ctx.now)
         if first is None:
             return Reply(_("That repeating reminder has no time left to fire. Nothing was set."), edit=True)
@@ -131,7 +155,7 @@ async def create_pressed(ctx: Context, payload: dict) -> Reply:
             until_at=spec.until, now=ctx.now)
         described = when.describe_recurrence(spec, zone, locale=current_language())
     else:
-        first = int(payload.get("at", 0))
+        first = press.at or 0
         if first <= ctx.now:
             return Reply(_("That time has passed in the meantime. Nothing was set: send /remind again."), edit=True)
         reminder_id = await ctx.repos.reminders.create(ctx.member_id, what, first_at=first, zone=zone, now=ctx.now)
@@ -145,7 +169,7 @@ async def create_pressed(ctx: Context, payload: dict) -> Reply:
 
 
 @router.action("reminder.drop")
-async def drop_pressed(ctx: Context, payload: dict) -> Reply:
+async def drop_pressed(ctx: Context, _press: None) -> Reply:
     """Do not set the reminder."""
     return Reply(_("No reminder was set."), edit=True)
 
@@ -163,7 +187,7 @@ async def reminders(ctx: Context, args: Args) -> Reply:
     for reminder in active[:LIST_LIMIT]:
         lines.append(_("#{id} {what} — {when}", id=reminder.id, what=reminder.what, when=_when_text(reminder, zone)))
         buttons.append((await ctx.button(str(_("Cancel #{id}", id=reminder.id)), "reminder.cancel",
-                                         {"r": reminder.id}),))
+                                         ReminderRef(reminder.id)),))
     if len(active) > LIST_LIMIT:
         lines.append(_n("… and {n} more.", "… and {n} more.", len(active) - LIST_LIMIT))
     return Reply(join_lines(*lines), buttons=tuple(buttons))
@@ -187,10 +211,10 @@ def _when_text(reminder: Reminder, zone: str) -> str:
     return text
 
 
-@router.action("reminder.cancel")
-async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("reminder.cancel", payload=ReminderRef)
+async def cancel_pressed(ctx: Context, press: ReminderRef) -> Reply:
     """Cancel one reminder: it will not fire again."""
-    reminder_id = int(payload.get("r", 0))
+    reminder_id = press.reminder
     if not await ctx.repos.reminders.finish(reminder_id, ctx.member_id, "cancelled"):
         return Reply(_("Reminder #{id} was already cancelled or finished.", id=reminder_id),
                      toast=str(_("Already cancelled")), toast_only=True)
@@ -204,12 +228,12 @@ async def _message(ctx: Context, reminder: Reminder, item: DueItem) -> Reply:
     zone = ctx.member.timezone or reminder.zone
     late = ctx.now - item.due_at > LATE_AFTER
     rows = (
-        (await ctx.button(str(_("Snooze 10 min")), "reminder.snooze", {"r": reminder.id, "s": "10m"},
+        (await ctx.button(str(_("Snooze 10 min")), "reminder.snooze", Snooze(reminder.id, "10m"),
                           single_use=True),
-         await ctx.button(str(_("1 hour")), "reminder.snooze", {"r": reminder.id, "s": "1h"}, single_use=True),
-         await ctx.button(str(_("Tomorrow")), "reminder.snooze", {"r": reminder.id, "s": "tomorrow"},
+         await ctx.button(str(_("1 hour")), "reminder.snooze", Snooze(reminder.id, "1h"), single_use=True),
+         await ctx.button(str(_("Tomorrow")), "reminder.snooze", Snooze(reminder.id, "tomorrow"),
                           single_use=True)),
-        (await ctx.button(str(_("Done")), "reminder.done", {"r": reminder.id}, single_use=True),),
+        (await ctx.button(str(_("Done")), "reminder.done", ReminderRef(reminder.id), single_use=True),),
     )
     return Reply(join_lines(
         _("⏰ <b>Reminder:</b> {what}", what=reminder.what),
@@ -255,13 +279,13 @@ async def snooze_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(await _message(ctx, reminder, item), quiet=False, kind="reminder")
 
 
-@router.action("reminder.snooze")
-async def snooze_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("reminder.snooze", payload=Snooze)
+async def snooze_pressed(ctx: Context, press: Snooze) -> Reply:
     """Bring the reminder back in 10 minutes, an hour, or tomorrow at the same time."""
-    reminder = await ctx.repos.reminders.get(int(payload.get("r", 0)))
+    reminder = await ctx.repos.reminders.get(press.reminder)
     if reminder is None or reminder.member_id != ctx.member_id or reminder.status in ("cancelled", "done"):
         return Reply(_("That reminder is no longer there."), toast=str(_("No longer there")), toast_only=True)
-    choice = payload.get("s")
+    choice = press.by
     if choice in SNOOZES:
         at = ctx.now + SNOOZES[choice]
     else:  # tomorrow, same wall-clock time
@@ -274,10 +298,10 @@ async def snooze_pressed(ctx: Context, payload: dict) -> Reply:
     ), edit=True)
 
 
-@router.action("reminder.done")
-async def done_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("reminder.done", payload=ReminderRef)
+async def done_pressed(ctx: Context, press: ReminderRef) -> Reply:
     """The member did it: a one-off reminder is finished; a repeating one carries on."""
-    reminder = await ctx.repos.reminders.get(int(payload.get("r", 0)))
+    reminder = await ctx.repos.reminders.get(press.reminder)
     if reminder is None or reminder.member_id != ctx.member_id:
         return Reply(_("That reminder is no longer there."), toast=str(_("No longer there")), toast_only=True)
     if reminder.rule is None:

@@ -7,6 +7,7 @@ Each check reads the files with `ast`; none imports or runs them.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 import tomllib
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from setuptools import find_namespace_packages
 
+from handlers.capabilities import all_routers
 from handlers.core import Role, Router, Routes
 from handlers.core.questions import Flow
 
@@ -179,3 +181,15 @@ def test_an_installed_bot_has_every_package_of_the_source():
     folders = {".".join(p.parent.relative_to(ROOT).parts) for p in _python_files("bot", "handlers", "storage")}
     folders |= {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "storage").rglob("*.sql")}
     assert folders <= found, f"not installed: {sorted(folders - found)}"
+
+
+def test_every_button_carries_a_frozen_dataclass_or_nothing():
+    """A button's payload is typed: a small frozen dataclass per action, with names that say what they hold, never a
+    dict with one-letter keys; a button made with another kind of payload is refused when it is made."""
+    routes = Routes(all_routers())
+    for name, spec in routes.actions.items():
+        if spec.payload is None:
+            continue
+        assert dataclasses.is_dataclass(spec.payload) and spec.payload.__dataclass_params__.frozen, name
+        assert all(len(f.name) > 1 for f in dataclasses.fields(spec.payload)), name
+    assert len([s for s in routes.actions.values() if s.payload is not None]) > 40

@@ -10,6 +10,7 @@ import json
 
 from markupsafe import Markup
 
+from handlers.commitments import CommitmentRef
 from handlers.events import Reply
 from handlers.formatting import to_plain
 from tests.conftest import plain
@@ -769,7 +770,7 @@ async def test_need_help_on_a_commitment_without_theme_or_region_asks_for_them(b
                                                     visibility="network", now=int(bot.clock.now.timestamp()))
     # The "Find a partner" button a check-in's Need help shows, made for Lina.
     ctx = bot.core.member_context(await bot.repos.members.get(ids[LINA]))
-    button = await ctx.button("Find a partner", "partner.from_commitment", {"c": commitment})
+    button = await ctx.button("Find a partner", "partner.from_commitment", CommitmentRef(commitment))
     await ctx.flush_buttons()
     bot.last[LINA] = Reply(Markup("Need help"), buttons=((button,),))
     assert "Which theme" in await bot.press_text(LINA, "Find a partner")

@@ -114,3 +114,12 @@ def test_a_flow_step_or_flow_declared_twice_is_an_error_at_start_up():
     with pytest.raises(ValueError, match="declared by more than one router"):
         Routes([router, other])
     assert Picked("n", "one", "v") == Picked(nonce="n", step="one", value="v")
+
+
+async def test_a_button_made_with_a_payload_its_action_does_not_declare_is_refused(bot):
+    await bot.join("admin", name="Amina")
+    ctx = bot.core.member_context(await bot.member("admin"))
+    with pytest.raises(TypeError, match="carry a CommitmentRef"):
+        await ctx.button("Done", "commitment.done", {"c": 1})
+    with pytest.raises(TypeError, match="carry nothing"):
+        await ctx.button("Keep", "data.keep", Picked("n", "s", "v"))

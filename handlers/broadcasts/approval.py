@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from handlers.broadcasts.common import router
+from handlers.broadcasts.common import BroadcastRef, router
 from handlers.broadcasts.sending import _go
 from handlers.broadcasts.status import status_name
 from handlers.broadcasts.view import describe_audience
@@ -31,9 +31,9 @@ async def ask_approval(ctx: Context, broadcast_id: int, total: int) -> int:
     others = await _organisers(ctx, ctx.member_id)
     author = ctx.member.display_name or _("an organiser")
     for organiser in others:
-        approve = await ctx.button(str(_("Approve")), "broadcast.approve", {"b": broadcast_id},
+        approve = await ctx.button(str(_("Approve")), "broadcast.approve", BroadcastRef(broadcast_id),
                                    single_use=True, for_member=organiser)
-        reject = await ctx.button(str(_("Reject")), "broadcast.reject", {"b": broadcast_id},
+        reject = await ctx.button(str(_("Reject")), "broadcast.reject", BroadcastRef(broadcast_id),
                                   single_use=True, for_member=organiser)
         await ctx.notify(organiser, Reply(join_lines(
             _n("<b>Broadcast #{id} needs a second organiser.</b> {author} wants to send this to {n} member "
@@ -46,18 +46,18 @@ async def ask_approval(ctx: Context, broadcast_id: int, total: int) -> int:
     return len(others)
 
 
-@router.action("broadcast.approve", Role.ORGANISER)
-async def approve_pressed(ctx: Context, payload: dict) -> Reply:
-    return await _decide(ctx, payload, approve=True)
+@router.action("broadcast.approve", Role.ORGANISER, payload=BroadcastRef)
+async def approve_pressed(ctx: Context, press: BroadcastRef) -> Reply:
+    return await _decide(ctx, press.broadcast, approve=True)
 
 
-@router.action("broadcast.reject", Role.ORGANISER)
-async def reject_pressed(ctx: Context, payload: dict) -> Reply:
-    return await _decide(ctx, payload, approve=False)
+@router.action("broadcast.reject", Role.ORGANISER, payload=BroadcastRef)
+async def reject_pressed(ctx: Context, press: BroadcastRef) -> Reply:
+    return await _decide(ctx, press.broadcast, approve=False)
 
 
-async def _decide(ctx: Context, payload: dict, *, approve: bool) -> Reply:
-    broadcast = await ctx.repos.broadcasts.get(int(payload.get("b", 0)))
+async def _decide(ctx: Context, broadcast_id: int, *, approve: bool) -> Reply:
+    broadcast = await ctx.repos.broadcasts.get(broadcast_id)
     if broadcast is None:
         return Reply(_("That broadcast no longer exists."), toast_only=True, toast=str(_("No longer exists")))
     if broadcast.author_id == ctx.member_id:

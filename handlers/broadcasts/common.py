@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from handlers.core import Role, Router
 from handlers.core.questions import Flow, answered
 from handlers.data_rights import iso
@@ -21,3 +23,10 @@ PAGE = 24
 ROLES = ("member", "organiser")
 DAY = 24 * 3600
 STATUS_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class BroadcastRef:
+    """One broadcast: approve or reject it, stop it (and confirm), or let it carry on."""
+
+    broadcast: int

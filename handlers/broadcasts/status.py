@@ -7,7 +7,7 @@ from markupsafe import Markup
 from handlers import when
 from handlers.accounts import platform_label
 from handlers.arguments import number
-from handlers.broadcasts.common import STATUS_LIMIT, router
+from handlers.broadcasts.common import STATUS_LIMIT, BroadcastRef, router
 from handlers.broadcasts.view import describe_audience
 from handlers.core import Context, Role
 from handlers.events import Reply
@@ -98,7 +98,7 @@ async def _status(ctx: Context, args: str) -> Reply:
         blocks.append(join_lines(head, why, *_outcome_lines(outcomes)))
         if broadcast.status in OPEN:
             rows.append((await ctx.button(str(_("Cancel #{id}", id=broadcast.id)), "broadcast.cancel",
-                                          {"b": broadcast.id}),))
+                                          BroadcastRef(broadcast.id)),))
     return Reply(Markup("\n\n").join(blocks), buttons=tuple(rows[:5]))
 
 
@@ -119,15 +119,15 @@ async def cancel_asked(ctx: Context, args: str) -> Reply:
     broadcast = await _numbered(ctx, args)
     if broadcast is None:
         return _no_such_broadcast(args)
-    return await cancel_pressed(ctx, {"b": broadcast.id})
+    return await cancel_pressed(ctx, BroadcastRef(broadcast.id))
 
 
-@router.action("broadcast.cancel", Role.ORGANISER)
-async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
-    broadcast = await ctx.repos.broadcasts.get(int(payload.get("b", 0)))
+@router.action("broadcast.cancel", Role.ORGANISER, payload=BroadcastRef)
+async def cancel_pressed(ctx: Context, press: BroadcastRef) -> Reply:
+    broadcast = await ctx.repos.broadcasts.get(press.broadcast)
     if broadcast is None or broadcast.status not in OPEN:
         status = status_name(broadcast.status) if broadcast else _("gone")
-        return Reply(_("Broadcast #{id} cannot be stopped: it is {status}.", id=payload.get("b"), status=status))
+        return Reply(_("Broadcast #{id} cannot be stopped: it is {status}.", id=press.broadcast, status=status))
     counts = await ctx.repos.broadcasts.outcomes(broadcast.id)
     waiting = sum(n for c in counts.values() for k, n in c.items() if k.partition(":")[0] in ("pending", "sending"))
     question = _n("Stop broadcast #{id}? {n} message is not yet sent; those already delivered stay delivered.",
@@ -135,14 +135,14 @@ async def cancel_pressed(ctx: Context, payload: dict) -> Reply:
                   waiting, id=broadcast.id) if broadcast.status == "sending" else \
         _("Stop broadcast #{id} ({status})? Nothing of it has been sent.", id=broadcast.id,
           status=status_name(broadcast.status))
-    yes = await ctx.button(str(_("Stop it")), "broadcast.cancel_yes", {"b": broadcast.id}, single_use=True)
-    no = await ctx.button(str(_("Keep it")), "broadcast.cancel_no", {"b": broadcast.id})
+    yes = await ctx.button(str(_("Stop it")), "broadcast.cancel_yes", BroadcastRef(broadcast.id), single_use=True)
+    no = await ctx.button(str(_("Keep it")), "broadcast.cancel_no", BroadcastRef(broadcast.id))
     return Reply(question, buttons=((yes, no),))
 
 
-@router.action("broadcast.cancel_yes", Role.ORGANISER)
-async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
-    broadcast_id = int(payload.get("b", 0))
+@router.action("broadcast.cancel_yes", Role.ORGANISER, payload=BroadcastRef)
+async def cancel_confirmed(ctx: Context, press: BroadcastRef) -> Reply:
+    broadcast_id = press.broadcast
     stopped = await ctx.repos.broadcasts.cancel(broadcast_id, ctx.member_id, ctx.now)
     if stopped is None:
         return Reply(_("Broadcast #{id} had already finished or been stopped.", id=broadcast_id), edit=True)
@@ -151,6 +151,6 @@ async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
                     id=broadcast_id), edit=True)
 
 
-@router.action("broadcast.cancel_no", Role.ORGANISER)
-async def cancel_declined(ctx: Context, payload: dict) -> Reply:
-    return Reply(_("Broadcast #{id} carries on.", id=payload.get("b")), edit=True)
+@router.action("broadcast.cancel_no", Role.ORGANISER, payload=BroadcastRef)
+async def cancel_declined(ctx: Context, press: BroadcastRef) -> Reply:
+    return Reply(_("Broadcast #{id} carries on.", id=press.broadcast), edit=True)

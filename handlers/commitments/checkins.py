@@ -13,6 +13,8 @@ from handlers.commitments.common import (
     CHECKIN_ANSWERS,
     NUDGE_AFTER,
     STALE_AFTER,
+    CheckinAnswer,
+    CommitmentRef,
     router,
 )
 from handlers.commitments.dates import _when, _zone, due_text
@@ -35,7 +37,8 @@ from storage.schedule import DueItem, ScheduleRepository
 
 async def _checkin_buttons(ctx: Context, commitment: Commitment) -> tuple[tuple[Button, ...], ...]:
     async def btn(label: Markup, answer: str) -> Button:
-        return await ctx.button(str(label), "checkin.answer", {"c": commitment.id, "a": answer}, single_use=True)
+        return await ctx.button(str(label), "checkin.answer", CheckinAnswer(commitment.id, answer),
+                                single_use=True)
 
     return (
         (await btn(_("Done"), "done"), await btn(_("On track"), "on_track")),
@@ -106,11 +109,11 @@ async def stale_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(None, changes=(mark,))
 
 
-@router.action("checkin.answer")
-async def checkin_answered(ctx: Context, payload: dict) -> Reply | list[Reply]:
+@router.action("checkin.answer", payload=CheckinAnswer)
+async def checkin_answered(ctx: Context, press: CheckinAnswer) -> Reply | list[Reply]:
     """Done, on track, need help, a new date, or drop."""
-    answer = payload.get("a")
-    commitment = await _own(ctx, payload.get("c"))
+    answer = press.answer
+    commitment = await _own(ctx, press.commitment)
     if isinstance(commitment, Reply):
         return commitment
     if answer not in CHECKIN_ANSWERS:
@@ -132,7 +135,7 @@ async def checkin_answered(ctx: Context, payload: dict) -> Reply | list[Reply]:
             "Good to hear, thank you! Its date has come: by when do you now expect to finish it? If the date "
             "stays as it is, I will check in again on {again}.", again=_when(again_at, _zone(ctx))))
     if answer == "on_track":
-        note = await ctx.button(str(_("Add a note")), "commitment.note", {"c": commitment.id})
+        note = await ctx.button(str(_("Add a note")), "commitment.note", CommitmentRef(commitment.id))
         return Reply(_("Good to hear, thank you! Add a note on where you are, if you like."), buttons=((note,),))
     if answer == "new_date":
         return await ask_date(ctx, commitment)
@@ -148,7 +151,7 @@ async def checkin_answered(ctx: Context, payload: dict) -> Reply | list[Reply]:
                        "organisers will see it in their list."))
     lines.append(_("A partner in the network may help too: I can look for members working on the same theme and "
                    "region. You choose whom to ask, and contacts are exchanged only if you both agree."))
-    find = await ctx.button(str(_("Find a partner")), "partner.from_commitment", {"c": commitment.id})
+    find = await ctx.button(str(_("Find a partner")), "partner.from_commitment", CommitmentRef(commitment.id))
     return Reply(join_lines(*lines), buttons=((find,),))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from handlers.core import Router
 from handlers.core.questions import Flow, answered
@@ -46,3 +47,32 @@ CHECKIN_ANSWERS = ("done", "on_track", "help", "new_date", "drop")
 CHECKIN_NOTE_LABELS = {"done": N_("done"), "on_track": N_("on track"), "help": N_("needs help"),
                        "new_date": N_("a new date")}
 NOTES_SHOWN = 15  # the latest notes of one commitment shown in full; /export holds them all
+
+
+# What the capability's buttons carry.
+@dataclass(frozen=True)
+class CommitmentRef:
+    """One commitment: Done, Progress, New date, Drop (and its confirmation), Find a partner for it."""
+
+    commitment: int
+
+
+@dataclass(frozen=True)
+class CheckinAnswer:
+    commitment: int
+    answer: str  # one of CHECKIN_ANSWERS
+
+
+@dataclass(frozen=True)
+class ListPage:
+    page: int
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Organisers' (or the network's) list narrowed down: `scope` is "all" or "network"."""
+
+    scope: str
+    filters: dict[str, str]
+    overdue: bool
+    page: int = 0

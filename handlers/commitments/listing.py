@@ -18,6 +18,9 @@ from handlers.commitments.common import (
     ORGANISER_LIMIT,
     STATUS_LABELS,
     VISIBILITY_LABELS,
+    CommitmentRef,
+    Filters,
+    ListPage,
     router,
 )
 from handlers.commitments.dates import _zone, due_text
@@ -112,9 +115,9 @@ async def my_commitments(ctx: Context, page: int = 0, *, edit: bool = False) -> 
         lines += ["", _("<i>Page {page} of {pages}.</i>", page=page + 1, pages=pages)]
         turn = []
         if page > 0:
-            turn.append(await ctx.button(str(_("‹ Previous")), "commitment.page", {"p": page - 1}))
+            turn.append(await ctx.button(str(_("‹ Previous")), "commitment.page", ListPage(page - 1)))
         if page + 1 < pages:
-            turn.append(await ctx.button(str(_("More ›")), "commitment.page", {"p": page + 1}))
+            turn.append(await ctx.button(str(_("More ›")), "commitment.page", ListPage(page + 1)))
         rows.append(tuple(turn))
     lines += ["", _("<i>Send /commitments and a number to see one with all its notes. Dates in your time zone, "
                     "{zone}.</i>", zone=zone)]
@@ -130,7 +133,7 @@ def _together(commitment: Commitment, partners: dict[int, Member]) -> str | None
 
 
 async def _own_buttons(ctx: Context, commitment: Commitment) -> tuple[Button, ...]:
-    payload = {"c": commitment.id}
+    payload = CommitmentRef(commitment.id)
     return (
         await ctx.button(str(_("Done #{id}", id=commitment.id)), "commitment.done", payload),
         await ctx.button(str(_("Progress #{id}", id=commitment.id)), "commitment.note", payload),
@@ -287,42 +290,33 @@ async def _offer_filter(ctx: Context, kind: str, named: dict[str, str], overdue:
     typed = named[kind]
     rows, page_line = await page_of(
         [(c.id, c.label) for c in choices], page, CHOICE_PAGE,
-        lambda c: ctx.button(c[1], "commitment.filter", {"w": scope, "f": filters(c[0]), "o": overdue}),
-        lambda label, p: ctx.button(str(label), "commitment.filter",
-                                    {"w": scope, "f": filters(typed), "o": overdue, "p": p}))
+        lambda c: ctx.button(c[1], "commitment.filter", Filters(scope, filters(c[0]), overdue)),
+        lambda label, p: ctx.button(str(label), "commitment.filter", Filters(scope, filters(typed), overdue, p)))
     text = _("The network has no theme “{theme}”. Choose one of its themes:", theme=typed[:64]) if kind == "theme" \
         else _("The network has no region “{region}”. Choose one of its regions:", region=typed[:64])
     return Reply(join_lines(text, page_line), buttons=tuple(rows), edit=edit)
 
 
-@router.action("commitment.filter")
-async def filter_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("commitment.filter", payload=Filters)
+async def filter_pressed(ctx: Context, press: Filters) -> Reply:
     """A theme or region chosen (or another page of them) after one the network does not have."""
-    network_only = payload.get("w") == "network"
+    network_only = press.scope == "network"
     if not network_only and ctx.role < Role.ORGANISER:
         return Reply(_("Only organisers can see everyone's commitments. Send /commitments to see yours."))
-    named = payload.get("f")
-    if not isinstance(named, dict):
-        return Reply(_("This button has expired. Send /help to start again."), toast_only=True,
-                     toast=str(_("This button has expired. Send /help to start again.")))
-    return await _everyone(ctx, "", {str(k): str(v) for k, v in named.items()}, bool(payload.get("o")),
-                           network_only=network_only, page=payload.get("p", 0), edit=True)
+    return await _everyone(ctx, "", press.filters, press.overdue, network_only=network_only, page=press.page,
+                           edit=True)
 
 
-@router.action("commitment.page")
-async def list_page_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("commitment.page", payload=ListPage)
+async def list_page_pressed(ctx: Context, press: ListPage) -> Reply:
     """Another page of the member's commitments."""
-    try:
-        page = int(payload.get("p", 0))
-    except (TypeError, ValueError):
-        page = 0
-    return await my_commitments(ctx, page, edit=True)
+    return await my_commitments(ctx, press.page, edit=True)
 
 
-@router.action("commitment.done")
-async def done_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("commitment.done", payload=CommitmentRef)
+async def done_pressed(ctx: Context, press: CommitmentRef) -> Reply:
     """Mark a commitment done."""
-    return await _close(ctx, payload.get("c"), "done")
+    return await _close(ctx, press.commitment, "done")
 
 
 async def _close(ctx: Context, commitment_id: Any, status: str, *, note: str | None = None) -> Reply:
@@ -337,17 +331,17 @@ async def _close(ctx: Context, commitment_id: Any, status: str, *, note: str | N
                    id=commitment.id), edit=True)
 
 
-@router.action("commitment.drop")
-async def drop_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("commitment.drop", payload=CommitmentRef)
+async def drop_pressed(ctx: Context, press: CommitmentRef) -> Reply:
     """Ask before dropping a commitment."""
-    commitment = await _own(ctx, payload.get("c"))
+    commitment = await _own(ctx, press.commitment)
     if isinstance(commitment, Reply):
         return commitment
     return drop_question(await drop_buttons(ctx, commitment), commitment)
 
 
 async def drop_buttons(ctx: Context, commitment: Commitment) -> tuple[tuple[Button, ...], ...]:
-    payload = {"c": commitment.id}
+    payload = CommitmentRef(commitment.id)
     yes = await ctx.button(str(_("Yes, drop it")), "commitment.drop_yes", payload, single_use=True)
     no = await ctx.button(str(_("No, keep it")), "commitment.keep", payload, single_use=True)
     return ((yes, no),)
@@ -358,13 +352,13 @@ def drop_question(buttons: tuple[tuple[Button, ...], ...], commitment: Commitmen
                             _("It stays in your list as dropped, and the check-ins stop.")), buttons=buttons)
 
 
-@router.action("commitment.drop_yes")
-async def drop_confirmed(ctx: Context, payload: dict) -> Reply:
+@router.action("commitment.drop_yes", payload=CommitmentRef)
+async def drop_confirmed(ctx: Context, press: CommitmentRef) -> Reply:
     """Drop it."""
-    return await _close(ctx, payload.get("c"), "dropped")
+    return await _close(ctx, press.commitment, "dropped")
 
 
-@router.action("commitment.keep")
-async def drop_cancelled(ctx: Context, payload: dict) -> Reply:
+@router.action("commitment.keep", payload=CommitmentRef)
+async def drop_cancelled(ctx: Context, press: CommitmentRef) -> Reply:
     """Keep it."""
     return Reply(_("Kept. Nothing was changed."), edit=True)

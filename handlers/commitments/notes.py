@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from handlers import when
 from handlers.arguments import MAX_ID, Param, first_word
-from handlers.commitments.common import MAX_NOTE, edit_flow, router
+from handlers.commitments.common import MAX_NOTE, CommitmentRef, edit_flow, router
 from handlers.commitments.dates import (
     _parse,
     _problem,
@@ -46,10 +46,10 @@ async def progress_command(ctx: Context, args: Args) -> Reply:
     return (await _save_note(ctx, commitment, note))[0]
 
 
-@router.action("commitment.note")
-async def note_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("commitment.note", payload=CommitmentRef)
+async def note_pressed(ctx: Context, press: CommitmentRef) -> Reply:
     """Ask for a progress note."""
-    commitment = await _own(ctx, payload.get("c"))
+    commitment = await _own(ctx, press.commitment)
     if isinstance(commitment, Reply):
         return commitment
     return await _ask_note(ctx, commitment)
@@ -95,10 +95,10 @@ async def note_typed(ctx: Context, answer: Answer) -> Reply:
     return reply
 
 
-@router.action("commitment.newdate")
-async def newdate_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("commitment.newdate", payload=CommitmentRef)
+async def newdate_pressed(ctx: Context, press: CommitmentRef) -> Reply:
     """Ask for a new date."""
-    commitment = await _own(ctx, payload.get("c"))
+    commitment = await _own(ctx, press.commitment)
     if isinstance(commitment, Reply):
         return commitment
     return await ask_date(ctx, commitment)

@@ -6,7 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.commitments.asking import _ask, _next, _summary
-from handlers.commitments.common import SKIP, VISIBILITY_LABELS, commit_flow
+from handlers.commitments.common import (
+    SKIP,
+    VISIBILITY_LABELS,
+    CommitmentRef,
+    commit_flow,
+)
 from handlers.commitments.dates import (
     _when,
     _zone,
@@ -67,7 +72,7 @@ async def register_pressed(ctx: Context, answer: Answer) -> Reply:
             await link_commitment(ctx, commitment_id, data["session"])
     for at, _detail in checkins:
         ctx.services.scheduled(at)
-    note = await ctx.button(_("Add a note"), "commitment.note", {"c": commitment_id})
+    note = await ctx.button(_("Add a note"), "commitment.note", CommitmentRef(commitment_id))
     return Reply(join_lines(
         _("<b>Registered: commitment #{id}.</b>", id=commitment_id),
         _summary(ctx, {**data, "visibility": visibility}, zone),

@@ -69,10 +69,11 @@ class Context:
         spec = self.routes.actions.get(action)
         if spec is None:
             raise ValueError(f"unknown action {action}")
-        if spec.payload is not None:
-            if not isinstance(payload, spec.payload):
-                raise TypeError(f"{action} buttons carry a {spec.payload.__name__}")
-            payload = dataclasses.asdict(payload)
+        if spec.payload is None and payload is not None:
+            raise TypeError(f"{action} buttons carry nothing")
+        if spec.payload is not None and not isinstance(payload, spec.payload):
+            raise TypeError(f"{action} buttons carry a {spec.payload.__name__}")
+        stored = dataclasses.asdict(payload) if payload is not None else {}
         if for_member is not None:
             who = f"member:{for_member}"
         elif self.member is not None:
@@ -82,7 +83,7 @@ class Context:
         pending = self._buttons.get(who)
         if pending is None:
             pending = self._buttons[who] = (new_set_token(), [])
-        pending[1].append((action, payload or {}, single_use))
+        pending[1].append((action, stored, single_use))
         return Button(label=str(label), token=f"{pending[0]}.{len(pending[1]) - 1}", selected=selected)
 
     async def flush_buttons(self) -> None:

@@ -184,10 +184,10 @@ class Core:
             return [_toast(_("You can no longer use this button."))]
         if ctx.member is not None and ctx.member.blocked and not spec.when_blocked:
             return [_blocked_reply()]
-        payload = button.payload
+        payload = None
         if spec.payload is not None:
             try:
-                payload = spec.payload(**payload)
+                payload = spec.payload(**button.payload)
             except TypeError:  # made by an older version of the bot, with other fields
                 return [_toast(_("This button has expired. Send /help to start again."))]
         if button.single_use and not await repos.buttons.spend(button.set_token, ctx.now):

@@ -8,8 +8,13 @@ app hands to `Core`; a name declared twice is an error at start-up, never a sile
                     params=(Param("when", N_("when: tomorrow 9:00")), Param("what", N_("what to remind you of"))))
     async def remind(ctx: Context, args: Args) -> Reply: ...
 
-    @router.action("reminder.snooze")
-    async def snooze(ctx: Context, payload: dict) -> Reply: ...
+    @dataclass(frozen=True)
+    class Snooze:             # what the button carries, typed
+        reminder: int
+        by: str
+
+    @router.action("reminder.snooze", payload=Snooze)
+    async def snooze(ctx: Context, press: Snooze) -> Reply: ...   # made with ctx.button(label, action, Snooze(…))
 """
 
 from __future__ import annotations
@@ -105,8 +110,9 @@ class Router:
 
     def action(self, name: str, role: Role = Role.MEMBER, *, when_blocked: bool = False,
                payload: type | None = None) -> Callable[[Handler], Handler]:
-        """`async def handler(ctx, payload)` answers the buttons made with this action name; `payload` is the
-        frozen dataclass they carry (the handler gets it back as it was made)."""
+        """`async def handler(ctx, press)` answers the buttons made with this action name; `payload` is the
+        frozen dataclass they carry (the handler gets it back as it was made), or None for buttons that carry
+        nothing (the handler gets None)."""
 
         def declare(handler: Handler) -> Handler:
             _add(self.actions, name, ActionSpec(name, role, handler, when_blocked, payload), f"button action {name}")

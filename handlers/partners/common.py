@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from handlers.core import Router
 from handlers.core.questions import Flow, answered
 from handlers.i18n import N_
@@ -31,3 +33,26 @@ LIST_SEARCHES = 5
 LIST_ARRANGED = 5
 MAX_WHAT_SHOWN = 80
 ANSWERS = {"accept": "accepted", "later": "not_now", "decline": "declined", "block": "declined"}
+
+
+# What the capability's buttons carry.
+@dataclass(frozen=True)
+class IntroRef:
+    """One introduction: show its request again, register a joint commitment."""
+
+    intro: int
+
+
+@dataclass(frozen=True)
+class IntroAnswer:
+    intro: int
+    answer: str  # one of ANSWERS
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """"Did you connect?": `first` is False when it is asked the second time (no "Not yet" then)."""
+
+    intro: int
+    answer: str
+    first: bool

@@ -14,6 +14,8 @@ from handlers.partners.common import (
     ANSWERS,
     ASK_AGAIN_AFTER,
     DAY,
+    IntroAnswer,
+    IntroRef,
     router,
 )
 from handlers.partners.words import (
@@ -72,7 +74,7 @@ async def request_message(ctx: Context, intro: Introduction, side: str, viewer: 
                        "told so: {name} only hears, later, that you are not available.", name=_name(other)))
 
     async def btn(label: Markup, answer: str) -> Button:
-        return await ctx.button(str(label), "intro.answer", {"i": intro.id, "a": answer}, single_use=True,
+        return await ctx.button(str(label), "intro.answer", IntroAnswer(intro.id, answer), single_use=True,
                                 for_member=viewer.id)
 
     first = [await btn(_("Accept"), "accept")]
@@ -86,12 +88,9 @@ def _no_longer_open() -> Reply:
     return Reply(_("This introduction request is no longer open."), edit=True)
 
 
-async def _open_for(ctx: Context, intro_id: Any) -> tuple[Introduction, str, Member] | Reply:
+async def _open_for(ctx: Context, intro_id: int) -> tuple[Introduction, str, Member] | Reply:
     """The pending introduction, the presser's side, and the other member; or why it cannot be answered."""
-    try:
-        intro = await ctx.repos.partners.introduction(int(intro_id))
-    except (TypeError, ValueError):
-        intro = None
+    intro = await ctx.repos.partners.introduction(intro_id)
     side = intro.side(ctx.member_id) if intro is not None else None
     if intro is None or side is None or intro.status != "pending" or intro.answer(side) not in ("pending", "not_now"):
         return _no_longer_open()
@@ -101,13 +100,13 @@ async def _open_for(ctx: Context, intro_id: Any) -> tuple[Introduction, str, Mem
     return intro, side, other
 
 
-@router.action("intro.answer")
-async def answer_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("intro.answer", payload=IntroAnswer)
+async def answer_pressed(ctx: Context, press: IntroAnswer) -> Reply:
     """Accept, Not now, Decline, or Decline and block."""
-    choice = payload.get("a")
+    choice = press.answer
     if choice not in ANSWERS:
         return _no_longer_open()
-    found = await _open_for(ctx, payload.get("i"))
+    found = await _open_for(ctx, press.intro)
     if isinstance(found, Reply):
         return found
     intro, side, other = found
@@ -181,10 +180,10 @@ async def _introduced(ctx: Context, intro: Introduction, other: Member) -> Reply
     return Reply(_contact_text(ctx, me, other), edit=True)
 
 
-@router.action("intro.show")
-async def show_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("intro.show", payload=IntroRef)
+async def show_pressed(ctx: Context, press: IntroRef) -> Reply:
     """Show a request waiting for the member's answer again (from /partners)."""
-    found = await _open_for(ctx, payload.get("i"))
+    found = await _open_for(ctx, press.intro)
     if isinstance(found, Reply):
         return found
     intro, side, other = found

@@ -11,7 +11,7 @@ from handlers.commitments import joint_partner, start_joint
 from handlers.core import Context, Fire
 from handlers.events import Button, Reply
 from handlers.i18n import _, _n, join_lines
-from handlers.partners.common import DAY, router
+from handlers.partners.common import DAY, FollowUp, IntroRef, router
 from handlers.partners.consent import request_message
 from handlers.partners.words import _day, _name, _named, _subject
 from storage.partners import Introduction, PartnerRepository
@@ -87,7 +87,7 @@ async def follow_up_due(ctx: Context, item: DueItem) -> Fire | None:
     first = item.detail != "again"
 
     async def btn(label: Markup, answer: str) -> Button:
-        return await ctx.button(str(label), "intro.follow_up", {"i": intro.id, "a": answer, "f": first},
+        return await ctx.button(str(label), "intro.follow_up", FollowUp(intro.id, answer, first),
                                 single_use=True)
 
     row = [await btn(_("Yes"), "yes")]
@@ -99,19 +99,16 @@ async def follow_up_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(Reply(text, buttons=(tuple(row),)), quiet=True, kind="follow-up", about=(other.id,))
 
 
-@router.action("intro.follow_up")
-async def follow_up_answered(ctx: Context, payload: dict) -> Reply:
+@router.action("intro.follow_up", payload=FollowUp)
+async def follow_up_answered(ctx: Context, press: FollowUp) -> Reply:
     """Yes (and offer a joint commitment), not yet (asked once more), or no."""
-    answer = payload.get("a")
-    try:
-        intro = await ctx.repos.partners.introduction(int(payload.get("i")))
-    except (TypeError, ValueError):
-        intro = None
+    answer = press.answer
+    intro = await ctx.repos.partners.introduction(press.intro)
     side = intro.side(ctx.member_id) if intro is not None else None
     if intro is None or side is None or answer not in ("yes", "not_yet", "no") or intro.status != "introduced":
         return Reply(_("That question is no longer open."), edit=True)
     days = ctx.network.partner_follow_up_days
-    again_at = ctx.now + days * DAY if answer == "not_yet" and payload.get("f") else None
+    again_at = ctx.now + days * DAY if answer == "not_yet" and press.first else None
     if not await ctx.repos.partners.set_follow_up(intro.id, side, answer, ctx.now, again_at=again_at):
         return Reply(_("That question is no longer open."), edit=True)
     if again_at is not None:
@@ -125,17 +122,17 @@ async def follow_up_answered(ctx: Context, payload: dict) -> Reply:
     other = await ctx.repos.members.get(intro.other(side)) if intro.other(side) else None
     if other is None:
         return Reply(_("Glad to hear it!"), edit=True)
-    joint = await ctx.button(str(_("Register a joint commitment")), "intro.joint", {"i": intro.id})
+    joint = await ctx.button(str(_("Register a joint commitment")), "intro.joint", IntroRef(intro.id))
     return Reply(_("Glad to hear it! Would you like to register something you will do together with {name}? A joint "
                    "commitment appears in both your /commitments, with check-ins for each of you.", name=_name(other)),
                  buttons=((joint,),), edit=True)
 
 
-@router.action("intro.joint")
-async def joint_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
+@router.action("intro.joint", payload=IntroRef)
+async def joint_pressed(ctx: Context, press: IntroRef) -> Reply | list[Reply]:
     """Register a commitment together with the member one was introduced to."""
-    other = await joint_partner(ctx, payload.get("i"))
+    other = await joint_partner(ctx, press.intro)
     if other is None:
         return Reply(_("That introduction is no longer open for a joint commitment."))
-    intro = await ctx.repos.partners.introduction(int(payload["i"]))
+    intro = await ctx.repos.partners.introduction(press.intro)
     return await start_joint(ctx, intro.id, other, theme=intro.theme, region=intro.region)

@@ -15,6 +15,7 @@ from handlers.partners.common import (
     LIST_INCOMING,
     LIST_INTRODUCED,
     LIST_SEARCHES,
+    IntroRef,
     router,
 )
 from handlers.partners.words import _day, _kind, _name, _subject
@@ -66,7 +67,7 @@ async def _overview(ctx: Context) -> Reply:
                          if intro.organiser_id else
                          _("• {name} ({kind}) would like to be introduced to you", name=_name(other),
                            kind=_kind(ctx, other)))
-            rows.append((await ctx.button(str(_("Answer {name}", name=_name(other))), "intro.show", {"i": intro.id}),))
+            rows.append((await ctx.button(str(_("Answer {name}", name=_name(other))), "intro.show", IntroRef(intro.id)),))
 
     made = [i for i in intros if i.status == "introduced"][:LIST_INTRODUCED]
     if made:

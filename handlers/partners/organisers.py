@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.arguments import Param
+from handlers.commitments import CommitmentRef
 from handlers.core import Args, Context, Role
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, join_lines
@@ -69,13 +70,10 @@ async def introduce_command(ctx: Context, args: Args) -> Reply:
 # --- a commitment's "Need help" --------------------------------------------------------------------------------
 
 
-@router.action("partner.from_commitment")
-async def from_commitment_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
+@router.action("partner.from_commitment", payload=CommitmentRef)
+async def from_commitment_pressed(ctx: Context, press: CommitmentRef) -> Reply | list[Reply]:
     """Look for partners on one of the member's commitments' theme and region."""
-    try:
-        commitment = await ctx.repos.commitments.get(int(payload.get("c")))
-    except (TypeError, ValueError):
-        commitment = None
+    commitment = await ctx.repos.commitments.get(press.commitment)
     if commitment is None or commitment.member_id != ctx.member_id:
         return Reply(_("There is no such commitment. Send /partner to look for partners."))
     return await start_search(ctx, theme=commitment.theme, region=commitment.region)

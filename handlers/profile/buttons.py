@@ -17,6 +17,7 @@ from handlers.profile.common import (
     EDIT_ONLY,
     SKIP,
     STEPS,
+    Part,
     profile_flow,
     router,
 )
@@ -103,10 +104,10 @@ async def cancelled(ctx: Context, conversation: Conversation) -> list[Reply]:
     return [Reply(_("Nothing was changed.")), await view(ctx)]
 
 
-@router.action("profile.edit")
-async def edit_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("profile.edit", payload=Part)
+async def edit_pressed(ctx: Context, press: Part) -> Reply:
     """Change one part of the profile."""
-    step = payload.get("field")
+    step = press.part
     if step not in STEPS and step not in EDIT_ONLY:
         return Reply(_(profile_flow.stale), toast=str(_("Already answered")), toast_only=True)
     conversation = await ctx.conversation()

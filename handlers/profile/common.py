@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from handlers.core import Router
 from handlers.core.questions import Flow, answered
 from handlers.i18n import N_
@@ -38,3 +40,10 @@ FIELD_LABELS = {
 EDIT_ONLY = ("quiet",)  # parts of the profile not asked during set-up
 COLUMN = {"name": "display_name", "organisation": "organisation", "contact": "contact", "timezone": "timezone",
           "kind": "actor_kind"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part of the profile to change (one of STEPS or EDIT_ONLY)."""
+
+    part: str

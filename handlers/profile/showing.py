@@ -13,7 +13,7 @@ from handlers.core import Context, Role
 from handlers.events import Reply
 from handlers.formatting import labels
 from handlers.i18n import _, assembled, fill, join_lines, literal, plain
-from handlers.profile.common import EDIT_ONLY, FIELD_LABELS, STEPS
+from handlers.profile.common import EDIT_ONLY, FIELD_LABELS, STEPS, Part
 
 HOURS = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?\s*(?:-|–|—|to)\s*(\d{1,2})(?:[:h.](\d{2}))?$", re.IGNORECASE)
 
@@ -71,7 +71,7 @@ async def summary(ctx: Context) -> Markup:
 
 async def view(ctx: Context) -> Reply:
     """The profile with a button for each part."""
-    buttons = [await ctx.button(plain(FIELD_LABELS[step]), "profile.edit", {"field": step})
+    buttons = [await ctx.button(plain(FIELD_LABELS[step]), "profile.edit", Part(step))
                for step in (*STEPS, *EDIT_ONLY)]
     rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
     return Reply(join_lines(_("<b>Your profile</b>"), await summary(ctx), "",

@@ -14,7 +14,15 @@ from handlers.core import Args, Context, Role
 from handlers.events import Attachment, Button, Reply
 from handlers.formatting import labels
 from handlers.i18n import N_, _, join_lines
-from handlers.sessions.common import AGENDA_PAGE, SESSION_NUMBER, router
+from handlers.sessions.common import (
+    AGENDA_PAGE,
+    SESSION_NUMBER,
+    AgendaView,
+    Follow,
+    SessionRef,
+    ThemeFollow,
+    router,
+)
 from handlers.sessions.showing import describe, footer, session_arg, zone_for
 from storage.sessions import Session
 
@@ -52,7 +60,7 @@ async def _agenda(ctx: Context, page: int, theme: str | None, mine: bool, *, edi
         if mine:
             return Reply(_("You follow no session still to come. Send /agenda to see them all."), edit=edit)
         if label:
-            follow = await ctx.button(str(_("Follow this theme")), "session.theme", {"t": theme, "on": 1})
+            follow = await ctx.button(str(_("Follow this theme")), "session.theme", ThemeFollow(theme, True))
             return Reply(_("No session on {theme} is planned yet. Follow the theme to hear of those to come.",
                            theme=label), buttons=((follow,),), edit=edit)
         return Reply(_("No session is planned yet."), edit=edit)
@@ -66,35 +74,29 @@ async def _agenda(ctx: Context, page: int, theme: str | None, mine: bool, *, edi
         lines += ["", describe(ctx.network, session, zone_for(ctx.member, session.zone), following=following)]
         if following:
             buttons.append(await ctx.button(str(_("Unfollow #{id}", id=session.id)), "session.follow",
-                                            {"s": session.id, "on": 0}))
+                                            Follow(session.id, False)))
         else:
             buttons.append(await ctx.button(str(_("Follow #{id}", id=session.id)), "session.follow",
-                                            {"s": session.id, "on": 1}))
+                                            Follow(session.id, True)))
     rows: list[tuple[Button, ...]] = [tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
     last: list[Button] = []
-    payload = {"t": theme or "", "m": int(mine)}
     if page > 0:
-        last.append(await ctx.button(str(_("‹ Earlier")), "session.page", {**payload, "p": page - 1}))
+        last.append(await ctx.button(str(_("‹ Earlier")), "session.page", AgendaView(theme, mine, page - 1)))
     if len(found) > AGENDA_PAGE:
-        last.append(await ctx.button(str(_("Later ›")), "session.page", {**payload, "p": page + 1}))
-    last.append(await ctx.button(str(_("Calendar file (.ics)")), "session.ics", payload))
+        last.append(await ctx.button(str(_("Later ›")), "session.page", AgendaView(theme, mine, page + 1)))
+    last.append(await ctx.button(str(_("Calendar file (.ics)")), "session.ics", AgendaView(theme, mine)))
     if label:
-        last.append(await ctx.button(str(_("Follow this theme")), "session.theme", {"t": theme, "on": 1}))
+        last.append(await ctx.button(str(_("Follow this theme")), "session.theme", ThemeFollow(theme, True)))
     rows.append(tuple(last))
     lines += ["", footer(ctx), _("<i>/session and a number shows one in full.</i>")]
     return Reply(join_lines(*lines), buttons=tuple(rows), edit=edit)
 
 
-@router.action("session.page")
-async def page_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("session.page", payload=AgendaView)
+async def page_pressed(ctx: Context, press: AgendaView) -> Reply:
     """Earlier or later sessions."""
-    try:
-        page = max(0, int(payload.get("p", 0)))
-    except (TypeError, ValueError):
-        page = 0
-    theme = str(payload.get("t") or "") or None
-    return await _agenda(ctx, page, theme if theme and ctx.network.theme(theme) else None, bool(payload.get("m")),
-                         edit=True)
+    theme = press.theme if press.theme and ctx.network.theme(press.theme) else None
+    return await _agenda(ctx, max(0, press.page), theme, press.mine, edit=True)
 
 
 async def _calendar(ctx: Context, theme: str | None, mine: bool) -> Reply:
@@ -108,11 +110,10 @@ async def _calendar(ctx: Context, theme: str | None, mine: bool) -> Reply:
                  attachment=Attachment("agenda.ics", content, "text/calendar"))
 
 
-@router.action("session.ics")
-async def ics_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("session.ics", payload=AgendaView)
+async def ics_pressed(ctx: Context, press: AgendaView) -> Reply:
     """The agenda shown, as an .ics file."""
-    theme = str(payload.get("t") or "") or None
-    return await _calendar(ctx, theme if theme and ctx.network.theme(theme) else None, bool(payload.get("m")))
+    return await _calendar(ctx, press.theme if press.theme and ctx.network.theme(press.theme) else None, press.mine)
 
 
 @router.command("next", Role.MEMBER, N_("the next session"), order=31)
@@ -143,12 +144,12 @@ async def _show(ctx: Context, sessions: list[Session], *, note: Markup | None = 
         if not session.cancelled and session.ends_at > ctx.now:
             row.append(await ctx.button(str(_("Unfollow #{id}", id=session.id) if following else
                                             _("Follow #{id}", id=session.id)), "session.follow",
-                                        {"s": session.id, "on": 0 if following else 1, "full": 1}))
+                                        Follow(session.id, not following)))
         if ctx.role >= Role.ORGANISER and session.ends_at > ctx.now:
-            row.append(await ctx.button(str(_("Edit #{id}", id=session.id)), "session.edit", {"s": session.id}))
+            row.append(await ctx.button(str(_("Edit #{id}", id=session.id)), "session.edit", SessionRef(session.id)))
             if not session.cancelled:
                 row.append(await ctx.button(str(_("Cancel #{id}", id=session.id)), "session.cancel_ask",
-                                            {"s": session.id}))
+                                            SessionRef(session.id)))
         if row:
             rows.append(tuple(row))
     lines += ["", footer(ctx)]

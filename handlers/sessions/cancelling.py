@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.core import Args, Context, Role
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
-from handlers.sessions.common import SESSION_NUMBER, router
+from handlers.sessions.common import SESSION_NUMBER, SessionRef, router
 from handlers.sessions.notices import cancel_session
 from handlers.sessions.showing import session_arg, span, zone_for
 from storage.sessions import Session
@@ -27,8 +27,8 @@ async def _cancel_question(ctx: Context, session: Session) -> Reply:
     if session.ends_at <= ctx.now:
         return Reply(_("Session #{id} is already over.", id=session.id))
     count = await ctx.repos.sessions.count_subscribers(session.id)
-    yes = await ctx.button(str(_("Yes, cancel it")), "session.cancel", {"s": session.id}, single_use=True)
-    no = await ctx.button(str(_("No, keep it")), "session.keep", {"s": session.id}, single_use=True)
+    yes = await ctx.button(str(_("Yes, cancel it")), "session.cancel", SessionRef(session.id), single_use=True)
+    no = await ctx.button(str(_("No, keep it")), "session.keep", SessionRef(session.id), single_use=True)
     return Reply(join_lines(_("<b>Cancel session #{id}?</b> {title}", id=session.id, title=session.title),
                             _("{span}", span=span(session.starts_at, session.ends_at,
                                                   zone_for(ctx.member, session.zone))),
@@ -36,23 +36,17 @@ async def _cancel_question(ctx: Context, session: Session) -> Reply:
                                "Its {n} subscribers will be told at once.", count)), buttons=((yes, no),))
 
 
-@router.action("session.cancel_ask", Role.ORGANISER)
-async def cancel_asked(ctx: Context, payload: dict) -> Reply:
-    try:
-        session = await ctx.repos.sessions.get(int(payload.get("s", 0)))
-    except (TypeError, ValueError):
-        session = None
+@router.action("session.cancel_ask", Role.ORGANISER, payload=SessionRef)
+async def cancel_asked(ctx: Context, press: SessionRef) -> Reply:
+    session = await ctx.repos.sessions.get(press.session)
     if session is None:
         return _gone()
     return await _cancel_question(ctx, session)
 
 
-@router.action("session.cancel", Role.ORGANISER)
-async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
-    try:
-        session = await ctx.repos.sessions.get(int(payload.get("s", 0)))
-    except (TypeError, ValueError):
-        session = None
+@router.action("session.cancel", Role.ORGANISER, payload=SessionRef)
+async def cancel_confirmed(ctx: Context, press: SessionRef) -> Reply:
+    session = await ctx.repos.sessions.get(press.session)
     if session is None:
         return _gone()
     if session.ends_at <= ctx.now:
@@ -64,8 +58,8 @@ async def cancel_confirmed(ctx: Context, payload: dict) -> Reply:
                             _n("{n} subscriber was told.", "{n} subscribers were told.", saved.told)), edit=True)
 
 
-@router.action("session.keep", Role.ORGANISER)
-async def keep_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("session.keep", Role.ORGANISER, payload=SessionRef)
+async def keep_pressed(ctx: Context, press: SessionRef) -> Reply:
     return Reply(_("Kept. Nothing was changed."), edit=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from handlers.agenda_files import (
     MAX_DESCRIPTION,
@@ -60,3 +61,45 @@ SESSION_FIELDS = (
     Param("themes", N_("its themes, separated by commas"), named=True, aliases=("theme",)),
     Param("description", N_("what it is about"), named=True, longest=MAX_DESCRIPTION),
 )
+
+
+# What the capability's buttons carry.
+@dataclass(frozen=True)
+class SessionRef:
+    """One session: edit it, cancel it (and confirm), register a commitment from it, or not."""
+
+    session: int
+
+
+@dataclass(frozen=True)
+class Follow:
+    """Follow (`on`) or unfollow a session."""
+
+    session: int
+    on: bool
+
+
+@dataclass(frozen=True)
+class ThemeFollow:
+    theme: str
+    on: bool
+
+
+@dataclass(frozen=True)
+class AgendaView:
+    """The agenda as shown: on one theme, only the sessions followed, which page."""
+
+    theme: str | None
+    mine: bool
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class Lead:
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Attended:
+    session: int
+    attended: bool

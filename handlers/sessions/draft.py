@@ -22,6 +22,7 @@ from handlers.sessions.common import (
     OPTIONAL,
     SESSION_FIELDS,
     SESSION_NUMBER,
+    SessionRef,
     draft_flow,
     router,
 )
@@ -170,12 +171,9 @@ async def _edit(ctx: Context, session_id: int, args: Args) -> Reply:
     return await _start_draft(ctx, session.values(), session.id, args, note=note)
 
 
-@router.action("session.edit", Role.ORGANISER)
-async def edit_pressed(ctx: Context, payload: dict) -> Reply:
-    try:
-        return await _edit(ctx, int(payload.get("s", 0)), Args())
-    except (TypeError, ValueError):
-        return Reply(_(draft_flow.stale), toast=plain(N_("Already answered")), toast_only=True)
+@router.action("session.edit", Role.ORGANISER, payload=SessionRef)
+async def edit_pressed(ctx: Context, press: SessionRef) -> Reply:
+    return await _edit(ctx, press.session, Args())
 
 
 async def _typed(ctx: Context, conversation: Conversation, name: str, text: str) -> Reply:

@@ -7,8 +7,8 @@ from handlers.commitments import start_from_session
 from handlers.core import Context, Fire
 from handlers.events import Reply
 from handlers.i18n import _, _n, join_lines
-from handlers.sessions.common import router
-from handlers.sessions.following import gone, pressed_session
+from handlers.sessions.common import Attended, SessionRef, router
+from handlers.sessions.following import gone
 from handlers.sessions.showing import _where, span, zone_for
 from storage.schedule import DueItem
 from storage.sessions import FOLLOWUP, REMINDER, Session
@@ -50,24 +50,25 @@ async def followup_due(ctx: Context, item: DueItem) -> Fire | None:
         return None
     if await ctx.repos.sessions.attendance(session.id, ctx.member_id) is not None:
         return None
-    yes = await ctx.button(str(_("Yes, I took part")), "session.attended", {"s": session.id, "a": 1},
+    yes = await ctx.button(str(_("Yes, I took part")), "session.attended", Attended(session.id, True),
                            single_use=True)
-    no = await ctx.button(str(_("No")), "session.attended", {"s": session.id, "a": 0}, single_use=True)
+    no = await ctx.button(str(_("No")), "session.attended", Attended(session.id, False),
+                          single_use=True)
     text = join_lines(_("<b>Session #{id} is over:</b> {title}", id=session.id, title=session.title),
                       _("Did you take part?"))
     return Fire(Reply(text, buttons=((yes, no),)), quiet=True, kind="session_followup")
 
 
-@router.action("session.attended")
-async def attended_pressed(ctx: Context, payload: dict) -> Reply:
-    session = await pressed_session(ctx, payload)
+@router.action("session.attended", payload=Attended)
+async def attended_pressed(ctx: Context, press: Attended) -> Reply:
+    session = await ctx.repos.sessions.get(press.session)
     if session is None:
         return gone()
-    attended = bool(payload.get("a"))
+    attended = press.attended
     await ctx.repos.sessions.record_attendance(session.id, ctx.member_id, attended, ctx.now)
-    commit = await ctx.button(str(_("Register a commitment")), "session.commit", {"s": session.id},
+    commit = await ctx.button(str(_("Register a commitment")), "session.commit", SessionRef(session.id),
                               single_use=True)
-    later = await ctx.button(str(_("Not now")), "session.nocommit", {"s": session.id}, single_use=True)
+    later = await ctx.button(str(_("Not now")), "session.nocommit", SessionRef(session.id), single_use=True)
     head = _("Thank you for taking part in {title}.", title=session.title) if attended else \
         _("Thank you for saying so.")
     return Reply(join_lines(
@@ -76,10 +77,10 @@ async def attended_pressed(ctx: Context, payload: dict) -> Reply:
           "check in with you about it.")), buttons=((commit, later),), edit=True)
 
 
-@router.action("session.commit")
-async def commit_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
+@router.action("session.commit", payload=SessionRef)
+async def commit_pressed(ctx: Context, press: SessionRef) -> Reply | list[Reply]:
     """Register a commitment from the session: the /commit questions, with the session named."""
-    session = await pressed_session(ctx, payload)
+    session = await ctx.repos.sessions.get(press.session)
     if session is None:
         return gone()
     if not ctx.member.profile_complete:
@@ -87,6 +88,6 @@ async def commit_pressed(ctx: Context, payload: dict) -> Reply | list[Reply]:
     return await start_from_session(ctx, session.id, session.title, themes=session.themes)
 
 
-@router.action("session.nocommit")
-async def nocommit_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("session.nocommit", payload=SessionRef)
+async def nocommit_pressed(ctx: Context, press: SessionRef) -> Reply:
     return Reply(_("All right. You can register one at any time with /commit."), edit=True)

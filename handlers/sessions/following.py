@@ -12,7 +12,15 @@ from handlers.core import Args, Context, Role
 from handlers.events import Button, Reply
 from handlers.formatting import labels
 from handlers.i18n import N_, _, _n, join_lines, plain
-from handlers.sessions.common import LEADS, MAX_LEAD, SESSION_NUMBER, router
+from handlers.sessions.common import (
+    LEADS,
+    MAX_LEAD,
+    SESSION_NUMBER,
+    Follow,
+    Lead,
+    ThemeFollow,
+    router,
+)
 from handlers.sessions.showing import _sync, session_arg, span, zone_for
 from storage.sessions import Session
 
@@ -54,25 +62,17 @@ async def _unfollow(ctx: Context, session: Session) -> Markup:
              id=session.id, title=session.title)
 
 
-async def pressed_session(ctx: Context, payload: dict) -> Session | None:
-    """The session a button is about (None when it no longer exists)."""
-    try:
-        return await ctx.repos.sessions.get(int(payload.get("s", 0)))
-    except (TypeError, ValueError):
-        return None
-
-
 def gone() -> Reply:
     return Reply(_("That session no longer exists."), toast=plain(N_("No longer there")), toast_only=True)
 
 
-@router.action("session.follow")
-async def follow_pressed(ctx: Context, payload: dict) -> Reply:
+@router.action("session.follow", payload=Follow)
+async def follow_pressed(ctx: Context, press: Follow) -> Reply:
     """Follow or unfollow a session from the agenda."""
-    session = await pressed_session(ctx, payload)
+    session = await ctx.repos.sessions.get(press.session)
     if session is None:
         return gone()
-    text = await _follow(ctx, session) if payload.get("on") else await _unfollow(ctx, session)
+    text = await _follow(ctx, session) if press.on else await _unfollow(ctx, session)
     return Reply(text)
 
 
@@ -130,12 +130,12 @@ async def _theme(ctx: Context, theme: str, on: bool) -> Markup:
     return _("You no longer follow the theme {theme}. Sessions you followed one by one stay followed.", theme=label)
 
 
-@router.action("session.theme")
-async def theme_pressed(ctx: Context, payload: dict) -> Reply:
-    theme = str(payload.get("t") or "")
+@router.action("session.theme", payload=ThemeFollow)
+async def theme_pressed(ctx: Context, press: ThemeFollow) -> Reply:
+    theme = press.theme
     if not ctx.network.theme(theme):
         return Reply(_("That theme is no longer offered."), toast=plain(N_("No longer offered")), toast_only=True)
-    return Reply(await _theme(ctx, theme, bool(payload.get("on"))))
+    return Reply(await _theme(ctx, theme, press.on))
 
 
 @router.command("subscriptions", Role.MEMBER, N_("the sessions and themes you follow, and when you are reminded"),
@@ -183,30 +183,27 @@ async def _subscriptions(ctx: Context, note: Markup | None = None, *, edit: bool
         lines.append(_("#{id} {title} — {span}", id=session.id, title=session.title,
                        span=span(session.starts_at, session.ends_at, zone_for(ctx.member, session.zone))))
         unfollow.append(await ctx.button(str(_("Unfollow #{id}", id=session.id)), "session.follow",
-                                         {"s": session.id, "on": 0}))
+                                         Follow(session.id, False)))
     rows += [tuple(unfollow[i:i + 4]) for i in range(0, min(len(unfollow), 8), 4)]
     if themes:
         theme_labels = [c.label for c in (ctx.network.theme(t) for t in themes) if c is not None]
         lines.append(_("<b>Themes:</b> {themes}", themes=labels(theme_labels)))
         stop = [await ctx.button(str(_("Stop: {theme}", theme=ctx.network.theme(t).label))[:60], "session.theme",
-                                 {"t": t, "on": 0}) for t in themes[:4] if ctx.network.theme(t)]
+                                 ThemeFollow(t, False)) for t in themes[:4] if ctx.network.theme(t)]
         if stop:
             rows.append(tuple(stop))
     lines.append(_n("<b>Reminder:</b> {n} minute before a session starts{default}.",
                     "<b>Reminder:</b> {n} minutes before a session starts{default}.", lead,
                     default=_(" (the network's default)") if own is None else ""))
     rows.append(tuple([await ctx.button(str(_("✓ {n} min", n=n) if n == lead else _("{n} min", n=n)),
-                                        "session.lead", {"m": n}) for n in LEADS]))
+                                        "session.lead", Lead(n)) for n in LEADS]))
     lines.append(_("<i>Any other number of minutes: /subscriptions remind:45.</i>"))
     return Reply(join_lines(*lines), buttons=tuple(rows[:5]), edit=edit)
 
 
-@router.action("session.lead")
-async def lead_pressed(ctx: Context, payload: dict) -> Reply:
-    try:
-        minutes = int(payload.get("m", 0))
-    except (TypeError, ValueError):
-        minutes = 0
+@router.action("session.lead", payload=Lead)
+async def lead_pressed(ctx: Context, press: Lead) -> Reply:
+    minutes = press.minutes
     if not 1 <= minutes <= MAX_LEAD:
         return Reply(_("That choice is no longer offered."), toast=plain(N_("No longer offered")), toast_only=True)
     return await _subscriptions(ctx, await _set_lead(ctx, minutes), edit=True)
