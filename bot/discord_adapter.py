@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 MAX_CONTENT = 2000  # Discord's documented limit for message content
 MAX_ROWS, MAX_PER_ROW, MAX_OPTIONS = 5, 5, 25
+MAX_FIELDS = 5  # text fields in one form (a modal)
 MAX_OPTION_TEXT = 6000  # the longest text a slash command's string option may take
 DEFER_AFTER = 2.0  # seconds: Discord wants an answer within 3, so slower work is deferred first
 FORM_TIMEOUT = 15 * 60  # a form left open longer than an interaction token lives is forgotten
@@ -105,37 +106,53 @@ class CoreSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"^sbs:(?P<
         await _adapter(interaction).on_press(interaction, changed)
 
 
-class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"^sb-ask:(?P<label>.{1,45})$"):
-    """Opens a form to type the answer the bot asked for (the bot cannot read messages in a server)."""
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"^sb-ask:(?P<labels>.{1,92})$"):
+    """Opens a form to type the answer the bot asked for (the bot cannot read messages in a server), with a field
+    for each short answer the next questions will ask as well. The labels travel in the button's custom_id, so
+    the form opens the same after a restart."""
 
-    def __init__(self, label: str, button_label: str = "Answer") -> None:
-        super().__init__(discord.ui.Button(label=button_label[:80], custom_id=f"sb-ask:{label[:45]}",
+    def __init__(self, labels: list[str], button_label: str = "Answer") -> None:
+        labels = _form_labels(labels)
+        super().__init__(discord.ui.Button(label=button_label[:80], custom_id="sb-ask:" + "|".join(labels),
                                            style=discord.ButtonStyle.primary))
-        self.label = label[:45]
+        self.labels = labels
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
                              match: re.Match[str]) -> AnswerButton:
-        return cls(match["label"])
+        return cls(match["labels"].split("|"))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_modal(AnswerForm(_adapter(interaction), self.label))
+        await interaction.response.send_modal(AnswerForm(_adapter(interaction), self.labels))
+
+
+def _form_labels(labels: list[str]) -> list[str]:
+    """At most five fields (a modal's limit), their labels cut so that all fit in one custom_id."""
+    labels = [label.replace("|", " ").strip() or "…" for label in labels[:MAX_FIELDS]]
+    room = (92 - len(labels) + 1) // len(labels)
+    return [label[:min(room, 45)] for label in labels]
 
 
 class AnswerForm(discord.ui.Modal):
-    """One text field; what is typed goes to the core as if it were a direct message."""
+    """A text field for each answer asked; what is typed goes to the core as if it were direct messages, the
+    answers after the first as `Incoming.more`."""
 
-    def __init__(self, adapter: DiscordAdapter, label: str) -> None:
+    def __init__(self, adapter: DiscordAdapter, labels: list[str]) -> None:
         with language(adapter.core.services.network.default_language):
             title = plain(N_("Your answer"))
         super().__init__(title=title[:45], timeout=FORM_TIMEOUT, custom_id="sb-form")
         self.adapter = adapter
-        self.answer: discord.ui.TextInput = discord.ui.TextInput(
-            label=label[:45] or "Answer", style=discord.TextStyle.paragraph, max_length=4000, custom_id="answer")
-        self.add_item(self.answer)
+        single = len(labels) == 1
+        self.answers: list[discord.ui.TextInput] = [
+            discord.ui.TextInput(label=label, style=discord.TextStyle.paragraph if single else discord.TextStyle.short,
+                                 max_length=4000, required=i == 0, custom_id=f"answer{i}" if i else "answer")
+            for i, label in enumerate(labels)]
+        for field in self.answers:
+            self.add_item(field)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.adapter.on_text(interaction, self.answer.value or "")
+        first, *more = [field.value or "" for field in self.answers]
+        await self.adapter.on_text(interaction, first, tuple(more))
 
 
 def _adapter(interaction: discord.Interaction) -> DiscordAdapter:
@@ -159,7 +176,7 @@ def _shown_selection(interaction: discord.Interaction, custom_id: str) -> tuple[
     return None
 
 
-def _components(reply: Reply, *, answer_label: str | None) -> discord.ui.View | None:
+def _components(reply: Reply) -> discord.ui.View | None:
     """The reply's buttons as Discord components: toggles become multi-select menus (25 options each), other
     buttons rows of at most five, and an "Answer" button opens a form when the reply waits for typed text."""
     buttons = [b for row in reply.buttons for b in row]
@@ -176,8 +193,8 @@ def _components(reply: Reply, *, answer_label: str | None) -> discord.ui.View | 
             plain_buttons.append(discord.ui.Button(label=b.label[:80], url=b.url))
         elif b.token and b.selected is None:
             plain_buttons.append(CoreButton(b.token, b.label))
-    if answer_label:
-        plain_buttons.insert(0, AnswerButton(answer_label, plain(N_("Type your answer"))))
+    if reply.asks:
+        plain_buttons.insert(0, AnswerButton([reply.asks, *reply.form], plain(N_("Type your answer"))))
     items += [plain_buttons[i:i + MAX_PER_ROW] for i in range(0, len(plain_buttons), MAX_PER_ROW)]
     if len(items) > MAX_ROWS:
         log.warning("a reply had more rows of buttons than Discord shows; the last were left off")
@@ -353,10 +370,10 @@ class DiscordAdapter:
 
         await self._answer(interaction, presses(), person, edit=True)
 
-    async def on_text(self, interaction: discord.Interaction, text: str) -> None:
-        """What someone typed into an answer form."""
+    async def on_text(self, interaction: discord.Interaction, text: str, more: tuple[str, ...] = ()) -> None:
+        """What someone typed into an answer form (`more`: its further fields, in order)."""
         person = self._person(interaction.user)
-        await self._answer(interaction, self.core.handle_message(Incoming(person, text, private=True)),
+        await self._answer(interaction, self.core.handle_message(Incoming(person, text, private=True, more=more)),
                            person, edit=False)
 
     async def on_direct_message(self, message: discord.Message) -> None:
@@ -415,7 +432,7 @@ class DiscordAdapter:
                 await self._replace_from(interaction, reply)
                 continue
             pieces = discord_pieces(reply.text) or ["…"]
-            view = _components(reply, answer_label=reply.asks)
+            view = _components(reply)
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
                 kwargs: dict[str, Any] = {"content": piece, "allowed_mentions": NO_MENTIONS}
@@ -476,7 +493,7 @@ class DiscordAdapter:
         """Send a reply into a channel: text in pieces, buttons under the last, then any file. With `refusals`
         a 403 is raised for the caller (the outbox) instead of handled here."""
         pieces = discord_pieces(reply.text)
-        view = _components(reply, answer_label=reply.asks)
+        view = _components(reply)
         try:
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1

@@ -36,6 +36,7 @@ class Incoming:
     text: str
     private: bool = True
     values: dict[str, Any] | None = None
+    more: tuple[str, ...] = ()  # answers to the questions after the one `text` answers, typed into the same form
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,9 @@ class Reply:
     `toast` is a short notice for the button press itself (Telegram's answerCallbackQuery text); with
     `toast_only` the press needs no message at all beyond that notice (the console prints it as a line).
     `asks` says the reply waits for typed text, with a short label for it: where the bot cannot read a channel's
-    messages (Discord servers) the adapter offers a form to type the answer in.
+    messages (Discord servers) the adapter offers a form to type the answer in. `form` lists the short answers the
+    questions after this one will ask (a session's start and end after its title): where typing goes through a
+    form, one form takes them all, and they come back as `Incoming.more`.
     `question` marks a guided question (its nonce): once it is shown, the adapter tells the core where
     (`Core.question_shown`). `replaces` names a message shown earlier, by the reference its adapter gave then: this
     reply is what it now shows (a question answered by typing, without its buttons); an adapter that cannot edit it
@@ -97,6 +100,7 @@ class Reply:
     toast: str | None = None
     toast_only: bool = False
     asks: str | None = None  # the reply asks for typed text; a short label for it (a Discord modal's field)
+    form: tuple[str, ...] = ()  # labels of the questions after it that a form may answer with it
     question: str | None = None
     replaces: str | None = None
 

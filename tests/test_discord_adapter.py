@@ -508,3 +508,28 @@ async def test_an_answered_question_shows_its_answer_and_loses_its_buttons_on_di
         [edited] = [m for m in dm.history() if m.id == question.id]
         assert edited.content.endswith("→ Write the report**") and not edited.components
         assert "By when" in dm.last_message.content and dm.last_message.components
+
+
+async def test_short_answers_asked_in_a_row_are_one_form_on_discord(db_path):
+    """A new session's title, start and end are three questions; in a server they are one form of three fields,
+    and what the form answered is not asked again. A field left empty is asked as a question of its own."""
+    async with discord_session(db_path) as s:
+        amina = s.person("amina", manages_server=True)
+        s.bot.core.services.network = make_network(admins=frozenset({f"discord:{amina.id}"}))
+        await s.onboard(amina, "Amina")
+        await amina.slash("newsession")
+        shown = await amina.actor.click(amina.last.message, label="Type your answer")
+        assert [row["components"][0]["label"] for row in shown.modal["components"]] == ["Title", "Start", "End"]
+        summary = amina._take(await amina.actor.submit_modal(
+            shown, {"answer": "Countering hate online", "answer1": "10 December 2026 9:30", "answer2": "11:00"}))
+        assert "Create this session?" in summary and "Countering hate online" in summary
+        assert "When does it start" not in summary and "When does it end" not in summary
+        await amina.click("Create")
+        assert [x.title for x in await s.bot.repos.sessions.upcoming(s.bot.core.services.clock().timestamp())] == \
+            ["Countering hate online"]
+
+        await amina.slash("newsession")
+        shown = await amina.actor.click(amina.last.message, label="Type your answer")
+        asked = amina._take(await amina.actor.submit_modal(shown, {"answer": "Second session", "answer1": "",
+                                                                   "answer2": ""}))
+        assert "When does it start?" in asked and "Create this session?" not in asked

@@ -123,3 +123,20 @@ async def test_a_button_made_with_a_payload_its_action_does_not_declare_is_refus
         await ctx.button("Done", "commitment.done", {"c": 1})
     with pytest.raises(TypeError, match="carry nothing"):
         await ctx.button("Keep", "data.keep", Picked("n", "s", "v"))
+
+
+async def test_answers_typed_into_one_form_answer_the_questions_in_turn(bot):
+    from handlers.events import Incoming
+
+    await bot.join("admin", name="Amina")
+    [question] = await bot.say("admin", "/commit")
+    assert question.asks == "Your commitment" and question.form == ("By when (or leave empty)",)
+    replies = await bot.core.handle_message(Incoming(bot.person("admin"), "Map the shelters", more=("next Friday",)))
+    assert "By when:" in plain(replies) and "Which theme" in plain(replies)
+    assert "What do you commit to" not in plain(replies) and "By when will you do it" not in plain(replies)
+    await bot.say("admin", "/cancel")
+    await bot.say("admin", "/commit")
+    replies = await bot.core.handle_message(Incoming(bot.person("admin"), "Map the shelters", more=("yesterday",)))
+    assert "By when will you do it" in plain(replies)  # not a date to come: asked on its own, saying why
+    conversation = await bot.repos.conversations.get((await bot.member("admin")).id)
+    assert conversation.step == "due" and conversation.data["what"] == "Map the shelters"

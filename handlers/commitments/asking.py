@@ -135,7 +135,7 @@ async def what_question(ctx: Context, conversation: Conversation) -> Question:
     return Question(_with_wrong(conversation, _n(
         "What do you commit to doing? One sentence is enough (at most {n} character).",
         "What do you commit to doing? One sentence is enough (at most {n} characters).", MAX_WHAT)),
-        typed=N_("Your commitment"))
+        typed=N_("Your commitment"), form=() if "due" in conversation.data else (N_("By when (or leave empty)"),))
 
 
 @commit_flow.step("due")

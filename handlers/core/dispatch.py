@@ -106,7 +106,7 @@ class Core:
 
     async def _dispatch_message(self, ctx: Context, msg: Incoming) -> list[Reply]:
         text = msg.text
-        length = len(text) + sum(len(str(v)) for v in (msg.values or {}).values())
+        length = len(text) + sum(len(str(v)) for v in (msg.values or {}).values()) + sum(map(len, msg.more))
         if length > MAX_INPUT:
             return [Reply(_n("That message is too long ({n} character). The most I can take is {max}.",
                              "That message is too long ({n} characters). The most I can take is {max}.", length,
@@ -115,7 +115,7 @@ class Core:
         if parsed is None:
             if text.strip().startswith("/"):
                 return [Reply(_("I don't know that command. Send /help to see what you can do."))]
-            return await self._free_text(ctx, text)
+            return await self._free_text(ctx, text, tuple(readable(t) for t in msg.more))
         name, args = parsed
         spec = self.routes.commands.get(name)
         if spec is None:
@@ -133,7 +133,7 @@ class Core:
             given = Args.from_text(args, spec.params)
         return _as_list(await spec.handler(ctx, given))
 
-    async def _free_text(self, ctx: Context, text: str) -> list[Reply]:
+    async def _free_text(self, ctx: Context, text: str, more: tuple[str, ...] = ()) -> list[Reply]:
         if ctx.member is None:
             return [Reply(_("Hello! Send /start to begin."))]
         if ctx.member.blocked:
@@ -143,7 +143,7 @@ class Core:
         conversation = await ctx.conversation()
         flow = self.routes.flows.get(conversation.flow) if conversation else None
         if flow is not None:
-            return await flow.take_text(ctx, conversation, text)
+            return await flow.take_texts(ctx, conversation, (text, *more))
         return [Reply(_("I answer commands. Send /help to see what you can do."))]
 
     def _not_allowed(self, ctx: Context, needed: Role) -> Reply:

@@ -54,7 +54,8 @@ class Choice:
 class Question:
     """What a step asks. `choices` are shown `per_row` a row, `page_size` at a time with buttons to turn the
     pages; `more` are rows of other answers under them (Skip, In a week …); `typed` is a short label when a typed
-    answer is welcome (a Discord form's field); `cancel` offers Cancel."""
+    answer is welcome (a Discord form's field); `cancel` offers Cancel; `form` names the short texts the next
+    steps will ask in a row, so that one form can take them all (Discord)."""
 
     text: Markup
     choices: tuple[Choice, ...] = ()
@@ -63,6 +64,7 @@ class Question:
     per_row: int = 2
     page_size: int = 20
     cancel: bool = True
+    form: tuple[str, ...] = ()  # labels of the typed answers the next steps ask, which one form may take at once
 
     def find(self, value: str) -> Choice | None:
         """The choice that answers `value`, if the question still offers it."""
@@ -254,7 +256,8 @@ class Flow:
         if question.cancel:
             rows.append((await ctx.button(str(_("Cancel")), f"{self.name}:cancel", Cancelled(nonce, step)),))
         return Reply(join_lines(note, question.text, page_line), buttons=tuple(r for r in rows if r), edit=edit,
-                     asks=plain(question.typed) if question.typed else None, question=nonce)
+                     asks=plain(question.typed) if question.typed else None,
+                     form=tuple(plain(label) for label in question.form) if question.typed else (), question=nonce)
 
     # --- answers --------------------------------------------------------------------------------------------
 
@@ -269,6 +272,20 @@ class Flow:
         question = await step.ask(ctx, conversation)
         replies = _as_list(await step.typed(ctx, Answer(conversation, text)))
         return await self._answered(ctx, conversation, question, text, replies, pressed=False)
+
+    async def take_texts(self, ctx: Context, conversation: Conversation, texts: tuple[str, ...]) -> list[Reply]:
+        """Several answers typed into one form: the first answers the question asked, each next one the question
+        that follows, as long as the one before was taken. What the form answered is not asked again; an answer
+        not taken (or an empty one) stops there, with what the bot says about it."""
+        replies = await self.take_text(ctx, conversation, texts[0])
+        for text in texts[1:]:
+            now = await self.current(ctx)
+            if not text.strip() or now is None or now.nonce == conversation.nonce:
+                break
+            answered = [r for r in replies if r.replaces is not None]
+            conversation = now
+            replies = [*answered, *await self.take_text(ctx, now, text)]
+        return replies
 
     async def _pick_pressed(self, ctx: Context, press: Picked) -> list[Reply]:
         conversation = await self._pressed(ctx, press.nonce, press.step)

@@ -20,6 +20,7 @@ from handlers.sessions.common import (
     FIELD_LIMITS,
     FIELDS,
     OPTIONAL,
+    REQUIRED,
     SESSION_FIELDS,
     SESSION_NUMBER,
     SessionRef,
@@ -116,8 +117,12 @@ def summary(ctx: Context, values: dict[str, Any]) -> Markup:
 @draft_flow.step("start")
 @draft_flow.step("end")
 async def required_question(ctx: Context, conversation: Conversation) -> Question:
-    step = conversation.step
-    return Question(_prompt(ctx, step, conversation.data.get("values", {})), typed=FIELD_LABELS[step])
+    """Title, start or end; the ones still missing after it are asked next, and one form may take them all."""
+    step, values = conversation.step, conversation.data.get("values", {})
+    later = [name for name in REQUIRED[REQUIRED.index(step) + 1:]
+             if (values.get("starts_at") if name == "start" else values.get("ends_at")) is None]
+    return Question(_prompt(ctx, step, values), typed=FIELD_LABELS[step],
+                    form=tuple(FIELD_LABELS[name] for name in later))
 
 
 @draft_flow.step("field")
