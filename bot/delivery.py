@@ -233,7 +233,6 @@ class Outbox:
         self.adapters: dict[str, Adapter] = {}
         self.paces: dict[str, Pace] = dict(paces or {})
         self.concurrency = concurrency  # requests in flight per platform, at least (more for a fast pace)
-        self.gate = repos.broadcasts.gate  # mutes and cancels, shared with the handlers that make them
         self._wakes: dict[str, asyncio.Event] = {}
         self._loops: dict[str, asyncio.Task[None]] = {}
         self._connected: set[str] = set()  # registered platforms whose adapter is up: their messages go out
@@ -331,7 +330,6 @@ class Outbox:
         recovered = await self.repos.outbox.recover()
         if recovered:
             log.warning("messages being sent when the bot stopped, sent again now: %d", recovered)
-        await self.gate.load(self.repos)
         self._started = True
         for platform in self._connected:
             self._start_loop(platform)
@@ -435,16 +433,6 @@ class Outbox:
         except Exception:  # a failure to record an outcome: the row stays claimed, and goes again after a restart
             log.exception("recording the outcome of a %s message failed", item.platform)
 
-    def _stopped(self, item: OutboxItem) -> str | None:
-        """'skipped' or 'cancelled' when a message must not go to this account any more: a broadcast muted or
-        cancelled, or a message to or about a member who is being erased (withdrawn: its row is gone once the
-        erasure commits, so recording the outcome then changes nothing)."""
-        if self.gate.withdrawn(item.member_id, item.about):
-            return "cancelled"
-        if item.broadcast_id is None:
-            return None
-        return self.gate.stops(item.member_id, item.broadcast_id)
-
     async def _send(self, item: OutboxItem) -> None:
         """Send one claimed row and record its outcome (a delivery is committed with the others of the moment)."""
         adapter = self.adapters.get(item.platform)
@@ -452,18 +440,12 @@ class Outbox:
         if adapter is None:  # the platform stopped since the row was claimed
             await outbox.retry(item.id, self._now() + 60)
             return
-        if item.broadcast_id is not None:
-            await self.gate.learn(self.repos, item.broadcast_id)
-        if stopped := self._stopped(item):
-            await outbox.settle(item.id, stopped, self._now(), "muted" if stopped == "skipped" else "cancelled")
-            return
         person = Person(item.platform, item.external_id)
         pace = self.paces[item.platform]
         await pace.acquire(item.external_id)
-        # Checked again with nothing awaited between the check and the request: a mute, a cancel or an erasure
-        # that is committed (or being committed) by now stops it.
-        if stopped := self._stopped(item):
-            await outbox.settle(item.id, stopped, self._now(), "muted" if stopped == "skipped" else "cancelled")
+        # Its row read again once its turn has come: a mute, a cancel or an erasure committed meanwhile, by this
+        # process or another, settled or withdrew it, and it does not go.
+        if not await outbox.still_claimed(item.id):
             return
         try:
             await adapter.send(person, reply_from_dict(item.body))

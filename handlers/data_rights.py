@@ -6,9 +6,8 @@ record holds text the member wrote, a `@router.erase` function clears it in the 
 member.
 
 The same transaction reaches what was about to go out: messages waiting in the outbox for others that name the
-member or carry their text are withdrawn, and their broadcasts not yet finished are cancelled. The broadcast gate
-learns of it before the commit (and forgets it if the erasure fails), so a sender that already claimed one of
-those messages does not send it either.
+member or carry their text are withdrawn, and their broadcasts not yet finished are cancelled, also what a sender
+had already claimed: each sender reads its message's row again just before sending, and finds it gone or settled.
 """
 
 from __future__ import annotations
@@ -182,27 +181,16 @@ async def forget_confirmed(ctx: Context, _press: None) -> Reply:
     audiences = await _audiences(ctx, member_id)
     identities = await ctx.repos.members.identities(member_id)
     attempts = [await ctx.repos.links.account_key(i.key) for i in identities]
-    gate = ctx.repos.broadcasts.gate
-    gate.erase(member_id)  # from here no sender starts a message to or about them
-    cancelled: list[int] = []
-    try:
-        async with ctx.repos.db.transaction() as conn:
-            await ButtonRepository.forget_audiences_in(conn, audiences)
-            await LinkRepository.forget_accounts_in(conn, attempts)
-            await OutboxRepository.withdraw_about_in(conn, member_id)
-            cancelled = await BroadcastRepository.author_left_in(conn, member_id, ctx.now)
-            for broadcast_id in cancelled:
-                gate.cancel(broadcast_id)
-            await CommitmentRepository.partner_left_in(conn, member_id)
-            for erase in ctx.routes.erasers:
-                await erase(conn, member_id)
-            # Audit rows stay (they record what organisers did) but lose every reference to the erased member.
-            await MemberRepository.delete_in(conn, member_id)
-    except BaseException:
-        gate.unerase(member_id)
-        for broadcast_id in cancelled:
-            gate.uncancel(broadcast_id)
-        raise
+    async with ctx.repos.db.transaction() as conn:
+        await ButtonRepository.forget_audiences_in(conn, audiences)
+        await LinkRepository.forget_accounts_in(conn, attempts)
+        await OutboxRepository.withdraw_about_in(conn, member_id)
+        await BroadcastRepository.author_left_in(conn, member_id, ctx.now)
+        await CommitmentRepository.partner_left_in(conn, member_id)
+        for erase in ctx.routes.erasers:
+            await erase(conn, member_id)
+        # Audit rows stay (they record what organisers did) but lose every reference to the erased member.
+        await MemberRepository.delete_in(conn, member_id)
     await ctx.repos.db.checkpoint()
     ctx.member = None
     await ctx.services.accounts_left([Person(i.platform, i.external_id) for i in identities])

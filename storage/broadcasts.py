@@ -15,7 +15,6 @@ from typing import Any
 import aiosqlite
 
 from storage.audit import AuditRepository
-from storage.broadcast_gate import BroadcastGate
 from storage.database import Database
 from storage.sessions import subscriber_ids
 
@@ -110,7 +109,6 @@ class BroadcastRepository:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.gate = BroadcastGate()  # what the senders must no longer send, in memory
 
     async def create(self, author_id: int, body: str, audience: dict[str, list[Any]], *, urgent: bool,
                      channels: bool, status: str, send_at: int, recipients: int, now: int) -> int:
@@ -159,17 +157,18 @@ class BroadcastRepository:
 
     @staticmethod
     async def cancel_pending_in(conn: aiosqlite.Connection, broadcast_id: int, now: int) -> int:
-        """Stop what of a broadcast is not yet sent; how many messages that was."""
+        """Stop what of a broadcast is not yet sent, also what a sender has claimed and not yet sent (it finds the
+        message settled before it sends); how many messages that was."""
         cursor = await conn.execute(
             "UPDATE outbox SET state = 'cancelled', reason = 'cancelled', body = NULL, done_at = ? "
-            "WHERE broadcast_id = ? AND state = 'pending'", (now, broadcast_id))
+            "WHERE broadcast_id = ? AND state IN ('pending', 'sending')", (now, broadcast_id))
         return cursor.rowcount
 
     @staticmethod
     async def author_left_in(conn: aiosqlite.Connection, member_id: int, now: int) -> list[int]:
         """Within the transaction that erases a member: their broadcasts not yet finished are cancelled, because
-        their author left (nothing more of them goes, also of what a sender already claimed: its text is dropped
-        here, and the caller puts them in the gate before this commits); the text of all their broadcasts goes.
+        their author left (nothing more of them goes, also of what a sender already claimed: such a message is
+        settled here, and its sender finds it so before sending); the text of all their broadcasts goes.
         Returns the numbers of those cancelled."""
         marks = ",".join("?" * len(OPEN))
         async with conn.execute(f"SELECT id FROM broadcasts WHERE author_id = ? AND status IN ({marks}) ORDER BY id",
@@ -244,30 +243,10 @@ class BroadcastRepository:
                                        (member_id,))
         return [r[0] for r in rows]
 
-    async def every_mute(self) -> list[tuple[int, str]]:
-        """Every member's mutes, as (member, theme) ('' is every broadcast): what the gate knows on start."""
-        rows = await self.db.fetch_all("SELECT member_id, theme FROM broadcast_mutes ORDER BY member_id, theme")
-        return [(int(r[0]), r[1]) for r in rows]
-
-    async def cancelled_ids(self) -> list[int]:
-        """The numbers of the broadcasts that were cancelled: what the gate knows on start."""
-        rows = await self.db.fetch_all("SELECT id FROM broadcasts WHERE status = 'cancelled' ORDER BY id")
-        return [int(r[0]) for r in rows]
-
     async def mute(self, member_id: int, theme: str, now: int) -> int:
-        """Mute every broadcast (theme '') or those aimed at a theme; what of them is waiting is skipped at once.
-        Returns how many waiting messages that stopped."""
-        # In the gate first: from this moment no sender starts a message the mute covers.
-        already = self.gate.muted(member_id, theme)  # nothing awaited before the gate knows
-        self.gate.mute(member_id, theme)
-        try:
-            return await self._mute(member_id, theme, now)
-        except BaseException:
-            if not already:
-                self.gate.unmute(member_id, theme)
-            raise
-
-    async def _mute(self, member_id: int, theme: str, now: int) -> int:
+        """Mute every broadcast (theme '') or those aimed at a theme; what of them is waiting, or claimed by a
+        sender and not yet sent, is skipped at once (the sender finds it so before sending). Returns how many
+        messages that stopped."""
         async with self.db.transaction() as conn:
             await conn.execute("INSERT OR IGNORE INTO broadcast_mutes (member_id, theme, since) VALUES (?, ?, ?)",
                                (member_id, theme, now))
@@ -276,42 +255,29 @@ class BroadcastRepository:
                 "WHERE b.id = outbox.broadcast_id AND t.value = ?)")
             cursor = await conn.execute(
                 "UPDATE outbox SET state = 'skipped', reason = 'muted', body = NULL, done_at = ? "
-                f"WHERE member_id = ? AND state = 'pending' AND broadcast_id IS NOT NULL{aimed}",
+                f"WHERE member_id = ? AND state IN ('pending', 'sending') AND broadcast_id IS NOT NULL{aimed}",
                 (now, member_id, *((theme,) if theme else ())))
             return cursor.rowcount
 
     async def unmute(self, member_id: int, theme: str | None) -> int:
-        """Take back one mute, or every mute (theme None); how many were taken back. (Out of the gate once
-        committed.)"""
+        """Take back one mute, or every mute (theme None); how many were taken back."""
         if theme is None:
             count, _ = await self.db.execute("DELETE FROM broadcast_mutes WHERE member_id = ?", (member_id,))
         else:
             count, _ = await self.db.execute("DELETE FROM broadcast_mutes WHERE member_id = ? AND theme = ?",
                                              (member_id, theme))
-        self.gate.unmute(member_id, theme)
         return count
 
     async def cancel(self, broadcast_id: int, actor_id: int, now: int) -> int | None:
         """Cancel a broadcast that is not finished: nothing more of it goes out. Returns how many waiting
         messages were stopped, or None when it was already finished, cancelled or rejected."""
-        self.gate.cancel(broadcast_id)  # from this moment no sender starts one of its messages
-        try:
-            async with self.db.transaction() as conn:
-                if not await self.move_in(conn, broadcast_id, OPEN, "cancelled", now):
-                    stopped = None
-                else:
-                    stopped = await self.cancel_pending_in(conn, broadcast_id, now)
-                    await conn.execute("DELETE FROM schedule WHERE kind = 'broadcast' AND subject_id = ?",
-                                       (broadcast_id,))
-                    await AuditRepository.record_in(conn, "broadcast_cancelled", actor_id=actor_id, now=now,
-                                                    detail=f"broadcast #{broadcast_id}")
-        except BaseException:
-            self.gate.uncancel(broadcast_id)
-            raise
-        if stopped is None:
-            broadcast = await self.get(broadcast_id)
-            if broadcast is None or broadcast.status != "cancelled":
-                self.gate.uncancel(broadcast_id)
+        async with self.db.transaction() as conn:
+            if not await self.move_in(conn, broadcast_id, OPEN, "cancelled", now):
+                return None
+            stopped = await self.cancel_pending_in(conn, broadcast_id, now)
+            await conn.execute("DELETE FROM schedule WHERE kind = 'broadcast' AND subject_id = ?", (broadcast_id,))
+            await AuditRepository.record_in(conn, "broadcast_cancelled", actor_id=actor_id, now=now,
+                                            detail=f"broadcast #{broadcast_id}")
         return stopped
 
     async def export(self, member_id: int) -> dict[str, Any]:

@@ -153,8 +153,8 @@ class OutboxRepository:
     @staticmethod
     async def withdraw_about_in(conn: aiosqlite.Connection, member_id: int) -> int:
         """Within the transaction that erases a member: every message not yet sent that names them or carries their
-        text is withdrawn, as if it had never been queued (a sender that already claimed one is stopped by the
-        gate). Their own messages go with their member row. Returns how many."""
+        text is withdrawn, as if it had never been queued (a sender that already claimed one finds it gone before
+        sending). Their own messages go with their member row. Returns how many."""
         cursor = await conn.execute(
             "DELETE FROM outbox WHERE about IS NOT NULL AND state IN ('pending', 'sending') "
             "AND EXISTS (SELECT 1 FROM json_each(outbox.about) WHERE value = ?)", (member_id,))
@@ -190,6 +190,11 @@ class OutboxRepository:
             f"DELETE FROM outbox WHERE state = 'pending' AND kind IN ({marks}) AND subject_id = ?{who}",
             (*kinds, subject_id, *(() if member_id is None else (member_id,))))
         return cursor.rowcount
+
+    async def still_claimed(self, item_id: int) -> bool:
+        """Whether a message a sender claimed may still go: nothing settled or withdrew it since (a mute, a
+        cancel, an erasure, made by this process or another over the same database)."""
+        return await self.db.fetch_one("SELECT 1 FROM outbox WHERE id = ? AND state = 'sending'", (item_id,)) is not None
 
     async def retry(self, item_id: int, not_before: int) -> None:
         """Put a claimed message back, to be sent again from `not_before` (it was certainly not delivered)."""

@@ -150,7 +150,6 @@ class BroadcastMachine(RuleBasedStateMachine):
         self.outbox = Outbox(repos, self.bot.clock, concurrency=2, paces={"telegram": Pace(None)})
         self.outbox.register(self.platform)
         self.bot.core.services.delivery = self.outbox
-        await self.outbox.gate.load(repos)
 
     @property
     def now(self) -> int:

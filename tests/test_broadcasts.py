@@ -162,6 +162,42 @@ async def test_a_mute_stops_a_broadcast_already_under_way(world, net):
     assert "muted 1" in status
 
 
+async def test_a_mute_or_a_cancel_made_by_another_process_stops_what_this_one_has_claimed(world, net):
+    """Mutes and cancels live in the database, not in one process's memory: another bot process over the same
+    database (here, its own connections) stops messages this process has already claimed."""
+    from storage import Repositories
+    from storage.database import Database
+
+    other = Database(world.repos.db.path)
+    await other.open()
+    try:
+        await _send_to_crowd(world, 60, 400)
+        last = (await world.repos.members.by_identity("telegram", "459")).id
+        original = world.telegram.send
+
+        async def send(person, reply):  # while this process sends, the other one takes a mute
+            if person.external_id == "400":
+                await Repositories.over(other).broadcasts.mute(last, "", world.now)
+            await original(person, reply)
+
+        world.telegram.send = send
+        await world.outbox.send_ready()  # a batch claimed, the last of the crowd in it
+        world.telegram.send = original
+        await world.outbox.flush()
+        assert _got(world, "459") == [] and len(_got(world, "458")) == 1
+        sent = len(world.telegram.arrived) + len(world.discord.arrived)
+        await _compose(world)
+        await world.bot.press(AMINA, "Send to")  # broadcast #2
+        claimed = await world.repos.outbox.claim(world.now, 10, ("telegram",))
+        assert claimed and await world.repos.outbox.still_claimed(claimed[0].id)
+        assert await Repositories.over(other).broadcasts.cancel(2, last, world.now) > len(claimed)
+        assert not any([await world.repos.outbox.still_claimed(item.id) for item in claimed])
+        await world.outbox.flush()
+        assert len(world.telegram.arrived) + len(world.discord.arrived) == sent
+    finally:
+        await other.close()
+
+
 async def test_cancel_stops_what_is_not_yet_sent_after_confirmation(world, net):
     _network(world, broadcast_approval_above=1000)
     await _send_to_crowd(world, 100, 400)
@@ -329,12 +365,13 @@ async def test_a_sessions_subscribers_are_an_audience(world, net):
 
 async def test_export_shows_mutes_and_forget_removes_them(world, net):
     await world.bot.text("telegram:201", "/mute detention")
+    member_id = (await world.repos.members.by_identity("telegram", "201")).id
     exported = await world.bot.say("telegram:201", "/export")
     data = [r.attachment for r in exported if r.attachment is not None][0].content.decode()
     assert '"muted": [' in data and "detention" in data
     await world.bot.text("telegram:201", "/forget")
     await world.bot.press("telegram:201", "Erase")
-    assert await world.repos.broadcasts.every_mute() == []
+    assert await world.repos.broadcasts.mutes(member_id) == [] and await world.repos.members.get(member_id) is None
 
 
 

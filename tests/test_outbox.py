@@ -36,7 +36,9 @@ class VirtualTime:
 
     Stands in for the `asyncio` module inside `bot.delivery` (everything but `sleep` is the real one) and gives
     `Pace` its monotonic clock. Sleepers wake in the order of their deadlines, and the test's wall clock moves
-    forward with virtual time, so the outbox's `not_before` moments and the pacing agree.
+    forward with virtual time, so the outbox's `not_before` moments and the pacing agree. Time does not move while
+    a query of the watched database is under way (it runs in aiosqlite's thread, not as a sleeper): a sender that
+    reads its row again after its turn sends at the moment of its turn, as it would in real time.
     """
 
     def __init__(self, clock) -> None:
@@ -44,6 +46,26 @@ class VirtualTime:
         self.now = 1000.0
         self._sleepers: list[tuple[float, int]] = []
         self._order = itertools.count()
+        self.reads: set[asyncio.Future[None]] = set()  # reads of the watched database under way
+
+    def watch(self, db) -> None:
+        """Count the database's reads as work under way, during which time stands still. (Only reads: a write may
+        wait for the writer, held by a task that sleeps.)"""
+        time = self
+
+        def counted(method):
+            async def run(*args, **kwargs):
+                done = asyncio.get_running_loop().create_future()
+                time.reads.add(done)
+                try:
+                    return await method(*args, **kwargs)
+                finally:
+                    time.reads.discard(done)
+                    done.set_result(None)
+            return run
+
+        for name in ("fetch_all", "fetch_one", "fetch_keyed"):
+            setattr(db, name, counted(getattr(db, name)))
 
     def monotonic(self) -> float:
         return self.now
@@ -54,6 +76,10 @@ class VirtualTime:
         while True:
             for _ in range(3):  # let the other tasks reach their own sleep first
                 await _real_sleep(0)
+            while self.reads:  # and the reads under way come back
+                await asyncio.wait(set(self.reads))
+                for _ in range(3):
+                    await _real_sleep(0)
             if self._sleepers[0] == entry:
                 break
         heapq.heappop(self._sleepers)
@@ -187,6 +213,7 @@ async def outbox_rows(repos) -> list[dict]:
 async def world(db_path, monkeypatch):
     bot, db = await build_bot(db_path)
     time = VirtualTime(bot.clock)
+    time.watch(db)
     monkeypatch.setattr(outbox_module, "asyncio", time)
     telegram = FakePlatform("telegram", time, per_second=30, per_group_minute=20)
     discord = FakePlatform("discord", time, per_second=50)
@@ -508,6 +535,7 @@ async def telegram(db_path, monkeypatch):
 
     bot, db = await build_bot(db_path)
     time = VirtualTime(bot.clock)
+    time.watch(db)
     monkeypatch.setattr(outbox_module, "asyncio", time)
     api = FakeBotApi()
     adapter = make_adapter(bot, api)

@@ -68,6 +68,7 @@ class Telegram:
 async def telegram(db_path, monkeypatch):
     bot, db = await build_bot(db_path, make_network(open_registration=True))
     time = VirtualTime(bot.clock)
+    time.watch(db)
     monkeypatch.setattr(delivery, "asyncio", time)
     api = FakeBotApi()
     request = StampedRequest(api, time)

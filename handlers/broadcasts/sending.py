@@ -45,7 +45,6 @@ async def queue_in(conn: Any, ctx: Context, broadcast: Broadcast, now: int) -> i
     recipients = await audience_in(conn, broadcast.audience, admins=ctx.network.admins)
     text = broadcast.body or ""
     reply = render(ctx, broadcast.id, text, broadcast.audience)
-    ctx.repos.broadcasts.gate.know(broadcast.id, broadcast.audience.get("themes", []))
     outgoing = [Outgoing(r.member_id, reply, "broadcast",
                          None if broadcast.urgent else quiet_until(r.timezone, r.quiet_start, r.quiet_end, now),
                          broadcast_id=broadcast.id, ready_at=None if broadcast.urgent else now) for r in recipients]
