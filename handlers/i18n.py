@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gettext
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextvars import ContextVar
 from importlib import resources
 from typing import Any
@@ -108,7 +108,6 @@ def _safe(value: Any) -> Any:
 def _fill(template: str, values: dict[str, Any]) -> Markup:
     # markupsafe's escape (C) on every value, then the C str.format: the same result as Markup.format, which
     # runs Python's pure-Python Formatter and was the costliest step of rendering a reply.
-    # str.format_map, not the template's own: an `assembled` template is Markup, whose format_map is that slow one.
     return Markup(str.format_map(template, {k: _safe(v) for k, v in values.items()}))
 
 
@@ -131,29 +130,6 @@ def _(message: str, /, **values: Any) -> Markup:
             _constant.clear()
         found = _constant[key] = Markup(translations.gettext(message))
     return found
-
-
-def assembled(name: str, build: Callable[[], str]) -> str:
-    """A template put together from several translated messages by `build`, built once per language.
-
-    For replies made of many translated pieces (a profile has nine labelled lines): filling one assembled
-    template with `fill` escapes each value once, instead of making markup of every piece on every reply.
-    """
-    key = (_translations.get(), "\0" + name)
-    found = _constant.get(key)
-    if found is None:
-        found = _constant[key] = Markup(build())
-    return found
-
-
-def fill(template: str, /, **values: Any) -> Markup:
-    """Fill an `assembled` template's placeholders, escaping every value that is not already markup."""
-    return _fill(template, values)
-
-
-def literal(text: str) -> str:
-    """`text` escaped and with its braces doubled, to stand as fixed text inside an `assembled` template."""
-    return str(escape(text)).replace("{", "{{").replace("}", "}}")
 
 
 def plain(message: str, /) -> str:

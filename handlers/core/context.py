@@ -3,7 +3,6 @@ scheduling, the conversation they are in)."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -73,7 +72,7 @@ class Context:
             raise TypeError(f"{action} buttons carry nothing")
         if spec.payload is not None and not isinstance(payload, spec.payload):
             raise TypeError(f"{action} buttons carry a {spec.payload.__name__}")
-        stored = dataclasses.asdict(payload) if payload is not None else {}
+        stored = dict(vars(payload)) if payload is not None else {}  # flat dataclasses: their fields as they are
         if for_member is not None:
             who = f"member:{for_member}"
         elif self.member is not None:

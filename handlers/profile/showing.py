@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from markupsafe import Markup
 
@@ -12,7 +13,7 @@ from handlers.accounts import describe_notify
 from handlers.core import Context, Role
 from handlers.events import Reply
 from handlers.formatting import labels
-from handlers.i18n import _, assembled, fill, join_lines, literal, plain
+from handlers.i18n import _, join_lines, plain
 from handlers.profile.common import EDIT_ONLY, FIELD_LABELS, STEPS, Part
 
 HOURS = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?\s*(?:-|–|—|to)\s*(\d{1,2})(?:[:h.](\d{2}))?$", re.IGNORECASE)
@@ -26,23 +27,24 @@ def quiet_text(start: int | None, end: int | None) -> Markup:
 
 
 
-_SUMMARY_FIELDS = ("name", "organisation", "kind", "themes", "regions", "languages", "timezone")
-
-
-def _summary_template() -> str:
-    row = plain("<b>{label}:</b> {value}")
-    lines = [row.format(label=literal(plain(FIELD_LABELS[f])), value="{" + f + "}") for f in _SUMMARY_FIELDS]
-    lines.append(plain("<b>{label}:</b> {value} <i>(shown to a partner only after you both agree)</i>").format(
-        label=literal(plain(FIELD_LABELS["contact"])), value="{contact}"))
-    lines.append(plain("<b>Notifications:</b> {notify} <i>(change with /notify)</i>"))
-    lines.append(plain("<b>Quiet hours:</b> {quiet}"))
-    lines.append(plain("<b>Role:</b> {role}"))
-    return "\n".join(lines)
+SUMMARY_FIELDS = ("name", "organisation", "kind", "themes", "regions", "languages", "timezone")
 
 
 async def summary(ctx: Context) -> Markup:
-    """The member's profile as lines of text (one template per language, filled once)."""
+    """The member's profile as lines of text."""
+    values = summary_values(ctx)
+    return join_lines(
+        *(_("<b>{label}:</b> {value}", label=plain(FIELD_LABELS[f]), value=values[f]) for f in SUMMARY_FIELDS),
+        _("<b>{label}:</b> {value} <i>(shown to a partner only after you both agree)</i>",
+          label=plain(FIELD_LABELS["contact"]), value=values["contact"]),
+        _("<b>Notifications:</b> {notify} <i>(change with /notify)</i>", notify=values["notify"]),
+        _("<b>Quiet hours:</b> {quiet}", quiet=values["quiet"]),
+        _("<b>Role:</b> {role}", role=values["role"]),
+    )
 
+
+def summary_values(ctx: Context) -> dict[str, Any]:
+    """What the profile's lines show, each value ready to be placed in one."""
     member = ctx.member
     assert member is not None
     dash = "—"
@@ -53,8 +55,7 @@ async def summary(ctx: Context) -> Markup:
                for r in member.regions]
     zone = member.timezone
     role = {Role.ADMIN: _("admin"), Role.ORGANISER: _("organiser")}.get(ctx.role, _("member"))
-    return fill(
-        assembled("profile.summary", _summary_template),
+    return dict(
         name=member.display_name or dash,
         organisation=member.organisation or dash,
         kind=_(kind.label) if kind else dash,
