@@ -18,13 +18,14 @@ press answered and its message edited), the bot as it is, then the bot without e
 `--without` (one run each):
 
 - `grouped-writes`: `Database.insert_grouped` commits each row on its own;
+- `keyed-reads`: `Database.fetch_keyed` asks for each member on its own, rather than in one query for the
+  requests of the same moment;
 - `gc-tuning`: the garbage collector as Python sets it up (`bot.app.tune_garbage_collector` not applied);
 - `i18n-shortcuts`: every message filled with `Markup.format` and made anew each time, instead of `str.format_map`
   over escaped values and a cache of the messages without values (`handlers.i18n`).
 
-(Two optimisations this benchmark measured earned less than 10% and were taken out: members' lookups shared
-among the requests of the same moment, and the profile summary filled as one assembled template; the README's
-benchmark section gives the figures.)
+(The profile summary filled as one template assembled from the labels earned less than 10% here and was taken
+out; the README's benchmark section gives the figures.)
 
 Prints, per round, the updates per second of each, the ratio of the bot to bare, and of the bot without an
 optimisation to the bot with it; then the medians, and each kind of step's latency (p50/p99) with one update at
@@ -73,7 +74,7 @@ from storage import Database, Repositories  # noqa: E402
 
 MEMBERS = 100_000
 FIRST_USER = 100_000  # member n's Telegram account is FIRST_USER + n (as seeded)
-OPTIMISATIONS = ("grouped-writes", "gc-tuning", "i18n-shortcuts")
+OPTIMISATIONS = ("grouped-writes", "keyed-reads", "gc-tuning", "i18n-shortcuts")
 
 
 class KeyboardRequest(BaseRequest):
@@ -305,6 +306,10 @@ class Without:
             async def one_by_one(sql: str, args: tuple) -> None:
                 await db.execute(sql, args)
             self._patch(db, "insert_grouped", one_by_one)
+        elif self.name == "keyed-reads":
+            async def each_alone(sql: str, key: tuple) -> Any:
+                return await db.fetch_one(sql.format(keys="(" + ", ".join("?" * len(key)) + ")"), list(key))
+            self._patch(db, "fetch_keyed", each_alone)
         elif self.name == "i18n-shortcuts":
             self._patch(i18n, "_fill", lambda template, values: Markup(template).format(**values))
             self._patch(i18n, "_constant", _NoCache())

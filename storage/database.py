@@ -80,6 +80,9 @@ class Database:
         self._lock = asyncio.Lock()
         self._waiting: dict[str, list[tuple[tuple, asyncio.Future[None]]]] = {}
         self._writers: dict[str, asyncio.Task[None]] = {}
+        # Keyed lookups waiting for their shared query (see fetch_keyed): sql -> key -> the callers' futures.
+        self._lookups: dict[str, dict[tuple, list[asyncio.Future[aiosqlite.Row | None]]]] = {}
+        self._lookers: set[asyncio.Task[None]] = set()
 
     async def open(self, *, migrate: bool = True, up_to: int | None = None) -> None:
         """Connect, set pragmas and bring the schema up to date (or refuse a newer one)."""
@@ -112,8 +115,8 @@ class Database:
 
     async def close(self) -> None:
         """Close the connection (idempotent), after the grouped inserts already asked for."""
-        while self._writers:
-            await asyncio.gather(*self._writers.values(), return_exceptions=True)
+        while self._writers or self._lookers:
+            await asyncio.gather(*self._writers.values(), *self._lookers, return_exceptions=True)
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
@@ -200,6 +203,43 @@ class Database:
         """The first row of one query, or None."""
         rows = await self.fetch_all(sql, args)
         return rows[0] if rows else None
+
+    async def fetch_keyed(self, sql: str, key: tuple) -> aiosqlite.Row | None:
+        """The row for `key`, looked up in one query together with every caller asking `sql` at this moment.
+
+        `sql` selects the key's columns last in each row and has `{keys}` where a list of keys goes, as in
+        `… FROM (VALUES {keys}) AS k CROSS JOIN t ON t.a = k.column1 AND t.b = k.column2` (a join SQLite answers
+        with one index search per key; a row-value `(a, b) IN (VALUES …)` was answered by scanning `t`). Many
+        requests arriving at once (each needs its member) then cost one round trip to the reader's thread instead
+        of one each; a lone request waits one turn of the event loop.
+        """
+        loop = asyncio.get_running_loop()
+        waiting = self._lookups.get(sql)
+        if waiting is None:
+            waiting = self._lookups[sql] = {}
+            task = loop.create_task(self._look_up(sql, len(key)))
+            self._lookers.add(task)
+            task.add_done_callback(self._lookers.discard)
+        found: asyncio.Future[aiosqlite.Row | None] = loop.create_future()
+        waiting.setdefault(key, []).append(found)
+        return await found
+
+    async def _look_up(self, sql: str, width: int) -> None:
+        waiting = self._lookups.pop(sql)  # callers from now on start the next query
+        keys = list(waiting)
+        row_marks = "(" + ", ".join(["?"] * width) + ")"
+        for start in range(0, len(keys), GROUP_ROWS):
+            chunk = keys[start:start + GROUP_ROWS]
+            try:
+                rows = await self.fetch_all(sql.format(keys=", ".join([row_marks] * len(chunk))),
+                                            [value for key in chunk for value in key])
+            except Exception as exc:
+                for key in chunk:
+                    _answer(waiting[key], error=exc)
+                continue
+            by_key = {tuple(row)[-width:]: row for row in rows}
+            for key in chunk:
+                _answer(waiting[key], by_key.get(key))
 
     async def execute(self, sql: str, args: tuple | list = ()) -> tuple[int, int | None]:
         """One statement, committed on its own (SQLite makes a lone statement atomic); (rowcount, lastrowid)."""

@@ -128,12 +128,14 @@ class MemberRepository:
 
     async def by_identity(self, platform: str, external_id: str) -> Member | None:
         """The member behind an account, or None for a stranger."""
-        row = await self.db.fetch_one(self._BY_IDENTITY, (platform, external_id))
+        row = await self.db.fetch_keyed(self._BY_IDENTITY, (platform, external_id))
         return _member(row) if row else None
 
+    # Looked up together with other accounts asking at the same moment (Database.fetch_keyed).
     _BY_IDENTITY = (
-        f"{_SELECT}, i.unreachable_since AS identity_unreachable "
-        "FROM identities i JOIN members m ON m.id = i.member_id WHERE i.platform = ? AND i.external_id = ?"
+        f"{_SELECT}, i.unreachable_since AS identity_unreachable, i.platform, i.external_id "
+        "FROM (VALUES {keys}) AS k CROSS JOIN identities i ON i.platform = k.column1 AND i.external_id = k.column2 "
+        "JOIN members m ON m.id = i.member_id"
     )
 
     async def identities(self, member_id: int) -> list[Identity]:

@@ -47,19 +47,22 @@ async def test_a_member_is_answered_in_their_first_language_when_a_catalogue_exi
     assert "invite-only" in await bot.text("joe", "/start")  # a stranger is answered in the default language
 
 
-async def test_profile_labels_follow_the_catalogue_even_with_braces_and_markup_in_the_translation(bot):
-    register_catalogue("fr", french_catalogue(Themes="Thèmes {x} & <co>"))
+async def test_the_profile_follows_the_catalogue_and_a_new_catalogue_from_the_next_reply(bot):
+    from handlers.profile.showing import SUMMARY
+
+    french = SUMMARY.replace("<b>Themes:</b>", "<b>Thèmes :</b>")
+    register_catalogue("fr", french_catalogue(**{SUMMARY: french}))
     await bot.join("admin")
     await bot.say("admin", "/profile")
     await bot.press("admin", "Languages")
     await bot.press("admin", "English")
     await bot.press("admin", "French")
     await bot.press("admin", "Done")
-    assert "Thèmes {x} & <co>: " in await bot.text("admin", "/profile")
+    assert "Thèmes : Access to health" in await bot.text("admin", "/profile")
     # A catalogue registered again (a network changing its wording) is used from the next reply on.
-    register_catalogue("fr", french_catalogue(Themes="Sujets"))
+    register_catalogue("fr", french_catalogue(**{SUMMARY: SUMMARY.replace("<b>Themes:</b>", "<b>Sujets :</b>")}))
     shown = await bot.text("admin", "/profile")
-    assert "Sujets: " in shown and "Thèmes" not in shown
+    assert "Sujets : Access to health" in shown and "Thèmes" not in shown
 
 
 def test_translated_template_still_escapes_values():

@@ -64,7 +64,7 @@ class VirtualTime:
                     done.set_result(None)
             return run
 
-        for name in ("fetch_all", "fetch_one"):
+        for name in ("fetch_all", "fetch_one", "fetch_keyed"):
             setattr(db, name, counted(getattr(db, name)))
 
     def monotonic(self) -> float:

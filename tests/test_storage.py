@@ -136,12 +136,12 @@ async def test_the_schema_refuses_a_second_account_of_one_member_on_one_platform
 
 
 async def test_members_looked_up_at_the_same_moment_each_get_their_own_row(db_path):
-    """Accounts asked for at once each get exactly their own member (or None for a stranger), a caller asking
-    twice gets it twice, and one caller giving up changes nothing."""
+    """Accounts asked for at once are answered by one shared query: each caller still gets exactly its own member
+    (or None for a stranger), a caller asking twice gets it twice, and one caller giving up changes nothing."""
     async with Database(db_path) as db:
         repos = Repositories.over(db)
         ids = {}
-        for n in range(1, 601):
+        for n in range(1, 601):  # more than one query's worth of keys
             platform = "telegram" if n % 2 else "discord"
             ids[(platform, str(n))] = (await repos.members.create(platform, str(n), now=1)).id
         await repos.members.set_field(ids[("telegram", "7")], "display_name", "Sev<en>", 2)
@@ -159,6 +159,18 @@ async def test_members_looked_up_at_the_same_moment_each_get_their_own_row(db_pa
         assert found[asked.index(("telegram", "7"))].display_name == "Sev<en>"
         assert found[-4] == found[asked.index(("telegram", "7"))]
         assert (await repos.members.by_identity("telegram", "9")).id == ids[("telegram", "9")]
+
+
+async def test_a_failing_shared_lookup_fails_each_of_its_callers_and_the_next_one_works(db_path):
+    async with Database(db_path) as db:
+        broken = "SELECT key, value FROM no_such_table WHERE key IN (VALUES {keys})"
+        results = await asyncio.gather(*(db.fetch_keyed(broken, (f"k{i}",)) for i in range(3)),
+                                       return_exceptions=True)
+        assert all(isinstance(r, sqlite3.OperationalError) for r in results)
+        await db.execute("INSERT INTO meta (key, value) VALUES ('k1', 'one')")
+        ok = "SELECT value, key FROM meta WHERE key IN (VALUES {keys})"
+        first, second = await asyncio.gather(db.fetch_keyed(ok, ("k1",)), db.fetch_keyed(ok, ("k2",)))
+        assert first["value"] == "one" and second is None
 
 
 async def test_a_grouped_insert_whose_caller_gives_up_is_still_written_with_its_group(db_path):

@@ -13,7 +13,7 @@ from handlers.accounts import describe_notify
 from handlers.core import Context, Role
 from handlers.events import Reply
 from handlers.formatting import labels
-from handlers.i18n import _, join_lines, plain
+from handlers.i18n import N_, _, join_lines, plain
 from handlers.profile.common import EDIT_ONLY, FIELD_LABELS, STEPS, Part
 
 HOURS = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?\s*(?:-|–|—|to)\s*(\d{1,2})(?:[:h.](\d{2}))?$", re.IGNORECASE)
@@ -27,20 +27,23 @@ def quiet_text(start: int | None, end: int | None) -> Markup:
 
 
 
-SUMMARY_FIELDS = ("name", "organisation", "kind", "themes", "regions", "languages", "timezone")
+# The profile's lines as one message, so that a translator sees them together.
+SUMMARY = N_("<b>Name:</b> {name}\n"
+             "<b>Organisation:</b> {organisation}\n"
+             "<b>Kind of actor:</b> {kind}\n"
+             "<b>Themes:</b> {themes}\n"
+             "<b>Regions:</b> {regions}\n"
+             "<b>Languages:</b> {languages}\n"
+             "<b>Time zone:</b> {timezone}\n"
+             "<b>Contact for partners:</b> {contact} <i>(shown to a partner only after you both agree)</i>\n"
+             "<b>Notifications:</b> {notify} <i>(change with /notify)</i>\n"
+             "<b>Quiet hours:</b> {quiet}\n"
+             "<b>Role:</b> {role}")
 
 
 async def summary(ctx: Context) -> Markup:
     """The member's profile as lines of text."""
-    values = summary_values(ctx)
-    return join_lines(
-        *(_("<b>{label}:</b> {value}", label=plain(FIELD_LABELS[f]), value=values[f]) for f in SUMMARY_FIELDS),
-        _("<b>{label}:</b> {value} <i>(shown to a partner only after you both agree)</i>",
-          label=plain(FIELD_LABELS["contact"]), value=values["contact"]),
-        _("<b>Notifications:</b> {notify} <i>(change with /notify)</i>", notify=values["notify"]),
-        _("<b>Quiet hours:</b> {quiet}", quiet=values["quiet"]),
-        _("<b>Role:</b> {role}", role=values["role"]),
-    )
+    return _(SUMMARY, **summary_values(ctx))
 
 
 def summary_values(ctx: Context) -> dict[str, Any]:
