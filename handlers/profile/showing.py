@@ -27,6 +27,8 @@ def quiet_text(start: int | None, end: int | None) -> Markup:
 
 
 
+ROLE_NAMES = {Role.ADMIN: N_("admin"), Role.ORGANISER: N_("organiser"), Role.MEMBER: N_("member")}
+
 # The profile's lines as one message, so that a translator sees them together.
 SUMMARY = N_("<b>Name:</b> {name}\n"
              "<b>Organisation:</b> {organisation}\n"
@@ -57,7 +59,7 @@ def summary_values(ctx: Context) -> dict[str, Any]:
     regions = [network.region(r.name).label if not r.free and network.region(r.name) else r.name
                for r in member.regions]
     zone = member.timezone
-    role = {Role.ADMIN: _("admin"), Role.ORGANISER: _("organiser")}.get(ctx.role, _("member"))
+    role = _(ROLE_NAMES.get(ctx.role, ROLE_NAMES[Role.MEMBER]))
     return dict(
         name=member.display_name or dash,
         organisation=member.organisation or dash,
