@@ -177,7 +177,8 @@ async def test_a_mute_or_a_cancel_made_by_another_process_stops_what_this_one_ha
 
         async def send(person, reply):  # while this process sends, the other one takes a mute
             if person.external_id == "400":
-                await Repositories.over(other).broadcasts.mute(last, "", world.now)
+                async with world.time.standing_still():  # the other process's mute takes the time it takes
+                    await Repositories.over(other).broadcasts.mute(last, "", world.now)
             await original(person, reply)
 
         world.telegram.send = send

@@ -11,6 +11,7 @@ with its spec checks) and the real Discord adapter (through SimCord).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 from dataclasses import dataclass
@@ -66,6 +67,17 @@ class VirtualTime:
 
         for name in ("fetch_all", "fetch_one", "fetch_keyed"):
             setattr(db, name, counted(getattr(db, name)))
+
+    @contextlib.asynccontextmanager
+    async def standing_still(self):
+        """Time stands still inside the block (work another process does while this one waits for it)."""
+        done = asyncio.get_running_loop().create_future()
+        self.reads.add(done)
+        try:
+            yield
+        finally:
+            self.reads.discard(done)
+            done.set_result(None)
 
     def monotonic(self) -> float:
         return self.now
