@@ -27,7 +27,8 @@ from handlers.arguments import Param
 from handlers.core import Core, Role
 from handlers.events import Incoming, Person, Press, Reply
 from handlers.formatting import split_markup, to_markdown
-from handlers.i18n import N_, _, language, plain
+from handlers.i18n import N_, SOURCE_LANGUAGE, _, from_locale, language, plain
+from handlers.network import Network
 from handlers.suggest import suggestions
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,8 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"^sb-ask
         return cls(match["labels"].split("|"))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_modal(AnswerForm(_adapter(interaction), self.labels))
+        await interaction.response.send_modal(AnswerForm(_adapter(interaction), self.labels,
+                                                         from_locale(str(interaction.locale))))
 
 
 def _form_labels(labels: list[str]) -> list[str]:
@@ -133,12 +135,43 @@ def _form_labels(labels: list[str]) -> list[str]:
     return [label[:min(room, 45)] for label in labels]
 
 
+def described_option(param: Param, network: Network) -> app_commands.locale_str:
+    """An option's description in the language spoken now, carrying its source text (and the network's default
+    it names) for the translator."""
+    values = {"default": getattr(network, param.default)} if param.default else {}
+    text = plain(_(param.description, **values) if values else param.description)[:100]
+    return app_commands.locale_str(text, source=param.description, **values)
+
+
+class CatalogueTranslator(app_commands.Translator):
+    """Command and option descriptions (and choice names) in each language the bot speaks and Discord offers;
+    command and option names stay as they are. Discord has no Arabic locale, so Arabic readers see the
+    network's language in the menus (the bot's messages are in Arabic all the same)."""
+
+    def __init__(self, default_language: str) -> None:
+        self.default_language = default_language
+
+    async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
+                        context: app_commands.TranslationContextTypes) -> str | None:
+        if context.location in (app_commands.TranslationContextLocation.command_name,
+                                app_commands.TranslationContextLocation.group_name,
+                                app_commands.TranslationContextLocation.parameter_name):
+            return None
+        code = from_locale(locale.value)
+        source = string.extras.get("source")
+        if code is None or code == self.default_language or source is None:
+            return None
+        with language(code):
+            values = {k: v for k, v in string.extras.items() if k != "source"}
+            return plain(_(source, **values) if values else source)[:100] or None
+
+
 class AnswerForm(discord.ui.Modal):
     """A text field for each answer asked; what is typed goes to the core as if it were direct messages, the
     answers after the first as `Incoming.more`."""
 
-    def __init__(self, adapter: DiscordAdapter, labels: list[str]) -> None:
-        with language(adapter.core.services.network.default_language):
+    def __init__(self, adapter: DiscordAdapter, labels: list[str], app_language: str | None = None) -> None:
+        with language(app_language or adapter.core.services.network.default_language):
             title = plain(N_("Your answer"))
         super().__init__(title=title[:45], timeout=FORM_TIMEOUT, custom_id="sb-form")
         self.adapter = adapter
@@ -194,7 +227,9 @@ def _components(reply: Reply) -> discord.ui.View | None:
         elif b.token and b.selected is None:
             plain_buttons.append(CoreButton(b.token, b.label))
     if reply.asks:
-        plain_buttons.insert(0, AnswerButton([reply.asks, *reply.form], plain(N_("Type your answer"))))
+        with language(reply.language or SOURCE_LANGUAGE):
+            label = plain(N_("Type your answer"))
+        plain_buttons.insert(0, AnswerButton([reply.asks, *reply.form], label))
     items += [plain_buttons[i:i + MAX_PER_ROW] for i in range(0, len(plain_buttons), MAX_PER_ROW)]
     if len(items) > MAX_ROWS:
         log.warning("a reply had more rows of buttons than Discord shows; the last were left off")
@@ -238,7 +273,7 @@ class SolidarityClient(discord.Client):
     async def setup_hook(self) -> None:
         self.add_dynamic_items(CoreButton, CoreSelect, AnswerButton)
         if self.solidarity_adapter is not None:
-            self.solidarity_adapter.tree  # noqa: B018  (built now, over the HTTP client that logged in)
+            await self.solidarity_adapter.prepare_commands()  # the tree, built now over the HTTP client that logged in
 
     async def on_message(self, message: discord.Message) -> None:
         if self.solidarity_adapter is not None:
@@ -281,9 +316,11 @@ class DiscordAdapter:
     def _build_commands(self) -> None:
         with language(self.core.services.network.default_language):
             for spec in sorted(self.core.routes.commands.values(), key=lambda c: (c.order, c.name)):
-                self.tree.add_command(self._command(spec.name, plain(spec.summary), spec.role, spec.params))
+                summary = app_commands.locale_str(plain(spec.summary)[:100] or spec.name, source=spec.summary)
+                self.tree.add_command(self._command(spec.name, summary, spec.role, spec.params))
 
-    def _command(self, name: str, summary: str, role: Role, params: tuple[Param, ...]) -> app_commands.Command:
+    def _command(self, name: str, summary: app_commands.locale_str, role: Role,
+                 params: tuple[Param, ...]) -> app_commands.Command:
         """A slash command with an option for each of the command's params, as the core declares them; what is
         chosen goes to the core as values, by name."""
         adapter = self
@@ -302,10 +339,8 @@ class DiscordAdapter:
         callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
         callback.__name__ = name
         network = self.core.services.network
-        described = app_commands.describe(**{
-            p.name: plain(_(p.description, default=getattr(network, p.default)) if p.default else p.description)[:100]
-            for p in params})(callback)
-        command = app_commands.Command(name=name, description=summary[:100] or name, callback=described)
+        described = app_commands.describe(**{p.name: described_option(p, network) for p in params})(callback)
+        command = app_commands.Command(name=name, description=summary, callback=described)
         if role >= Role.ORGANISER:
             # Hidden in servers from people without Manage Server; the bot's own roles decide in any case.
             command.default_permissions = discord.Permissions(manage_guild=True)
@@ -327,12 +362,20 @@ class DiscordAdapter:
     async def _on_command_error(self, interaction: discord.Interaction, error: Exception) -> None:
         log.error("Discord command failed: %s", type(error).__name__)
 
-    def registration_payload(self) -> list[dict[str, Any]]:
-        """What `sync-commands` sends: every slash command in Discord's JSON shape."""
-        return [command.to_dict(self.tree) for command in self.tree.get_commands()]
+    async def registration_payload(self) -> list[dict[str, Any]]:
+        """What `sync-commands` sends: every slash command in Discord's JSON shape, with its translations."""
+        translator = await self.prepare_commands()
+        return [await command.get_translated_payload(self.tree, translator) for command in self.tree.get_commands()]
+
+    async def prepare_commands(self) -> app_commands.Translator:
+        if not isinstance(self.tree.translator, CatalogueTranslator):
+            await self.tree.set_translator(CatalogueTranslator(self.core.services.network.default_language))
+        assert self.tree.translator is not None
+        return self.tree.translator
 
     async def sync_commands(self, guild_ids: list[int] | None = None) -> list[str]:
         """Register the commands globally, or in each listed server (there they appear at once)."""
+        await self.prepare_commands()
         done = []
         if guild_ids:
             for guild_id in guild_ids:
@@ -355,7 +398,8 @@ class DiscordAdapter:
         """A slash command: to the core as the command with its options' values, by name."""
         person = self._person(interaction.user)
         await self._remember_dm(interaction)
-        work = self.core.handle_message(Incoming(person, f"/{name}", private=True, values=values))
+        work = self.core.handle_message(Incoming(person, f"/{name}", private=True, values=values,
+                                                 locale=str(interaction.locale)))
         await self._answer(interaction, work, person, edit=False)
 
     async def on_press(self, interaction: discord.Interaction, tokens: list[str]) -> None:
@@ -365,7 +409,8 @@ class DiscordAdapter:
         async def presses() -> list[Reply]:
             replies: list[Reply] = []
             for token in tokens:
-                replies = await self.core.handle_press(Press(person, token, private=True))
+                replies = await self.core.handle_press(Press(person, token, private=True,
+                                                             locale=str(interaction.locale)))
             return replies
 
         await self._answer(interaction, presses(), person, edit=True)
@@ -373,8 +418,8 @@ class DiscordAdapter:
     async def on_text(self, interaction: discord.Interaction, text: str, more: tuple[str, ...] = ()) -> None:
         """What someone typed into an answer form (`more`: its further fields, in order)."""
         person = self._person(interaction.user)
-        await self._answer(interaction, self.core.handle_message(Incoming(person, text, private=True, more=more)),
-                           person, edit=False)
+        incoming = Incoming(person, text, private=True, more=more, locale=str(interaction.locale))
+        await self._answer(interaction, self.core.handle_message(incoming), person, edit=False)
 
     async def on_direct_message(self, message: discord.Message) -> None:
         """A direct message to the bot (the only messages it reads): free text, or a command typed by hand."""

@@ -67,7 +67,7 @@ from bot.settings import TelegramSettings
 from handlers.core import Core, Role, Routes
 from handlers.events import Attachment, Button, Incoming, Person, Press, Reply
 from handlers.formatting import split_markup
-from handlers.i18n import N_, language, plain
+from handlers.i18n import N_, available_languages, language, pick_language, plain
 from handlers.onboarding import resume_payload
 
 if TYPE_CHECKING:
@@ -231,13 +231,20 @@ class TelegramAdapter:
     async def publish_menus(self) -> None:
         """The strangers' menu for everyone; the longer menus in organisers' and admins' own private chats
         (members' chats get theirs when they join, see `catch_up_menus` for those who joined before)."""
-        with language(self.core.services.network.default_language):
+        default = self.core.services.network.default_language
+        with language(default):
             await self.app.bot.set_my_commands(menu_for(self.core.routes, Role.STRANGER),
                                                scope=BotCommandScopeDefault())
+        for code in available_languages():  # Telegram shows each person the one for their app's language
+            if code != default:
+                with language(code):
+                    await self.app.bot.set_my_commands(menu_for(self.core.routes, Role.STRANGER),
+                                                       scope=BotCommandScopeDefault(), language_code=code)
         for key in self.core.services.network.admins:
             platform, _, external = key.partition(":")
             if platform == PLATFORM and external.isdigit():
-                await self._set_chat_menu(int(external), Role.ADMIN)
+                member = await self.core.services.repos.members.by_identity(PLATFORM, external)
+                await self._set_chat_menu(int(external), Role.ADMIN, member.languages if member else ())
         for identity in await self.core.services.repos.members.with_role("organiser"):
             if identity.platform == PLATFORM:
                 await self.refresh_menu(identity.member_id)
@@ -245,9 +252,10 @@ class TelegramAdapter:
     async def refresh_menu(self, member_id: int) -> None:
         """Give a member's Telegram chat the menu of their role now."""
         role = await self.core.role_of_member(member_id)
+        member = await self.core.services.repos.members.get(member_id)
         for identity in await self.core.services.repos.members.identities(member_id):
             if identity.platform == PLATFORM:
-                await self._set_chat_menu(int(identity.external_id), role)
+                await self._set_chat_menu(int(identity.external_id), role, member.languages if member else ())
 
     async def account_left(self, person: Person) -> None:
         """An account unlinked or erased: its chat gets the default menu again, the strangers'."""
@@ -269,11 +277,12 @@ class TelegramAdapter:
         except Exception as exc:  # the type only: an error's message may quote a request
             log.warning("members' command menus not caught up (%s); the next start tries again", type(exc).__name__)
 
-    async def _set_chat_menu(self, chat_id: int, role: Role) -> None:
+    async def _set_chat_menu(self, chat_id: int, role: Role, languages: tuple[str, ...] = ()) -> None:
+        """A member's own menu, in the language the bot writes to them in (the strangers' menu for others)."""
         scope = BotCommandScopeChat(chat_id)
         try:
             if role >= Role.MEMBER:
-                with language(self.core.services.network.default_language):
+                with language(pick_language(languages, self.core.services.network.default_language)):
                     await self.app.bot.set_my_commands(menu_for(self.core.routes, role), scope=scope)
             else:
                 await self.app.bot.delete_my_commands(scope=scope)
@@ -291,7 +300,8 @@ class TelegramAdapter:
         if message.text is None and not private:
             return  # never react to group chatter
         person = Person(PLATFORM, str(user.id))
-        replies = await self.core.handle_message(Incoming(person, message.text or "", private))
+        replies = await self.core.handle_message(Incoming(person, message.text or "", private,
+                                                          locale=user.language_code))
         for reply in replies:
             if reply.replaces is not None:
                 await self._replace(reply)
@@ -306,7 +316,8 @@ class TelegramAdapter:
         person = Person(PLATFORM, str(query.from_user.id))
         source = query.message if isinstance(query.message, Message) else None
         private = source is None or source.chat.type == ChatType.PRIVATE
-        replies = await self.core.handle_press(Press(person, query.data or "", private))
+        replies = await self.core.handle_press(Press(person, query.data or "", private,
+                                                     locale=query.from_user.language_code))
         toast = next((r.toast for r in replies if r.toast), None)
         await self._reply(query.from_user.id, lambda: query.answer(text=toast[:MAX_TOAST] if toast else None))
         chat_id = source.chat.id if source is not None else query.from_user.id
@@ -365,7 +376,8 @@ class TelegramAdapter:
         outbox (`outbox`) the first request has had its turn at the pace, the others take theirs here, and every
         failure is the outbox's to handle."""
         if reply.private_redirect and person is not None:
-            reply = Reply(reply.text, buttons=((await self._private_chat_button(reply.redirect_command),),))
+            reply = Reply(reply.text, buttons=((await self._private_chat_button(reply.redirect_command,
+                                                                                 reply.language),),))
         pieces = split_markup(reply.text, MessageLimit.MAX_TEXT_LENGTH) if reply.text else []
         shown: list[int] = []  # the message the buttons are under, once sent
 
@@ -411,11 +423,12 @@ class TelegramAdapter:
     async def _send_document(self, chat_id: int | str, attachment: Attachment) -> None:
         await self.app.bot.send_document(chat_id, InputFile(attachment.content, filename=attachment.filename))
 
-    async def _private_chat_button(self, command: str) -> Button:
-        """A button that opens the private chat and, there, runs the command again (a /start payload)."""
+    async def _private_chat_button(self, command: str, written_in: str) -> Button:
+        """A button that opens the private chat and, there, runs the command again (a /start payload); in the
+        language of the reply it goes under."""
         payload = resume_payload(command, self.core.routes.commands)
         url = f"https://t.me/{self.username}" + (f"?start={payload}" if payload else "")
-        with language(self.core.services.network.default_language):
+        with language(written_in or self.core.services.network.default_language):
             return Button(plain(N_("Open a private chat with me")), url=url)
 
     async def send(self, person: Person, reply: Reply) -> None:
@@ -461,7 +474,9 @@ async def _request(call: Callable[[], Awaitable[object]]) -> None:
 
 def _seconds(retry_after: object) -> float:
     """RetryAfter.retry_after is an int or a timedelta depending on the version."""
-    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)  # type: ignore[arg-type]
+    if isinstance(retry_after, timedelta):
+        return retry_after.total_seconds()
+    return float(retry_after)  # type: ignore[arg-type]
 
 
 def _not_sent(exc: NetworkError) -> bool:

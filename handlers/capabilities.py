@@ -6,6 +6,7 @@ from handlers import (
     data_rights,
     help,
     invites,
+    language,
     linking,
     onboarding,
     partners,
@@ -19,6 +20,6 @@ from handlers.core import Router
 
 def all_routers() -> list[Router]:
     """Every capability's router, for `Core`."""
-    return [data_rights.router, help.router, onboarding.router, profile.router, invites.router, linking.router,
-            roles.router, reminders.router, commitments.router, partners.router, sessions.router,
+    return [data_rights.router, help.router, onboarding.router, language.router, profile.router, invites.router,
+            linking.router, roles.router, reminders.router, commitments.router, partners.router, sessions.router,
             broadcasts.router]

@@ -37,6 +37,7 @@ class Incoming:
     private: bool = True
     values: dict[str, Any] | None = None
     more: tuple[str, ...] = ()  # answers to the questions after the one `text` answers, typed into the same form
+    locale: str | None = None  # the language the person's app is set to (Telegram's language_code, Discord's locale)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Press:
     person: Person
     token: str
     private: bool = True
+    locale: str | None = None  # as for Incoming
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ class Reply:
     `question` marks a guided question (its nonce): once it is shown, the adapter tells the core where
     (`Core.question_shown`). `replaces` names a message shown earlier, by the reference its adapter gave then: this
     reply is what it now shows (a question answered by typing, without its buttons); an adapter that cannot edit it
-    (another platform's, or one too old) sends nothing for this reply.
+    (another platform's, or one too old) sends nothing for this reply. `language` is the language the text is
+    written in (the core sets it): an adapter writes its own words beside it, such as a form's button, in it.
     """
 
     text: Markup
@@ -103,6 +106,7 @@ class Reply:
     form: tuple[str, ...] = ()  # labels of the questions after it that a form may answer with it
     question: str | None = None
     replaces: str | None = None
+    language: str = ""
 
     def button_list(self) -> list[Button]:
         """All buttons, row after row."""
@@ -121,6 +125,8 @@ def reply_to_dict(reply: Reply) -> dict:
                         "data": base64.b64encode(reply.attachment.content).decode()}
     if reply.asks:
         body["asks"] = reply.asks
+    if reply.language:
+        body["language"] = reply.language
     return body
 
 
@@ -129,7 +135,8 @@ def reply_from_dict(body: dict) -> Reply:
     buttons = tuple(tuple(Button(**b) for b in row) for row in body.get("buttons", ()))
     file = body.get("file")
     attachment = Attachment(file["name"], base64.b64decode(file["data"]), file["mime"]) if file else None
-    return Reply(Markup(body.get("text", "")), buttons=buttons, attachment=attachment, asks=body.get("asks"))
+    return Reply(Markup(body.get("text", "")), buttons=buttons, attachment=attachment, asks=body.get("asks"),
+                 language=body.get("language", ""))
 
 
 @dataclass(frozen=True)

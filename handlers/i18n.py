@@ -1,8 +1,9 @@
 """Every user-visible string goes through `_` (or `_n` for plurals), in the language of the person addressed.
 
 The active language lives in a ContextVar, so concurrent conversations in different languages never clash.
-Catalogues are gettext `.mo` files under `handlers/locale/<lang>/LC_MESSAGES/messages.mo` (Babel extracts and
-compiles them; see the README). English is the source language and needs no catalogue.
+Catalogues are gettext `.po` files under `handlers/locale/<lang>/LC_MESSAGES/messages.po`, read with Babel when a
+language is first spoken (see the README's translation section). English is the source language and needs no
+catalogue.
 
 `_` returns safe markup: the message itself is trusted (it comes from this program or a translator), and every
 value substituted into it is escaped here, which is the one place user content is escaped.
@@ -13,15 +14,21 @@ from __future__ import annotations
 import contextlib
 import functools
 import gettext
+import io
 from collections.abc import Iterator
 from contextvars import ContextVar
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 DOMAIN = "messages"
 SOURCE_LANGUAGE = "en"
+FSI, PDI = "\u2068", "\u2069"  # Unicode's first strong isolate and pop directional isolate
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "yi", "dv", "ku", "sd", "ug"})
 
 _translations: ContextVar[gettext.NullTranslations] = ContextVar("translations", default=gettext.NullTranslations())
@@ -36,7 +43,7 @@ def _shipped_languages() -> frozenset[str]:
     root = resources.files("handlers") / "locale"
     if not root.is_dir():
         return frozenset()
-    return frozenset(entry.name for entry in root.iterdir() if (entry / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file())
+    return frozenset(entry.name for entry in root.iterdir() if (entry / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())
 
 
 def available_languages() -> list[str]:
@@ -44,13 +51,24 @@ def available_languages() -> list[str]:
     return sorted({SOURCE_LANGUAGE, *_shipped_languages(), *_extra})
 
 
+def catalogue_path(language: str) -> Traversable:
+    """Where the catalogue of `language` is shipped."""
+    return resources.files("handlers") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
 @functools.cache
 def _load(language: str) -> gettext.NullTranslations:
-    mo = resources.files("handlers") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    if mo.is_file():
-        with mo.open("rb") as fh:
-            return gettext.GNUTranslations(fh)
-    return gettext.NullTranslations()
+    # The .po file is the one source: Babel reads it and writes it as a .mo in memory for gettext, which takes
+    # a few milliseconds once per language. Fuzzy and empty entries are left out, so they read as English.
+    po = catalogue_path(language)
+    if not po.is_file():
+        return gettext.NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
 
 
 def register_catalogue(language: str, translations: gettext.NullTranslations) -> None:
@@ -72,6 +90,14 @@ def pick_language(preferred: list[str] | tuple[str, ...], default: str = SOURCE_
         if lang in speakable:
             return lang
     return default if default in speakable else SOURCE_LANGUAGE
+
+
+def from_locale(tag: str | None) -> str | None:
+    """The language the bot speaks that an app's locale names ("fr", "es-419", "zh-CN", "pt_BR"), or None."""
+    if not tag:
+        return None
+    code = tag.replace("_", "-").split("-")[0].casefold()
+    return code if code in {SOURCE_LANGUAGE, *_shipped_languages(), *_extra} else None
 
 
 @contextlib.contextmanager
@@ -108,7 +134,18 @@ def _safe(value: Any) -> Any:
 def _fill(template: str, values: dict[str, Any]) -> Markup:
     # markupsafe's escape (C) on every value, then the C str.format: the same result as Markup.format, which
     # runs Python's pure-Python Formatter and was the costliest step of rendering a reply.
+    if is_rtl():
+        return Markup(str.format_map(template, {k: _isolated(v) for k, v in values.items()}))
     return Markup(str.format_map(template, {k: _safe(v) for k, v in values.items()}))
+
+
+def _isolated(value: Any) -> Any:
+    # In a right-to-left message, text filled in (a Latin name, a title, a link, a date) is set apart with
+    # Unicode's first-strong isolate, so its own direction cannot reorder the words around it.
+    safe = _safe(value)
+    if type(value) is Markup or type(value) is int or type(value) is float:
+        return safe
+    return Markup(FSI + safe + PDI)
 
 
 # (catalogue, message) -> the translated message as Markup. Messages and catalogues are fixed while the bot runs
@@ -146,6 +183,21 @@ def _n(singular: str, plural: str, n: int, /, **values: Any) -> Markup:
 def N_(message: str, /) -> str:
     """Mark a message for extraction without translating it yet (translated later, where it is shown)."""
     return message
+
+
+def N_n(singular: str, plural: str, /) -> tuple[str, str]:
+    """Mark a message with plural forms for extraction, to be translated later with `plain_n`."""
+    return singular, plural
+
+
+def plain_n(singular: str, plural: str, n: int, /) -> str:
+    """`plain` with the plural form that `n` takes in the language spoken now (still to be filled in)."""
+    return _translations.get().ngettext(singular, plural, n)
+
+
+def grouped(n: int) -> str:
+    """A count with the thousands grouped as the language spoken writes them: 12,500 · 12 500 · 12.500."""
+    return format_decimal(n, locale="en_GB" if current_language() == SOURCE_LANGUAGE else current_language())
 
 
 def join_lines(*parts: Markup | str | None) -> Markup:

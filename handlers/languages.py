@@ -178,3 +178,9 @@ def _names_in(locale: str) -> dict[str, str]:
 def language_name(code: str, locale: str = "en") -> str:
     """The language's name in `locale` (else in English, else the code itself), from Babel."""
     return _names_in(locale).get(code) or _names_in("en").get(code) or code
+
+
+def own_name(code: str) -> str:
+    """The language's name in itself, as a menu of languages shows it ("Français", "Русский", "العربية")."""
+    name = language_name(code, code)
+    return name[:1].upper() + name[1:]

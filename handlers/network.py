@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from handlers.i18n import N_
+from handlers.i18n import N_, plain
 
 
 def slug(label: str) -> str:
@@ -17,10 +17,16 @@ def slug(label: str) -> str:
 
 @dataclass(frozen=True)
 class Choice:
-    """One entry of a list members choose from: a stable id and the label shown."""
+    """One entry of a list members choose from: a stable id and its label as written in English (or as the
+    network's settings give it)."""
 
     id: str
-    label: str
+    source: str
+
+    @property
+    def label(self) -> str:
+        """The label in the language being spoken (a network's own label without a translation stays as it is)."""
+        return plain(self.source)
 
 
 # The kinds of actor the network brings together (the meetings' list of participants).
@@ -93,14 +99,20 @@ class Network:
     def find(self, kind: str, text: str) -> Choice | None:
         """The theme or region (`kind`) someone typed: its id, or its label in any case and spacing."""
         choices = self._by_id[kind]
-        return choices.get(text.strip()) or choices.get(slug(text))
+        found = choices.get(text.strip()) or choices.get(slug(text))
+        if found is None:
+            wanted = " ".join(text.split()).casefold()
+            found = next((c for c in choices.values() if c.label.casefold() == wanted), None)
+        return found
 
     def suggest(self, kind: str, text: str, limit: int = 25) -> list[Choice]:
-        """Themes or regions whose label holds `text` (all when empty), those starting with it first."""
+        """Themes or regions whose label, in the language spoken or in English, holds `text` (all when empty),
+        those starting with it first."""
         wanted = " ".join(text.split()).casefold()
         choices = self.themes if kind == "theme" else self.regions
-        starting = [c for c in choices if c.label.casefold().startswith(wanted)]
-        holding = [c for c in choices if wanted in c.label.casefold() and c not in starting]
+        names = {c: (c.label.casefold(), c.source.casefold()) for c in choices}
+        starting = [c for c in choices if any(n.startswith(wanted) for n in names[c])]
+        holding = [c for c in choices if any(wanted in n for n in names[c]) and c not in starting]
         return (starting + holding)[:limit]
 
     def match(self, kind: str, text: str) -> Choice | None:

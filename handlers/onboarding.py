@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from handlers import profile
 from handlers.arguments import Param
 from handlers.core import Args, Context, Role, Router
 from handlers.events import Reply
-from handlers.i18n import N_, _, join_lines
+from handlers.i18n import (
+    N_,
+    _,
+    available_languages,
+    current_language,
+    join_lines,
+    language,
+    pick_language,
+)
+from handlers.languages import own_name
 from storage.audit import AuditRepository
 from storage.invites import InviteRepository, normalise_code
 from storage.members import MemberRepository
@@ -18,9 +27,19 @@ from storage.members import MemberRepository
 
 @dataclass(frozen=True)
 class Consent:
-    """"I understand": join, with the invite the code named (None where the network is open)."""
+    """"I understand": join, with the invite the code named (None where the network is open), in the language
+    the welcome was read in ("" for the one the person's app is set to)."""
 
     invite: int | None
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Welcome:
+    """The welcome again, in another language; with the same invite."""
+
+    invite: int | None
+    language: str
 
 
 router = Router("onboarding")
@@ -96,11 +115,27 @@ async def start(ctx: Context, args: Args) -> Reply | list[Reply]:
                 ctx, "ABCD2345EF")),
             _("Nothing about you has been stored."),
         ))
+    return await _welcome(ctx, consent)
+
+
+async def _welcome(ctx: Context, consent: Consent) -> Reply:
+    """The privacy notice in the language spoken now, its two answers, and the other languages to read it in."""
     notice = privacy_notice(ctx)
-    agree = await ctx.button(str(_("I understand — set up my profile")), "onboarding.consent", consent,
-                             single_use=True)
+    agree = await ctx.button(str(_("I understand — set up my profile")), "onboarding.consent",
+                             Consent(consent.invite, current_language()), single_use=True)
     later = await ctx.button(str(_("Not now")), "onboarding.later", single_use=True)
-    return Reply(notice.text, buttons=((agree,), (later,)))
+    others = [await ctx.button(own_name(code), "onboarding.language", Welcome(consent.invite, code))
+              for code in available_languages() if code != current_language()]
+    return Reply(notice.text, buttons=((agree,), (later,), *(tuple(others[i:i + 5]) for i in range(0, len(others), 5))))
+
+
+@router.action("onboarding.language", Role.STRANGER, payload=Welcome)
+async def read_in(ctx: Context, press: Welcome) -> Reply:
+    """The welcome in the language the person chose; nothing is stored until they press "I understand"."""
+    if ctx.member is not None:
+        return Reply(_("You have already joined. Send /language to change the language I write in."), edit=True)
+    with language(pick_language((press.language,), current_language())):
+        return replace(await _welcome(ctx, Consent(press.invite)), edit=True)
 
 
 @router.action("onboarding.consent", Role.STRANGER, payload=Consent)
@@ -120,14 +155,17 @@ async def consent(ctx: Context, press: Consent) -> Reply | list[Reply]:
         elif not open_door:
             return Reply(_("This network is invite-only. Nothing about you was stored."), edit=True)
         member_id = await MemberRepository.create_in(conn, ctx.person.platform, ctx.person.external_id, ctx.now)
+        chosen = pick_language((press.language,), current_language())
+        await MemberRepository.set_languages_in(conn, member_id, [chosen], ctx.now)  # the profile's first answer
         detail = f"invite={invite_id}" if invite_id else ("admin" if ctx.is_configured_admin else "open")
         await AuditRepository.record_in(conn, "member.join", actor_id=member_id, detail=detail, now=ctx.now)
     ctx.member = await ctx.repos.members.get(member_id)
     ctx.role = Role.ADMIN if ctx.is_configured_admin else Role.MEMBER
     await ctx.services.role_changed(member_id)  # a member's menu (Telegram), in place of a stranger's
-    return [Reply(_("Thank you. Let's set up your profile — it takes a minute, and you can change any of it "
-                    "later with /profile."), edit=True),
-            await profile.begin(ctx)]
+    with language(chosen):
+        return [Reply(_("Thank you. Let's set up your profile — it takes a minute, and you can change any of it "
+                        "later with /profile."), edit=True),
+                await profile.begin(ctx)]
 
 
 async def _resume(ctx: Context, name: str) -> Reply | list[Reply]:

@@ -108,11 +108,12 @@ async def remind(ctx: Context, args: Args) -> Reply:
                         "You have {n} reminders already, the most I keep. Cancel some with /reminders first.",
                         MAX_ACTIVE))
     zone = _zone_of(ctx)
+    languages = ctx.reading_languages
     if apart:
         parsed = await when.read_reminder_async(args.values.get("when", ""), args.values.get("what", ""), zone,
-                                                ctx.now)
+                                                ctx.now, languages=languages)
     else:
-        parsed = await when.split_reminder_async(args.text, zone, ctx.now)
+        parsed = await when.split_reminder_async(args.text, zone, ctx.now, languages=languages)
     if isinstance(parsed, when.Problem):
         return _problem(parsed, zone)
     spec, what = parsed

@@ -10,6 +10,7 @@ from __future__ import annotations
 from handlers import timezones
 from handlers.core import Core, Role
 from handlers.events import Person
+from handlers.i18n import language, pick_language
 
 KINDS = ("member", "theme", "region", "timezone")
 MAX_SUGGESTIONS = 25  # Discord shows at most 25 choices
@@ -26,7 +27,8 @@ async def suggestions(core: Core, person: Person, kind: str, text: str,
     if ctx.member is None or ctx.member.blocked:
         return []
     if kind in ("theme", "region"):
-        return [(c.label, c.id) for c in ctx.network.suggest(kind, text, limit)]
+        with language(pick_language(ctx.member.languages, ctx.network.default_language)):
+            return [(c.label, c.id) for c in ctx.network.suggest(kind, text, limit)]
     if kind == "member" and ctx.role >= Role.ORGANISER:
         found = await ctx.repos.members.search(text, limit=limit)
         return [(f"{m.display_name or '?'} (#{m.id})", f"#{m.id}") for m in found]

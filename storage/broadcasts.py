@@ -48,6 +48,7 @@ class Recipient:
     timezone: str | None
     quiet_start: int | None
     quiet_end: int | None
+    languages: tuple[str, ...] = ()  # in the member's order: the bot writes in the first it speaks
 
 
 _COLUMNS = ("id, author_id, body, audience, urgent, channels, status, send_at, approved_by, recipients, summary, "
@@ -74,8 +75,10 @@ async def audience_in(conn: aiosqlite.Connection, audience: dict[str, list[Any]]
         async with conn.execute(sql, args) as cursor:
             return {int(row[0]) for row in await cursor.fetchall()}
 
-    async with conn.execute("SELECT id, role, timezone, quiet_start, quiet_end FROM members WHERE blocked = 0"
-                            ) as cursor:
+    async with conn.execute(
+            "SELECT id, role, timezone, quiet_start, quiet_end, (SELECT json_group_array(language) FROM "
+            "(SELECT language FROM member_languages WHERE member_id = members.id ORDER BY position)) "
+            "FROM members WHERE blocked = 0") as cursor:
         rows = {int(r[0]): r for r in await cursor.fetchall()}
     chosen = set(rows)
     if themes := audience.get("themes"):
@@ -101,7 +104,7 @@ async def audience_in(conn: aiosqlite.Connection, audience: dict[str, list[Any]]
         muting = ["", *(themes or [])]
         chosen -= await ids(
             f"SELECT member_id FROM broadcast_mutes WHERE theme IN ({','.join('?' * len(muting))})", muting)
-    return [Recipient(m, rows[m][2], rows[m][3], rows[m][4]) for m in sorted(chosen)]
+    return [Recipient(m, rows[m][2], rows[m][3], rows[m][4], tuple(json.loads(rows[m][5]))) for m in sorted(chosen)]
 
 
 class BroadcastRepository:

@@ -248,12 +248,17 @@ class MemberRepository:
     async def set_languages(self, member_id: int, languages: list[str], now: int) -> None:
         """Replace the member's languages, keeping their order (the first is the preferred one)."""
         async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM member_languages WHERE member_id = ?", (member_id,))
-            await conn.executemany(
-                "INSERT INTO member_languages (member_id, language, position) VALUES (?, ?, ?)",
-                [(member_id, lang, i) for i, lang in enumerate(languages)],
-            )
-            await conn.execute("UPDATE members SET updated_at = ? WHERE id = ?", (now, member_id))
+            await self.set_languages_in(conn, member_id, languages, now)
+
+    @staticmethod
+    async def set_languages_in(conn: aiosqlite.Connection, member_id: int, languages: list[str], now: int) -> None:
+        """`set_languages` within an open transaction."""
+        await conn.execute("DELETE FROM member_languages WHERE member_id = ?", (member_id,))
+        await conn.executemany(
+            "INSERT INTO member_languages (member_id, language, position) VALUES (?, ?, ?)",
+            [(member_id, lang, i) for i, lang in enumerate(languages)],
+        )
+        await conn.execute("UPDATE members SET updated_at = ? WHERE id = ?", (now, member_id))
 
     async def set_quiet_hours(self, member_id: int, start: int | None, end: int | None, now: int) -> None:
         """Set quiet hours (minutes after local midnight), or None for both to go back to the default."""

@@ -113,8 +113,7 @@ class Bot:
         await self.press(who, "Done")
         await self.press(who, "Western Europe")
         await self.press(who, "Done")
-        await self.press(who, "English")
-        await self.press(who, "Done")
+        await self.press(who, "Done")  # English: the language the welcome was read in is already ticked
         await self.say(who, "Europe/Paris")
         await self.say(who, contact)
         member = await self.member(who)

@@ -194,6 +194,9 @@ class TelegramSpec:
             for command in commands:
                 if not COMMAND_NAME.match(command.get("command", "")):
                     problems.append(f"setMyCommands: bad command name {command.get('command')!r}")
+                if not 1 <= len(command.get("description", "")) <= 256:
+                    problems.append(f"setMyCommands: a description of {len(command.get('description', ''))} "
+                                    "characters (1-256)")
         if method == "answerCallbackQuery" and len(params.get("text") or "") > 200:
             problems.append("answerCallbackQuery: text over 200 characters")
         return problems
@@ -209,11 +212,12 @@ class FakeBotApi:
         self.calls: list[tuple[str, dict]] = []
         self.violations: list[str] = []
         self.messages: dict[int, dict] = {}
-        self.commands: dict[str, list[dict]] = {}
+        self.commands: dict[tuple[str, str], list[dict]] = {}  # (scope, language_code) → menu
         self.next_message_id = 100
         self.next_update_id = 1
         self.updates: asyncio.Queue[dict] | None = None
         self.forbidden_chats: set[int] = set()
+        self.app_languages: dict[int, str] = {}  # user → the language their Telegram app is set to (default "en")
         self.answered: list[str] = []
         self.can_read_all_group_messages = can_read_all_group_messages
         self.webhook: dict | None = None
@@ -279,7 +283,8 @@ class FakeBotApi:
     # --- updates the test sends ---
 
     def _user(self, user_id: int, name: str = "Test") -> dict:
-        return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "en"}
+        return {"id": user_id, "is_bot": False, "first_name": name,
+                "language_code": self.app_languages.get(user_id, "en")}
 
     def _chat(self, chat_id: int, private: bool) -> dict:
         return {"id": chat_id, "type": "private", "first_name": "Test"} if private else \
@@ -365,11 +370,13 @@ class FakeBotApi:
         return True
 
     def _api_setMyCommands(self, params):
-        self.commands[json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)] = params["commands"]
+        key = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
+        self.commands[(key, params.get("language_code") or "")] = params["commands"]
         return True
 
     def _api_deleteMyCommands(self, params):
-        self.commands.pop(json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True), None)
+        key = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
+        self.commands.pop((key, params.get("language_code") or ""), None)
         return True
 
     def _api_setWebhook(self, params):
@@ -383,10 +390,16 @@ class FakeBotApi:
     def _api_getUpdates(self, params):
         return []
 
-    def menu(self, chat_id: int | None = None) -> list[str]:
-        """The command names of the default menu, or of one chat's."""
+    def menu(self, chat_id: int | None = None, language: str = "") -> list[str]:
+        """The command names of the default menu, or of one chat's (for the app language given, if any)."""
+        return [c["command"] for c in self.menu_entries(chat_id, language)]
+
+    def menu_entries(self, chat_id: int | None = None, language: str = "") -> list[dict]:
+        """The commands of a menu with their descriptions, as Telegram would show them to an app in `language`:
+        the menu set for that language, else the one set for all languages."""
         scope = {"type": "default"} if chat_id is None else {"type": "chat", "chat_id": chat_id}
-        return [c["command"] for c in self.commands.get(json.dumps(scope, sort_keys=True), [])]
+        key = json.dumps(scope, sort_keys=True)
+        return self.commands.get((key, language)) or self.commands.get((key, ""), [])
 
 
 def parameters_of(request_data: RequestData | None) -> dict[str, Any]:

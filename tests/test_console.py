@@ -35,7 +35,6 @@ Amina
 /press 15
 /press 3
 /press 17
-/press 1
 /press 13
 Lyon
 Signal: amina.42
@@ -62,7 +61,7 @@ def test_invite_join_promote_block_export_and_forget_from_a_script(tmp_path):
     code = first.stdout.split("Invite code: ")[1].split()[0]
     second = run_console(
         f"/as bob\n/start {code}\n/press 1\nBob\n/press 1\n/press 1\n/press 1\n/press 15\n/press 1\n/press 17\n"
-        f"/press 1\n/press 13\nNairobi\n/press 1\n"
+        f"/press 13\nNairobi\n/press 1\n"
         f"/profile\n/press 9\n/press 2\n"  # no quiet hours: the notice below comes whatever the hour in Nairobi
         f"/as amina\n/members\n/promote #2\n/block #2\n/demote #2\n/block #2\n"
         f"/as bob\n/profile\n/export\n/forget\n/press 1\n",

@@ -136,7 +136,7 @@ async def test_onboarding_in_a_server_is_private_and_uses_forms_and_menus(db_pat
 
 async def test_organiser_commands_are_hidden_in_servers_and_commands_are_lower_case(db_path):
     async with discord_session(db_path) as s:
-        payload = {c["name"]: c for c in s.adapter.registration_payload()}
+        payload = {c["name"]: c for c in (await s.adapter.registration_payload())}
         assert {"start", "help", "profile", "export", "forget", "promote", "invite"} <= set(payload)
         assert all(name == name.lower() for name in payload)
         assert str(payload["promote"]["default_member_permissions"]) == str(discord.Permissions(manage_guild=True).value)
@@ -150,7 +150,7 @@ async def test_the_invite_options_say_what_invite_really_does_without_them(db_pa
     """The slash command's option descriptions and limits come from the network's settings and the core's limits,
     not from a copy that can drift (they once promised 1 use and 7 days while /invite gave 10 and 14)."""
     async with discord_session(db_path, invite_default_uses=3, invite_default_days=21) as s:
-        options = {o["name"]: o for o in {c["name"]: c for c in s.adapter.registration_payload()}["invite"]["options"]}
+        options = {o["name"]: o for o in {c["name"]: c for c in (await s.adapter.registration_payload())}["invite"]["options"]}
         assert "(default 3)" in options["uses"]["description"]
         assert "(default 21)" in options["days"]["description"]
         assert options["uses"]["max_value"] == invites.MAX_USES and options["days"]["max_value"] == invites.MAX_DAYS
@@ -165,7 +165,7 @@ async def test_every_slash_command_offers_the_values_its_command_declares_with_t
     """The slash commands are the core's commands: one option per declared value, in the same order, with the
     core's limits (a commitment of more than 500 characters cannot even be typed into the option)."""
     async with discord_session(db_path) as s:
-        registered = {c["name"]: c for c in s.adapter.registration_payload()}
+        registered = {c["name"]: c for c in (await s.adapter.registration_payload())}
         assert registered.keys() == s.bot.core.routes.commands.keys()
         for name, spec in s.bot.core.routes.commands.items():
             options = registered[name].get("options", [])

@@ -18,7 +18,7 @@ from handlers.formatting import (
     to_plain,
     visible_length,
 )
-from handlers.i18n import _, is_rtl, language, register_catalogue
+from handlers.i18n import _, grouped, is_rtl, language, register_catalogue
 from tests.discord_markdown import shown
 
 
@@ -145,3 +145,11 @@ def test_a_commands_values_read_the_same_from_text_and_from_typed_options():
     assert chosen.positional("what", "when") == ["Write on the theme: myths", "Friday"]
     assert Args.from_text("#3 #4 they both work on detention", params).positional("a", "b", "c") == \
         ["#3", "#4", "they both work on detention"]
+
+
+def test_counts_are_grouped_as_each_language_writes_them():
+    written = {}
+    for code in ("en", "fr", "es", "ru", "zh"):
+        with language(code):
+            written[code] = grouped(12500)
+    assert written == {"en": "12,500", "fr": "12\u202f500", "es": "12.500", "ru": "12\u00a0500", "zh": "12,500"}

@@ -6,6 +6,8 @@ import asyncio
 import unicodedata
 from datetime import UTC, datetime
 
+import pytest
+
 from handlers import timezones
 from handlers.timezones import TimezoneMatch, exact_timezone, find_timezones, now_in
 
@@ -162,3 +164,14 @@ def test_local_time_shows_half_hour_offsets_on_both_sides_of_utc():
 
 def test_a_time_without_zone_is_taken_as_utc_not_as_the_servers_zone():
     assert now_in("Europe/Paris", datetime(2026, 7, 1, 12, 0)) == "14:00 (UTC+02:00)"
+
+
+@pytest.mark.parametrize(("typed", "zone"), [
+    ("Женева", "Europe/Zurich"), ("جنيف", "Europe/Zurich"), ("日内瓦", "Europe/Zurich"), ("Ginebra", "Europe/Zurich"),
+    ("Genève", "Europe/Zurich"), ("Москва", "Europe/Moscow"), ("القاهرة", "Africa/Cairo"), ("北京", "Asia/Shanghai"),
+    ("Франция", "Europe/Paris"), ("مصر", "Africa/Cairo"), ("Marruecos", "Africa/Casablanca"),
+    ("墨西哥", "America/Mexico_City"),
+])
+async def test_cities_and_countries_are_found_by_their_names_in_the_six_un_languages(typed, zone):
+    found = await find_timezones(typed)
+    assert found and found[0].name == zone

@@ -555,7 +555,10 @@ def test_describe_moment_shows_which_side_of_the_autumn_change():
 
 def test_describe_moment_names_days_and_months_in_the_members_language():
     assert describe_moment(utc(2027, 3, 15, 9, 0), PARIS, "fr") == "lundi 15 mars 2027, 10:00 (Europe/Paris, UTC+01:00)"
-    assert describe_moment(utc(2027, 3, 15, 9, 0), PARIS, "de-DE").startswith("Montag 15 März 2027, 10:00")
+    assert describe_moment(utc(2027, 3, 15, 9, 0), PARIS, "de-DE").startswith("Montag, 15. März 2027, 10:00")
+    assert describe_moment(utc(2027, 3, 15, 9, 0), PARIS, "ru").replace("\u202f", " ") == \
+        "понедельник, 15 марта 2027 г., 10:00 (Europe/Paris, UTC+01:00)"
+    assert describe_moment(utc(2027, 3, 15, 9, 0), PARIS, "zh").startswith("2027年3月15日星期一 10:00")
     assert describe_moment(utc(2027, 3, 15, 9, 0), PARIS, "zz").startswith("Monday 15 March 2027")
 
 
@@ -652,3 +655,51 @@ def test_a_daily_nine_oclock_comes_next_within_a_day_at_nine_local(zone, after):
     assert at - after <= 25 * 3600 + clocks_back.total_seconds()
     if then.time() != time(9, 0):
         assert not _exists(datetime.combine(then.date(), time(9, 0)), zone)  # that day had no 09:00
+
+
+# ---------------------------------------------------------------------------------------------------- six languages
+
+TOMORROW_AT_9 = utc(2026, 11, 24, 8, 0)  # 09:00 in Paris, the day after NOW
+
+
+@pytest.mark.parametrize(("language", "text", "at"), [
+    ("fr", "demain 9h", TOMORROW_AT_9), ("fr", "demain à 9", TOMORROW_AT_9),
+    ("ru", "завтра в 9", TOMORROW_AT_9), ("ru", "завтра в 7 вечера", TOMORROW_AT_9 + 10 * 3600),
+    ("es", "mañana a las 9", TOMORROW_AT_9), ("es", "mañana a las 7 de la tarde", TOMORROW_AT_9 + 10 * 3600),
+    ("ar", "غدا الساعة 9", TOMORROW_AT_9), ("ar", "غدا الساعة ٩", TOMORROW_AT_9),
+    ("zh", "明天9点", TOMORROW_AT_9), ("zh", "明天下午3点半", TOMORROW_AT_9 + 6 * 3600 + 1800),
+    ("fr", "le 15 mars 2027 à 10h", utc(2027, 3, 15, 9, 0)), ("ru", "15 марта 2027 10:00", utc(2027, 3, 15, 9, 0)),
+])
+def test_a_moment_typed_in_the_members_language_reads_with_its_time_of_day(language, text, at):
+    found = parse_moment(text, PARIS, NOW, languages=(language,))
+    assert isinstance(found, Moment) and found.at == at and found.has_time
+
+
+@pytest.mark.parametrize(("language", "text", "rule", "clock", "what"), [
+    ("fr", "chaque lundi 9h appeler la mairie", "FREQ=WEEKLY;BYDAY=MO", (9, 0), "appeler la mairie"),
+    ("fr", "tous les jours à 8h30 relire", "FREQ=DAILY", (8, 30), "relire"),
+    ("fr", "chaque premier lundi du mois à 10h réunion", "FREQ=MONTHLY;BYDAY=+1MO", (10, 0), "réunion"),
+    ("ru", "каждый понедельник в 9:00 позвонить маме", "FREQ=WEEKLY;BYDAY=MO", (9, 0), "позвонить маме"),
+    ("ru", "по будням в 7 вечера выйти", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", (19, 0), "выйти"),
+    ("ru", "каждый день в полдень обед", "FREQ=DAILY", (12, 0), "обед"),
+    ("es", "cada 15 minutos beber", None, None, None),
+    ("es", "cada lunes a las 9 llamar", "FREQ=WEEKLY;BYDAY=MO", (9, 0), "llamar"),
+    ("es", "todos los días a las 7 de la tarde caminar", "FREQ=DAILY", (19, 0), "caminar"),
+    ("ar", "كل يوم اثنين الساعة 9 اتصل بالبلدية", "FREQ=WEEKLY;BYDAY=MO", (9, 0), "اتصل بالبلدية"),
+    ("ar", "يوميا الساعة ٨ اقرأ", "FREQ=DAILY", (8, 0), "اقرأ"),
+    ("zh", "每周一9点 开会", "FREQ=WEEKLY;BYDAY=MO", (9, 0), "开会"),
+    ("zh", "每月15号10点 交报告", "FREQ=MONTHLY;BYMONTHDAY=15", (10, 0), "交报告"),
+])
+def test_a_repeating_reminder_typed_in_the_members_language(language, text, rule, clock, what):
+    found = when.split_reminder(text, PARIS, NOW, languages=(language,))
+    if rule is None:  # a rule the grammar does not hold is refused, never read as something else
+        assert isinstance(found, Problem) or not isinstance(found[0], Recurrence)
+        return
+    assert isinstance(found, tuple), found
+    recurrence, said = found
+    assert (recurrence.rule, (recurrence.hour, recurrence.minute), said) == (rule, clock, what)
+
+
+def test_an_hour_no_clock_shows_in_another_language_is_refused_not_read_as_text():
+    found = when.split_reminder("каждый день в 25:00 зарядка", PARIS, NOW, languages=("ru",))
+    assert isinstance(found, Problem) and found.code == "bad_time"

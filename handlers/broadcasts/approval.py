@@ -10,7 +10,7 @@ from handlers.broadcasts.status import status_name
 from handlers.broadcasts.view import describe_audience
 from handlers.core import Context, Role
 from handlers.events import Reply
-from handlers.i18n import _, _n, join_lines
+from handlers.i18n import _, _n, grouped, join_lines
 from storage.audit import AuditRepository
 from storage.broadcasts import BroadcastRepository
 
@@ -39,7 +39,7 @@ async def ask_approval(ctx: Context, broadcast_id: int, total: int) -> int:
             _n("<b>Broadcast #{id} needs a second organiser.</b> {author} wants to send this to {n} member "
                "({audience}):",
                "<b>Broadcast #{id} needs a second organiser.</b> {author} wants to send this to {n} members "
-               "({audience}):", total, id=broadcast_id, author=author, n=f"{total:,}",
+               "({audience}):", total, id=broadcast_id, author=author, n=grouped(total),
                audience=describe_audience(ctx, broadcast.audience)),
             Markup("<blockquote>{}</blockquote>").format(broadcast.body or ""),
         ), buttons=((approve, reject),)), kind="approval", quiet=False, about=(ctx.member_id,))

@@ -15,7 +15,7 @@ from handlers.broadcasts.sending import _go
 from handlers.core import Context
 from handlers.core.questions import Answer
 from handlers.events import Reply
-from handlers.i18n import _, _n, current_language
+from handlers.i18n import _, _n, current_language, grouped
 from storage.broadcasts import clean_audience
 
 
@@ -57,7 +57,7 @@ async def audience_pressed(ctx: Context, answer: Answer) -> Reply:
 @draft_flow.typed("when")
 async def when_typed(ctx: Context, answer: Answer) -> Reply:
     zone = ctx.member.timezone or "UTC"
-    moment = await when.parse_moment_async(answer.value, zone, ctx.now)
+    moment = await when.parse_moment_async(answer.value, zone, ctx.now, languages=ctx.reading_languages)
     if isinstance(moment, when.Problem):
         messages = {
             "past": _("That time has already passed: {when}. Give a time in the future.",
@@ -101,11 +101,11 @@ async def _send(ctx: Context, data: dict[str, Any]) -> Reply | list[Reply]:
                             "audience.",
                             "Broadcast #{id} reaches {n} members, so a second organiser must approve it, but there "
                             "is no other organiser yet. Ask an admin to /promote someone, or send it to a smaller "
-                            "audience.", total, id=broadcast_id, n=f"{total:,}"), edit=True)
+                            "audience.", total, id=broadcast_id, n=grouped(total)), edit=True)
         return Reply(Markup(" ").join([
             _n("Broadcast #{id} reaches {n} member, so it waits for a second organiser's approval.",
                "Broadcast #{id} reaches {n} members, so it waits for a second organiser's approval.", total,
-               id=broadcast_id, n=f"{total:,}"),
+               id=broadcast_id, n=grouped(total)),
             _n("I asked {n} organiser; I will tell you when they answer.",
                "I asked {n} organisers; I will tell you when one answers.", asked)]), edit=True)
     return Reply(await _go(ctx, broadcast_id), edit=True)

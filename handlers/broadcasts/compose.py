@@ -15,7 +15,7 @@ from handlers.broadcasts.view import describe_audience, render
 from handlers.core import MAX_INPUT, Args, Context, Role
 from handlers.core.questions import Answer, Choice, Question
 from handlers.events import Reply
-from handlers.i18n import N_, _, _n, join_lines
+from handlers.i18n import N_, _, _n, grouped, join_lines
 from handlers.sanitise import clean_line
 from storage.broadcasts import audience_in, clean_audience
 from storage.conversations import Conversation
@@ -126,7 +126,7 @@ async def draft_question(ctx: Context, conversation: Conversation) -> Question:
         _("<b>Broadcast preview</b> — this is what members will see:"),
         Markup("<blockquote>{}</blockquote>").format(render(ctx, 0, data["text"], audience).text),
         _("<b>To:</b> {audience}", audience=describe_audience(ctx, audience, sessions)),
-        _n("<b>Reaches:</b> {n} member ({counts})", "<b>Reaches:</b> {n} members ({counts})", total, n=f"{total:,}",
+        _n("<b>Reaches:</b> {n} member ({counts})", "<b>Reaches:</b> {n} members ({counts})", total, n=grouped(total),
            counts=counts),
     ]
     if muted:
@@ -143,7 +143,7 @@ async def draft_question(ctx: Context, conversation: Conversation) -> Question:
     if total > threshold:
         lines.append(_n("<i>More than {n} member: a second organiser must approve it before it goes.</i>",
                         "<i>More than {n} members: a second organiser must approve it before it goes.</i>",
-                        threshold, n=f"{threshold:,}"))
+                        threshold, n=grouped(threshold)))
 
     def count(view: str, label: Markup) -> Choice:
         return Choice(view, str(label))
@@ -160,7 +160,7 @@ async def draft_question(ctx: Context, conversation: Conversation) -> Question:
     if send_at:
         timing.append(Choice("now", str(_("Send now instead"))))
     rows.append(tuple(timing))
-    confirm = _("Send to {n}", n=f"{total:,}") if not send_at else _("Schedule for {n}", n=f"{total:,}")
+    confirm = _("Send to {n}", n=grouped(total)) if not send_at else _("Schedule for {n}", n=grouped(total))
     rows.append((Choice("send", str(confirm), once=True), Choice("discard", str(_("Discard")))))
     return Question(join_lines(*lines), more=tuple(rows), cancel=False)
 

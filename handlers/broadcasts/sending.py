@@ -10,11 +10,11 @@ from handlers import when
 from handlers.broadcasts.common import router
 from handlers.broadcasts.view import render
 from handlers.core import Context, Fire
-from handlers.events import Outgoing
-from handlers.i18n import _, _n
+from handlers.events import Outgoing, Reply
+from handlers.i18n import _, _n, grouped, language, pick_language
 from handlers.quiet import quiet_until
 from storage.audit import AuditRepository
-from storage.broadcasts import Broadcast, BroadcastRepository, audience_in
+from storage.broadcasts import Broadcast, BroadcastRepository, Recipient, audience_in
 from storage.schedule import DueItem
 
 
@@ -34,7 +34,7 @@ async def _go(ctx: Context, broadcast_id: int) -> Markup:
     return _n("Broadcast #{id} is on its way to {n} member. /broadcast status {id} shows how it goes; "
               "/broadcast cancel {id} stops what is not yet sent.",
               "Broadcast #{id} is on its way to {n} members. /broadcast status {id} shows how it goes; "
-              "/broadcast cancel {id} stops what is not yet sent.", queued, id=broadcast_id, n=f"{queued:,}")
+              "/broadcast cancel {id} stops what is not yet sent.", queued, id=broadcast_id, n=grouped(queued))
 
 
 async def queue_in(conn: Any, ctx: Context, broadcast: Broadcast, now: int) -> int | None:
@@ -44,14 +44,23 @@ async def queue_in(conn: Any, ctx: Context, broadcast: Broadcast, now: int) -> i
         return None
     recipients = await audience_in(conn, broadcast.audience, admins=ctx.network.admins)
     text = broadcast.body or ""
-    reply = render(ctx, broadcast.id, text, broadcast.audience)
-    outgoing = [Outgoing(r.member_id, reply, "broadcast",
+    framed: dict[str, Reply] = {}  # the organiser's text as written, in each recipient's language's frame
+
+    def reply_for(recipient: Recipient) -> Reply:
+        code = pick_language(recipient.languages, ctx.network.default_language)
+        if code not in framed:
+            with language(code):
+                framed[code] = render(ctx, broadcast.id, text, broadcast.audience)
+        return framed[code]
+
+    outgoing = [Outgoing(r.member_id, reply_for(r), "broadcast",
                          None if broadcast.urgent else quiet_until(r.timezone, r.quiet_start, r.quiet_end, now),
                          broadcast_id=broadcast.id, ready_at=None if broadcast.urgent else now) for r in recipients]
     await ctx.services.delivery.deliver_in(conn, outgoing, now)
     if broadcast.channels:
-        await ctx.services.delivery.post_in(conn, list(ctx.network.announcement_channels),
-                                            render(ctx, broadcast.id, text, broadcast.audience, channel=True),
+        with language(ctx.network.default_language):  # a channel is read by many: the network's language
+            posted = render(ctx, broadcast.id, text, broadcast.audience, channel=True)
+        await ctx.services.delivery.post_in(conn, list(ctx.network.announcement_channels), posted,
                                             kind="announcement", now=now, broadcast_id=broadcast.id)
     await BroadcastRepository.set_recipients_in(conn, broadcast.id, len(recipients))
     await AuditRepository.record_in(conn, "broadcast_sent", actor_id=broadcast.author_id, now=now,

@@ -37,9 +37,8 @@ def quick_date(ctx: Context, choice: str) -> int | None:
 
 
 async def _parse(ctx: Context, text: str) -> when.Moment | when.Problem:
-    languages = tuple(dict.fromkeys([*(ctx.member.languages if ctx.member else ()), "en"]))
     return await when.parse_moment_async(text, _zone(ctx), ctx.now, default_hour=DEFAULT_HOUR,
-                                         languages=languages)
+                                         languages=ctx.reading_languages)
 
 
 def _problem(problem: when.Problem, text: str) -> Markup:

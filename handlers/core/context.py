@@ -3,13 +3,14 @@ scheduling, the conversation they are in)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from handlers.core.router import Routes
 from handlers.core.services import Role, Services
 from handlers.events import Button, Person, Reply
+from handlers.i18n import current_language
 from handlers.network import Network
 from handlers.quiet import quiet_until
 from storage import Repositories
@@ -50,6 +51,11 @@ class Context:
     @property
     def now_dt(self) -> datetime:
         return self.services.clock()
+
+    @property
+    def reading_languages(self) -> tuple[str, ...]:
+        """The languages to read what this person types in (dates, times): theirs, then English."""
+        return tuple(dict.fromkeys([*(self.member.languages if self.member else ()), "en"]))
 
     @property
     def member_id(self) -> int:
@@ -104,6 +110,7 @@ class Context:
                 await self.repos.members.get(member_id)
             if target is not None:
                 not_before = quiet_until(target.timezone, target.quiet_start, target.quiet_end, self.now)
+        reply = reply if reply.language else replace(reply, language=current_language())
         await self.services.delivery.deliver(member_id, reply, kind=kind, not_before=not_before, about=about,
                                              ready_at=self.now if quiet else None)
 

@@ -16,7 +16,7 @@ from handlers.core.due import DueRunner
 from handlers.core.router import Router, Routes
 from handlers.core.services import Role, Services, role_of
 from handlers.events import Incoming, Person, Press, Reply
-from handlers.i18n import _, _n, language, pick_language
+from handlers.i18n import _, _n, current_language, from_locale, language, pick_language
 from handlers.sanitise import readable
 from storage.members import Member
 
@@ -84,18 +84,21 @@ class Core:
         await self.services.repos.members.set_reachable(person.platform, person.external_id, False,
                                                         int(self.services.clock().timestamp()))
 
-    def _language(self, ctx: Context) -> str:
-        preferred = ctx.member.languages if ctx.member else ()
-        return pick_language(preferred, self.services.network.default_language)
+    def _language(self, ctx: Context, locale: str | None = None) -> str:
+        """The member's first language the bot speaks; before they have chosen any (a stranger reading the
+        welcome), the language their app is set to; else the network's."""
+        if ctx.member is not None and ctx.member.languages:
+            return pick_language(ctx.member.languages, self.services.network.default_language)
+        return from_locale(locale) or pick_language((), self.services.network.default_language)
 
     async def handle_message(self, msg: Incoming) -> list[Reply]:
         """Answer a text message or command."""
         started = time.perf_counter()
         msg = replace(msg, text=readable(msg.text))
         ctx = await self.context_for(msg.person, msg.private)
-        with language(self._language(ctx)):
+        with language(self._language(ctx, msg.locale)):
             try:
-                replies = await self._dispatch_message(ctx, msg)
+                replies = _written_in(await self._dispatch_message(ctx, msg))
                 await ctx.flush_buttons()
             except Exception:
                 # Never log message text: only what kind of failure, and where.
@@ -157,9 +160,9 @@ class Core:
         """Answer a button press; a button that is unknown, expired, someone else's or spent changes nothing."""
         press = replace(press, token=readable(press.token))
         ctx = await self.context_for(press.person, press.private)
-        with language(self._language(ctx)):
+        with language(self._language(ctx, press.locale)):
             try:
-                replies = await self._dispatch_press(ctx, press)
+                replies = _written_in(await self._dispatch_press(ctx, press))
                 await ctx.flush_buttons()
                 return replies
             except Exception:
@@ -204,6 +207,11 @@ def _as_list(result: Reply | list[Reply] | None) -> list[Reply]:
 def _toast(text: Any) -> Reply:
     """A reply that only answers the press: the console prints it, Telegram shows it as a notice."""
     return Reply(text, toast=str(text), toast_only=True)
+
+
+def _written_in(replies: list[Reply]) -> list[Reply]:
+    """The replies, each saying the language it is written in (the one spoken now, unless it said another)."""
+    return [r if r.language else replace(r, language=current_language()) for r in replies]
 
 
 def _blocked_reply() -> Reply:

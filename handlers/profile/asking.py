@@ -47,8 +47,10 @@ def _first_unanswered(member: Member) -> str:
         "themes": bool(member.themes), "regions": bool(member.regions), "languages": bool(member.languages),
         "timezone": bool(member.timezone), "contact": bool(member.contact),
     }
+    # The language the welcome was read in is stored when the member joins, so it says nothing of what they skipped.
     for index, step in enumerate(STEPS):
-        if answered[step] or (step in OPTIONAL and any(answered[later] for later in STEPS[index + 1:])):
+        later = [answered[s] for s in STEPS[index + 1:] if s != "languages"]
+        if answered[step] or (step in OPTIONAL and any(later)):
             continue
         return step
     return STEPS[-1]
@@ -134,7 +136,7 @@ async def text_question(ctx: Context, conversation: Conversation) -> Question:
 @profile_flow.step("kind")
 async def kind_question(ctx: Context, conversation: Conversation) -> Question:
     return _framed(conversation, _("What kind of actor are you?"),
-                   choices=tuple(Choice(k.id, str(_(k.label))) for k in ACTOR_KINDS))
+                   choices=tuple(Choice(k.id, k.label) for k in ACTOR_KINDS))
 
 
 @profile_flow.step("themes")

@@ -79,7 +79,7 @@ async def skip_pressed(ctx: Context, answer: Answer) -> Reply | list[Reply]:
 async def kind_picked(ctx: Context, answer: Answer) -> Reply | list[Reply]:
     kind = ctx.network.actor_kind(answer.value)
     await ctx.repos.members.set_field(ctx.member_id, "actor_kind", kind.id, ctx.now)
-    return await advance(ctx, answer.conversation, _("Kind of actor: {kind}.", kind=_(kind.label)))
+    return await advance(ctx, answer.conversation, _("Kind of actor: {kind}.", kind=kind.label))
 
 
 @profile_flow.picked("timezone")

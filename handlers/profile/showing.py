@@ -63,7 +63,7 @@ def summary_values(ctx: Context) -> dict[str, Any]:
     return dict(
         name=member.display_name or dash,
         organisation=member.organisation or dash,
-        kind=_(kind.label) if kind else dash,
+        kind=kind.label if kind else dash,
         themes=labels(themes) or dash,
         regions=labels(regions) or dash,
         languages=", ".join(langs.language_name(c) for c in member.languages) or dash,

@@ -28,8 +28,7 @@ def draft_zone(ctx: Context, values: dict[str, Any]) -> str:
 
 
 async def _parse_start(ctx: Context, text: str, zone: str) -> int | Markup:
-    languages = tuple(dict.fromkeys([*(ctx.member.languages if ctx.member else ()), "en"]))
-    moment = await when.parse_moment_async(text, zone, ctx.now, languages=languages)
+    moment = await when.parse_moment_async(text, zone, ctx.now, languages=ctx.reading_languages)
     shown = text.strip()[:60]
     if isinstance(moment, when.Problem):
         if moment.code == "past":
@@ -58,8 +57,7 @@ async def _parse_end(ctx: Context, text: str, zone: str, start: int | None) -> i
     elif duration and (duration.group(1) or duration.group(3)):
         end = start + 3600 * int(duration.group(1) or 0) + 60 * int(duration.group(2) or 0)
     else:
-        languages = tuple(dict.fromkeys([*(ctx.member.languages if ctx.member else ()), "en"]))
-        moment = await when.parse_moment_async(stripped, zone, start, languages=languages)
+        moment = await when.parse_moment_async(stripped, zone, start, languages=ctx.reading_languages)
         if isinstance(moment, when.Problem):
             if moment.code == "past":
                 return _("The end must come after the start ({start}).",

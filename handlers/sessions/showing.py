@@ -12,7 +12,7 @@ from handlers.arguments import first_word, number
 from handlers.core import Context
 from handlers.events import Reply
 from handlers.formatting import labels
-from handlers.i18n import _, current_language, join_lines
+from handlers.i18n import N_, _, current_language, join_lines, plain
 from handlers.sanitise import clean_line
 from storage.members import Member
 from storage.sessions import Session
@@ -29,7 +29,8 @@ def span(starts_at: int, ends_at: int, zone: str) -> str:
     start, end = localtime.local(starts_at, zone), localtime.local(ends_at, zone)
     day = when.describe_day(starts_at, zone, locale=current_language())
     if start.date() == end.date():
-        return f"{day}, {start:%H:%M}–{end:%H:%M} ({zone}, {_offset(start)})"
+        return plain(N_("{day}, {start}–{end} ({zone}, {offset})")).format(
+            day=day, start=f"{start:%H:%M}", end=f"{end:%H:%M}", zone=zone, offset=_offset(start))
     return (f"{when.describe_moment(starts_at, zone, locale=current_language())} – "
             f"{when.describe_moment(ends_at, zone, locale=current_language())}")
 

@@ -22,6 +22,7 @@ from handlers.when.common import (
     Moment,
     Problem,
 )
+from handlers.when.words import ascii_digits
 
 # ---------------------------------------------------------------------------------------------------- one moment
 
@@ -55,7 +56,39 @@ def _hm(hour: str, minute: str | None) -> str | None:
     return f"{h}:{m:02d}" if h <= 23 and m <= 59 else None
 
 
+# "At 9" and "9 o'clock" as the bot's other languages write them, rewritten as H:MM too: "à 9", "9 heures",
+# "в 9", "9 часов", "a las 9", "الساعة 9", "9点", "9点半"; an evening or afternoon word before a Chinese hour
+# makes it p.m. ("下午3点").
+_LOCAL_HOURS = (
+    re.compile(r"(?<!\S)(?:à|vers)\s+(\d{1,2})(?:\s*heures?)?(?:\s*(\d{2}))?(?!\S)", re.IGNORECASE),
+    re.compile(r"(?<!\S)(\d{1,2})\s*heures?(?:\s*(\d{2}))?(?!\S)", re.IGNORECASE),
+    re.compile(r"(?<!\S)в\s+(\d{1,2})(?::(\d{2}))?(?:\s*(?:час(?:а|ов)?|утра))?(?!\S)", re.IGNORECASE),
+    re.compile(r"(?<!\S)a\s+las?\s+(\d{1,2})(?::(\d{2}))?(?:\s*(?:horas?|de la mañana))?(?!\S)", re.IGNORECASE),
+    re.compile(r"(?:ال)?ساعة\s*(\d{1,2})(?::(\d{2}))?"),
+)
+_CHINESE_HOUR = re.compile(r"(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*[点點時时](?:\s*(\d{1,2})\s*分?|\s*(半))?")
+_EVENING = re.compile(r"(?<!\S)в\s+(\d{1,2})(?::(\d{2}))?\s*(?:вечера|дня)(?!\S)|"
+                      r"(?<!\S)a\s+las?\s+(\d{1,2})(?::(\d{2}))?\s*de la (?:tarde|noche)(?!\S)", re.IGNORECASE)
+
+
+def _chinese_hour(m: re.Match[str]) -> str:
+    hour, minute = int(m[2]), 30 if m[4] else int(m[3] or 0)
+    if m[1] in ("下午", "晚上") and hour < 12:
+        hour += 12
+    return " " + (_hm(str(hour), str(minute)) or m[0]) + " "
+
+
+def _evening(m: re.Match[str]) -> str:
+    hour, minute = (m[1], m[2]) if m[1] else (m[3], m[4])
+    h = int(hour)
+    return (_hm(str(h + 12 if h < 12 else h), minute) or m[0]) if h <= 23 else m[0]
+
+
 def _rewrite_times(text: str) -> str:
+    text = _CHINESE_HOUR.sub(_chinese_hour, text)
+    text = _EVENING.sub(_evening, text)
+    for pattern in _LOCAL_HOURS:
+        text = pattern.sub(lambda m: _hm(m[1], m[2]) or m[0], text)
     text = _H_TIME.sub(lambda m: _hm(m[1], m[2]) or m[0], text)
     text = _DOT_TIME.sub(lambda m: _hm(m[1], m[2]) or m[0], text)
     return _AT_HOUR.sub(lambda m: m[1] + (_hm(m[2], None) or m[2]), text)
@@ -161,7 +194,7 @@ def parse_moment(
         return Problem("empty")
     if len(stripped) > MAX_WHEN:
         return Problem("too_long")
-    stripped = _TRAILING_PUNCTUATION.sub("", stripped)
+    stripped = _TRAILING_PUNCTUATION.sub("", ascii_digits(stripped))
     if not stripped:
         return Problem("empty")
     tz = localtime.known_zone(zone)

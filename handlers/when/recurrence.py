@@ -14,8 +14,9 @@ from handlers.when.common import (
     RECURRING_TIME,
 )
 from handlers.when.moment import CLOCK_WORDS, twelve_hour
+from handlers.when.words import english_tokens
 
-# The "every ..." grammar. Words are English; rrule parts are the standard RFC 5545 ones (the day and month
+# The "every ..." grammar. Words are English (`words.py` gives a reminder in another language as English words); rrule parts are the standard RFC 5545 ones (the day and month
 # names above are shared with reading one moment).
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -25,15 +26,20 @@ _UNITS = {"day": "DAILY", "days": "DAILY", "week": "WEEKLY", "weeks": "WEEKLY", 
 _NUMBERED_DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
 _TIME_TOKEN = re.compile(r"(\d{1,2})(?:(?::|h|\.)(\d{2})|h)?((?:a|p)\.?m\.?)?")
 _HALF_DAY = re.compile(r"([ap])\.?m\.?")
-_TOKEN = re.compile(r"\d{1,2}:\d{2}|[^\s,:]+|[,:]")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR")
+
+
+def starts_recurring(text: str) -> bool:
+    """Whether a reminder opens with "every" (or "chaque", "каждый", "cada", "كل", "每" …)."""
+    first = english_tokens(text[:40])[:1]
+    return bool(first) and first[0][0] == "every"
 
 
 class RecurrenceReader:
     """Reads "every <days> [at <time>]" from the start of a reminder; `end` is where its last word ends."""
 
     def __init__(self, text: str, today: date) -> None:
-        self.tokens = [(m[0].casefold(), m.end()) for m in _TOKEN.finditer(text)]
+        self.tokens = english_tokens(text)  # in any of the bot's languages, as English words
         self.i = 0
         self.end = 0
         self.today = today

@@ -26,14 +26,13 @@ from handlers.when.moment import (
     parse_moment,
 )
 from handlers.when.occurrences import first_occurrence
-from handlers.when.recurrence import RecurrenceReader
+from handlers.when.recurrence import RecurrenceReader, starts_recurring
 
 # ---------------------------------------------------------------------------------------------------- reminders
 
 _WORDS = re.compile(r"\S+")
 _SEPARATOR = re.compile(r"^(?::|to(?=\s|$))\s*", re.IGNORECASE)
 _TRAILING_UNTIL = re.compile(r"^(?P<what>.*\S)\s+until\s+(?P<when>\S.*)$", re.IGNORECASE | re.DOTALL)
-_EVERY = re.compile(r"^every\b", re.IGNORECASE)
 
 
 def _leading_moment(
@@ -87,7 +86,7 @@ def split_reminder(
         return Problem("too_long")
     if localtime.known_zone(zone) is None:
         return Problem("bad_zone")
-    if _EVERY.match(body):
+    if starts_recurring(body):
         return _split_recurring(body, zone, now, languages)
     found = _leading_moment(body, zone, now, languages, default_hour=10)
     if isinstance(found, Problem):
@@ -112,7 +111,7 @@ def read_reminder(
         return Problem("too_long")
     if localtime.known_zone(zone) is None:
         return Problem("bad_zone")
-    if _EVERY.match(body):
+    if starts_recurring(body):
         return _split_recurring(body, zone, now, languages, what=checked)
     moment = parse_moment(body, zone, now, default_hour=10, languages=languages)
     return moment if isinstance(moment, Problem) else (moment, checked)
@@ -151,8 +150,10 @@ def _split_recurring(
     impossible = impossible_time(LEADING_AT.sub("", rest.lstrip(), count=1), at_start=True)
     if impossible is not None:
         return Problem("bad_time", impossible)  # "every day at 25:00": not 09:00 with "at 25:00" as its text
-    if grammar.peek() == "until":
-        rest = rest.lstrip()[len("until"):]
+    if grammar.peek() == "at" and impossible_time(grammar.peek(1) or "") is not None:
+        return Problem("bad_time", grammar.peek(1))  # "каждый день в 25:00", as the grammar read it
+    if grammar.peek() == "until":  # or "jusqu'au", "до", "hasta", "حتى", "直到"
+        rest = text[grammar.tokens[grammar.i][1]:]
         offset = len(rest) - len(rest.lstrip())
         found = _leading_moment(rest.lstrip(), zone, now, languages, default_hour=23)
         if isinstance(found, Problem):
