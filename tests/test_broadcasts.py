@@ -11,6 +11,8 @@ import dataclasses
 
 import pytest
 from handlers.events import Person, Press
+from handlers.formatting import to_plain
+from handlers.i18n import _, language, translations_for
 from storage.members import Region
 from storage.sessions import SessionRepository
 from tests.conftest import plain
@@ -433,3 +435,23 @@ async def test_a_finished_broadcast_keeps_its_counts_but_not_its_text_once_the_o
     assert (broadcast.status, broadcast.body) == ("done", None)
     status = await world.bot.text(AMINA, "/broadcast status 1")
     assert "Telegram: delivered 4" in status and "Discord: delivered 2" in status
+
+
+async def test_a_broadcast_keeps_its_organisers_words_in_each_recipients_frame(world, net):
+    """Written once, in the organiser's language; each recipient reads the bot's own frame (header, topics, how to
+    mute) in theirs."""
+    await world.repos.members.set_languages(net["lina"], ["ru", "en"], world.now)
+    await _compose(world, "Vigil moved to 18:00")
+    await _choose(world, "Themes", "Access to health")
+    await world.bot.press(AMINA, "Send to")
+    await world.outbox.flush()
+    header = "📣 <b>{network}</b> · message from the organisers"
+    mute = "<i>Send /mute to stop broadcasts, or /mute {theme} for this theme only.</i>"
+    with language("ru"):
+        theme = translations_for("ru").gettext("Access to health")
+        russian = to_plain(_(header, network="Test Network")), to_plain(_(mute, theme=theme))
+    english = to_plain(_(header, network="Test Network"))
+    lina, dan = _got(world, "201")[0], _got(world, "203")[0]
+    assert russian[0] in lina and russian[1] in lina and english not in lina
+    assert english in dan  # no language of the bot's in the profile: the network's
+    assert "Vigil moved to 18:00" in lina and "Vigil moved to 18:00" in dan  # the organiser's words as written

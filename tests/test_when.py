@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers import when
-from handlers.when import moment as reading
+from handlers.i18n import language
 from handlers.when import (
     Moment,
     Problem,
@@ -33,6 +33,7 @@ from handlers.when import (
     split_reminder_async,
     to_utc,
 )
+from handlers.when import moment as reading
 
 PARIS, NAIROBI, NEW_YORK = "Europe/Paris", "Africa/Nairobi", "America/New_York"
 
@@ -682,6 +683,8 @@ def test_a_moment_typed_in_the_members_language_reads_with_its_time_of_day(langu
     ("ru", "каждый понедельник в 9:00 позвонить маме", "FREQ=WEEKLY;BYDAY=MO", (9, 0), "позвонить маме"),
     ("ru", "по будням в 7 вечера выйти", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", (19, 0), "выйти"),
     ("ru", "каждый день в полдень обед", "FREQ=DAILY", (12, 0), "обед"),
+    ("ru", "каждые 2 недели в среду в 10:00 отчёт", "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE", (10, 0), "отчёт"),
+    ("ru", "каждый месяц 15 числа в 9 оплатить", "FREQ=MONTHLY;BYMONTHDAY=15", (9, 0), "оплатить"),
     ("es", "cada 15 minutos beber", None, None, None),
     ("es", "cada lunes a las 9 llamar", "FREQ=WEEKLY;BYDAY=MO", (9, 0), "llamar"),
     ("es", "todos los días a las 7 de la tarde caminar", "FREQ=DAILY", (19, 0), "caminar"),
@@ -703,3 +706,9 @@ def test_a_repeating_reminder_typed_in_the_members_language(language, text, rule
 def test_an_hour_no_clock_shows_in_another_language_is_refused_not_read_as_text():
     found = when.split_reminder("каждый день в 25:00 зарядка", PARIS, NOW, languages=("ru",))
     assert isinstance(found, Problem) and found.code == "bad_time"
+
+
+def test_a_repeating_reminder_is_said_back_in_the_members_language():
+    with language("ru"):
+        shown = describe_recurrence(Recurrence("FREQ=WEEKLY;BYDAY=MO,WE", 9, 0, None), PARIS)
+    assert "понедельник" in shown and "среда" in shown and "09:00" in shown and "every" not in shown

@@ -9,7 +9,7 @@ from handlers import quiet
 from handlers.core import Context
 from handlers.core.questions import Choice, Question
 from handlers.events import Reply
-from handlers.i18n import _, _n, join_lines
+from handlers.i18n import _, _n, current_language, join_lines
 from handlers.network import ACTOR_KINDS
 from handlers.profile.common import (
     DONE,
@@ -157,7 +157,7 @@ async def list_question(ctx: Context, conversation: Conversation) -> Question:
         text = _("Which languages do you speak? Tap them, or type them (for example “French, Wolof”). "
                  "The first one is the language the bot speaks to you in, when it can. Then press Done.")
         codes = _offered(step, selection, conversation.data.get("offered", []))
-        options = [(c, langs.language_name(c)) for c in codes]
+        options = [(c, langs.language_name(c, current_language())) for c in codes]
     done = Choice(DONE, str(_("Done ({n} chosen)", n=len(selection))))
     return _framed(conversation, text, choices=tuple(Choice(v, label, ticked=v in selection) for v, label in options),
                    page_size=PAGE, more=((done,),), typed=None if step == "themes" else FIELD_LABELS[step])

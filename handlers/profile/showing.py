@@ -13,7 +13,7 @@ from handlers.accounts import describe_notify
 from handlers.core import Context, Role
 from handlers.events import Reply
 from handlers.formatting import labels
-from handlers.i18n import N_, _, join_lines, plain
+from handlers.i18n import N_, _, current_language, join_lines, plain
 from handlers.profile.common import EDIT_ONLY, FIELD_LABELS, STEPS, Part
 
 HOURS = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?\s*(?:-|–|—|to)\s*(\d{1,2})(?:[:h.](\d{2}))?$", re.IGNORECASE)
@@ -66,7 +66,7 @@ def summary_values(ctx: Context) -> dict[str, Any]:
         kind=kind.label if kind else dash,
         themes=labels(themes) or dash,
         regions=labels(regions) or dash,
-        languages=", ".join(langs.language_name(c) for c in member.languages) or dash,
+        languages=", ".join(langs.language_name(c, current_language()) for c in member.languages) or dash,
         timezone=_("{zone}, now {time}", zone=zone, time=timezones.now_in(zone, ctx.now_dt)) if zone else dash,
         contact=member.contact or dash,
         notify=describe_notify(member),

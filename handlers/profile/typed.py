@@ -10,7 +10,7 @@ from handlers import quiet, timezones
 from handlers.core import Context
 from handlers.core.questions import Answer
 from handlers.events import Reply
-from handlers.i18n import _, _n, join_lines
+from handlers.i18n import _, _n, current_language, join_lines
 from handlers.profile.asking import advance, ask
 from handlers.profile.common import COLUMN, LIMITS, MAX_FREE_REGIONS, profile_flow
 from handlers.profile.showing import HOURS, quiet_text
@@ -73,7 +73,7 @@ async def languages_typed(ctx: Context, answer: Answer) -> Reply:
     selection = list(dict.fromkeys([*conversation.data.get("picked", []), *codes]))
     notes = []
     if codes:
-        notes.append(_("Added {languages}.", languages=", ".join(langs.language_name(c) for c in codes)))
+        notes.append(_("Added {languages}.", languages=", ".join(langs.language_name(c, current_language()) for c in codes)))
     if unknown:
         notes.append(_("I don't know these languages: {items}. Try their English name or a code such as "
                        "“wo” for Wolof.", items=", ".join(unknown)))

@@ -83,6 +83,8 @@ _TABLE: list[tuple[str, Reading]] = [
     (r"в\s+(\d{1,2})(?::(\d{2}))?\s*(?:вечера|дня)", lambda m, t: _clock(m[1], m[2], later=True)),
     (r"в\s+(\d{1,2})(?::(\d{2}))?(?:\s*(?:час(?:а|ов)?|утра))?", lambda m, t: _clock(m[1], m[2])),
     (r"в полдень", "at noon"), (r"в полночь", "at midnight"), (r"до", "until"), (r"и", "and"),
+    (r"в(?=\s+(?:понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье))", "on"),
+    (r"(\d{1,2})(?:-?го)?\s+числа", lambda m, t: f"on {m[1]}"),
     (r"два|две", "two"), (r"три", "three"), (r"четыре", "four"),
     # Spanish
     (r"todos los días|todos los dias|cada día|cada dia|diariamente|a diario", "every day"),
