@@ -687,6 +687,7 @@ def test_a_moment_typed_in_the_members_language_reads_with_its_time_of_day(langu
     ("ru", "каждый месяц 15 числа в 9 оплатить", "FREQ=MONTHLY;BYMONTHDAY=15", (9, 0), "оплатить"),
     ("es", "cada 15 minutos beber", None, None, None),
     ("es", "cada lunes a las 9 llamar", "FREQ=WEEKLY;BYDAY=MO", (9, 0), "llamar"),
+    ("es", "todos los días laborables a las 8:00 revisar", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", (8, 0), "revisar"),
     ("es", "todos los días a las 7 de la tarde caminar", "FREQ=DAILY", (19, 0), "caminar"),
     ("ar", "كل يوم اثنين الساعة 9 اتصل بالبلدية", "FREQ=WEEKLY;BYDAY=MO", (9, 0), "اتصل بالبلدية"),
     ("ar", "يوميا الساعة ٨ اقرأ", "FREQ=DAILY", (8, 0), "اقرأ"),

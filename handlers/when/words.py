@@ -87,8 +87,8 @@ _TABLE: list[tuple[str, Reading]] = [
     (r"(\d{1,2})(?:-?го)?\s+числа", lambda m, t: f"on {m[1]}"),
     (r"два|две", "two"), (r"три", "three"), (r"четыре", "four"),
     # Spanish
-    (r"todos los días|todos los dias|cada día|cada dia|diariamente|a diario", "every day"),
     (r"(?:todos los |cada )?d[íi]as? (?:laborables?|hábiles?|habiles?)|entre semana", "every weekday"),
+    (r"todos los días|todos los dias|cada día|cada dia|diariamente|a diario", "every day"),
     (r"(?:todos los |cada )?fines? de semana", "every weekend"),
     (r"todos los|todas las|cada", "every"),
     (r"primer(?:o|a)?", "first"), (r"segund(?:o|a)", "second"), (r"tercer(?:o|a)?", "third"),
