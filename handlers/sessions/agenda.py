@@ -13,7 +13,7 @@ from handlers.arguments import Param
 from handlers.core import Args, Context, Role
 from handlers.events import Attachment, Button, Reply
 from handlers.formatting import labels
-from handlers.i18n import N_, _, join_lines
+from handlers.i18n import N_, _, join_lines, plain
 from handlers.sessions.common import (
     AGENDA_PAGE,
     SESSION_NUMBER,
@@ -159,7 +159,7 @@ async def _show(ctx: Context, sessions: list[Session], *, note: Markup | None = 
 @router.command("session", Role.MEMBER, N_("one session in full"), usage=N_("/session <number>"), order=32,
                 params=(SESSION_NUMBER,))
 async def session_command(ctx: Context, args: Args) -> Reply:
-    session = await session_arg(ctx, args.text, "/session <number>")
+    session = await session_arg(ctx, args.text, plain("/session <number>"))
     if isinstance(session, Reply):
         return session
     return await _show(ctx, [session])

@@ -15,7 +15,7 @@ from storage.sessions import Session
                 usage=N_("/cancelsession <number>"), order=62,
                 params=(SESSION_NUMBER,))
 async def cancelsession_command(ctx: Context, args: Args) -> Reply:
-    session = await session_arg(ctx, args.text, "/cancelsession <number>")
+    session = await session_arg(ctx, args.text, plain("/cancelsession <number>"))
     if isinstance(session, Reply):
         return session
     return await _cancel_question(ctx, session)

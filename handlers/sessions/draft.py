@@ -158,7 +158,7 @@ async def newsession_command(ctx: Context, args: Args) -> Reply:
                 usage=N_("/editsession <number> [start:…] [end:…] [venue:…] …"), order=61,
                 params=(SESSION_NUMBER, *SESSION_FIELDS[1:]))
 async def editsession_command(ctx: Context, args: Args) -> Reply:
-    session = await session_arg(ctx, args.text, "/editsession <number> [start:…] [end:…] [venue:…] …")
+    session = await session_arg(ctx, args.text, plain("/editsession <number> [start:…] [end:…] [venue:…] …"))
     if isinstance(session, Reply):
         return session
     # The number names the session; words after it are a new title, the named values the other fields.

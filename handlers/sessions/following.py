@@ -94,6 +94,7 @@ async def unsubscribe_command(ctx: Context, args: Args) -> Reply:
 
 async def _subscription_command(ctx: Context, args: Args, *, on: bool) -> Reply:
     command = "/subscribe" if on else "/unsubscribe"
+    usage = plain("/subscribe <number> | theme:…") if on else plain("/unsubscribe <number> | theme:…")
     text, named = args.text, args.values
     if "theme" in named:
         if text:
@@ -105,8 +106,8 @@ async def _subscription_command(ctx: Context, args: Args, *, on: bool) -> Reply:
         return Reply(await _theme(ctx, theme.id, on))
     if not text:
         return Reply(_("Usage: {usage}, e.g. {command} 3, or {command} theme:Detention. Send /agenda to see the "
-                       "sessions.", usage=f"{command} <number> | theme:…", command=command))
-    session = await session_arg(ctx, text, f"{command} <number>")
+                       "sessions.", usage=usage, command=command))
+    session = await session_arg(ctx, text, usage)
     if isinstance(session, Reply):
         return session
     return Reply(await _follow(ctx, session) if on else await _unfollow(ctx, session))
@@ -146,7 +147,7 @@ async def subscriptions_command(ctx: Context, args: Args) -> Reply:
     text, named = args.text, args.values
     if text:
         return Reply(_("Usage: {usage}, e.g. /subscriptions remind:30 to be reminded 30 minutes before a session.",
-                       usage="/subscriptions [remind:<minutes>]"))
+                       usage=plain("/subscriptions [remind:<minutes>]")))
     note = None
     if "remind" in named:
         value = named["remind"].strip().lower().removesuffix("minutes").removesuffix("min").strip()
