@@ -207,7 +207,7 @@ def test_a_console_journey_in_each_language_is_answered_in_that_language(tmp_pat
         "/press 3", "/press 17", "/press 13", "Lyon", "Signal: ana.7",
         "/commit", "Atelier / workshop", due, "/press 1", "/press 1", "/press 1", "/press 1",
         f"/remind {once}", "/press 1", f"/remind {weekly}", "/press 1", "/reminders",
-        "/partner theme:detention", "/agenda", "/subscribe", "/session", "/help", ""])
+        "/partner theme:detention", "/agenda", "/subscribe", "/session", "/progress", "/help", ""])
     result = run_console(script, "console", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     chosen = result.stdout.split(f"> /press {button}\n", 1)[1]  # the welcome before was in the app's language
@@ -216,7 +216,7 @@ def test_a_console_journey_in_each_language_is_answered_in_that_language(tmp_pat
     leaked = sorted(p for p in english_pieces(code) if p in said)
     assert not leaked, f"English in the {code} journey: {leaked[:5]}"
     assert to_plain(tr(code, "<b>Your profile is ready.</b>")) in said
-    for usage in ("/subscribe <number> | theme:…", "/session <number>"):  # how to use a command, in its words too
+    for usage in ("/subscribe <number> | theme:…", "/session <number>", "/progress <number> <note>"):  # how to use a command, in its words too
         assert tr(code, usage) in said and usage not in said
     member = sqlite3.connect(tmp_path / "solidarity.db").execute(
         "SELECT language FROM member_languages ORDER BY position LIMIT 1").fetchone()

@@ -21,7 +21,7 @@ from handlers.commitments.listing import _own
 from handlers.core import Args, Context, Role
 from handlers.core.questions import Answer, Choice, Question
 from handlers.events import Reply
-from handlers.i18n import N_, _, _n, join_lines
+from handlers.i18n import N_, _, _n, join_lines, plain
 from handlers.sanitise import clean_line
 from storage.commitments import Commitment
 from storage.conversations import Conversation
@@ -37,7 +37,7 @@ async def progress_command(ctx: Context, args: Args) -> Reply:
     typed, note = first_word(args.text)
     if not typed.removeprefix("#"):
         return Reply(_("Usage: {usage}, for example “/progress 12 Venue booked”. Send /commitments to see the "
-                       "numbers.", usage="/progress <number> <note>"))
+                       "numbers.", usage=plain("/progress <number> <note>")))
     commitment = await _own(ctx, typed.removeprefix("#"))
     if isinstance(commitment, Reply):
         return commitment
