@@ -137,6 +137,19 @@ async def test_named_parts_and_editing_tell_subscribers_of_a_new_time_and_place_
     assert "already cancelled" in await bot.text("admin", f"/cancelsession {number}")
 
 
+@pytest.mark.parametrize("comma", [",", "，", "、", "،", ";", "；"])
+async def test_themes_may_be_separated_the_way_each_language_writes_a_list(agenda_bot, comma):
+    """Chinese writes lists with 、 or ，, Arabic with ،: each separates themes as the comma does."""
+    await agenda_bot.join("admin")
+    text = await agenda_bot.text("admin", "/newsession Vigil start:25 December 2026 10:00 end:11:00 "
+                                          f"themes:Detention{comma}Access to health")
+    assert "Create this session?" in text, text
+    created = await agenda_bot.press_text("admin", "Create")
+    session = await agenda_bot.repos.sessions.get(int(created.split("Session #")[1].split()[0]))
+    assert [c.id for c in agenda_bot.core.services.network.themes if c.id in session.themes] == [
+        c.id for c in agenda_bot.core.services.network.themes if c.label in ("Detention", "Access to health")]
+
+
 async def test_bad_inputs_get_a_clear_answer_and_change_nothing(open_bot):
     bot = open_bot
     await bot.join("admin", name="Amina")

@@ -111,7 +111,7 @@ async def apply_field(ctx: Context, values: dict[str, Any], name: str, text: str
         return None
     if name == "themes":
         chosen: list[str] = []
-        for part in re.split(r"[,;\n]", text):
+        for part in re.split(r"[,;\n，、；،؛]", text):  # the commas of Chinese and Arabic too
             if not part.strip():
                 continue
             choice = ctx.network.match("theme", part.strip()[:100])
