@@ -21,7 +21,7 @@ def keyword_args(text: str, names: tuple[str, ...]) -> tuple[str, dict[str, str]
     A named part runs to the next named part or the end, so values may hold spaces. A name given twice keeps
     its last value. Names are matched in any case; anything else stays in the free text.
     """
-    pattern = re.compile(r"(?:^|\s)(" + "|".join(map(re.escape, names)) + r"):", re.IGNORECASE)
+    pattern = re.compile(r"(?:^|\s)(" + "|".join(map(re.escape, names)) + r")[:：]", re.IGNORECASE)  # ： full-width
     parts = pattern.split(text)
     free = parts[0].strip()
     named: dict[str, str] = {}

@@ -145,6 +145,8 @@ def test_a_commands_values_read_the_same_from_text_and_from_typed_options():
     assert chosen.positional("what", "when") == ["Write on the theme: myths", "Friday"]
     assert Args.from_text("#3 #4 they both work on detention", params).positional("a", "b", "c") == \
         ["#3", "#4", "they both work on detention"]
+    # A Chinese or Japanese keyboard types the full-width colon.
+    assert Args.from_text("办一次讲习班 theme：拘留", params).values == {"themes": "拘留"}
 
 
 def test_counts_are_grouped_as_each_language_writes_them():
