@@ -24,9 +24,12 @@ _MD_MARKS = re.compile(
     r"(?P<url>https?://[^\s<]+[^<.,:;\"')\]\s])"
     # Formatting marks, anywhere: bold, italics, underline, strikethrough, spoiler, code, and the backslash.
     r"|[\\*_~|`]"
-    # Mentions and references (<@123>, <#123>, <:emoji:123>, <t:123>, </command:123>, <https://…>), @everyone
-    # and @here, and the bracket that opens a masked link [label](address).
-    r"|<(?=@[!&]?\d+>|#\d+>|a?:\w+:\d+>|t:-?\d+(?::\w)?>|/[^:>\n]+:\d+>|https?://[^ >]+>)"
+    # Mentions and references (<@123>, <#123>, <:emoji:123>, <t:123>, </command:123>, <https://…>): the
+    # backslash goes before the last character of the `ref` group (<\@123>, <https\://…>), not before the `<`,
+    # which a link just before it would take into its address.
+    r"|(?P<ref><(?:@[!&]?(?=\d+>)|#(?=\d+>)|a?:(?=\w+:\d+>)|t:(?=-?\d+(?::\w)?>)|/(?=[^:>\n]+:\d+>)"
+    r"|https?:(?=//[^ >]+>)))"
+    # @everyone and @here, and the bracket that opens a masked link [label](address).
     r"|@(?=everyone|here)|\[(?=[\s\S]*\]\()"
 )
 # What Discord reads only at the start of a line (after any indentation): headings, subtext, quotes, list items.
@@ -90,7 +93,15 @@ def markdown_escape(text: str, *, line_start: bool = True) -> str:
     """A piece of text as Discord Markdown that shows it exactly as it is: a backslash before each character
     Discord would read as formatting, a mention or a link, and nothing else. `line_start`: whether the text
     begins a line (where "# ", "> ", "- " and "1. " mean something)."""
-    escaped = _MD_MARKS.sub(lambda m: m.group() if m.group("url") else "\\" + m.group(), text)
+    def mark(match: re.Match[str]) -> str:
+        found = match.group()
+        if match.group("url"):
+            return found
+        if match.group("ref"):
+            return found[:-1] + "\\" + found[-1]
+        return "\\" + found
+
+    escaped = _MD_MARKS.sub(mark, text)
 
     def line(match: re.Match[str]) -> str:
         if match.start() == 0 and not line_start:
