@@ -676,6 +676,31 @@ def test_a_moment_typed_in_the_members_language_reads_with_its_time_of_day(langu
     assert isinstance(found, Moment) and found.at == at and found.has_time
 
 
+IN_TWO_HOURS = NOW + 2 * 3600
+NEXT_FRIDAY_AT_10 = utc(2026, 11, 27, 9, 0)  # NOW is Monday 23 November
+IN_TWO_WEEKS = utc(2026, 12, 7, 9, 0)  # a date alone: at 10:00, the default hour
+
+
+@pytest.mark.parametrize(("language", "text", "at"), [
+    ("fr", "vendredi prochain 10:00", NEXT_FRIDAY_AT_10), ("fr", "dans 2 heures", IN_TWO_HOURS),
+    ("fr", "dans deux semaines", IN_TWO_WEEKS), ("fr", "d'ici vendredi prochain à 10h", NEXT_FRIDAY_AT_10),
+    ("es", "el próximo viernes a las 10", NEXT_FRIDAY_AT_10), ("es", "el viernes que viene 10:00", NEXT_FRIDAY_AT_10),
+    ("es", "dentro de dos semanas", IN_TWO_WEEKS), ("es", "en dos horas", IN_TWO_HOURS),
+    ("es", "el 15 de marzo de 2027", utc(2027, 3, 15, 9, 0)),
+    ("ru", "в следующую пятницу в 10:00", NEXT_FRIDAY_AT_10), ("ru", "через две недели", IN_TWO_WEEKS),
+    ("ru", "через 2 часа", IN_TWO_HOURS),
+    ("ar", "الجمعة المقبلة الساعة 10", NEXT_FRIDAY_AT_10), ("ar", "يوم الجمعة القادم 10:00", NEXT_FRIDAY_AT_10),
+    ("ar", "بعد أسبوعين", IN_TWO_WEEKS), ("ar", "بعد ساعتين", IN_TWO_HOURS),
+    ("zh", "下周五10点", NEXT_FRIDAY_AT_10), ("zh", "两周后", IN_TWO_WEEKS), ("zh", "两小时后", IN_TWO_HOURS),
+    ("zh", "2027年3月15日", utc(2027, 3, 15, 9, 0)),
+])
+def test_next_weekday_and_a_while_from_now_read_in_each_language(language, text, at):
+    """What the bot's own examples say in each language ("next Friday 10:00", "in two weeks", "in 2 hours"), as a
+    member of that language writes it."""
+    found = parse_moment(text, PARIS, NOW, languages=(language,))
+    assert isinstance(found, Moment) and found.at == at, found
+
+
 @pytest.mark.parametrize(("language", "text", "rule", "clock", "what"), [
     ("fr", "chaque lundi 9h appeler la mairie", "FREQ=WEEKLY;BYDAY=MO", (9, 0), "appeler la mairie"),
     ("fr", "tous les jours à 8h30 relire", "FREQ=DAILY", (8, 30), "relire"),

@@ -22,12 +22,12 @@ from handlers.when.common import (
     Moment,
     Problem,
 )
-from handlers.when.words import ascii_digits
+from handlers.when.words import ascii_digits, english_moment
 
 # ---------------------------------------------------------------------------------------------------- one moment
 
 _TRAILING_PUNCTUATION = re.compile(r"[\s.,;:!?…]+$")
-_LEADING_WORD = re.compile(r"^(?:by|on|at|before)\s+", re.IGNORECASE)
+_LEADING_WORD = re.compile(r"^(?:by|on|at|before|le|el|para|к|до|بحلول)\s+", re.IGNORECASE)  # "el 15 de marzo"
 _ONLY_DIGITS = re.compile(r"[\d\s]+")
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 # Written times dateparser misreads or ignores, rewritten as H:MM first ("9h" -> 19:00, "tomorrow 21.30" ->
@@ -61,7 +61,7 @@ def _hm(hour: str, minute: str | None) -> str | None:
 # makes it p.m. ("下午3点").
 _LOCAL_HOURS = (
     re.compile(r"(?<!\S)(?:à|vers)\s+(\d{1,2})(?:\s*heures?)?(?:\s*(\d{2}))?(?!\S)", re.IGNORECASE),
-    re.compile(r"(?<!\S)(\d{1,2})\s*heures?(?:\s*(\d{2}))?(?!\S)", re.IGNORECASE),
+    re.compile(r"(?<!\S)(?<!dans\s)(\d{1,2})\s*heures?(?:\s*(\d{2}))?(?!\S)", re.IGNORECASE),  # not "dans 2 heures"
     re.compile(r"(?<!\S)в\s+(\d{1,2})(?::(\d{2}))?(?:\s*(?:час(?:а|ов)?|утра))?(?!\S)", re.IGNORECASE),
     re.compile(r"(?<!\S)a\s+las?\s+(\d{1,2})(?::(\d{2}))?(?:\s*(?:horas?|de la mañana))?(?!\S)", re.IGNORECASE),
     re.compile(r"(?:ال)?ساعة\s*(\d{1,2})(?::(\d{2}))?"),
@@ -208,6 +208,10 @@ def parse_moment(
         return Problem("bad_time", impossible)  # dateparser would drop it and read the date alone
     base = localtime.wall(now, zone)
     parsed = _dateparser(cleaned, zone, base, _languages(languages))
+    if parsed is None:  # "vendredi prochain", "بعد أسبوعين", "两周后": dateparser reads them as English words
+        english = _LEADING_WORD.sub("", _rewrite_times(english_moment(stripped)), count=1)
+        parsed = _dateparser(english, zone, base, ["en"]) if english != cleaned else None
+        cleaned = english
     if parsed is None:
         return Problem("unknown")
     found, period = parsed

@@ -5,6 +5,10 @@ Arabic or Chinese ("chaque lundi 9h", "каждый понедельник в 9:
 "每周一9点") is first cut into the same English words, each remembering where its original ends in the text, so
 that what follows the rule stays exactly as the member typed it. A word none of the tables know is passed on as
 it is: English words are read as before, and anything else ends the rule there.
+
+One moment is read by dateparser in the member's language first; what it cannot read there ("vendredi
+prochain", "el viernes que viene", "بعد أسبوعين", "两周后") is cut the same way, with a few more words
+(`english_moment`), and read as English.
 """
 
 from __future__ import annotations
@@ -126,8 +130,66 @@ _CHINESE: list[tuple[str, Reading]] = [
     (r"(上午|早上|中午|下午|晚上)?(\d{1,2})[点點时時](?:(\d{1,2})分?|(半))?", _chinese_clock),
     (r"和|、", "and"), (r"直到|到", "until"),
 ]
-_READINGS = [(re.compile(p + _END, re.IGNORECASE), r) for p, r in _TABLE] + \
+_READINGS = [(re.compile(f"(?:{p}){_END}", re.IGNORECASE), r) for p, r in _TABLE] + \
             [(re.compile(p), r) for p, r in _CHINESE]
+
+# One moment ("vendredi prochain", "dentro de dos semanas", "в следующую пятницу", "بعد أسبوعين", "两周后"): the
+# phrases dateparser does not read in those languages, as the English it reads. Tried before the table above.
+_NUMBERS = {"un": 1, "une": 1, "uno": 1, "una": 1, "deux": 2, "dos": 2, "два": 2, "две": 2, "trois": 3, "tres": 3,
+            "три": 3, "quatre": 4, "cuatro": 4, "четыре": 4, "cinq": 5, "cinco": 5, "пять": 5, "seis": 6,
+            "шесть": 6, "huit": 8, "ocho": 8, "восемь": 8, "dix": 10, "diez": 10, "десять": 10, "quinze": 15,
+            "quince": 15, "ثلاثة": 3, "ثلاث": 3, "أربعة": 4, "أربع": 4, "خمسة": 5, "خمس": 5, "عشرة": 10}
+_CHINESE_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CHINESE_MOMENT_UNITS = {"分钟": "minutes", "小时": "hours", "钟头": "hours", "天": "days", "日": "days",
+                         "周": "weeks", "星期": "weeks", "礼拜": "weeks", "月": "months", "年": "years"}
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+
+
+def _chinese_number(text: str) -> int:
+    """ "3", "三", "十", "十五", "二十" as a number."""
+    if text.isdigit():
+        return int(text)
+    tens, _ten, units = text.rpartition("十")
+    if not _ten:
+        return _CHINESE_DIGITS[text]
+    return _CHINESE_DIGITS.get(tens, 1) * 10 + _CHINESE_DIGITS.get(units, 0)
+
+
+def _hours_or_clock(m: re.Match[str], tokens: list[Token]) -> str:
+    """ "dans 2 heures" is a while, "vers 2 heures" a time of day."""
+    return f"{m[1]} hours" if tokens and tokens[-1][0] == "in" else _clock(m[1], m[2])
+
+
+_WEEKDAY_AFTER = r"(?=\s+(?:ال)?(?:اثنين|إثنين|ثلاثاء|أربعاء|اربعاء|خميس|جمعة|سبت|أحد|احد))"
+_MOMENT_TABLE: list[tuple[str, Reading]] = [
+    (r"après-demain|pasado mañana|послезавтра|بعد غد", "in 2 days"), (r"demain|mañana|завтра|غدًا|غداً|غدا", "tomorrow"),
+    (r"aujourd'hui|aujourd’hui|hoy|сегодня|اليوم", "today"),
+    (r"dans|dentro de|en|через|بعد|خلال|في غضون", "in"),
+    (r"prochaine?s?|pr[óo]xim[oa]s?|que viene|следующ(?:ий|ую|ее|ая|ей|его)|(?:ال)?(?:مقبلة?|قادمة?)", "next"),
+    # Words that only frame the date: "le 15 mars", "el viernes", "в следующую пятницу", "يوم الجمعة".
+    (r"le|la|l'|l’|d'ici|d’ici|el|para el|para|в(?=\s+следующ)|на(?=\s+следующ)|к|до|قبل|بحلول", ""),
+    (r"يوم" + _WEEKDAY_AFTER, ""),
+    (r"(\d{1,3})\s*heures?(?:\s*(\d{2}))?", _hours_or_clock), (r"heures?|horas?|час(?:а|ов)|ساعات", "hours"),
+    (r"час|ساعة(?!\s*\d)", "1 hour"), (r"ساعتين", "2 hours"), (r"يومين", "2 days"), (r"شهرين", "2 months"),
+    (r"minutes?|minutos?|минут[уы]?|دقيقة|دقائق", "minutes"), (r"semaine|semana|неделе|الأسبوع|الاسبوع", "week"),
+    (r"неделю|أسبوع|اسبوع", "1 week"), (r"أسابيع|اسابيع", "weeks"), (r"mois(?=\s+prochain)|mes|الشهر", "month"),
+    (r"месяц|شهر", "1 month"), (r"أشهر|شهور", "months"), (r"день", "1 day"),
+    ("|".join(sorted(_NUMBERS, key=len, reverse=True)), lambda m, t: str(_NUMBERS[m[0].casefold()])),
+]
+_CHINESE_NUMBER = r"(\d{1,3}|[一两二三四五六七八九十]{1,3})"
+_CHINESE_MOMENT: list[tuple[str, Reading]] = [
+    (r"后天", "in 2 days"), (r"明天|明日", "tomorrow"), (r"今天|今日", "today"),
+    (_CHINESE_NUMBER + r"个?(分钟|小时|钟头|天|日|周|星期|礼拜|月|年)(?:后|以后|之后)",
+     lambda m, t: f"in {_chinese_number(m[1])} {_CHINESE_MOMENT_UNITS[m[2]]}"),
+    (r"下个?" + _WEEK + r"([一二三四五六日天1-7])", lambda m, t: "next " + _CHINESE_DAYS[m[1]]),
+    (r"下个?" + _WEEK, "next week"), (r"下个?月", "next month"), (r"明年", "next year"),
+    (r"(\d{1,2})月(\d{1,2})[日号]", lambda m, t: f"{m[2]} {_MONTH_NAMES[int(m[1]) - 1]}" if 1 <= int(m[1]) <= 12
+     else m[0]),
+]
+_MOMENT_READINGS = [(re.compile(f"(?:{p}){_END}", re.IGNORECASE), r) for p, r in _MOMENT_TABLE] + \
+                   [(re.compile(p), r) for p, r in _CHINESE_MOMENT]
+_NEXT_AFTER = frozenset({*_DAY_WORDS, "week", "month", "year"})
 
 
 def ascii_digits(text: str) -> str:
@@ -135,7 +197,17 @@ def ascii_digits(text: str) -> str:
     return "".join(str(unicodedata.digit(c)) if not c.isascii() and c.isdecimal() else c for c in text)
 
 
-def english_tokens(text: str) -> list[Token]:
+def english_moment(text: str) -> str:
+    """One moment typed in any of the bot's languages as English words ("vendredi prochain à 10h" -> "next friday
+    at 10:00"), for dateparser to read when it cannot read the original. Words no table knows stay as typed."""
+    words = [word for word, _end in english_tokens(text, readings=_MOMENT_READINGS + _READINGS)]
+    for i in range(1, len(words)):
+        if words[i] == "next" and words[i - 1] in _NEXT_AFTER:  # "vendredi prochain": "next friday"
+            words[i - 1], words[i] = words[i], words[i - 1]
+    return " ".join(words)
+
+
+def english_tokens(text: str, readings: list[tuple[re.Pattern[str], Reading]] = _READINGS) -> list[Token]:
     """The words of `text` as the English "every …" grammar reads them, each with where its original ends."""
     text = ascii_digits(text)
     tokens: list[Token] = []
@@ -145,7 +217,7 @@ def english_tokens(text: str) -> list[Token]:
             at += 1
         if at >= len(text):
             return tokens
-        for pattern, reading in _READINGS:
+        for pattern, reading in readings:
             found = pattern.match(text, at)
             if found:
                 words = reading if isinstance(reading, str) else reading(found, tokens)
