@@ -17,6 +17,7 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from handlers.formatting import ALLOWED_TAGS
+from handlers.when import Problem, split_reminder
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = sorted(p.name for p in (ROOT / "handlers" / "locale").iterdir() if (p / "LC_MESSAGES").is_dir())
@@ -130,3 +131,35 @@ def test_translations_keep_the_placeholders_and_the_markup_of_their_message(lang
 def test_babel_finds_nothing_wrong_in_the_catalogue(language):
     errors = [(message.id, [str(e) for e in found]) for message, found in catalogue(language).check()]
     assert not errors, errors[:5]
+
+
+# ---------------------------------------------------------------------------------------------------- example dates
+
+_QUOTED = re.compile(r"“([^”]+)”|«\s*([^»]+?)\s*»|”([^“”]+)“|\"([^\"]+)\"|「([^」]+)」")
+_NOW, _ZONE = 1795424400, "Europe/Paris"  # Monday 23 November 2026, 10:00 in Paris
+
+
+def _date_examples(text: str) -> list[str]:
+    """The quoted pieces of a message and what follows each /remind in it, with a trailing "…" taken off."""
+    pieces = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
+    pieces += [re.split(r"\s+—|\n", after)[0] for after in text.split("/remind ")[1:]]
+    return [p.rstrip(" …,.،，、。") for p in pieces]
+
+
+def _reads(example: str, code: str) -> bool:
+    found = split_reminder(example + " x", _ZONE, _NOW, languages=(code,))
+    return not isinstance(found, Problem)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_dates_a_message_gives_as_examples_are_read_in_that_language(language):
+    """An example the bot gives ("type a date such as “next Friday 10:00”") works when a member types it: a message
+    with N examples the bot reads in English has N that it reads in the translation."""
+    problems = []
+    for message in catalogue(language):
+        for source, form in translations(message) if message.id else ():
+            wanted = [example for example in _date_examples(source) if _reads(example, "en")]
+            read = [example for example in _date_examples(form) if _reads(example, language)]
+            if len(read) < len(wanted):
+                problems.append(f"{len(read)} of {len(wanted)} examples read: {form!r}")
+    assert not problems, f"{len(problems)} in {language}:\n" + "\n".join(problems[:20])
