@@ -164,6 +164,20 @@ async def test_discord_commands_are_described_in_each_language_discord_offers(db
         assert option["description_localizations"]["ru"] != option["description"]
 
 
+@pytest.mark.parametrize("code", CATALOGUES)
+async def test_every_command_and_option_description_fits_discords_100_characters_in_each_language(tg, code):
+    """Discord refuses a longer one; the adapter would cut it mid-word."""
+    network, catalogue_of = tg.bot.core.services.network, translations_for(code)
+    too_long = []
+    for spec in tg.bot.core.routes.commands.values():
+        described = [(f"/{spec.name}", catalogue_of.gettext(spec.summary))]
+        for param in spec.params:
+            values = {"default": getattr(network, param.default)} if param.default else {}
+            described.append((f"/{spec.name} {param.name}", catalogue_of.gettext(param.description).format(**values)))
+        too_long += [f"{where}: {text}" for where, text in described if len(text) > 100]
+    assert not too_long, "\n".join(too_long)
+
+
 async def test_a_discord_user_is_welcomed_in_their_apps_language(db_path, monkeypatch):
     locales: dict[int, str] = {}
     async with discord_session(db_path, monkeypatch, locales) as s:
