@@ -193,6 +193,8 @@ async def test_ticking_never_moves_a_choice(bot):
     await bot.press("admin", "Done")
     assert (await bot.member("admin")).languages == ("ar", "wo")
 
+    await bot.say("admin", "/language en")  # Arabic first: the bot now writes in Arabic; back to English
+    await bot.say("admin", "/profile")
     await bot.press("admin", "Regions")
     await bot.say("admin", "Lyon")
     await bot.say("admin", "Dakar")

@@ -18,7 +18,7 @@ from bot.delivery import Outbox
 from bot.discord_adapter import DiscordAdapter
 from bot.settings import DiscordSettings
 from handlers.formatting import to_plain
-from handlers.i18n import _, language, translations_for
+from handlers.i18n import FSI, PDI, _, language, translations_for
 from tests.conftest import build_bot, make_network
 from tests.discord_spec import SPEC
 from tests.telegram_fake import FakeBotApi
@@ -123,6 +123,14 @@ async def test_telegram_menus_exist_in_each_language_and_a_members_menu_follows_
     assert chat_menu["commit"] == translations_for("ru").gettext(summaries["commit"])
 
 
+async def test_in_arabic_a_latin_name_is_set_apart_from_the_right_to_left_text_on_telegram(tg):
+    tg.api.app_languages[ANA] = "ar"
+    await tg.say(ANA, "/start")
+    await tg.press(ANA, tr("ar", "I understand — set up my profile"))
+    said = "\n".join(await tg.say(ANA, "Ana Lopez 2"))
+    assert f"{FSI}Ana Lopez 2{PDI}" in said  # without the isolates, "2" and the Latin name would be reordered
+
+
 @contextlib.asynccontextmanager
 async def discord_session(db_path, monkeypatch, locales: dict[int, str]):
     """A Discord session whose people's apps are set to the languages `locales` names (by user id)."""
@@ -187,6 +195,16 @@ async def test_a_discord_user_is_welcomed_in_their_apps_language(db_path, monkey
         await lena.click(tr("ru", "I understand — set up my profile"))
         member = await s.bot.repos.members.by_identity("discord", str(lena.id))
         assert member.languages == ("ru",)
+
+
+async def test_in_arabic_a_latin_name_is_set_apart_from_the_right_to_left_text_on_discord(db_path, monkeypatch):
+    async with discord_session(db_path, monkeypatch, {}) as s:  # Discord has no Arabic: chosen on the welcome
+        lena = s.person("lena")
+        await lena.slash("start")
+        assert tr("ar", WELCOME) in await lena.click("العربية")
+        await lena.click(tr("ar", "I understand — set up my profile"))
+        said = await lena.answer("Ana Lopez 2")
+        assert f"{FSI}Ana Lopez 2{PDI}" in said
 
 
 JOURNEYS = {  # (welcome button, name, when a commitment is due, a reminder, a repeating reminder)
