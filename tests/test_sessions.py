@@ -150,6 +150,14 @@ async def test_themes_may_be_separated_the_way_each_language_writes_a_list(agend
         c.id for c in agenda_bot.core.services.network.themes if c.label in ("Detention", "Access to health")]
 
 
+@pytest.mark.parametrize("length", ["90 minutes", "1 hour 30", "1 heure 30", "90 минут", "1 hora 30", "90 دقيقة", "90分钟",
+                                    "1小时30"])
+async def test_a_sessions_end_may_be_a_length_written_in_any_of_the_bots_languages(agenda_bot, length):
+    await agenda_bot.join("admin")
+    text = await agenda_bot.text("admin", f"/newsession Vigil start:25 December 2026 10:00 end:{length}")
+    assert "Create this session?" in text and "10:00–11:30" in text, text
+
+
 async def test_bad_inputs_get_a_clear_answer_and_change_nothing(open_bot):
     bot = open_bot
     await bot.join("admin", name="Amina")

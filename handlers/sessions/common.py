@@ -36,8 +36,9 @@ AGENDA_PAGE = 8  # sessions per page of /agenda: two Follow buttons a row, four 
 LEADS = (5, 15, 30, 60)  # reminder leads offered as buttons (any 1-1440 may be typed)
 MAX_LEAD = 1440
 CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))$", re.IGNORECASE)
-DURATION = re.compile(r"^(?:for\s+)?(?:(\d{1,3})\s*(?:h|hr|hrs|hours?))?\s*(?:(\d{1,4})\s*(m|min|mins|minutes?)?)?$",
-                       re.IGNORECASE)
+# A length, "2 hours 30", "90 minutes", "1h30", in the bot's six languages ("2 heures", "90 минут", "2小时").
+DURATION = re.compile(r"^(?:for\s+)?(?:(\d{1,3})\s*(?:h|hr|hrs|hours?|heures?|horas?|час(?:а|ов)?|ساعات|ساعة|小时|钟头))?"
+                      r"\s*(?:(\d{1,4})\s*(m|min|mins|minutes?|minutos?|минут[аы]?|دقيقة|دقائق|分钟)?)?$", re.IGNORECASE)
 
 FIELD_LABELS = {"title": N_("Title"), "start": N_("Start"), "end": N_("End"), "zone": N_("Time zone"),
                 "venue": N_("Venue"), "link": N_("Call link"), "moderator": N_("Moderator"),
