@@ -70,10 +70,12 @@ def tags(text: str) -> tuple[list[str], bool]:
 
 
 def translations(message) -> list[tuple[str, str]]:
-    """(source, translation) for each form of a message."""
+    """(source, translation) for each form of a message. Every plural form is held against the English plural: a
+    form may stand for counts other than one (Chinese has one form for all, Russian's first is 1, 21, 31 …), so
+    it may say {n} even where the English singular says "once"."""
     if isinstance(message.id, tuple):
         forms = message.string if isinstance(message.string, tuple) else (message.string,)
-        return [(message.id[0] if n == 0 else message.id[1], form) for n, form in enumerate(forms)]
+        return [(message.id[1], form) for form in forms]
     return [(message.id, message.string)]
 
 
