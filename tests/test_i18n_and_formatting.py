@@ -5,12 +5,14 @@ from __future__ import annotations
 import gettext
 import io
 
+import pytest
 from babel.messages import Catalog
 from babel.messages.mofile import write_mo
 from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 
+from handlers import i18n
 from handlers.formatting import (
     labels,
     split_markup,
@@ -20,6 +22,12 @@ from handlers.formatting import (
 )
 from handlers.i18n import _, grouped, is_rtl, language, register_catalogue
 from tests.discord_markdown import shown
+
+
+@pytest.fixture(autouse=True)
+def catalogues_registered_here_go_with_the_test(monkeypatch):
+    """A test's own French stands in for the shipped one only during that test."""
+    monkeypatch.setattr(i18n, "_extra", {})
 
 
 def french_catalogue(**extra: str) -> gettext.GNUTranslations:
