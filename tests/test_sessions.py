@@ -9,10 +9,13 @@ from pathlib import Path
 
 import icalendar
 import pytest
+from markupsafe import Markup
 
 from bot.agenda import move_to_day
 from bot.settings import DEFAULT_THEMES
 from handlers.agenda_files import read_agenda
+from handlers.formatting import to_plain
+from handlers.i18n import translations_for
 from handlers.sessions import import_drafts
 from storage.members import MemberRepository
 from storage.sessions import subscriber_ids
@@ -135,6 +138,23 @@ async def test_named_parts_and_editing_tell_subscribers_of_a_new_time_and_place_
     assert "Cancelled" in plain([notices[0].reply])
     assert [i for i in await bot.repos.schedule.for_member(bob.id) if i.kind.startswith("session")] == []
     assert "already cancelled" in await bot.text("admin", f"/cancelsession {number}")
+
+
+@pytest.mark.parametrize("code", ["en", "fr", "zh"])
+async def test_a_new_place_tells_the_old_one_without_repeating_the_label_in_each_language(open_bot, code):
+    bot = open_bot
+    await bot.join("admin", name="Amina")
+    number = await make_session(bot)
+    await bot.join("bob")
+    await bot.say("bob", f"/language {code}")
+    await bot.say("bob", f"/subscribe {number}")
+    before = len(bot.recorder.queued)
+    await bot.say("admin", f"/editsession {number} venue:Salle du Môle")
+    await bot.press_text("admin", "Save")
+    text = plain([sent_since(bot, before)[0].reply])
+    catalogue = translations_for(code)
+    old = to_plain(Markup(catalogue.gettext("<i>Before: {where}</i>")).format(where="Maison des associations"))
+    assert old in text.splitlines(), text  # the old place alone, not "Before: Where: …"
 
 
 @pytest.mark.parametrize("comma", [",", "，", "、", "،", ";", "；"])

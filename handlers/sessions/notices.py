@@ -13,7 +13,7 @@ from handlers.agenda_files import (
 from handlers.core import Services
 from handlers.events import Outgoing, Reply
 from handlers.i18n import _, join_lines, language, pick_language
-from handlers.sessions.showing import _sync, _where, span, zone_for
+from handlers.sessions.showing import _sync, _where, place, span, zone_for
 from storage.sessions import Session, SessionRepository, new_uid
 
 
@@ -49,9 +49,8 @@ def _change_text(network, old: Session, new: dict[str, Any], zone: str, *, cance
         lines.append(_("<i>Before: {span}</i>", span=span(old.starts_at, old.ends_at, zone)))
     lines.append(_where(new))
     if place_changed and not reinstated:
-        before = _where(old)
-        lines.append(_("<i>Before: {where}</i>", where=Markup(str(before).replace("<b>Where:</b> ", "")))
-                     if before else _("<i>No place was given before.</i>"))
+        before = place(old)
+        lines.append(_("<i>Before: {where}</i>", where=before) if before else _("<i>No place was given before.</i>"))
     lines.append(_("<i>Send /unsubscribe {id} to hear no more about it.</i>", id=old.id))
     return join_lines(*lines)
 

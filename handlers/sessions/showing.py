@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from handlers import localtime, when
 from handlers.arguments import first_word, number
@@ -49,16 +49,20 @@ def theme_labels(network, themes) -> str:
     return labels(c.label for c in (network.theme(t) for t in themes) if c is not None)
 
 
-def _where(session_or_values: Any) -> Markup | None:
+def place(session_or_values: Any) -> Markup | None:
+    """Where a session is held: its venue, its call link, or both; None if neither is known."""
     venue = session_or_values.get("venue") if isinstance(session_or_values, dict) else session_or_values.venue
     link = session_or_values.get("link") if isinstance(session_or_values, dict) else session_or_values.link
     if venue and link:
-        return _("<b>Where:</b> {venue} · online: {link}", venue=venue, link=link)
-    if venue:
-        return _("<b>Where:</b> {venue}", venue=venue)
+        return _("{venue} · online: {link}", venue=venue, link=link)
     if link:
-        return _("<b>Where:</b> online: {link}", link=link)
-    return None
+        return _("online: {link}", link=link)
+    return escape(venue) if venue else None
+
+
+def _where(session_or_values: Any) -> Markup | None:
+    found = place(session_or_values)
+    return _("<b>Where:</b> {place}", place=found) if found is not None else None
 
 
 def describe(ctx_network, session: Session, zone: str, *, full: bool = False, following: bool | None = None
