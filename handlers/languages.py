@@ -2,7 +2,8 @@
 itself, or in one of the languages the bot offers ("anglais", "العربية", "İngilizce").
 
 Names come from Babel's CLDR data, plus a handful of everyday ones it lacks ("Farsi"). The lookup tables take
-under a second to build, once, on first use; callers on the event loop should make that first call in a thread.
+under a second to build, once: the bot builds them at start (`prepare`), in a thread, so that no member's first
+request waits for them.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def _trim(text: str) -> str:
     while end > start and unicodedata.category(text[end - 1])[0] in "PSZC":
         end -= 1
     return text[start:end]
+
+
+def prepare() -> None:
+    """Build the lookup tables now (blocking: call it in a thread)."""
+    _tables()
 
 
 @functools.cache

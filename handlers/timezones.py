@@ -149,6 +149,11 @@ def _places() -> _Places:
     return _PLACES
 
 
+def prepare() -> None:
+    """Build the table of places now (blocking: call it in a thread), rather than on a member's first search."""
+    _places()
+
+
 def _search(text: str, limit: int) -> list[TimezoneMatch]:
     return _places().search(text, limit)
 
