@@ -71,7 +71,7 @@ DAYS = {
     **{name[:3]: code for name, code in zip(_DAY_NAMES, DAY_CODES)},
     "tue": "TU", "tues": "TU", "wed": "WE", "thu": "TH", "thur": "TH", "thurs": "TH",
 }
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december")
-MONTHS = {**{n: i for i, n in enumerate(_MONTH_NAMES, 1)}, **{n[:3]: i for i, n in enumerate(_MONTH_NAMES, 1)},
+MONTHS = {**{n: i for i, n in enumerate(MONTH_NAMES, 1)}, **{n[:3]: i for i, n in enumerate(MONTH_NAMES, 1)},
            "sept": 9}

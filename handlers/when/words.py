@@ -17,6 +17,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from handlers.when.common import MONTH_NAMES
+
 Token = tuple[str, int]  # (English word, where the original ends in the text)
 Reading = str | Callable[[re.Match[str], list[Token]], str]
 
@@ -38,6 +40,7 @@ _CHINESE_DAYS = {"一": "monday", "二": "tuesday", "三": "wednesday", "四": "
 _CHINESE_NUMBERS = {"两": "2", "二": "2", "三": "3", "四": "4", "第一": "first", "第二": "second", "第三": "third",
                     "第四": "fourth", "最后一": "last", "第1": "first", "第2": "second", "第3": "third", "第4": "fourth"}
 _CHINESE_UNITS = {"天": "days", "周": "weeks", "星期": "weeks", "礼拜": "weeks", "月": "months", "年": "years"}
+_WEEKDAY_AFTER = r"(?=\s+(?:ال)?(?:اثنين|إثنين|ثلاثاء|أربعاء|اربعاء|خميس|جمعة|سبت|أحد|احد))"  # "يوم الجمعة"
 _WEEK = r"(?:周|星期|礼拜)"
 
 
@@ -105,7 +108,7 @@ _TABLE: list[tuple[str, Reading]] = [
     (r"dos", "two"), (r"tres", "three"), (r"cuatro", "four"),
     # Arabic
     (r"يومياً|يوميا", "every day"),
-    (r"كل\s+يوم(?=\s+(?:ال)?(?:اثنين|إثنين|ثلاثاء|أربعاء|اربعاء|خميس|جمعة|سبت|أحد|احد))", "every"),
+    (r"كل\s+يوم" + _WEEKDAY_AFTER, "every"),
     (r"أيام العمل|ايام العمل|أيام الأسبوع", "weekday"), (r"عطلة نهاية الأسبوع|نهاية الأسبوع", "weekend"),
     (r"كل", "every"), (r"يوم", "day"), (r"أيام|ايام", "days"), (r"أسبوعين|اسبوعين", "2 weeks"),
     (r"أسبوع|اسبوع", "week"), (r"شهرين", "2 months"), (r"شهر", "month"), (r"سنة|عام", "year"),
@@ -140,10 +143,7 @@ _NUMBERS = {"un": 1, "une": 1, "uno": 1, "una": 1, "deux": 2, "dos": 2, "два"
             "шесть": 6, "huit": 8, "ocho": 8, "восемь": 8, "dix": 10, "diez": 10, "десять": 10, "quinze": 15,
             "quince": 15, "ثلاثة": 3, "ثلاث": 3, "أربعة": 4, "أربع": 4, "خمسة": 5, "خمس": 5, "عشرة": 10}
 _CHINESE_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CHINESE_MOMENT_UNITS = {"分钟": "minutes", "小时": "hours", "钟头": "hours", "天": "days", "日": "days",
-                         "周": "weeks", "星期": "weeks", "礼拜": "weeks", "月": "months", "年": "years"}
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-                "november", "december")
+_CHINESE_MOMENT_UNITS = {**_CHINESE_UNITS, "分钟": "minutes", "小时": "hours", "钟头": "hours", "日": "days"}
 
 
 def _chinese_number(text: str) -> int:
@@ -161,7 +161,6 @@ def _hours_or_clock(m: re.Match[str], tokens: list[Token]) -> str:
     return f"{m[1]} hours" if tokens and tokens[-1][0] == "in" else _clock(m[1], m[2])
 
 
-_WEEKDAY_AFTER = r"(?=\s+(?:ال)?(?:اثنين|إثنين|ثلاثاء|أربعاء|اربعاء|خميس|جمعة|سبت|أحد|احد))"
 _MOMENT_TABLE: list[tuple[str, Reading]] = [
     (r"après-demain|pasado mañana|послезавтра|بعد غد", "in 2 days"), (r"demain|mañana|завтра|غدًا|غداً|غدا", "tomorrow"),
     (r"aujourd'hui|aujourd’hui|hoy|сегодня|اليوم", "today"),
@@ -184,7 +183,7 @@ _CHINESE_MOMENT: list[tuple[str, Reading]] = [
      lambda m, t: f"in {_chinese_number(m[1])} {_CHINESE_MOMENT_UNITS[m[2]]}"),
     (r"下个?" + _WEEK + r"([一二三四五六日天1-7])", lambda m, t: "next " + _CHINESE_DAYS[m[1]]),
     (r"下个?" + _WEEK, "next week"), (r"下个?月", "next month"), (r"明年", "next year"),
-    (r"(\d{1,2})月(\d{1,2})[日号]", lambda m, t: f"{m[2]} {_MONTH_NAMES[int(m[1]) - 1]}" if 1 <= int(m[1]) <= 12
+    (r"(\d{1,2})月(\d{1,2})[日号]", lambda m, t: f"{m[2]} {MONTH_NAMES[int(m[1]) - 1]}" if 1 <= int(m[1]) <= 12
      else m[0]),
 ]
 _MOMENT_READINGS = [(re.compile(f"(?:{p}){_END}", re.IGNORECASE), r) for p, r in _MOMENT_TABLE] + \
