@@ -70,7 +70,7 @@ from handlers import i18n  # noqa: E402
 from handlers.capabilities import all_routers  # noqa: E402
 from handlers.core import Core, Services  # noqa: E402
 from handlers.sessions.notices import save_session  # noqa: E402
-from storage import Database, Repositories  # noqa: E402
+from storage import Repositories, SqliteDatabase  # noqa: E402
 
 MEMBERS = 100_000
 FIRST_USER = 100_000  # member n's Telegram account is FIRST_USER + n (as seeded)
@@ -237,7 +237,7 @@ class Bot:
 
 
 async def open_bot(path: Path) -> Bot:
-    db = Database(path)
+    db = SqliteDatabase(path)
     await db.open()
     await seed(db, MEMBERS)
     repos = Repositories.over(db)

@@ -36,7 +36,7 @@ from handlers.core import Core, Services  # noqa: E402
 from handlers.events import Incoming, Person  # noqa: E402
 from handlers.network import ACTOR_KINDS, Network  # noqa: E402
 from handlers.partners import POOL, rank  # noqa: E402
-from storage import Database, Repositories  # noqa: E402
+from storage import Repositories, SqliteDatabase  # noqa: E402
 from storage.partners import PartnerRepository  # noqa: E402
 
 LANGUAGES = ["en", "fr", "ar", "es", "de", "it", "pt", "tr", "ru", "sw", "fa", "wo", "ha", "am", "so", "ur", "bn",
@@ -62,7 +62,7 @@ class Silent:
 
 async def make_database(path: Path, members: int, network: Network, rng: random.Random) -> None:
     """A migrated database filled with bulk sqlite3 inserts (set-up, not what is measured)."""
-    db = Database(path)
+    db = SqliteDatabase(path)
     await db.open()
     await db.close()
     themes = [c.id for c in network.themes]
@@ -175,7 +175,7 @@ async def main() -> None:
         print(f"members per theme: most {spread[0]:,}, median {int(statistics.median(spread)):,}, "
               f"least {spread[-1]:,}")
 
-        db = Database(path)
+        db = SqliteDatabase(path)
         await db.open()
         repos = Repositories.over(db)
         try:

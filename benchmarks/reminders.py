@@ -37,7 +37,7 @@ from bot.delivery import DEFAULT_PACES, Pace, RetryLater  # noqa: E402
 from bot.scheduler import LOOKAHEAD  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from handlers.events import Person, Reply  # noqa: E402
-from storage import Database  # noqa: E402
+from storage import SqliteDatabase  # noqa: E402
 
 MEMBERS = 1000
 
@@ -53,7 +53,7 @@ def rss_mb() -> float:
 async def make_database(path: Path, pending: int, due: int, *, due_at: int | None = None) -> None:
     """A migrated database with MEMBERS members, `pending` reminders far in the future and `due` due at
     `due_at` (bulk-inserted with sqlite3: this is set-up, not what is measured)."""
-    db = Database(path)
+    db = SqliteDatabase(path)
     await db.open()
     await db.close()
     now = int(time.time())

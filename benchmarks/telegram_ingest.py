@@ -43,7 +43,7 @@ from bot.telegram_adapter import TelegramAdapter  # noqa: E402
 from handlers.capabilities import all_routers
 from handlers.core import Core, Services  # noqa: E402
 from bot.settings import DEFAULT_REGIONS, DEFAULT_THEMES  # noqa: E402
-from storage import Database, Repositories  # noqa: E402
+from storage import Repositories, SqliteDatabase  # noqa: E402
 
 CONCURRENCY = 256
 BOT_USER = {"id": 1, "is_bot": True, "first_name": "Bench", "username": "BenchBot", "can_join_groups": True,
@@ -117,7 +117,7 @@ def updates(count: int, members: int) -> list[dict]:
 
 async def full_app(path: Path, data: list[dict], members: int) -> tuple[TelegramAdapter, Database, list[float]]:
     """The bot's Telegram adapter over a seeded database, warmed up, and its latency with one update at a time."""
-    db = Database(path)
+    db = SqliteDatabase(path)
     await db.open()
     await seed(db, members)
     repos = Repositories.over(db)

@@ -15,7 +15,7 @@ from handlers.core import Clock, Core, Services, system_clock
 from handlers.i18n import available_languages, translations_for
 from handlers.network import Network
 from handlers.when import parse_moment
-from storage import Database, Repositories
+from storage import Database, Repositories, connect
 
 # Allocations between two young-generation collections (Python's default is 700).
 GC_YOUNG_THRESHOLD = 100_000
@@ -93,7 +93,7 @@ def prepare_lookups() -> None:
 async def open_app(settings: Settings, clock: Clock = system_clock) -> App:
     """Open the database (migrating it), build the core, and load the lookup tables."""
     await asyncio.to_thread(prepare_lookups)
-    db = Database(settings.database)
+    db = connect(settings.database)
     await db.open()
     repos = Repositories.over(db)
     await repos.buttons.purge_expired(int(clock().timestamp()))

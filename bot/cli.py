@@ -22,7 +22,7 @@ from bot.redaction import (
 )
 from bot.settings import Settings, SettingsError, load_settings
 from bot.telegram_adapter import telegram_adapter
-from storage.database import Database, DatabaseError, latest_version
+from storage.database import DatabaseError, connect, latest_version
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, help="TOML settings file (default: $SOLIDARITY_CONFIG, "
                         "else the embedded demo settings)")
-    common.add_argument("--db", type=Path, help="SQLite database file (overrides the settings)")
+    common.add_argument("--db", metavar="FILE|URL", help="SQLite database file, or a postgresql://user@host/dbname "
+                        "URL (overrides the settings)")
     parser = argparse.ArgumentParser(prog="solidarity-bot", description="Solidarity Bot: helps a network "
                                      "countering hate keep its commitments.")
     sub = parser.add_subparsers(dest="command", required=True,
@@ -88,7 +89,7 @@ async def _console(settings: Settings) -> int:
 
 
 async def _migrate(settings: Settings) -> int:
-    db = Database(settings.database)
+    db = connect(settings.database)
     await db.open(migrate=False)
     try:
         before = await db.schema_version()
@@ -97,9 +98,9 @@ async def _migrate(settings: Settings) -> int:
     finally:
         await db.close()
     if applied:
-        print(f"{settings.database}: schema upgraded from version {before} to {after}.")
+        print(f"{db.name}: schema upgraded from version {before} to {after}.")
     else:
-        print(f"{settings.database}: schema is up to date (version {after} of {latest_version()}).")
+        print(f"{db.name}: schema is up to date (version {after} of {latest_version(db.dialect)}).")
     return 0
 
 

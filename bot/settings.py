@@ -227,7 +227,8 @@ class Settings(BaseSettings):
 
     network_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = (
         "Solidarity Network")
-    database: Path = Path("solidarity.db")
+    # A file path (or sqlite:///path) for SQLite, or a postgresql://user@host/dbname URL for PostgreSQL.
+    database: str = "solidarity.db"
     open_registration: bool = False
     admins: list[Annotated[str, AfterValidator(_admin)]] = []
     default_language: str = "en"
@@ -246,9 +247,19 @@ class Settings(BaseSettings):
     @field_validator("database", mode="before")
     @classmethod
     def _database_named(cls, value: Any) -> Any:
-        # Path("") is the current directory, which SQLite cannot open as a file.
-        if isinstance(value, str) and not value.strip():
-            raise PydanticCustomError("database", "should name a file, e.g. solidarity.db")
+        if isinstance(value, Path):
+            value = str(value)
+        if isinstance(value, str):
+            value = value.strip()
+            # "" would be the current directory, which SQLite cannot open as a file.
+            if not value or value == "sqlite:///":
+                raise PydanticCustomError("database", "should name a file, e.g. solidarity.db, or a PostgreSQL "
+                                          "database, e.g. postgresql://bot@db.example.org/solidarity")
+            if value.startswith(("postgresql:", "postgres:")):
+                parts = urlsplit(value)
+                if not value.startswith(("postgresql://", "postgres://")) or not parts.path.strip("/"):
+                    raise PydanticCustomError("database", "should be a PostgreSQL URL with a database name, e.g. "
+                                              "postgresql://bot@db.example.org/solidarity")
         return value
 
     @classmethod
@@ -305,7 +316,7 @@ def _not_toml(where: str, error: ValueError) -> SettingsError:
     return SettingsError(f"config error: {where}: not valid TOML{where_in_file}")
 
 
-def load_settings(config_path: Path | None = None, *, database: Path | None = None) -> Settings:
+def load_settings(config_path: Path | None = None, *, database: str | Path | None = None) -> Settings:
     """Read `config_path`, else $SOLIDARITY_CONFIG, else the embedded demo; the environment and `database` win.
 
     A relative `database` (from the file, the environment or `database`) is relative to the current directory.

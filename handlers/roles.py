@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
-import aiosqlite
 from markupsafe import Markup
 
 from handlers.arguments import MEMBER, Param, number
@@ -18,6 +17,7 @@ from handlers.events import Reply
 from handlers.i18n import N_, _, _n, join_lines
 from handlers.sanitise import visible
 from storage.audit import AuditRepository
+from storage.database import Connection
 from storage.invites import InviteRepository
 from storage.members import Member, MemberRepository
 
@@ -111,7 +111,7 @@ async def members(ctx: Context, args: Args) -> Reply:
 
 
 async def _act_on(ctx: Context, target: Member, action: str,
-                  change: Callable[[aiosqlite.Connection], Awaitable[None]]) -> None:
+                  change: Callable[[Connection], Awaitable[None]]) -> None:
     """Apply a privileged change and its audit row in one transaction."""
     async with ctx.repos.db.transaction() as conn:
         await change(conn)
@@ -136,7 +136,7 @@ async def _change_role(ctx: Context, args: str, *, promote: bool) -> Reply:
                      _("{label} is not an organiser.", label=_label(target)))
     stopped: list[int] = []
 
-    async def change(conn: aiosqlite.Connection) -> None:
+    async def change(conn: Connection) -> None:
         await MemberRepository.set_role_in(conn, target.id, wanted, ctx.now)
         if not promote:
             stopped.append(await InviteRepository.revoke_made_by_in(conn, target.id, ctx.now))
@@ -193,7 +193,7 @@ async def _set_blocked(ctx: Context, args: str, *, block: bool) -> Reply:
                      _("{label} is not blocked.", label=_label(target)))
     stopped: list[int] = []
 
-    async def change(conn: aiosqlite.Connection) -> None:
+    async def change(conn: Connection) -> None:
         await MemberRepository.set_blocked_in(conn, target.id, block, ctx.now)
         if block:
             stopped.append(await InviteRepository.revoke_made_by_in(conn, target.id, ctx.now))

@@ -1,4 +1,4 @@
-"""Storage: the SQLite database and one repository per aggregate."""
+"""Storage: the database (SQLite or PostgreSQL) and one repository per aggregate."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from storage.broadcasts import BroadcastRepository
 from storage.buttons import ButtonRepository
 from storage.commitments import CommitmentRepository
 from storage.conversations import ConversationRepository
-from storage.database import Database
+from storage.database import Database, DatabaseError, connect
 from storage.invites import InviteRepository
 from storage.links import LinkRepository
 from storage.members import MemberRepository
@@ -18,6 +18,9 @@ from storage.partners import PartnerRepository
 from storage.reminders import ReminderRepository
 from storage.schedule import ScheduleRepository
 from storage.sessions import SessionRepository
+from storage.sqlite import SqliteDatabase
+
+__all__ = ["Database", "DatabaseError", "Repositories", "SqliteDatabase", "connect"]
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class AuditRepository:
         )
 
     @staticmethod
-    async def record_in(conn: aiosqlite.Connection, action: str, *, actor_id: int | None,
+    async def record_in(conn: Connection, action: str, *, actor_id: int | None,
                         subject_id: int | None = None, detail: str = "", now: int) -> None:
         """Append one entry within an open transaction."""
         await conn.execute(

@@ -12,10 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from storage.audit import AuditRepository
-from storage.database import Database
+from storage.database import Connection, Database, dialect_of, inserted_id
 from storage.sessions import subscriber_ids
 
 AUDIENCE_KEYS = ("themes", "regions", "roles", "sessions")
@@ -65,7 +63,25 @@ def clean_audience(audience: dict[str, Any]) -> dict[str, list[Any]]:
     return {key: sorted(set(audience[key])) for key in AUDIENCE_KEYS if audience.get(key)}
 
 
-async def audience_in(conn: aiosqlite.Connection, audience: dict[str, list[Any]], *, mutes: bool = True,
+# Every member who may receive a broadcast, with their languages in order as a JSON list, in each engine's words.
+_EVERYONE = {
+    "sqlite": "SELECT id, role, timezone, quiet_start, quiet_end, (SELECT json_group_array(language) FROM "
+              "(SELECT language FROM member_languages WHERE member_id = members.id ORDER BY position)) "
+              "FROM members WHERE blocked = 0",
+    "postgresql": "SELECT id, role, timezone, quiet_start, quiet_end, (SELECT coalesce(json_agg(language ORDER BY "
+                  "position), '[]')::text FROM member_languages WHERE member_id = members.id) "
+                  "FROM members WHERE blocked = 0",
+}
+# An outbox row's broadcast is aimed at the theme given as the parameter.
+_AIMED_AT_THEME = {
+    "sqlite": "EXISTS (SELECT 1 FROM broadcasts b, json_each(b.audience, '$.themes') t "
+              "WHERE b.id = outbox.broadcast_id AND t.value = ?)",
+    "postgresql": "EXISTS (SELECT 1 FROM broadcasts b WHERE b.id = outbox.broadcast_id "
+                  "AND b.audience::jsonb -> 'themes' @> jsonb_build_array(?::text))",
+}
+
+
+async def audience_in(conn: Connection, audience: dict[str, list[Any]], *, mutes: bool = True,
                       admins: frozenset[str] = frozenset()) -> list[Recipient]:
     """Who a broadcast with this audience reaches now (in member order), within an open transaction; with
     `mutes` False, also those who muted it. `admins`: the accounts ("platform:id") the settings name admins, who
@@ -75,10 +91,7 @@ async def audience_in(conn: aiosqlite.Connection, audience: dict[str, list[Any]]
         async with conn.execute(sql, args) as cursor:
             return {int(row[0]) for row in await cursor.fetchall()}
 
-    async with conn.execute(
-            "SELECT id, role, timezone, quiet_start, quiet_end, (SELECT json_group_array(language) FROM "
-            "(SELECT language FROM member_languages WHERE member_id = members.id ORDER BY position)) "
-            "FROM members WHERE blocked = 0") as cursor:
+    async with conn.execute(_EVERYONE[dialect_of(conn)]) as cursor:
         rows = {int(r[0]): r for r in await cursor.fetchall()}
     chosen = set(rows)
     if themes := audience.get("themes"):
@@ -117,12 +130,11 @@ class BroadcastRepository:
                      channels: bool, status: str, send_at: int, recipients: int, now: int) -> int:
         """Store a new broadcast (and its audit entry) and return its number."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO broadcasts (author_id, body, audience, urgent, channels, status, send_at, recipients, "
+            broadcast_id = await inserted_id(
+                conn, "INSERT INTO broadcasts (author_id, body, audience, urgent, channels, status, send_at, recipients, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (author_id, body, json.dumps(clean_audience(audience)), int(urgent), int(channels), status, send_at,
                  recipients, now, now))
-            broadcast_id = int(cursor.lastrowid or 0)
             await AuditRepository.record_in(conn, "broadcast_created", actor_id=author_id, now=now,
                                             detail=f"broadcast #{broadcast_id}, {recipients} recipients, {status}")
         return broadcast_id
@@ -143,12 +155,12 @@ class BroadcastRepository:
         return int(row[0]) if row else 0
 
     @staticmethod
-    async def set_recipients_in(conn: aiosqlite.Connection, broadcast_id: int, recipients: int) -> None:
+    async def set_recipients_in(conn: Connection, broadcast_id: int, recipients: int) -> None:
         """Record how many members a broadcast went to, within an open transaction."""
         await conn.execute("UPDATE broadcasts SET recipients = ? WHERE id = ?", (recipients, broadcast_id))
 
     @staticmethod
-    async def move_in(conn: aiosqlite.Connection, broadcast_id: int, from_status: tuple[str, ...], to_status: str,
+    async def move_in(conn: Connection, broadcast_id: int, from_status: tuple[str, ...], to_status: str,
                       now: int, **fields: Any) -> bool:
         """Move a broadcast on if it is still in one of `from_status` (so a second press changes nothing)."""
         sets = "".join(f", {name} = ?" for name in fields)
@@ -159,7 +171,7 @@ class BroadcastRepository:
         return cursor.rowcount == 1
 
     @staticmethod
-    async def cancel_pending_in(conn: aiosqlite.Connection, broadcast_id: int, now: int) -> int:
+    async def cancel_pending_in(conn: Connection, broadcast_id: int, now: int) -> int:
         """Stop what of a broadcast is not yet sent, also what a sender has claimed and not yet sent (it finds the
         message settled before it sends); how many messages that was."""
         cursor = await conn.execute(
@@ -168,7 +180,7 @@ class BroadcastRepository:
         return cursor.rowcount
 
     @staticmethod
-    async def author_left_in(conn: aiosqlite.Connection, member_id: int, now: int) -> list[int]:
+    async def author_left_in(conn: Connection, member_id: int, now: int) -> list[int]:
         """Within the transaction that erases a member: their broadcasts not yet finished are cancelled, because
         their author left (nothing more of them goes, also of what a sender already claimed: such a message is
         settled here, and its sender finds it so before sending); the text of all their broadcasts goes.
@@ -251,11 +263,10 @@ class BroadcastRepository:
         sender and not yet sent, is skipped at once (the sender finds it so before sending). Returns how many
         messages that stopped."""
         async with self.db.transaction() as conn:
-            await conn.execute("INSERT OR IGNORE INTO broadcast_mutes (member_id, theme, since) VALUES (?, ?, ?)",
+            await conn.execute("INSERT INTO broadcast_mutes (member_id, theme, since) VALUES (?, ?, ?) "
+                               "ON CONFLICT DO NOTHING",
                                (member_id, theme, now))
-            aimed = "" if not theme else (
-                " AND EXISTS (SELECT 1 FROM broadcasts b, json_each(b.audience, '$.themes') t "
-                "WHERE b.id = outbox.broadcast_id AND t.value = ?)")
+            aimed = "" if not theme else f" AND {_AIMED_AT_THEME[self.db.dialect]}"
             cursor = await conn.execute(
                 "UPDATE outbox SET state = 'skipped', reason = 'muted', body = NULL, done_at = ? "
                 f"WHERE member_id = ? AND state IN ('pending', 'sending') AND broadcast_id IS NOT NULL{aimed}",
@@ -265,9 +276,9 @@ class BroadcastRepository:
     async def unmute(self, member_id: int, theme: str | None) -> int:
         """Take back one mute, or every mute (theme None); how many were taken back."""
         if theme is None:
-            count, _ = await self.db.execute("DELETE FROM broadcast_mutes WHERE member_id = ?", (member_id,))
+            count = await self.db.execute("DELETE FROM broadcast_mutes WHERE member_id = ?", (member_id,))
         else:
-            count, _ = await self.db.execute("DELETE FROM broadcast_mutes WHERE member_id = ? AND theme = ?",
+            count = await self.db.execute("DELETE FROM broadcast_mutes WHERE member_id = ? AND theme = ?",
                                              (member_id, theme))
         return count
 

@@ -18,9 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database
 
 SET_BYTES = 12  # random bytes: 16 url-safe characters
 # A set token is the second it was made (hex, so tokens sort by time) and SET_BYTES random bytes: 24 characters, and
@@ -71,7 +69,7 @@ class ButtonRepository:
             (set_token, await self.audience(who), json.dumps(actions, separators=(",", ":")), expires_at),
         )
 
-    async def store_sets_in(self, conn: aiosqlite.Connection,
+    async def store_sets_in(self, conn: Connection,
                             sets: list[tuple[str, str, list[tuple[str, dict[str, Any], bool]], int]]) -> None:
         """Store several answers' buttons within an open transaction: (set token, who, actions, expires_at)."""
         await conn.executemany(
@@ -106,13 +104,13 @@ class ButtonRepository:
 
     async def spend(self, set_token: str, now: int) -> bool:
         """Mark a set's single-use buttons used; False if one already was (a second press, or its twin)."""
-        count, _ = await self.db.execute(
+        count = await self.db.execute(
             "UPDATE buttons SET used_at = ? WHERE token = ? AND used_at IS NULL", (now, set_token)
         )
         return count == 1
 
     @staticmethod
-    async def forget_audiences_in(conn: aiosqlite.Connection, audiences: list[str]) -> None:
+    async def forget_audiences_in(conn: Connection, audiences: list[str]) -> None:
         """Delete every button shown to these people, within an open transaction.
 
         One statement for all of them: audience has no index (see migration 0008), so each statement reads the
@@ -124,7 +122,7 @@ class ButtonRepository:
 
     async def purge_expired(self, now: int) -> int:
         """Delete expired sets; how many went."""
-        count, _ = await self.db.execute("DELETE FROM buttons WHERE expires_at <= ?", (now,))
+        count = await self.db.execute("DELETE FROM buttons WHERE expires_at <= ?", (now,))
         return count
 
     async def count_for(self, audiences: list[str]) -> int:

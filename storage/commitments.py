@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database, inserted_id
 from storage.schedule import ScheduleRepository
 
 _COLUMNS = ("id, member_id, what, due_at, theme, region, visibility, status, checkin_pending, stale, help_wanted, "
@@ -95,10 +93,9 @@ class CommitmentRepository:
                      checkins: list[tuple[int, str]] = ()) -> int:
         """Store a commitment and its check-ins ((due_at, detail) pairs), together; the new number."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO commitments (member_id, what, due_at, theme, region, visibility, created_at, updated_at) "
+            commitment_id = await inserted_id(
+                conn, "INSERT INTO commitments (member_id, what, due_at, theme, region, visibility, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (member_id, what, due_at, theme, region, visibility, now, now))
-            commitment_id = int(cursor.lastrowid or 0)
             for at, detail in checkins:
                 await ScheduleRepository.add_in(conn, "checkin", commitment_id, member_id, at, detail)
         return commitment_id
@@ -113,11 +110,10 @@ class CommitmentRepository:
         async with self.db.transaction() as conn:
             for member_id, other_id, own_checkins in ((members[0], members[1], checkins[0]),
                                                       (members[1], members[0], checkins[1])):
-                cursor = await conn.execute(
-                    "INSERT INTO commitments (member_id, what, due_at, theme, region, visibility, created_at, "
+                commitment_id = await inserted_id(
+                    conn, "INSERT INTO commitments (member_id, what, due_at, theme, region, visibility, created_at, "
                     "updated_at, joint_with) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (member_id, what, due_at, theme, region, visibility, now, now, other_id))
-                commitment_id = int(cursor.lastrowid or 0)
                 numbers.append(commitment_id)
                 for at, detail in own_checkins:
                     await ScheduleRepository.add_in(conn, "checkin", commitment_id, member_id, at, detail)
@@ -214,7 +210,7 @@ class CommitmentRepository:
 
     async def set_reason(self, note_id: int, member_id: int, reason: str) -> bool:
         """Give the reason for a new date, after the date was saved; False if that note is not the member's."""
-        changed, _row = await self.db.execute(
+        changed = await self.db.execute(
             "UPDATE commitment_notes SET text = ? WHERE id = ? AND kind = 'reschedule' "
             "AND commitment_id IN (SELECT id FROM commitments WHERE member_id = ?)", (reason, note_id, member_id))
         return changed == 1
@@ -233,14 +229,13 @@ class CommitmentRepository:
         return True
 
     @staticmethod
-    async def add_note_in(conn: aiosqlite.Connection, commitment_id: int, kind: str, text: str, now: int) -> int:
+    async def add_note_in(conn: Connection, commitment_id: int, kind: str, text: str, now: int) -> int:
         """Add a note within an open transaction; its number."""
         if kind not in NOTE_KINDS:
             raise ValueError(f"not a note kind: {kind}")
-        cursor = await conn.execute(
-            "INSERT INTO commitment_notes (commitment_id, kind, text, created_at) VALUES (?, ?, ?, ?)",
+        return await inserted_id(
+            conn, "INSERT INTO commitment_notes (commitment_id, kind, text, created_at) VALUES (?, ?, ?, ?)",
             (commitment_id, kind, text, now))
-        return int(cursor.lastrowid or 0)
 
     async def notes(self, commitment_id: int) -> list[Note]:
         """The commitment's notes, oldest first."""
@@ -292,20 +287,20 @@ class CommitmentRepository:
         return True
 
     @staticmethod
-    async def mark_checkin_pending_in(conn: aiosqlite.Connection, commitment_id: int, now: int) -> None:
+    async def mark_checkin_pending_in(conn: Connection, commitment_id: int, now: int) -> None:
         """A check-in was queued: it waits for an answer (within an open transaction)."""
         await conn.execute("UPDATE commitments SET checkin_pending = 1, updated_at = ? WHERE id = ? AND status = 'open'",
                            (now, commitment_id))
 
     @staticmethod
-    async def mark_stale_in(conn: aiosqlite.Connection, commitment_id: int, now: int) -> None:
+    async def mark_stale_in(conn: Connection, commitment_id: int, now: int) -> None:
         """A check-in and its nudge went unanswered (within an open transaction)."""
         await conn.execute(
             "UPDATE commitments SET stale = 1, updated_at = ? WHERE id = ? AND status = 'open' AND checkin_pending = 1",
             (now, commitment_id))
 
     @staticmethod
-    async def partner_left_in(conn: aiosqlite.Connection, member_id: int) -> None:
+    async def partner_left_in(conn: Connection, member_id: int) -> None:
         """Within the transaction that erases a member: the joint commitments others keep with them stay theirs,
         now together with a former member."""
         await conn.execute("UPDATE commitments SET partner_left = 1, joint_with = NULL WHERE joint_with = ?",

@@ -7,9 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database
 
 # A new nonce is a new question, not yet shown anywhere; the same nonce (a page turned, a toggle ticked) keeps
 # where it is shown.
@@ -59,7 +57,7 @@ class ConversationRepository:
         return Conversation(member_id, flow, step, data, nonce, now)
 
     @staticmethod
-    async def put_in(conn: aiosqlite.Connection, member_id: int, flow: str, step: str, data: dict[str, Any],
+    async def put_in(conn: Connection, member_id: int, flow: str, step: str, data: dict[str, Any],
                      now: int) -> Conversation:
         """The same as `put` (with a new nonce), within an open transaction."""
         nonce = secrets.token_hex(4)

@@ -1,45 +1,70 @@
-"""The SQLite database: one aiosqlite connection, safe pragmas, numbered migrations.
+"""The database the repositories write to: one `Database` interface, an SQLite and a PostgreSQL engine behind it.
 
-Two connections, each on its own aiosqlite thread. The writer takes every write; multi-statement writes go
-through `Database.transaction()`, which holds a lock for the whole BEGIN … COMMIT, and a lone `execute` takes
-that lock only while a transaction is open (aiosqlite queues each statement on its thread the moment it is
-called, so a lone statement issued when no transaction holds the lock always runs before any later BEGIN).
-The reader (`query_only`) answers `fetch_all` and `fetch_one`: in WAL mode it sees every committed write and
-nothing uncommitted, and it never waits for a transaction on the writer, so reads from concurrent updates are
-not held up behind someone else's write. (Until the reader is open, while migrating, the writer answers.)
+`connect(where)` picks the engine: a `postgresql://` URL opens PostgreSQL (storage/postgresql.py), a path or an
+`sqlite:///path` URL opens SQLite (storage/sqlite.py). The repositories see only what this module declares:
 
-Small inserts that many concurrent requests make (a reply's buttons, later outbox rows) can go through
-`insert_grouped`, which gathers the rows issued in the same moment into one multi-row INSERT (one statement,
-atomic on its own, one round trip to the writer's thread) or, for an UPDATE, one transaction: one commit for
-many callers instead of one each, and each caller still returns only once its row is committed.
+* `fetch_all` / `fetch_one`: committed rows of one query;
+* `execute` / `execute_returning`: one write, committed on its own;
+* `transaction()`: several statements that land together or not at all. Write transactions run one at a time on
+  both engines (SQLite has one writer; PostgreSQL's take one advisory lock), so a transaction that reads and then
+  writes never sees its rows changed by another in between, on one machine or across several processes;
+* `insert_grouped` and `fetch_keyed`: many requests' small writes and keyed reads at one moment, as one statement.
+
+Inside a transaction the statements go through a `Connection`: `await conn.execute(sql, args)` gives a cursor
+(`rowcount`, `await fetchone()`, `await fetchall()`, or `async with` it), and `await conn.executemany(sql, rows)`.
+SQL is written once with `?` (or `:name`) placeholders; PostgreSQL's engine translates them. Where the engines'
+SQL differs (JSON arrays, case-insensitive comparison), a repository picks by `db.dialect`.
+
+Migrations are numbered scripts per engine (storage/migrations/<engine>/NNNN_name.sql), recorded in the database
+and applied at start; a database newer than the program is refused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import re
-import secrets
-from collections.abc import AsyncIterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
-
-log = logging.getLogger(__name__)
+from typing import Any, Protocol
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # What insert_grouped can write as one multi-row statement, and at most how many rows a group takes (well under
-# SQLite's 32,766 parameters for any table here).
+# SQLite's 32,766 parameters and PostgreSQL's 65,535 for any table here).
 _GROUPABLE = re.compile(r"^INSERT INTO \w+ \([\w, ]+\) VALUES \([^()]+\)$")
 GROUP_ROWS = 500
+ENGINES = ("sqlite", "postgresql")
 
 
 class DatabaseError(Exception):
     """The database cannot be used (for example, it was written by a newer version of the bot)."""
+
+
+class Row(Protocol):
+    """A result row, read by position (`row[0]`) or by column name (`row["id"]`)."""
+
+    def __getitem__(self, key: int | str) -> Any: ...
+    def __iter__(self) -> Any: ...
+    def __len__(self) -> int: ...
+    def keys(self) -> list[str]: ...
+
+
+class Cursor(Protocol):
+    rowcount: int
+
+    async def fetchone(self) -> Row | None: ...
+    async def fetchall(self) -> Sequence[Row]: ...
+
+
+class Connection(Protocol):
+    """The statements of one transaction (see `Database.transaction`)."""
+
+    def execute(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        """Awaitable (a `Cursor`) and usable as `async with conn.execute(...) as cursor`."""
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -51,78 +76,120 @@ class Migration:
     sql: str
 
 
-def migrations() -> list[Migration]:
-    """All migrations shipped with the program, in order; numbers must run 1, 2, 3 … without gaps."""
+def migrations(engine: str = "sqlite") -> list[Migration]:
+    """All migrations of one engine shipped with the program, in order, without gaps. SQLite's start at 1;
+    PostgreSQL's at 12, a baseline that builds the schema SQLite's first twelve build."""
     found = []
-    for entry in resources.files("storage.migrations").iterdir():
+    for entry in (resources.files("storage.migrations") / engine).iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort(key=lambda m: m.version)
-    for expected, migration in enumerate(found, start=1):
+    for expected, migration in enumerate(found, start=found[0].version if found else 1):
         if migration.version != expected:
-            raise DatabaseError(f"migration {migration.name} is out of sequence (expected {expected:04d})")
+            raise DatabaseError(f"migration {engine}/{migration.name} is out of sequence (expected {expected:04d})")
     return found
 
 
-def latest_version() -> int:
-    """The schema version this program writes."""
-    return len(migrations())
+def latest_version(engine: str = "sqlite") -> int:
+    """The schema version this program writes (the same on every engine)."""
+    return migrations(engine)[-1].version
+
+
+def is_postgresql(where: str | Path) -> bool:
+    return str(where).startswith(("postgresql://", "postgres://"))
+
+
+def connect(where: str | Path) -> Database:
+    """The database `where` names, not yet open: a `postgresql://user@host/db` URL, an `sqlite:///path` URL or a
+    file path."""
+    if is_postgresql(where):
+        from storage.postgresql import (
+            PostgresDatabase,  # psycopg is loaded only by those who use it
+        )
+
+        return PostgresDatabase(str(where))
+    from storage.sqlite import SqliteDatabase
+
+    text = str(where)
+    return SqliteDatabase(text.removeprefix("sqlite://") if text.startswith("sqlite:///") else text)
+
+
+def dialect_of(conn: Connection) -> str:
+    """The engine a transaction's connection belongs to, for a statement written in each engine's words:
+    PostgreSQL's connections say so; SQLite's are aiosqlite's own."""
+    return getattr(conn, "dialect", "sqlite")
+
+
+async def inserted_id(conn: Connection, sql: str, args: Sequence[Any] = ()) -> int:
+    """Run `sql`, an INSERT, within a transaction; the new row's `id` (through RETURNING, which both engines
+    read; the statement is read to its end, as SQLite wants before COMMIT)."""
+    cursor = await conn.execute(f"{sql} RETURNING id", args)
+    rows = await cursor.fetchall()
+    return int(rows[0][0])
 
 
 class Database:
-    """An open SQLite database file."""
+    """An open database of one engine. Subclasses give the statements; this class groups many callers' small
+    writes and keyed reads made at the same moment (`insert_grouped`, `fetch_keyed`)."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = str(path)
-        self._conn: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
+    dialect: str  # "sqlite" or "postgresql"
+
+    def __init__(self) -> None:
         self._waiting: dict[str, list[tuple[tuple, asyncio.Future[None]]]] = {}
         self._writers: dict[str, asyncio.Task[None]] = {}
         # Keyed lookups waiting for their shared query (see fetch_keyed): sql -> key -> the callers' futures.
-        self._lookups: dict[str, dict[tuple, list[asyncio.Future[aiosqlite.Row | None]]]] = {}
+        self._lookups: dict[str, dict[tuple, list[asyncio.Future[Row | None]]]] = {}
         self._lookers: set[asyncio.Task[None]] = set()
 
+    # What each engine provides.
+
+    @property
+    def name(self) -> str:
+        """How the database is named to a person: the file, or the URL without its password."""
+        raise NotImplementedError
+
     async def open(self, *, migrate: bool = True, up_to: int | None = None) -> None:
-        """Connect, set pragmas and bring the schema up to date (or refuse a newer one)."""
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-        self._conn.row_factory = aiosqlite.Row
-        for pragma in (
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA synchronous = NORMAL",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA busy_timeout = 5000",
-            # Erased members' data is overwritten on disk, not left in free pages.
-            "PRAGMA secure_delete = ON",
-        ):
-            await self._conn.execute(pragma)
-        version = await self.schema_version()
-        newest = latest_version()
-        if version > newest:
-            await self.close()
-            raise DatabaseError(
-                f"{self.path} has schema version {version}, but this version of solidarity-bot knows only up to "
-                f"{newest}: it was written by a newer release. Upgrade solidarity-bot, or use another --db file."
-            )
-        if migrate:
-            await self.migrate(up_to=up_to)
-        self._reader = await aiosqlite.connect(self.path, isolation_level=None)
-        self._reader.row_factory = aiosqlite.Row
-        for pragma in ("PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"):
-            await self._reader.execute(pragma)
+        """Connect and bring the schema up to date (or refuse a newer one)."""
+        raise NotImplementedError
+
+    async def _disconnect(self) -> None:
+        raise NotImplementedError
+
+    async def schema_version(self) -> int:
+        """The version of the schema the open database holds (0: empty)."""
+        raise NotImplementedError
+
+    async def migrate(self, *, up_to: int | None = None) -> list[int]:
+        """Apply every pending migration, each in its own transaction; return the versions applied."""
+        raise NotImplementedError
+
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[Connection]:
+        """Statements in one write transaction, committed on success and rolled back on error."""
+        raise NotImplementedError
+
+    async def fetch_all(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        """Rows of one query: committed data only."""
+        raise NotImplementedError
+
+    async def execute(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """One write statement, committed on its own; how many rows it changed."""
+        raise NotImplementedError
+
+    async def execute_returning(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        """One write statement with a RETURNING clause, committed on its own; the rows it returned."""
+        raise NotImplementedError
+
+    async def checkpoint(self) -> None:
+        """Make sure erased rows leave no copy behind in the engine's own files, where the engine can."""
+
+    # Shared by every engine.
 
     async def close(self) -> None:
-        """Close the connection (idempotent), after the grouped inserts already asked for."""
+        """Close (idempotent), after the grouped inserts already asked for."""
         while self._writers or self._lookers:
             await asyncio.gather(*self._writers.values(), *self._lookers, return_exceptions=True)
-        if self._reader is not None:
-            await self._reader.close()
-            self._reader = None
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        await self._disconnect()
 
     async def __aenter__(self) -> Database:
         await self.open()
@@ -131,87 +198,19 @@ class Database:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise DatabaseError("the database is not open")
-        return self._conn
-
-    async def schema_version(self) -> int:
-        """The PRAGMA user_version of the open file."""
-        async with self.conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        return int(row[0])
-
-    async def migrate(self, *, up_to: int | None = None) -> list[int]:
-        """Apply every pending migration (each in its own transaction); return the versions applied."""
-        applied = []
-        async with self._lock:
-            current = await self.schema_version()
-            for migration in migrations():
-                if migration.version <= current or (up_to is not None and migration.version > up_to):
-                    continue
-                log.info("applying migration %s", migration.name)
-                # executescript commits anything pending first; the script carries its own BEGIN/COMMIT so the
-                # schema change and the version bump land together or not at all.
-                try:
-                    await self.conn.executescript(
-                        f"BEGIN IMMEDIATE;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
-                    )
-                except Exception:
-                    if self.conn.in_transaction:
-                        await self.conn.execute("ROLLBACK")
-                    raise
-                applied.append(migration.version)
-        if applied or up_to is None:
-            await self._ensure_secret()
-        return applied
-
-    async def _ensure_secret(self) -> None:
-        if await self.schema_version() < 1:
-            return
-        async with self.transaction() as conn:
-            await conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('audience_secret', ?)", (secrets.token_hex(32),)
-            )
-
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run statements in one IMMEDIATE transaction, committed on success and rolled back on error."""
-        async with self._lock:
-            conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            else:
-                await conn.execute("COMMIT")
-
-    async def fetch_all(self, sql: str, args: tuple | list = ()) -> list[aiosqlite.Row]:
-        """Rows of one query, in one round trip to the reader's thread: committed data only (the writer's, under
-        its lock, while the database is being opened and migrated)."""
-        if self._reader is not None:
-            return list(await self._reader.execute_fetchall(sql, args))
-        if self._lock.locked():
-            async with self._lock:
-                return list(await self.conn.execute_fetchall(sql, args))
-        return list(await self.conn.execute_fetchall(sql, args))
-
-    async def fetch_one(self, sql: str, args: tuple | list = ()) -> aiosqlite.Row | None:
+    async def fetch_one(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
         """The first row of one query, or None."""
         rows = await self.fetch_all(sql, args)
         return rows[0] if rows else None
 
-    async def fetch_keyed(self, sql: str, key: tuple) -> aiosqlite.Row | None:
+    async def fetch_keyed(self, sql: str, key: tuple) -> Row | None:
         """The row for `key`, looked up in one query together with every caller asking `sql` at this moment.
 
         `sql` selects the key's columns last in each row and has `{keys}` where a list of keys goes, as in
-        `… FROM (VALUES {keys}) AS k CROSS JOIN t ON t.a = k.column1 AND t.b = k.column2` (a join SQLite answers
-        with one index search per key; a row-value `(a, b) IN (VALUES …)` was answered by scanning `t`). Many
-        requests arriving at once (each needs its member) then cost one round trip to the reader's thread instead
-        of one each; a lone request waits one turn of the event loop.
+        `… FROM (VALUES {keys}) AS k CROSS JOIN t ON t.a = k.column1 AND t.b = k.column2` (a join both engines
+        answer with one index search per key; SQLite answered a row-value `(a, b) IN (VALUES …)` by scanning
+        `t`). Many requests arriving at once (each needs its member) then cost one round trip instead of one
+        each; a lone request waits one turn of the event loop.
         """
         loop = asyncio.get_running_loop()
         waiting = self._lookups.get(sql)
@@ -220,7 +219,7 @@ class Database:
             task = loop.create_task(self._look_up(sql, len(key)))
             self._lookers.add(task)
             task.add_done_callback(self._lookers.discard)
-        found: asyncio.Future[aiosqlite.Row | None] = loop.create_future()
+        found: asyncio.Future[Row | None] = loop.create_future()
         waiting.setdefault(key, []).append(found)
         return await found
 
@@ -240,15 +239,6 @@ class Database:
             by_key = {tuple(row)[-width:]: row for row in rows}
             for key in chunk:
                 _answer(waiting[key], by_key.get(key))
-
-    async def execute(self, sql: str, args: tuple | list = ()) -> tuple[int, int | None]:
-        """One statement, committed on its own (SQLite makes a lone statement atomic); (rowcount, lastrowid)."""
-        if self._lock.locked():
-            async with self._lock:
-                cursor = await self.conn.execute(sql, args)
-        else:
-            cursor = await self.conn.execute(sql, args)
-        return cursor.rowcount, cursor.lastrowid
 
     async def insert_grouped(self, sql: str, args: tuple) -> None:
         """Run one INSERT or UPDATE, committed together with the same statement of other callers waiting now.
@@ -276,8 +266,8 @@ class Database:
 
     async def _write_group(self, sql: str, head: str, row: str,
                            group: list[tuple[tuple, asyncio.Future[None]]]) -> None:
-        """A plain INSERT as one multi-row statement for the group (atomic on its own, and one round trip to the
-        writer's thread); any other statement once per row in one transaction. If that fails, each row on its
+        """A plain INSERT as one multi-row statement for the group (atomic on its own, and one round trip); any
+        other statement once per row in one transaction. If that fails, each row on its
         own, so a bad row fails only its own caller."""
         try:
             if row:
@@ -296,11 +286,6 @@ class Database:
                     _answer([done])
         else:
             _answer([done for _, done in group])
-
-    async def checkpoint(self) -> None:
-        """Fold the write-ahead log into the main file and truncate it, so erased data leaves no copy behind."""
-        async with self._lock, self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
-            await cursor.fetchall()  # the pragma answers with a row; left unread, it would hold up the next COMMIT
 
 
 def _answer(futures: list[asyncio.Future[Any]], result: Any = None, *, error: BaseException | None = None) -> None:

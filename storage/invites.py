@@ -6,10 +6,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.audit import AuditRepository
-from storage.database import Database
+from storage.database import Connection, Database
 
 # No 0/O, 1/I/L: codes get read aloud and copied by hand.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -50,11 +48,11 @@ class InviteRepository:
     async def create(self, created_by: int, uses: int, expires_at: int, now: int) -> tuple[str, Invite]:
         """A new invite and its code (shown once, to its creator)."""
         code = new_code()
-        _, invite_id = await self.db.execute(
-            "INSERT INTO invites (code_hash, created_by, uses_left, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
-            (_hash(code), created_by, uses, expires_at, now),
+        rows = await self.db.execute_returning(
+            "INSERT INTO invites (code_hash, created_by, uses_left, expires_at, created_at) VALUES (?, ?, ?, ?, ?) "
+            "RETURNING id", (_hash(code), created_by, uses, expires_at, now),
         )
-        return code, Invite(int(invite_id), created_by, uses, expires_at, now)
+        return code, Invite(int(rows[0][0]), created_by, uses, expires_at, now)
 
     async def find_valid(self, code: str, now: int) -> Invite | None:
         """The invite behind a code if it still has uses and has not expired."""
@@ -68,7 +66,7 @@ class InviteRepository:
         return Invite(*row) if row else None
 
     @staticmethod
-    async def consume_in(conn: aiosqlite.Connection, invite_id: int, now: int) -> int | None:
+    async def consume_in(conn: Connection, invite_id: int, now: int) -> int | None:
         """Use up one use of a valid invite (found by its code with `find_valid`) within an open transaction; its
         id, or None if it is not valid any more."""
         cur = await conn.execute(
@@ -109,7 +107,7 @@ class InviteRepository:
         return True
 
     @staticmethod
-    async def revoke_made_by_in(conn: aiosqlite.Connection, member_id: int, now: int = 0) -> int:
+    async def revoke_made_by_in(conn: Connection, member_id: int, now: int = 0) -> int:
         """Within an open transaction: every invite the member made that still works stops working (they are no
         longer an organiser, are blocked, or are leaving). Returns how many of them had not expired by `now`."""
         cursor = await conn.execute(

@@ -11,11 +11,9 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.audit import AuditRepository
 from storage.buttons import ButtonRepository
-from storage.database import Database
+from storage.database import Connection, Database
 from storage.invites import _ALPHABET, CODE_LENGTH, new_code, normalise_code
 from storage.members import MemberRepository
 from storage.partners import PartnerRepository
@@ -102,7 +100,7 @@ class LinkRepository:
             await self._purge_in(conn, now)
 
     @staticmethod
-    async def _purge_in(conn: aiosqlite.Connection, now: int) -> None:
+    async def _purge_in(conn: Connection, now: int) -> None:
         await conn.execute("DELETE FROM link_codes WHERE expires_at <= ?", (now - KEEP_SPENT,))
         await conn.execute("DELETE FROM link_attempts WHERE at <= ?", (now - ATTEMPT_WINDOW,))
 
@@ -134,7 +132,7 @@ class LinkRepository:
                 return int((await cur.fetchone())[0])
 
     @staticmethod
-    async def forget_accounts_in(conn: aiosqlite.Connection, account_keys: list[str]) -> None:
+    async def forget_accounts_in(conn: Connection, account_keys: list[str]) -> None:
         """Delete the attempt counts of these accounts (keys from `account_key`), within an open transaction."""
         await conn.executemany("DELETE FROM link_attempts WHERE account = ?", [(k,) for k in account_keys])
 

@@ -6,9 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database, inserted_id
 
 PROFILE_FIELDS = ("display_name", "organisation", "actor_kind", "timezone", "contact")
 _IDENTITY_COLUMNS = "platform, external_id, member_id, linked_at, unreachable_since, dm_channel"
@@ -80,6 +78,47 @@ def _add_reachable(found: dict[int, Reachable], rows: Any) -> None:
         found.setdefault(member_id, (notify_on, []))[1].append((platform, external_id))
 
 
+# One round trip: the member row with their lists and accounts folded in as JSON arrays, in each engine's words.
+_SELECT = {
+    "sqlite": (
+        "SELECT m.*, "
+        "(SELECT json_group_array(theme) FROM (SELECT theme FROM member_themes WHERE member_id = m.id "
+        "ORDER BY theme)) AS themes_json, "
+        "(SELECT json_group_array(json_array(region, free)) FROM (SELECT region, free FROM member_regions "
+        "WHERE member_id = m.id ORDER BY free, region)) AS regions_json, "
+        "(SELECT json_group_array(language) FROM (SELECT language FROM member_languages WHERE member_id = m.id "
+        "ORDER BY position)) AS languages_json, "
+        "(SELECT json_group_array(platform || ':' || external_id) FROM identities WHERE member_id = m.id) "
+        "AS accounts_json"
+    ),
+    "postgresql": (
+        "SELECT m.*, "
+        "(SELECT coalesce(json_agg(theme ORDER BY theme), '[]')::text FROM member_themes "
+        "WHERE member_id = m.id) AS themes_json, "
+        "(SELECT coalesce(json_agg(json_build_array(region, free) ORDER BY free, region), '[]')::text "
+        "FROM member_regions WHERE member_id = m.id) AS regions_json, "
+        "(SELECT coalesce(json_agg(language ORDER BY position), '[]')::text FROM member_languages "
+        "WHERE member_id = m.id) AS languages_json, "
+        "(SELECT coalesce(json_agg(platform || ':' || external_id), '[]')::text FROM identities "
+        "WHERE member_id = m.id) AS accounts_json"
+    ),
+}
+# Looked up together with other accounts asking at the same moment (Database.fetch_keyed). SQLite's CROSS JOIN
+# keeps the list of keys first, so each key is one index search; PostgreSQL plans the plain join that way itself.
+_BY_IDENTITY = {
+    dialect: (
+        f"{select}, i.unreachable_since AS identity_unreachable, i.platform, i.external_id "
+        f"FROM (VALUES {{keys}}) AS k {join} identities i ON i.platform = k.column1 AND i.external_id = k.column2 "
+        "JOIN members m ON m.id = i.member_id"
+    )
+    for dialect, select, join in (("sqlite", _SELECT["sqlite"], "CROSS JOIN"),
+                                  ("postgresql", _SELECT["postgresql"], "JOIN"))
+}
+# A column equal to a parameter, ignoring case; and the operator for "contains", ignoring case.
+_SAME_TEXT = {"sqlite": "{column} = ? COLLATE NOCASE", "postgresql": "lower({column}) = lower(?)"}
+_CONTAINS = {"sqlite": "LIKE", "postgresql": "ILIKE"}
+
+
 class MemberRepository:
     """Reads and writes members, their identities and their profile lists."""
 
@@ -95,48 +134,31 @@ class MemberRepository:
         return member
 
     @staticmethod
-    async def create_in(conn: aiosqlite.Connection, platform: str, external_id: str, now: int) -> int:
+    async def create_in(conn: Connection, platform: str, external_id: str, now: int) -> int:
         """Create within an open transaction; return the new id."""
-        cur = await conn.execute(
-            "INSERT INTO members (consented_at, created_at, updated_at) VALUES (?, ?, ?)", (now, now, now)
+        member_id = await inserted_id(
+            conn, "INSERT INTO members (consented_at, created_at, updated_at) VALUES (?, ?, ?)", (now, now, now)
         )
-        member_id = cur.lastrowid
         await conn.execute(
             "INSERT INTO identities (platform, external_id, member_id, linked_at) VALUES (?, ?, ?, ?)",
             (platform, external_id, member_id, now),
         )
         return int(member_id)
 
-    # One round trip: the member row with their lists and accounts folded in as JSON arrays.
-    _SELECT = (
-        "SELECT m.*, "
-        "(SELECT json_group_array(theme) FROM (SELECT theme FROM member_themes WHERE member_id = m.id "
-        "ORDER BY theme)) AS themes_json, "
-        "(SELECT json_group_array(json_array(region, free)) FROM (SELECT region, free FROM member_regions "
-        "WHERE member_id = m.id ORDER BY free, region)) AS regions_json, "
-        "(SELECT json_group_array(language) FROM (SELECT language FROM member_languages WHERE member_id = m.id "
-        "ORDER BY position)) AS languages_json, "
-        "(SELECT json_group_array(platform || ':' || external_id) FROM identities WHERE member_id = m.id) "
-        "AS accounts_json"
-    )
-
     async def get(self, member_id: int) -> Member | None:
         """The member with this id, with their themes, regions, languages and accounts."""
-        row = await self.db.fetch_one(f"{self._SELECT}, NULL AS identity_unreachable FROM members m WHERE m.id = ?",
+        row = await self.db.fetch_one(f"{self._select}, NULL AS identity_unreachable FROM members m WHERE m.id = ?",
                                       (member_id,))
         return _member(row) if row else None
 
     async def by_identity(self, platform: str, external_id: str) -> Member | None:
         """The member behind an account, or None for a stranger."""
-        row = await self.db.fetch_keyed(self._BY_IDENTITY, (platform, external_id))
+        row = await self.db.fetch_keyed(_BY_IDENTITY[self.db.dialect], (platform, external_id))
         return _member(row) if row else None
 
-    # Looked up together with other accounts asking at the same moment (Database.fetch_keyed).
-    _BY_IDENTITY = (
-        f"{_SELECT}, i.unreachable_since AS identity_unreachable, i.platform, i.external_id "
-        "FROM (VALUES {keys}) AS k CROSS JOIN identities i ON i.platform = k.column1 AND i.external_id = k.column2 "
-        "JOIN members m ON m.id = i.member_id"
-    )
+    @property
+    def _select(self) -> str:
+        return _SELECT[self.db.dialect]
 
     async def identities(self, member_id: int) -> list[Identity]:
         """Every platform account of the member."""
@@ -217,7 +239,7 @@ class MemberRepository:
     async def set_menus_caught_up(self, platform: str) -> None:
         """Remember that every member's chat on this platform has its command menu: from now on each gets it as
         they join, so the platform never needs to go through them all again."""
-        await self.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '1')",
+        await self.db.execute("INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT DO NOTHING",
                               (f"menus_caught_up:{platform}",))
 
     async def set_field(self, member_id: int, field: str, value: str | None, now: int) -> None:
@@ -251,7 +273,7 @@ class MemberRepository:
             await self.set_languages_in(conn, member_id, languages, now)
 
     @staticmethod
-    async def set_languages_in(conn: aiosqlite.Connection, member_id: int, languages: list[str], now: int) -> None:
+    async def set_languages_in(conn: Connection, member_id: int, languages: list[str], now: int) -> None:
         """`set_languages` within an open transaction."""
         await conn.execute("DELETE FROM member_languages WHERE member_id = ?", (member_id,))
         await conn.executemany(
@@ -279,7 +301,7 @@ class MemberRepository:
         return found
 
     @staticmethod
-    async def reachable_accounts_in(conn: aiosqlite.Connection, member_ids: list[int]) -> dict[int, Reachable]:
+    async def reachable_accounts_in(conn: Connection, member_ids: list[int]) -> dict[int, Reachable]:
         """Within an open transaction: for each member who has one, their notification choice (`notify_on`) and
         the (platform, external id) of each account not marked unreachable, by platform."""
         found: dict[int, Reachable] = {}
@@ -294,7 +316,7 @@ class MemberRepository:
             return {}
         marks = ",".join("?" * len(member_ids))
         rows = await self.db.fetch_all(
-            f"{self._SELECT}, NULL AS identity_unreachable FROM members m WHERE m.id IN ({marks})", member_ids)
+            f"{self._select}, NULL AS identity_unreachable FROM members m WHERE m.id IN ({marks})", member_ids)
         return {row["id"]: _member(row) for row in rows}
 
     async def mark_complete(self, member_id: int, now: int) -> None:
@@ -302,12 +324,12 @@ class MemberRepository:
         await self.db.execute("UPDATE members SET profile_complete = 1, updated_at = ? WHERE id = ?", (now, member_id))
 
     @staticmethod
-    async def set_role_in(conn: aiosqlite.Connection, member_id: int, role: str, now: int) -> None:
+    async def set_role_in(conn: Connection, member_id: int, role: str, now: int) -> None:
         """Make the member an organiser or a plain member, within an open transaction."""
         await conn.execute("UPDATE members SET role = ?, updated_at = ? WHERE id = ?", (role, now, member_id))
 
     @staticmethod
-    async def set_blocked_in(conn: aiosqlite.Connection, member_id: int, blocked: bool, now: int) -> None:
+    async def set_blocked_in(conn: Connection, member_id: int, blocked: bool, now: int) -> None:
         """Block or unblock the member, within an open transaction."""
         await conn.execute(
             "UPDATE members SET blocked = ?, updated_at = ? WHERE id = ?", (int(blocked), now, member_id)
@@ -315,41 +337,24 @@ class MemberRepository:
 
     async def find_by_name(self, name: str, limit: int = 20) -> list[Member]:
         """Members whose display name equals `name`, ignoring case."""
-        return await self._search("m.display_name = ? COLLATE NOCASE", (name,), limit)
+        return await self._search(_SAME_TEXT[self.db.dialect].format(column="m.display_name"), (name,), limit)
 
     async def search(self, text: str, limit: int = 20, *, theme: str | None = None,
                      region: str | None = None) -> list[Member]:
         """Members whose display name contains `text` (all when empty), who work on `theme` and in `region`
         when given (a region is the network's id, or a place members typed, in any case); oldest first."""
-        where, args = self._matching(text, theme, region)
+        where, args = _matching(self.db.dialect, text, theme, region)
         return await self._search(where, args, limit)
 
     async def count_matching(self, text: str, *, theme: str | None = None, region: str | None = None) -> int:
         """How many members `search` would find with no limit."""
-        where, args = self._matching(text, theme, region)
+        where, args = _matching(self.db.dialect, text, theme, region)
         row = await self.db.fetch_one(f"SELECT count(*) FROM members m WHERE {where}", args)
         return int(row[0])
 
-    @staticmethod
-    def _matching(text: str, theme: str | None, region: str | None) -> tuple[str, tuple]:
-        """The condition (on `members m`) and its arguments that `search` and `count_matching` share."""
-        where, args = ["1"], []
-        if text:
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            where.append("m.display_name LIKE ? ESCAPE '\\'")
-            args.append(f"%{escaped}%")
-        if theme:
-            where.append("EXISTS (SELECT 1 FROM member_themes t WHERE t.member_id = m.id AND t.theme = ?)")
-            args.append(theme)
-        if region:
-            where.append("EXISTS (SELECT 1 FROM member_regions r WHERE r.member_id = m.id "
-                         "AND (r.region = ? OR (r.free = 1 AND r.region = ? COLLATE NOCASE)))")
-            args += [region, region]
-        return " AND ".join(where), tuple(args)
-
     async def _search(self, where: str, args: tuple, limit: int) -> list[Member]:
         rows = await self.db.fetch_all(
-            f"{self._SELECT}, NULL AS identity_unreachable FROM members m WHERE {where} ORDER BY m.id LIMIT ?",
+            f"{self._select}, NULL AS identity_unreachable FROM members m WHERE {where} ORDER BY m.id LIMIT ?",
             (*args, limit),
         )
         return [_member(row) for row in rows]
@@ -360,14 +365,32 @@ class MemberRepository:
         return int(row[0])
 
     @staticmethod
-    async def delete_in(conn: aiosqlite.Connection, member_id: int) -> None:
+    async def delete_in(conn: Connection, member_id: int) -> None:
         """Erase the member within an open transaction; every row referring to them goes too (cascade) or
         forgets them (SET NULL)."""
         await conn.execute("DELETE FROM members WHERE id = ?", (member_id,))
 
 
+def _matching(dialect: str, text: str, theme: str | None, region: str | None) -> tuple[str, tuple]:
+    """The condition (on `members m`) and its arguments that `search` and `count_matching` share."""
+    where, args = ["TRUE"], []
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(f"m.display_name {_CONTAINS[dialect]} ? ESCAPE '\\'")
+        args.append(f"%{escaped}%")
+    if theme:
+        where.append("EXISTS (SELECT 1 FROM member_themes t WHERE t.member_id = m.id AND t.theme = ?)")
+        args.append(theme)
+    if region:
+        same = _SAME_TEXT[dialect].format(column="r.region")
+        where.append(f"EXISTS (SELECT 1 FROM member_regions r WHERE r.member_id = m.id "
+                     f"AND (r.region = ? OR (r.free = 1 AND {same})))")
+        args += [region, region]
+    return " AND ".join(where), tuple(args)
+
+
 def _member(row) -> Member:
-    """A Member from a row of MemberRepository._SELECT."""
+    """A Member from a row of `_SELECT`."""
     return Member(
         id=row["id"],
         role=row["role"],

@@ -19,9 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database, dialect_of
 
 OUTCOMES = ("sent", "unreachable", "uncertain", "failed", "skipped", "cancelled")
 PERSONAL, BULK = 0, 1  # priorities
@@ -87,6 +85,11 @@ def choose_accounts(preference: str, usable: list[tuple[str, str]]) -> tuple[lis
     return targets, len(targets) < len(usable)
 
 
+# An outbox row's `about` (a JSON list of member numbers) names the member given as the parameter.
+_NAMES_MEMBER = {"sqlite": "EXISTS (SELECT 1 FROM json_each(outbox.about) WHERE value = ?)",
+                 "postgresql": "outbox.about::jsonb @> jsonb_build_array(?::bigint)"}
+
+
 class OutboxRepository:
     """Queues, claims and settles messages."""
 
@@ -94,7 +97,7 @@ class OutboxRepository:
         self.db = db
 
     @staticmethod
-    async def add_in(conn: aiosqlite.Connection, messages: list[NewMessage], now: int) -> None:
+    async def add_in(conn: Connection, messages: list[NewMessage], now: int) -> None:
         """Queue messages within an open transaction."""
         bodies: dict[int, str] = {}  # a broadcast's thousands of rows share one body object: encode it once
 
@@ -151,13 +154,13 @@ class OutboxRepository:
             (outcome, now, reason, item_id))
 
     @staticmethod
-    async def withdraw_about_in(conn: aiosqlite.Connection, member_id: int) -> int:
+    async def withdraw_about_in(conn: Connection, member_id: int) -> int:
         """Within the transaction that erases a member: every message not yet sent that names them or carries their
         text is withdrawn, as if it had never been queued (a sender that already claimed one finds it gone before
         sending). Their own messages go with their member row. Returns how many."""
         cursor = await conn.execute(
             "DELETE FROM outbox WHERE about IS NOT NULL AND state IN ('pending', 'sending') "
-            "AND EXISTS (SELECT 1 FROM json_each(outbox.about) WHERE value = ?)", (member_id,))
+            f"AND {_NAMES_MEMBER[dialect_of(conn)]}", (member_id,))
         return cursor.rowcount
 
     async def held_for_quiet(self, member_id: int) -> list[Held]:
@@ -179,7 +182,7 @@ class OutboxRepository:
             return cursor.rowcount
 
     @staticmethod
-    async def withdraw_subject_in(conn: aiosqlite.Connection, kinds: tuple[str, ...], subject_id: int,
+    async def withdraw_subject_in(conn: Connection, kinds: tuple[str, ...], subject_id: int,
                                   member_id: int | None = None) -> int:
         """Within an open transaction: messages of these kinds about this subject (a session that was cancelled,
         or, with `member_id`, that this member stopped following) still waiting go, as if never queued. Returns
@@ -203,7 +206,7 @@ class OutboxRepository:
 
     async def recover(self) -> int:
         """After a crash: messages left being sent go back to pending (each is sent at most once more)."""
-        count, _ = await self.db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+        count = await self.db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
         return count
 
     async def next_ready(self, platforms: tuple[str, ...]) -> int | None:
@@ -217,7 +220,7 @@ class OutboxRepository:
 
     async def purge(self, before: int) -> int:
         """Delete outcome rows settled before `before`; how many went."""
-        count, _ = await self.db.execute("DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < ?", (before,))
+        count = await self.db.execute("DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < ?", (before,))
         return count
 
     async def counts(self) -> dict[str, int]:

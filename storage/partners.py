@@ -20,9 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database, inserted_id
 from storage.schedule import ScheduleRepository
 
 log = logging.getLogger(__name__)
@@ -167,29 +165,33 @@ class PartnerRepository:
         "language": ("member_languages", ("language",)), "pair": ("member_theme_regions", ("theme", "region"))}
 
     @classmethod
-    def candidate_sql(cls, driver: str, checks: tuple[str, ...] = (), *, shared: int = 0) -> str:
+    def candidate_sql(cls, driver: str, checks: tuple[str, ...] = (), *, shared: int = 0,
+                      dialect: str = "sqlite") -> str:
         """The search query: members read from the index of `driver` ('pair' for a theme in a region, 'theme',
         'region' or 'language') between member numbers :lo (included) and :hi (excluded), who also meet each of
         `checks` (a primary-key join each, made before the member row is read), may be proposed to :me, with
         what ranks them: the languages among :l0… they speak, an open commitment shared with the network on
-        :theme or :region, and when they were last asked for an introduction."""
+        :theme or :region, and when they were last asked for an introduction. (SQLite's CROSS JOIN keeps the
+        tables in the order written; PostgreSQL's planner finds that order itself.)"""
+        join = "CROSS JOIN" if dialect == "sqlite" else "JOIN"
+        languages = ("json_group_array(l.language)" if dialect == "sqlite" else "json_agg(l.language)::text")
         table, columns = cls.SOURCES[driver]
         joins = ""
         for n, check in enumerate(checks):  # (member_id, value…) is the primary key: at most one row each
             other_table, other_columns = cls.SOURCES[check]
-            joins += f" CROSS JOIN {other_table} o{n} ON o{n}.member_id = d.member_id" + "".join(
+            joins += f" {join} {other_table} o{n} ON o{n}.member_id = d.member_id" + "".join(
                 f" AND o{n}.{column} = :{column}" for column in other_columns)
         conditions = [*(f"d.{column} = :{column}" for column in columns), "d.member_id >= :lo", "d.member_id < :hi"]
         marks = ", ".join(f":l{n}" for n in range(shared)) or "NULL"
         return (
             "SELECT m.id, "
-            "(SELECT json_group_array(l.language) FROM member_languages l WHERE l.member_id = m.id "
+            f"(SELECT {languages} FROM member_languages l WHERE l.member_id = m.id "
             f"AND l.language IN ({marks})) AS shared, "
             "(SELECT c.id FROM commitments c WHERE c.member_id = m.id AND c.status = 'open' "
             "AND c.visibility = 'network' AND (c.theme = :theme OR c.region = :region) ORDER BY c.id LIMIT 1) "
             "AS commitment, "
             "(SELECT max(i.created_at) FROM introductions i WHERE i.b_id = m.id) AS last_asked "
-            f"FROM {table} d{joins} CROSS JOIN members m ON m.id = d.member_id "
+            f"FROM {table} d{joins} {join} members m ON m.id = d.member_id "
             # No ORDER BY: the index is read in member order anyway, and sorting would read every match first.
             f"WHERE {' AND '.join(conditions)} AND {ELIGIBLE} LIMIT :limit"
         )
@@ -245,7 +247,7 @@ class PartnerRepository:
             # members read fail at the first lookup.
             driver, *checks = sorted(conditions, key=lambda kind: sizes[kind].get(
                 tuple(values[column] for column in self.SOURCES[kind][1]), 0))
-            sql = self.candidate_sql(driver, tuple(checks), shared=len(shared))
+            sql = self.candidate_sql(driver, tuple(checks), shared=len(shared), dialect=self.db.dialect)
             for lo, hi in ((start, 1 << 62), (0, start)):
                 if room <= 0 or lo >= hi:
                     continue
@@ -298,7 +300,7 @@ class PartnerRepository:
                                                 note=note, proposals=proposals, now=now)
 
     @staticmethod
-    async def create_request_in(conn: aiosqlite.Connection, member_id: int, *, theme: str | None,
+    async def create_request_in(conn: Connection, member_id: int, *, theme: str | None,
                                 region: str | None, language: str | None, note: str,
                                 proposals: list[tuple[int, dict]], now: int) -> int:
         """The same as `create_request`, within an open transaction."""
@@ -308,12 +310,11 @@ class PartnerRepository:
         await conn.execute(
             "UPDATE partner_requests SET status = 'closed', updated_at = ? WHERE member_id = ? "
             "AND status = 'proposed'", (now, member_id))
-        cursor = await conn.execute(
-            "INSERT INTO partner_requests (member_id, theme, region, language, note, found, status, created_at, "
+        request_id = await inserted_id(
+            conn, "INSERT INTO partner_requests (member_id, theme, region, language, note, found, status, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (member_id, theme, region, language, note, len(proposals),
              "proposed" if proposals else "unmatched", now, now))
-        request_id = int(cursor.lastrowid or 0)
         await conn.executemany(
             "INSERT INTO partner_proposals (request_id, position, member_id, reason) VALUES (?, ?, ?, ?)",
             [(request_id, n, member, json.dumps(reason, separators=(",", ":")))
@@ -356,12 +357,11 @@ class PartnerRepository:
             await conn.execute("DELETE FROM partner_proposals WHERE request_id = ?", (request_id,))
             ids = []
             for partner, reason, ask in picks:
-                cursor = await conn.execute(
-                    "INSERT INTO introductions (request_id, a_id, b_id, reason, note, a_answer, b_answer, expires_at, "
+                intro_id = await inserted_id(
+                    conn, "INSERT INTO introductions (request_id, a_id, b_id, reason, note, a_answer, b_answer, expires_at, "
                     "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'accepted', ?, ?, ?, ?)",
                     (request_id, member_id, partner, json.dumps(reason, separators=(",", ":")), note,
                      "pending" if ask else "withheld", expires_at, now, now))
-                intro_id = int(cursor.lastrowid or 0)
                 ids.append(intro_id)
                 await ScheduleRepository.add_in(conn, "intro.expire", intro_id, member_id, expires_at)
         return ids
@@ -372,11 +372,10 @@ class PartnerRepository:
         and it only lapses), and each member told of it, and the organiser, hear when it lapses."""
         async with self.db.transaction() as conn:
             answer = "pending" if send else "withheld"
-            cursor = await conn.execute(
-                "INSERT INTO introductions (a_id, b_id, organiser_id, note, a_answer, b_answer, status, expires_at, "
+            intro_id = await inserted_id(
+                conn, "INSERT INTO introductions (a_id, b_id, organiser_id, note, a_answer, b_answer, status, expires_at, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (a_id, b_id, organiser_id, note, answer, answer, "pending" if send else "void", expires_at, now, now))
-            intro_id = int(cursor.lastrowid or 0)
             for member in ((a_id, b_id, organiser_id) if send else (organiser_id,)):
                 await ScheduleRepository.add_in(conn, "intro.expire", intro_id, member, expires_at)
         return intro_id
@@ -436,19 +435,20 @@ class PartnerRepository:
                     "INSERT INTO schedule (due_at, kind, subject_id, member_id) SELECT ?, 'intro.ask', id, "
                     f"{side}_id FROM introductions WHERE id = ?", (ask_again_at, intro_id))
                 if expires_at is not None:
-                    await conn.execute("UPDATE introductions SET expires_at = max(expires_at, ?) WHERE id = ?",
-                                       (expires_at, intro_id))
-                    await conn.execute("UPDATE schedule SET due_at = max(due_at, ?) WHERE kind = 'intro.expire' "
-                                       "AND subject_id = ?", (expires_at, intro_id))
+                    await conn.execute("UPDATE introductions SET expires_at = ? WHERE id = ? AND expires_at < ?",
+                                       (expires_at, intro_id, expires_at))
+                    await conn.execute("UPDATE schedule SET due_at = ? WHERE kind = 'intro.expire' "
+                                       "AND subject_id = ? AND due_at < ?", (expires_at, intro_id, expires_at))
             if block:
                 await conn.execute(
-                    "INSERT OR IGNORE INTO member_blocks (member_id, blocked_id, created_at) "
-                    f"SELECT {side}_id, {'b' if side == 'a' else 'a'}_id, ? FROM introductions WHERE id = ?",
+                    "INSERT INTO member_blocks (member_id, blocked_id, created_at) "
+                    f"SELECT {side}_id, {'b' if side == 'a' else 'a'}_id, ? FROM introductions WHERE id = ? "
+                    "ON CONFLICT DO NOTHING",
                     (now, intro_id))
         return await self.introduction(intro_id)
 
     @staticmethod
-    async def asked_again_in(conn: aiosqlite.Connection, intro_id: int, side: str, now: int) -> None:
+    async def asked_again_in(conn: Connection, intro_id: int, side: str, now: int) -> None:
         """This side was asked once more (within an open transaction)."""
         if side not in ("a", "b"):
             raise ValueError("bad side")
@@ -456,7 +456,7 @@ class PartnerRepository:
                            (now, intro_id))
 
     @staticmethod
-    async def lapse_in(conn: aiosqlite.Connection, intro_id: int, now: int) -> None:
+    async def lapse_in(conn: Connection, intro_id: int, now: int) -> None:
         """The introduction was not made in time (within an open transaction); a search none of whose
         introductions can still be made becomes 'unmatched'."""
         await conn.execute("UPDATE introductions SET status = 'lapsed', updated_at = ? WHERE id = ? "
@@ -550,7 +550,7 @@ class PartnerRepository:
     # --- erasure -----------------------------------------------------------------------------------------------
 
     @staticmethod
-    async def forget_in(conn: aiosqlite.Connection, member_id: int) -> None:
+    async def forget_in(conn: Connection, member_id: int) -> None:
         """Before a member is erased: the notes they wrote and the reasons they were proposed go; an
         introduction still waiting for their answer stays pending for the other side, who later hears only
         that they were not available."""

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database, inserted_id
 from storage.schedule import ScheduleRepository
 
 _COLUMNS = "id, member_id, what, rule, hour, minute, zone, until_at, status, created_at"
@@ -31,6 +29,11 @@ class Reminder:
     snoozed_until: int | None = None  # when its snoozed message comes back, when listed
 
 
+# The earlier of next_at and snoozed_until, whichever of them is set.
+_EARLIER = {"sqlite": "coalesce(min(next_at, snoozed_until), next_at, snoozed_until)",
+            "postgresql": "least(next_at, snoozed_until)"}
+
+
 class ReminderRepository:
     """Creates, lists, fires and cancels reminders."""
 
@@ -42,10 +45,9 @@ class ReminderRepository:
                      now: int) -> int:
         """Store a reminder and schedule its first moment, together."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO reminders (member_id, what, rule, hour, minute, zone, until_at, created_at) "
+            reminder_id = await inserted_id(
+                conn, "INSERT INTO reminders (member_id, what, rule, hour, minute, zone, until_at, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (member_id, what, rule, hour, minute, zone, until_at, now))
-            reminder_id = int(cursor.lastrowid or 0)
             await ScheduleRepository.add_in(conn, "reminder", reminder_id, member_id, first_at)
         return reminder_id
 
@@ -70,9 +72,9 @@ class ReminderRepository:
             f"SELECT * FROM (SELECT {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))}, "
             "(SELECT min(due_at) FROM schedule s WHERE s.kind = 'reminder' AND s.subject_id = r.id) AS next_at, "
             "(SELECT min(due_at) FROM schedule s WHERE s.kind = 'snooze' AND s.subject_id = r.id) AS snoozed_until "
-            "FROM reminders r WHERE r.member_id = ? AND r.status IN ('active', 'fired')) "
+            "FROM reminders r WHERE r.member_id = ? AND r.status IN ('active', 'fired')) AS due "
             "WHERE status = 'active' OR snoozed_until IS NOT NULL "
-            "ORDER BY coalesce(min(next_at, snoozed_until), next_at, snoozed_until), id", (member_id,))
+            f"ORDER BY {_EARLIER[self.db.dialect]}, id", (member_id,))
         return [Reminder(*row) for row in rows]
 
     async def count_active(self, member_id: int) -> int:
@@ -87,7 +89,7 @@ class ReminderRepository:
         return [Reminder(*row) for row in rows]
 
     @staticmethod
-    async def set_status_in(conn: aiosqlite.Connection, reminder_id: int, status: str) -> None:
+    async def set_status_in(conn: Connection, reminder_id: int, status: str) -> None:
         """Set a reminder's status within an open transaction (when it fires, or its last occurrence did)."""
         await conn.execute("UPDATE reminders SET status = ? WHERE id = ?", (status, reminder_id))
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database
 
 _COLUMNS = "id, due_at, kind, subject_id, member_id, detail"
 
@@ -38,13 +36,13 @@ class ScheduleRepository:
 
     async def add(self, kind: str, subject_id: int, member_id: int, due_at: int, detail: str | None = None) -> int:
         """Schedule one thing; its row id."""
-        _, row_id = await self.db.execute(
-            "INSERT INTO schedule (due_at, kind, subject_id, member_id, detail) VALUES (?, ?, ?, ?, ?)",
+        rows = await self.db.execute_returning(
+            "INSERT INTO schedule (due_at, kind, subject_id, member_id, detail) VALUES (?, ?, ?, ?, ?) RETURNING id",
             (due_at, kind, subject_id, member_id, detail))
-        return int(row_id or 0)
+        return int(rows[0][0])
 
     @staticmethod
-    async def add_in(conn: aiosqlite.Connection, kind: str, subject_id: int, member_id: int, due_at: int,
+    async def add_in(conn: Connection, kind: str, subject_id: int, member_id: int, due_at: int,
                      detail: str | None = None) -> None:
         """Schedule one thing within an open transaction."""
         await conn.execute(
@@ -64,24 +62,24 @@ class ScheduleRepository:
         return [DueItem(*row) for row in rows]
 
     @staticmethod
-    async def postpone_in(conn: aiosqlite.Connection, ids: list[int], due_at: int) -> None:
+    async def postpone_in(conn: Connection, ids: list[int], due_at: int) -> None:
         """Move these rows to `due_at` within an open transaction (their handler failed: tried again then)."""
         await conn.executemany("UPDATE schedule SET due_at = ? WHERE id = ?", [(due_at, i) for i in ids])
 
     @staticmethod
-    async def remove_in(conn: aiosqlite.Connection, ids: list[int]) -> None:
+    async def remove_in(conn: Connection, ids: list[int]) -> None:
         """Delete handled rows within an open transaction."""
         await conn.executemany("DELETE FROM schedule WHERE id = ?", [(i,) for i in ids])
 
     async def cancel(self, kinds: tuple[str, ...], subject_id: int) -> int:
         """Remove everything of these kinds scheduled about a subject; how many went."""
         marks = ",".join("?" * len(kinds))
-        count, _ = await self.db.execute(
+        count = await self.db.execute(
             f"DELETE FROM schedule WHERE kind IN ({marks}) AND subject_id = ?", (*kinds, subject_id))
         return count
 
     @staticmethod
-    async def cancel_in(conn: aiosqlite.Connection, kinds: tuple[str, ...], subject_id: int) -> None:
+    async def cancel_in(conn: Connection, kinds: tuple[str, ...], subject_id: int) -> None:
         """The same as `cancel`, within an open transaction."""
         marks = ",".join("?" * len(kinds))
         await conn.execute(f"DELETE FROM schedule WHERE kind IN ({marks}) AND subject_id = ?", (*kinds, subject_id))

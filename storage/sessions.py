@@ -14,9 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
-
-from storage.database import Database
+from storage.database import Connection, Database, inserted_id
 from storage.outbox import OutboxRepository
 
 REMINDER = "session_reminder"
@@ -67,7 +65,7 @@ def new_uid() -> str:
     return "chat-" + secrets.token_hex(8)
 
 
-async def subscriber_ids(conn: aiosqlite.Connection, session_id: int) -> list[int]:
+async def subscriber_ids(conn: Connection, session_id: int) -> list[int]:
     """The members subscribed to a session, directly or through one of its themes (less those who unsubscribed
     from this one session), who are not blocked; in member order. Usable inside an open transaction."""
     async with conn.execute(_SUBSCRIBERS, (session_id, session_id)) as cursor:
@@ -224,20 +222,19 @@ class SessionRepository:
     # --- writing (within a transaction) ---------------------------------------------------------------------
 
     @staticmethod
-    async def create_in(conn: aiosqlite.Connection, values: dict[str, Any], *, uid: str, created_by: int | None,
+    async def create_in(conn: Connection, values: dict[str, Any], *, uid: str, created_by: int | None,
                         now: int, status: str = "scheduled") -> int:
         """A new session with its themes; its number."""
-        cursor = await conn.execute(
-            f"INSERT INTO sessions (uid, {', '.join(FIELDS)}, status, created_by, created_at, updated_at) "
+        session_id = await inserted_id(
+            conn, f"INSERT INTO sessions (uid, {', '.join(FIELDS)}, status, created_by, created_at, updated_at) "
             f"VALUES (?, {', '.join('?' * len(FIELDS))}, ?, ?, ?, ?)",
             (uid, *(values.get(name) for name in FIELDS), status, created_by, now, now))
-        session_id = int(cursor.lastrowid or 0)
         await conn.executemany("INSERT INTO session_themes (session_id, theme) VALUES (?, ?)",
                                [(session_id, t) for t in dict.fromkeys(values.get("themes") or ())])
         return session_id
 
     @staticmethod
-    async def update_in(conn: aiosqlite.Connection, session_id: int, values: dict[str, Any], *, now: int,
+    async def update_in(conn: Connection, session_id: int, values: dict[str, Any], *, now: int,
                         status: str | None = None, bump: bool = False) -> None:
         """Replace a session's fields and themes (and its status); `bump` counts a change of time or place."""
         sets = ", ".join(f"{name} = ?" for name in FIELDS)
@@ -249,7 +246,7 @@ class SessionRepository:
                                [(session_id, t) for t in dict.fromkeys(values.get("themes") or ())])
 
     @staticmethod
-    async def cancel_in(conn: aiosqlite.Connection, session_id: int, now: int) -> bool:
+    async def cancel_in(conn: Connection, session_id: int, now: int) -> bool:
         """Mark a session cancelled and drop what was scheduled about it; False if it already was."""
         cursor = await conn.execute(
             "UPDATE sessions SET status = 'cancelled', updated_at = ?, sequence = sequence + 1 "
@@ -261,7 +258,7 @@ class SessionRepository:
         return True
 
     @staticmethod
-    async def resync_in(conn: aiosqlite.Connection, session_id: int, *, now: int, default_lead: int,
+    async def resync_in(conn: Connection, session_id: int, *, now: int, default_lead: int,
                         followup_after: int, members: list[int] | None = None) -> int | None:
         """Rebuild the reminder and after-session rows of a session's subscribers (or only of `members`) from
         the subscriptions; the earliest moment scheduled, if any."""
@@ -316,8 +313,8 @@ class SessionRepository:
         async with self.db.transaction() as conn:
             await conn.execute("DELETE FROM session_optouts WHERE session_id = ? AND member_id = ?",
                                (session_id, member_id))
-            await conn.execute("INSERT OR IGNORE INTO session_subscriptions (session_id, member_id, created_at) "
-                               "VALUES (?, ?, ?)", (session_id, member_id, now))
+            await conn.execute("INSERT INTO session_subscriptions (session_id, member_id, created_at) "
+                               "VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (session_id, member_id, now))
             return await self.resync_in(conn, session_id, now=now, members=[member_id], **sync)
 
     async def unsubscribe(self, session_id: int, member_id: int, now: int, **sync: int) -> None:
@@ -330,11 +327,12 @@ class SessionRepository:
                     "WHERE st.session_id = ? AND t.member_id = ? LIMIT 1", (session_id, member_id)) as cursor:
                 through_theme = await cursor.fetchone() is not None
             if through_theme:
-                await conn.execute("INSERT OR IGNORE INTO session_optouts (session_id, member_id) VALUES (?, ?)",
+                await conn.execute("INSERT INTO session_optouts (session_id, member_id) VALUES (?, ?) "
+                                   "ON CONFLICT DO NOTHING",
                                    (session_id, member_id))
             await self.resync_in(conn, session_id, now=now, members=[member_id], **sync)
 
-    async def _theme_sessions(self, conn: aiosqlite.Connection, theme: str, now: int) -> list[int]:
+    async def _theme_sessions(self, conn: Connection, theme: str, now: int) -> list[int]:
         async with conn.execute(
                 "SELECT s.id FROM sessions s JOIN session_themes t ON t.session_id = s.id WHERE t.theme = ? "
                 "AND s.ends_at > ? AND s.status = 'scheduled'", (theme, now)) as cursor:
@@ -345,7 +343,8 @@ class SessionRepository:
         earliest: list[int] = []
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "INSERT OR IGNORE INTO theme_subscriptions (member_id, theme, created_at) VALUES (?, ?, ?)",
+                "INSERT INTO theme_subscriptions (member_id, theme, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 (member_id, theme, now))
             new = cursor.rowcount == 1
             for session_id in await self._theme_sessions(conn, theme, now):
@@ -393,7 +392,7 @@ class SessionRepository:
 
     async def link_commitment(self, commitment_id: int, session_id: int) -> None:
         await self.db.execute(
-            "INSERT OR IGNORE INTO session_commitments (commitment_id, session_id) VALUES (?, ?)",
+            "INSERT INTO session_commitments (commitment_id, session_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (commitment_id, session_id))
 
     async def commitment_session(self, commitment_id: int) -> int | None:

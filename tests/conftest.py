@@ -16,7 +16,7 @@ from handlers.core import Core, Router, Services
 from handlers.events import Incoming, Outgoing, Person, Press, Reply
 from handlers.formatting import to_plain
 from handlers.network import Network
-from storage import Database, Repositories
+from storage import Repositories, SqliteDatabase
 
 THEMES = ["Access to health", "Detention", "Public perception and discourse", "Countering online hate speech"]
 REGIONS = ["Western Europe", "Northern Africa", "Sub-Saharan Africa", "Global / online"]
@@ -134,7 +134,7 @@ def make_network(*, themes: list[str] = THEMES, **overrides) -> Network:
 async def build_bot(path: Path, network: Network | None = None, *, extra: tuple[Router, ...] = ()
                     ) -> tuple[Bot, Database]:
     """The bot's core over a new database at `path`, with every capability's router (and `extra` ones)."""
-    db = Database(path)
+    db = SqliteDatabase(path)
     await db.open()
     repos = Repositories.over(db)
     clock = Clock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))

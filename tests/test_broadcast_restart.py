@@ -31,7 +31,7 @@ from handlers.broadcasts import queue_in
 from handlers.capabilities import all_routers
 from handlers.core import Core, Services, system_clock
 from handlers.events import Person, Reply
-from storage import Database, Repositories
+from storage import Repositories, SqliteDatabase
 from tests.test_restart import outbox_states
 
 RECIPIENTS = 3000  # besides the organiser who wrote it
@@ -109,7 +109,7 @@ class Run:
 async def prepare(db_path: Path, recipients: int) -> tuple[list[str], int]:
     """Members amina (an organiser) and m00000 … on the console, and a broadcast to everyone queued in the outbox
     the way /broadcast queues it. Returns every recipient's handle and the console's in-flight limit."""
-    db = Database(db_path)
+    db = SqliteDatabase(db_path)
     await db.open()
     try:
         repos = Repositories.over(db)

@@ -168,9 +168,9 @@ async def test_a_mute_or_a_cancel_made_by_another_process_stops_what_this_one_ha
     """Mutes and cancels live in the database, not in one process's memory: another bot process over the same
     database (here, its own connections) stops messages this process has already claimed."""
     from storage import Repositories
-    from storage.database import Database
+    from storage import SqliteDatabase
 
-    other = Database(world.repos.db.path)
+    other = SqliteDatabase(world.repos.db.path)
     await other.open()
     try:
         await _send_to_crowd(world, 60, 400)

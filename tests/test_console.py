@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from storage import Database, Repositories
+from storage import Repositories, SqliteDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +80,7 @@ def test_invite_join_promote_block_export_and_forget_from_a_script(tmp_path):
     assert "has been erased" in out
 
     async def stored() -> tuple[int, object]:  # Bob erased: only Amina is left
-        async with Database(db) as database:
+        async with SqliteDatabase(db) as database:
             repos = Repositories.over(database)
             return await repos.members.count(), await repos.members.by_identity("console", "bob")
 

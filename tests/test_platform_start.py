@@ -21,7 +21,7 @@ from bot.delivery import Outbox
 from bot.platforms import Platform, TokenRejected, run_platforms
 from bot.settings import load_settings
 from handlers.events import Person, Reply, reply_to_dict
-from storage import Database, Repositories
+from storage import Repositories, SqliteDatabase
 from storage.outbox import NewMessage
 from tests.telegram_server import BotApiServer
 
@@ -160,7 +160,7 @@ def _settings(tmp_path: Path, monkeypatch, telegram_base_url: str):
 
 async def _discord_only_member_with_a_notice(path: Path) -> None:
     """A member reachable only on Discord, with a message waiting for them."""
-    db = Database(path)
+    db = SqliteDatabase(path)
     await db.open()
     try:
         repos = Repositories.over(db)
@@ -195,7 +195,7 @@ async def test_run_keeps_telegram_answering_while_discord_cannot_connect(tmp_pat
         finally:
             await server.stop()
     assert code == 0
-    db = Database(settings.database)
+    db = SqliteDatabase(settings.database)
     await db.open()
     try:
         assert (await Repositories.over(db).outbox.counts()) == {"pending": 1}  # waiting for Discord, not failed

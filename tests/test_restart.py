@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from storage import Database, Repositories
+from storage import Repositories, SqliteDatabase
 
 REMINDER_LINE = re.compile(r"Reminder: (reminder \d+)")
 
@@ -65,7 +65,7 @@ class BotProcess:
 
 async def seed(db_path: Path, count: int, due_in: int) -> None:
     """A member with `count` one-off reminders, all due `due_in` seconds from now (negative: already due)."""
-    db = Database(db_path)
+    db = SqliteDatabase(db_path)
     await db.open()
     repos = Repositories.over(db)
     now = int(time.time())
@@ -77,7 +77,7 @@ async def seed(db_path: Path, count: int, due_in: int) -> None:
 
 async def move_schedule(db_path: Path, seconds: int) -> None:
     """Shift every due moment (as if the bot had been down that much longer)."""
-    db = Database(db_path)
+    db = SqliteDatabase(db_path)
     await db.open()
     try:
         schedule = Repositories.over(db).schedule
@@ -89,7 +89,7 @@ async def move_schedule(db_path: Path, seconds: int) -> None:
 
 
 async def outbox_states(db_path: Path) -> dict[str, int]:
-    db = Database(db_path)
+    db = SqliteDatabase(db_path)
     await db.open()
     try:
         return await Repositories.over(db).outbox.counts()

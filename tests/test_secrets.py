@@ -21,7 +21,7 @@ import discord
 import pytest
 
 import bot.cli as cli
-from storage import Database
+from storage import SqliteDatabase
 from tests.telegram_server import BotApiServer
 from tests.test_platform_start import discord_refusing_logins  # noqa: F401  (a fixture)
 
@@ -156,7 +156,7 @@ async def test_no_invite_or_link_code_is_stored_or_logged_in_clear(bot, db_path,
 
 
 async def test_upgrading_deletes_consent_buttons_that_hold_an_invite_code(db_path):
-    db = Database(db_path)
+    db = SqliteDatabase(db_path)
     await db.open(up_to=9)
     holding = '[["onboarding.consent",{"code":"K7QZMPX4HN"},true],["onboarding.later",{},true]]'
     by_id = '[["onboarding.consent",{"invite":3},true],["onboarding.later",{},true]]'
@@ -167,7 +167,7 @@ async def test_upgrading_deletes_consent_buttons_that_hold_an_invite_code(db_pat
     await db.close()
     assert "K7QZMPX4HN" in _everything_stored(db_path)
 
-    db = Database(db_path)
+    db = SqliteDatabase(db_path)
     await db.open()
     try:
         rows = await db.fetch_all("SELECT token FROM buttons ORDER BY token")

@@ -48,7 +48,7 @@ def error_for(path: Path) -> str:
 def test_a_newcomer_with_no_config_gets_the_embedded_demo():
     settings = load_settings()
     assert settings.network_name == "Demo Solidarity Network"
-    assert settings.database == Path("solidarity.db")
+    assert settings.database == "solidarity.db"
     assert settings.admins == ["console:amina"]
     assert not settings.open_registration
     assert settings.themes == DEFAULT_THEMES and settings.regions == DEFAULT_REGIONS
@@ -112,16 +112,22 @@ def test_an_environment_variable_overrides_a_key_in_a_section_and_keeps_the_rest
 
 def test_the_db_flag_beats_the_environment_and_the_file(tmp_path, monkeypatch):
     path = write(tmp_path, 'database = "file.db"\n')
-    assert load_settings(path).database == Path("file.db")
+    assert load_settings(path).database == "file.db"
     monkeypatch.setenv("SOLIDARITY__DATABASE", "env.db")
-    assert load_settings(path).database == Path("env.db")
-    assert load_settings(path, database=Path("flag.db")).database == Path("flag.db")
-    assert load_settings(database=Path("flag.db")).database == Path("flag.db")
+    assert load_settings(path).database == "env.db"
+    assert load_settings(path, database="flag.db").database == "flag.db"
+    assert load_settings(database=Path("flag.db")).database == "flag.db"
+
+
+def test_a_postgresql_url_names_the_database_and_the_flag_takes_one_too(tmp_path):
+    url = "postgresql://bot@db.example.org:5433/solidarity"
+    assert load_settings(write(tmp_path, f'database = "{url}"\n')).database == url
+    assert load_settings(database=url).database == url  # kept whole: a path would fold its "//"
 
 
 def test_a_relative_database_path_stays_relative_to_the_working_directory(tmp_path):
     settings = load_settings(write(tmp_path, 'database = "data/bot.db"\n'))
-    assert settings.database == Path("data/bot.db") and not settings.database.is_absolute()
+    assert settings.database == "data/bot.db" and not Path(settings.database).is_absolute()
 
 
 def test_a_token_pasted_as_a_key_is_not_echoed(tmp_path):
@@ -183,6 +189,8 @@ def test_themes_that_repeat_ignoring_case_are_rejected(tmp_path):
     ('network_name = ""\n', "network_name"),
     (f'network_name = "{"n" * 65}"\n', "network_name"),
     ('database = ""\n', "database"),
+    ('database = "postgresql://bot@db.example.org"\n', "database"),
+    ('database = "postgresql:solidarity"\n', "database"),
     ('log_level = "LOUD"\n', "log_level"),
     ("[invites]\ndefault_uses = 0\n", "invites.default_uses"),
     ("[invites]\ndefault_days = 366\n", "invites.default_days"),

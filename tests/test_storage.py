@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from storage import Database, Repositories
+from storage import Repositories, SqliteDatabase
 from storage.database import DatabaseError, latest_version, migrations
 
 
@@ -21,7 +21,7 @@ def schema_of(path) -> set[tuple]:
 
 
 async def test_empty_database_is_migrated_to_the_latest_version(db_path):
-    async with Database(db_path) as db:
+    async with SqliteDatabase(db_path) as db:
         assert await db.schema_version() == latest_version()
         async with db.transaction() as conn:
             async with conn.execute("PRAGMA foreign_keys") as cur:
@@ -33,13 +33,13 @@ async def test_empty_database_is_migrated_to_the_latest_version(db_path):
 @pytest.mark.parametrize("start", range(0, latest_version() + 1))
 async def test_every_earlier_version_upgrades_to_the_same_schema(tmp_path, start):
     fresh, old = tmp_path / "fresh.db", tmp_path / "old.db"
-    async with Database(fresh):
+    async with SqliteDatabase(fresh):
         pass
-    db = Database(old)
+    db = SqliteDatabase(old)
     await db.open(up_to=start)
     assert await db.schema_version() == start
     await db.close()
-    async with Database(old) as db:
+    async with SqliteDatabase(old) as db:
         assert await db.schema_version() == latest_version()
     assert schema_of(old) == schema_of(fresh)
 
@@ -53,11 +53,11 @@ async def test_database_from_a_newer_version_is_refused_with_a_clear_message(db_
     conn.execute(f"PRAGMA user_version = {latest_version() + 1}")
     conn.close()
     with pytest.raises(DatabaseError, match="newer release"):
-        await Database(db_path).open()
+        await SqliteDatabase(db_path).open()
 
 
 async def test_a_lone_write_during_another_transaction_is_not_swept_into_its_rollback(db_path):
-    async with Database(db_path) as db:
+    async with SqliteDatabase(db_path) as db:
         inside = asyncio.Event()
 
         async def failing_transaction() -> None:
@@ -77,7 +77,7 @@ async def test_a_lone_write_during_another_transaction_is_not_swept_into_its_rol
 
 
 async def test_a_read_during_an_open_transaction_sees_only_committed_rows_and_does_not_wait(db_path):
-    async with Database(db_path) as db:
+    async with SqliteDatabase(db_path) as db:
         inside, release = asyncio.Event(), asyncio.Event()
 
         async def slow_transaction() -> None:
@@ -98,7 +98,7 @@ async def test_a_read_during_an_open_transaction_sees_only_committed_rows_and_do
 
 async def test_grouped_inserts_all_land_and_a_bad_row_fails_only_its_own_caller(db_path):
     sql = "INSERT INTO meta (key, value) VALUES (?, ?)"
-    async with Database(db_path) as db:
+    async with SqliteDatabase(db_path) as db:
         await db.execute(sql, ("taken", "0"))
         results = await asyncio.gather(
             *(db.insert_grouped(sql, (f"k{i}", str(i))) for i in range(200)),
@@ -114,21 +114,21 @@ async def test_grouped_inserts_all_land_and_a_bad_row_fails_only_its_own_caller(
 
 
 async def test_closing_waits_for_grouped_inserts_already_asked_for(db_path):
-    db = Database(db_path)
+    db = SqliteDatabase(db_path)
     await db.open()
     writes = [asyncio.create_task(db.insert_grouped("INSERT INTO meta (key, value) VALUES (?, '1')", (f"c{i}",)))
               for i in range(50)]
     await asyncio.sleep(0)
     await db.close()
     await asyncio.gather(*writes)
-    async with Database(db_path) as again:
+    async with SqliteDatabase(db_path) as again:
         assert (await again.fetch_one("SELECT count(*) FROM meta WHERE key LIKE 'c%'"))[0] == 50
 
 
 async def test_the_schema_refuses_a_second_account_of_one_member_on_one_platform(db_path):
     """Linking checks this first (see tests/storage/test_links.py); the schema holds it even for a write that
     would not."""
-    async with Database(db_path) as db:
+    async with SqliteDatabase(db_path) as db:
         kept = await Repositories.over(db).members.create("telegram", "1", now=1)
         with pytest.raises(sqlite3.IntegrityError):
             await db.execute("INSERT INTO identities (platform, external_id, member_id, linked_at) "
@@ -138,7 +138,7 @@ async def test_the_schema_refuses_a_second_account_of_one_member_on_one_platform
 async def test_members_looked_up_at_the_same_moment_each_get_their_own_row(db_path):
     """Accounts asked for at once are answered by one shared query: each caller still gets exactly its own member
     (or None for a stranger), a caller asking twice gets it twice, and one caller giving up changes nothing."""
-    async with Database(db_path) as db:
+    async with SqliteDatabase(db_path) as db:
         repos = Repositories.over(db)
         ids = {}
         for n in range(1, 601):  # more than one query's worth of keys
@@ -162,7 +162,7 @@ async def test_members_looked_up_at_the_same_moment_each_get_their_own_row(db_pa
 
 
 async def test_a_failing_shared_lookup_fails_each_of_its_callers_and_the_next_one_works(db_path):
-    async with Database(db_path) as db:
+    async with SqliteDatabase(db_path) as db:
         broken = "SELECT key, value FROM no_such_table WHERE key IN (VALUES {keys})"
         results = await asyncio.gather(*(db.fetch_keyed(broken, (f"k{i}",)) for i in range(3)),
                                        return_exceptions=True)
@@ -174,7 +174,7 @@ async def test_a_failing_shared_lookup_fails_each_of_its_callers_and_the_next_on
 
 
 async def test_a_grouped_insert_whose_caller_gives_up_is_still_written_with_its_group(db_path):
-    async with Database(db_path) as db:
+    async with SqliteDatabase(db_path) as db:
         sql = "INSERT INTO meta (key, value) VALUES (?, ?)"
         writes = [asyncio.create_task(db.insert_grouped(sql, (f"g{i}", "1"))) for i in range(5)]
         await asyncio.sleep(0)

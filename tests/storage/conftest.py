@@ -15,10 +15,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from storage import Database, Repositories
+from storage import Repositories, SqliteDatabase
 from storage.members import Member
+from storage.postgresql import PostgresDatabase
+from tests.postgres import fresh_database
 
 START = 1_800_000_000  # 15 January 2027, 08:00 UTC: the contract tests' first moment
 
@@ -26,12 +29,24 @@ START = 1_800_000_000  # 15 January 2027, 08:00 UTC: the contract tests' first m
 @contextlib.asynccontextmanager
 async def sqlite_repositories(folder: Path) -> AsyncIterator[Repositories]:
     """A new SQLite file in `folder`, migrated to the latest version."""
-    db = Database(folder / "contract.db")
+    db = SqliteDatabase(folder / "contract.db")
     await db.open()
     try:
         yield Repositories.over(db)
     finally:
         await db.close()
+
+
+@contextlib.asynccontextmanager
+async def postgresql_repositories(folder: Path) -> AsyncIterator[Repositories]:
+    """A new database on the tests' PostgreSQL server (tests/postgres.py), migrated to the latest version."""
+    async with fresh_database() as url:
+        db = PostgresDatabase(url)
+        await db.open()
+        try:
+            yield Repositories.over(db)
+        finally:
+            await db.close()
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,7 @@ class Engine:
 
 ENGINES = {engine.name: engine for engine in (
     Engine("sqlite", sqlite_repositories, sqlite3.IntegrityError),
+    Engine("postgresql", postgresql_repositories, psycopg.errors.IntegrityError),
 )}
 
 

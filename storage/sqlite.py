@@ -1,0 +1,164 @@
+"""The SQLite engine: the embedded default, one file, no server.
+
+Two connections, each on its own aiosqlite thread. The writer takes every write; multi-statement writes go
+through `transaction()`, which holds a lock for the whole BEGIN … COMMIT, and a lone `execute` takes that lock
+only while a transaction is open (aiosqlite queues each statement on its thread the moment it is called, so a
+lone statement issued when no transaction holds the lock always runs before any later BEGIN). The reader
+(`query_only`) answers `fetch_all` and `fetch_one`: in WAL mode it sees every committed write and nothing
+uncommitted, and it never waits for a transaction on the writer, so reads from concurrent updates are not held up
+behind someone else's write. (Until the reader is open, while migrating, the writer answers.)
+
+The schema version is SQLite's `PRAGMA user_version`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.database import Database, DatabaseError, Row, latest_version, migrations
+
+log = logging.getLogger(__name__)
+
+
+class SqliteDatabase(Database):
+    """An SQLite database file."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__()
+        self.path = str(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.path
+
+    async def open(self, *, migrate: bool = True, up_to: int | None = None) -> None:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        self._conn.row_factory = aiosqlite.Row
+        for pragma in (
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA busy_timeout = 5000",
+            # Erased members' data is overwritten on disk, not left in free pages.
+            "PRAGMA secure_delete = ON",
+        ):
+            await self._conn.execute(pragma)
+        version = await self.schema_version()
+        newest = latest_version(self.dialect)
+        if version > newest:
+            await self.close()
+            raise DatabaseError(
+                f"{self.path} has schema version {version}, but this version of solidarity-bot knows only up to "
+                f"{newest}: it was written by a newer release. Upgrade solidarity-bot, or use another --db file."
+            )
+        if migrate:
+            await self.migrate(up_to=up_to)
+        self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+        self._reader.row_factory = aiosqlite.Row
+        for pragma in ("PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"):
+            await self._reader.execute(pragma)
+
+    async def _disconnect(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise DatabaseError("the database is not open")
+        return self._conn
+
+    async def schema_version(self) -> int:
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0])
+
+    async def migrate(self, *, up_to: int | None = None) -> list[int]:
+        applied = []
+        async with self._lock:
+            current = await self.schema_version()
+            for migration in migrations(self.dialect):
+                if migration.version <= current or (up_to is not None and migration.version > up_to):
+                    continue
+                log.info("applying migration %s", migration.name)
+                # executescript commits anything pending first; the script carries its own BEGIN/COMMIT so the
+                # schema change and the version bump land together or not at all.
+                try:
+                    await self.conn.executescript(
+                        f"BEGIN IMMEDIATE;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
+                    )
+                except Exception:
+                    if self.conn.in_transaction:
+                        await self.conn.execute("ROLLBACK")
+                    raise
+                applied.append(migration.version)
+        if applied or up_to is None:
+            await self._ensure_secret()
+        return applied
+
+    async def _ensure_secret(self) -> None:
+        if await self.schema_version() < 1:
+            return
+        async with self.transaction() as conn:
+            await conn.execute("INSERT INTO meta (key, value) VALUES ('audience_secret', ?) ON CONFLICT DO NOTHING",
+                               (secrets.token_hex(32),))
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run statements in one IMMEDIATE transaction, committed on success and rolled back on error."""
+        async with self._lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    async def fetch_all(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        """In one round trip to the reader's thread (the writer's, under its lock, while the database is being
+        opened and migrated)."""
+        if self._reader is not None:
+            return list(await self._reader.execute_fetchall(sql, args))
+        if self._lock.locked():
+            async with self._lock:
+                return list(await self.conn.execute_fetchall(sql, args))
+        return list(await self.conn.execute_fetchall(sql, args))
+
+    async def execute(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """SQLite makes a lone statement atomic."""
+        if self._lock.locked():
+            async with self._lock:
+                cursor = await self.conn.execute(sql, args)
+        else:
+            cursor = await self.conn.execute(sql, args)
+        return cursor.rowcount
+
+    async def execute_returning(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        async with self._lock:
+            return list(await self.conn.execute_fetchall(sql, args))
+
+    async def checkpoint(self) -> None:
+        """Fold the write-ahead log into the main file and truncate it, so erased data leaves no copy behind."""
+        async with self._lock, self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            await cursor.fetchall()  # the pragma answers with a row; left unread, it would hold up the next COMMIT
