@@ -22,6 +22,7 @@ from bot.redaction import (
 )
 from bot.settings import Settings, SettingsError, load_settings
 from bot.telegram_adapter import telegram_adapter
+from storage.copying import copy_database, opened
 from storage.database import DatabaseError, connect, latest_version
 
 EXIT_CONFIG = 2
@@ -40,10 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="solidarity-bot", description="Solidarity Bot: helps a network "
                                      "countering hate keep its commitments.")
     sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{console,run,migrate,sync-commands,agenda}")
+                                metavar="{console,run,migrate,copy-db,sync-commands,agenda}")
     sub.add_parser("console", parents=[common], help="talk to the bot in this terminal, as any number of people")
     sub.add_parser("run", parents=[common], help="start every platform that has a token in the settings")
     sub.add_parser("migrate", parents=[common], help="create or upgrade the database, then exit")
+    copy = sub.add_parser("copy-db", help="copy a whole network into a new, empty database (SQLite to "
+                          "PostgreSQL, or back), checking every table's row count")
+    copy.add_argument("source", metavar="FROM", help="the database to copy: a file or a postgresql:// URL")
+    copy.add_argument("target", metavar="TO", help="the empty database to fill: a file or a postgresql:// URL")
     sync = sub.add_parser("sync-commands", parents=[common],
                           help="register the Discord slash commands (globally, or in the configured servers)")
     sync.add_argument("--guild", type=int, action="append", metavar="ID",
@@ -71,6 +76,7 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
     # Libraries log what passes through them at DEBUG: request URLs (a Telegram URL holds the token), request
     # bodies and SQL parameters (what people wrote). Whatever level the bot runs at, they stay above that.
     for name, floor in (("httpx", logging.WARNING), ("httpcore", logging.WARNING), ("aiosqlite", logging.WARNING),
+                        ("psycopg", logging.WARNING),
                         ("telegram", logging.INFO), ("discord", logging.INFO), ("aiohttp", logging.WARNING),
                         ("apscheduler", logging.INFO), ("tornado", logging.WARNING)):
         logging.getLogger(name).setLevel(max(floor, logging.getLogger().level))
@@ -170,6 +176,22 @@ async def _sync_commands(settings: Settings, guilds: list[int] | None, *, client
     return 0
 
 
+async def _copy_db(source: str, target: str) -> int:
+    """Copy FROM into the empty TO; print what was copied, table by table."""
+    if source == target:
+        print("solidarity-bot copy-db: FROM and TO are the same database", file=sys.stderr)
+        return EXIT_CONFIG
+    async with opened(source, connect) as from_db, opened(target, connect) as to_db:
+        print(f"Copying {from_db.name} to {to_db.name} …", flush=True)
+        copied = await copy_database(from_db, to_db)
+    width = max(len(table) for table in copied.rows)
+    for table, rows in copied.rows.items():
+        print(f"  {table:<{width}}  {rows:>12,}")
+    print(f"{sum(copied.rows.values()):,} rows in {len(copied.rows)} tables copied in {copied.seconds:.1f} s; "
+          f"every table's count matches {from_db.name}.")
+    return 0
+
+
 async def _agenda(settings: Settings, args: argparse.Namespace) -> int:
     return await import_agenda(settings, args.file, on=args.on)
 
@@ -178,12 +200,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(args.config, database=args.db)
+        settings = load_settings(getattr(args, "config", None), database=getattr(args, "db", None))
     except SettingsError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
-    _configure_logging(settings, quiet=args.command in ("console", "agenda"))
+    _configure_logging(settings, quiet=args.command in ("console", "agenda", "copy-db"))
     commands = {"console": _console, "run": _run, "migrate": _migrate,
+                "copy-db": lambda s: _copy_db(args.source, args.target),
                 "sync-commands": lambda s: _sync_commands(s, args.guild),
                 "agenda": lambda s: _agenda(s, args)}
     try:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -56,6 +56,14 @@ class Cursor(Protocol):
 
     async def fetchone(self) -> Row | None: ...
     async def fetchall(self) -> Sequence[Row]: ...
+
+
+class Snapshot(Protocol):
+    """A consistent view of the database at one moment, for reading much (see `Database.snapshot`)."""
+
+    def batches(self, sql: str, size: int) -> AsyncIterator[list[Row]]: ...
+    async def fetch_all(self, sql: str, args: Sequence[Any] = ()) -> list[Row]: ...
+    async def fetch_one(self, sql: str, args: Sequence[Any] = ()) -> Row | None: ...
 
 
 class Connection(Protocol):
@@ -178,6 +186,10 @@ class Database:
 
     async def execute_returning(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
         """One write statement with a RETURNING clause, committed on its own; the rows it returned."""
+        raise NotImplementedError
+
+    def snapshot(self) -> contextlib.AbstractAsyncContextManager[Snapshot]:
+        """Read many rows as they all were at one moment, whatever is written meanwhile (`copy-db`)."""
         raise NotImplementedError
 
     async def checkpoint(self) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import logging
 import re
 import secrets
@@ -133,6 +134,29 @@ class PgConnection:
         return cursor
 
 
+class PgSnapshot:
+    """Reads within one open REPEATABLE READ transaction; `batches` through a server-side cursor, so a big
+    table is never held whole in memory."""
+
+    def __init__(self, conn: psycopg.AsyncConnection) -> None:
+        self._conn = conn
+        self._cursors = itertools.count()
+
+    async def batches(self, sql: str, size: int) -> AsyncIterator[list[Any]]:
+        async with self._conn.cursor(name=f"batches_{next(self._cursors)}") as cursor:
+            await cursor.execute(_translate(sql), ())
+            while rows := await cursor.fetchmany(size):
+                yield rows
+
+    async def fetch_all(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        cursor = await self._conn.execute(_translate(sql), tuple(args))
+        return await cursor.fetchall()
+
+    async def fetch_one(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        rows = await self.fetch_all(sql, args)
+        return rows[0] if rows else None
+
+
 class PostgresDatabase(Database):
     """A PostgreSQL database, named by a `postgresql://user:password@host:port/dbname` URL."""
 
@@ -225,6 +249,13 @@ class PostgresDatabase(Database):
         async with self._writes, self.pool.connection() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             yield PgConnection(conn)
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[PgSnapshot]:
+        """A REPEATABLE READ, READ ONLY transaction: every read sees the database as of its first."""
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield PgSnapshot(conn)
 
     async def fetch_all(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
         async with self.pool.connection() as conn:

@@ -158,7 +158,36 @@ class SqliteDatabase(Database):
         async with self._lock:
             return list(await self.conn.execute_fetchall(sql, args))
 
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[SqliteSnapshot]:
+        """One read transaction on the reader: in WAL mode it sees the database as of its first read."""
+        reader = self._reader or self.conn
+        await reader.execute("BEGIN")
+        try:
+            yield SqliteSnapshot(reader)
+        finally:
+            await reader.execute("ROLLBACK")
+
     async def checkpoint(self) -> None:
         """Fold the write-ahead log into the main file and truncate it, so erased data leaves no copy behind."""
         async with self._lock, self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
             await cursor.fetchall()  # the pragma answers with a row; left unread, it would hold up the next COMMIT
+
+
+class SqliteSnapshot:
+    """Reads within the reader's open transaction."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def batches(self, sql: str, size: int) -> AsyncIterator[list[Row]]:
+        async with self._conn.execute(sql) as cursor:
+            while rows := list(await cursor.fetchmany(size)):
+                yield rows
+
+    async def fetch_all(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
+        return list(await self._conn.execute_fetchall(sql, args))
+
+    async def fetch_one(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
+        rows = await self.fetch_all(sql, args)
+        return rows[0] if rows else None

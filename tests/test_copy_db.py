@@ -1,0 +1,121 @@
+"""`solidarity-bot copy-db FROM TO`: a network built through the bot on SQLite, moved to PostgreSQL and back,
+arrives whole (every row of every table, the audience secret, the id counters), and a target that is not empty
+is refused without a change."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.cli import main
+from storage import Repositories, SqliteDatabase, connect
+from storage.copying import tables_in_order
+from tests.postgres import create_database, drop_database
+
+
+async def _code(bot) -> str:
+    return (await bot.text("admin", "/invite")).split("Invite code: ")[1].split()[0]
+
+
+async def _network(bot) -> None:
+    """Members with profiles, a commitment, a reminder, a session with a follower, and an erased member."""
+    await bot.join("admin", name="Amina")
+    await bot.join("bob", code=await _code(bot), name="Bob <b>", contact="Signal: +1 555 0100")
+    await bot.join("carla", code=await _code(bot), name="Carla")
+    await bot.say("bob", "/commit Run a workshop on detention by 15 March theme:Detention")
+    await bot.press("bob", "Skip")  # region
+    await bot.press("bob", "The network")
+    await bot.press("bob", "Register")
+    await bot.say("bob", "/remind every day 9:00 call the lawyer")
+    await bot.press("bob", "Set reminder")
+    await bot.say("admin", "/newsession Legal clinic start:10 December 2026 18:00 end:19:30 zone:Geneva "
+                           "venue:Community hall themes:Detention")
+    await bot.press("admin", "Create")
+    await bot.say("carla", "/subscribe 1")
+    await bot.say("carla", "/profile")  # a set of buttons waiting
+    await bot.join("dora", code=await _code(bot), name="Dora")
+    await bot.say("dora", "/forget")
+    await bot.press("dora", "Yes, erase")  # the highest member number is now free, but must never be given again
+
+
+def _rows(path, tables) -> dict[str, list[tuple]]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return {table: sorted(map(tuple, conn.execute(f"SELECT * FROM {table}")), key=repr) for table in tables}
+    finally:
+        conn.close()
+
+
+async def _tables(where) -> list[str]:
+    db = connect(where)
+    await db.open()
+    try:
+        return await tables_in_order(db)
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+def postgres_url():
+    url = create_database(migrated=False)
+    yield url
+    drop_database(url)
+
+
+async def test_a_network_moves_to_postgresql_and_back_whole(bot, db_path, tmp_path, postgres_url, capsys):
+    await _network(bot)
+    highest = (await bot.repos.db.fetch_one("SELECT seq FROM sqlite_sequence WHERE name = 'members'"))[0]
+    assert (await bot.repos.db.fetch_one("SELECT max(id) FROM members"))[0] < highest  # dora's number is gone
+
+    assert await asyncio.to_thread(main, ["copy-db", str(db_path), postgres_url]) == 0
+    out = capsys.readouterr().out
+    assert "every table's count matches" in out and "Signal" not in out and "Bob" not in out
+
+    back = tmp_path / "back.db"
+    assert await asyncio.to_thread(main, ["copy-db", postgres_url, str(back)]) == 0
+    tables = await _tables(db_path)
+    original, returned = _rows(db_path, tables), _rows(back, tables)
+    assert original == returned
+    assert sum(len(rows) for rows in original.values()) > 40
+    assert [table for table in ("members", "commitments", "reminders", "sessions", "session_subscriptions", "buttons",
+                                "member_theme_regions", "schedule", "meta") if not original[table]] == []
+
+    # On PostgreSQL: the same people, the same secret, and the next member number after dora's.
+    pg = connect(postgres_url)
+    await pg.open()
+    try:
+        repos = Repositories.over(pg)
+        bob = await repos.members.by_identity("console", "bob")
+        assert bob is not None and bob.display_name == "Bob <b>" and bob.contact == "Signal: +1 555 0100"
+        secret = await pg.fetch_one("SELECT value FROM meta WHERE key = 'audience_secret'")
+        assert (secret[0],) in [tuple(r[1:]) for r in original["meta"] if r[0] == "audience_secret"]
+        newcomer = await repos.members.create("console", "erin", now=1_800_000_000)
+        assert newcomer.id == highest + 1
+    finally:
+        await pg.close()
+    async with SqliteDatabase(back) as db:
+        newcomer = await Repositories.over(db).members.create("console", "erin", now=1_800_000_000)
+        assert newcomer.id == highest + 1
+
+
+async def test_a_target_that_is_not_empty_is_refused_and_left_as_it_was(bot, db_path, postgres_url, capsys):
+    await _network(bot)
+    assert await asyncio.to_thread(main, ["copy-db", str(db_path), postgres_url]) == 0
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["copy-db", str(db_path), postgres_url]) == 2
+    err = capsys.readouterr().err
+    assert "is not empty (" in err and "members: 3" in err
+    pg = connect(postgres_url)
+    await pg.open()
+    try:
+        assert (await pg.fetch_one("SELECT count(*) FROM members"))[0] == 3
+    finally:
+        await pg.close()
+
+
+def test_copying_a_database_onto_itself_is_refused(db_path, capsys):
+    assert main(["copy-db", str(db_path), str(db_path)]) == 2
+    assert "the same database" in capsys.readouterr().err
