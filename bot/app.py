@@ -6,6 +6,7 @@ import asyncio
 import gc
 from dataclasses import dataclass
 
+from bot.cluster import Cluster
 from bot.delivery import Outbox
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -69,6 +70,7 @@ class App:
     delivery: Outbox
     core: Core
     scheduler: Scheduler
+    cluster: Cluster
 
     async def start(self) -> None:
         """Start keeping time and sending (after the adapters are registered with `delivery`)."""
@@ -77,6 +79,7 @@ class App:
 
     async def close(self) -> None:
         await self.scheduler.stop()
+        await self.cluster.stop()
         await self.db.close()
 
 
@@ -97,7 +100,9 @@ async def open_app(settings: Settings, clock: Clock = system_clock) -> App:
     await db.open()
     repos = Repositories.over(db)
     await repos.buttons.purge_expired(int(clock().timestamp()))
-    delivery = Outbox(repos, clock)
+    # An SQLite file serves one process; a PostgreSQL database may be shared by several (bot/cluster.py).
+    cluster = Cluster(repos, alone=db.dialect == "sqlite")
+    delivery = Outbox(repos, clock, cluster=cluster)
     core = Core(Services(repos=repos, network=network_from(settings), delivery=delivery, clock=clock),
                 all_routers())
-    return App(settings, db, repos, delivery, core, Scheduler(core, delivery))
+    return App(settings, db, repos, delivery, core, Scheduler(core, delivery), cluster)

@@ -22,7 +22,10 @@ go first. Each platform has its own sender: it claims what is ready a couple of 
 messages before broadcasts), and keeps up to a second's worth of requests in flight. Every outcome is committed
 before its send counts as done (outcomes of the same moment share one transaction).
 
-Rows claimed when the process died go back to pending on start: at most one more send, never none.
+Each claimed row records the process sending it. Rows claimed by a process that died go back to pending: on
+start (an SQLite file serves one process), or once the other processes take it for dead (bot/cluster.py); at
+most one more send, never none. Among several processes (PostgreSQL), each sends what it claims, and looks for
+rows the others queued every `POLL` seconds when it has nothing to do.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from bot.cluster import Cluster
 from handlers.core import Clock, system_clock
 from handlers.events import Outgoing, Person, Reply, reply_from_dict, reply_to_dict
 from storage import Repositories
@@ -50,7 +54,8 @@ CLAIM = 500  # the most rows claimed at once for one platform
 AHEAD = 2.0  # a paced platform claims this many seconds' worth of messages at a time
 IN_FLIGHT = 1.0  # and keeps up to this many seconds' worth of requests in flight
 KEEP_OUTCOMES = 7 * 24 * 3600  # outcome rows (no message text left in them) are purged after a week
-REPLY_PATIENCE = 120.0  # a direct reply that cannot get through is given up after this many seconds
+REPLY_PATIENCE = 120.0
+POLL = 1.0  # among several processes, an idle sender looks for messages others queued this often (seconds)  # a direct reply that cannot get through is given up after this many seconds
 
 
 class NotSent(Exception):
@@ -227,8 +232,11 @@ class Outbox:
     """The delivery port over the outbox table, and the senders that empty it (one per platform)."""
 
     def __init__(self, repos: Repositories, clock: Clock = system_clock, *, concurrency: int = 64,
-                 paces: dict[str, Pace] | None = None) -> None:
+                 paces: dict[str, Pace] | None = None, cluster: Cluster | None = None) -> None:
         self.repos = repos
+        # The process whose claims these are: the app's, or one of its own for an outbox on its own (SQLite).
+        self._own_cluster = cluster is None
+        self.cluster = cluster or Cluster(repos, alone=True)
         self.clock = clock
         self.adapters: dict[str, Adapter] = {}
         self.paces: dict[str, Pace] = dict(paces or {})
@@ -326,10 +334,9 @@ class Outbox:
     # --- sending -------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Put back what a crash left half-sent, then send in the background until `stop`."""
-        recovered = await self.repos.outbox.recover()
-        if recovered:
-            log.warning("messages being sent when the bot stopped, sent again now: %d", recovered)
+        """Put back what a process that stopped left half-sent (`Cluster.start`), then send in the background
+        until `stop`."""
+        await self.cluster.start()
         self._started = True
         for platform in self._connected:
             self._start_loop(platform)
@@ -348,6 +355,8 @@ class Outbox:
                 await task
             except (asyncio.CancelledError, Exception):
                 pass
+        if self._own_cluster:
+            await self.cluster.stop()
 
     def _in_flight(self, platform: str) -> int:
         """How many requests to keep in flight: enough for a second of the platform's pace."""
@@ -376,7 +385,10 @@ class Outbox:
                 if started:
                     continue
                 next_at = await self.repos.outbox.next_ready((platform,))
-                timeout = 60.0 if next_at is None else min(60.0, max(0.05, next_at - self.clock().timestamp()))
+                # Alone, this process queues everything itself and wakes its sender; among several, what another
+                # queued is seen at the next look, a second later at most.
+                idle = 60.0 if self.cluster.alone else POLL
+                timeout = idle if next_at is None else min(idle, max(0.05, next_at - self.clock().timestamp()))
                 try:
                     await asyncio.wait_for(wake.wait(), timeout)
                 except TimeoutError:
@@ -388,7 +400,7 @@ class Outbox:
 
     async def _pump(self, platform: str, slots: asyncio.Semaphore, sending: set[asyncio.Task[None]]) -> int:
         """Claim a batch for one platform and start each send as soon as a slot is free; how many were claimed."""
-        items = await self.repos.outbox.claim(self._now(), self._batch(platform), (platform,))
+        items = await self.repos.outbox.claim(self._now(), self._batch(platform), (platform,), by=self.cluster.id)
         await self._start(items, slots, sending)
         return len(items)
 
@@ -416,7 +428,8 @@ class Outbox:
         every outcome is recorded; how many rows."""
 
         # Every platform's batch is claimed before any is sent, so no platform waits for another's sends.
-        batches = {p: await self.repos.outbox.claim(self._now(), self._batch(p), (p,)) for p in self._connected}
+        batches = {p: await self.repos.outbox.claim(self._now(), self._batch(p), (p,), by=self.cluster.id)
+                   for p in self._connected}
 
         async def drain(items: list[OutboxItem], slots: asyncio.Semaphore) -> None:
             sending: set[asyncio.Task[None]] = set()
@@ -445,7 +458,7 @@ class Outbox:
         await pace.acquire(item.external_id)
         # Its row read again once its turn has come: a mute, a cancel or an erasure committed meanwhile, by this
         # process or another, settled or withdrew it, and it does not go.
-        if not await outbox.still_claimed(item.id):
+        if not await outbox.still_claimed(item.id, self.cluster.id):
             return
         try:
             await adapter.send(person, reply_from_dict(item.body))

@@ -1,8 +1,10 @@
 """The clock of the bot: APScheduler wakes it when the next due thing falls due, and runs the periodic jobs.
 
-The database is the only record of what is due (`storage/schedule.py`). APScheduler holds exactly one timer for
-the earliest row, re-armed after each run and whenever something earlier is scheduled, plus two periodic jobs:
-a sweep that catches anything a timer missed, and housekeeping. Jobs carry no state and nothing is pickled (the
+One process keeps time (the `clock` role, bot/cluster.py); among several over one PostgreSQL database, another
+takes over if it stops. The database is the only record of what is due (`storage/schedule.py`). APScheduler holds
+exactly one timer for the earliest row, re-armed after each run and whenever something earlier is scheduled,
+plus two periodic jobs: a sweep that catches anything a timer missed (and, among several processes, what the
+others scheduled), and housekeeping. Jobs carry no state and nothing is pickled (the
 job store is the in-memory one, holding these three jobs). `misfire_grace_time=None`: a job that runs late, for
 instance after the machine slept, still runs; APScheduler 3's default of one second would drop it.
 """
@@ -28,6 +30,11 @@ SWEEP_SECONDS = 60
 # preparation. A reminder cancelled in the last seconds before it is due may still arrive.
 LOOKAHEAD = 10
 HOUSEKEEPING_SECONDS = 3600
+# Among several processes, the one keeping time looks for rows the others scheduled this often (seconds): within
+# LOOKAHEAD, so that something scheduled elsewhere for a few seconds ahead is still prepared on time.
+SHARED_SWEEP_SECONDS = 5
+KEEP_UPDATES = 24 * 3600  # how long a handled update's number is kept, to answer it once if it comes again
+CLOCK = "clock"  # the role of the one process that keeps time
 
 
 class Scheduler:
@@ -41,6 +48,9 @@ class Scheduler:
         self._armed_for: int | None = None
         self._running = asyncio.Lock()
         core.services.schedule_listeners.append(self.scheduled)
+        # One process at a time keeps time (bot/cluster.py); the one that takes over starts with what is due.
+        self.cluster = outbox.cluster
+        self.cluster.want(CLOCK, on_gain=self._took_over)
 
     def _now(self) -> int:
         return int(self.core.services.clock().timestamp())
@@ -49,7 +59,8 @@ class Scheduler:
         """Send what fell due while the bot was down (marked late by its handler), then keep time."""
         await self.outbox.start()
         self.aps.start()
-        self.aps.add_job(self.run_due, IntervalTrigger(seconds=SWEEP_SECONDS), id="sweep", replace_existing=True)
+        sweep = SWEEP_SECONDS if self.cluster.alone else SHARED_SWEEP_SECONDS
+        self.aps.add_job(self.run_due, IntervalTrigger(seconds=sweep), id="sweep", replace_existing=True)
         self.aps.add_job(self.housekeeping, IntervalTrigger(seconds=HOUSEKEEPING_SECONDS), id="housekeeping",
                          replace_existing=True, next_run_time=datetime.now(UTC) + timedelta(seconds=5))
         await self.run_due()
@@ -60,8 +71,14 @@ class Scheduler:
             await asyncio.sleep(0)  # it shuts down in a callback: let that run, so a second stop finds it stopped
         await self.outbox.stop()
 
+    async def _took_over(self) -> None:
+        if self.aps.running:
+            await self.run_due()
+
     async def run_due(self) -> None:
-        """Handle everything due now, then arm the timer for the next."""
+        """Handle everything due now, then arm the timer for the next (in the process that keeps time)."""
+        if not self.cluster.holds(CLOCK):
+            return
         async with self._running:
             not_before = None
             try:
@@ -101,11 +118,14 @@ class Scheduler:
 
     async def housekeeping(self) -> None:
         """Purge what is no longer needed: finished broadcasts' text (their counts are kept), settled outbox rows,
-        expired buttons."""
+        expired buttons, the record of handled updates (in the process that keeps time)."""
+        if not self.cluster.holds(CLOCK):
+            return
         now = self._now()
         try:
             await self.core.services.repos.broadcasts.finish(now)
             await self.outbox.purge()
             await self.core.services.repos.buttons.purge_expired(now)
+            await self.core.services.repos.processes.forget_updates(KEEP_UPDATES)
         except Exception:
             log.exception("housekeeping failed")

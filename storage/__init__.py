@@ -15,6 +15,7 @@ from storage.links import LinkRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
 from storage.partners import PartnerRepository
+from storage.processes import ProcessRepository
 from storage.reminders import ReminderRepository
 from storage.schedule import ScheduleRepository
 from storage.sessions import SessionRepository
@@ -41,6 +42,7 @@ class Repositories:
     partners: PartnerRepository
     sessions: SessionRepository
     broadcasts: BroadcastRepository
+    processes: ProcessRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -59,4 +61,5 @@ class Repositories:
             partners=PartnerRepository(db),
             sessions=SessionRepository(db),
             broadcasts=BroadcastRepository(db),
+            processes=ProcessRepository(db),
         )

@@ -85,6 +85,8 @@ def choose_accounts(preference: str, usable: list[tuple[str, str]]) -> tuple[lis
     return targets, len(targets) < len(usable)
 
 
+# A claim passes over rows another transaction has locked (PostgreSQL); SQLite has one writer at a time anyway.
+_SKIP_LOCKED = {"sqlite": "", "postgresql": " FOR UPDATE SKIP LOCKED"}
 # An outbox row's `about` (a JSON list of member numbers) names the member given as the parameter.
 _NAMES_MEMBER = {"sqlite": "EXISTS (SELECT 1 FROM json_each(outbox.about) WHERE value = ?)",
                  "postgresql": "outbox.about::jsonb @> jsonb_build_array(?::bigint)"}
@@ -120,9 +122,11 @@ class OutboxRepository:
             async with self.db.transaction() as conn:
                 await self.add_in(conn, messages, now)
 
-    async def claim(self, now: int, limit: int, platforms: tuple[str, ...]) -> list[OutboxItem]:
-        """Mark up to `limit` ready messages for these platforms as being sent, and return them: personal ones
-        first, then bulk, each oldest first."""
+    async def claim(self, now: int, limit: int, platforms: tuple[str, ...], *,
+                    by: str | None = None) -> list[OutboxItem]:
+        """Mark up to `limit` ready messages for these platforms as being sent by process `by`, and return them:
+        personal ones first, then bulk, each oldest first. (On PostgreSQL, rows another transaction holds are
+        passed over, not waited for.)"""
         if not platforms or limit < 1:
             return []
         rows: list[Any] = []
@@ -132,10 +136,11 @@ class OutboxRepository:
                     if len(rows) >= limit:
                         break
                     async with conn.execute(
-                        f"UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN ("
-                        f"SELECT id FROM outbox WHERE state = 'pending' AND platform = ? AND priority = ? "
-                        f"AND not_before <= ? ORDER BY not_before, id LIMIT ?) RETURNING {_COLUMNS}",
-                        (platform, priority, now, limit - len(rows)),
+                        "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_by = ? WHERE id IN ("
+                        "SELECT id FROM outbox WHERE state = 'pending' AND platform = ? AND priority = ? "
+                        f"AND not_before <= ? ORDER BY not_before, id LIMIT ?{_SKIP_LOCKED[self.db.dialect]}) "
+                        f"RETURNING {_COLUMNS}",
+                        (by, platform, priority, now, limit - len(rows)),
                     ) as cursor:
                         rows += await cursor.fetchall()
         items = [OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6], bool(r[7]), r[8], r[9],
@@ -194,20 +199,18 @@ class OutboxRepository:
             (*kinds, subject_id, *(() if member_id is None else (member_id,))))
         return cursor.rowcount
 
-    async def still_claimed(self, item_id: int) -> bool:
-        """Whether a message a sender claimed may still go: nothing settled or withdrew it since (a mute, a
-        cancel, an erasure, made by this process or another over the same database)."""
-        return await self.db.fetch_one("SELECT 1 FROM outbox WHERE id = ? AND state = 'sending'", (item_id,)) is not None
+    async def still_claimed(self, item_id: int, by: str | None = None) -> bool:
+        """Whether a message a sender (process `by`) claimed may still go: nothing settled or withdrew it since (a
+        mute, a cancel, an erasure, made by this process or another over the same database), and no other process
+        took it over (after taking this one for dead)."""
+        row = await self.db.fetch_one("SELECT claimed_by FROM outbox WHERE id = ? AND state = 'sending'", (item_id,))
+        return row is not None and (by is None or row[0] == by)
 
     async def retry(self, item_id: int, not_before: int) -> None:
         """Put a claimed message back, to be sent again from `not_before` (it was certainly not delivered)."""
         await self.db.insert_grouped("UPDATE outbox SET state = 'pending', not_before = ? WHERE id = ?",
                                      (not_before, item_id))
 
-    async def recover(self) -> int:
-        """After a crash: messages left being sent go back to pending (each is sent at most once more)."""
-        count = await self.db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
-        return count
 
     async def next_ready(self, platforms: tuple[str, ...]) -> int | None:
         """When the earliest pending message for these platforms may go."""

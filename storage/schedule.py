@@ -67,9 +67,12 @@ class ScheduleRepository:
         await conn.executemany("UPDATE schedule SET due_at = ? WHERE id = ?", [(due_at, i) for i in ids])
 
     @staticmethod
-    async def remove_in(conn: Connection, ids: list[int]) -> None:
-        """Delete handled rows within an open transaction."""
-        await conn.executemany("DELETE FROM schedule WHERE id = ?", [(i,) for i in ids])
+    async def remove_in(conn: Connection, ids: list[int]) -> int:
+        """Delete handled rows within an open transaction; how many were still there."""
+        if not ids:
+            return 0
+        cursor = await conn.executemany("DELETE FROM schedule WHERE id = ?", [(i,) for i in ids])
+        return cursor.rowcount
 
     async def cancel(self, kinds: tuple[str, ...], subject_id: int) -> int:
         """Remove everything of these kinds scheduled about a subject; how many went."""

@@ -465,8 +465,11 @@ async def test_messages_claimed_when_the_bot_crashed_are_sent_once_more_on_start
 
         again = Outbox(bot.repos, bot.clock)
         again.register(platform)
-        assert await bot.repos.outbox.recover() == 0
-        assert await again.flush() == 0 and len(platform.sent) == 3  # a second restart sends nothing again
+        await again.start()
+        try:
+            assert await again.flush() == 0 and len(platform.sent) == 3  # a second restart sends nothing again
+        finally:
+            await again.stop()
     finally:
         await db.close()
 

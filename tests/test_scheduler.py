@@ -130,6 +130,22 @@ async def test_a_due_row_becomes_one_outbox_message_and_disappears_with_its_hand
     assert platform.texts() == ["Ping 7"]
 
 
+async def test_rows_two_clocks_handle_at_once_are_queued_once(world):
+    """Two processes that both believe for a moment that they keep time (one frozen, then woken after the other
+    took over) handle the same rows: whichever writes second finds them gone and writes nothing."""
+    bot, outbox, platform, member = world
+    now = _now(bot)
+    for subject in range(1, 6):
+        await _schedule(bot, member, now - 5, subject=subject)
+    await asyncio.gather(bot.core.run_due(now), bot.core.run_due(now))
+    assert len(CALLS) == 10  # both handlers ran …
+    rows = await _outbox(bot)
+    assert sorted(r["kind"] for r in rows) == ["reminder"] * 5  # … but each message is queued once
+    assert await _schedule_rows(bot) == []
+    await outbox.flush()
+    assert sorted(platform.texts()) == [f"Ping {n}" for n in range(1, 6)]
+
+
 async def test_a_row_not_yet_due_is_left_alone_until_its_moment(world):
     bot, outbox, platform, member = world
     now = _now(bot)

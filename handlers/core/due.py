@@ -25,6 +25,11 @@ RETRY_DUE = 600  # a scheduled item whose handler failed is tried again this man
 YIELD_EVERY = 50  # due items handled between two chances for other work to run
 
 
+class AlreadyHandled(Exception):
+    """A due row was gone when its handling was written: another process (one that believed for a moment that it
+    kept time, see bot/cluster.py) handled it first."""
+
+
 class DueRunner:
     """Runs what is due, for `Core.run_due`."""
 
@@ -54,11 +59,14 @@ class DueRunner:
                     await asyncio.sleep(0)  # handlers rarely wait on anything: let the loop breathe
             try:
                 await self._commit(works, now)
-            except Exception:
-                log.exception("writing a batch of due items failed; writing them one by one")
+            except Exception as exc:
+                if not isinstance(exc, AlreadyHandled):
+                    log.exception("writing a batch of due items failed; writing them one by one")
                 for work in works:
                     try:
                         await self._commit([work], now)
+                    except AlreadyHandled:
+                        pass  # another process handled it meanwhile: it wrote its message, this one writes nothing
                     except Exception:
                         log.exception("a scheduled %s could not be written; trying again in %d s",
                                       work.item.kind, RETRY_DUE)
@@ -105,7 +113,10 @@ class DueRunner:
                     await change(conn)
             await self.services.delivery.deliver_in(conn, [o for w in works for o in w.outgoing], now)
             await ScheduleRepository.postpone_in(conn, [w.item.id for w in works if w.postponed], now + RETRY_DUE)
-            await ScheduleRepository.remove_in(conn, [w.item.id for w in works if not w.postponed])
+            done = [w.item.id for w in works if not w.postponed]
+            if await ScheduleRepository.remove_in(conn, done) < len(done):
+                raise AlreadyHandled  # the whole transaction is undone: nothing is queued twice
+
 
     async def _load_subjects(self, items: list[DueItem]) -> list[DueItem]:
         """Give each item its subject, a kind at a time, where its kind has a loader."""

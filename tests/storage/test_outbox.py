@@ -80,13 +80,59 @@ async def test_a_message_put_back_is_claimed_again_from_its_new_moment(backend, 
     assert (again.id, again.attempts, again.body) == (item.id, 2, {"text": "hello"})
 
 
-async def test_after_a_crash_messages_being_sent_go_back_to_pending(backend, clock, join):
+async def test_what_a_process_taken_for_dead_was_sending_goes_back_to_waiting(backend, clock, join):
     ada = await join("ada")
-    await backend.outbox.add([message(ada, "ada", clock.now), message(ada, "ada", clock.now)], now=clock.now)
-    first, second = await backend.outbox.claim(clock.now, 10, ("console",))
+    await backend.outbox.add([message(ada, "ada", clock.now) for _ in range(3)], now=clock.now)
+    await backend.processes.beat("gone")
+    await backend.processes.beat("alive")
+    first, second = await backend.outbox.claim(clock.now, 2, ("console",), by="gone")
+    (third,) = await backend.outbox.claim(clock.now, 10, ("console",), by="alive")
     await backend.outbox.settle(first.id, "sent", clock.now)
-    assert await backend.outbox.recover() == 1
-    assert [i.id for i in await backend.outbox.claim(clock.now, 10, ("console",))] == [second.id]
+    assert await backend.outbox.still_claimed(second.id, "gone")
+    assert not await backend.outbox.still_claimed(second.id, "alive")  # not the process sending it
+
+    assert await backend.processes.reap(9, all_but="alive") == (1, 1)
+    assert await backend.processes.alive() == ["alive"]
+    assert not await backend.outbox.still_claimed(second.id, "gone")  # the dead one would not send it now
+    assert await backend.outbox.still_claimed(third.id, "alive")  # the living keep theirs
+    (again,) = await backend.outbox.claim(clock.now, 10, ("console",), by="alive")
+    assert (again.id, again.attempts) == (second.id, 2)
+
+
+async def test_a_process_silent_past_the_expiry_is_taken_for_dead(backend, clock, join):
+    await backend.processes.beat("quiet")
+    assert await backend.processes.reap(60) == (0, 0)
+    assert await backend.processes.reap(-1) == (1, 0)  # silent for longer than "-1 seconds": dead
+    assert await backend.processes.alive() == []
+
+
+async def test_a_role_is_held_by_one_process_until_it_is_dead_or_leaves(backend):
+    for process in ("first", "second"):
+        await backend.processes.beat(process)
+    assert await backend.processes.take_role("clock", "first")
+    assert not await backend.processes.take_role("clock", "second")
+    assert await backend.processes.take_role("clock", "first")  # kept
+    assert await backend.processes.holder("clock") == "first"
+    await backend.processes.reap(9, all_but="second")
+    assert await backend.processes.take_role("clock", "second")
+    assert not await backend.processes.take_role("clock", "first")  # back from the dead: it does not take it back
+    await backend.processes.leave("second")
+    assert await backend.processes.take_role("clock", "first")
+
+
+async def test_an_update_is_handled_once_and_an_account_by_one_process_at_a_time(backend):
+    assert await backend.processes.first_time("telegram", 7)
+    assert not await backend.processes.first_time("telegram", 7)
+    assert await backend.processes.first_time("discord", 7)
+    assert await backend.processes.hold_account("telegram:1", "first", 30)
+    assert not await backend.processes.hold_account("telegram:1", "second", 30)
+    assert await backend.processes.hold_account("telegram:2", "second", 30)
+    await backend.processes.free_account("telegram:1", "second")  # not its to free
+    assert not await backend.processes.hold_account("telegram:1", "second", 30)
+    await backend.processes.free_account("telegram:1", "first")
+    assert await backend.processes.hold_account("telegram:1", "second", 30)
+    assert await backend.processes.hold_account("telegram:3", "first", -1)  # lapsed at once
+    assert await backend.processes.hold_account("telegram:3", "second", 30)
 
 
 async def test_outcomes_are_purged_after_a_while_and_waiting_messages_are_not(backend, clock, join):

@@ -1,0 +1,103 @@
+"""The processes running over one database, the roles one of them at a time holds, and what keeps one person's
+updates in order and each update answered once, whichever process receives it (see bot/cluster.py).
+
+Moments here are the database's own clock (whole seconds), so that processes on machines whose clocks differ
+agree on who is alive.
+"""
+
+from __future__ import annotations
+
+from storage.database import Database
+
+# The database's clock, in whole seconds since the epoch.
+NOW = {"sqlite": "CAST(strftime('%s', 'now') AS INTEGER)",
+       "postgresql": "CAST(extract(epoch FROM clock_timestamp()) AS BIGINT)"}
+
+
+class ProcessRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def _now(self) -> str:
+        return NOW[self.db.dialect]
+
+    async def beat(self, process_id: str) -> None:
+        """The process is alive (registered on its first beat, and again if it was taken for dead)."""
+        await self.db.execute(
+            f"INSERT INTO processes (id, started_at, seen_at) VALUES (?, {self._now}, {self._now}) "
+            f"ON CONFLICT (id) DO UPDATE SET seen_at = {self._now}", (process_id,))
+
+    async def reap(self, expiry: int, *, all_but: str | None = None) -> tuple[int, int]:
+        """Processes silent for more than `expiry` seconds (or, with `all_but`, every process but that one) are
+        taken for dead: the messages they were sending go back to waiting (each is sent at most once more), and
+        they are forgotten (the roles they held become free). Returns (processes, messages)."""
+        if all_but is not None:
+            condition, args = "id != ?", (all_but,)
+        else:
+            condition, args = f"seen_at < {self._now} - ?", (expiry,)
+        async with self.db.transaction() as conn:
+            async with conn.execute(f"SELECT id FROM processes WHERE {condition}", args) as cursor:
+                dead = [row[0] for row in await cursor.fetchall()]
+            messages = 0
+            for process_id in dead:
+                cursor = await conn.execute("UPDATE outbox SET state = 'pending', claimed_by = NULL "
+                                            "WHERE state = 'sending' AND claimed_by = ?", (process_id,))
+                messages += cursor.rowcount
+                await conn.execute("DELETE FROM processes WHERE id = ?", (process_id,))
+            # Claimed before claims were recorded (a database from before several processes): nobody sends them.
+            cursor = await conn.execute(
+                "UPDATE outbox SET state = 'pending' WHERE state = 'sending' AND (claimed_by IS NULL OR claimed_by "
+                "NOT IN (SELECT id FROM processes))")
+            messages += cursor.rowcount
+        return len(dead), messages
+
+    async def leave(self, process_id: str) -> None:
+        """The process stops: its roles are free at once, and what it was still sending goes back to waiting."""
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE outbox SET state = 'pending', claimed_by = NULL WHERE state = 'sending' "
+                               "AND claimed_by = ?", (process_id,))
+            await conn.execute("DELETE FROM roles WHERE holder = ?", (process_id,))
+            await conn.execute("DELETE FROM processes WHERE id = ?", (process_id,))
+
+    async def take_role(self, role: str, process_id: str) -> bool:
+        """Hold `role` if nobody alive holds it (or keep it); whether this process holds it now."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                f"INSERT INTO roles (name, holder, since) VALUES (?, ?, {self._now}) "
+                "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, since = excluded.since "
+                "WHERE roles.holder != excluded.holder "
+                "AND roles.holder NOT IN (SELECT id FROM processes)", (role, process_id))
+            async with conn.execute("SELECT holder FROM roles WHERE name = ?", (role,)) as cursor:
+                row = await cursor.fetchone()
+        return row is not None and row[0] == process_id
+
+    async def holder(self, role: str) -> str | None:
+        row = await self.db.fetch_one("SELECT holder FROM roles WHERE name = ?", (role,))
+        return row[0] if row else None
+
+    async def alive(self) -> list[str]:
+        return [row[0] for row in await self.db.fetch_all("SELECT id FROM processes ORDER BY started_at, id")]
+
+    async def first_time(self, platform: str, update_id: int) -> bool:
+        """Record an update as handled; False if it already was (by this process or another)."""
+        rows = await self.db.execute_returning(
+            f"INSERT INTO handled_updates (platform, update_id, at) VALUES (?, ?, {self._now}) "
+            "ON CONFLICT DO NOTHING RETURNING update_id", (platform, update_id))
+        return bool(rows)
+
+    async def forget_updates(self, older_than: int) -> int:
+        """Drop the record of updates handled more than `older_than` seconds ago."""
+        return await self.db.execute(f"DELETE FROM handled_updates WHERE at < {self._now} - ?", (older_than,))
+
+    async def hold_account(self, account: str, process_id: str, seconds: int) -> bool:
+        """Mark an account's update as being handled by this process for at most `seconds`; False if another
+        handling of it is under way (and has not lapsed)."""
+        rows = await self.db.execute_returning(
+            f"INSERT INTO busy_accounts (account, holder, until) VALUES (?, ?, {self._now} + ?) "
+            "ON CONFLICT (account) DO UPDATE SET holder = excluded.holder, until = excluded.until "
+            f"WHERE busy_accounts.until < {self._now} RETURNING holder", (account, process_id, seconds))
+        return bool(rows)
+
+    async def free_account(self, account: str, process_id: str) -> None:
+        await self.db.execute("DELETE FROM busy_accounts WHERE account = ? AND holder = ?", (account, process_id))
