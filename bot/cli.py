@@ -132,18 +132,23 @@ async def _run(settings: Settings) -> int:
     try:
         if "telegram" in wanted:
             telegram = telegram_adapter(app)
-            platforms.append(Platform("telegram", telegram, telegram.start))
+            # Long polling is one connection among all the processes; a webhook is served by each of them.
+            single = "telegram" if settings.telegram.mode == "polling" else None
+            platforms.append(Platform("telegram", telegram, telegram.start, role=single))
         if "discord" in wanted:
             discord_adapter = DiscordAdapter(app.core, settings.discord)
             assert settings.discord.token is not None
             token = settings.discord.token.get_secret_value()
-            platforms.append(Platform("discord", discord_adapter, lambda: discord_adapter.start(token)))
+            platforms.append(Platform("discord", discord_adapter, lambda: discord_adapter.start(token),
+                                      role="discord"))
         for platform in platforms:
             # Messages are queued for a platform from the start, and wait until it is connected.
             app.delivery.register(platform.adapter, connected=False)
+            if platform.role:
+                app.cluster.want(platform.role)
         await app.start()
         log.info("running; stop with Ctrl-C")
-        if not await run_platforms(platforms, app.delivery, stop):
+        if not await run_platforms(platforms, app.delivery, stop, app.cluster):
             return EXIT_CONFIG  # every platform rejected its token (each said so in one line)
     finally:
         await app.scheduler.stop()  # nothing more is sent through adapters about to stop

@@ -6,7 +6,8 @@ PostgreSQL"). Everything they share is in the database (storage/processes.py):
 - Each process says it is alive every `BEAT` seconds. One silent for more than `EXPIRY` seconds is taken for
   dead by the others: the messages it had claimed go back to waiting, and the roles it held become free.
 - A role is held by one process at a time: `clock` (turning due rows into messages, housekeeping), and the
-  platform connections that must be single (the Discord gateway; Telegram's long polling). Every process that
+  platform connections that must be single: `discord` (the gateway) and `telegram` in polling mode (Telegram
+  answers only one getUpdates at a time; in webhook mode every process receives updates). Every process that
   wants a role asks for it at each beat; one that holds it keeps it, another takes it once the holder is dead.
   If the holder is killed, another process holds the role within EXPIRY + BEAT seconds (12 s).
 - What a role's work does is safe even if two processes believed for a moment that they held it (a frozen
@@ -40,6 +41,7 @@ class _Role:
     on_loss: Callable[[], Awaitable[None]] | None
     held: bool = False
     gained: asyncio.Event = field(default_factory=asyncio.Event)
+    lost: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class Cluster:
@@ -67,6 +69,10 @@ class Cluster:
     async def wait_for(self, role: str) -> None:
         """Return once this process holds `role` (wanted before)."""
         await self._roles[role].gained.wait()
+
+    async def wait_lost(self, role: str) -> None:
+        """Return once this process, which held `role`, no longer does (another took it over)."""
+        await self._roles[role].lost.wait()
 
     async def start(self) -> None:
         """Say this process is alive, take over from the dead, take the free roles wanted, and keep doing so in the
@@ -119,12 +125,14 @@ class Cluster:
             held = await self.repos.processes.take_role(role.name, self.id)
             if held and not role.held:
                 role.held = True
+                role.lost.clear()
                 role.gained.set()
                 log.info("this process now holds the %s role", role.name)
                 self._run(role.on_gain)
             elif not held and role.held:
                 role.held = False
                 role.gained.clear()
+                role.lost.set()
                 log.warning("another process took over the %s role", role.name)
                 self._run(role.on_loss)
 

@@ -18,7 +18,8 @@ adapters at a pace each platform accepts, and records every outcome:
   request, so nothing goes out after a mute, a cancel or an erasure is committed).
 
 Each platform has one `Pace`, shared by the outbox's sender and the adapter's direct replies (`send_reply`), which
-go first. Each platform has its own sender: it claims what is ready a couple of seconds' worth at a time (personal
+go first; among several processes over one database, every turn is also reserved in the database
+(`SharedTurns`), so the platform's cap holds for all of them together. Each platform has its own sender: it claims what is ready a couple of seconds' worth at a time (personal
 messages before broadcasts), and keeps up to a second's worth of requests in flight. Every outcome is committed
 before its send counts as done (outcomes of the same moment share one transaction).
 
@@ -46,6 +47,7 @@ from handlers.events import Outgoing, Person, Reply, reply_from_dict, reply_to_d
 from storage import Repositories
 from storage.members import MemberRepository
 from storage.outbox import NewMessage, OutboxItem, OutboxRepository, choose_accounts
+from storage.processes import ProcessRepository
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +125,12 @@ class Pace:
         self._group_locks: dict[str, asyncio.Lock] = {}
         self._line: list[tuple[int, int]] = []  # the turns waiting, first first: (0 urgent / 1 ordinary, number)
         self._numbers = itertools.count()
+        self.shared: SharedTurns | None = None  # among several processes: the turns all of them take
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.monotonic() + seconds)
+        if self.shared is not None:
+            self.shared.pause(seconds)
 
     def _due(self) -> float:
         """The moment the first turn in line may go."""
@@ -179,6 +184,8 @@ class Pace:
                 if wait <= 0:
                     break
                 await asyncio.sleep(wait)
+            if self.shared is not None:  # first in this process's line: now its turn among all the processes
+                await self.shared.take()
         finally:
             self._line.remove(turn)
         now = self.monotonic()
@@ -187,6 +194,37 @@ class Pace:
         # The next turn is due an interval after this one was due, so that a turn taken a little late (the event
         # loop was busy) does not make the next one late too; after a long stall, it is due at once.
         self._next = max(due + self.interval, now)
+
+
+class SharedTurns:
+    """One platform's turns among several processes over one database (PostgreSQL): the first in each process's
+    line reserves the next turn in the database, an interval after the last turn any process reserved (and after
+    a pause a 429 asked of any of them), and waits for it. So the platform's cap holds for all the processes
+    together, and each process's own line (direct replies first, group chats' own pace) still orders its turns.
+    """
+
+    def __init__(self, processes: ProcessRepository, platform: str, interval: float) -> None:
+        self.processes, self.platform, self.interval = processes, platform, interval
+        self._pausing: set[asyncio.Task[None]] = set()
+
+    async def take(self) -> None:
+        delay = await self.processes.pace_turn(self.platform, self.interval)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        """Tell every process to wait (in the background: this process's own pace already waits)."""
+
+        async def pause() -> None:
+            try:
+                await self.processes.pace_pause(self.platform, seconds)
+            except Exception as exc:
+                log.warning("could not share a %s pause with the other processes (%s)", self.platform,
+                            type(exc).__name__)
+
+        task = asyncio.create_task(pause())
+        self._pausing.add(task)
+        task.add_done_callback(self._pausing.discard)
 
 
 async def send_reply(pace: Pace, chat: str, request: Callable[[], Awaitable[object]], platform: str) -> bool:
@@ -256,7 +294,9 @@ class Outbox:
         if adapter.platform not in self.paces:
             make = DEFAULT_PACES.get(adapter.platform)
             self.paces[adapter.platform] = make() if make else Pace(None)
-        adapter.pace = self.paces[adapter.platform]
+        pace = adapter.pace = self.paces[adapter.platform]
+        if not self.cluster.alone and pace.per_second and pace.shared is None:
+            pace.shared = SharedTurns(self.repos.processes, adapter.platform, pace.interval)
         self._wakes.setdefault(adapter.platform, asyncio.Event())
         if connected:
             self.connected(adapter.platform)
@@ -266,6 +306,13 @@ class Outbox:
         self._connected.add(platform)
         if self._started and platform not in self._loops:
             self._start_loop(platform)
+
+    def disconnected(self, platform: str) -> None:
+        """A platform's adapter stopped here (another process runs it now): stop sending its messages."""
+        self._connected.discard(platform)
+        loop = self._loops.pop(platform, None)
+        if loop is not None:
+            loop.cancel()
 
     def running(self) -> tuple[str, ...]:
         """The platforms messages can go to (those not connected yet keep them until they are)."""

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.cluster import Cluster
 from bot.delivery import Outbox
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class Platform:
     name: str
     adapter: Any  # has `stop()`, safe to call whatever state a start left it in
     start: Callable[[], Awaitable[None]]
+    role: str | None = None  # held by one process at a time among several (bot/cluster.py), or None
 
 
 async def keep_trying(platform: Platform, delivery: Outbox) -> bool:
@@ -71,6 +73,23 @@ async def keep_trying(platform: Platform, delivery: Outbox) -> bool:
             return True
 
 
+async def keep_holding(platform: Platform, delivery: Outbox, cluster: Cluster, role: str) -> bool:
+    """Run a platform only while this process holds `role` (its connection must be single among the processes,
+    bot/cluster.py): start it once the role is this process's, stop it if another process takes the role over,
+    and start it again when the role comes back. Returns only False, when the token was rejected."""
+    label = LABELS.get(platform.name, platform.name)
+    while True:
+        if not cluster.holds(role):
+            log.info("%s runs in another process; this one takes over if that one stops", label)
+        await cluster.wait_for(role)
+        if not await keep_trying(platform, delivery):
+            return False
+        await cluster.wait_lost(role)
+        log.warning("%s was taken over by another process; stopping it here", label)
+        delivery.disconnected(platform.name)
+        await _stop(platform)
+
+
 async def _stop(platform: Platform) -> None:
     """Undo what a failed start left behind, so the next try starts afresh."""
     try:
@@ -79,10 +98,13 @@ async def _stop(platform: Platform) -> None:
         log.info("stopping %s after a failed start failed too (%s)", platform.name, type(exc).__name__)
 
 
-async def run_platforms(platforms: list[Platform], delivery: Outbox, stop: asyncio.Event) -> bool:
-    """Start every platform side by side and keep trying those that cannot connect, until `stop` is set.
-    False, at once, when no platform can start at all (every token was rejected)."""
-    starting = asyncio.gather(*(keep_trying(p, delivery) for p in platforms))
+async def run_platforms(platforms: list[Platform], delivery: Outbox, stop: asyncio.Event,
+                        cluster: Cluster | None = None) -> bool:
+    """Start every platform side by side and keep trying those that cannot connect, until `stop` is set (those
+    with a `role`, only while this process holds it). False, at once, when no platform can start at all (every
+    token was rejected)."""
+    starting = asyncio.gather(*(keep_holding(p, delivery, cluster, p.role) if p.role and cluster else
+                                keep_trying(p, delivery) for p in platforms))
     stopping = asyncio.ensure_future(stop.wait())
     try:
         await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)

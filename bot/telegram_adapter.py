@@ -15,10 +15,11 @@ adapter as the bot runs it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -53,6 +54,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.cluster import Cluster
 from bot.delivery import (
     MaybeSent,
     NotSent,
@@ -78,6 +80,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_TOAST = 200
+HOLD_ACCOUNT = 60  # seconds at most an update holds its person's turn among several processes
 MENU_CATCH_UP_PAUSE = 0.2  # seconds between two members' menus when catching up (see `catch_up_menus`)
 
 
@@ -85,13 +88,23 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
     """Updates run concurrently, except that one person's updates run in the order they arrived.
 
     A member answering questions quickly must not have their second answer overtake the first.
+
+    Among several processes over one database (a webhook behind a load balancer, see bot/cluster.py), two more
+    things are kept in the database: each update's number, so that one Telegram delivers twice (to this process
+    or another) is answered once; and whose update is being handled, so that one person's updates are handled
+    one at a time, whichever process receives them.
     """
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, max_concurrent_updates: int = 256, *, cluster: Cluster | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.cluster = cluster if cluster is not None and not cluster.alone else None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self.cluster is not None and isinstance(update, Update) \
+                and not await self.cluster.repos.processes.first_time(PLATFORM, update.update_id):
+            coroutine.close()  # type: ignore[attr-defined]  # handled already: never run
+            return
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
             await coroutine
@@ -101,7 +114,23 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
             lock = asyncio.Lock()
             self._locks[user.id] = lock
         async with lock:
-            await coroutine
+            if self.cluster is None:
+                await coroutine
+                return
+            async with self._across_processes(f"{PLATFORM}:{user.id}"):
+                await coroutine
+
+    @contextlib.asynccontextmanager
+    async def _across_processes(self, account: str) -> AsyncIterator[None]:
+        """Hold the account in the database while its update is handled (another process waits its turn)."""
+        assert self.cluster is not None
+        processes, me = self.cluster.repos.processes, self.cluster.id
+        while not await processes.hold_account(account, me, HOLD_ACCOUNT):
+            await asyncio.sleep(0.02)
+        try:
+            yield
+        finally:
+            await processes.free_account(account, me)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -143,7 +172,7 @@ class TelegramAdapter:
     platform = PLATFORM
 
     def __init__(self, core: Core, settings: TelegramSettings, *, request: BaseRequest | None = None,
-                 get_updates_request: BaseRequest | None = None) -> None:
+                 get_updates_request: BaseRequest | None = None, cluster: Cluster | None = None) -> None:
         assert settings.token is not None
         self.core = core
         self.settings = settings
@@ -155,7 +184,7 @@ class TelegramAdapter:
         builder = builder.request(request or self._paced_request())
         if get_updates_request is not None:
             builder = builder.get_updates_request(get_updates_request)
-        builder = builder.concurrent_updates(PerPersonUpdateProcessor())
+        builder = builder.concurrent_updates(PerPersonUpdateProcessor(cluster=cluster))
         self.app: Application = builder.build()
         self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.VIA_BOT, self._on_message))
         self.app.add_handler(CallbackQueryHandler(self._on_press))
@@ -455,7 +484,7 @@ class TelegramAdapter:
 def telegram_adapter(app: App) -> TelegramAdapter:
     """The Telegram adapter as the bot runs it (`solidarity-bot run`, and the broadcast benchmark). Registering it
     with the outbox gives it Telegram's one pace, which its direct replies share with the outbox's messages."""
-    return TelegramAdapter(app.core, app.settings.telegram)
+    return TelegramAdapter(app.core, app.settings.telegram, cluster=app.cluster)
 
 
 async def _request(call: Callable[[], Awaitable[object]]) -> None:

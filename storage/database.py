@@ -180,11 +180,14 @@ class Database:
         """Rows of one query: committed data only."""
         raise NotImplementedError
 
-    async def execute(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> int:
-        """One write statement, committed on its own; how many rows it changed."""
+    async def execute(self, sql: str, args: Sequence[Any] | dict[str, Any] = (), *, serialised: bool = True) -> int:
+        """One write statement, committed on its own; how many rows it changed. `serialised=False`: the
+        statement touches only rows no transaction reads and then writes (a heartbeat, a pace's turn), so on
+        PostgreSQL it need not wait for the other writes."""
         raise NotImplementedError
 
-    async def execute_returning(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+    async def execute_returning(self, sql: str, args: Sequence[Any] | dict[str, Any] = (), *,
+                                serialised: bool = True) -> list[Row]:
         """One write statement with a RETURNING clause, committed on its own; the rows it returned."""
         raise NotImplementedError
 

@@ -60,6 +60,10 @@ def _translate(sql: str) -> str:
     return _TOKENS.sub(swap, sql)
 
 
+def _arguments(args: Sequence[Any] | dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+    return args if isinstance(args, dict) else tuple(args)
+
+
 class PgRow(tuple):
     """One result row, read by position or by column name."""
 
@@ -125,7 +129,7 @@ class PgConnection:
         self._conn = conn
 
     def execute(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> _Statement:
-        return _Statement(self._conn, sql, tuple(args) if not isinstance(args, dict) else args)
+        return _Statement(self._conn, sql, _arguments(args))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> psycopg.AsyncCursor:
         """The statement once per row; the cursor's `rowcount` is the rows changed by all of them."""
@@ -259,15 +263,22 @@ class PostgresDatabase(Database):
 
     async def fetch_all(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
         async with self.pool.connection() as conn:
-            cursor = await conn.execute(_translate(sql), args if isinstance(args, dict) else tuple(args))
+            cursor = await conn.execute(_translate(sql), _arguments(args))
             return await cursor.fetchall() if cursor.description else []
 
-    async def execute(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> int:
+    async def execute(self, sql: str, args: Sequence[Any] | dict[str, Any] = (), *, serialised: bool = True) -> int:
+        if not serialised:
+            async with self.pool.connection() as conn:
+                return (await _Statement(conn, sql, _arguments(args))).rowcount
         async with self.transaction() as conn:
             cursor = await conn.execute(sql, args)
             return cursor.rowcount
 
-    async def execute_returning(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+    async def execute_returning(self, sql: str, args: Sequence[Any] | dict[str, Any] = (), *,
+                                serialised: bool = True) -> list[Any]:
+        if not serialised:
+            async with self.pool.connection() as conn:
+                return await (await _Statement(conn, sql, _arguments(args))).fetchall()
         async with self.transaction() as conn:
             cursor = await conn.execute(sql, args)
             return await cursor.fetchall()

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from storage.database import Database
 
-# The database's clock, in whole seconds since the epoch.
+# The database's clock, in whole seconds since the epoch, and with its fractions.
 NOW = {"sqlite": "CAST(strftime('%s', 'now') AS INTEGER)",
        "postgresql": "CAST(extract(epoch FROM clock_timestamp()) AS BIGINT)"}
+EXACT_NOW = {"sqlite": "((julianday('now') - 2440587.5) * 86400.0)",
+             "postgresql": "extract(epoch FROM clock_timestamp())::float8"}
+LATEST = {"sqlite": "max", "postgresql": "greatest"}
 
 
 class ProcessRepository:
@@ -26,7 +29,7 @@ class ProcessRepository:
         """The process is alive (registered on its first beat, and again if it was taken for dead)."""
         await self.db.execute(
             f"INSERT INTO processes (id, started_at, seen_at) VALUES (?, {self._now}, {self._now}) "
-            f"ON CONFLICT (id) DO UPDATE SET seen_at = {self._now}", (process_id,))
+            f"ON CONFLICT (id) DO UPDATE SET seen_at = {self._now}", (process_id,), serialised=False)
 
     async def reap(self, expiry: int, *, all_but: str | None = None) -> tuple[int, int]:
         """Processes silent for more than `expiry` seconds (or, with `all_but`, every process but that one) are
@@ -83,7 +86,7 @@ class ProcessRepository:
         """Record an update as handled; False if it already was (by this process or another)."""
         rows = await self.db.execute_returning(
             f"INSERT INTO handled_updates (platform, update_id, at) VALUES (?, ?, {self._now}) "
-            "ON CONFLICT DO NOTHING RETURNING update_id", (platform, update_id))
+            "ON CONFLICT DO NOTHING RETURNING update_id", (platform, update_id), serialised=False)
         return bool(rows)
 
     async def forget_updates(self, older_than: int) -> int:
@@ -96,8 +99,28 @@ class ProcessRepository:
         rows = await self.db.execute_returning(
             f"INSERT INTO busy_accounts (account, holder, until) VALUES (?, ?, {self._now} + ?) "
             "ON CONFLICT (account) DO UPDATE SET holder = excluded.holder, until = excluded.until "
-            f"WHERE busy_accounts.until < {self._now} RETURNING holder", (account, process_id, seconds))
+            f"WHERE busy_accounts.until < {self._now} RETURNING holder", (account, process_id, seconds),
+            serialised=False)
         return bool(rows)
 
     async def free_account(self, account: str, process_id: str) -> None:
-        await self.db.execute("DELETE FROM busy_accounts WHERE account = ? AND holder = ?", (account, process_id))
+        await self.db.execute("DELETE FROM busy_accounts WHERE account = ? AND holder = ?", (account, process_id),
+                              serialised=False)
+
+    async def pace_turn(self, platform: str, interval: float) -> float:
+        """Reserve the platform's next turn among every process, `interval` seconds after the last one reserved
+        (now, if that is past; after a pause, if one is on); how many seconds from now it comes."""
+        now, latest = EXACT_NOW[self.db.dialect], LATEST[self.db.dialect]
+        await self.db.execute("INSERT INTO paces (platform) VALUES (?) ON CONFLICT DO NOTHING", (platform,),
+                              serialised=False)
+        rows = await self.db.execute_returning(
+            f"UPDATE paces SET next_at = {latest}(next_at + ?, {now}, paused_until) WHERE platform = ? "
+            f"RETURNING next_at - {now}", (interval, platform), serialised=False)
+        return float(rows[0][0])
+
+    async def pace_pause(self, platform: str, seconds: float) -> None:
+        """The platform asked to wait (429): no process's turn comes before `seconds` from now."""
+        now, latest = EXACT_NOW[self.db.dialect], LATEST[self.db.dialect]
+        await self.db.execute(
+            f"UPDATE paces SET paused_until = {latest}(paused_until, {now} + ?) WHERE platform = ?",
+            (seconds, platform), serialised=False)

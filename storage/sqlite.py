@@ -145,8 +145,8 @@ class SqliteDatabase(Database):
                 return list(await self.conn.execute_fetchall(sql, args))
         return list(await self.conn.execute_fetchall(sql, args))
 
-    async def execute(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> int:
-        """SQLite makes a lone statement atomic."""
+    async def execute(self, sql: str, args: Sequence[Any] | dict[str, Any] = (), *, serialised: bool = True) -> int:
+        """SQLite makes a lone statement atomic (and has one writer: `serialised` changes nothing)."""
         if self._lock.locked():
             async with self._lock:
                 cursor = await self.conn.execute(sql, args)
@@ -154,7 +154,8 @@ class SqliteDatabase(Database):
             cursor = await self.conn.execute(sql, args)
         return cursor.rowcount
 
-    async def execute_returning(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+    async def execute_returning(self, sql: str, args: Sequence[Any] | dict[str, Any] = (), *,
+                                serialised: bool = True) -> list[Row]:
         async with self._lock:
             return list(await self.conn.execute_fetchall(sql, args))
 

@@ -226,3 +226,14 @@ def test_which_accounts_a_message_goes_to():
     assert choose_accounts("telegram", accounts) == ([("telegram", "1")], True)
     assert choose_accounts("telegram", [("discord", "2")]) == ([("discord", "2")], False)  # unreachable there
     assert choose_accounts("all", []) == ([], False)
+
+
+async def test_a_platforms_turns_are_spaced_for_every_process_and_a_pause_holds_them_all(backend):
+    first = await backend.processes.pace_turn("telegram", 0.5)
+    second = await backend.processes.pace_turn("telegram", 0.5)
+    third = await backend.processes.pace_turn("telegram", 0.5)
+    assert first <= 0.05  # the first turn after a quiet while comes at once
+    assert 0.4 < second - first < 0.6 and 0.4 < third - second < 0.6
+    assert await backend.processes.pace_turn("discord", 0.5) <= 0.05  # each platform has its own
+    await backend.processes.pace_pause("telegram", 30)
+    assert 29 < await backend.processes.pace_turn("telegram", 0.5) < 31  # a 429 asked everyone to wait

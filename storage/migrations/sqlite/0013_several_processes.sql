@@ -38,3 +38,12 @@ CREATE TABLE busy_accounts (
     holder  TEXT    NOT NULL,
     until   INTEGER NOT NULL
 );
+
+-- Each platform's pace among several processes: the moment the last turn reserved goes, and until when a 429
+-- asked everyone to wait (seconds since the epoch, fractions kept). Every request to the platform reserves its turn
+-- here, so the platform's cap holds for all the processes together.
+CREATE TABLE paces (
+    platform     TEXT PRIMARY KEY,
+    next_at      REAL NOT NULL DEFAULT 0,
+    paused_until REAL NOT NULL DEFAULT 0
+);
