@@ -261,8 +261,9 @@ def _strip_tick(label: str) -> str:
     return label.removeprefix("✓ ")
 
 
-class SolidarityClient(discord.Client):
-    """discord.Client that knows its adapter (components find it through `interaction.client`)."""
+class _Solidarity:
+    """What the bot's discord.py client adds to discord.py's: it knows its adapter (components find it through
+    `interaction.client`), registers the dynamic buttons and the commands, and passes DMs on."""
 
     solidarity_adapter: DiscordAdapter | None = None
 
@@ -280,6 +281,24 @@ class SolidarityClient(discord.Client):
             await self.solidarity_adapter.on_direct_message(message)
 
 
+class SolidarityClient(_Solidarity, discord.Client):
+    """One gateway connection."""
+
+
+class ShardedSolidarityClient(_Solidarity, discord.AutoShardedClient):
+    """Several gateway shards in this one process (`[discord] shards`); direct messages arrive on shard 0."""
+
+
+def new_client(settings: DiscordSettings) -> discord.Client:
+    """The bot's client: the gateway intents it needs and nothing more, sharded when the settings say so."""
+    intents = discord.Intents.none()
+    intents.guilds = True  # not privileged; lets discord.py know the servers it is in
+    intents.dm_messages = True  # direct messages to the bot; no message content from servers
+    if settings.shards:
+        return ShardedSolidarityClient(intents=intents, shard_count=settings.shards)
+    return SolidarityClient(intents=intents)
+
+
 class DiscordAdapter:
     """The bot on Discord, over the shared core."""
 
@@ -289,10 +308,7 @@ class DiscordAdapter:
         self.core = core
         self.settings = settings
         if client is None:
-            intents = discord.Intents.none()
-            intents.guilds = True  # not privileged; lets discord.py know the servers it is in
-            intents.dm_messages = True  # direct messages to the bot; no message content from servers
-            client = SolidarityClient(intents=intents)
+            client = new_client(settings)
         client.allowed_mentions = NO_MENTIONS
         self.client = client
         client.solidarity_adapter = self  # type: ignore[attr-defined]
@@ -624,7 +640,7 @@ class DiscordAdapter:
         is: call `stop`, then try again later."""
         if self.client.is_closed():
             # An earlier try was stopped, and a closed discord.py client cannot log in again: take a fresh one.
-            self.client = SolidarityClient(intents=self.client.intents)
+            self.client = new_client(self.settings)
             self.client.solidarity_adapter = self
             self._tree = None
         await self.login(token)

@@ -175,6 +175,9 @@ class DiscordSettings(BaseModel):
 
     token: _Secret = None
     guild_ids: list[int] = []
+    # Gateway shards, for a bot in more than a thousand servers (Discord's limit for one shard): the process holding
+    # the gateway then runs discord.py's AutoShardedClient with this many. None: one connection.
+    shards: int | None = Field(None, ge=1, le=1000)
 
 
 class InviteSettings(BaseModel):

@@ -533,3 +533,17 @@ async def test_short_answers_asked_in_a_row_are_one_form_on_discord(db_path):
         asked = amina._take(await amina.actor.submit_modal(shown, {"answer": "Second session", "answer1": "",
                                                                    "answer2": ""}))
         assert "When does it start?" in asked and "Create this session?" not in asked
+
+
+async def test_shards_in_the_settings_make_a_sharded_client_and_none_makes_one_connection(db_path):
+    bot, db = await build_bot(db_path)
+    try:
+        sharded = DiscordAdapter(bot.core, DiscordSettings(shards=3))
+        assert isinstance(sharded.client, discord.AutoShardedClient) and sharded.client.shard_count == 3
+        assert sharded.client.intents == discord.Intents(guilds=True, dm_messages=True)  # nothing privileged
+        single = DiscordAdapter(bot.core, DiscordSettings())
+        assert not isinstance(single.client, discord.AutoShardedClient) and single.client.shard_count is None
+        for client in (sharded.client, single.client):
+            assert client.solidarity_adapter is not None  # components and DMs reach the core either way
+    finally:
+        await db.close()

@@ -195,6 +195,7 @@ def test_themes_that_repeat_ignoring_case_are_rejected(tmp_path):
     ("[invites]\ndefault_uses = 0\n", "invites.default_uses"),
     ("[invites]\ndefault_days = 366\n", "invites.default_days"),
     ('[discord]\nguild_ids = ["general"]\n', "discord.guild_ids[0]"),
+    ("[discord]\nshards = 0\n", "discord.shards"),
 ])
 def test_an_out_of_range_setting_is_one_line_naming_the_key(tmp_path, text, key):
     assert error_for(write(tmp_path, text)).startswith(f"config error: {key}: ")
