@@ -11,7 +11,7 @@ API spec), started as its own process on 127.0.0.1 with:
 The bot is built as `run` builds it: `bot.app.open_app` over a fresh SQLite database of N members with Telegram
 accounts, the Telegram adapter from the same factory (`bot.telegram_adapter.telegram_adapter`) registered with the
 outbox, `App.start` (scheduler and outbox), and the adapter started in polling mode by `bot.platforms.keep_trying`. An urgent broadcast to everyone is queued as an organiser's
-confirmed /broadcast queues it (`handlers.broadcasts.queue_in`). While it goes out, members who joined after it
+confirmed /broadcast queues it (`handlers.broadcasts.send_now`, a page at a time). While it goes out, members who joined after it
 was queued write /help to the bot, one every half second, and their replies' latency is measured at the fake:
 from the moment the update was handed to the bot to the moment the reply arrived.
 
@@ -48,7 +48,7 @@ from bot.app import open_app  # noqa: E402
 from bot.platforms import Platform, keep_trying  # noqa: E402
 from bot.settings import Settings, TelegramSettings  # noqa: E402
 from bot.telegram_adapter import telegram_adapter  # noqa: E402  (the factory `run` builds it with)
-from handlers.broadcasts import queue_in  # noqa: E402
+from handlers.broadcasts import send_now  # noqa: E402
 
 TOKEN = "123456:BENCHMARK"
 CAP = 30
@@ -140,8 +140,7 @@ async def broadcast(tmp: Path, recipients: int, base_url: str) -> dict:
         broadcast = await app.repos.broadcasts.get(broadcast_id)
         author = await app.repos.members.get(1)
         assert broadcast is not None and author is not None
-        async with app.db.transaction() as conn:
-            went_to = await queue_in(conn, app.core.member_context(author), broadcast, now)
+        went_to = await send_now(app.core.member_context(author), broadcast, now)
         rows = sum((await app.repos.outbox.counts()).values())
         writers = [FIRST_CHAT + recipients + k for k in range(1, WRITERS + 1)]
         add_members(path, recipients + 1, recipients + WRITERS)  # they joined after the broadcast was queued

@@ -9,12 +9,13 @@ Blocked members are never in it, nor members who muted every broadcast or one of
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from storage.audit import AuditRepository
 from storage.database import Connection, Database, dialect_of, inserted_id
-from storage.sessions import subscriber_ids
+from storage.sessions import SUBSCRIBERS
 
 AUDIENCE_KEYS = ("themes", "regions", "roles", "sessions")
 OPEN = ("awaiting_approval", "scheduled", "sending")
@@ -63,14 +64,15 @@ def clean_audience(audience: dict[str, Any]) -> dict[str, list[Any]]:
     return {key: sorted(set(audience[key])) for key in AUDIENCE_KEYS if audience.get(key)}
 
 
-# Every member who may receive a broadcast, with their languages in order as a JSON list, in each engine's words.
+# The next members (by number) who may receive a broadcast, with their languages in order as a JSON list, in each
+# engine's words.
 _EVERYONE = {
     "sqlite": "SELECT id, role, timezone, quiet_start, quiet_end, (SELECT json_group_array(language) FROM "
               "(SELECT language FROM member_languages WHERE member_id = members.id ORDER BY position)) "
-              "FROM members WHERE blocked = 0",
+              "FROM members WHERE blocked = 0 AND id > ? ORDER BY id LIMIT ?",
     "postgresql": "SELECT id, role, timezone, quiet_start, quiet_end, (SELECT coalesce(json_agg(language ORDER BY "
                   "position), '[]')::text FROM member_languages WHERE member_id = members.id) "
-                  "FROM members WHERE blocked = 0",
+                  "FROM members WHERE blocked = 0 AND id > ? ORDER BY id LIMIT ?",
 }
 # An outbox row's broadcast is aimed at the theme given as the parameter.
 _AIMED_AT_THEME = {
@@ -79,20 +81,38 @@ _AIMED_AT_THEME = {
     "postgresql": "EXISTS (SELECT 1 FROM broadcasts b WHERE b.id = outbox.broadcast_id "
                   "AND b.audience::jsonb -> 'themes' @> jsonb_build_array(?::text))",
 }
+PAGE = 1000  # members looked at in one page of an audience
+
+Fetch = Callable[[str, Sequence[Any]], Awaitable[Sequence[Any]]]
 
 
-async def audience_in(conn: Connection, audience: dict[str, list[Any]], *, mutes: bool = True,
-                      admins: frozenset[str] = frozenset()) -> list[Recipient]:
-    """Who a broadcast with this audience reaches now (in member order), within an open transaction; with
-    `mutes` False, also those who muted it. `admins`: the accounts ("platform:id") the settings name admins, who
-    are in every role's audience."""
+def reading_in(conn: Connection) -> Fetch:
+    """Queries within an open transaction, for `audience_page`."""
+
+    async def fetch(sql: str, args: Sequence[Any]) -> Sequence[Any]:
+        async with conn.execute(sql, args) as cursor:
+            return await cursor.fetchall()
+
+    return fetch
+
+
+async def audience_page(fetch: Fetch, dialect: str, audience: dict[str, list[Any]], *, after: int = 0,
+                        limit: int | None = None, mutes: bool = True, admins: frozenset[str] = frozenset(),
+                        ) -> tuple[list[Recipient], int | None]:
+    """One page of who a broadcast with this audience reaches now: those among the next `limit` members after
+    member number `after` (PAGE unless given; in member order); and the last member number looked at, to start the next page from
+    (None: no member is left). With `mutes` False, also those who muted it. `admins`: the accounts
+    ("platform:id") the settings name admins, who are in every role's audience. Each page is a handful of
+    queries over a range of member numbers, so no page costs more than `limit` members, however big the
+    network."""
+    rows = {int(r[0]): r for r in await fetch(_EVERYONE[dialect], (after, limit or PAGE))}
+    if not rows:
+        return [], None
+    low, high = min(rows), max(rows)
 
     async def ids(sql: str, args: list[Any]) -> set[int]:
-        async with conn.execute(sql, args) as cursor:
-            return {int(row[0]) for row in await cursor.fetchall()}
+        return {int(row[0]) for row in await fetch(f"{sql} AND member_id BETWEEN ? AND ?", [*args, low, high])}
 
-    async with conn.execute(_EVERYONE[dialect_of(conn)]) as cursor:
-        rows = {int(r[0]): r for r in await cursor.fetchall()}
     chosen = set(rows)
     if themes := audience.get("themes"):
         chosen &= await ids(f"SELECT member_id FROM member_themes WHERE theme IN ({','.join('?' * len(themes))})",
@@ -111,13 +131,36 @@ async def audience_in(conn: Connection, audience: dict[str, list[Any]], *, mutes
     if sessions := audience.get("sessions"):
         subscribed: set[int] = set()
         for session_id in sessions:
-            subscribed.update(await subscriber_ids(conn, int(session_id)))
+            subscribed |= {int(row[0]) for row in await fetch(
+                f"SELECT id FROM ({SUBSCRIBERS}) AS subscribed WHERE id BETWEEN ? AND ?",
+                (int(session_id), int(session_id), low, high))}
         chosen &= subscribed
-    if mutes:
+    if mutes and chosen:
         muting = ["", *(themes or [])]
         chosen -= await ids(
             f"SELECT member_id FROM broadcast_mutes WHERE theme IN ({','.join('?' * len(muting))})", muting)
-    return [Recipient(m, rows[m][2], rows[m][3], rows[m][4], tuple(json.loads(rows[m][5]))) for m in sorted(chosen)]
+    recipients = [Recipient(m, rows[m][2], rows[m][3], rows[m][4], tuple(json.loads(rows[m][5])))
+                  for m in sorted(chosen)]
+    return recipients, high
+
+
+async def audience_page_in(conn: Connection, audience: dict[str, list[Any]], *, after: int = 0,
+                           admins: frozenset[str] = frozenset()) -> tuple[list[Recipient], int | None]:
+    """`audience_page` within an open transaction."""
+    return await audience_page(reading_in(conn), dialect_of(conn), audience, after=after, admins=admins)
+
+
+async def audience_in(conn: Connection, audience: dict[str, list[Any]], *, mutes: bool = True,
+                      admins: frozenset[str] = frozenset()) -> list[Recipient]:
+    """The whole of who a broadcast with this audience reaches now, within an open transaction (see
+    `audience_page`; for a small network or a test: a broadcast is queued a page at a time)."""
+    found: list[Recipient] = []
+    after: int | None = 0
+    while after is not None:
+        page, after = await audience_page(reading_in(conn), dialect_of(conn), audience, after=after, mutes=mutes,
+                                          admins=admins)
+        found += page
+    return found
 
 
 class BroadcastRepository:
@@ -139,6 +182,18 @@ class BroadcastRepository:
                                             detail=f"broadcast #{broadcast_id}, {recipients} recipients, {status}")
         return broadcast_id
 
+    async def audience_pages(self, audience: dict[str, list[Any]], *, admins: frozenset[str] = frozenset()
+                             ) -> AsyncIterator[tuple[list[Recipient], int]]:
+        """The audience a page at a time from committed data (for a draft's preview): each page's recipients, and
+        how many of that page's members it would reach if nobody had muted it."""
+        after: int | None = 0
+        while after is not None:
+            recipients, _ = await audience_page(self.db.fetch_all, self.db.dialect, audience, after=after,
+                                                admins=admins)
+            everyone, after = await audience_page(self.db.fetch_all, self.db.dialect, audience, after=after,
+                                                  mutes=False, admins=admins)
+            yield recipients, len(everyone)
+
     async def get(self, broadcast_id: int) -> Broadcast | None:
         row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,))
         return _broadcast(row) if row else None
@@ -155,9 +210,22 @@ class BroadcastRepository:
         return int(row[0]) if row else 0
 
     @staticmethod
-    async def set_recipients_in(conn: Connection, broadcast_id: int, recipients: int) -> None:
-        """Record how many members a broadcast went to, within an open transaction."""
-        await conn.execute("UPDATE broadcasts SET recipients = ? WHERE id = ?", (recipients, broadcast_id))
+    async def queuing_in(conn: Connection, broadcast_id: int) -> int | None:
+        """Within an open transaction: the last member number a broadcast being queued has looked at (0: none
+        yet), or None when it is not being queued (all its recipients are, or it was cancelled)."""
+        async with conn.execute("SELECT queued_to FROM broadcasts WHERE id = ? AND status = 'sending'",
+                                (broadcast_id,)) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    @staticmethod
+    async def queued_page_in(conn: Connection, broadcast_id: int, queued_to: int | None, recipients: int) -> int:
+        """Within an open transaction: a page of a broadcast's audience is queued, up to member `queued_to` (None:
+        the last page), with this many recipients more; how many it has now."""
+        async with conn.execute("UPDATE broadcasts SET queued_to = ?, recipients = coalesce(recipients, 0) + ? "
+                                "WHERE id = ? RETURNING recipients", (queued_to, recipients, broadcast_id)) as cursor:
+            rows = await cursor.fetchall()
+        return int(rows[0][0])
 
     @staticmethod
     async def move_in(conn: Connection, broadcast_id: int, from_status: tuple[str, ...], to_status: str,
@@ -228,7 +296,7 @@ class BroadcastRepository:
         """Broadcasts under way with nothing left to send are done: their text is dropped and their counts kept.
         Returns their numbers."""
         rows = await self.db.fetch_all(
-            "SELECT id FROM broadcasts b WHERE status = 'sending' AND NOT EXISTS (SELECT 1 FROM outbox o "
+            "SELECT id FROM broadcasts b WHERE status = 'sending' AND queued_to IS NULL AND NOT EXISTS (SELECT 1 FROM outbox o "
             "WHERE o.broadcast_id = b.id AND o.state IN ('pending', 'sending'))")
         finished = []
         for (broadcast_id,) in rows:

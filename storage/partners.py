@@ -13,10 +13,8 @@ take an open connection.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -25,7 +23,7 @@ from storage.schedule import ScheduleRepository
 
 log = logging.getLogger(__name__)
 
-SIZES_TTL = 600.0  # seconds the member counts per theme, region and language are kept
+SIZE_CAP = 2000  # a condition of a search matching more members than this counts as this many
 ANSWERS = ("pending", "accepted", "declined", "not_now", "withheld", "gone")
 INTRO_KINDS = ("intro.expire", "intro.ask", "intro.follow_up")
 _REQUEST_COLUMNS = "id, member_id, theme, region, language, note, found, status, created_at, updated_at"
@@ -146,9 +144,6 @@ class PartnerRepository:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._sizes: tuple[int, dict[str, dict[tuple, int]]] | None = None
-        self._sizes_at = 0.0
-        self._counting: asyncio.Task[None] | None = None
 
     # --- searching ---------------------------------------------------------------------------------------------
 
@@ -196,34 +191,15 @@ class PartnerRepository:
             f"WHERE {' AND '.join(conditions)} AND {ELIGIBLE} LIMIT :limit"
         )
 
-    async def sizes(self) -> tuple[int, dict[str, dict[tuple, int]]]:
-        """The highest member number, and how many members work on each theme, in each region, on each theme in
-        each region, and speak each language: counted at most every SIZES_TTL seconds, in the background after
-        the first time (they only decide which index a search reads first, so a count a few minutes old does no
-        harm)."""
-        if self._sizes is None:
-            await self._count()
-        elif time.monotonic() - self._sizes_at > SIZES_TTL and self._counting is None:
-            # Counted again in the background: no search waits for it (100 ms at 100,000 members).
-            self._sizes_at = time.monotonic()
-            self._counting = asyncio.create_task(self._count())
-            self._counting.add_done_callback(self._counted)
-        assert self._sizes is not None
-        return self._sizes
-
-    async def _count(self) -> None:
-        sizes: dict[str, dict[tuple, int]] = {}
-        for kind, (table, columns) in self.SOURCES.items():
-            names = ", ".join(columns)
-            rows = await self.db.fetch_all(f"SELECT {names}, count(*) FROM {table} GROUP BY {names}")
-            sizes[kind] = {tuple(row)[:-1]: row[-1] for row in rows}
-        row = await self.db.fetch_one("SELECT max(id) FROM members")
-        self._sizes, self._sizes_at = (int(row[0] or 0), sizes), time.monotonic()
-
-    def _counted(self, task: asyncio.Task[None]) -> None:
-        self._counting = None
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("counting members per theme, region and language failed: %s", type(task.exception()).__name__)
+    async def size(self, kind: str, values: tuple) -> int:
+        """How many members a condition of a search matches ('theme', 'region', 'pair' or 'language', with its
+        values), counted up to SIZE_CAP: it only decides which index a search reads first, and an index range
+        of at most SIZE_CAP entries is read, however big the network."""
+        table, columns = self.SOURCES[kind]
+        where = " AND ".join(f"{column} = ?" for column in columns)
+        row = await self.db.fetch_one(
+            f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT {SIZE_CAP}) AS capped", values)
+        return int(row[0])
 
     async def candidates(self, me: int, *, theme: str | None, region: str | None, language: str | None,
                          languages: tuple[str, ...], pivot: float, limit: int = 60, wanted: int = 5
@@ -235,7 +211,8 @@ class PartnerRepository:
         (shared ones rank higher)."""
         if theme is None and region is None:
             raise ValueError("a search needs a theme or a region")
-        highest, sizes = await self.sizes()
+        row = await self.db.fetch_one("SELECT max(id) FROM members")  # the primary key's last entry
+        highest = int(row[0] or 0)
         shared = tuple(dict.fromkeys([*([language] if language else []), *languages]))[:12]
         values = {"theme": theme, "region": region, "language": language}
         args: dict[str, Any] = {"me": me, **values, **{f"l{n}": code for n, code in enumerate(shared)}}
@@ -245,8 +222,9 @@ class PartnerRepository:
         async def run(conditions: list[str], room: int) -> None:
             # The rarest condition is read from its index; the others are checked rarest first, so that most
             # members read fail at the first lookup.
-            driver, *checks = sorted(conditions, key=lambda kind: sizes[kind].get(
-                tuple(values[column] for column in self.SOURCES[kind][1]), 0))
+            sizes = {kind: await self.size(kind, tuple(values[column] for column in self.SOURCES[kind][1]))
+                     for kind in conditions}
+            driver, *checks = sorted(conditions, key=sizes.__getitem__)
             sql = self.candidate_sql(driver, tuple(checks), shared=len(shared), dialect=self.db.dialect)
             for lo, hi in ((start, 1 << 62), (0, start)):
                 if room <= 0 or lo >= hi:

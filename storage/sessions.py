@@ -68,11 +68,11 @@ def new_uid() -> str:
 async def subscriber_ids(conn: Connection, session_id: int) -> list[int]:
     """The members subscribed to a session, directly or through one of its themes (less those who unsubscribed
     from this one session), who are not blocked; in member order. Usable inside an open transaction."""
-    async with conn.execute(_SUBSCRIBERS, (session_id, session_id)) as cursor:
+    async with conn.execute(SUBSCRIBERS, (session_id, session_id)) as cursor:
         return [int(row[0]) for row in await cursor.fetchall()]
 
 
-_SUBSCRIBERS = (
+SUBSCRIBERS = (
     "SELECT m.id FROM members m WHERE m.blocked = 0 AND m.id IN ("
     "SELECT s.member_id FROM session_subscriptions s WHERE s.session_id = ? "
     "UNION "
@@ -171,7 +171,7 @@ class SessionRepository:
 
     async def subscribers(self, session_id: int) -> list[int]:
         """`subscriber_ids` outside a transaction (committed data)."""
-        return [int(row[0]) for row in await self.db.fetch_all(_SUBSCRIBERS, (session_id, session_id))]
+        return [int(row[0]) for row in await self.db.fetch_all(SUBSCRIBERS, (session_id, session_id))]
 
     async def themes_of(self, member_id: int) -> list[str]:
         rows = await self.db.fetch_all("SELECT theme FROM theme_subscriptions WHERE member_id = ? ORDER BY theme",

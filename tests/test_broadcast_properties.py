@@ -32,7 +32,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from bot import delivery as delivery_module
 from bot.delivery import Outbox, Pace
-from handlers.broadcasts import queue_in
+from handlers.broadcasts import send_now
 from handlers.events import Person, Reply
 from handlers.formatting import to_plain
 from tests.conftest import build_bot
@@ -216,8 +216,7 @@ class BroadcastMachine(RuleBasedStateMachine):
             # The text names the broadcast, so each request says which one it carries.
             broadcast = dataclasses.replace(await repos.broadcasts.get(broadcast_id),
                                             body=f"broadcast-mark-{broadcast_id}")
-            async with repos.db.transaction() as conn:
-                await queue_in(conn, self.bot.core.member_context(author), broadcast, self.now)
+            await send_now(self.bot.core.member_context(author), broadcast, self.now)
             rows = await repos.db.fetch_all("SELECT member_id FROM outbox WHERE broadcast_id = ?", (broadcast_id,))
             return Queued(broadcast_id, frozenset(audience.get("themes", [])), self.tick(),
                           frozenset(r[0] for r in rows))

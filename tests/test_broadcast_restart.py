@@ -27,7 +27,7 @@ from pathlib import Path
 from bot.app import network_from
 from bot.delivery import Outbox, Pace
 from bot.settings import load_settings
-from handlers.broadcasts import queue_in
+from handlers.broadcasts import send_now
 from handlers.capabilities import all_routers
 from handlers.core import Core, Services, system_clock
 from handlers.events import Person, Reply
@@ -134,8 +134,7 @@ async def prepare(db_path: Path, recipients: int) -> tuple[list[str], int]:
         assert broadcast is not None
         author = await repos.members.get(author.id)
         assert author is not None
-        async with db.transaction() as conn:
-            assert await queue_in(conn, core.member_context(author), broadcast, now) == len(handles)
+        assert await send_now(core.member_context(author), broadcast, now) == len(handles)
         assert await repos.outbox.counts() == {"pending": len(handles)}
         # The bot runs the console with the default sender, whose limit is this (the console has no pace).
         limit = Outbox(repos, system_clock, paces={"console": Pace(None)})._in_flight("console")

@@ -299,6 +299,30 @@ async def test_a_scheduled_broadcast_goes_at_its_moment_and_not_before(world, ne
     assert len(_got(world, "201")) == 1
 
 
+async def test_a_broadcast_is_queued_a_page_at_a_time_and_the_clock_finishes_one_left_half_way(world, net,
+                                                                                               monkeypatch):
+    import storage.broadcasts
+    from handlers.broadcasts.sending import queue_page_in, start_in
+
+    monkeypatch.setattr(storage.broadcasts, "PAGE", 2)
+    broadcast_id = await world.repos.broadcasts.create(net["amina"], "Vigil moved to 18:00", {}, urgent=True,
+                                                       channels=False, status="scheduled", send_at=world.now,
+                                                       recipients=5, now=world.now)
+    broadcast = await world.repos.broadcasts.get(broadcast_id)
+    ctx = world.bot.core.member_context(await world.repos.members.get(net["amina"]))
+    async with world.repos.db.transaction() as conn:  # it starts, one page goes in, and the process stops
+        assert await start_in(conn, ctx, broadcast, world.now)
+    async with world.repos.db.transaction() as conn:
+        assert await queue_page_in(conn, ctx, broadcast, world.now)
+    assert 1 <= sum((await world.repos.outbox.counts()).values()) <= 2  # one page: Amina and Lina
+    await world.bot.core.run_due(world.now)  # the process keeping time goes on from where it was
+    await world.outbox.flush()
+    assert [len(_got(world, chat)) for chat in ("201", "202", "203")] == [1, 1, 1]  # each once
+    assert [len(_got(world, chat, "discord")) for chat in ("301", "303")] == [1, 1]
+    assert (await world.repos.broadcasts.get(broadcast_id)).recipients == 5
+    assert await world.repos.schedule.for_subject(("broadcast.page",), broadcast_id) == []
+
+
 async def test_quiet_hours_hold_a_broadcast_unless_it_is_urgent(world, net):
     await world.repos.members.set_quiet_hours(net["lina"], 480, 600, world.now)  # 08:00-10:00 UTC; it is 09:00
     await _compose(world, "Ordinary")

@@ -14,6 +14,6 @@ yet sent.
 
 from handlers.broadcasts import approval, choosing, compose, mutes, sending, status  # noqa: F401  (their handlers)
 from handlers.broadcasts.common import router
-from handlers.broadcasts.sending import queue_in
+from handlers.broadcasts.sending import send_now
 
-__all__ = ["queue_in", "router"]
+__all__ = ["router", "send_now"]

@@ -17,7 +17,7 @@ from handlers.core.questions import Answer, Choice, Question
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, grouped, join_lines
 from handlers.sanitise import clean_line
-from storage.broadcasts import audience_in, clean_audience
+from storage.broadcasts import clean_audience
 from storage.conversations import Conversation
 
 
@@ -76,17 +76,20 @@ async def _sessions(ctx: Context) -> dict[int, str]:
 async def preview_counts(ctx: Context, audience: dict[str, list[Any]]) -> tuple[int, dict[str, int], int]:
     """How many members a broadcast would reach, how many accounts per running platform, and how many members
     of the audience have muted it."""
-    async with ctx.repos.db.transaction() as conn:
-        recipients = await audience_in(conn, audience, admins=ctx.network.admins)
-        everyone = await audience_in(conn, audience, mutes=False, admins=ctx.network.admins)
     running = set(ctx.services.delivery.running())
     per_platform: dict[str, int] = {}
-    for notify_on, accounts in (await ctx.repos.members.reachable_accounts([r.member_id for r in recipients])).values():
-        platforms = [p for p, _external_id in accounts if p in running]
-        chosen = [p for p in platforms if p == notify_on] if notify_on != "all" else []
-        for platform in chosen or platforms:
-            per_platform[platform] = per_platform.get(platform, 0) + 1
-    return len(recipients), per_platform, len(everyone) - len(recipients)
+    total = everyone = 0
+    # A page of members at a time, read from committed data without holding up anyone's write.
+    async for recipients, unmuted in ctx.repos.broadcasts.audience_pages(audience, admins=ctx.network.admins):
+        total += len(recipients)
+        everyone += unmuted
+        reachable = await ctx.repos.members.reachable_accounts([r.member_id for r in recipients])
+        for notify_on, accounts in reachable.values():
+            platforms = [p for p, _external_id in accounts if p in running]
+            chosen = [p for p in platforms if p == notify_on] if notify_on != "all" else []
+            for platform in chosen or platforms:
+                per_platform[platform] = per_platform.get(platform, 0) + 1
+    return total, per_platform, everyone - total
 
 
 @draft_flow.step("audience")

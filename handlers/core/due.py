@@ -72,7 +72,7 @@ class DueRunner:
                                       work.item.kind, RETRY_DUE)
                         await self._commit([_DueWork(work.item, postponed=True)], now)
             handled += len(items)
-            if any(w.outgoing for w in works):
+            if any(w.outgoing or w.changes for w in works):  # a change may queue messages too (a broadcast's page)
                 services.delivery.wake()
             if any(w.postponed for w in works):
                 services.scheduled(now + RETRY_DUE)

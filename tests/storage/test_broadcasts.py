@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.broadcasts import OPEN, audience_in, clean_audience
+from storage.broadcasts import OPEN, audience_in, audience_page, clean_audience, reading_in
 from storage.members import Region
 from storage.outbox import NewMessage
 
@@ -66,15 +66,50 @@ async def test_a_broadcast_moves_on_only_from_where_it_is(backend, clock, join):
     async with backend.db.transaction() as conn:
         assert await backend.broadcasts.move_in(conn, number, ("awaiting_approval",), "scheduled", clock.now,
                                                 approved_by=bob.id)
-        assert not await backend.broadcasts.move_in(conn, number, ("awaiting_approval",), "rejected", clock.now)
-        await backend.broadcasts.set_recipients_in(conn, number, 42)
+        assert not await backend.broadcasts.move_in(conn, number, ("awaiting_approval",), "rejected", clock.now,
+                                                    recipients=42)
     loaded = await backend.broadcasts.get(number)
-    assert (loaded.status, loaded.approved_by, loaded.recipients) == ("scheduled", bob.id, 42)
+    assert (loaded.status, loaded.approved_by) == ("scheduled", bob.id)
     with pytest.raises(RuntimeError):
         async with backend.db.transaction() as conn:
             await backend.broadcasts.move_in(conn, number, OPEN, "sending", clock.now)
             raise RuntimeError("queuing its messages failed")
     assert (await backend.broadcasts.get(number)).status == "scheduled"
+
+
+async def test_a_broadcast_is_queued_page_by_page_and_is_done_only_after_the_last(backend, clock, join):
+    ada = await join("ada")
+    number = await new_broadcast(backend, clock, ada, status="scheduled")
+    async with backend.db.transaction() as conn:
+        assert await backend.broadcasts.queuing_in(conn, number) is None  # not going yet
+        assert await backend.broadcasts.move_in(conn, number, ("scheduled",), "sending", clock.now, queued_to=0,
+                                                recipients=0)
+        assert await backend.broadcasts.queuing_in(conn, number) == 0
+        await backend.broadcasts.queued_page_in(conn, number, 1000, 7)
+        assert await backend.broadcasts.queuing_in(conn, number) == 1000
+    assert await backend.broadcasts.finish(clock.now) == []  # nothing waits in the outbox, but pages are left
+    async with backend.db.transaction() as conn:
+        await backend.broadcasts.queued_page_in(conn, number, None, 3)
+        assert await backend.broadcasts.queuing_in(conn, number) is None
+    assert (await backend.broadcasts.get(number)).recipients == 10
+    assert await backend.broadcasts.finish(clock.now) == [number]
+
+
+async def test_the_audience_is_read_a_page_of_members_at_a_time(backend, clock, join):
+    people = [await join(f"p{n}") for n in range(7)]
+    await backend.members.set_themes(people[5].id, ["housing"], now=clock.now)
+    await backend.members.set_themes(people[2].id, ["housing"], now=clock.now)
+    pages, after = [], 0
+    async with backend.db.transaction() as conn:
+        while after is not None:
+            page, after = await audience_page(reading_in(conn), backend.db.dialect, {}, after=after, limit=3)
+            pages.append([r.member_id for r in page])
+        themed, last = await audience_page(reading_in(conn), backend.db.dialect, {"themes": ["housing"]}, limit=3)
+    ids = [p.id for p in people]
+    assert pages == [ids[0:3], ids[3:6], ids[6:7], []]
+    assert ([r.member_id for r in themed], last) == ([ids[2]], ids[2])  # only the first three were looked at
+    previewed = [(len(r), everyone) async for r, everyone in backend.broadcasts.audience_pages({})]
+    assert sum(n for n, _ in previewed) == 7 and all(n == everyone for n, everyone in previewed)
 
 
 async def test_the_audience_themes_or_themes_and_regions_or_regions(backend, clock, join):
