@@ -176,7 +176,9 @@ class PartnerRepository:
             other_table, other_columns = cls.SOURCES[check]
             joins += f" {join} {other_table} o{n} ON o{n}.member_id = d.member_id" + "".join(
                 f" AND o{n}.{column} = :{column}" for column in other_columns)
-        conditions = [*(f"d.{column} = :{column}" for column in columns), "d.member_id >= :lo", "d.member_id < :hi"]
+        # The range on m.id too: PostgreSQL may merge-join members in id order, and would otherwise start at id 1.
+        conditions = [*(f"d.{column} = :{column}" for column in columns), "d.member_id >= :lo", "d.member_id < :hi",
+                      "m.id >= :lo", "m.id < :hi"]
         marks = ", ".join(f":l{n}" for n in range(shared)) or "NULL"
         return (
             "SELECT m.id, "
