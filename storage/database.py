@@ -285,16 +285,16 @@ class Database:
         other statement once per row in one transaction. If that fails, each row on its
         own, so a bad row fails only its own caller."""
         try:
-            if row:
+            if row:  # new rows only: nothing reads them and then writes in a transaction, so no need to queue
                 await self.execute(f"{head} VALUES {', '.join([row] * len(group))}",
-                                   [value for args, _ in group for value in args])
+                                   [value for args, _ in group for value in args], serialised=False)
             else:
                 async with self.transaction() as conn:
                     await conn.executemany(sql, [args for args, _ in group])
         except Exception:
             for args, done in group:
                 try:
-                    await self.execute(sql, args)
+                    await self.execute(sql, args, serialised=not row)
                 except Exception as exc:
                     _answer([done], error=exc)
                 else:

@@ -225,7 +225,7 @@ class PartnerRepository:
             # The rarest condition is read from its index; the others are checked rarest first, so that most
             # members read fail at the first lookup.
             sizes = {kind: await self.size(kind, tuple(values[column] for column in self.SOURCES[kind][1]))
-                     for kind in conditions}
+                     for kind in conditions} if len(conditions) > 1 else {conditions[0]: 0}
             driver, *checks = sorted(conditions, key=sizes.__getitem__)
             sql = self.candidate_sql(driver, tuple(checks), shared=len(shared), dialect=self.db.dialect)
             for lo, hi in ((start, 1 << 62), (0, start)):
