@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import network_from  # noqa: E402
+from bot.app import network_from, tune_garbage_collector  # noqa: E402
 from bot.delivery import Outbox  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.broadcasts import send_now  # noqa: E402
@@ -181,6 +181,7 @@ async def measure(engine: str, members: int, where: str, rng: random.Random) -> 
     outbox = Outbox(repos)
     outbox.register(Parked(), connected=False)
     core = Core(Services(repos=repos, network=network, delivery=outbox), all_routers())
+    tune_garbage_collector()  # as the bot does once started
     try:
         # First, on a quiet network (the broadcasts below leave 200,000 deleted rows to vacuum).
         labels = {c.id: c.label for c in (*network.themes, *network.regions)}

@@ -221,6 +221,20 @@ class PartnerRepository:
         start = int(pivot * (highest + 1))
         found: dict[int, Candidate] = {}
 
+        def take(rows: list[Any], conditions: list[str], room: int) -> int:
+            """Add the candidates of `rows` not found yet, while there is room; the room left."""
+            for row in rows:
+                if room <= 0:
+                    break
+                if row[0] in found:
+                    continue
+                found[row[0]] = Candidate(
+                    member_id=row[0], theme=bool({"theme", "pair"} & set(conditions)),
+                    region=bool({"region", "pair"} & set(conditions)),
+                    languages=tuple(json.loads(row[1] or "[]")), commitment=row[2], last_asked=row[3])
+                room -= 1
+            return room
+
         async def run(conditions: list[str], room: int) -> None:
             # The rarest condition is read from its index; the others are checked rarest first, so that most
             # members read fail at the first lookup.
@@ -228,18 +242,12 @@ class PartnerRepository:
                      for kind in conditions} if len(conditions) > 1 else {conditions[0]: 0}
             driver, *checks = sorted(conditions, key=sizes.__getitem__)
             sql = self.candidate_sql(driver, tuple(checks), shared=len(shared), dialect=self.db.dialect)
-            for lo, hi in ((start, 1 << 62), (0, start)):
-                if room <= 0 or lo >= hi:
-                    continue
-                rows = await self.db.fetch_all(sql, {**args, "lo": lo, "hi": hi, "limit": room + len(found)})
-                for row in rows:
-                    if row[0] in found or room <= 0:
-                        continue
-                    found[row[0]] = Candidate(
-                        member_id=row[0], theme=bool({"theme", "pair"} & set(conditions)),
-                        region=bool({"region", "pair"} & set(conditions)),
-                        languages=tuple(json.loads(row[1] or "[]")), commitment=row[2], last_asked=row[3])
-                    room -= 1
+            ranges = [(lo, hi) for lo, hi in ((start, 1 << 62), (0, start)) if lo < hi]
+            for lo, hi in ranges:
+                if room <= 0:
+                    return
+                room = take(await self.db.fetch_all(sql, {**args, "lo": lo, "hi": hi, "limit": room + len(found)}),
+                            conditions, room)
 
         spoken = ["language"] if language is not None else []
         if theme is not None and region is not None:

@@ -191,10 +191,6 @@ class PostgresDatabase(Database):
     async def open(self, *, migrate: bool = True, up_to: int | None = None) -> None:
         async def configure(conn: psycopg.AsyncConnection) -> None:
             conn.adapters.register_dumper(bool, _BoolAsInteger)
-            # psycopg prepares a statement run five times; PostgreSQL may then plan it once for any values, and
-            # such a generic plan read the partner search's indexes in the wrong order (p99 38 ms against 5 ms
-            # planned for the values at hand, benchmarks/scale.py). Each run is planned for its values.
-            await conn.execute("SET plan_cache_mode = force_custom_plan")
 
         self._pool = AsyncConnectionPool(
             self.url, min_size=1, max_size=self._pool_size, open=False, configure=configure,
