@@ -200,6 +200,16 @@ class Database:
 
     # Shared by every engine.
 
+    async def _refuse_newer(self) -> None:
+        """Close and refuse a database written by a newer release (its schema is past what this one knows)."""
+        version, newest = await self.schema_version(), latest_version(self.dialect)
+        if version > newest:
+            await self.close()
+            raise DatabaseError(
+                f"{self.name} has schema version {version}, but this version of solidarity-bot knows only up to "
+                f"{newest}: it was written by a newer release. Upgrade solidarity-bot, or use another database "
+                "(--db).")
+
     async def close(self) -> None:
         """Close (idempotent), after the grouped inserts already asked for."""
         while self._writers or self._lookers:

@@ -32,7 +32,7 @@ import psycopg
 from psycopg.adapt import Dumper
 from psycopg_pool import AsyncConnectionPool
 
-from storage.database import Database, DatabaseError, latest_version, migrations
+from storage.database import Database, DatabaseError, migrations
 
 log = logging.getLogger(__name__)
 
@@ -202,14 +202,7 @@ class PostgresDatabase(Database):
             self._pool = None
             raise DatabaseError(f"cannot connect to {self.name}: {type(exc).__name__}. Is PostgreSQL running, and "
                                 "may this user connect to that database?") from None
-        version = await self.schema_version()
-        newest = latest_version(self.dialect)
-        if version > newest:
-            await self.close()
-            raise DatabaseError(
-                f"{self.name} has schema version {version}, but this version of solidarity-bot knows only up to "
-                f"{newest}: it was written by a newer release. Upgrade solidarity-bot, or use another database."
-            )
+        await self._refuse_newer()
         if migrate:
             await self.migrate(up_to=up_to)
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.database import Database, DatabaseError, Row, latest_version, migrations
+from storage.database import Database, DatabaseError, Row, migrations
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +57,7 @@ class SqliteDatabase(Database):
             "PRAGMA secure_delete = ON",
         ):
             await self._conn.execute(pragma)
-        version = await self.schema_version()
-        newest = latest_version(self.dialect)
-        if version > newest:
-            await self.close()
-            raise DatabaseError(
-                f"{self.path} has schema version {version}, but this version of solidarity-bot knows only up to "
-                f"{newest}: it was written by a newer release. Upgrade solidarity-bot, or use another --db file."
-            )
+        await self._refuse_newer()
         if migrate:
             await self.migrate(up_to=up_to)
         self._reader = await aiosqlite.connect(self.path, isolation_level=None)
