@@ -270,11 +270,13 @@ class Settings(BaseSettings):
                                    env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
                                    file_secret_settings: PydanticBaseSettingsSource,
                                    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Init kwargs (``--db``) > environment > TOML file > defaults; no .env files, no secrets dir."""
+        """Init kwargs (``--db``) > environment > secrets read from the files ``…_FILE`` variables name > TOML
+        file > defaults; no .env files, no secrets dir."""
+        sources = (init_settings, _EnvironmentWithoutFiles(settings_cls, env_settings), _SecretFiles(settings_cls))
         toml_file = _toml_file.get()
         if toml_file is None:
-            return init_settings, env_settings
-        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file)
+            return sources
+        return (*sources, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
 
     @property
     def source(self) -> str:
@@ -285,6 +287,58 @@ class Settings(BaseSettings):
         """The platforms that have a token, in start order."""
         return [name for name, section in (("telegram", self.telegram), ("discord", self.discord))
                 if section.token is not None]
+
+
+# The secret settings, which may also come from a file (Docker secrets, systemd credentials): the variable named
+# like the setting's, with _FILE after it, holds the file's path.
+SECRET_SETTINGS = (("telegram", "token"), ("telegram", "secret_token"), ("discord", "token"))
+
+
+def _file_variable(section: str, key: str) -> str:
+    return f"SOLIDARITY__{section.upper()}__{key.upper()}_FILE"
+
+
+class _SecretFiles(PydanticBaseSettingsSource):
+    """`SOLIDARITY__TELEGRAM__TOKEN_FILE=/run/secrets/telegram_token` gives telegram.token the file's content (its
+    last line break dropped). The variable without _FILE, when set too, wins."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # the values are read whole in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for section, key in SECRET_SETTINGS:
+            variable = _file_variable(section, key)
+            path = os.environ.get(variable)
+            if not path:
+                continue
+            try:
+                value = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+            except UnicodeDecodeError:
+                raise SettingsError(f"config error: {variable}: {path} is not UTF-8 text") from None
+            except OSError as exc:
+                raise SettingsError(f"config error: {variable}: cannot read {path} ({exc.strerror})") from None
+            found.setdefault(section, {})[key] = value
+        return found
+
+
+class _EnvironmentWithoutFiles(PydanticBaseSettingsSource):
+    """The environment as pydantic-settings reads it, less the secret settings' _FILE variables (read by
+    `_SecretFiles`; any other unknown variable is still refused)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environment: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self.environment = environment
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values = self.environment()
+        for section, key in SECRET_SETTINGS:
+            if isinstance(values.get(section), dict):
+                values[section].pop(f"{key}_file", None)
+        return values
 
 
 def _key(loc: tuple[int | str, ...]) -> str:

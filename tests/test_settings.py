@@ -300,3 +300,40 @@ def test_no_dotenv_file_is_read(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("SOLIDARITY__NETWORK_NAME=From dotenv\n")
     assert load_settings().network_name == "Demo Solidarity Network"
+
+
+def test_a_secret_can_come_from_a_file_named_by_the_variable_with_file_after_it(tmp_path, monkeypatch):
+    token_file, secret_file = tmp_path / "telegram_token", tmp_path / "webhook_secret"
+    token_file.write_text(f"{TOKEN}\n")  # as `echo` and editors leave it: the line break is not part of it
+    secret_file.write_text("from-a-file_123")
+    monkeypatch.setenv("SOLIDARITY__TELEGRAM__TOKEN_FILE", str(token_file))
+    monkeypatch.setenv("SOLIDARITY__TELEGRAM__SECRET_TOKEN_FILE", str(secret_file))
+    monkeypatch.setenv("SOLIDARITY__DISCORD__TOKEN_FILE", str(token_file))
+    settings = load_settings()
+    assert settings.telegram.token.get_secret_value() == TOKEN
+    assert settings.telegram.secret_token.get_secret_value() == "from-a-file_123"
+    assert settings.discord.token.get_secret_value() == TOKEN
+    monkeypatch.setenv("SOLIDARITY__DISCORD__TOKEN", "from-the-variable")  # the variable itself wins
+    assert load_settings().discord.token.get_secret_value() == "from-the-variable"
+
+
+def test_a_secret_file_that_cannot_be_read_is_one_line_naming_the_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOLIDARITY__TELEGRAM__TOKEN_FILE", str(tmp_path / "missing"))
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert str(raised.value).startswith("config error: SOLIDARITY__TELEGRAM__TOKEN_FILE: cannot read ")
+    bad = tmp_path / "secret"
+    bad.write_text("has spaces, not allowed")
+    monkeypatch.setenv("SOLIDARITY__TELEGRAM__TOKEN_FILE", str(tmp_path / "token"))
+    (tmp_path / "token").write_text(TOKEN)
+    monkeypatch.setenv("SOLIDARITY__TELEGRAM__SECRET_TOKEN_FILE", str(bad))
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert "telegram.secret_token" in str(raised.value) and "has spaces" not in str(raised.value)
+
+
+def test_only_secret_settings_come_from_files(tmp_path, monkeypatch):
+    (tmp_path / "name").write_text("Elsewhere")
+    monkeypatch.setenv("SOLIDARITY__TELEGRAM__BASE_URL_FILE", str(tmp_path / "name"))
+    with pytest.raises(SettingsError, match="telegram.base_url_file"):
+        load_settings()
