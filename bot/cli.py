@@ -9,6 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
+from pythonjsonlogger.json import JsonFormatter
+
 from bot.agenda import import_agenda
 from bot.app import open_app
 from bot.console import ConsoleAdapter
@@ -66,8 +68,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def _configure_logging(settings: Settings, *, quiet: bool) -> None:
     level = logging.WARNING if quiet and settings.log_level in ("DEBUG", "INFO") else settings.log_level
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        # One object a line: when (UTC, ISO 8601), how grave, which part of the bot, what happened (and, after a
+        # failure, its traceback). What a log line may say is the same in either format: never a token, a message
+        # or a contact (the redaction below applies to the whole line).
+        handler.setFormatter(JsonFormatter("{levelname}{name}{message}", style="{", timestamp=True,
+                                           rename_fields={"levelname": "level", "name": "logger",
+                                                          "message": "event"}))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     # No token and no webhook secret ever reaches stderr or the log: not in a message, a traceback, nor a crash.
     redact = Redactor(s.get_secret_value() for s in (settings.telegram.token, settings.telegram.secret_token,
                                                      settings.discord.token) if s is not None)

@@ -238,6 +238,8 @@ class Settings(BaseSettings):
     themes: _Labels = Field(default_factory=lambda: list(DEFAULT_THEMES))
     regions: _Labels = Field(default_factory=lambda: list(DEFAULT_REGIONS))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "text": one readable line per event; "json": one JSON object per line, for a log collector.
+    log_format: Literal["text", "json"] = "text"
     invites: InviteSettings = InviteSettings()
     partners: PartnerSettings = PartnerSettings()
     sessions: SessionSettings = SessionSettings()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.telegram_server import BotApiServer
 
@@ -16,10 +19,11 @@ AMINA = 7001
 BOB = 7002
 
 
-async def start_bot(tmp_path: Path, server: BotApiServer) -> asyncio.subprocess.Process:
+async def start_bot(tmp_path: Path, server: BotApiServer, log_format: str = "text") -> asyncio.subprocess.Process:
     config = tmp_path / "config.toml"
     config.write_text(
         f'network_name = "E2E Network"\nadmins = ["telegram:{AMINA}"]\nlog_level = "DEBUG"\n'
+        f'log_format = "{log_format}"\n'
         f'[telegram]\nbase_url = "{server.base_url}"\n'
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOLIDARITY")}
@@ -29,10 +33,11 @@ async def start_bot(tmp_path: Path, server: BotApiServer) -> asyncio.subprocess.
         env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
-async def test_scripted_conversation_over_real_long_polling(tmp_path):
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_scripted_conversation_over_real_long_polling(tmp_path, log_format):
     server = BotApiServer(TOKEN)
     await server.start()
-    process = await start_bot(tmp_path, server)
+    process = await start_bot(tmp_path, server, log_format)
     api = server.api
     try:
         await server.wait_for(lambda a: server.polls > 0)
@@ -83,4 +88,8 @@ async def test_scripted_conversation_over_real_long_polling(tmp_path):
     assert TOKEN not in log and "E2E-SECRET" not in log  # … yet tokens never reach the log
     for written in ("Threema", "Amina <admin>", "Geneva", "Welcome to E2E"):  # nor what people wrote or read
         assert written not in log
+    if log_format == "json":  # one object a line, with when, how grave, where and what
+        events = [json.loads(line) for line in log.splitlines() if line.strip()]
+        assert events and all({"timestamp", "level", "logger", "event"} <= set(e) for e in events)
+        assert any(e["level"] == "DEBUG" for e in events) and any("started" in e["event"] for e in events)
     assert not api.violations, "\n".join(api.violations)
