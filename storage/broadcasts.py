@@ -100,14 +100,22 @@ async def audience_page(fetch: Fetch, dialect: str, audience: dict[str, list[Any
                         limit: int | None = None, mutes: bool = True, admins: frozenset[str] = frozenset(),
                         ) -> tuple[list[Recipient], int | None]:
     """One page of who a broadcast with this audience reaches now: those among the next `limit` members after
-    member number `after` (PAGE unless given; in member order); and the last member number looked at, to start the next page from
-    (None: no member is left). With `mutes` False, also those who muted it. `admins`: the accounts
-    ("platform:id") the settings name admins, who are in every role's audience. Each page is a handful of
-    queries over a range of member numbers, so no page costs more than `limit` members, however big the
+    member number `after` (PAGE unless given; in member order); and the last member number looked at, to start
+    the next page from (None: no member is left). With `mutes` False, also those who muted it. `admins`: the
+    accounts ("platform:id") the settings name admins, who are in every role's audience. Each page is a handful
+    of queries over a range of member numbers, so no page costs more than `limit` members, however big the
     network."""
+    everyone, muted, last = await _page(fetch, dialect, audience, after=after, limit=limit, admins=admins)
+    return ([r for r in everyone if r.member_id not in muted] if mutes else everyone), last
+
+
+async def _page(fetch: Fetch, dialect: str, audience: dict[str, list[Any]], *, after: int, limit: int | None,
+                admins: frozenset[str]) -> tuple[list[Recipient], set[int], int | None]:
+    """`audience_page` with mutes aside: the page's audience as if nobody had muted it, those of them who muted
+    it, and the last member number looked at."""
     rows = {int(r[0]): r for r in await fetch(_EVERYONE[dialect], (after, limit or PAGE))}
     if not rows:
-        return [], None
+        return [], set(), None
     low, high = min(rows), max(rows)
 
     async def ids(sql: str, args: list[Any]) -> set[int]:
@@ -135,13 +143,14 @@ async def audience_page(fetch: Fetch, dialect: str, audience: dict[str, list[Any
                 f"SELECT id FROM ({SUBSCRIBERS}) AS subscribed WHERE id BETWEEN ? AND ?",
                 (int(session_id), int(session_id), low, high))}
         chosen &= subscribed
-    if mutes and chosen:
+    muted: set[int] = set()
+    if chosen:
         muting = ["", *(themes or [])]
-        chosen -= await ids(
+        muted = chosen & await ids(
             f"SELECT member_id FROM broadcast_mutes WHERE theme IN ({','.join('?' * len(muting))})", muting)
-    recipients = [Recipient(m, rows[m][2], rows[m][3], rows[m][4], tuple(json.loads(rows[m][5])))
-                  for m in sorted(chosen)]
-    return recipients, high
+    everyone = [Recipient(m, rows[m][2], rows[m][3], rows[m][4], tuple(json.loads(rows[m][5])))
+                for m in sorted(chosen)]
+    return everyone, muted, high
 
 
 async def audience_page_in(conn: Connection, audience: dict[str, list[Any]], *, after: int = 0,
@@ -188,11 +197,9 @@ class BroadcastRepository:
         how many of that page's members it would reach if nobody had muted it."""
         after: int | None = 0
         while after is not None:
-            recipients, _ = await audience_page(self.db.fetch_all, self.db.dialect, audience, after=after,
-                                                admins=admins)
-            everyone, after = await audience_page(self.db.fetch_all, self.db.dialect, audience, after=after,
-                                                  mutes=False, admins=admins)
-            yield recipients, len(everyone)
+            everyone, muted, after = await _page(self.db.fetch_all, self.db.dialect, audience, after=after,
+                                                 limit=None, admins=admins)
+            yield [r for r in everyone if r.member_id not in muted], len(everyone)
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
         row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,))

@@ -21,7 +21,6 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from storage.database import Connection, Database, DatabaseError, dialect_of
 
@@ -95,11 +94,8 @@ async def _set_counters_in(conn: Connection, counters: dict[str, int]) -> None:
         if highest <= 0:
             continue
         if dialect_of(conn) == "sqlite":
-            async with conn.execute("SELECT 1 FROM sqlite_sequence WHERE name = ?", (table,)) as cursor:
-                known = await cursor.fetchone() is not None
-            if known:
-                await conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (highest, table))
-            else:
+            cursor = await conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (highest, table))
+            if cursor.rowcount == 0:  # no row copied into that table, so SQLite has no counter for it yet
                 await conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, highest))
         else:
             await conn.execute(
@@ -107,8 +103,7 @@ async def _set_counters_in(conn: Connection, counters: dict[str, int]) -> None:
                 f"FROM {table})))", (highest,))
 
 
-async def copy_database(source: Database, target: Database,
-                        progress: Callable[[str, int], Any] = lambda table, rows: None) -> Copied:
+async def copy_database(source: Database, target: Database) -> Copied:
     """Copy every row of `source` into the empty `target` (both open); see the module's description."""
     started = time.monotonic()
     if await source.schema_version() != await target.schema_version():
@@ -117,8 +112,8 @@ async def copy_database(source: Database, target: Database,
     if set(tables) != set(await tables_in_order(target)):
         raise DatabaseError(f"{source.name} and {target.name} do not have the same tables")
     held = {table: n for table, n in (await counts(target, tables)).items() if n and table != "meta"}
-    meta = [tuple(row) for row in await target.fetch_all("SELECT key FROM meta WHERE key != 'audience_secret'")]
-    if held or meta:
+    settings = (await target.fetch_one("SELECT count(*) FROM meta WHERE key != 'audience_secret'"))[0]
+    if held or settings:
         what = ", ".join(f"{table}: {n}" for table, n in sorted(held.items())) or "settings in meta"
         raise NotEmpty(f"{target.name} is not empty ({what}); copy-db fills only a new, empty database")
 
@@ -135,7 +130,6 @@ async def copy_database(source: Database, target: Database,
                     f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                     [tuple(row) for row in rows])
                 copied[table] += len(rows)
-                progress(table, copied[table])
         source_counts = {table: int((await reading.fetch_one(f"SELECT count(*) FROM {table}"))[0])
                          for table in tables}
         counters = {str(row[0]): int(row[1] or 0)

@@ -2,7 +2,8 @@
 
 psycopg 3 with its connection pool. Reads take any connection of the pool and see committed data, as SQLite's
 reader does. Every write, a transaction or a lone statement, first takes one transaction-scoped advisory lock
-(`WRITE_LOCK`), so writes run one at a time as they do on SQLite, now across every process sharing the database:
+(`WRITE_LOCK`; a lone statement marked `serialised=False`, which touches only rows no transaction reads and then
+writes, goes without it), so writes run one at a time as they do on SQLite, now across every process sharing the database:
 a transaction that reads and then writes never sees its rows changed in between, without each repository having
 to reason about PostgreSQL's isolation levels. Within one process, transactions queue on an asyncio lock before
 they take a connection, so waiting writers do not hold the pool's connections away from readers.
@@ -267,18 +268,20 @@ class PostgresDatabase(Database):
             return await cursor.fetchall() if cursor.description else []
 
     async def execute(self, sql: str, args: Sequence[Any] | dict[str, Any] = (), *, serialised: bool = True) -> int:
-        if not serialised:
-            async with self.pool.connection() as conn:
-                return (await _Statement(conn, sql, _arguments(args))).rowcount
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, args)
-            return cursor.rowcount
+        async with self._writing(serialised) as conn:
+            return (await conn.execute(sql, args)).rowcount
 
     async def execute_returning(self, sql: str, args: Sequence[Any] | dict[str, Any] = (), *,
                                 serialised: bool = True) -> list[Any]:
-        if not serialised:
+        async with self._writing(serialised) as conn:
+            return await (await conn.execute(sql, args)).fetchall()
+
+    @contextlib.asynccontextmanager
+    async def _writing(self, serialised: bool) -> AsyncIterator[PgConnection]:
+        """Where a lone write runs: in a transaction holding the write lock, or (`serialised` False) on its own."""
+        if serialised:
+            async with self.transaction() as conn:
+                yield conn
+        else:
             async with self.pool.connection() as conn:
-                return await (await _Statement(conn, sql, _arguments(args))).fetchall()
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, args)
-            return await cursor.fetchall()
+                yield PgConnection(conn)

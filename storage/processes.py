@@ -39,20 +39,18 @@ class ProcessRepository:
             condition, args = "id != ?", (all_but,)
         else:
             condition, args = f"seen_at < {self._now} - ?", (expiry,)
+            if not await self.db.fetch_all(f"SELECT id FROM processes WHERE {condition}", args):
+                return 0, 0  # the usual case: everyone is alive, and nothing needs the write lock
         async with self.db.transaction() as conn:
             async with conn.execute(f"SELECT id FROM processes WHERE {condition}", args) as cursor:
                 dead = [row[0] for row in await cursor.fetchall()]
-            messages = 0
-            for process_id in dead:
-                cursor = await conn.execute("UPDATE outbox SET state = 'pending', claimed_by = NULL "
-                                            "WHERE state = 'sending' AND claimed_by = ?", (process_id,))
-                messages += cursor.rowcount
-                await conn.execute("DELETE FROM processes WHERE id = ?", (process_id,))
-            # Claimed before claims were recorded (a database from before several processes): nobody sends them.
+            await conn.executemany("DELETE FROM processes WHERE id = ?", [(process_id,) for process_id in dead])
+            # What the dead were sending, and anything claimed before claims were recorded (a database from before
+            # several processes): nobody alive sends it.
             cursor = await conn.execute(
-                "UPDATE outbox SET state = 'pending' WHERE state = 'sending' AND (claimed_by IS NULL OR claimed_by "
-                "NOT IN (SELECT id FROM processes))")
-            messages += cursor.rowcount
+                "UPDATE outbox SET state = 'pending', claimed_by = NULL WHERE state = 'sending' "
+                "AND (claimed_by IS NULL OR claimed_by NOT IN (SELECT id FROM processes))")
+            messages = cursor.rowcount
         return len(dead), messages
 
     async def leave(self, process_id: str) -> None:
@@ -65,6 +63,10 @@ class ProcessRepository:
 
     async def take_role(self, role: str, process_id: str) -> bool:
         """Hold `role` if nobody alive holds it (or keep it); whether this process holds it now."""
+        held = await self.db.fetch_one(
+            "SELECT holder = ?, holder IN (SELECT id FROM processes) FROM roles WHERE name = ?", (process_id, role))
+        if held is not None and (held[0] or held[1]):
+            return bool(held[0])  # the usual case, at every beat: no write is needed to know
         async with self.db.transaction() as conn:
             await conn.execute(
                 f"INSERT INTO roles (name, holder, since) VALUES (?, ?, {self._now}) "
