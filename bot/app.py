@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
+from bot.backups import ScheduledBackups
 from bot.cluster import Cluster
 from bot.delivery import Outbox
+from bot.metrics import Metrics
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from handlers import languages, timezones
@@ -17,6 +21,9 @@ from handlers.i18n import available_languages, translations_for
 from handlers.network import Network
 from handlers.when import parse_moment
 from storage import Database, Repositories, connect
+from storage.sqlite import SqliteDatabase
+
+log = logging.getLogger(__name__)
 
 # Allocations between two young-generation collections (Python's default is 700).
 GC_YOUNG_THRESHOLD = 100_000
@@ -71,10 +78,20 @@ class App:
     core: Core
     scheduler: Scheduler
     cluster: Cluster
+    metrics: Metrics
 
     async def start(self) -> None:
-        """Start keeping time and sending (after the adapters are registered with `delivery`)."""
+        """Start keeping time and sending (after the adapters are registered with `delivery`), and the scheduled
+        backups if the settings ask for them."""
         await self.scheduler.start()
+        backup = self.settings.backup
+        if backup.every_hours:
+            if isinstance(self.db, SqliteDatabase):
+                backups = ScheduledBackups(backup, Path(self.db.path), self.core.services.clock)
+                self.scheduler.every("backup", backups.every, backups.run, first=backups.first_at())
+            else:
+                log.warning("[backup] every_hours is for an SQLite database; back PostgreSQL up with pg_dump "
+                            "(see the README)")
         tune_garbage_collector()
 
     async def close(self) -> None:
@@ -102,7 +119,8 @@ async def open_app(settings: Settings, clock: Clock = system_clock) -> App:
     await repos.buttons.purge_expired(int(clock().timestamp()))
     # An SQLite file serves one process; a PostgreSQL database may be shared by several (bot/cluster.py).
     cluster = Cluster(repos, alone=db.dialect == "sqlite")
-    delivery = Outbox(repos, clock, cluster=cluster)
+    metrics = Metrics()
+    delivery = Outbox(repos, clock, cluster=cluster, metrics=metrics)
     core = Core(Services(repos=repos, network=network_from(settings), delivery=delivery, clock=clock),
                 all_routers())
-    return App(settings, db, repos, delivery, core, Scheduler(core, delivery), cluster)
+    return App(settings, db, repos, delivery, core, Scheduler(core, delivery), cluster, metrics)

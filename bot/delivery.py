@@ -42,6 +42,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from bot.cluster import Cluster
+from bot.metrics import Metrics
 from handlers.core import Clock, system_clock
 from handlers.events import Outgoing, Person, Reply, reply_from_dict, reply_to_dict
 from storage import Repositories
@@ -56,8 +57,9 @@ CLAIM = 500  # the most rows claimed at once for one platform
 AHEAD = 2.0  # a paced platform claims this many seconds' worth of messages at a time
 IN_FLIGHT = 1.0  # and keeps up to this many seconds' worth of requests in flight
 KEEP_OUTCOMES = 7 * 24 * 3600  # outcome rows (no message text left in them) are purged after a week
-REPLY_PATIENCE = 120.0
-POLL = 1.0  # among several processes, an idle sender looks for messages others queued this often (seconds)  # a direct reply that cannot get through is given up after this many seconds
+REPLY_PATIENCE = 120.0  # a direct reply that cannot get through is given up after this many seconds
+POLL = 1.0  # among several processes, an idle sender looks for messages others queued this often (seconds)
+STOP_PATIENCE = 3.0  # seconds the requests in flight get to finish when the bot stops
 
 
 class NotSent(Exception):
@@ -126,8 +128,11 @@ class Pace:
         self._line: list[tuple[int, int]] = []  # the turns waiting, first first: (0 urgent / 1 ordinary, number)
         self._numbers = itertools.count()
         self.shared: SharedTurns | None = None  # among several processes: the turns all of them take
+        self.on_pause: Callable[[], object] | None = None  # told of each pause (counted for /metrics)
 
     def pause(self, seconds: float) -> None:
+        if self.on_pause is not None:
+            self.on_pause()
         self._paused_until = max(self._paused_until, self.monotonic() + seconds)
         if self.shared is not None:
             self.shared.pause(seconds)
@@ -270,8 +275,10 @@ class Outbox:
     """The delivery port over the outbox table, and the senders that empty it (one per platform)."""
 
     def __init__(self, repos: Repositories, clock: Clock = system_clock, *, concurrency: int = 64,
-                 paces: dict[str, Pace] | None = None, cluster: Cluster | None = None) -> None:
+                 paces: dict[str, Pace] | None = None, cluster: Cluster | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.repos = repos
+        self.metrics = metrics or Metrics()
         # The process whose claims these are: the app's, or one of its own for an outbox on its own (SQLite).
         self._own_cluster = cluster is None
         self.cluster = cluster or Cluster(repos, alone=True)
@@ -295,6 +302,8 @@ class Outbox:
             make = DEFAULT_PACES.get(adapter.platform)
             self.paces[adapter.platform] = make() if make else Pace(None)
         pace = adapter.pace = self.paces[adapter.platform]
+        rate_limited = self.metrics.rate_limited.labels(adapter.platform)
+        pace.on_pause = rate_limited.inc  # a 429 to a direct reply or to the outbox
         if not self.cluster.alone and pace.per_second and pace.shared is None:
             pace.shared = SharedTurns(self.repos.processes, adapter.platform, pace.interval)
         self._wakes.setdefault(adapter.platform, asyncio.Event())
@@ -441,9 +450,13 @@ class Outbox:
                 except TimeoutError:
                     pass
         finally:
-            # Let what is in flight finish and be recorded (briefly); what is cut off goes again after a restart.
+            # Let the requests in flight finish and be recorded (briefly), and those still waiting for their turn
+            # give it up; what is cut off goes back to waiting when this process leaves (`Cluster.stop`).
             if sending:
-                await asyncio.wait(sending, timeout=5)
+                _done, unfinished = await asyncio.wait(sending, timeout=STOP_PATIENCE)
+                for task in unfinished:
+                    task.cancel()
+                await asyncio.gather(*unfinished, return_exceptions=True)
 
     async def _pump(self, platform: str, slots: asyncio.Semaphore, sending: set[asyncio.Task[None]]) -> int:
         """Claim a batch for one platform and start each send as soon as a slot is free; how many were claimed."""
@@ -503,6 +516,8 @@ class Outbox:
         person = Person(item.platform, item.external_id)
         pace = self.paces[item.platform]
         await pace.acquire(item.external_id)
+        if self._closing:
+            return  # the bot is stopping: the row stays claimed until `Cluster.stop` puts it back to wait
         # Its row read again once its turn has come: a mute, a cancel or an erasure committed meanwhile, by this
         # process or another, settled or withdrew it, and it does not go.
         if not await outbox.still_claimed(item.id, self.cluster.id):
@@ -514,6 +529,7 @@ class Outbox:
             if item.member_id is not None:
                 await self.repos.members.set_reachable(item.platform, item.external_id, False, now)
             await outbox.settle(item.id, "unreachable", now, "the account refuses the bot")
+            self.metrics.failed.labels(item.platform, "unreachable").inc()
             if item.fallback and item.member_id is not None:
                 await self._fall_back(item, now)
         except RetryLater as wait:
@@ -523,14 +539,17 @@ class Outbox:
             self._wake_platform(item.platform)
         except Rejected:
             await outbox.settle(item.id, "failed", self._now(), "refused by the platform")
+            self.metrics.failed.labels(item.platform, "rejected").inc()
             log.error("%s refused a %s message", item.platform, item.kind)
         except MaybeSent:
             await outbox.settle(item.id, "uncertain", self._now(), "no answer (timeout)")
+            self.metrics.failed.labels(item.platform, "uncertain").inc()
             log.warning("a %s message may not have arrived (timeout after sending); not sending it twice",
                         item.platform)
         except Exception as exc:  # NotSent, or anything unforeseen: try again later, but not for ever
             if item.attempts >= MAX_ATTEMPTS:
                 await outbox.settle(item.id, "failed", self._now(), f"not sent after {item.attempts} tries")
+                self.metrics.failed.labels(item.platform, "gave_up").inc()
                 log.error("a %s message failed %d times (%s); given up", item.platform, item.attempts,
                           type(exc).__name__)
             else:
@@ -541,6 +560,7 @@ class Outbox:
             if self.on_sent is not None:
                 self.on_sent(item, time.time())
             await outbox.settle(item.id, "sent", self._now())
+            self.metrics.sent.labels(item.platform).inc()
 
     async def _fall_back(self, item: OutboxItem, now: int) -> None:
         """The one platform the member chose refused: their other reachable accounts get the message."""

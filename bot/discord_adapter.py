@@ -9,11 +9,12 @@ nothing in servers, so in a server every answer is ephemeral and typed answers g
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import io
 import logging
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 import aiohttp
@@ -21,6 +22,7 @@ import discord
 from discord import app_commands
 
 from bot.delivery import MaybeSent, NotSent, Rejected, RetryLater, Unreachable
+from bot.metrics import Metrics
 from bot.platforms import TokenRejected
 from bot.settings import DiscordSettings
 from handlers.arguments import Param
@@ -40,6 +42,7 @@ MAX_FIELDS = 5  # text fields in one form (a modal)
 MAX_OPTION_TEXT = 6000  # the longest text a slash command's string option may take
 DEFER_AFTER = 2.0  # seconds: Discord wants an answer within 3, so slower work is deferred first
 FORM_TIMEOUT = 15 * 60  # a form left open longer than an interaction token lives is forgotten
+FINISH_PATIENCE = 5.0  # seconds the updates being handled get to finish when the bot stops
 
 _TOKEN = r"[A-Za-z0-9_-]{1,40}\.\d{1,3}"
 # The bot never means to ping anyone: nothing in a message it sends notifies a user, a role, @everyone or @here,
@@ -304,9 +307,13 @@ class DiscordAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, core: Core, settings: DiscordSettings, *, client: discord.Client | None = None) -> None:
+    def __init__(self, core: Core, settings: DiscordSettings, *, client: discord.Client | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.core = core
         self.settings = settings
+        self.metrics = metrics or Metrics()
+        self._in_flight: set[asyncio.Task[Any]] = set()  # the updates being handled
+        self._stopping = False
         if client is None:
             client = new_client(settings)
         client.allowed_mentions = NO_MENTIONS
@@ -441,16 +448,17 @@ class DiscordAdapter:
         """A direct message to the bot (the only messages it reads): free text, or a command typed by hand."""
         if message.guild is not None or message.author.bot or self.client.user is None:
             return
-        if message.author.id == self.client.user.id:
+        if message.author.id == self.client.user.id or self._stopping:
             return
         person = self._person(message.author)
-        await self._learn_dm(person, message.channel.id)
-        replies = await self.core.handle_message(Incoming(person, message.content or "", private=True))
-        for reply in replies:
-            if reply.replaces is not None:
-                await self._replace(reply)
-                continue
-            await self._send_to(message.channel, reply, person)
+        with self._handling():
+            await self._learn_dm(person, message.channel.id)
+            replies = await self.core.handle_message(Incoming(person, message.content or "", private=True))
+            for reply in replies:
+                if reply.replaces is not None:
+                    await self._replace(reply)
+                    continue
+                await self._send_to(message.channel, reply, person)
 
     async def _remember_dm(self, interaction: discord.Interaction) -> None:
         channel = interaction.channel
@@ -459,9 +467,31 @@ class DiscordAdapter:
 
     # --- answering ----------------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _handling(self) -> Iterator[None]:
+        """One update being handled: counted and timed for /metrics, and waited for when the bot stops."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            with self.metrics.handling(PLATFORM):
+                yield
+        finally:
+            self._in_flight.discard(task)  # type: ignore[arg-type]
+
     async def _answer(self, interaction: discord.Interaction, work: Awaitable[list[Reply]], person: Person,
                       *, edit: bool) -> None:
-        """Run the core, deferring if it is slow, then answer: ephemeral in a server, plain in a DM."""
+        """Run the core, deferring if it is slow, then answer: ephemeral in a server, plain in a DM. Once the bot
+        is stopping, nothing new is taken."""
+        if self._stopping:
+            if inspect.iscoroutine(work):
+                work.close()
+            return
+        with self._handling():
+            await self._answer_now(interaction, work, person, edit=edit)
+
+    async def _answer_now(self, interaction: discord.Interaction, work: Awaitable[list[Reply]], person: Person,
+                          *, edit: bool) -> None:
         task = asyncio.ensure_future(work)
         ephemeral = interaction.guild is not None
         done, _pending = await asyncio.wait({task}, timeout=DEFER_AFTER)
@@ -638,6 +668,7 @@ class DiscordAdapter:
         """Log in and connect in the running event loop (no client.run()); return once Discord says the bot is
         ready. A refused token raises TokenRejected; any other failure (no network, Discord down) is raised as it
         is: call `stop`, then try again later."""
+        self._stopping = False
         if self.client.is_closed():
             # An earlier try was stopped, and a closed discord.py client cannot log in again: take a fresh one.
             self.client = new_client(self.settings)
@@ -660,8 +691,17 @@ class DiscordAdapter:
             # The type only: never the token or what anyone wrote.
             log.error("the Discord connection ended: %s", type(task.exception()).__name__)
 
+    def is_connected(self) -> bool:
+        """Whether the gateway connection is up (for /readyz)."""
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def stop(self) -> None:
-        """Close the connection (also after a start that failed half-way)."""
+        """Take nothing new, let the updates being handled finish (for `FINISH_PATIENCE` seconds at most), then
+        close the connection (also after a start that failed half-way)."""
+        self._stopping = True
+        waiting = self._in_flight - {asyncio.current_task()}
+        if waiting:
+            await asyncio.wait(waiting, timeout=FINISH_PATIENCE)
         await self.client.close()
         runner = getattr(self, "_runner", None)
         if runner is not None and not runner.done():

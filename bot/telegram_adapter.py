@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hmac
+import json
 import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,10 +27,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
+from aiohttp import web
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    CallbackQuery,
     InputFile,
     Message,
     Update,
@@ -64,6 +68,8 @@ from bot.delivery import (
     Unreachable,
     send_reply,
 )
+from bot.http import HttpServer
+from bot.metrics import Metrics
 from bot.platforms import TokenRejected
 from bot.settings import TelegramSettings
 from handlers.core import Core, Role, Routes
@@ -172,10 +178,17 @@ class TelegramAdapter:
     platform = PLATFORM
 
     def __init__(self, core: Core, settings: TelegramSettings, *, request: BaseRequest | None = None,
-                 get_updates_request: BaseRequest | None = None, cluster: Cluster | None = None) -> None:
+                 get_updates_request: BaseRequest | None = None, cluster: Cluster | None = None,
+                 metrics: Metrics | None = None, server: HttpServer | None = None) -> None:
         assert settings.token is not None
         self.core = core
         self.settings = settings
+        self.metrics = metrics or Metrics()
+        # Webhook mode: the server the webhook's path is added to (shared with /healthz and the others when they
+        # are on the same address and port), else one of the adapter's own.
+        self._server = server
+        self._own_server: HttpServer | None = None
+        self._webhook_path: str | None = None
         self.pace = Pace(None)  # unpaced until `Outbox.register` gives it Telegram's pace
         builder = ApplicationBuilder().token(settings.token.get_secret_value())
         if settings.base_url:
@@ -229,24 +242,62 @@ class TelegramAdapter:
         updater = self.app.updater
         assert updater is not None
         if self.settings.mode == "webhook":
-            assert self.settings.webhook_url and self.settings.secret_token
-            await updater.start_webhook(
-                listen=self.settings.listen,
-                port=self.settings.port,
-                url_path=urlsplit(self.settings.webhook_url).path.lstrip("/"),
-                webhook_url=self.settings.webhook_url,
-                secret_token=self.settings.secret_token.get_secret_value(),
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            await self._start_webhook()
         else:
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=30)
         log.info("Telegram adapter started as @%s (%s)", self.username, self.settings.mode)
         self._menus_catching_up = asyncio.create_task(self.catch_up_menus())
 
+    async def _start_webhook(self) -> None:
+        """Answer Telegram's calls on the webhook's path, then tell Telegram where to call."""
+        assert self.settings.webhook_url and self.settings.secret_token
+        server = self._server
+        if server is None:
+            server = self._own_server = HttpServer(self.settings.listen, self.settings.port)
+        self._webhook_path = urlsplit(self.settings.webhook_url).path or "/"
+        server.route(self._webhook_path, self._on_webhook)
+        await server.start()
+        await self.app.bot.set_webhook(self.settings.webhook_url, allowed_updates=ALLOWED_UPDATES,
+                                       secret_token=self.settings.secret_token.get_secret_value())
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        """One update from Telegram: its secret checked (in constant time), then queued for the application. What
+        it says is never logged. A request without the secret reads like a wrong address."""
+        assert self.settings.secret_token is not None
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
+        if request.method != "POST" or not hmac.compare_digest(
+                given, self.settings.secret_token.get_secret_value().encode()):
+            return web.Response(status=403)
+        if not self.app.running:
+            return web.Response(status=503)  # stopping: Telegram sends it again later, to the next start
+        try:
+            update = Update.de_json(json.loads(await request.read()), self.app.bot)
+        except Exception as exc:
+            log.warning("a webhook call that is not an update was refused (%s)", type(exc).__name__)
+            return web.Response(status=400)
+        if update is not None:
+            await self.app.update_queue.put(update)
+        return web.Response(status=200)
+
+    def is_connected(self) -> bool:
+        """Whether updates are coming in (for /readyz)."""
+        updater = self.app.updater
+        polling = updater is not None and updater.running
+        return self.app.running and (polling or self._webhook_path is not None)
+
     async def stop(self) -> None:
-        """Stop receiving, finish what is running, and close the connection pool."""
+        """Stop receiving, finish the updates being handled, and close the connection pool."""
         if self._menus_catching_up is not None:
             self._menus_catching_up.cancel()
+        if self._webhook_path is not None:
+            # Calls from now on are refused with 503: Telegram keeps the update and calls again later.
+            for server in (self._server, self._own_server):
+                if server is not None:
+                    server.unroute(self._webhook_path)
+            self._webhook_path = None
+        if self._own_server is not None:
+            await self._own_server.stop()
+            self._own_server = None
         updater = self.app.updater
         if updater is not None and updater.running:
             await updater.stop()
@@ -329,19 +380,25 @@ class TelegramAdapter:
         if message.text is None and not private:
             return  # never react to group chatter
         person = Person(PLATFORM, str(user.id))
-        replies = await self.core.handle_message(Incoming(person, message.text or "", private,
-                                                          locale=user.language_code))
-        for reply in replies:
-            if reply.replaces is not None:
-                await self._replace(reply)
-                continue
-            await self._deliver(chat.id, reply, person=person)
+        with self.metrics.handling(PLATFORM):
+            replies = await self.core.handle_message(Incoming(person, message.text or "", private,
+                                                              locale=user.language_code))
+            for reply in replies:
+                if reply.replaces is not None:
+                    await self._replace(reply)
+                    continue
+                await self._deliver(chat.id, reply, person=person)
 
     async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: to the core as Press; answered once, then edits or new messages."""
         query = update.callback_query
         if query is None:
             return
+        with self.metrics.handling(PLATFORM):
+            await self._answer_press(query)
+
+    async def _answer_press(self, query: CallbackQuery) -> None:
+        """Answer a press once (with its toast, if any), then show its replies: edits where it can."""
         person = Person(PLATFORM, str(query.from_user.id))
         source = query.message if isinstance(query.message, Message) else None
         private = source is None or source.chat.type == ChatType.PRIVATE
@@ -481,10 +538,10 @@ class TelegramAdapter:
         return f"/start {code}"
 
 
-def telegram_adapter(app: App) -> TelegramAdapter:
+def telegram_adapter(app: App, server: HttpServer | None = None) -> TelegramAdapter:
     """The Telegram adapter as the bot runs it (`solidarity-bot run`, and the broadcast benchmark). Registering it
     with the outbox gives it Telegram's one pace, which its direct replies share with the outbox's messages."""
-    return TelegramAdapter(app.core, app.settings.telegram, cluster=app.cluster)
+    return TelegramAdapter(app.core, app.settings.telegram, cluster=app.cluster, metrics=app.metrics, server=server)
 
 
 async def _request(call: Callable[[], Awaitable[object]]) -> None:

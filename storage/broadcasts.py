@@ -205,6 +205,11 @@ class BroadcastRepository:
         row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,))
         return _broadcast(row) if row else None
 
+    async def sending_count(self) -> int:
+        """How many broadcasts are on their way."""
+        row = await self.db.fetch_one("SELECT count(*) FROM broadcasts WHERE status = 'sending'")
+        return int(row[0]) if row else 0
+
     async def recent(self, limit: int = 5) -> list[Broadcast]:
         rows = await self.db.fetch_all(f"SELECT {_COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))
         return [_broadcast(r) for r in rows]

@@ -72,6 +72,16 @@ class Held:
     not_before: int
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """What waits in the outbox: messages not sent yet, how long the oldest due one has waited, and how long ago
+    the last message was settled (sent or given up), in seconds (None: none in the week kept)."""
+
+    waiting: int
+    oldest_due_seconds: int
+    since_last_settled: int | None
+
+
 def _about(members: tuple[int, ...]) -> str | None:
     return json.dumps(sorted(set(members))) if members else None
 
@@ -230,6 +240,18 @@ class OutboxRepository:
         """How many rows are in each state."""
         rows = await self.db.fetch_all("SELECT state, count(*) FROM outbox GROUP BY state")
         return {row[0]: int(row[1]) for row in rows}
+
+    async def backlog(self, now: int) -> Backlog:
+        """How the outbox keeps up at `now` (for /readyz and /metrics)."""
+        # Each part reads one of the outbox's partial indexes (waiting, being sent, settled).
+        row = await self.db.fetch_one(
+            "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending') "
+            "+ (SELECT count(*) FROM outbox WHERE state = 'sending'), "
+            "(SELECT min(not_before) FROM outbox WHERE state = 'pending' AND not_before <= ?), "
+            "(SELECT max(done_at) FROM outbox WHERE done_at IS NOT NULL)", (now,))
+        waiting, oldest, settled = (int(row[0]), row[1], row[2]) if row else (0, None, None)
+        return Backlog(waiting, max(0, now - int(oldest)) if oldest is not None else 0,
+                       max(0, now - int(settled)) if settled is not None else None)
 
     async def for_member(self, member_id: int) -> list[dict[str, Any]]:
         """The member's queued and recent messages (kind, state, when), for export."""

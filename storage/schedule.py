@@ -28,6 +28,15 @@ class DueItem:
     subject: Any = field(default=None, compare=False)
 
 
+@dataclass(frozen=True)
+class Lag:
+    """How the clock keeps up: rows scheduled, rows due and not handled, and how late the oldest is (seconds)."""
+
+    scheduled: int
+    due: int
+    seconds: int
+
+
 class ScheduleRepository:
     """Adds, finds and removes due things."""
 
@@ -105,3 +114,10 @@ class ScheduleRepository:
         """How many things are scheduled."""
         row = await self.db.fetch_one("SELECT count(*) FROM schedule")
         return int(row[0])
+
+    async def lag(self, now: int) -> Lag:
+        """How far behind the clock is at `now` (for /readyz and /metrics)."""
+        row = await self.db.fetch_one(
+            "SELECT count(*), min(due_at), (SELECT count(*) FROM schedule) FROM schedule WHERE due_at <= ?", (now,))
+        due, oldest, scheduled = (int(row[0]), row[1], int(row[2])) if row else (0, None, 0)
+        return Lag(scheduled, due, max(0, now - int(oldest)) if oldest is not None else 0)

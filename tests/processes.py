@@ -30,13 +30,15 @@ def _free_port() -> int:
 class BotProcess:
     """One `solidarity-bot run` in webhook mode, listening on its own port."""
 
-    def __init__(self, tmp_path: Path, server: BotApiServer, database: str, name: str) -> None:
+    def __init__(self, tmp_path: Path, server: BotApiServer, database: str, name: str, *, more: str = "") -> None:
+        """`more`: further sections of its settings file (TOML)."""
         self.port = _free_port()
         self.config = tmp_path / f"{name}.toml"
         self.config.write_text(
             f'network_name = "Shared Network"\nadmins = ["telegram:{ADMIN}"]\nopen_registration = true\n'
             f'[telegram]\nbase_url = "{server.base_url}"\nmode = "webhook"\n'
-            f'webhook_url = "https://bot.example.org/telegram"\nlisten = "127.0.0.1"\nport = {self.port}\n')
+            f'webhook_url = "https://bot.example.org/telegram"\nlisten = "127.0.0.1"\nport = {self.port}\n'
+            + more.replace("{port}", str(self.port)))
         self.database, self.tmp_path = database, tmp_path
         self.log = tmp_path / f"{name}.log"
         self.process: asyncio.subprocess.Process | None = None
@@ -51,14 +53,17 @@ class BotProcess:
                 env=env, cwd=self.tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=log)
 
     async def wait_listening(self, timeout: float = 60) -> None:
+        """Until its webhook answers: a call without the secret is refused (403) once the path is served."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                writer.close()
-                return
-            except OSError:
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline:
                 assert self.process is not None and self.process.returncode is None, "the bot process ended"
+                try:
+                    async with session.post(f"http://127.0.0.1:{self.port}/telegram", json={}) as response:
+                        if response.status == 403:
+                            return
+                except aiohttp.ClientConnectionError:
+                    pass
                 await asyncio.sleep(0.1)
         raise AssertionError("the bot process never listened for its webhook")
 

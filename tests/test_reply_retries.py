@@ -184,8 +184,8 @@ async def test_run_and_the_broadcast_benchmark_build_the_telegram_adapter_with_o
     assert cli.telegram_adapter is real and benchmark.telegram_adapter is real  # the one factory, in both
     built: list[tuple[str, TelegramAdapter, object]] = []
 
-    def recording(app):
-        adapter = real(app)
+    def recording(app, server=None):
+        adapter = real(app, server)
         built.append(("run" if not built else "benchmark", adapter, app))
         if len(built) == 1:
             raise _Built()
