@@ -12,9 +12,10 @@ from pathlib import Path
 from pythonjsonlogger.json import JsonFormatter
 
 from bot.agenda import import_agenda
-from bot.app import open_app
+from bot.app import App, open_app
 from bot.console import ConsoleAdapter
 from bot.discord_adapter import DiscordAdapter
+from bot.http import Health, Servers, Watched
 from bot.platforms import Platform, TokenRejected, run_platforms
 from bot.redaction import (
     Redactor,
@@ -24,11 +25,13 @@ from bot.redaction import (
 )
 from bot.settings import Settings, SettingsError, load_settings
 from bot.telegram_adapter import telegram_adapter
+from storage import backup
 from storage.copying import copy_database, opened
-from storage.database import DatabaseError, connect, latest_version
+from storage.database import DatabaseError, connect, is_postgresql, latest_version
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
+STOP_WITHIN = 8.0  # seconds a stopping bot gives its work in flight, inside the 10 s a service manager waits
 SUPPORTED_PLATFORMS = ("telegram", "discord")
 
 log = logging.getLogger(__name__)
@@ -43,10 +46,17 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="solidarity-bot", description="Solidarity Bot: helps a network "
                                      "countering hate keep its commitments.")
     sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{console,run,migrate,copy-db,sync-commands,agenda}")
+                                metavar="{console,run,migrate,backup,restore,copy-db,sync-commands,agenda}")
     sub.add_parser("console", parents=[common], help="talk to the bot in this terminal, as any number of people")
     sub.add_parser("run", parents=[common], help="start every platform that has a token in the settings")
     sub.add_parser("migrate", parents=[common], help="create or upgrade the database, then exit")
+    take = sub.add_parser("backup", parents=[common], help="copy the SQLite database into FILE, also while the "
+                          "bot runs (encrypted when backup.passphrase is set)")
+    take.add_argument("file", type=Path, metavar="FILE", help="the backup file to write")
+    restore = sub.add_parser("restore", parents=[common], help="replace the SQLite database with a backup, once "
+                             "the backup is checked (stop the bot first)")
+    restore.add_argument("file", type=Path, metavar="FILE", help="the backup file to restore")
+    restore.add_argument("--yes", action="store_true", help="do not ask before replacing the database")
     copy = sub.add_parser("copy-db", help="copy a whole network into a new, empty database (SQLite to "
                           "PostgreSQL, or back), checking every table's row count")
     copy.add_argument("source", metavar="FROM", help="the database to copy: a file or a postgresql:// URL")
@@ -81,7 +91,8 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
     logging.basicConfig(level=level, handlers=[handler])
     # No token and no webhook secret ever reaches stderr or the log: not in a message, a traceback, nor a crash.
     redact = Redactor(s.get_secret_value() for s in (settings.telegram.token, settings.telegram.secret_token,
-                                                     settings.discord.token) if s is not None)
+                                                     settings.discord.token, settings.backup.passphrase)
+                      if s is not None)
     redact_logging(redact)
     redact_uncaught(redact)
     # Libraries log what passes through them at DEBUG: request URLs (a Telegram URL holds the token), request
@@ -140,14 +151,16 @@ async def _run(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     platforms: list[Platform] = []
+    servers = Servers()  # the HTTP endpoint and Telegram's webhook, one server where they share an address
     try:
         if "telegram" in wanted:
-            telegram = telegram_adapter(app)
+            webhook = settings.telegram.mode == "webhook"
+            telegram = telegram_adapter(
+                app, servers.at(settings.telegram.listen, settings.telegram.port) if webhook else None)
             # Long polling is one connection among all the processes; a webhook is served by each of them.
-            single = "telegram" if settings.telegram.mode == "polling" else None
-            platforms.append(Platform("telegram", telegram, telegram.start, role=single))
+            platforms.append(Platform("telegram", telegram, telegram.start, role=None if webhook else "telegram"))
         if "discord" in wanted:
-            discord_adapter = DiscordAdapter(app.core, settings.discord)
+            discord_adapter = DiscordAdapter(app.core, settings.discord, metrics=app.metrics)
             assert settings.discord.token is not None
             token = settings.discord.token.get_secret_value()
             platforms.append(Platform("discord", discord_adapter, lambda: discord_adapter.start(token),
@@ -157,16 +170,47 @@ async def _run(settings: Settings) -> int:
             app.delivery.register(platform.adapter, connected=False)
             if platform.role:
                 app.cluster.want(platform.role)
+        if settings.http.port is not None:
+            Health(app, [Watched(p.name, p.adapter.is_connected, p.role) for p in platforms]).serve_on(
+                servers.at(settings.http.listen, settings.http.port))
+        try:
+            await servers.start()
+        except OSError as exc:
+            print(f"solidarity-bot run: cannot listen for HTTP ({exc.strerror}); check http.listen and http.port, "
+                  "or telegram.listen and telegram.port", file=sys.stderr)
+            return EXIT_CONFIG
         await app.start()
         log.info("running; stop with Ctrl-C")
         if not await run_platforms(platforms, app.delivery, stop, app.cluster):
             return EXIT_CONFIG  # every platform rejected its token (each said so in one line)
+        log.info("stopping")
     finally:
-        await app.scheduler.stop()  # nothing more is sent through adapters about to stop
-        for platform in reversed(platforms):
-            await platform.adapter.stop()
-        await app.close()
+        await _shut_down(app, platforms, servers)
     return 0
+
+
+async def _shut_down(app: App, platforms: list[Platform], servers: Servers) -> None:
+    """Stop within STOP_WITHIN seconds: take no more updates, let the replies in flight finish, stop sending
+    what the outbox holds (it stays there for the next start), then close the connections and the database.
+    Whatever is still running at the deadline is cut off (a message then cut off goes again at the next start)."""
+    clock = asyncio.get_running_loop().time
+    begun = clock()
+    try:
+        async with asyncio.timeout(STOP_WITHIN):
+            await app.scheduler.stop()  # the senders first: nothing more goes through adapters about to stop
+            for platform in reversed(platforms):
+                await platform.adapter.stop()  # no more updates; those being handled finish
+    except TimeoutError:
+        log.warning("stopping took longer than %g s; what was still running was cut off", STOP_WITHIN)
+        for platform in platforms:  # a last, quick close of whatever the deadline interrupted
+            try:
+                async with asyncio.timeout(1):
+                    await platform.adapter.stop()
+            except Exception as exc:
+                log.info("%s did not close cleanly (%s)", platform.name, type(exc).__name__)
+    await servers.stop()
+    await app.close()
+    log.info("stopped in %.1f s", clock() - begun)
 
 
 async def _sync_commands(settings: Settings, guilds: list[int] | None, *, client=None) -> int:
@@ -208,6 +252,70 @@ async def _copy_db(source: str, target: str) -> int:
     return 0
 
 
+def _sqlite_file(settings: Settings, command: str) -> Path | None:
+    """The SQLite file the settings name; None (after one line saying what to do instead) for PostgreSQL."""
+    if is_postgresql(settings.database):
+        print(f"solidarity-bot {command}: the database is PostgreSQL; back it up with pg_dump and restore it with "
+              "pg_restore (the README's \"Backups\" gives the commands)", file=sys.stderr)
+        return None
+    return Path(settings.database.removeprefix("sqlite://") if settings.database.startswith("sqlite:///")
+                else settings.database)
+
+
+def _passphrase(settings: Settings) -> str | None:
+    secret = settings.backup.passphrase
+    return secret.get_secret_value() if secret is not None else None
+
+
+def _backup(settings: Settings, target: Path) -> int:
+    database = _sqlite_file(settings, "backup")
+    if database is None:
+        return EXIT_CONFIG
+    try:
+        copy = backup.take(database, target, _passphrase(settings))
+    except (backup.BackupError, OSError) as exc:
+        print(f"solidarity-bot backup: {_reason(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    how = "encrypted with backup.passphrase" if copy.encrypted else "not encrypted: keep it where only you can read it"
+    print(f"Backed up {database} to {copy.path}: {copy.members:,} members, schema version {copy.schema_version}, "
+          f"{copy.size:,} bytes, {how}.")
+    return 0
+
+
+def _restore(settings: Settings, source: Path, *, yes: bool) -> int:
+    database = _sqlite_file(settings, "restore")
+    if database is None:
+        return EXIT_CONFIG
+    passphrase = _passphrase(settings)
+    try:
+        found = backup.inspect(source, passphrase)
+        if not yes:
+            question = (f"Replace everything in {database} with {source} ({found.members:,} members, schema "
+                        f"version {found.schema_version})? What the database holds now is lost. [y/N] ")
+            if not sys.stdin.isatty():
+                print(f"solidarity-bot restore: this replaces everything in {database}; add --yes to confirm",
+                      file=sys.stderr)
+                return EXIT_CONFIG
+            if input(question).strip().lower() not in ("y", "yes"):
+                print("Nothing was changed.")
+                return 0
+        copy = backup.restore(source, database, passphrase)
+    except (backup.BackupError, OSError) as exc:
+        print(f"solidarity-bot restore: {_reason(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    upgrade = (" The bot upgrades its schema when it next starts." if copy.schema_version < latest_version("sqlite")
+               else "")
+    print(f"Restored {source} into {database}: {copy.members:,} members, schema version "
+          f"{copy.schema_version}.{upgrade}")
+    return 0
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or type(exc).__name__}" + (f" ({exc.filename})" if exc.filename else "")
+    return str(exc)
+
+
 async def _agenda(settings: Settings, args: argparse.Namespace) -> int:
     return await import_agenda(settings, args.file, on=args.on)
 
@@ -220,7 +328,11 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
-    _configure_logging(settings, quiet=args.command in ("console", "agenda", "copy-db"))
+    _configure_logging(settings, quiet=args.command in ("console", "agenda", "copy-db", "backup", "restore"))
+    if args.command == "backup":
+        return _backup(settings, args.file)
+    if args.command == "restore":
+        return _restore(settings, args.file, yes=args.yes)
     commands = {"console": _console, "run": _run, "migrate": _migrate,
                 "copy-db": lambda s: _copy_db(args.source, args.target),
                 "sync-commands": lambda s: _sync_commands(s, args.guild),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -64,6 +65,19 @@ class Scheduler:
         self.aps.add_job(self.housekeeping, IntervalTrigger(seconds=HOUSEKEEPING_SECONDS), id="housekeeping",
                          replace_existing=True, next_run_time=datetime.now(UTC) + timedelta(seconds=5))
         await self.run_due()
+
+    def every(self, name: str, interval: timedelta, job: Callable[[], Awaitable[object]], *,
+              first: datetime | None = None) -> None:
+        """Run `job` every `interval` (from `first`, else one interval from now) in the process keeping time
+        (scheduled backups); call after `start`."""
+
+        async def in_the_clock_process() -> None:
+            if self.cluster.holds(CLOCK):
+                await job()
+
+        every = IntervalTrigger(seconds=int(interval.total_seconds()))
+        self.aps.add_job(in_the_clock_process, every, id=name, replace_existing=True,
+                         next_run_time=first or datetime.now(UTC) + interval)
 
     async def stop(self) -> None:
         if self.aps.running:

@@ -223,6 +223,41 @@ class BroadcastSettings(BaseModel):
                 + tuple(("discord", "#" + c) for c in self.discord_channels))
 
 
+class HttpSettings(BaseModel):
+    """The HTTP endpoint for health checks and metrics (/healthz, /readyz, /metrics); off until a port is set.
+
+    With Telegram in webhook mode on the same address and port, one server answers both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    listen: str = "127.0.0.1"
+    port: int | None = Field(None, ge=1, le=65535)
+    # /readyz says "not ready" when the oldest due item has waited longer than this for the clock (seconds) …
+    ready_clock_lag: int = Field(120, ge=10, le=86_400)
+    # … or when messages due to go have waited longer than this while none was sent for as long (seconds).
+    ready_outbox_wait: int = Field(300, ge=10, le=86_400)
+
+
+class BackupSettings(BaseModel):
+    """Backups of an SQLite database: the passphrase that encrypts them, and copies taken on a schedule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Encrypts every backup (age format, scrypt) when set; prefer SOLIDARITY__BACKUP__PASSPHRASE_FILE.
+    passphrase: _Secret = None
+    # Where scheduled copies go; every_hours = 0 takes none.
+    directory: str = "backups"
+    every_hours: int = Field(0, ge=0, le=24 * 365)
+    keep: int = Field(7, ge=1, le=1000)
+
+    @field_validator("passphrase")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 12:
+            raise PydanticCustomError("passphrase", "should be at least 12 characters (a few random words)")
+        return value
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told; build it with `load_settings`."""
 
@@ -246,6 +281,8 @@ class Settings(BaseSettings):
     broadcasts: BroadcastSettings = BroadcastSettings()
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
+    http: HttpSettings = HttpSettings()
+    backup: BackupSettings = BackupSettings()
 
     _source: str = PrivateAttr(default=EMBEDDED)
 
@@ -293,7 +330,8 @@ class Settings(BaseSettings):
 
 # The secret settings, which may also come from a file (Docker secrets, systemd credentials): the variable named
 # like the setting's, with _FILE after it, holds the file's path.
-SECRET_SETTINGS = (("telegram", "token"), ("telegram", "secret_token"), ("discord", "token"))
+SECRET_SETTINGS = (("telegram", "token"), ("telegram", "secret_token"), ("discord", "token"),
+                   ("backup", "passphrase"))
 
 
 def _file_variable(section: str, key: str) -> str:
