@@ -15,6 +15,7 @@ from storage.links import LinkRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
 from storage.partners import PartnerRepository
+from storage.practices import PracticeRepository
 from storage.processes import ProcessRepository
 from storage.reminders import ReminderRepository
 from storage.schedule import ScheduleRepository
@@ -40,6 +41,7 @@ class Repositories:
     reminders: ReminderRepository
     commitments: CommitmentRepository
     partners: PartnerRepository
+    practices: PracticeRepository
     sessions: SessionRepository
     broadcasts: BroadcastRepository
     processes: ProcessRepository
@@ -59,6 +61,7 @@ class Repositories:
             reminders=ReminderRepository(db),
             commitments=CommitmentRepository(db),
             partners=PartnerRepository(db),
+            practices=PracticeRepository(db),
             sessions=SessionRepository(db),
             broadcasts=BroadcastRepository(db),
             processes=ProcessRepository(db),

@@ -14,7 +14,7 @@ from storage.database import Connection, Database, inserted_id
 from storage.schedule import ScheduleRepository
 
 _COLUMNS = ("id, member_id, what, due_at, theme, region, visibility, status, checkin_pending, stale, help_wanted, "
-            "created_at, updated_at, closed_at, joint_with, partner_left")
+            "created_at, updated_at, closed_at, joint_with, partner_left, practice_id")
 KINDS = ("checkin", "nudge", "stale")  # the schedule rows a commitment may have
 FOLLOW_UPS = ("nudge", "stale")  # what an unanswered check-in leads to
 VISIBILITIES = ("network", "organisers", "private")
@@ -43,6 +43,7 @@ class Commitment:
     member_name: str | None = None
     joint_with: int | None = None  # a joint commitment: the other member, who has a row of their own naming this one
     partner_left: bool = False  # a joint commitment whose other member has since erased their data
+    practice_id: int | None = None  # made to try a practice of the toolbox ("Try this")
 
     def overdue(self, now: int) -> bool:
         """Still open after its due moment."""
@@ -79,7 +80,7 @@ def _commitment(row, name: str | None = None) -> Commitment:
         region=row["region"], visibility=row["visibility"], status=row["status"],
         checkin_pending=bool(row["checkin_pending"]), stale=bool(row["stale"]), help_wanted=bool(row["help_wanted"]),
         created_at=row["created_at"], updated_at=row["updated_at"], closed_at=row["closed_at"], member_name=name,
-        joint_with=row["joint_with"], partner_left=bool(row["partner_left"]))
+        joint_with=row["joint_with"], partner_left=bool(row["partner_left"]), practice_id=row["practice_id"])
 
 
 class CommitmentRepository:
@@ -90,12 +91,14 @@ class CommitmentRepository:
 
     async def create(self, member_id: int, what: str, *, due_at: int | None, theme: str | None,
                      region: str | None, visibility: str, now: int,
-                     checkins: list[tuple[int, str]] = ()) -> int:
-        """Store a commitment and its check-ins ((due_at, detail) pairs), together; the new number."""
+                     checkins: list[tuple[int, str]] = (), practice_id: int | None = None) -> int:
+        """Store a commitment and its check-ins ((due_at, detail) pairs), together; the new number. `practice_id`:
+        the practice of the toolbox it tries."""
         async with self.db.transaction() as conn:
             commitment_id = await inserted_id(
-                conn, "INSERT INTO commitments (member_id, what, due_at, theme, region, visibility, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (member_id, what, due_at, theme, region, visibility, now, now))
+                conn, "INSERT INTO commitments (member_id, what, due_at, theme, region, visibility, created_at, updated_at, "
+                "practice_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (member_id, what, due_at, theme, region, visibility, now, now, practice_id))
             for at, detail in checkins:
                 await ScheduleRepository.add_in(conn, "checkin", commitment_id, member_id, at, detail)
         return commitment_id

@@ -12,6 +12,8 @@ back), verified by counting.
   target's own triggers rather than copied, and counted like the rest.
 - Each table's id counter goes along, so a number given out before (to a member since erased, say) is not given
   to someone else on the new engine either.
+- Full-text search is each engine's own (SQLite's FTS5 tables, PostgreSQL's `search` column): it is not copied
+  but built again on the target from the rows copied (`PracticeRepository.reindex_in`).
 - Before committing, every table's row count on the target is checked against the source's.
 """
 
@@ -23,10 +25,15 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from storage.database import Connection, Database, DatabaseError, dialect_of
+from storage.practices import PracticeRepository
 
 BATCH = 1000
 # Filled by the target's triggers from the rows copied before it.
 DERIVED = frozenset({"member_theme_regions"})
+# Each engine's full-text index, built again on the target (SQLite's FTS5 table and the tables it keeps beside it;
+# PostgreSQL's tsvector column).
+SEARCH_TABLE = "practice_search"
+SEARCH_COLUMNS = {"practices": {"search"}}
 
 _TABLES = {
     "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -63,7 +70,7 @@ class NotEmpty(DatabaseError):
 
 async def tables_in_order(db: Database) -> list[str]:
     """Every table of the schema, each after the tables its foreign keys point at."""
-    names = [row[0] for row in await db.fetch_all(_TABLES[db.dialect])]
+    names = [row[0] for row in await db.fetch_all(_TABLES[db.dialect]) if not row[0].startswith(SEARCH_TABLE)]
     parents: dict[str, set[str]] = {name: set() for name in names}
     if db.dialect == "sqlite":
         for name in names:
@@ -125,16 +132,17 @@ async def copy_database(source: Database, target: Database) -> Copied:
                 continue
             copied[table] = 0
             async for rows in reading.batches(f"SELECT * FROM {table}", BATCH):
-                columns = rows[0].keys()
+                columns = [c for c in rows[0].keys() if c not in SEARCH_COLUMNS.get(table, ())]
                 await conn.executemany(
                     f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                    [tuple(row) for row in rows])
+                    [tuple(row[c] for c in columns) for row in rows])
                 copied[table] += len(rows)
         source_counts = {table: int((await reading.fetch_one(f"SELECT count(*) FROM {table}"))[0])
                          for table in tables}
         counters = {str(row[0]): int(row[1] or 0)
                     for row in await reading.fetch_all(_COUNTERS[source.dialect])}
         await _set_counters_in(conn, counters)
+        await PracticeRepository.reindex_in(conn)
         for table in tables:
             found = await _count_in(conn, table)
             if found != source_counts[table]:

@@ -8,6 +8,8 @@ import asyncio
 
 import pytest
 
+from storage.practices import Draft, Query
+
 from bot.cli import main
 from storage import Repositories, SqliteDatabase, connect
 from storage.copying import tables_in_order
@@ -34,6 +36,10 @@ async def _network(bot) -> None:
     await bot.press("admin", "Create")
     await bot.say("carla", "/subscribe 1")
     await bot.say("carla", "/profile")  # a set of buttons waiting
+    bob = await bot.repos.members.by_identity("console", "bob")
+    practice = await bot.repos.practices.create(bob.id, Draft("Myth-busting cards", "Cards against rumours",
+                                                              themes=("Detention",)), now=1_800_000_000)
+    await bot.repos.practices.review(practice, "approved", bob.id, None, 1_800_000_000)
     await bot.join("dora", code=await _code(bot), name="Dora")
     await bot.say("dora", "/forget")
     await bot.press("dora", "Yes, erase")  # the highest member number is now free, but must never be given again
@@ -94,11 +100,15 @@ async def test_a_network_moves_to_postgresql_and_back_whole(bot, db_path, tmp_pa
         assert (secret[0],) in [tuple(r[1:]) for r in original["meta"] if r[0] == "audience_secret"]
         newcomer = await repos.members.create("console", "erin", now=1_800_000_000)
         assert newcomer.id == highest + 1
+        assert [f.practice.title for f in (await repos.practices.find(Query(words="rumours"), limit=5))[0]] == [
+            "Myth-busting cards"]  # the search index was built on PostgreSQL's side
     finally:
         await pg.close()
     async with SqliteDatabase(back) as db:
         newcomer = await Repositories.over(db).members.create("console", "erin", now=1_800_000_000)
         assert newcomer.id == highest + 1
+        found, _total = await Repositories.over(db).practices.find(Query(words="cards"), limit=5)
+        assert [f.practice.title for f in found] == ["Myth-busting cards"]  # and again on SQLite's
 
 
 async def test_a_target_that_is_not_empty_is_refused_and_left_as_it_was(bot, db_path, postgres_url, capsys):
