@@ -10,6 +10,7 @@ from handlers import (
     linking,
     onboarding,
     partners,
+    practices,
     profile,
     reminders,
     roles,
@@ -21,5 +22,5 @@ from handlers.core import Router
 def all_routers() -> list[Router]:
     """Every capability's router, for `Core`."""
     return [data_rights.router, help.router, onboarding.router, language.router, profile.router, invites.router,
-            linking.router, roles.router, reminders.router, commitments.router, partners.router, sessions.router,
-            broadcasts.router]
+            linking.router, roles.router, reminders.router, commitments.router, partners.router, practices.router,
+            sessions.router, broadcasts.router]

@@ -13,19 +13,21 @@ had already claimed: each sender reads its message's row again just before sendi
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from handlers import localtime
 from handlers.core import Args, Context, Role, Router
 from handlers.events import Attachment, Person, Reply
-from handlers.i18n import N_, _, join_lines
+from handlers.i18n import N_, _, _n, join_lines
 from storage.broadcasts import BroadcastRepository
 from storage.buttons import ButtonRepository
 from storage.commitments import CommitmentRepository
 from storage.links import LinkRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
+from storage.practices import PracticeRepository
 
 router = Router("data_rights")
 
@@ -162,20 +164,37 @@ async def export(ctx: Context, args: Args) -> Reply:
 @router.command("forget", Role.MEMBER, N_("erase everything the bot holds about you"), when_blocked=True,
                 order=81)
 async def forget(ctx: Context, args: Args) -> Reply:
-    """Ask for confirmation before erasing."""
-    yes = await ctx.button(str(_("Yes, erase everything")), "data.forget", single_use=True)
-    no = await ctx.button(str(_("No, keep my data")), "data.keep", single_use=True)
+    """Ask for confirmation before erasing (and, for a member who shared practices, whether to leave them)."""
+    shared = await ctx.repos.practices.by_author(ctx.member_id)
+    yes = await ctx.button(str(_("Yes, erase everything")), "data.forget", Erase(keep_practices=False),
+                           single_use=True)
+    rows = [(yes,)]
+    if shared:
+        rows.append((await ctx.button(str(_("Yes, but leave my practices, anonymous")), "data.forget",
+                                      Erase(keep_practices=True), single_use=True),))
+    rows.append((await ctx.button(str(_("No, keep my data")), "data.keep", single_use=True),))
     closed = not ctx.network.open_registration
     return Reply(join_lines(
         _("<b>Erase everything the bot holds about you?</b>"),
         _("Your profile, your linked accounts and everything attached to them will be deleted for good. "
           "This cannot be undone. You may want to /export first."),
+        _n("You shared {n} practice in the toolbox. You may erase it too, or leave it for others to learn from, "
+           "with nothing that could lead back to you.",
+           "You shared {n} practices in the toolbox. You may erase them too, or leave them for others to learn from, "
+           "with nothing that could lead back to you.", len(shared)) if shared else None,
         _("To come back later you would join as a new member, with a new invite code.") if closed else None,
-    ), buttons=((yes,), (no,)))
+    ), buttons=tuple(rows))
 
 
-@router.action("data.forget", Role.MEMBER, when_blocked=True)
-async def forget_confirmed(ctx: Context, _press: None) -> Reply:
+@dataclass(frozen=True)
+class Erase:
+    """Erase everything; `keep_practices`: leave the practices the member shared, anonymous and no longer theirs."""
+
+    keep_practices: bool
+
+
+@router.action("data.forget", Role.MEMBER, when_blocked=True, payload=Erase)
+async def forget_confirmed(ctx: Context, press: Erase) -> Reply:
     """Erase the member and every row that refers to them."""
     member_id = ctx.member_id
     audiences = await _audiences(ctx, member_id)
@@ -187,6 +206,8 @@ async def forget_confirmed(ctx: Context, _press: None) -> Reply:
         await OutboxRepository.withdraw_about_in(conn, member_id)
         await BroadcastRepository.author_left_in(conn, member_id, ctx.now)
         await CommitmentRepository.partner_left_in(conn, member_id)
+        if press.keep_practices:
+            await PracticeRepository.anonymise_in(conn, member_id)
         for erase in ctx.routes.erasers:
             await erase(conn, member_id)
         # Audit rows stay (they record what organisers did) but lose every reference to the erased member.

@@ -18,7 +18,7 @@ changes nothing; Register, check-in answers and the Drop confirmation are single
 
 from handlers.commitments import asking, checkins, listing, notes, registering  # noqa: F401  (their handlers)
 from handlers.commitments.common import CommitmentRef, router
-from handlers.commitments.registering import start_from_session, start_joint
+from handlers.commitments.registering import start_from_practice, start_from_session, start_joint
 from handlers.commitments.together import joint_partner
 
-__all__ = ["CommitmentRef", "joint_partner", "router", "start_from_session", "start_joint"]
+__all__ = ["CommitmentRef", "joint_partner", "router", "start_from_practice", "start_from_session", "start_joint"]

@@ -198,6 +198,8 @@ def _summary(ctx: Context, data: dict[str, Any], zone: str) -> Markup:
     return join_lines(
         _("<b>Together with:</b> {name}", name=data.get("joint_name", "")) if data.get("joint") else None,
         _("<b>From session:</b> {title}", title=data.get("session_title", "")) if data.get("session") else None,
+        _("<b>Trying practice #{id}:</b> {title}", id=data.get("practice", 0), title=data.get("practice_title", ""))
+        if data.get("practice") else None,
         _("<b>What:</b> {what}", what=data.get("what", "")),
         _("<b>By when:</b> {when}", when=_when(due, zone) if due is not None else _("no date")),
         _("<b>Theme:</b> {theme}", theme=theme_label(ctx, data.get("theme"))),

@@ -18,7 +18,8 @@ commit_flow = Flow(router, FLOW, stale=N_("That question has already been answer
                                           "/commitments to see yours."),
                    exported=lambda data: answered(
                        data, what="what", due_at=("due", iso), theme="theme", region="region",
-                       visible_to="visibility", joint_commitment=("joint", bool), from_session_number="session"))
+                       visible_to="visibility", joint_commitment=("joint", bool), from_session_number="session",
+                       trying_practice_number="practice"))
 edit_flow = Flow(router, EDIT_FLOW, stale=N_("That question has already been answered or was cancelled. Send "
                                              "/commitments to see yours."),
                  exported=lambda data: answered(data, commitment_number="commitment"))

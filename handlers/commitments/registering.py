@@ -67,7 +67,7 @@ async def register_pressed(ctx: Context, answer: Answer) -> Reply:
     else:
         commitment_id = await ctx.repos.commitments.create(
             ctx.member_id, data["what"], due_at=due, theme=data.get("theme"), region=data.get("region"),
-            visibility=visibility, now=now, checkins=checkins)
+            visibility=visibility, now=now, checkins=checkins, practice_id=await _practice_still(ctx, data))
         if data.get("session"):
             await link_commitment(ctx, commitment_id, data["session"])
     for at, _detail in checkins:
@@ -103,6 +103,29 @@ async def start_from_session(ctx: Context, session_id: int, title: str, *, theme
     if theme is not None:
         data["theme"] = theme
     return await _next(ctx, data, _("<b>A commitment from session #{id}:</b> {title}", id=session_id, title=title))
+
+
+async def start_from_practice(ctx: Context, practice_id: int, title: str, *, themes: tuple[str, ...] = (),
+                              region: str | None = None) -> Reply:
+    """Register a commitment to try a practice of the toolbox (the /commit questions, the practice named; the
+    commitment is linked to it, so the practice shows how many are trying it and how many did)."""
+    data: dict[str, Any] = {"practice": practice_id, "practice_title": title}
+    theme = next((t for t in themes if ctx.network.theme(t)), None)
+    if theme is not None:
+        data["theme"] = theme
+    if region and ctx.network.region(region):
+        data["region"] = region
+    return await _next(ctx, data, _("<b>Trying practice #{id}:</b> {title}", id=practice_id, title=title))
+
+
+async def _practice_still(ctx: Context, data: dict[str, Any]) -> int | None:
+    """The practice the commitment tries, if it is still published (it may have been merged or retired since)."""
+    practice = await ctx.repos.practices.get(int(data["practice"])) if data.get("practice") else None
+    if practice is None:
+        return None
+    if practice.status == "merged" and practice.merged_into:
+        return practice.merged_into
+    return practice.id
 
 
 async def _tell_partner(ctx: Context, partner: Member, commitment_id: int, data: dict[str, Any],

@@ -92,6 +92,8 @@ async def why_for_searcher(ctx: Context, reason: dict[str, Any]) -> Markup:
         commitment = await ctx.repos.commitments.get(int(reason["c"]))
         if commitment is not None and commitment.status == "open" and commitment.visibility == "network":
             pieces.append(_("has an open commitment on this: “{what}”", what=_short(commitment.what)))
+    if reason.get("p"):
+        pieces.append(_("shared practice #{id}", id=reason["p"]))
     return Markup(" · ").join(pieces)
 
 
@@ -107,4 +109,6 @@ def why_for_partner(ctx: Context, reason: dict[str, Any]) -> Markup | None:
         pieces.append(_("you speak {language}", language=_language(reason["w"])))
     if reason.get("c"):
         pieces.append(_("you have an open commitment on this"))
+    if reason.get("p"):
+        pieces.append(_("they ask about your practice #{id}", id=reason["p"]))
     return Markup(" · ").join(pieces) if pieces else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import profile
 from handlers.commitments import start_from_session
+from handlers.practices import common as practices
 from handlers.core import Context, Fire
 from handlers.events import Reply
 from handlers.i18n import _, _n, join_lines
@@ -69,12 +70,18 @@ async def attended_pressed(ctx: Context, press: Attended) -> Reply:
     commit = await ctx.button(str(_("Register a commitment")), "session.commit", SessionRef(session.id),
                               single_use=True)
     later = await ctx.button(str(_("Not now")), "session.nocommit", SessionRef(session.id), single_use=True)
+    share = await ctx.button(str(_("Share a practice from it")), "practice.from_session",
+                             practices.SessionRef(session.id))
+    future = await ctx.button(str(_("What should a future meeting address?")), "meeting.feedback",
+                              practices.SessionRef(session.id), single_use=True)
     head = _("Thank you for taking part in {title}.", title=session.title) if attended else \
         _("Thank you for saying so.")
     return Reply(join_lines(
         head,
         _("Is there something you will do as a follow-up to this session? Register it as a commitment and I will "
-          "check in with you about it.")), buttons=((commit, later),), edit=True)
+          "check in with you about it."),
+        _("Did something shared there work where you are? Share it as a practice, so others can try it too.")),
+        buttons=((commit, later), (share,), (future,)), edit=True)
 
 
 @router.action("session.commit", payload=SessionRef)
