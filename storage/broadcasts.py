@@ -17,7 +17,7 @@ from storage.audit import AuditRepository
 from storage.database import Connection, Database, dialect_of, inserted_id
 from storage.sessions import SUBSCRIBERS
 
-AUDIENCE_KEYS = ("themes", "regions", "roles", "sessions")
+AUDIENCE_KEYS = ("themes", "regions", "roles", "sessions", "practices")
 OPEN = ("awaiting_approval", "scheduled", "sending")
 _NEVER = 2 ** 62  # a moment after every not_before: without a `now`, nothing pending counts as waiting for later
 
@@ -143,6 +143,10 @@ async def _page(fetch: Fetch, dialect: str, audience: dict[str, list[Any]], *, a
                 f"SELECT id FROM ({SUBSCRIBERS}) AS subscribed WHERE id BETWEEN ? AND ?",
                 (int(session_id), int(session_id), low, high))}
         chosen &= subscribed
+    if practices := audience.get("practices"):  # members who registered a commitment to try one of them
+        chosen &= await ids(
+            f"SELECT member_id FROM commitments WHERE practice_id IN ({','.join('?' * len(practices))})",
+            [int(p) for p in practices])
     muted: set[int] = set()
     if chosen:
         muting = ["", *(themes or [])]

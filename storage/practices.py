@@ -372,6 +372,14 @@ class PracticeRepository:
         counts = {r[0]: int(r[1]) for r in rows}
         return counts.get("open", 0), counts.get("done", 0)
 
+    async def tried_titles(self, limit: int) -> dict[int, str]:
+        """Practices some member registered a commitment to try (number: title), newest first: the audiences a
+        broadcast may be aimed at."""
+        rows = await self.db.fetch_all(
+            "SELECT p.id, p.title FROM practices p WHERE EXISTS (SELECT 1 FROM commitments c "
+            "WHERE c.practice_id = p.id) ORDER BY p.id DESC LIMIT ?", (limit,))
+        return {int(r[0]): r[1] for r in rows}
+
     async def reports_by(self, member_id: int) -> list[dict[str, Any]]:
         """A member's reports, for /export."""
         rows = await self.db.fetch_all(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
+from storage.practices import Draft
 from handlers.events import Person, Press
 from handlers.formatting import to_plain
 from handlers.i18n import _, language, translations_for
@@ -388,6 +390,20 @@ async def test_a_sessions_subscribers_are_an_audience(world, net):
     await world.bot.press(AMINA, "Send to")
     await world.outbox.flush()
     assert len(_got(world, "202")) == 1 and _got(world, "201") == []
+
+
+async def test_members_who_tried_a_practice_are_an_audience(world, net):
+    now = world.now
+    practice = await world.repos.practices.create(net["lina"], Draft("Myth-busting cards", "Cards"), now)
+    await world.repos.practices.review(practice, "approved", net["amina"], None, now)
+    await world.repos.commitments.create(net["carla"], "Try the cards", due_at=None, theme=None, region=None,
+                                         visibility="network", now=now, practice_id=practice)
+    await _compose(world)
+    preview = await _choose(world, "Tried a practice", "Myth-busting cards")
+    assert "members who tried: #1 Myth-busting cards" in preview and "Reaches: 1 member" in preview
+    await world.bot.press(AMINA, "Send to")
+    await world.outbox.flush()
+    assert len(_got(world, "202")) == 1 and _got(world, "201") == []  # Carla tried it; Lina only wrote it
 
 
 async def test_export_shows_mutes_and_forget_removes_them(world, net):

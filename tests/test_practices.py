@@ -191,8 +191,15 @@ async def test_an_anonymous_author_is_a_member_in_a_region_to_members_and_named_
     await approve(bot, number)
     shown = await bot.text("carla", f"/practice {number}")
     assert "a member in Western Europe" in shown and "Bob" not in shown
-    assert "Ask the author" not in bot.labels("carla")
     assert "Bob, shown to members as “a member in Western Europe”" in await bot.text("admin", f"/practice {number}")
+    # Asked, the author learns who asks; the asker learns nothing of the author until they accept.
+    asked = await bot.press_text("carla", "Ask the author")
+    assert "Bob" not in asked
+    request = await inbox_of(bot, "bob")
+    assert "Carla" in request and "learns it only if you accept" in request
+    assert "Bob" not in await bot.text("carla", "/partners")
+    await bot.press("bob", "Accept")
+    assert "Bob" in await inbox_of(bot, "carla") and "+1 555 0100" in await inbox_of(bot, "carla")
 
 
 async def test_organisers_retire_and_merge_practices_and_each_is_audited(network):

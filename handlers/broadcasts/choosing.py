@@ -45,7 +45,7 @@ async def audience_pressed(ctx: Context, answer: Answer) -> Reply:
         return await draft_flow.ask(ctx, "compose", {k: v for k, v in data.items() if k != "view"}, edit=True)
     audience = {k: list(v) for k, v in data.get("audience", {}).items()}
     chosen = audience.setdefault(view, [])
-    stored: Any = number(answer.value) if view == "sessions" else answer.value
+    stored: Any = number(answer.value) if view in ("sessions", "practices") else answer.value
     if stored in chosen:
         chosen.remove(stored)
     else:

@@ -16,7 +16,7 @@ draft_flow = Flow(router, FLOW, stale=N_("This draft is no longer open. Send /br
                   role=Role.ORGANISER,
                   exported=lambda data: answered(data, message="text", audience="audience", urgent="urgent",
                                                  announcement_channels="channels", send_at=("send_at", iso)))
-AUDIENCES = ("themes", "regions", "roles", "sessions")  # the lists an audience is chosen from
+AUDIENCES = ("themes", "regions", "roles", "sessions", "practices")  # the lists an audience is chosen from
 BACK = ""  # "Back to the preview" under an audience list (no theme, region, role or session has it)
 MAX_TEXT = 1500  # one message on every platform, with the header and the footer (Discord allows 2000)
 PAGE = 24

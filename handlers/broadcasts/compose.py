@@ -73,6 +73,11 @@ async def _sessions(ctx: Context) -> dict[int, str]:
     return await ctx.repos.sessions.upcoming_titles(ctx.now, limit=48)
 
 
+async def _tried(ctx: Context) -> dict[int, str]:
+    """Practices members registered commitments to try (number: title), to offer as audiences."""
+    return await ctx.repos.practices.tried_titles(limit=48)
+
+
 async def preview_counts(ctx: Context, audience: dict[str, list[Any]]) -> tuple[int, dict[str, int], int]:
     """How many members a broadcast would reach, how many accounts per running platform, and how many members
     of the audience have muted it."""
@@ -107,6 +112,10 @@ async def audience_question(ctx: Context, conversation: Conversation) -> Questio
         options = [("member", str(_("Members"))), ("organiser", str(_("Organisers")))]
         text = _("Which roles? A role takes in the roles above it: members are everyone, and organisers "
                  "include the admins.")
+    elif view == "practices":
+        options = [(str(k), f"#{k} {v}") for k, v in (await _tried(ctx)).items()]
+        text = _("Members who tried which practices? Those who registered a commitment to try any of the ones you "
+                 "tick receive it.") if options else _("Nobody has registered a commitment to try a practice yet.")
     else:
         options = [(str(k), v) for k, v in (await _sessions(ctx)).items()]
         text = _("The subscribers of which sessions?") if options else _("There are no upcoming sessions.")
@@ -122,13 +131,14 @@ async def draft_question(ctx: Context, conversation: Conversation) -> Question:
     audience = clean_audience(data.get("audience", {}))
     total, per_platform, muted = await preview_counts(ctx, audience)
     sessions = await _sessions(ctx) if audience.get("sessions") else {}
+    tried = await _tried(ctx) if audience.get("practices") else {}
     send_at = data.get("send_at")
     zone = ctx.member.timezone or "UTC"
     counts = " · ".join(f"{platform_label(p)} {n:,}" for p, n in sorted(per_platform.items())) or _("no accounts")
     lines = [
         _("<b>Broadcast preview</b> — this is what members will see:"),
         Markup("<blockquote>{}</blockquote>").format(render(ctx, 0, data["text"], audience).text),
-        _("<b>To:</b> {audience}", audience=describe_audience(ctx, audience, sessions)),
+        _("<b>To:</b> {audience}", audience=describe_audience(ctx, audience, sessions, tried)),
         _n("<b>Reaches:</b> {n} member ({counts})", "<b>Reaches:</b> {n} members ({counts})", total, n=grouped(total),
            counts=counts),
     ]
@@ -154,7 +164,8 @@ async def draft_question(ctx: Context, conversation: Conversation) -> Question:
     rows = [(count("themes", _("Themes ({n})", n=len(audience.get("themes", [])))),
              count("regions", _("Regions ({n})", n=len(audience.get("regions", []))))),
             (count("roles", _("Roles ({n})", n=len(audience.get("roles", [])))),
-             count("sessions", _("Sessions ({n})", n=len(audience.get("sessions", [])))))]
+             count("sessions", _("Sessions ({n})", n=len(audience.get("sessions", []))))),
+            (count("practices", _("Tried a practice ({n})", n=len(audience.get("practices", [])))),)]
     flags = [Choice("urgent", str(_("Urgent: on") if data.get("urgent") else _("Urgent: off")))]
     if channels:
         flags.append(Choice("channels", str(_("Channels: on") if data.get("channels") else _("Channels: off"))))

@@ -39,8 +39,8 @@ def render(ctx: Context, broadcast_id: int, text: str, audience: dict[str, list[
     return Reply(join_lines(*lines))
 
 
-def describe_audience(ctx: Context, audience: dict[str, list[Any]], sessions: dict[int, str] | None = None
-                      ) -> Markup:
+def describe_audience(ctx: Context, audience: dict[str, list[Any]], sessions: dict[int, str] | None = None,
+                      practices: dict[int, str] | None = None) -> Markup:
     parts = []
     if audience.get("themes"):
         parts.append(_("themes: {list}", list=", ".join(_label(ctx, "theme", t) for t in audience["themes"])))
@@ -52,6 +52,9 @@ def describe_audience(ctx: Context, audience: dict[str, list[Any]], sessions: di
     if audience.get("sessions"):
         titles = [(sessions or {}).get(int(s)) or f"#{s}" for s in audience["sessions"]]
         parts.append(_("subscribers of: {list}", list="; ".join(titles)))
+    if audience.get("practices"):
+        named = [f"#{p} {(practices or {}).get(int(p), '')}".strip() for p in audience["practices"]]
+        parts.append(_("members who tried: {list}", list="; ".join(named)))
     if not parts:
         return _("everyone in the network")
     return Markup(_(" and ")).join(parts)

@@ -59,6 +59,9 @@ async def request_message(ctx: Context, intro: Introduction, side: str, viewer: 
             lines.append(_("<b>Why you:</b> {why}", why=why))
         if intro.note:
             lines.append(_("<b>Their note:</b> {note}", note=intro.note))
+        if intro.reason.get("anon"):
+            lines.append(_("You shared that practice anonymously: {name} does not know who you are, and learns it "
+                           "only if you accept.", name=_name(other)))
         lines.append(_("If you accept, you and {name} each receive the contact line the other wrote in their "
                        "profile. Until then neither of you learns anything more about the other. If you decline, "
                        "{name} is not told so: only, later, that you are not available.", name=_name(other)))

@@ -110,9 +110,8 @@ async def ask_pressed(ctx: Context, press: PracticeRef) -> Reply:
     practice = await _published(ctx, press.practice)
     if isinstance(practice, Reply):
         return practice
-    if practice.author_id is None or practice.anonymous:
-        return Reply(_("The author of practice #{id} chose to stay anonymous, or has left the network: nobody can "
-                       "be asked.", id=practice.id))
+    if practice.author_id is None:
+        return Reply(_("The author of practice #{id} has left the network; nobody can be asked.", id=practice.id))
     repo, me, now = ctx.repos.partners, ctx.member_id, ctx.now
     for intro in await repo.for_member(me):
         if practice.author_id not in (intro.a_id, intro.b_id):
@@ -127,7 +126,9 @@ async def ask_pressed(ctx: Context, press: PracticeRef) -> Reply:
     if refused is not None:
         return refused
     author = await ctx.repos.members.get(practice.author_id)
-    reason = {"p": practice.id}
+    # An anonymous author stays unnamed to the asker unless they accept (the asker's lists name nobody they asked
+    # before an introduction is made); the author is told that accepting tells the asker who they are.
+    reason = {"p": practice.id, **({"anon": 1} if practice.anonymous else {})}
     request_id = await repo.create_request(me, theme=None, region=None, language=None, note="",
                                            proposals=[(practice.author_id, reason)], now=now)
     may_ask = author is not None and not author.blocked and bool(await repo.eligible(me, [practice.author_id]))

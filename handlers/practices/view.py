@@ -110,7 +110,7 @@ async def practice_buttons(ctx: Context, practice: Practice) -> tuple[tuple[Butt
         rows.append((await ctx.button(str(_("Worked for us too")), "practice.worked", ref),
                      await ctx.button(str(_("Did not work for us")), "practice.not_worked", ref)))
         second = [await ctx.button(str(_("Try this")), "practice.try", ref)]
-        if practice.author_id is not None and not practice.anonymous:
+        if practice.author_id is not None:
             second.append(await ctx.button(str(_("Ask the author")), "practice.ask", ref))
         rows.append(tuple(second))
     if practice.status == "changes" and practice.author_id == ctx.member_id:
