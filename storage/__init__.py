@@ -18,6 +18,7 @@ from storage.partners import PartnerRepository
 from storage.practices import PracticeRepository
 from storage.processes import ProcessRepository
 from storage.reminders import ReminderRepository
+from storage.reports import ReportRepository
 from storage.schedule import ScheduleRepository
 from storage.sessions import SessionRepository
 from storage.sqlite import SqliteDatabase
@@ -45,6 +46,7 @@ class Repositories:
     sessions: SessionRepository
     broadcasts: BroadcastRepository
     processes: ProcessRepository
+    reports: ReportRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -65,4 +67,5 @@ class Repositories:
             sessions=SessionRepository(db),
             broadcasts=BroadcastRepository(db),
             processes=ProcessRepository(db),
+            reports=ReportRepository(db),
         )

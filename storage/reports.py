@@ -1,0 +1,153 @@
+"""The figures organisers' reports are made of: commitments over time and by theme or region, partner searches and
+introductions, sessions, and the toolbox. Counts only, never who.
+
+"Just me" (private) commitments are counted in the network's totals over time, and in nothing narrower: not by
+theme or region, nor in a total narrowed to one. Time is bucketed in UTC: weeks start on Monday 00:00, months on
+their first day; both engines compute the same buckets (a week by arithmetic, a month each in its own words).
+The rule that hides small numbers (fewer than 3) is the reports' to apply when they show a figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from storage.database import Database
+
+WEEK = 7 * 24 * 3600
+MONDAY = 4 * 24 * 3600  # 1970-01-05, the first Monday after the epoch
+BUCKETS = ("week", "month")
+_MONTH = {
+    "sqlite": "CAST(strftime('%s', {column}, 'unixepoch', 'start of month') AS INTEGER)",
+    "postgresql": "CAST(extract(epoch FROM date_trunc('month', to_timestamp({column}) AT TIME ZONE 'UTC')) AS BIGINT)",
+}
+
+
+def _bucket(dialect: str, bucket: str, column: str) -> str:
+    """SQL for the start of the week or month a moment (seconds, UTC) falls in."""
+    if bucket == "week":
+        return f"({column} - (({column} - {MONDAY}) % {WEEK}))"
+    return _MONTH[dialect].format(column=column)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: a period (from `since` to `until`, seconds) and, when given, one theme or region."""
+
+    since: int
+    until: int
+    theme: str | None = None
+    region: str | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        return self.theme is not None or self.region is not None
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One week or month: commitments made in it, done and dropped in it; and of those made in it, how many are
+    overdue or stale now."""
+
+    start: int
+    made: int = 0
+    done: int = 0
+    dropped: int = 0
+    overdue: int = 0
+    stale: int = 0
+
+
+@dataclass(frozen=True)
+class Share:
+    """Commitments made in the period on one theme or region (None: none given), and where they stand now."""
+
+    key: str | None
+    made: int
+    open: int
+    done: int
+    dropped: int
+    overdue: int
+    members: int  # how many members made them
+
+
+@dataclass(frozen=True)
+class ToolboxShare:
+    """Per theme: practices published, members trying or having tried them, and reports that they worked."""
+
+    theme: str
+    published: int
+    tried_by: int
+    worked_for: int
+
+
+class ReportRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _narrowing(self, scope: Scope, alias: str = "c") -> tuple[str, list[Any]]:
+        where, args = [f"{alias}.created_at >= ?", f"{alias}.created_at < ?"], [scope.since, scope.until]
+        if scope.narrowed:
+            where.append(f"{alias}.visibility != 'private'")
+        if scope.theme is not None:
+            where.append(f"{alias}.theme = ?")
+            args.append(scope.theme)
+        if scope.region is not None:
+            where.append(f"{alias}.region = ?")
+            args.append(scope.region)
+        return " AND ".join(where), args
+
+    async def commitments_over_time(self, scope: Scope, bucket: str, now: int) -> list[Moment]:
+        """Each week or month of the period that saw something, in order."""
+        assert bucket in BUCKETS
+        where, args = self._narrowing(scope)
+        made_in = _bucket(self.db.dialect, bucket, "c.created_at")
+        closed_in = _bucket(self.db.dialect, bucket, "c.closed_at")
+        made = await self.db.fetch_all(
+            f"SELECT {made_in} AS start, count(*), "
+            "count(*) FILTER (WHERE c.status = 'open' AND c.due_at < ?), "
+            "count(*) FILTER (WHERE c.status = 'open' AND c.stale = 1) "
+            f"FROM commitments c WHERE {where} GROUP BY start", [now, *args])
+        closed_where, closed_args = self._narrowing(scope)
+        closed_where = closed_where.replace("c.created_at", "c.closed_at")
+        closed = await self.db.fetch_all(
+            f"SELECT {closed_in} AS start, count(*) FILTER (WHERE c.status = 'done'), "
+            "count(*) FILTER (WHERE c.status = 'dropped') "
+            f"FROM commitments c WHERE c.closed_at IS NOT NULL AND {closed_where} GROUP BY start", closed_args)
+        moments: dict[int, dict[str, int]] = {}
+        for start, count, overdue, stale in made:
+            moments.setdefault(int(start), {}).update(made=int(count), overdue=int(overdue), stale=int(stale))
+        for start, done, dropped in closed:
+            moments.setdefault(int(start), {}).update(done=int(done), dropped=int(dropped))
+        return [Moment(start, **counts) for start, counts in sorted(moments.items())]
+
+    async def commitments_by(self, kind: str, scope: Scope, now: int) -> list[Share]:
+        """Commitments made in the period by theme or by region (never the private ones), largest first."""
+        assert kind in ("theme", "region")
+        where, args = self._narrowing(scope)
+        rows = await self.db.fetch_all(
+            f"SELECT c.{kind}, count(*), count(*) FILTER (WHERE c.status = 'open'), "
+            "count(*) FILTER (WHERE c.status = 'done'), count(*) FILTER (WHERE c.status = 'dropped'), "
+            "count(*) FILTER (WHERE c.status = 'open' AND c.due_at < ?), count(DISTINCT c.member_id) "
+            f"FROM commitments c WHERE {where} AND c.visibility != 'private' GROUP BY c.{kind} "
+            f"ORDER BY count(*) DESC, c.{kind}", [now, *args])
+        return [Share(row[0], *(int(v) for v in row[1:])) for row in rows]
+
+    async def private_commitments(self, scope: Scope) -> int:
+        """"Just me" commitments made in the period (shown only in the network's totals)."""
+        row = await self.db.fetch_one(
+            "SELECT count(*) FROM commitments WHERE visibility = 'private' AND created_at >= ? AND created_at < ?",
+            (scope.since, scope.until))
+        return int(row[0]) if row else 0
+
+    async def toolbox(self, scope: Scope) -> list[ToolboxShare]:
+        """Per theme, the practices published in the period, the members trying them, and their "worked" reports."""
+        rows = await self.db.fetch_all(
+            "SELECT t.theme, count(DISTINCT p.id), "
+            "(SELECT count(DISTINCT c.member_id) FROM commitments c JOIN practice_themes u "
+            " ON u.practice_id = c.practice_id WHERE u.theme = t.theme), "
+            "(SELECT count(*) FROM practice_reports r JOIN practice_themes u ON u.practice_id = r.practice_id "
+            " WHERE u.theme = t.theme AND r.verdict = 'worked') "
+            "FROM practices p JOIN practice_themes t ON t.practice_id = p.id "
+            "WHERE p.status IN ('approved', 'retired') AND p.published_at >= ? AND p.published_at < ? "
+            "GROUP BY t.theme ORDER BY count(DISTINCT p.id) DESC, t.theme", (scope.since, scope.until))
+        return [ToolboxShare(row[0], int(row[1]), int(row[2]), int(row[3])) for row in rows]

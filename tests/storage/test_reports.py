@@ -1,0 +1,77 @@
+"""ReportRepository: the counts organisers' reports are made of, the same on every engine, never narrower than the
+rule on private commitments allows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from storage.practices import Draft
+from storage.reports import Moment, Scope
+
+DAY = 86400
+
+
+def ts(*args: int) -> int:
+    return int(datetime(*args, tzinfo=UTC).timestamp())
+
+
+async def commit(backend, member_id: int, at: int, *, theme=None, region=None, visibility="network",
+                 due=None, practice_id=None) -> int:
+    return await backend.commitments.create(member_id, "something", due_at=due, theme=theme, region=region,
+                                            visibility=visibility, now=at, practice_id=practice_id)
+
+
+async def test_commitments_over_time_by_week_and_by_month_the_same_on_every_engine(backend, join):
+    ada, bo = await join("ada"), await join("bo")
+    monday = ts(2027, 1, 4)  # a Monday
+    first = await commit(backend, ada.id, monday + 3600, theme="detention")
+    await commit(backend, ada.id, monday + 6 * DAY + 86399, theme="data", due=monday + DAY)  # Sunday 23:59:59
+    await commit(backend, bo.id, monday + 7 * DAY, visibility="private")  # the next Monday 00:00
+    await commit(backend, bo.id, ts(2027, 2, 1), theme="detention")
+    await backend.commitments.set_status(first, ada.id, "done", monday + 8 * DAY)
+    scope = Scope(ts(2027, 1, 1), ts(2027, 3, 1))
+    weeks = await backend.reports.commitments_over_time(scope, "week", now=ts(2027, 2, 10))
+    assert weeks == [Moment(monday, made=2, overdue=1), Moment(monday + 7 * DAY, made=1, done=1),
+                     Moment(ts(2027, 2, 1), made=1)]
+    months = await backend.reports.commitments_over_time(scope, "month", now=ts(2027, 2, 10))
+    assert months == [Moment(ts(2027, 1, 1), made=3, done=1, overdue=1), Moment(ts(2027, 2, 1), made=1)]
+    # Narrowed to a theme, private commitments do not count; outside the period, nothing does.
+    detention = await backend.reports.commitments_over_time(Scope(scope.since, scope.until, theme="detention"),
+                                                            "month", now=ts(2027, 2, 10))
+    assert detention == [Moment(ts(2027, 1, 1), made=1, done=1), Moment(ts(2027, 2, 1), made=1)]
+    assert await backend.reports.commitments_over_time(Scope(ts(2026, 1, 1), ts(2026, 12, 1)), "week", 0) == []
+
+
+async def test_commitments_by_theme_and_region_leave_private_ones_to_the_totals(backend, join):
+    ada, bo, cy = await join("ada"), await join("bo"), await join("cy")
+    at = ts(2027, 1, 10)
+    for member in (ada, bo, cy):
+        await commit(backend, member.id, at, theme="detention", region="western-europe")
+    done = await commit(backend, ada.id, at, theme="data", region="western-europe", due=at + DAY)
+    await backend.commitments.set_status(done, ada.id, "done", at + DAY)
+    await commit(backend, bo.id, at, theme="data", due=at + DAY)  # overdue by the time of the report
+    await commit(backend, cy.id, at, theme="detention", visibility="private")
+    scope = Scope(ts(2027, 1, 1), ts(2027, 2, 1))
+    by_theme = await backend.reports.commitments_by("theme", scope, now=at + 2 * DAY)
+    assert [(s.key, s.made, s.open, s.done, s.overdue, s.members) for s in by_theme] == [
+        ("detention", 3, 3, 0, 0, 3), ("data", 2, 1, 1, 1, 2)]
+    by_region = await backend.reports.commitments_by("region", scope, now=at + 2 * DAY)
+    assert [(s.key, s.made) for s in by_region] == [("western-europe", 4), (None, 1)]
+    assert await backend.reports.private_commitments(scope) == 1
+
+
+async def test_the_toolbox_by_theme(backend, join):
+    ada, bo, cy = await join("ada"), await join("bo"), await join("cy")
+    at = ts(2027, 1, 10)
+    cards = await backend.practices.create(ada.id, Draft("Cards", "x", themes=("data", "detention")), at)
+    radio = await backend.practices.create(ada.id, Draft("Radio", "x", themes=("data",)), at)
+    await backend.practices.create(ada.id, Draft("Waiting", "x", themes=("data",)), at)  # not published: not counted
+    for number in (cards, radio):
+        await backend.practices.review(number, "approved", ada.id, None, at)
+    await backend.practices.report(cards, bo.id, "worked", at)
+    await backend.practices.report(cards, cy.id, "not_worked", at)
+    await commit(backend, bo.id, at, practice_id=cards)
+    await commit(backend, cy.id, at, practice_id=radio)
+    shares = await backend.reports.toolbox(Scope(ts(2027, 1, 1), ts(2027, 2, 1)))
+    assert [(s.theme, s.published, s.tried_by, s.worked_for) for s in shares] == [
+        ("data", 2, 2, 1), ("detention", 1, 1, 1)]
