@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.database import Database
+from storage.sessions import SUBSCRIBERS
 
 WEEK = 7 * 24 * 3600
 MONDAY = 4 * 24 * 3600  # 1970-01-05, the first Monday after the epoch
@@ -78,6 +79,34 @@ class ToolboxShare:
     published: int
     tried_by: int
     worked_for: int
+
+
+@dataclass(frozen=True)
+class Partnering:
+    """Partner searches on one theme and region (None: any), in the period: how many, how many found nobody, the
+    introductions they led to that both accepted, and the "did you connect?" answers (one per side)."""
+
+    theme: str | None
+    region: str | None
+    searches: int = 0
+    found_nobody: int = 0
+    introduced: int = 0
+    connected: int = 0
+    not_yet: int = 0
+    not_connected: int = 0
+
+
+@dataclass(frozen=True)
+class SessionFigures:
+    """One session of the period: who follows it, who said they took part (or not), commitments made from it."""
+
+    session_id: int
+    title: str
+    starts_at: int
+    followers: int
+    attended: int
+    missed: int
+    commitments: int
 
 
 class ReportRepository:
@@ -151,3 +180,41 @@ class ReportRepository:
             "WHERE p.status IN ('approved', 'retired') AND p.published_at >= ? AND p.published_at < ? "
             "GROUP BY t.theme ORDER BY count(DISTINCT p.id) DESC, t.theme", (scope.since, scope.until))
         return [ToolboxShare(row[0], int(row[1]), int(row[2]), int(row[3])) for row in rows]
+
+    async def partnering(self, scope: Scope) -> list[Partnering]:
+        """Partner searches made in the period, and what came of them, by theme and region (most searched first)."""
+        searches = await self.db.fetch_all(
+            "SELECT theme, region, count(*), count(*) FILTER (WHERE found = 0) FROM partner_requests "
+            "WHERE created_at >= ? AND created_at < ? GROUP BY theme, region", (scope.since, scope.until))
+        outcomes = await self.db.fetch_all(
+            "SELECT r.theme, r.region, count(*) FILTER (WHERE i.status = 'introduced'), "
+            "count(*) FILTER (WHERE i.a_follow_up = 'yes') + count(*) FILTER (WHERE i.b_follow_up = 'yes'), "
+            "count(*) FILTER (WHERE i.a_follow_up = 'not_yet') + count(*) FILTER (WHERE i.b_follow_up = 'not_yet'), "
+            "count(*) FILTER (WHERE i.a_follow_up = 'no') + count(*) FILTER (WHERE i.b_follow_up = 'no') "
+            "FROM introductions i JOIN partner_requests r ON r.id = i.request_id "
+            "WHERE r.created_at >= ? AND r.created_at < ? GROUP BY r.theme, r.region", (scope.since, scope.until))
+        figures: dict[tuple[str | None, str | None], dict[str, int]] = {}
+        for theme, region, count, nobody in searches:
+            figures.setdefault((theme, region), {}).update(searches=int(count), found_nobody=int(nobody))
+        for theme, region, introduced, yes, not_yet, no in outcomes:
+            figures.setdefault((theme, region), {}).update(introduced=int(introduced), connected=int(yes),
+                                                           not_yet=int(not_yet), not_connected=int(no))
+        ranked = sorted(figures.items(), key=lambda item: (-item[1].get("searches", 0), str(item[0])))
+        return [Partnering(theme, region, **counts) for (theme, region), counts in ranked]
+
+    async def sessions(self, scope: Scope) -> list[SessionFigures]:
+        """Each session that started in the period (not cancelled), in order."""
+        rows = await self.db.fetch_all(
+            "SELECT id, title, starts_at, "
+            "(SELECT count(*) FROM session_attendance a WHERE a.session_id = s.id AND a.attended = 1), "
+            "(SELECT count(*) FROM session_attendance a WHERE a.session_id = s.id AND a.attended = 0), "
+            "(SELECT count(*) FROM session_commitments c WHERE c.session_id = s.id) "
+            "FROM sessions s WHERE s.status != 'cancelled' AND s.starts_at >= ? AND s.starts_at < ? "
+            "ORDER BY s.starts_at, s.id", (scope.since, scope.until))
+        figures = []
+        for session_id, title, starts_at, attended, missed, commitments in rows:
+            followers = await self.db.fetch_one(f"SELECT count(*) FROM ({SUBSCRIBERS}) followers",
+                                                (session_id, session_id))
+            figures.append(SessionFigures(int(session_id), title, int(starts_at), int(followers[0]), int(attended),
+                                          int(missed), int(commitments)))
+        return figures

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from storage.practices import Draft
 from storage.reports import Moment, Scope
+from tests.storage.test_sessions import new_session
 
 DAY = 86400
 
@@ -75,3 +76,36 @@ async def test_the_toolbox_by_theme(backend, join):
     shares = await backend.reports.toolbox(Scope(ts(2027, 1, 1), ts(2027, 2, 1)))
     assert [(s.theme, s.published, s.tried_by, s.worked_for) for s in shares] == [
         ("data", 2, 2, 1), ("detention", 1, 1, 1)]
+
+
+async def test_partner_searches_and_what_came_of_them_by_theme_and_region(backend, join):
+    ada, bo, cy = await join("ada"), await join("bo"), await join("cy")
+    at = ts(2027, 1, 10)
+    found = await backend.partners.create_request(ada.id, theme="detention", region="western-europe", language=None,
+                                                  note="", proposals=[(bo.id, {}), (cy.id, {})], now=at)
+    await backend.partners.create_request(bo.id, theme="detention", region="western-europe", language=None, note="",
+                                          proposals=[], now=at)  # found nobody
+    await backend.partners.create_request(cy.id, theme="data", region=None, language=None, note="", proposals=[],
+                                          now=at)
+    first, _second = await backend.partners.send(found, ada.id, [(bo.id, {}, True), (cy.id, {}, True)], note="",
+                                                 now=at, expires_at=at + 7 * DAY)
+    await backend.partners.answer(first, "b", "accepted", at + DAY, follow_up_at=at + 8 * DAY)
+    await backend.partners.set_follow_up(first, "a", "yes", at + 8 * DAY)
+    await backend.partners.set_follow_up(first, "b", "not_yet", at + 8 * DAY)
+    figures = await backend.reports.partnering(Scope(ts(2027, 1, 1), ts(2027, 2, 1)))
+    assert [(p.theme, p.region, p.searches, p.found_nobody, p.introduced, p.connected, p.not_yet, p.not_connected)
+            for p in figures] == [("detention", "western-europe", 2, 1, 1, 1, 1, 0), ("data", None, 1, 1, 0, 0, 0, 0)]
+
+
+async def test_each_session_with_its_followers_attendance_and_commitments(backend, join, clock):
+    ada, bo = await join("ada"), await join("bo")
+    session = await new_session(backend, clock, "Legal clinic", themes=("detention",))
+    await backend.sessions.subscribe(session, ada.id, clock.now, default_lead=15, followup_after=600)
+    await backend.sessions.subscribe(session, bo.id, clock.now, default_lead=15, followup_after=600)
+    await backend.sessions.record_attendance(session, ada.id, True, clock.now)
+    await backend.sessions.record_attendance(session, bo.id, False, clock.now)
+    made = await commit(backend, ada.id, clock.now)
+    await backend.sessions.link_commitment(made, session)
+    figures = await backend.reports.sessions(Scope(clock.now, clock.later(days=30)))
+    assert [(f.title, f.followers, f.attended, f.missed, f.commitments) for f in figures] == [
+        ("Legal clinic", 2, 1, 1, 1)]
