@@ -64,6 +64,7 @@ def network_from(settings: Settings) -> Network:
         broadcast_approval_above=settings.broadcasts.approval_above,
         broadcast_daily_quota=settings.broadcasts.daily_quota,
         announcement_channels=settings.broadcasts.channels(),
+        report_fewer_than=settings.reports.fewer_than,
     )
 
 

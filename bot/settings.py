@@ -223,6 +223,15 @@ class BroadcastSettings(BaseModel):
                 + tuple(("discord", "#" + c) for c in self.discord_channels))
 
 
+class ReportSettings(BaseModel):
+    """Organisers' reports."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # A count of fewer members than this is shown as "fewer than N" in every chart, table and report.
+    fewer_than: int = Field(3, ge=1, le=100)
+
+
 class HttpSettings(BaseModel):
     """The HTTP endpoint for health checks and metrics (/healthz, /readyz, /metrics); off until a port is set.
 
@@ -279,6 +288,7 @@ class Settings(BaseSettings):
     partners: PartnerSettings = PartnerSettings()
     sessions: SessionSettings = SessionSettings()
     broadcasts: BroadcastSettings = BroadcastSettings()
+    reports: ReportSettings = ReportSettings()
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
     http: HttpSettings = HttpSettings()

@@ -69,6 +69,8 @@ class Network:
     broadcast_approval_above: int  # a broadcast to more members than this needs a second organiser
     broadcast_daily_quota: int  # broadcasts an organiser may start in any 24 hours
     announcement_channels: tuple[tuple[str, str], ...]  # (platform, chat or channel id) a broadcast may post to
+    # Reports show a count of fewer members than this as "fewer than N", so that none singles out a person.
+    report_fewer_than: int = 3
     _by_id: dict[str, dict[str, Choice]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
