@@ -47,7 +47,10 @@ def _parser() -> argparse.ArgumentParser:
                                      "countering hate keep its commitments.")
     sub = parser.add_subparsers(dest="command", required=True,
                                 metavar="{console,run,migrate,backup,restore,copy-db,sync-commands,agenda}")
-    sub.add_parser("console", parents=[common], help="talk to the bot in this terminal, as any number of people")
+    console = sub.add_parser("console", parents=[common],
+                             help="talk to the bot in this terminal, as any number of people")
+    console.add_argument("--files", type=Path, metavar="DIR", help="save the files the bot sends (exports, charts) "
+                         "in this folder")
     sub.add_parser("run", parents=[common], help="start every platform that has a token in the settings")
     sub.add_parser("migrate", parents=[common], help="create or upgrade the database, then exit")
     take = sub.add_parser("backup", parents=[common], help="copy the SQLite database into FILE, also while the "
@@ -104,10 +107,10 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
         logging.getLogger(name).setLevel(max(floor, logging.getLogger().level))
 
 
-async def _console(settings: Settings) -> int:
+async def _console(settings: Settings, files: Path | None = None) -> int:
     app = await open_app(settings)
     try:
-        adapter = ConsoleAdapter(app.core, echo=not sys.stdin.isatty())
+        adapter = ConsoleAdapter(app.core, echo=not sys.stdin.isatty(), files=files)
         app.delivery.register(adapter)
         await app.start()
         await adapter.run()
@@ -333,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         return _backup(settings, args.file)
     if args.command == "restore":
         return _restore(settings, args.file, yes=args.yes)
-    commands = {"console": _console, "run": _run, "migrate": _migrate,
+    commands = {"console": lambda s: _console(s, args.files), "run": _run, "migrate": _migrate,
                 "copy-db": lambda s: _copy_db(args.source, args.target),
                 "sync-commands": lambda s: _sync_commands(s, args.guild),
                 "agenda": lambda s: _agenda(s, args)}

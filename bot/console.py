@@ -6,14 +6,18 @@
     /quit            leave (end of input does the same)
 
 Everything else is sent to the bot as that person's message. Every message the bot sends is printed with its
-recipient first, `[@handle] text`, and its buttons as numbered options `(1) Label`.
+recipient first, `[@handle] text`, and its buttons as numbered options `(1) Label`. A file the bot sends (an
+export, a chart) is saved in the folder `--files DIR` names, readable by its owner only; without it a text file is
+printed and any other is only named.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from handlers.arguments import number
@@ -23,6 +27,7 @@ from handlers.formatting import to_plain
 
 PLATFORM = "console"
 _HANDLE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 MAX_SLEEP = 24 * 3600
 
 
@@ -31,9 +36,11 @@ class ConsoleAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, core: Core, out: TextIO = sys.stdout, *, echo: bool = False) -> None:
+    def __init__(self, core: Core, out: TextIO = sys.stdout, *, echo: bool = False, files: Path | None = None
+                 ) -> None:
         self.core = core
         self.out = out
+        self.files = files
         self.echo = echo
         self.current: str | None = None
         self.buttons: dict[str, list[Button]] = {}
@@ -50,8 +57,7 @@ class ConsoleAdapter:
         lines = to_plain(reply.text).split("\n")
         out = [prefix + lines[0]] + [indent + line if line else "" for line in lines[1:]]
         if reply.attachment is not None:
-            out.append(f"{indent}[file {reply.attachment.filename}, {len(reply.attachment.content)} bytes]")
-            out += [indent + line for line in reply.attachment.content.decode("utf-8", "replace").split("\n")]
+            out += [indent + line for line in self._file(reply.attachment.filename, reply.attachment.content)]
         if reply.buttons:
             number = 0
             buttons: list[Button] = []
@@ -64,6 +70,34 @@ class ConsoleAdapter:
                 out.append(indent + "   ".join(cells))
             self.buttons[handle] = buttons
         self._print("\n".join(out))
+
+    def _file(self, filename: str, content: bytes) -> list[str]:
+        """Save a file the bot sent (with `--files`), or show it: the lines to print."""
+        if self.files is not None:
+            path = self._save(filename, content)
+            return [f"[file saved: {path}, {len(content):,} bytes]"]
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            return [f"[file {filename}, {len(content):,} bytes: start the console with --files DIR to save it]"]
+        return [f"[file {filename}, {len(content):,} bytes]", *text.split("\n")]
+
+    def _save(self, filename: str, content: bytes) -> Path:
+        """Write a new file in the folder, never over another: name.png, then name-2.png …"""
+        assert self.files is not None
+        self.files.mkdir(parents=True, exist_ok=True)
+        stem, dot, suffix = (_UNSAFE.sub("_", Path(filename).name) or "file").rpartition(".")
+        stem, suffix = (stem, "." + suffix) if dot else (suffix, "")
+        for n in range(1, 10_000):
+            path = self.files / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
+            try:
+                handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # an export is personal data
+            except FileExistsError:
+                continue
+            with os.fdopen(handle, "wb") as file:
+                file.write(content)
+            return path
+        raise FileExistsError(filename)
 
     async def _say(self, text: str) -> None:
         self._print(f"· {text}")

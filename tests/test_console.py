@@ -130,3 +130,20 @@ def test_database_from_a_newer_release_is_refused(tmp_path):
     result = run_console("/as amina\n", "console", "--db", str(db))
     assert result.returncode == 2
     assert "newer release" in result.stderr
+
+
+def test_files_the_bot_sends_are_saved_in_the_folder_given_readable_by_their_owner_only(tmp_path):
+    import json
+    import stat
+
+    files = tmp_path / "files"
+    result = run_console(ONBOARDING + "/export\n/export\n", "console", "--files", str(files), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    second = next(files.glob("*-2.json"))
+    first = files / second.name.replace("-2.json", ".json")  # the second export never overwrites the first
+    assert sorted(files.iterdir()) == sorted([first, second])
+    assert f"[file saved: {first}" in result.stdout and "\"contact_for_partners\"" not in result.stdout
+    assert json.loads(first.read_text())["profile"]["contact_for_partners"] == "Signal: amina.42"
+    assert stat.S_IMODE(first.stat().st_mode) == 0o600
+    printed = run_console(ONBOARDING + "/export\n", "console", cwd=tmp_path)  # without --files: the text shown
+    assert "[file solidarity-export-" in printed.stdout and '"contact_for_partners"' in printed.stdout
