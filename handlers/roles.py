@@ -62,6 +62,18 @@ async def resolve_member(ctx: Context, text: str, usage: Markup) -> Member | Rep
     return member
 
 
+async def organisers_besides(ctx: Context, besides: int) -> list[int]:
+    """Every organiser and configured admin who can act (not blocked), but `besides`: whom to tell of something
+    waiting for an organiser (a broadcast to approve, a practice to review)."""
+    ids = set(await ctx.repos.members.organiser_ids(besides=besides))
+    for key in ctx.network.admins:
+        platform, _sep, external_id = key.partition(":")
+        member = await ctx.repos.members.by_identity(platform, external_id)
+        if member is not None and member.id != besides and not member.blocked:
+            ids.add(member.id)
+    return sorted(ids)
+
+
 @router.command("members", Role.ORGANISER, N_("list members, or find them by name, theme or region"),
                 usage=N_("/members [part of a name] [theme:…] [region:…]"), order=20,
                 params=(Param("name", N_("part of a name to look for")),

@@ -11,24 +11,15 @@ from handlers.broadcasts.view import describe_audience
 from handlers.core import Context, Role
 from handlers.events import Reply
 from handlers.i18n import _, _n, grouped, join_lines
+from handlers.roles import organisers_besides
 from storage.audit import AuditRepository
 from storage.broadcasts import BroadcastRepository
-
-
-async def _organisers(ctx: Context, besides: int) -> list[int]:
-    ids = set(await ctx.repos.members.organiser_ids(besides=besides))
-    for key in ctx.network.admins:
-        platform, _sep, external_id = key.partition(":")
-        member = await ctx.repos.members.by_identity(platform, external_id)
-        if member is not None and member.id != besides and not member.blocked:
-            ids.add(member.id)
-    return sorted(ids)
 
 
 async def ask_approval(ctx: Context, broadcast_id: int, total: int) -> int:
     broadcast = await ctx.repos.broadcasts.get(broadcast_id)
     assert broadcast is not None
-    others = await _organisers(ctx, ctx.member_id)
+    others = await organisers_besides(ctx, ctx.member_id)
     author = ctx.member.display_name or _("an organiser")
     for organiser in others:
         approve = await ctx.button(str(_("Approve")), "broadcast.approve", BroadcastRef(broadcast_id),

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from handlers.arguments import number
 from handlers.core import Context, Role, Router
 from handlers.core.questions import Flow, answered
-from handlers.i18n import N_, _
+from handlers.i18n import N_, _, _n
 from storage.practices import Practice
 
 router = Router("practices")
@@ -96,3 +96,8 @@ async def visible(ctx: Context, practice_id: int) -> Practice | None:
 
 def is_organiser(ctx: Context) -> bool:
     return ctx.role >= Role.ORGANISER
+
+
+def too_long(length: int, most: int) -> Markup:
+    return _n("That is {n} character; the most is {max}. Please say it in fewer words.",
+              "That is {n} characters; the most is {max}. Please say it in fewer words.", length, max=most)

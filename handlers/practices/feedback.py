@@ -11,7 +11,7 @@ from handlers.commitments.choices import _options
 from handlers.core import Args, Context, Role
 from handlers.core.questions import Answer, Choice, Question
 from handlers.events import Reply
-from handlers.i18n import N_, _, _n, join_lines
+from handlers.i18n import N_, _, join_lines
 from handlers.practices.common import (
     CHOICE_PAGE,
     MAX_FEEDBACK,
@@ -20,6 +20,7 @@ from handlers.practices.common import (
     feedback_flow,
     practice_number,
     router,
+    too_long,
 )
 from handlers.practices.sharing import start_from_session
 from handlers.sanitise import clean_line
@@ -62,9 +63,7 @@ async def text_typed(ctx: Context, answer: Answer) -> Reply:
     if checked.problem == "empty":
         return Reply(_("Please type what a future meeting should address, or send /cancel to stop."))
     if checked.problem == "too_long":
-        return Reply(_n("That is {n} character; the most is {max}. Please say it in fewer words.",
-                        "That is {n} characters; the most is {max}. Please say it in fewer words.", checked.length,
-                        max=MAX_FEEDBACK))
+        return Reply(too_long(checked.length, MAX_FEEDBACK))
     return await feedback_flow.ask(ctx, "theme", {**answer.data, "text": checked.text})
 
 

@@ -9,11 +9,11 @@ from handlers.commitments import start_from_practice
 from handlers.core import Context
 from handlers.core.questions import Answer, Choice, Question
 from handlers.events import Reply
-from handlers.i18n import N_, _, _n, join_lines, plain
+from handlers.i18n import N_, _, join_lines, plain
 from handlers.partners.common import EXPIRE_AFTER
 from handlers.partners.consent import send_request
 from handlers.partners.words import limit_reached
-from handlers.practices.common import MAX_NOTE, SKIP, PracticeRef, no_such, note_flow, router, visible
+from handlers.practices.common import MAX_NOTE, SKIP, PracticeRef, no_such, note_flow, router, too_long, visible
 from handlers.practices.view import shown
 from handlers.sanitise import clean_line
 from storage.conversations import Conversation
@@ -82,9 +82,7 @@ async def report_note_typed(ctx: Context, answer: Answer) -> Reply:
     if checked.problem == "empty":
         return Reply(_("Please type your note, or tap Skip."))
     if checked.problem == "too_long":
-        return Reply(_n("That is {n} character; the most is {max}. Please say it in fewer words.",
-                        "That is {n} characters; the most is {max}. Please say it in fewer words.", checked.length,
-                        max=MAX_NOTE))
+        return Reply(too_long(checked.length, MAX_NOTE))
     await note_flow.end(ctx)
     practice_id = answer.data["practice"]
     if not await ctx.repos.practices.note_report(practice_id, ctx.member_id, checked.text):

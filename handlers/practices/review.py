@@ -14,6 +14,7 @@ from handlers.core.questions import Answer, Question
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, join_lines
 from handlers.partners.words import in_language_of
+from handlers.roles import organisers_besides
 from handlers.practices.common import (
     MAX_NOTE,
     PracticeRef,
@@ -22,6 +23,7 @@ from handlers.practices.common import (
     note_flow,
     practice_number,
     router,
+    too_long,
     visible,
 )
 from handlers.practices.view import full, one_line, shown
@@ -40,20 +42,9 @@ class MergeRef:
     kept: int
 
 
-async def _organisers(ctx: Context, besides: int | None = None) -> list[int]:
-    """Every organiser and configured admin who can act (not blocked), but `besides`."""
-    ids = set(await ctx.repos.members.organiser_ids(besides=besides or 0))
-    for key in ctx.network.admins:
-        platform, _sep, external_id = key.partition(":")
-        member = await ctx.repos.members.by_identity(platform, external_id)
-        if member is not None and member.id != besides and not member.blocked:
-            ids.add(member.id)
-    return sorted(ids)
-
-
 async def ask_for_review(ctx: Context, practice_id: int) -> int:
     """Tell the organisers (but the author) that a practice waits for review; how many were told."""
-    organisers = await _organisers(ctx, besides=ctx.member_id)
+    organisers = await organisers_besides(ctx, ctx.member_id)
     for organiser in organisers:
         button = await ctx.button(str(_("Review it")), "practice.open", PracticeRef(practice_id),
                                   for_member=organiser)
@@ -136,9 +127,7 @@ async def review_note_typed(ctx: Context, answer: Answer) -> Reply:
     if checked.problem == "empty":
         return Reply(_("Please type a note for the author, or send /cancel to stop."))
     if checked.problem == "too_long":
-        return Reply(_n("That is {n} character; the most is {max}. Please say it in fewer words.",
-                        "That is {n} characters; the most is {max}. Please say it in fewer words.", checked.length,
-                        max=MAX_NOTE))
+        return Reply(too_long(checked.length, MAX_NOTE))
     await note_flow.end(ctx)
     practice = await _waiting(ctx, answer.data["practice"])
     if isinstance(practice, Reply):

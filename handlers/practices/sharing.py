@@ -19,7 +19,7 @@ from handlers.commitments.choices import _options, region_label
 from handlers.core import Args, Context, Role
 from handlers.core.questions import Answer, Choice, Question
 from handlers.events import Reply
-from handlers.i18n import N_, _, _n, join_lines, plain
+from handlers.i18n import N_, _, join_lines, plain
 from handlers.network import ACTOR_KINDS
 from handlers.practices.common import (
     CHOICE_PAGE,
@@ -34,6 +34,7 @@ from handlers.practices.common import (
     practice_flow,
     practice_number,
     router,
+    too_long,
     visible,
 )
 from handlers.practices import review
@@ -74,7 +75,7 @@ async def practice_command(ctx: Context, args: Args) -> Reply | list[Reply]:
         if checked.problem is None:
             data["title"] = checked.text
         elif checked.problem == "too_long":
-            note = _too_long(checked.length, LIMITS["title"])
+            note = too_long(checked.length, LIMITS["title"])
     return await _next(ctx, data, note)
 
 
@@ -102,11 +103,6 @@ async def _edit_command(ctx: Context, rest: str) -> Reply:
     if is_organiser(ctx) or (practice.author_id == ctx.member_id and practice.status == "changes"):
         return await start_change(ctx, practice)
     return Reply(_("Practice #{id} cannot be changed now.", id=practice_id))
-
-
-def _too_long(length: int, most: int) -> Markup:
-    return _n("That is {n} character; the most is {max}. Please say it in fewer words.",
-              "That is {n} characters; the most is {max}. Please say it in fewer words.", length, max=most)
 
 
 async def _next(ctx: Context, data: dict[str, Any], note: Markup | None = None) -> Reply:
@@ -263,7 +259,7 @@ async def text_typed(ctx: Context, answer: Answer) -> Reply:
     if checked.problem == "empty":
         return Reply(_("Please type your answer, or send /cancel to stop."))
     if checked.problem == "too_long":
-        return await practice_flow.ask(ctx, step, answer.data, note=_too_long(checked.length, LIMITS[step]))
+        return await practice_flow.ask(ctx, step, answer.data, note=too_long(checked.length, LIMITS[step]))
     value = checked.text
     if step == "link":
         parts = urlsplit(value)
@@ -286,7 +282,7 @@ async def place_typed(ctx: Context, answer: Answer) -> Reply:
         return await _after(ctx, {**answer.data, "region": region.id, "place": None})
     checked = clean_line(answer.value, LIMITS["where"])
     if checked.problem is not None:
-        return await practice_flow.ask(ctx, "where", answer.data, note=_too_long(checked.length, LIMITS["where"])
+        return await practice_flow.ask(ctx, "where", answer.data, note=too_long(checked.length, LIMITS["where"])
                                        if checked.problem == "too_long" else None)
     return await _after(ctx, {**answer.data, "region": None, "place": checked.text})
 
