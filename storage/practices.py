@@ -398,8 +398,8 @@ class PracticeRepository:
                            now: int) -> int:
         async with self.db.transaction() as conn:
             return await inserted_id(
-                conn, "INSERT INTO session_feedback (session_id, member_id, theme, text, created_at) "
-                "VALUES (?, ?, ?, ?, ?)", (session_id, member_id, theme, text, now))
+                conn, "INSERT INTO session_feedback (session_id, member_id, theme, text, created_at, quotable) "
+                "VALUES (?, ?, ?, ?, ?, 1)", (session_id, member_id, theme, text, now))
 
     async def feedback(self, session_id: int | None = None, limit: int = 200) -> list[Feedback]:
         """What members want a future meeting to address (after one session, or all), by theme, newest first."""

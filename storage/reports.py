@@ -109,6 +109,32 @@ class SessionFigures:
     commitments: int
 
 
+@dataclass(frozen=True)
+class MeetingPractice:
+    """A practice shared from one of a meeting's sessions and published for the network (no author)."""
+
+    practice_id: int
+    title: str
+    theme: str | None
+
+
+@dataclass(frozen=True)
+class Wish:
+    """One answer to "what should a future meeting address?": its theme, and its words when they may be quoted."""
+
+    theme: str | None
+    quotable: bool
+    text: str
+
+
+# A session's figures but its followers: id, title, start, attended, did not attend, commitments made from it.
+_SESSION_FIGURES = (
+    "id, title, starts_at, "
+    "(SELECT count(*) FROM session_attendance a WHERE a.session_id = s.id AND a.attended = 1), "
+    "(SELECT count(*) FROM session_attendance a WHERE a.session_id = s.id AND a.attended = 0), "
+    "(SELECT count(*) FROM session_commitments c WHERE c.session_id = s.id)")
+
+
 class ReportRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -169,7 +195,8 @@ class ReportRepository:
         return int(row[0]) if row else 0
 
     async def toolbox(self, scope: Scope) -> list[ToolboxShare]:
-        """Per theme, the practices published in the period, the members trying them, and their "worked" reports."""
+        """Per theme, the practices published in the period (of the scope's theme and region, when given), the
+        members trying practices of that theme, and their "worked" reports."""
         rows = await self.db.fetch_all(
             "SELECT t.theme, count(DISTINCT p.id), "
             "(SELECT count(DISTINCT c.member_id) FROM commitments c JOIN practice_themes u "
@@ -178,8 +205,21 @@ class ReportRepository:
             " WHERE u.theme = t.theme AND r.verdict = 'worked') "
             "FROM practices p JOIN practice_themes t ON t.practice_id = p.id "
             "WHERE p.status IN ('approved', 'retired') AND p.published_at >= ? AND p.published_at < ? "
-            "GROUP BY t.theme ORDER BY count(DISTINCT p.id) DESC, t.theme", (scope.since, scope.until))
+            "AND (CAST(? AS TEXT) IS NULL OR t.theme = ?) AND (CAST(? AS TEXT) IS NULL OR p.region = ?) "
+            "GROUP BY t.theme ORDER BY count(DISTINCT p.id) DESC, t.theme",
+            (scope.since, scope.until, scope.theme, scope.theme, scope.region, scope.region))
         return [ToolboxShare(row[0], int(row[1]), int(row[2]), int(row[3])) for row in rows]
+
+    async def toolbox_totals(self, scope: Scope) -> tuple[int, int]:
+        """The practices published in the period (of the scope's theme and region, when given), each counted once,
+        and the "worked for us too" reports on them."""
+        row = await self.db.fetch_one(
+            "SELECT count(*), coalesce(sum(p.worked_count), 0) FROM practices p "
+            "WHERE p.status IN ('approved', 'retired') AND p.published_at >= ? AND p.published_at < ? "
+            "AND (CAST(? AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM practice_themes t WHERE t.practice_id = p.id "
+            "AND t.theme = ?)) AND (CAST(? AS TEXT) IS NULL OR p.region = ?)",
+            (scope.since, scope.until, scope.theme, scope.theme, scope.region, scope.region))
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     async def partnering(self, scope: Scope) -> list[Partnering]:
         """Partner searches made in the period, and what came of them, by theme and region (most searched first)."""
@@ -203,14 +243,27 @@ class ReportRepository:
         return [Partnering(theme, region, **counts) for (theme, region), counts in ranked]
 
     async def sessions(self, scope: Scope) -> list[SessionFigures]:
-        """Each session that started in the period (not cancelled), in order."""
+        """Each session that started in the period (not cancelled; of the scope's theme, when given), in order.
+        Sessions have no region: a region does not narrow them."""
         rows = await self.db.fetch_all(
-            "SELECT id, title, starts_at, "
-            "(SELECT count(*) FROM session_attendance a WHERE a.session_id = s.id AND a.attended = 1), "
-            "(SELECT count(*) FROM session_attendance a WHERE a.session_id = s.id AND a.attended = 0), "
-            "(SELECT count(*) FROM session_commitments c WHERE c.session_id = s.id) "
+            f"SELECT {_SESSION_FIGURES} "
             "FROM sessions s WHERE s.status != 'cancelled' AND s.starts_at >= ? AND s.starts_at < ? "
-            "ORDER BY s.starts_at, s.id", (scope.since, scope.until))
+            "AND (CAST(? AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM session_themes t WHERE t.session_id = s.id "
+            "AND t.theme = ?)) ORDER BY s.starts_at, s.id", (scope.since, scope.until, scope.theme, scope.theme))
+        return await self._session_figures(rows)
+
+    async def meeting_sessions(self, session_ids: list[int]) -> list[SessionFigures]:
+        """The figures of the sessions a meeting was made of (cancelled ones left out), in order."""
+        if not session_ids:
+            return []
+        marks = ", ".join("?" * len(session_ids))
+        rows = await self.db.fetch_all(
+            f"SELECT {_SESSION_FIGURES} "
+            f"FROM sessions s WHERE s.status != 'cancelled' AND s.id IN ({marks}) ORDER BY s.starts_at, s.id",
+            session_ids)
+        return await self._session_figures(rows)
+
+    async def _session_figures(self, rows: list) -> list[SessionFigures]:
         figures = []
         for session_id, title, starts_at, attended, missed, commitments in rows:
             followers = await self.db.fetch_one(f"SELECT count(*) FROM ({SUBSCRIBERS}) followers",
@@ -218,3 +271,69 @@ class ReportRepository:
             figures.append(SessionFigures(int(session_id), title, int(starts_at), int(followers[0]), int(attended),
                                           int(missed), int(commitments)))
         return figures
+
+    async def meeting_commitments(self, kind: str, session_ids: list[int], now: int) -> list[Share]:
+        """Commitments registered from the meeting's sessions, by theme or region (never the private ones)."""
+        assert kind in ("theme", "region")
+        if not session_ids:
+            return []
+        marks = ", ".join("?" * len(session_ids))
+        rows = await self.db.fetch_all(
+            f"SELECT c.{kind}, count(*), count(*) FILTER (WHERE c.status = 'open'), "
+            "count(*) FILTER (WHERE c.status = 'done'), count(*) FILTER (WHERE c.status = 'dropped'), "
+            "count(*) FILTER (WHERE c.status = 'open' AND c.due_at < ?), count(DISTINCT c.member_id) "
+            "FROM commitments c JOIN session_commitments s ON s.commitment_id = c.id "
+            f"WHERE s.session_id IN ({marks}) AND c.visibility != 'private' GROUP BY c.{kind} "
+            f"ORDER BY count(*) DESC, c.{kind}", [now, *session_ids])
+        return [Share(row[0], *(int(v) for v in row[1:])) for row in rows]
+
+    async def meeting_private_commitments(self, session_ids: list[int]) -> int:
+        """"Just me" commitments registered from the meeting's sessions (shown only in its total)."""
+        if not session_ids:
+            return 0
+        marks = ", ".join("?" * len(session_ids))
+        row = await self.db.fetch_one(
+            "SELECT count(*) FROM commitments c JOIN session_commitments s ON s.commitment_id = c.id "
+            f"WHERE s.session_id IN ({marks}) AND c.visibility = 'private'", session_ids)
+        return int(row[0]) if row else 0
+
+    async def meeting_partnerships(self, session_ids: list[int], since: int) -> list[Partnering]:
+        """Introductions both sides accepted from `since` (the meeting's start) on, where at least one side
+        followed or attended one of its sessions, by the theme and region of the search behind them."""
+        if not session_ids:
+            return []
+        marks = ", ".join("?" * len(session_ids))
+        rows = await self.db.fetch_all(
+            "WITH participants AS ("
+            f" SELECT member_id FROM session_subscriptions WHERE session_id IN ({marks})"
+            f" UNION SELECT member_id FROM session_attendance WHERE attended = 1 AND session_id IN ({marks})) "
+            "SELECT r.theme, r.region, count(*), "
+            "count(*) FILTER (WHERE i.a_follow_up = 'yes') + count(*) FILTER (WHERE i.b_follow_up = 'yes') "
+            "FROM introductions i LEFT JOIN partner_requests r ON r.id = i.request_id "
+            "WHERE i.status = 'introduced' AND i.introduced_at >= ? "
+            "AND (i.a_id IN (SELECT member_id FROM participants) OR i.b_id IN (SELECT member_id FROM participants)) "
+            "GROUP BY r.theme, r.region ORDER BY count(*) DESC", [*session_ids, *session_ids, since])
+        return [Partnering(theme, region, introduced=int(count), connected=int(yes))
+                for theme, region, count, yes in rows]
+
+    async def meeting_practices(self, session_ids: list[int]) -> list[MeetingPractice]:
+        """Practices shared from the meeting's sessions that an organiser published for the whole network."""
+        if not session_ids:
+            return []
+        marks = ", ".join("?" * len(session_ids))
+        rows = await self.db.fetch_all(
+            "SELECT p.id, p.title, (SELECT min(t.theme) FROM practice_themes t WHERE t.practice_id = p.id) "
+            "FROM practices p WHERE p.status IN ('approved', 'retired') AND p.visibility = 'network' "
+            f"AND p.session_id IN ({marks}) ORDER BY p.id", session_ids)
+        return [MeetingPractice(int(pid), title, theme) for pid, title, theme in rows]
+
+    async def meeting_wishes(self, session_ids: list[int]) -> list[Wish]:
+        """What participants asked future meetings to address after the meeting's sessions: every answer counted
+        by theme; the words of those given after the question said they may be quoted without a name."""
+        if not session_ids:
+            return []
+        marks = ", ".join("?" * len(session_ids))
+        rows = await self.db.fetch_all(
+            f"SELECT theme, quotable, text FROM session_feedback WHERE session_id IN ({marks}) "
+            "ORDER BY theme, created_at, id", session_ids)
+        return [Wish(theme, bool(quotable), text) for theme, quotable, text in rows]

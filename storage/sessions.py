@@ -123,6 +123,13 @@ class SessionRepository:
             found.update({s.id: s for s in await self._with_themes(rows)})
         return found
 
+    async def starting_between(self, since: int, until: int, limit: int) -> list[Session]:
+        """Sessions (not cancelled) that start from `since` until before `until`, in order."""
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM sessions WHERE status != 'cancelled' AND starts_at >= ? AND starts_at < ? "
+            "ORDER BY starts_at, id LIMIT ?", (since, until, limit))
+        return await self._with_themes(rows)
+
     async def by_uid(self, uid: str) -> Session | None:
         rows = await self.db.fetch_all(f"SELECT {_COLUMNS} FROM sessions WHERE uid = ?", (uid,))
         found = await self._with_themes(rows)

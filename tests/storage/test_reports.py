@@ -109,3 +109,65 @@ async def test_each_session_with_its_followers_attendance_and_commitments(backen
     figures = await backend.reports.sessions(Scope(clock.now, clock.later(days=30)))
     assert [(f.title, f.followers, f.attended, f.missed, f.commitments) for f in figures] == [
         ("Legal clinic", 2, 1, 1, 1)]
+
+
+async def test_sessions_and_the_toolbox_narrowed_to_a_theme_and_a_region(backend, join, clock):
+    ada = await join("ada")
+    legal = await new_session(backend, clock, "Legal clinic", themes=("detention",))
+    await new_session(backend, clock, "Radio", themes=("data",))
+    scope = Scope(clock.now, clock.later(days=30))
+    assert [f.session_id for f in await backend.reports.sessions(Scope(scope.since, scope.until,
+                                                                        theme="detention"))] == [legal]
+    assert len(await backend.reports.sessions(scope)) == 2
+    at = clock.now
+    west = await backend.practices.create(ada.id, Draft("Cards", "x", themes=("data",), region="western-europe"), at)
+    north = await backend.practices.create(ada.id, Draft("Radio", "x", themes=("data", "detention"),
+                                                         region="northern-africa"), at)
+    for number in (west, north):
+        await backend.practices.review(number, "approved", ada.id, None, at)
+    await backend.practices.report(north, (await join("bo")).id, "worked", at)
+    in_west = Scope(scope.since, scope.until, region="western-europe")
+    assert [(s.theme, s.published) for s in await backend.reports.toolbox(in_west)] == [("data", 1)]
+    assert await backend.reports.toolbox_totals(scope) == (2, 1)  # a practice of two themes counted once
+    assert await backend.reports.toolbox_totals(Scope(scope.since, scope.until, theme="detention")) == (1, 1)
+    assert await backend.reports.toolbox_totals(in_west) == (1, 0)
+
+
+async def test_a_meetings_commitments_partnerships_practices_and_wishes(backend, join, clock):
+    ada, bo, cy, outsider = await join("ada"), await join("bo"), await join("cy"), await join("dee")
+    opening = await new_session(backend, clock, "Opening", starts_in_hours=-3)
+    other = await new_session(backend, clock, "Elsewhere", starts_in_hours=-3)
+    await backend.sessions.subscribe(opening, ada.id, clock.now, default_lead=15, followup_after=600)
+    await backend.sessions.record_attendance(opening, bo.id, True, clock.now)
+    for member, visibility in ((ada, "network"), (bo, "network"), (cy, "private")):
+        made = await commit(backend, member.id, clock.now, theme="detention", region="western-europe",
+                            visibility=visibility)
+        await backend.sessions.link_commitment(made, opening)
+    await backend.sessions.link_commitment(await commit(backend, outsider.id, clock.now, theme="data"), other)
+    shares = await backend.reports.meeting_commitments("theme", [opening], clock.now)
+    assert [(s.key, s.made, s.members) for s in shares] == [("detention", 2, 2)]
+    assert await backend.reports.meeting_private_commitments([opening]) == 1
+    # Introductions accepted after the meeting began, with a participant on one side; none between outsiders.
+    for a, b in ((ada, outsider), (outsider, cy)):
+        search = await backend.partners.create_request(a.id, theme="detention", region=None, language=None, note="",
+                                                       proposals=[(b.id, {})], now=clock.now)
+        intro, = await backend.partners.send(search, a.id, [(b.id, {}, True)], note="", now=clock.now,
+                                             expires_at=clock.later(days=7))
+        await backend.partners.answer(intro, "b", "accepted", clock.now, follow_up_at=clock.later(days=8))
+    partnerships = await backend.reports.meeting_partnerships([opening], clock.later(hours=-3))
+    assert [(p.theme, p.region, p.introduced) for p in partnerships] == [("detention", None, 1)]
+    assert await backend.reports.meeting_partnerships([opening], clock.later(hours=1)) == []
+    shared = await backend.practices.create(ada.id, Draft("Cards", "x", themes=("data",), session_id=opening),
+                                            clock.now)
+    await backend.practices.create(ada.id, Draft("Waiting", "x", session_id=opening), clock.now)  # not published
+    await backend.practices.review(shared, "approved", ada.id, None, clock.now)
+    assert [(p.title, p.theme) for p in await backend.reports.meeting_practices([opening])] == [("Cards", "data")]
+    await backend.practices.add_feedback(opening, ada.id, "detention", "More legal aid", clock.now)
+    await backend.db.execute("UPDATE session_feedback SET quotable = 0")  # as if given before the question said
+    await backend.practices.add_feedback(opening, bo.id, "detention", "Visits", clock.now)
+    wishes = await backend.reports.meeting_wishes([opening])
+    assert [(w.theme, w.quotable, w.text) for w in wishes] == [("detention", False, "More legal aid"),
+                                                               ("detention", True, "Visits")]
+    assert await backend.reports.meeting_sessions([opening, other]) != []
+    day = await backend.sessions.starting_between(clock.later(hours=-4), clock.later(hours=-2), 10)
+    assert [s.title for s in day] == ["Opening", "Elsewhere"]
