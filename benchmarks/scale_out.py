@@ -56,8 +56,8 @@ class AnsweringServer(BotApiServer):
         super().__init__(token)
         self.waiting: dict[int, asyncio.Future[float]] = {}
 
-    async def _answer(self, method, params, filename):
-        response = await super()._answer(method, params, filename)
+    async def _answer(self, method, params, filename, content=None):
+        response = await super()._answer(method, params, filename, content)
         if method in ANSWERS and (waiting := self.waiting.pop(int(params.get("chat_id", 0)), None)):
             if not waiting.done():
                 waiting.set_result(time.perf_counter())

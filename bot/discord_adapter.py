@@ -27,7 +27,7 @@ from bot.platforms import TokenRejected
 from bot.settings import DiscordSettings
 from handlers.arguments import Param
 from handlers.core import Core, Role
-from handlers.events import Incoming, Person, Press, Reply
+from handlers.events import Attachment, Incoming, Person, Press, Reply
 from handlers.formatting import split_markup, to_markdown
 from handlers.i18n import N_, SOURCE_LANGUAGE, _, from_locale, language, plain
 from handlers.network import Network
@@ -249,6 +249,10 @@ def _components(reply: Reply) -> discord.ui.View | None:
 def _shown(channel_id: int, message_id: int) -> str:
     """Where a question was shown, as the core keeps it and `_where` reads it back."""
     return f"{PLATFORM}:{channel_id}:{message_id}"
+
+
+def _file(attachment: Attachment) -> discord.File:
+    return discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
 
 
 def _where(shown: str | None) -> tuple[int, int] | None:
@@ -529,6 +533,8 @@ class DiscordAdapter:
                 kwargs: dict[str, Any] = {"content": piece, "allowed_mentions": NO_MENTIONS}
                 if last and view is not None:
                     kwargs["view"] = view
+                if last and reply.attachment is not None:  # the file goes with the last piece of text
+                    kwargs["file"] = _file(reply.attachment)
                 message_id: int | None = None
                 if first and edit and reply.edit and len(pieces) == 1 and reply.attachment is None:
                     if not interaction.response.is_done():
@@ -539,6 +545,8 @@ class DiscordAdapter:
                         message_id = (await interaction.edit_original_response(
                             content=piece, view=view, allowed_mentions=NO_MENTIONS)).id
                 elif first and thinking:
+                    if "file" in kwargs:
+                        kwargs["attachments"] = [kwargs.pop("file")]
                     message_id = (await interaction.edit_original_response(**kwargs)).id
                 elif not interaction.response.is_done():
                     message_id = (await interaction.response.send_message(ephemeral=ephemeral, **kwargs)).message_id
@@ -548,9 +556,6 @@ class DiscordAdapter:
                 if last and reply.question and message_id is not None and interaction.channel_id is not None:
                     await self.core.question_shown(person, reply.question,
                                                    _shown(interaction.channel_id, message_id))
-            if reply.attachment is not None:
-                file = discord.File(io.BytesIO(reply.attachment.content), filename=reply.attachment.filename)
-                await interaction.followup.send(file=file, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
 
     async def _replace_from(self, interaction: discord.Interaction, reply: Reply) -> None:
         """A question answered in a form: the form was opened from the question's own message, which this
@@ -588,16 +593,16 @@ class DiscordAdapter:
         try:
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
+                kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
                 if last and view is not None:
-                    sent = await channel.send(piece, view=view, allowed_mentions=NO_MENTIONS)
-                else:
-                    sent = await channel.send(piece, allowed_mentions=NO_MENTIONS)
+                    kwargs["view"] = view
+                if last and reply.attachment is not None:  # the file goes with the last piece of text
+                    kwargs["file"] = _file(reply.attachment)
+                sent = await channel.send(piece, **kwargs)
                 if last and reply.question and person is not None:
                     await self.core.question_shown(person, reply.question, _shown(sent.channel.id, sent.id))
-            if reply.attachment is not None:
-                await channel.send(file=discord.File(io.BytesIO(reply.attachment.content),
-                                                     filename=reply.attachment.filename),
-                                   allowed_mentions=NO_MENTIONS)
+            if not pieces and reply.attachment is not None:
+                await channel.send(file=_file(reply.attachment), allowed_mentions=NO_MENTIONS)
         except discord.Forbidden:
             if refusals:
                 raise

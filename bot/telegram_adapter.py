@@ -465,6 +465,10 @@ class TelegramAdapter:
             reply = Reply(reply.text, buttons=((await self._private_chat_button(reply.redirect_command,
                                                                                  reply.language),),))
         pieces = split_markup(reply.text, MessageLimit.MAX_TEXT_LENGTH) if reply.text else []
+        caption = None
+        if reply.attachment is not None and len(pieces) == 1 and not reply.buttons and \
+                len(split_markup(reply.text, MessageLimit.CAPTION_LENGTH)) == 1:
+            caption, pieces = str(pieces[0]), []  # the text goes with the file, in one message
         shown: list[int] = []  # the message the buttons are under, once sent
 
         async def send_text(piece: str, last: bool) -> None:
@@ -475,7 +479,7 @@ class TelegramAdapter:
         calls: list[Callable[[], Awaitable[object]]] = [
             functools.partial(send_text, str(piece), i == len(pieces) - 1) for i, piece in enumerate(pieces)]
         if reply.attachment is not None:
-            calls.append(functools.partial(self._send_document, chat_id, reply.attachment))
+            calls.append(functools.partial(self._send_file, chat_id, reply.attachment, caption))
         try:
             for i, call in enumerate(calls):
                 if not outbox:
@@ -506,8 +510,14 @@ class TelegramAdapter:
         message = await self.app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, api_kwargs=markup or None)
         return message.message_id
 
-    async def _send_document(self, chat_id: int | str, attachment: Attachment) -> None:
-        await self.app.bot.send_document(chat_id, InputFile(attachment.content, filename=attachment.filename))
+    async def _send_file(self, chat_id: int | str, attachment: Attachment, caption: str | None) -> None:
+        """A picture as a photo (shown in the chat), anything else as a document; with its caption, if any."""
+        file = InputFile(attachment.content, filename=attachment.filename)
+        words: dict[str, Any] = {"caption": caption, "parse_mode": ParseMode.HTML} if caption else {}
+        if attachment.mime.startswith("image/"):
+            await self.app.bot.send_photo(chat_id, file, **words)
+        else:
+            await self.app.bot.send_document(chat_id, file, **words)
 
     async def _private_chat_button(self, command: str, written_in: str) -> Button:
         """A button that opens the private chat and, there, runs the command again (a /start payload); in the

@@ -5,7 +5,7 @@ unknown or missing parameter, wrong type, and the limits the spec states in pros
 entity parsing, callback_data 1-64 bytes, command names, at most 100 commands, at most 100 buttons and 8 a row).
 
 `FakeBotApi` keeps the chats' messages and answers getMe, sendMessage, editMessageText, answerCallbackQuery,
-sendDocument, setMyCommands, deleteMyCommands, getUpdates and the webhook calls. `RecordingRequest` plugs it into
+sendDocument, sendPhoto (checking the photo's size and shape), setMyCommands, deleteMyCommands, getUpdates and the webhook calls. `RecordingRequest` plugs it into
 python-telegram-bot as its `BaseRequest`, so the real `Application` runs with no network at all. Failures can be
 injected: an error answer (`fail`: a 403, a 429 with retry_after, a 502 as JSON or as a proxy's HTML page), a
 connection that is never made (`refuse_connection`) or an answer that never comes (`answer_late`).
@@ -204,6 +204,34 @@ class TelegramSpec:
 
 SPEC = TelegramSpec()
 
+# sendPhoto's "photo" in the spec: "The photo must be at most 10 MB in size. The photo's width and height must not
+# exceed 10000 in total. Width and height ratio must be at most 20."
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_SIDES = 10_000
+PHOTO_MAX_RATIO = 20
+
+
+def png_size(content: bytes) -> tuple[int, int]:
+    """A PNG's width and height, from its header; (0, 0) for anything that is not a PNG."""
+    if not content.startswith(b"\x89PNG\r\n\x1a\n") or content[12:16] != b"IHDR":
+        return 0, 0
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+
+
+def photo_problems(content: bytes) -> list[str]:
+    """Every way an uploaded photo breaks sendPhoto's limits (the bot sends PNG charts)."""
+    width, height = png_size(content)
+    if not width or not height:
+        return ["sendPhoto: the photo is not a PNG image"]
+    problems = []
+    if len(content) > PHOTO_MAX_BYTES:
+        problems.append(f"sendPhoto: {len(content)} bytes, over 10 MB")
+    if width + height > PHOTO_MAX_SIDES:
+        problems.append(f"sendPhoto: width and height {width} + {height} over {PHOTO_MAX_SIDES}")
+    if max(width, height) / min(width, height) > PHOTO_MAX_RATIO:
+        problems.append(f"sendPhoto: ratio {width}:{height} over {PHOTO_MAX_RATIO}")
+    return problems
+
 
 class FakeBotApi:
     """The server side of the Bot API: chats, messages, commands, updates; every call checked against the spec."""
@@ -256,8 +284,8 @@ class FakeBotApi:
     # --- what the bot did ---
 
     def sent(self, chat_id: int | None = None) -> list[dict]:
-        """Messages the bot sent (and documents), oldest first."""
-        return [p for m, p in self.calls if m in ("sendMessage", "sendDocument")
+        """Messages the bot sent (and documents and photos), oldest first."""
+        return [p for m, p in self.calls if m in ("sendMessage", "sendDocument", "sendPhoto")
                 and (chat_id is None or int(p["chat_id"]) == chat_id)]
 
     def delivered(self, chat_id: int) -> list[str]:
@@ -265,9 +293,10 @@ class FakeBotApi:
         return [m["text"] for m in self.messages.values() if m["chat"]["id"] == chat_id and "text" in m]
 
     def texts(self, chat_id: int | None = None) -> list[str]:
-        """The visible text of each sent or edited message."""
-        return [visible_text(p["text"], p.get("parse_mode"))[0] for m, p in self.calls
-                if m in ("sendMessage", "editMessageText") and "text" in p
+        """The visible text of each sent or edited message, and the caption of each file or photo sent."""
+        return [visible_text(p.get("text") or p["caption"], p.get("parse_mode"))[0] for m, p in self.calls
+                if (m in ("sendMessage", "editMessageText") and "text" in p or
+                    m in ("sendDocument", "sendPhoto") and p.get("caption"))
                 and (chat_id is None or int(p["chat_id"]) == chat_id)]
 
     def last_keyboard(self, chat_id: int) -> tuple[int, list[dict]]:
@@ -314,11 +343,16 @@ class FakeBotApi:
 
     # --- the API ---
 
-    def handle(self, method: str, params: dict[str, Any], *, filename: str | None = None) -> tuple[int, dict]:
-        """Answer one call as Telegram would, after checking it."""
+    def handle(self, method: str, params: dict[str, Any], *, filename: str | None = None,
+               content: bytes | None = None) -> tuple[int, dict]:
+        """Answer one call as Telegram would, after checking it (and the photo it uploads, if any)."""
         problems = SPEC.check(method, params)
+        if method == "sendPhoto" and content is not None:
+            problems += photo_problems(content)
         if filename is not None:
             params["_filename"] = filename
+        if content is not None:
+            params["_content"] = content
         self.violations += problems
         self.calls.append((method, params))
         if problems:
@@ -351,6 +385,13 @@ class FakeBotApi:
 
     def _api_sendMessage(self, params):
         return self._new_message(params, text=visible_text(params["text"], params.get("parse_mode"))[0])
+
+    def _api_sendPhoto(self, params):
+        width, height = png_size(params.get("_content", b""))
+        extra = {"caption": visible_text(params["caption"], params.get("parse_mode"))[0]} if params.get("caption") \
+            else {}
+        return self._new_message(params, photo=[{"file_id": "p", "file_unique_id": "pu", "width": width,
+                                                 "height": height}], **extra)
 
     def _api_sendDocument(self, params):
         return self._new_message(params, document={"file_id": "f", "file_unique_id": "u",
@@ -410,6 +451,7 @@ def parameters_of(request_data: RequestData | None) -> dict[str, Any]:
     for p in request_data._parameters:  # noqa: SLF001 (the file names are only kept here)
         for f in p.input_files or []:
             params["_filename"] = f.filename
+            params["_content"] = f.input_file_content
             params[p.name] = f.attach_uri or "attach://upload"
     return params
 
@@ -440,8 +482,8 @@ class RecordingRequest(BaseRequest):
             cause = httpx.ConnectError("[Errno 111] Connection refused")
             raise NetworkError(f"httpx.ConnectError: {cause}") from cause
         params = parameters_of(request_data)
-        filename = params.pop("_filename", None)
-        status, body = self.api.handle(api_method, params, filename=filename)
+        filename, content = params.pop("_filename", None), params.pop("_content", None)
+        status, body = self.api.handle(api_method, params, filename=filename, content=content)
         if fault == "late":
             raise TimedOut() from httpx.ReadTimeout("The read operation timed out")
         return status, body if isinstance(body, bytes) else json.dumps(body).encode()

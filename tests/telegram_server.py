@@ -72,19 +72,19 @@ class BotApiServer:
         if request.match_info["token"] != self.token:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
-        params, filename = await self._read(method, request)
-        return await self._answer(method, params, filename)
+        params, filename, content = await self._read(method, request)
+        return await self._answer(method, params, filename, content)
 
-    async def _read(self, method: str, request: web.Request) -> tuple[dict[str, Any], str | None]:
-        """The call's parameters, and the name of the file it uploads."""
+    async def _read(self, method: str, request: web.Request) -> tuple[dict[str, Any], str | None, bytes | None]:
+        """The call's parameters, and the name and content of the file it uploads."""
         form: dict[str, str] = {}
-        filename = None
+        filename = content = None
         if request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             async for part in reader:
                 if part.filename:
                     filename = part.filename
-                    await part.read()
+                    content = bytes(await part.read())
                     form[part.name] = "attach://upload"
                 else:
                     form[part.name] = (await part.read()).decode()
@@ -92,12 +92,13 @@ class BotApiServer:
             form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (await request.json()).items()}
         else:
             form = dict(await request.post())
-        return _decode(method, form), filename
+        return _decode(method, form), filename, content
 
-    async def _answer(self, method: str, params: dict[str, Any], filename: str | None) -> web.Response:
+    async def _answer(self, method: str, params: dict[str, Any], filename: str | None,
+                      content: bytes | None = None) -> web.Response:
         if method == "getUpdates":
             return await self._get_updates(params)
-        status, body = self.api.handle(method, params, filename=filename)
+        status, body = self.api.handle(method, params, filename=filename, content=content)
         return web.json_response(body, status=status)
 
     async def _get_updates(self, params: dict[str, Any]) -> web.Response:
@@ -127,7 +128,7 @@ class BotApiServer:
 
 
 # Methods that put a message into a chat: what Telegram's flood limit counts.
-MESSAGE_METHODS = frozenset({"sendMessage", "sendDocument", "editMessageText"})
+MESSAGE_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto", "editMessageText"})
 
 
 _ARRIVAL: contextvars.ContextVar[float] = contextvars.ContextVar("arrival")  # the call being answered: when it arrived
@@ -177,9 +178,10 @@ class LimitedBotApiServer(BotApiServer):
         await asyncio.sleep(self.half)  # and back
         return response
 
-    async def _answer(self, method: str, params: dict[str, Any], filename: str | None) -> web.Response:
+    async def _answer(self, method: str, params: dict[str, Any], filename: str | None,
+                      content: bytes | None = None) -> web.Response:
         if method not in MESSAGE_METHODS:
-            return await super()._answer(method, params, filename)
+            return await super()._answer(method, params, filename, content)
         now = _ARRIVAL.get()
         while self.window and now - self.window[0] >= 1.0:
             self.window.popleft()
@@ -193,7 +195,7 @@ class LimitedBotApiServer(BotApiServer):
             response = web.json_response(
                 {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}, status=403)
         else:
-            response = await super()._answer(method, params, filename)
+            response = await super()._answer(method, params, filename, content)
         self.arrivals.append((now, method, chat, response.status))
         if response.status == 200 and self.waiting.get(chat):
             self.answers.append(now - self.waiting[chat].pop(0))
