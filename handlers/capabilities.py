@@ -13,6 +13,7 @@ from handlers import (
     practices,
     profile,
     reminders,
+    reports,
     roles,
     sessions,
 )
@@ -23,4 +24,4 @@ def all_routers() -> list[Router]:
     """Every capability's router, for `Core`."""
     return [data_rights.router, help.router, onboarding.router, language.router, profile.router, invites.router,
             linking.router, roles.router, reminders.router, commitments.router, partners.router, practices.router,
-            sessions.router, broadcasts.router]
+            sessions.router, broadcasts.router, reports.router]

@@ -54,7 +54,8 @@ async def feedback_pressed(ctx: Context, press: SessionRef) -> Reply:
 @feedback_flow.step("text")
 async def text_question(ctx: Context, conversation: Conversation) -> Question:
     return Question(_("What should a future meeting address? A sentence or two (at most {n} characters); the "
-                      "organisers read it.", n=MAX_FEEDBACK), typed=N_("What a future meeting should address"))
+                      "organisers read it, and may quote it without your name in the meeting's outcome report.",
+                      n=MAX_FEEDBACK), typed=N_("What a future meeting should address"))
 
 
 @feedback_flow.typed("text")
