@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import Silent  # noqa: E402
 from bot.app import network_from  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.capabilities import all_routers
@@ -45,19 +46,6 @@ LANGUAGES = ["en", "fr", "ar", "es", "de", "it", "pt", "tr", "ru", "sw", "fa", "
 
 def zipf_weights(n: int, s: float = 1.1) -> list[float]:
     return [1 / (k ** s) for k in range(1, n + 1)]
-
-
-class Silent:
-    """The delivery port, doing nothing: the benchmark measures the search, not sending."""
-
-    async def deliver(self, *args, **kwargs) -> None:
-        pass
-
-    async def deliver_in(self, *args, **kwargs) -> None:
-        pass
-
-    def wake(self) -> None:
-        pass
 
 
 async def make_database(path: Path, members: int, network: Network, rng: random.Random) -> None:

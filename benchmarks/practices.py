@@ -39,13 +39,13 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import Silent, on_each_engine  # noqa: E402
 from bot.app import network_from, tune_garbage_collector  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.capabilities import all_routers  # noqa: E402
@@ -478,19 +478,6 @@ async def measure(engine: str, where: str, options: argparse.Namespace, seed: in
     return lines
 
 
-class Silent:
-    """The delivery port, doing nothing: nothing is sent on its own here."""
-
-    async def deliver(self, *args, **kwargs) -> None:
-        pass
-
-    async def deliver_in(self, *args, **kwargs) -> None:
-        pass
-
-    def wake(self) -> None:
-        pass
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", default="sqlite,postgresql")
@@ -501,19 +488,7 @@ async def main() -> None:
     parser.add_argument("--explain", action="store_true",
                         help="print the plan of the slowest search of each kind")
     options = parser.parse_args()
-    for engine in options.engines.split(","):
-        with tempfile.TemporaryDirectory() as tmp:
-            if engine == "sqlite":
-                lines = await measure(engine, str(Path(tmp) / "practices.db"), options, 20261214)
-            else:
-                from tests.postgres import create_database, drop_database
-
-                where = await asyncio.to_thread(create_database, migrated=False)
-                try:
-                    lines = await measure(engine, where, options, 20261214)
-                finally:
-                    await asyncio.to_thread(drop_database, where)
-        print("\n".join(lines), flush=True)
+    await on_each_engine(options.engines, "practices.db", lambda engine, where: measure(engine, where, options, 20261214))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ import dataclasses
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import Silent, on_each_engine  # noqa: E402
 from bot.app import network_from, tune_garbage_collector  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.capabilities import all_routers  # noqa: E402
@@ -306,19 +306,6 @@ async def measure(engine: str, where: str, options: argparse.Namespace) -> list[
         await db.close()
 
 
-class Silent:
-    """The delivery port, doing nothing: nothing is sent on its own here."""
-
-    async def deliver(self, *args, **kwargs) -> None:
-        pass
-
-    async def deliver_in(self, *args, **kwargs) -> None:
-        pass
-
-    def wake(self) -> None:
-        pass
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", default="sqlite,postgresql")
@@ -326,19 +313,7 @@ async def main() -> None:
     parser.add_argument("--commitments", type=int, default=500_000)
     parser.add_argument("--repeat", type=int, default=3, help="times each report is asked for")
     options = parser.parse_args()
-    for engine in options.engines.split(","):
-        with tempfile.TemporaryDirectory() as tmp:
-            if engine == "sqlite":
-                lines = await measure(engine, str(Path(tmp) / "reports.db"), options)
-            else:
-                from tests.postgres import create_database, drop_database
-
-                where = await asyncio.to_thread(create_database, migrated=False)
-                try:
-                    lines = await measure(engine, where, options)
-                finally:
-                    await asyncio.to_thread(drop_database, where)
-        print("\n".join(lines), flush=True)
+    await on_each_engine(options.engines, "reports.db", lambda engine, where: measure(engine, where, options))
 
 
 if __name__ == "__main__":

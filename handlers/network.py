@@ -125,6 +125,18 @@ class Network:
             choice = found[0] if len(found) == 1 else None
         return choice
 
+    def named(self, values: dict[str, str]) -> tuple[dict[str, str], tuple[str, str] | None]:
+        """The theme and region a command was given (`theme:…`, `region:…` in `values`), as ids by kind; or,
+        when one is not the network's, its kind and what was typed (spaces tidied, cut to 64 characters)."""
+        found: dict[str, str] = {}
+        for kind in ("theme", "region"):
+            if kind in values:
+                choice = self.match(kind, values[kind][:100])
+                if choice is None:
+                    return found, (kind, " ".join(values[kind].split())[:64])
+                found[kind] = choice.id
+        return found, None
+
     def actor_kind(self, kind_id: str) -> Choice | None:
         """The kind of actor with this id."""
         return self._by_id["kind"].get(kind_id)

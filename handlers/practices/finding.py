@@ -23,17 +23,13 @@ MAX_WORDS = 200
                         Param("theme", N_("the theme they are about"), named=True, suggest="theme"),
                         Param("region", N_("the region they were done in"), named=True, suggest="region")))
 async def practices_command(ctx: Context, args: Args) -> Reply:
-    found: dict[str, str] = {}
-    for kind in ("theme", "region"):
-        if kind in args.values:
-            choice = ctx.network.match(kind, args.values[kind][:100])
-            if choice is None:
-                typed = " ".join(args.values[kind].split())[:64]
-                return Reply(_("The network has no theme “{text}”. /practices theme:… takes one of the network's "
-                               "themes.", text=typed) if kind == "theme" else
-                             _("The network has no region “{text}”. /practices region:… takes one of the network's "
-                               "regions.", text=typed))
-            found[kind] = choice.id
+    found, unknown = ctx.network.named(args.values)
+    if unknown is not None:
+        kind, typed = unknown
+        return Reply(_("The network has no theme “{text}”. /practices theme:… takes one of the network's themes.",
+                       text=typed) if kind == "theme" else
+                     _("The network has no region “{text}”. /practices region:… takes one of the network's regions.",
+                       text=typed))
     words = args.values.get("words", args.text)
     checked = clean_line(words, MAX_WORDS) if words.strip() else None
     if checked is not None and checked.problem == "too_long":

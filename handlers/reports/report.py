@@ -73,17 +73,13 @@ async def report_command(ctx: Context, args: Args) -> Reply | list[Reply]:
                        "theme:… or region:… to narrow it down; /report csv for the figures as CSV files; "
                        "/report meeting and session numbers for a meeting's outcome.",
                        text=" ".join(words)[:64]))
-    found: dict[str, str] = {}
-    for kind in ("theme", "region"):
-        if kind in args.values:
-            choice = ctx.network.match(kind, args.values[kind][:100])
-            if choice is None:
-                typed = " ".join(args.values[kind].split())[:64]
-                return Reply(_("The network has no theme “{text}”. /report theme:… takes one of the network's "
-                               "themes.", text=typed) if kind == "theme" else
-                             _("The network has no region “{text}”. /report region:… takes one of the network's "
-                               "regions.", text=typed))
-            found[kind] = choice.id
+    found, unknown = ctx.network.named(args.values)
+    if unknown is not None:
+        kind, typed = unknown
+        return Reply(_("The network has no theme “{text}”. /report theme:… takes one of the network's themes.",
+                       text=typed) if kind == "theme" else
+                     _("The network has no region “{text}”. /report region:… takes one of the network's regions.",
+                       text=typed))
     ref = ReportRef(period, found.get("theme", ""), found.get("region", ""))
     return await (csv_files(ctx, ref) if as_csv else charted(ctx, ref))
 
