@@ -350,3 +350,10 @@ def test_a_period_covers_whole_weeks_or_months_up_to_now():
     assert bucket == "week" and scope.since == now - 9 * 3600 - 28 * DAY and scope.until == now + 1
     scope, bucket = report.period_scope(report.ReportRef("year"), now)
     assert bucket == "month" and scope.since == 1_764_547_200  # 1 December 2025
+
+
+async def test_a_report_of_a_quiet_period_says_there_is_nothing_to_draw(bot):
+    await bot.join("admin", name="Amina")
+    replies = await bot.say("admin", "/report")
+    assert len(replies) == 1 and "there is no chart to draw" in plain(replies)
+    assert "Charts follow" not in plain(replies)

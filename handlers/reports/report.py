@@ -144,7 +144,7 @@ def _covered(ctx: Context, report: Report) -> Markup:
     return Markup(", ").join(parts)
 
 
-def summary(ctx: Context, report: Report) -> Markup:
+def summary(ctx: Context, report: Report, *, charts_follow: bool) -> Markup:
     """The report in a few lines, every count through the small-numbers rule: the text alternative of the charts
     that follow."""
     few, hidden = ctx.network.report_fewer_than, hidden_label(ctx)
@@ -175,7 +175,8 @@ def summary(ctx: Context, report: Report) -> Markup:
                         "is a count of what fewer than {n} members did; where one count is hidden, another may be "
                         "“{withheld}” so that it cannot be worked out.</i>", n=few, hidden=hidden,
                         withheld=privacy.labels(few)[privacy.Hidden.WITHHELD])]
-    lines += ["", _("<i>Charts follow, each with its figures in words.</i>")]
+    lines += ["", _("<i>Charts follow, each with its figures in words.</i>") if charts_follow else
+              _("<i>Nothing happened in this period yet: there is no chart to draw.</i>")]
     if report.scope.region:
         lines.append(_("<i>Sessions have no region: they are counted for the whole network.</i>"))
     return join_lines(*lines)
@@ -185,14 +186,14 @@ async def charted(ctx: Context, ref: ReportRef) -> list[Reply]:
     """The summary, then a chart a message (tables with nothing in them are left out)."""
     report = await build(ctx, ref)
     hidden, y_label = hidden_label(ctx), plain(N_("Count"))
-    csv_button = await ctx.button(str(_("CSV files")), "report.csv", ref)
-    replies = [Reply(summary(ctx, report), buttons=((csv_button,),))]
+    drawn = []
     for table in report.tables:
         if not any(any(v for v in row.values if v != figures.NOT_GIVEN) for row in table.rows):
             continue
         png = await asyncio.to_thread(charts.table_chart, table, y_label=y_label, hidden_label=hidden)
-        replies.append(Reply(_in_words(table), attachment=Attachment(f"{table.name}.png", png, "image/png")))
-    return replies
+        drawn.append(Reply(_in_words(table), attachment=Attachment(f"{table.name}.png", png, "image/png")))
+    csv_button = await ctx.button(str(_("CSV files")), "report.csv", ref)
+    return [Reply(summary(ctx, report, charts_follow=bool(drawn)), buttons=((csv_button,),)), *drawn]
 
 
 def _in_words(table: Table) -> Markup:
