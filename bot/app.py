@@ -18,7 +18,7 @@ from handlers import languages, timezones
 from handlers.capabilities import all_routers
 from handlers.core import Clock, Core, Services, system_clock
 from handlers.i18n import available_languages, translations_for
-from handlers.network import Network
+from handlers.network import Network, Retention
 from handlers.when import parse_moment
 from storage import Database, Repositories, connect
 from storage.sqlite import SqliteDatabase
@@ -65,6 +65,7 @@ def network_from(settings: Settings) -> Network:
         broadcast_daily_quota=settings.broadcasts.daily_quota,
         announcement_channels=settings.broadcasts.channels(),
         report_fewer_than=settings.reports.fewer_than,
+        retention=Retention(**settings.retention.model_dump()),
     )
 
 

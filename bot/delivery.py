@@ -39,12 +39,16 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, Protocol
+
+from markupsafe import Markup, escape
 
 from bot.cluster import Cluster
 from bot.metrics import Metrics
 from handlers.core import Clock, system_clock
 from handlers.events import Outgoing, Person, Reply, reply_from_dict, reply_to_dict
+from handlers.i18n import N_, SOURCE_LANGUAGE, language, plain
 from storage import Repositories
 from storage.members import MemberRepository
 from storage.outbox import NewMessage, OutboxItem, OutboxRepository, choose_accounts
@@ -60,6 +64,18 @@ KEEP_OUTCOMES = 7 * 24 * 3600  # outcome rows (no message text left in them) are
 REPLY_PATIENCE = 120.0  # a direct reply that cannot get through is given up after this many seconds
 POLL = 1.0  # among several processes, an idle sender looks for messages others queued this often (seconds)
 STOP_PATIENCE = 3.0  # seconds the requests in flight get to finish when the bot stops
+# What waits while a member is away (/away): check-ins, introduction requests, "did you connect?", broadcasts; and,
+# when they asked, the reminders they set themselves and those of the sessions they follow.
+AWAY_HOLDS = frozenset({"check-in", "introduction", "follow-up", "broadcast"})
+REMINDERS = frozenset({"reminder", "session_reminder"})
+
+
+def neutral_first(reply: Reply) -> Reply:
+    """The reply for a member who asked for discreet notifications: its first line says only that there is a
+    message (a locked phone shows the first line), in the language the reply is written in."""
+    with language(reply.language or SOURCE_LANGUAGE):
+        first = plain(N_("You have a new message."))
+    return replace(reply, text=Markup(escape(first)) + Markup("\n\n") + reply.text)
 
 
 class NotSent(Exception):
@@ -348,22 +364,30 @@ class Outbox:
         how many rows were queued."""
         if not messages:
             return 0
-        reachable = await MemberRepository.reachable_accounts_in(conn, sorted({m.member_id for m in messages}))
+        members = sorted({m.member_id for m in messages})
+        reachable = await MemberRepository.reachable_accounts_in(conn, members)
         accounts = {member_id: (notify_on, [(p, e) for p, e in found if p in self.adapters])
                     for member_id, (notify_on, found) in reachable.items()}
-        bodies: dict[int, dict[str, Any]] = {}  # a broadcast's rows share one reply: one body for all
+        holding = await MemberRepository.holding_in(conn, members, now)
+        bodies: dict[tuple[int, bool], dict[str, Any]] = {}  # a broadcast's rows share one reply: one body for all
         rows: list[NewMessage] = []
         for message in messages:
             preference, usable = accounts.get(message.member_id, ("all", []))
-            body = bodies.get(id(message.reply))
+            hold = holding.get(message.member_id)
+            discreet = hold is not None and hold.discreet
+            body = bodies.get((id(message.reply), discreet))
             if body is None:
-                body = bodies[id(message.reply)] = reply_to_dict(message.reply)
-            when = max(message.not_before or now, now)
+                body = bodies[id(message.reply), discreet] = reply_to_dict(
+                    neutral_first(message.reply) if discreet else message.reply)
+            when, ready_at = max(message.not_before or now, now), message.ready_at
+            if hold is not None and hold.away_until is not None and (
+                    message.kind in AWAY_HOLDS or hold.reminders and message.kind in REMINDERS):
+                when, ready_at = max(when, hold.away_until), None  # waits for their return, not their quiet hours
             targets, fallback = choose_accounts(preference, usable)
             if not targets and message.broadcast_id is None:
                 log.info("a %s has no reachable account to go to", message.kind)
             rows += [NewMessage(message.member_id, p, e, message.kind, body, when, fallback, message.broadcast_id,
-                                message.about, message.ready_at, message.subject_id) for p, e in targets]
+                                message.about, ready_at, message.subject_id) for p, e in targets]
         await OutboxRepository.add_in(conn, rows, now)
         return len(rows)
 
@@ -460,7 +484,8 @@ class Outbox:
 
     async def _pump(self, platform: str, slots: asyncio.Semaphore, sending: set[asyncio.Task[None]]) -> int:
         """Claim a batch for one platform and start each send as soon as a slot is free; how many were claimed."""
-        items = await self.repos.outbox.claim(self._now(), self._batch(platform), (platform,), by=self.cluster.id)
+        items = await self.repos.outbox.claim(self._now(), self._batch(platform), (platform,), by=self.cluster.id,
+                                              held=await self.repos.lockdown.held())
         await self._start(items, slots, sending)
         return len(items)
 
@@ -488,7 +513,8 @@ class Outbox:
         every outcome is recorded; how many rows."""
 
         # Every platform's batch is claimed before any is sent, so no platform waits for another's sends.
-        batches = {p: await self.repos.outbox.claim(self._now(), self._batch(p), (p,), by=self.cluster.id)
+        held = await self.repos.lockdown.held()
+        batches = {p: await self.repos.outbox.claim(self._now(), self._batch(p), (p,), by=self.cluster.id, held=held)
                    for p in self._connected}
 
         async def drain(items: list[OutboxItem], slots: asyncio.Semaphore) -> None:

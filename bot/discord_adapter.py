@@ -43,6 +43,7 @@ MAX_OPTION_TEXT = 6000  # the longest text a slash command's string option may t
 DEFER_AFTER = 2.0  # seconds: Discord wants an answer within 3, so slower work is deferred first
 FORM_TIMEOUT = 15 * 60  # a form left open longer than an interaction token lives is forgotten
 FINISH_PATIENCE = 5.0  # seconds the updates being handled get to finish when the bot stops
+WIPE_LIMIT = 1000  # /panic: the most recent direct messages it looks through for its own
 
 _TOKEN = r"[A-Za-z0-9_-]{1,40}\.\d{1,3}"
 # The bot never means to ping anyone: nothing in a message it sends notifies a user, a role, @everyone or @here,
@@ -324,6 +325,7 @@ class DiscordAdapter:
         self.client = client
         client.solidarity_adapter = self  # type: ignore[attr-defined]
         core.services.links[PLATFORM] = self
+        core.services.message_wipers[PLATFORM] = self.wipe
         self._tree: app_commands.CommandTree | None = None
         self._dm_channels: dict[str, int] = {}
 
@@ -651,6 +653,20 @@ class DiscordAdapter:
             return
         self._dm_channels[person.external_id] = channel_id
         await self.core.services.repos.members.set_dm_channel(PLATFORM, person.external_id, channel_id)
+
+    async def wipe(self, person: Person, _kept: list[str]) -> int:
+        """/panic: delete the bot's messages in its direct messages with the person, newest first, as far back as
+        WIPE_LIMIT messages (Discord lets a bot read its DM history and delete its own messages there; what it
+        said in a server was ephemeral, seen by the person alone, and is gone already)."""
+        user = self.client.get_user(int(person.external_id)) or await self.client.fetch_user(int(person.external_id))
+        channel = user.dm_channel or await user.create_dm()
+        deleted = 0
+        async for message in channel.history(limit=WIPE_LIMIT):
+            if self.client.user is not None and message.author.id == self.client.user.id:
+                await message.delete()
+                deleted += 1
+        self._dm_channels.pop(person.external_id, None)
+        return deleted
 
     def invite_link(self, code: str) -> str | None:
         """Discord has no deep links into a bot; people use /join with the code."""

@@ -155,7 +155,7 @@ class Health:
             async with asyncio.timeout(DATABASE_PATIENCE):
                 now = self._now()
                 lag = await repos.schedule.lag(now)
-                backlog = await repos.outbox.backlog(now)
+                backlog = await repos.outbox.backlog(now, await repos.lockdown.held())
                 holders = {p.role: await repos.processes.holder(p.role) for p in self.platforms if p.role}
                 alive = set(await repos.processes.alive())
         except Exception as exc:

@@ -67,7 +67,7 @@ class Metrics:
 
     async def read_database(self, repos: Repositories, now: int) -> None:
         """Set the figures that live in the database."""
-        backlog = await repos.outbox.backlog(now)
+        backlog = await repos.outbox.backlog(now, await repos.lockdown.held())
         self.outbox_waiting.set(backlog.waiting)
         self.outbox_oldest.set(backlog.oldest_due_seconds)
         lag = await repos.schedule.lag(now)

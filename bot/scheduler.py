@@ -132,7 +132,8 @@ class Scheduler:
 
     async def housekeeping(self) -> None:
         """Purge what is no longer needed: finished broadcasts' text (their counts are kept), settled outbox rows,
-        expired buttons, the record of handled updates (in the process that keeps time)."""
+        expired buttons, the record of handled updates, sent messages too old to delete, and what is past its
+        retention period (in the process that keeps time)."""
         if not self.cluster.holds(CLOCK):
             return
         now = self._now()
@@ -141,5 +142,10 @@ class Scheduler:
             await self.outbox.purge()
             await self.core.services.repos.buttons.purge_expired(now)
             await self.core.services.repos.processes.forget_updates(KEEP_UPDATES)
+            await self.core.services.repos.sent.sweep(now)
+            periods = self.core.services.network.retention
+            await self.core.services.repos.retention.sweep(
+                now, closed_commitments_days=periods.closed_commitments_days, requests_days=periods.requests_days,
+                audit_days=periods.audit_days, conversations_days=periods.conversations_days)
         except Exception:
             log.exception("housekeeping failed")

@@ -232,6 +232,24 @@ class ReportSettings(BaseModel):
     fewer_than: int = Field(3, ge=1, le=100)
 
 
+class RetentionSettings(BaseModel):
+    """How long the bot keeps what a feature no longer needs, in days; the clock sweeps it away after that."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # /partners stops showing an introduction's contact lines this long after it was made.
+    contact_days: int = Field(90, ge=1, le=3650)
+    # Done and dropped commitments, with their notes, go this long after they were closed.
+    closed_commitments_days: int = Field(365, ge=1, le=3650)
+    # Partner searches (with their notes) and introductions that were not made go this long after the search;
+    # introductions made lose their note then.
+    requests_days: int = Field(180, ge=1, le=3650)
+    # Audit rows (what organisers did) go this long after.
+    audit_days: int = Field(730, ge=30, le=3650)
+    # A guided question left unanswered this long is dropped.
+    conversations_days: int = Field(30, ge=1, le=3650)
+
+
 class HttpSettings(BaseModel):
     """The HTTP endpoint for health checks and metrics (/healthz, /readyz, /metrics); off until a port is set.
 
@@ -289,6 +307,7 @@ class Settings(BaseSettings):
     sessions: SessionSettings = SessionSettings()
     broadcasts: BroadcastSettings = BroadcastSettings()
     reports: ReportSettings = ReportSettings()
+    retention: RetentionSettings = RetentionSettings()
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
     http: HttpSettings = HttpSettings()

@@ -88,6 +88,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_TOAST = 200
 HOLD_ACCOUNT = 60  # seconds at most an update holds its person's turn among several processes
 MENU_CATCH_UP_PAUSE = 0.2  # seconds between two members' menus when catching up (see `catch_up_menus`)
+DELETE_AT_ONCE = 100  # deleteMessages: "1-100 identifiers of messages to delete"
 
 
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
@@ -204,6 +205,7 @@ class TelegramAdapter:
         self.app.add_error_handler(self._on_error)
         core.services.role_listeners.append(self.refresh_menu)
         core.services.account_listeners.append(self.account_left)
+        core.services.message_wipers[PLATFORM] = self.wipe
         core.services.links[PLATFORM] = self
         self._menus_catching_up: asyncio.Task[None] | None = None
 
@@ -508,6 +510,7 @@ class TelegramAdapter:
         """One sendMessage in HTML parse mode, through the Application's bot, so its defaults, request object and
         errors (Forbidden, RetryAfter, BadRequest, NetworkError) all apply. Returns the message's id."""
         message = await self.app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, api_kwargs=markup or None)
+        await self._sent(chat_id, message.message_id)
         return message.message_id
 
     async def _send_file(self, chat_id: int | str, attachment: Attachment, caption: str | None) -> None:
@@ -515,9 +518,32 @@ class TelegramAdapter:
         file = InputFile(attachment.content, filename=attachment.filename)
         words: dict[str, Any] = {"caption": caption, "parse_mode": ParseMode.HTML} if caption else {}
         if attachment.mime.startswith("image/"):
-            await self.app.bot.send_photo(chat_id, file, **words)
+            message = await self.app.bot.send_photo(chat_id, file, **words)
         else:
-            await self.app.bot.send_document(chat_id, file, **words)
+            message = await self.app.bot.send_document(chat_id, file, **words)
+        await self._sent(chat_id, message.message_id)
+
+    async def _sent(self, chat_id: int | str, message_id: int) -> None:
+        """Keep where a message to a person went (a private chat: its id is theirs), for /panic to delete it:
+        Telegram lets a bot delete what it sent for 48 hours, and gives it no way to list what it sent."""
+        if int(chat_id) <= 0:
+            return  # a group: not one person's
+        services = self.core.services
+        try:
+            await services.repos.sent.record(PLATFORM, str(chat_id), str(message_id), int(services.clock().timestamp()))
+        except Exception as exc:  # the message went; only /panic's reach is smaller
+            log.warning("a sent message was not recorded (%s)", type(exc).__name__)
+
+    async def wipe(self, person: Person, kept: list[str]) -> int:
+        """/panic: delete what the bot sent into the person's private chat in the last 48 hours, a hundred
+        messages a request (deleteMessages; those Telegram no longer lets it delete are skipped)."""
+        ids, chat = [int(m) for m in kept], int(person.external_id)
+        deleted = 0
+        for start in range(0, len(ids), DELETE_AT_ONCE):
+            batch = ids[start:start + DELETE_AT_ONCE]
+            if await self._reply(chat, functools.partial(self.app.bot.delete_messages, chat, batch)):
+                deleted += len(batch)
+        return deleted
 
     async def _private_chat_button(self, command: str, written_in: str) -> Button:
         """A button that opens the private chat and, there, runs the command again (a /start payload); in the

@@ -1,6 +1,7 @@
 """The capabilities the bot runs: each one's router, in the order their parts appear in /export."""
 
 from handlers import (
+    away,
     broadcasts,
     commitments,
     data_rights,
@@ -8,7 +9,9 @@ from handlers import (
     invites,
     language,
     linking,
+    lockdown,
     onboarding,
+    panic,
     partners,
     practices,
     profile,
@@ -24,4 +27,5 @@ def all_routers() -> list[Router]:
     """Every capability's router, for `Core`."""
     return [data_rights.router, help.router, onboarding.router, language.router, profile.router, invites.router,
             linking.router, roles.router, reminders.router, commitments.router, partners.router, practices.router,
-            sessions.router, broadcasts.router, reports.router]
+            sessions.router, broadcasts.router, reports.router, panic.router,
+            lockdown.router, away.router]

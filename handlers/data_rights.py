@@ -28,12 +28,26 @@ from storage.links import LinkRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
 from storage.practices import PracticeRepository
+from storage.sent import SentMessageRepository
 
 router = Router("data_rights")
 
 def iso(ts: int | None) -> str | None:
     """A stored time as an ISO 8601 string in UTC."""
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+@router.export("how_long_kept")
+async def _kept(ctx: Context, member_id: int) -> dict:
+    """What the bot keeps how long (the network's [retention] settings), so the export says it too."""
+    periods = ctx.network.retention
+    return {"profile_and_what_you_wrote": "until you erase it (/forget, /panic)",
+            "introductions_contact_lines_shown_days": periods.contact_days,
+            "done_and_dropped_commitments_days": periods.closed_commitments_days,
+            "partner_searches_and_unmade_introductions_days": periods.requests_days,
+            "audit_rows_days": periods.audit_days,
+            "unanswered_questions_days": periods.conversations_days,
+            "messages_kept_for_panic_hours": 48}
 
 
 @router.export("profile")
@@ -196,6 +210,13 @@ class Erase:
 @router.action("data.forget", Role.MEMBER, when_blocked=True, payload=Erase)
 async def forget_confirmed(ctx: Context, press: Erase) -> Reply:
     """Erase the member and every row that refers to them."""
+    await erase_member(ctx, keep_practices=press.keep_practices)
+    return Reply(_("Done. Everything the bot held about you has been erased. Take care."), edit=True)
+
+
+async def erase_member(ctx: Context, *, keep_practices: bool) -> list[Person]:
+    """Erase the member asking and every row that refers to them, in one transaction, with what was about to go
+    out about them; their accounts are let go. The accounts they had."""
     member_id = ctx.member_id
     audiences = await _audiences(ctx, member_id)
     identities = await ctx.repos.members.identities(member_id)
@@ -206,7 +227,8 @@ async def forget_confirmed(ctx: Context, press: Erase) -> Reply:
         await OutboxRepository.withdraw_about_in(conn, member_id)
         await BroadcastRepository.author_left_in(conn, member_id, ctx.now)
         await CommitmentRepository.partner_left_in(conn, member_id)
-        if press.keep_practices:
+        await SentMessageRepository.forget_chats_in(conn, [(i.platform, i.external_id) for i in identities])
+        if keep_practices:
             await PracticeRepository.anonymise_in(conn, member_id)
         for erase in ctx.routes.erasers:
             await erase(conn, member_id)
@@ -214,8 +236,9 @@ async def forget_confirmed(ctx: Context, press: Erase) -> Reply:
         await MemberRepository.delete_in(conn, member_id)
     await ctx.repos.db.checkpoint()
     ctx.member = None
-    await ctx.services.accounts_left([Person(i.platform, i.external_id) for i in identities])
-    return Reply(_("Done. Everything the bot held about you has been erased. Take care."), edit=True)
+    accounts = [Person(i.platform, i.external_id) for i in identities]
+    await ctx.services.accounts_left(accounts)
+    return accounts
 
 
 @router.action("data.keep", Role.MEMBER, when_blocked=True)

@@ -12,6 +12,7 @@ from handlers.core import Args, Context, Role, Router
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines
 from handlers.onboarding import join_command
+from handlers.lockdown import locked, paused
 from storage.invites import InviteRepository
 
 
@@ -35,6 +36,8 @@ LIST_LIMIT = 20  # invites listed by /invites, each with its Revoke button
                               high=MAX_DAYS, default="invite_default_days")))
 async def invite(ctx: Context, args: Args) -> Reply:
     """Make a code with a number of uses and an expiry, shown once."""
+    if await locked(ctx):
+        return paused()
     typed_uses, typed_days = args.positional("uses", "days")
     usage = _("Usage: /invite [uses] [days] — for example /invite 5 7 makes a code five people can use "
               "within seven days. Without numbers: {uses}, {days}.",

@@ -49,6 +49,17 @@ ACTOR_KINDS: tuple[Choice, ...] = tuple(
 )
 
 
+@dataclass(frozen=True)
+class Retention:
+    """How long what a feature no longer needs is kept, in days (bot/settings.py's [retention] says each)."""
+
+    contact_days: int = 90
+    closed_commitments_days: int = 365
+    requests_days: int = 180
+    audit_days: int = 730
+    conversations_days: int = 30
+
+
 @dataclass(frozen=True, kw_only=True)
 class Network:
     """The settings the core needs, free of any configuration library. Their defaults live in one place,
@@ -71,6 +82,7 @@ class Network:
     announcement_channels: tuple[tuple[str, str], ...]  # (platform, chat or channel id) a broadcast may post to
     # Reports show a count of fewer members than this as "fewer than N", so that none singles out a person.
     report_fewer_than: int = 3
+    retention: Retention = field(default_factory=lambda: Retention())
     _by_id: dict[str, dict[str, Choice]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod

@@ -20,6 +20,7 @@ from handlers.i18n import (
     pick_language,
 )
 from handlers.languages import own_name
+from handlers.lockdown import locked
 from storage.audit import AuditRepository
 from storage.invites import InviteRepository, normalise_code
 from storage.members import MemberRepository
@@ -97,6 +98,8 @@ async def start(ctx: Context, args: Args) -> Reply | list[Reply]:
         if not ctx.member.profile_complete:
             return [Reply(_("Welcome back! Let's finish your profile.")), await profile.resume(ctx)]
         return Reply(_("Welcome back, {name}. Send /help to see what you can do.", name=ctx.member.display_name))
+    if not ctx.is_configured_admin and await locked(ctx):
+        return _closed_for_now(ctx)
     code = normalise_code(_CODE_OPTION.sub("", args.text))
     if args.text and not code:
         return Reply(_("That doesn't look like an invite code. Send it like this: {example}",
@@ -116,6 +119,12 @@ async def start(ctx: Context, args: Args) -> Reply | list[Reply]:
             _("Nothing about you has been stored."),
         ))
     return await _welcome(ctx, consent)
+
+
+def _closed_for_now(ctx: Context) -> Reply:
+    """A lockdown: nobody joins, whatever code they have."""
+    return Reply(_("<b>{network}</b> is not taking new members right now. Nothing about you has been stored.",
+                   network=ctx.network.name))
 
 
 async def _welcome(ctx: Context, consent: Consent) -> Reply:
@@ -143,6 +152,8 @@ async def consent(ctx: Context, press: Consent) -> Reply | list[Reply]:
     """The person agreed: create the member (using up one invite use) and start the guided profile."""
     if ctx.member is not None:
         return Reply(_("You have already joined. Send /profile to see your profile."), edit=True)
+    if not ctx.is_configured_admin and await locked(ctx):
+        return replace(_closed_for_now(ctx), edit=True)
     invited = press.invite
     open_door = ctx.network.open_registration or ctx.is_configured_admin
     async with ctx.repos.db.transaction() as conn:

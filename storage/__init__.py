@@ -12,6 +12,7 @@ from storage.conversations import ConversationRepository
 from storage.database import Database, DatabaseError, connect
 from storage.invites import InviteRepository
 from storage.links import LinkRepository
+from storage.lockdown import LockdownRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
 from storage.partners import PartnerRepository
@@ -19,6 +20,8 @@ from storage.practices import PracticeRepository
 from storage.processes import ProcessRepository
 from storage.reminders import ReminderRepository
 from storage.reports import ReportRepository
+from storage.retention import RetentionRepository
+from storage.sent import SentMessageRepository
 from storage.schedule import ScheduleRepository
 from storage.sessions import SessionRepository
 from storage.sqlite import SqliteDatabase
@@ -37,6 +40,7 @@ class Repositories:
     buttons: ButtonRepository
     conversations: ConversationRepository
     links: LinkRepository
+    lockdown: LockdownRepository
     schedule: ScheduleRepository
     outbox: OutboxRepository
     reminders: ReminderRepository
@@ -47,6 +51,8 @@ class Repositories:
     broadcasts: BroadcastRepository
     processes: ProcessRepository
     reports: ReportRepository
+    retention: RetentionRepository
+    sent: SentMessageRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -58,6 +64,7 @@ class Repositories:
             buttons=ButtonRepository(db),
             conversations=ConversationRepository(db),
             links=LinkRepository(db),
+            lockdown=LockdownRepository(db),
             schedule=ScheduleRepository(db),
             outbox=OutboxRepository(db),
             reminders=ReminderRepository(db),
@@ -68,4 +75,6 @@ class Repositories:
             broadcasts=BroadcastRepository(db),
             processes=ProcessRepository(db),
             reports=ReportRepository(db),
+            retention=RetentionRepository(db),
+            sent=SentMessageRepository(db),
         )

@@ -13,6 +13,16 @@ _IDENTITY_COLUMNS = "platform, external_id, member_id, linked_at, unreachable_si
 
 
 @dataclass(frozen=True)
+class Holding:
+    """What a member asked of the messages the bot sends on its own: `away_until` (they wait until then; their own
+    reminders too with `reminders`), `discreet` (a neutral first line)."""
+
+    away_until: int | None
+    reminders: bool
+    discreet: bool
+
+
+@dataclass(frozen=True)
 class Identity:
     """One account on one platform, belonging to a member."""
 
@@ -248,6 +258,15 @@ class MemberRepository:
             raise ValueError(f"not a profile field: {field}")
         await self.db.execute(f"UPDATE members SET {field} = ?, updated_at = ? WHERE id = ?", (value, now, member_id))
 
+    async def panic_contact(self, member_id: int) -> int | None:
+        """The member this one chose to be told if they use /panic (None: nobody)."""
+        row = await self.db.fetch_one("SELECT panic_contact FROM members WHERE id = ?", (member_id,))
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def set_panic_contact(self, member_id: int, contact_id: int | None, now: int) -> None:
+        await self.db.execute("UPDATE members SET panic_contact = ?, updated_at = ? WHERE id = ?",
+                              (contact_id, now, member_id))
+
     async def set_themes(self, member_id: int, themes: list[str], now: int) -> None:
         """Replace the member's themes."""
         async with self.db.transaction() as conn:
@@ -309,6 +328,40 @@ class MemberRepository:
             async with conn.execute(_REACHABLE.format(marks=",".join("?" * len(chunk))), chunk) as cursor:
                 _add_reachable(found, await cursor.fetchall())
         return found
+
+    @staticmethod
+    async def holding_in(conn: Connection, member_ids: list[int], now: int) -> dict[int, Holding]:
+        """Within an open transaction: the members among these who are away now or want discreet notifications,
+        with what that asks of the messages sent to them."""
+        found: dict[int, Holding] = {}
+        for chunk in _chunks(member_ids):
+            async with conn.execute(
+                    "SELECT id, away_until, away_reminders, discreet FROM members WHERE id IN "
+                    f"({','.join('?' * len(chunk))}) AND (away_until > ? OR discreet = 1)", [*chunk, now]) as cursor:
+                for member_id, until, reminders, discreet in await cursor.fetchall():
+                    away = until is not None and int(until) > now
+                    found[int(member_id)] = Holding(int(until) if away else None, away and bool(reminders),
+                                                    bool(discreet))
+        return found
+
+    async def away(self, member_id: int, now: int) -> tuple[int, bool] | None:
+        """Until when the member is away, and whether their own reminders wait too; None when they are not."""
+        row = await self.db.fetch_one("SELECT away_until, away_reminders FROM members WHERE id = ? AND away_until > ?",
+                                      (member_id, now))
+        return (int(row[0]), bool(row[1])) if row else None
+
+    async def set_away(self, member_id: int, until: int | None, reminders: bool, now: int) -> None:
+        """Away until `until` (None: back now)."""
+        await self.db.execute("UPDATE members SET away_until = ?, away_reminders = ?, updated_at = ? WHERE id = ?",
+                              (until, int(reminders and until is not None), now, member_id))
+
+    async def discreet(self, member_id: int) -> bool:
+        row = await self.db.fetch_one("SELECT discreet FROM members WHERE id = ?", (member_id,))
+        return bool(row and row[0])
+
+    async def set_discreet(self, member_id: int, on: bool, now: int) -> None:
+        await self.db.execute("UPDATE members SET discreet = ?, updated_at = ? WHERE id = ?",
+                              (int(on), now, member_id))
 
     async def get_many(self, member_ids: list[int]) -> dict[int, Member]:
         """Several members in one query, by id (the missing ones are left out)."""

@@ -133,13 +133,14 @@ class OutboxRepository:
                 await self.add_in(conn, messages, now)
 
     async def claim(self, now: int, limit: int, platforms: tuple[str, ...], *,
-                    by: str | None = None) -> list[OutboxItem]:
+                    by: str | None = None, held: tuple[str, ...] = ()) -> list[OutboxItem]:
         """Mark up to `limit` ready messages for these platforms as being sent by process `by`, and return them:
-        personal ones first, then bulk, each oldest first. (On PostgreSQL, rows another transaction holds are
-        passed over, not waited for.)"""
+        personal ones first, then bulk, each oldest first; messages of the `held` kinds wait (broadcasts during a
+        lockdown). (On PostgreSQL, rows another transaction holds are passed over, not waited for.)"""
         if not platforms or limit < 1:
             return []
         rows: list[Any] = []
+        held_out = f" AND kind NOT IN ({', '.join('?' * len(held))})" if held else ""
         async with self.db.transaction() as conn:
             for priority in (PERSONAL, BULK):
                 for platform in platforms:
@@ -148,9 +149,9 @@ class OutboxRepository:
                     async with conn.execute(
                         "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_by = ? WHERE id IN ("
                         "SELECT id FROM outbox WHERE state = 'pending' AND platform = ? AND priority = ? "
-                        f"AND not_before <= ? ORDER BY not_before, id LIMIT ?{_SKIP_LOCKED[self.db.dialect]}) "
-                        f"RETURNING {_COLUMNS}",
-                        (by, platform, priority, now, limit - len(rows)),
+                        f"AND not_before <= ?{held_out} ORDER BY not_before, id LIMIT ?"
+                        f"{_SKIP_LOCKED[self.db.dialect]}) RETURNING {_COLUMNS}",
+                        (by, platform, priority, now, *held, limit - len(rows)),
                     ) as cursor:
                         rows += await cursor.fetchall()
         items = [OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6], bool(r[7]), r[8], r[9],
@@ -185,6 +186,13 @@ class OutboxRepository:
             "SELECT id, ready_at, not_before FROM outbox WHERE member_id = ? AND state = 'pending' "
             "AND attempts = 0 AND ready_at IS NOT NULL ORDER BY id", (member_id,))
         return [Held(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    async def release_held(self, member_id: int, now: int) -> int:
+        """A member back from being away: what waited for their return (never tried, not waiting for quiet hours)
+        may go now; how many."""
+        return await self.db.execute(
+            "UPDATE outbox SET not_before = ? WHERE member_id = ? AND state = 'pending' AND attempts = 0 "
+            "AND ready_at IS NULL AND not_before > ?", (now, member_id, now))
 
     async def reschedule(self, moves: list[tuple[int, int]]) -> int:
         """Give waiting messages a new moment, [(id, not_before)], those still untried; how many moved."""
@@ -241,14 +249,16 @@ class OutboxRepository:
         rows = await self.db.fetch_all("SELECT state, count(*) FROM outbox GROUP BY state")
         return {row[0]: int(row[1]) for row in rows}
 
-    async def backlog(self, now: int) -> Backlog:
-        """How the outbox keeps up at `now` (for /readyz and /metrics)."""
+    async def backlog(self, now: int, held: tuple[str, ...] = ()) -> Backlog:
+        """How the outbox keeps up at `now` (for /readyz and /metrics); messages of the `held` kinds are waiting
+        on purpose (a lockdown), not late."""
         # Each part reads one of the outbox's partial indexes (waiting, being sent, settled).
+        held_out = f" AND kind NOT IN ({', '.join('?' * len(held))})" if held else ""
         row = await self.db.fetch_one(
             "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending') "
             "+ (SELECT count(*) FROM outbox WHERE state = 'sending'), "
-            "(SELECT min(not_before) FROM outbox WHERE state = 'pending' AND not_before <= ?), "
-            "(SELECT max(done_at) FROM outbox WHERE done_at IS NOT NULL)", (now,))
+            f"(SELECT min(not_before) FROM outbox WHERE state = 'pending' AND not_before <= ?{held_out}), "
+            "(SELECT max(done_at) FROM outbox WHERE done_at IS NOT NULL)", (now, *held))
         waiting, oldest, settled = (int(row[0]), row[1], row[2]) if row else (0, None, None)
         return Backlog(waiting, max(0, now - int(oldest)) if oldest is not None else 0,
                        max(0, now - int(settled)) if settled is not None else None)

@@ -32,7 +32,7 @@ _INTRO_COLUMNS = ("id, request_id, a_id, b_id, organiser_id, reason, note, a_ans
 
 # Who may be proposed to member :me. Every test is an index or primary-key lookup.
 ELIGIBLE = (
-    "m.id != :me AND m.blocked = 0 AND m.profile_complete = 1 AND m.matching = 1 "
+    "m.id != :me AND m.blocked = 0 AND m.profile_complete = 1 AND m.matching = 1 AND m.away_until IS NULL "
     "AND NOT EXISTS (SELECT 1 FROM member_blocks k WHERE k.member_id = :me AND k.blocked_id = m.id) "
     "AND NOT EXISTS (SELECT 1 FROM member_blocks k WHERE k.member_id = m.id AND k.blocked_id = :me) "
     "AND NOT EXISTS (SELECT 1 FROM introductions i WHERE i.a_id = :me AND i.b_id = m.id) "
@@ -276,8 +276,8 @@ class PartnerRepository:
             f"SELECT m.id FROM members m WHERE m.id = :other AND {ELIGIBLE}", {"me": first, "other": second})
         if not rows:
             return False
-        row = await self.db.fetch_one("SELECT matching FROM members WHERE id = ?", (first,))
-        return row is not None and bool(row[0])
+        row = await self.db.fetch_one("SELECT matching, away_until FROM members WHERE id = ?", (first,))
+        return row is not None and bool(row[0]) and row[1] is None
 
     async def create_request(self, member_id: int, *, theme: str | None, region: str | None,
                              language: str | None, note: str, proposals: list[tuple[int, dict]], now: int) -> int:
@@ -404,6 +404,8 @@ class PartnerRepository:
                 return None
             await conn.execute("DELETE FROM schedule WHERE kind = 'intro.ask' AND subject_id = ? AND member_id = "
                                f"(SELECT {side}_id FROM introductions WHERE id = ?)", (intro_id, intro_id))
+            await conn.execute(f"UPDATE members SET unanswered = 0 WHERE id = (SELECT {side}_id FROM introductions "
+                               "WHERE id = ?)", (intro_id,))  # they answer: no longer one who never does
             if answer == "accepted":
                 cursor = await conn.execute(
                     "UPDATE introductions SET status = 'introduced', introduced_at = ? WHERE id = ? "
@@ -442,6 +444,16 @@ class PartnerRepository:
             raise ValueError("bad side")
         await conn.execute(f"UPDATE introductions SET {side}_asked_again = 1, updated_at = ? WHERE id = ?",
                            (now, intro_id))
+
+    @staticmethod
+    async def unanswered_in(conn: Connection, member_id: int, now: int, *, pause_at: int) -> bool:
+        """One more introduction request the member left unanswered (within an open transaction); at `pause_at`
+        in a row they are no longer proposed (matching paused, the count begun again). True when it paused."""
+        await conn.execute("UPDATE members SET unanswered = unanswered + 1 WHERE id = ?", (member_id,))
+        cursor = await conn.execute(
+            "UPDATE members SET matching = 0, unanswered = 0, updated_at = ? WHERE id = ? AND unanswered >= ? "
+            "AND matching = 1", (now, member_id, pause_at))
+        return bool(cursor.rowcount)
 
     @staticmethod
     async def lapse_in(conn: Connection, intro_id: int, now: int) -> None:

@@ -5,7 +5,7 @@ unknown or missing parameter, wrong type, and the limits the spec states in pros
 entity parsing, callback_data 1-64 bytes, command names, at most 100 commands, at most 100 buttons and 8 a row).
 
 `FakeBotApi` keeps the chats' messages and answers getMe, sendMessage, editMessageText, answerCallbackQuery,
-sendDocument, sendPhoto (checking the photo's size and shape), setMyCommands, deleteMyCommands, getUpdates and the webhook calls. `RecordingRequest` plugs it into
+sendDocument, sendPhoto (checking the photo's size and shape), deleteMessages, setMyCommands, deleteMyCommands, getUpdates and the webhook calls. `RecordingRequest` plugs it into
 python-telegram-bot as its `BaseRequest`, so the real `Application` runs with no network at all. Failures can be
 injected: an error answer (`fail`: a 403, a 429 with retry_after, a 502 as JSON or as a proxy's HTML page), a
 connection that is never made (`refuse_connection`) or an answer that never comes (`answer_late`).
@@ -197,6 +197,11 @@ class TelegramSpec:
                 if not 1 <= len(command.get("description", "")) <= 256:
                     problems.append(f"setMyCommands: a description of {len(command.get('description', ''))} "
                                     "characters (1-256)")
+        if method == "deleteMessages":
+            ids = params.get("message_ids")
+            ids = json.loads(ids) if isinstance(ids, str) else ids
+            if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
+                problems.append("deleteMessages: message_ids must hold 1-100 identifiers")
         if method == "answerCallbackQuery" and len(params.get("text") or "") > 200:
             problems.append("answerCallbackQuery: text over 200 characters")
         return problems
@@ -238,6 +243,7 @@ class FakeBotApi:
 
     def __init__(self, *, can_read_all_group_messages: bool = False) -> None:
         self.calls: list[tuple[str, dict]] = []
+        self.deleted: list[tuple[int, int]] = []  # (chat, message id) of each message deleted
         self.violations: list[str] = []
         self.messages: dict[int, dict] = {}
         self.commands: dict[tuple[str, str], list[dict]] = {}  # (scope, language_code) → menu
@@ -405,6 +411,17 @@ class FakeBotApi:
         message["text"] = visible_text(params["text"], params.get("parse_mode"))[0]
         message["reply_markup"] = params.get("reply_markup")
         return message
+
+    def _api_deleteMessages(self, params):
+        ids = params["message_ids"]
+        ids = json.loads(ids) if isinstance(ids, str) else ids
+        chat = int(params["chat_id"])
+        for message_id in ids:
+            message = self.messages.get(int(message_id))
+            if message is not None and message["chat"]["id"] == chat:
+                self.deleted.append((chat, int(message_id)))
+                del self.messages[int(message_id)]
+        return True
 
     def _api_answerCallbackQuery(self, params):
         self.answered.append(params["callback_query_id"])

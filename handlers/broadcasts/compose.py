@@ -17,6 +17,7 @@ from handlers.core.questions import Answer, Choice, Question
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, grouped, join_lines
 from handlers.sanitise import clean_line
+from handlers.lockdown import locked, paused
 from storage.broadcasts import clean_audience
 from storage.conversations import Conversation
 
@@ -33,6 +34,8 @@ async def broadcast_command(ctx: Context, args: Args) -> Reply | list[Reply]:
         return await _status(ctx, rest.strip())
     if first == "cancel":
         return await cancel_asked(ctx, rest.strip())
+    if await locked(ctx):
+        return paused()
     if not args.text.strip():
         return await draft_flow.ask(ctx, "text", {})
     return await _with_text(ctx, args.text)

@@ -8,6 +8,8 @@ process stopped goes on from the page it reached, in the process keeping time.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from typing import Any
 
 from markupsafe import Markup
@@ -80,7 +82,7 @@ async def queue_page_in(conn: Any, ctx: Context, broadcast: Broadcast, now: int)
         code = pick_language(recipient.languages, ctx.network.default_language)
         if code not in framed:
             with language(code):
-                framed[code] = render(ctx, broadcast.id, text, broadcast.audience)
+                framed[code] = replace(render(ctx, broadcast.id, text, broadcast.audience), language=code)
         return framed[code]
 
     outgoing = [Outgoing(r.member_id, reply_for(r), "broadcast",

@@ -25,7 +25,7 @@ from handlers.commitments.common import (
     commit_flow,
     router,
 )
-from handlers.commitments.dates import _parse, _problem, _when, _zone
+from handlers.commitments.dates import _when, _zone, date_problem, parse_date
 from handlers.core import Args, Context, Role
 from handlers.core.questions import Answer, Choice, Question
 from handlers.events import Reply
@@ -73,12 +73,12 @@ async def commit_command(ctx: Context, args: Args) -> Reply | list[Reply]:
         head, tail, meant = _date_part(what)
     if what or tail is not None:
         if tail is not None:
-            moment = await _parse(ctx, tail)
+            moment = await parse_date(ctx, tail)
             if isinstance(moment, when.Moment):
                 what, data["due"] = head, moment.at
             elif meant or moment.code in ("past", "too_far", "bad_time"):
                 what, first = head, "due"
-                notes.append(_problem(moment, tail))
+                notes.append(date_problem(moment, tail))
         checked = clean_line(what, MAX_WHAT) if what else None
         if checked is not None and checked.problem == "too_long":
             notes.append(_too_long(checked.length))
@@ -227,9 +227,9 @@ async def what_typed(ctx: Context, answer: Answer) -> Reply:
 @commit_flow.typed("due")
 async def due_typed(ctx: Context, answer: Answer) -> Reply:
     """The member typed a date: take it if it is one still to come, and say exactly which moment it is."""
-    moment = await _parse(ctx, answer.value)
+    moment = await parse_date(ctx, answer.value)
     if isinstance(moment, when.Problem):
-        return await _ask(ctx, "due", answer.data, note=_problem(moment, answer.value))
+        return await _ask(ctx, "due", answer.data, note=date_problem(moment, answer.value))
     return await _next(ctx, {**answer.data, "due": moment.at},
                        _("By when: <b>{when}</b>.", when=_when(moment.at, _zone(ctx))))
 

@@ -36,12 +36,12 @@ def quick_date(ctx: Context, choice: str) -> int | None:
     return localtime.to_utc(datetime.combine(day, time(DEFAULT_HOUR)), zone)
 
 
-async def _parse(ctx: Context, text: str) -> when.Moment | when.Problem:
+async def parse_date(ctx: Context, text: str) -> when.Moment | when.Problem:
     return await when.parse_moment_async(text, _zone(ctx), ctx.now, default_hour=DEFAULT_HOUR,
                                          languages=ctx.reading_languages)
 
 
-def _problem(problem: when.Problem, text: str) -> Markup:
+def date_problem(problem: when.Problem, text: str) -> Markup:
     """Why a typed date was not taken, in words."""
     shown = text.strip()[:60]
     if problem.code == "past":

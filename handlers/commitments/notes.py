@@ -8,13 +8,13 @@ from handlers import when
 from handlers.arguments import MAX_ID, Param, first_word
 from handlers.commitments.common import MAX_NOTE, CommitmentRef, edit_flow, router
 from handlers.commitments.dates import (
-    _parse,
-    _problem,
     _when,
     _zone,
     checkins_for,
     checkins_line,
+    date_problem,
     due_text,
+    parse_date,
     quick_date,
 )
 from handlers.commitments.listing import _own
@@ -128,9 +128,9 @@ async def date_typed(ctx: Context, answer: Answer) -> Reply:
     if isinstance(commitment, Reply):
         await edit_flow.end(ctx)
         return commitment
-    moment = await _parse(ctx, answer.value)
+    moment = await parse_date(ctx, answer.value)
     if isinstance(moment, when.Problem):
-        return await ask_date(ctx, commitment, note=_problem(moment, answer.value))
+        return await ask_date(ctx, commitment, note=date_problem(moment, answer.value))
     return await _reschedule(ctx, commitment, moment.at)
 
 

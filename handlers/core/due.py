@@ -4,6 +4,8 @@ batch with the rows' removal, so a crash never leaves a half-handled item."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import asyncio
 import logging
 from collections.abc import Callable
@@ -84,7 +86,8 @@ class DueRunner:
         if member is None or handler is None:
             return _DueWork(item)  # its member was erased, or a kind this version no longer has: nothing to send
         ctx = self.member_context(member)
-        with language(self._language(ctx)):
+        spoken = self._language(ctx)
+        with language(spoken):
             try:
                 fire = await handler(ctx, item)
             except Exception:
@@ -99,7 +102,8 @@ class DueRunner:
                     if fire.quiet else None
                 if item.due_at > now:  # prepared ahead: it goes at its moment, not before
                     not_before = max(not_before or item.due_at, item.due_at)
-                work.outgoing = [Outgoing(member.id, fire.reply, fire.kind, not_before, about=fire.about,
+                reply = fire.reply if fire.reply.language else replace(fire.reply, language=spoken)
+                work.outgoing = [Outgoing(member.id, reply, fire.kind, not_before, about=fire.about,
                                           ready_at=moment if fire.quiet else None, subject_id=item.subject_id)]
         return work
 

@@ -95,6 +95,9 @@ class Services:
     # Told the due moment of every newly scheduled thing (the scheduler re-arms its timer when it is earlier).
     schedule_listeners: list[Callable[[int], None]] = field(default_factory=list)
     account_listeners: list[Callable[[Person], Awaitable[None]]] = field(default_factory=list)
+    # Per platform: delete the messages the bot sent an account (given the ids kept of them, where the platform
+    # cannot list them); how many went.
+    message_wipers: dict[str, Callable[[Person, list[str]], Awaitable[int]]] = field(default_factory=dict)
 
     def scheduled(self, due_at: int) -> None:
         """Tell the scheduler something now falls due at `due_at`."""
@@ -119,6 +122,17 @@ class Services:
                 except Exception:
                     log.exception("an account listener failed")
 
+    async def wipe_messages(self, person: Person, kept: list[str]) -> int:
+        """Delete what the bot sent this account that its platform still lets it delete (/panic); how many
+        messages went. A platform that fails is logged, never raised: the member is already erased."""
+        wiper = self.message_wipers.get(person.platform)
+        if wiper is None:
+            return 0
+        try:
+            return await wiper(person, kept)
+        except Exception as exc:
+            log.warning("deleting a member's messages failed on %s (%s)", person.platform, type(exc).__name__)
+            return 0
 
 
 def role_of(member: Member | None, is_admin: bool) -> Role:

@@ -25,6 +25,7 @@ from handlers.partners.common import (
 from handlers.partners.search import _search
 from handlers.partners.words import limit_reached
 from handlers.sanitise import clean_line
+from handlers.lockdown import locked, paused
 from storage.conversations import Conversation
 
 
@@ -37,6 +38,8 @@ from storage.conversations import Conversation
                               longest=MAX_NOTE)))
 async def partner_command(ctx: Context, args: Args) -> Reply | list[Reply]:
     """Start a search, filling what the command already says; search at once when it names a theme or region."""
+    if await locked(ctx):
+        return paused()
     if not ctx.member.profile_complete:
         return [Reply(_("Let's finish setting up your profile first.")), await profile.resume(ctx)]
     refused = await limit_reached(ctx)

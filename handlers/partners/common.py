@@ -32,6 +32,7 @@ LIST_INTRODUCED = 10
 LIST_SEARCHES = 5
 LIST_ARRANGED = 5
 MAX_WHAT_SHOWN = 80
+UNANSWERED_PAUSE = 3  # introduction requests left to lapse in a row before a member is no longer proposed
 ANSWERS = {"accept": "accepted", "later": "not_now", "decline": "declined", "block": "declined"}
 
 

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from handlers.core import Context
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
+from handlers.lockdown import locked, paused
 from handlers.partners.common import (
     AFTER_ASKING_AGAIN,
     ANSWERS,
@@ -109,6 +110,8 @@ async def answer_pressed(ctx: Context, press: IntroAnswer) -> Reply:
     choice = press.answer
     if choice not in ANSWERS:
         return _no_longer_open()
+    if choice == "accept" and await locked(ctx):  # accepting passes contact lines: not during a lockdown
+        return Reply(join_lines(paused().text, _("You can answer later from /partners.")))
     found = await _open_for(ctx, press.intro)
     if isinstance(found, Reply):
         return found

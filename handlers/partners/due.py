@@ -9,9 +9,9 @@ from markupsafe import Markup
 
 from handlers.commitments import joint_partner, start_joint
 from handlers.core import Context, Fire
-from handlers.events import Button, Reply
-from handlers.i18n import _, _n, join_lines
-from handlers.partners.common import DAY, FollowUp, IntroRef, router
+from handlers.events import Button, Outgoing, Reply
+from handlers.i18n import _, _n, current_language, join_lines, language, pick_language
+from handlers.partners.common import DAY, UNANSWERED_PAUSE, FollowUp, IntroRef, router
 from handlers.partners.consent import request_message
 from handlers.partners.words import _day, _name, _named, _subject
 from storage.partners import Introduction, PartnerRepository
@@ -31,11 +31,17 @@ async def expire_due(ctx: Context, item: DueItem) -> Fire | None:
     if intro is None or intro.status not in ("pending", "void"):
         return None
     intro_id, now, me = intro.id, ctx.now, ctx.member_id
+    side = intro.side(me)
+    silent = _silent(intro, me)
+    notice = await _paused_notice(ctx, silent) if silent is not None else None
 
     async def lapse(conn: Any) -> None:
         await PartnerRepository.lapse_in(conn, intro_id, now)
+        # One who never answered: at the third time in a row, they are no longer proposed, and told why.
+        if silent is not None and notice is not None and \
+                await PartnerRepository.unanswered_in(conn, silent, now, pause_at=UNANSWERED_PAUSE):
+            await ctx.services.delivery.deliver_in(conn, [Outgoing(silent, notice, "notice", now)], now)
 
-    side = intro.side(me)
     reply, about = None, ()
     if side is not None and intro.answer(side) == "accepted":
         if intro.organiser_id is None:
@@ -52,6 +58,29 @@ async def expire_due(ctx: Context, item: DueItem) -> Fire | None:
                         "accepted by both in time.", a=_name(people.get(intro.a_id)), b=_name(people.get(intro.b_id))))
         about = tuple(people)
     return Fire(reply, quiet=True, kind="introduction", changes=(lapse,), about=about)
+
+
+def _silent(intro: Introduction, me: int) -> int | None:
+    """The member whose silence this lapse counts: the person a search asked, in the searcher's due row (they
+    have none of their own); each person an organiser asked, in their own."""
+    if intro.status != "pending":
+        return None
+    if intro.organiser_id is None:
+        return intro.b_id if me == intro.a_id and intro.b_answer == "pending" else None
+    side = intro.side(me)
+    return me if side is not None and intro.answer(side) == "pending" else None
+
+
+async def _paused_notice(ctx: Context, member_id: int) -> Reply | None:
+    """What a member is told when their silence pauses their matching, in their language."""
+    member = await ctx.repos.members.get(member_id)
+    if member is None:
+        return None
+    with language(pick_language(member.languages, ctx.network.default_language)):
+        return Reply(join_lines(
+            _("<b>You are no longer proposed as a partner.</b> Three introduction requests in a row waited for your "
+              "answer until they lapsed, so the bot stopped proposing you, to spare others the wait."),
+            _("Send /matching on when you want to be proposed again.")), language=current_language())
 
 
 @router.due("intro.ask", load=_load)

@@ -8,6 +8,7 @@ from handlers.arguments import Param
 from handlers.core import Args, Context, Role
 from handlers.events import Button, Reply
 from handlers.i18n import N_, _, _n, join_lines, plain
+from handlers.lockdown import locked
 from handlers.partners.common import (
     DAY,
     GAP_DAYS,
@@ -70,6 +71,7 @@ async def _overview(ctx: Context) -> Reply:
             rows.append((await ctx.button(str(_("Answer {name}", name=_name(other))), "intro.show", IntroRef(intro.id)),))
 
     made = [i for i in intros if i.status == "introduced"][:LIST_INTRODUCED]
+    hidden = await locked(ctx)  # a lockdown hides contact lines
     if made:
         lines += ["", _("<b>Your introductions</b>")]
         for intro in made:
@@ -80,7 +82,9 @@ async def _overview(ctx: Context) -> Reply:
                 continue
             lines.append(_("• {name} ({kind}) — introduced on {day} — contact: {contact}", name=_name(other),
                            kind=_kind(ctx, other), day=_day(ctx, intro.introduced_at or intro.created_at),
-                           contact=other.contact or plain(N_("none in their profile"))))
+                           contact=plain(N_("hidden during the lockdown")) if hidden else
+                           plain(N_("no longer kept")) if _contact_expired(ctx, intro) else
+                           other.contact or plain(N_("none in their profile"))))
 
     if searches:
         counts = await repo.request_counts([s.id for s in searches])
@@ -154,3 +158,9 @@ async def matching_command(ctx: Context, args: Args) -> Reply:
         return Reply(_("Matching is on: you may be proposed to members looking for partners. Send /matching off to "
                        "pause it."))
     return Reply(_("Matching is paused: nobody is proposed you. Send /matching on to resume."))
+
+
+def _contact_expired(ctx: Context, intro) -> bool:
+    """An introduction's contact lines are shown for `[retention] contact_days` after it was made."""
+    made = intro.introduced_at or intro.created_at
+    return ctx.now - made >= ctx.network.retention.contact_days * 86400

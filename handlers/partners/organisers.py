@@ -13,6 +13,7 @@ from handlers.partners.consent import send_request
 from handlers.partners.words import _name
 from handlers.roles import resolve_member
 from handlers.sanitise import clean_line
+from handlers.lockdown import locked, paused
 
 
 @router.command("introduce", Role.ORGANISER, N_("introduce two members to each other, if both agree"),
@@ -24,6 +25,8 @@ from handlers.sanitise import clean_line
                         Param("note", N_("why they should meet, shown to both"))))
 async def introduce_command(ctx: Context, args: Args) -> Reply:
     """Suggest an introduction between two members: both are asked; contacts only if both accept."""
+    if await locked(ctx):
+        return paused()
     usage = _("Usage: {command} — each member by number (#12) or platform:id, then a note saying why, if you like.",
               command="/introduce <member> <member> [note]")
     first_typed, second_typed, note_typed = args.positional("first", "second", "note")
@@ -73,6 +76,8 @@ async def introduce_command(ctx: Context, args: Args) -> Reply:
 @router.action("partner.from_commitment", payload=CommitmentRef)
 async def from_commitment_pressed(ctx: Context, press: CommitmentRef) -> Reply | list[Reply]:
     """Look for partners on one of the member's commitments' theme and region."""
+    if await locked(ctx):
+        return paused()
     commitment = await ctx.repos.commitments.get(press.commitment)
     if commitment is None or commitment.member_id != ctx.member_id:
         return Reply(_("There is no such commitment. Send /partner to look for partners."))

@@ -11,6 +11,7 @@ from handlers.core import Context
 from handlers.core.questions import Answer, Choice, Question
 from handlers.events import Reply
 from handlers.i18n import N_, _, join_lines, plain
+from handlers.lockdown import locked, paused
 from handlers.partners.common import EXPIRE_AFTER, FLOW, POOL, SHOWN, partner_flow
 from handlers.partners.consent import send_request
 from handlers.partners.words import (
@@ -116,6 +117,8 @@ async def pick_pressed(ctx: Context, answer: Answer) -> Reply:
 
 async def _send(ctx: Context, conversation: Conversation) -> Reply:
     """Send an introduction request to each person picked."""
+    if await locked(ctx):
+        return paused()
     chosen = sorted(set(conversation.data.get("picked", [])))
     if not chosen:
         return Reply(_("Tap at least one person first."), toast=plain(N_("Tap at least one person first")),
