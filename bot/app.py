@@ -66,6 +66,7 @@ def network_from(settings: Settings) -> Network:
         announcement_channels=settings.broadcasts.channels(),
         report_fewer_than=settings.reports.fewer_than,
         retention=Retention(**settings.retention.model_dump()),
+        vouches=settings.membership.vouches,
     )
 
 

@@ -232,6 +232,15 @@ class ReportSettings(BaseModel):
     fewer_than: int = Field(3, ge=1, le=100)
 
 
+class MembershipSettings(BaseModel):
+    """Who is a full member."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # A closed network: a new member is a newcomer until this many members have vouched for them (/vouch); 0: off.
+    vouches: int = Field(0, ge=0, le=10)
+
+
 class RetentionSettings(BaseModel):
     """How long the bot keeps what a feature no longer needs, in days; the clock sweeps it away after that."""
 
@@ -308,6 +317,7 @@ class Settings(BaseSettings):
     broadcasts: BroadcastSettings = BroadcastSettings()
     reports: ReportSettings = ReportSettings()
     retention: RetentionSettings = RetentionSettings()
+    membership: MembershipSettings = MembershipSettings()
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
     http: HttpSettings = HttpSettings()

@@ -19,6 +19,7 @@ from handlers import (
     reports,
     roles,
     sessions,
+    vouching,
 )
 from handlers.core import Router
 
@@ -28,4 +29,4 @@ def all_routers() -> list[Router]:
     return [data_rights.router, help.router, onboarding.router, language.router, profile.router, invites.router,
             linking.router, roles.router, reminders.router, commitments.router, partners.router, practices.router,
             sessions.router, broadcasts.router, reports.router, panic.router,
-            lockdown.router, away.router]
+            lockdown.router, away.router, vouching.router]

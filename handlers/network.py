@@ -83,6 +83,7 @@ class Network:
     # Reports show a count of fewer members than this as "fewer than N", so that none singles out a person.
     report_fewer_than: int = 3
     retention: Retention = field(default_factory=lambda: Retention())
+    vouches: int = 0  # members who must vouch for a newcomer; 0: no vouching
     _by_id: dict[str, dict[str, Choice]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod

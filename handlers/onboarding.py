@@ -24,6 +24,7 @@ from handlers.lockdown import locked
 from storage.audit import AuditRepository
 from storage.invites import InviteRepository, normalise_code
 from storage.members import MemberRepository
+from storage.vouching import VouchRepository
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,9 @@ async def consent(ctx: Context, press: Consent) -> Reply | list[Reply]:
         elif not open_door:
             return Reply(_("This network is invite-only. Nothing about you was stored."), edit=True)
         member_id = await MemberRepository.create_in(conn, ctx.person.platform, ctx.person.external_id, ctx.now)
+        brought_by = await InviteRepository.maker_in(conn, invite_id) if invite_id else None
+        await VouchRepository.joined_in(conn, member_id, brought_by,
+                                        newcomer=ctx.network.vouches > 0 and not ctx.is_configured_admin)
         chosen = pick_language((press.language,), current_language())
         await MemberRepository.set_languages_in(conn, member_id, [chosen], ctx.now)  # the profile's first answer
         detail = f"invite={invite_id}" if invite_id else ("admin" if ctx.is_configured_admin else "open")

@@ -27,7 +27,7 @@ _IDENTITY = re.compile(r"^(console|telegram|discord):(\S{1,64})$")
 LIST_LIMIT = 20
 
 
-async def _role(ctx: Context, member: Member) -> Role:
+async def role_of_member(ctx: Context, member: Member) -> Role:
     return role_of(member, any(a in ctx.network.admins for a in member.accounts))
 
 
@@ -99,7 +99,7 @@ async def members(ctx: Context, args: Args) -> Reply:
         return Reply(_("The network has no members yet."))
     lines = []
     for member in found[:LIST_LIMIT]:
-        role = await _role(ctx, member)
+        role = await role_of_member(ctx, member)
         tags = [{Role.ADMIN: _("admin"), Role.ORGANISER: _("organiser")}.get(role, _("member"))]
         if member.blocked:
             tags.append(_("blocked"))
@@ -136,7 +136,7 @@ async def _change_role(ctx: Context, args: str, *, promote: bool) -> Reply:
     target = await resolve_member(ctx, args, usage)
     if isinstance(target, Reply):
         return target
-    role = await _role(ctx, target)
+    role = await role_of_member(ctx, target)
     if role == Role.ADMIN:
         return Reply(_("{label} is an admin; admins are set in the configuration file.", label=_label(target)))
     if promote and target.blocked:
@@ -197,7 +197,7 @@ async def _set_blocked(ctx: Context, args: str, *, block: bool) -> Reply:
         return target
     if target.id == ctx.member_id:
         return Reply(_("You cannot block or unblock yourself."))
-    role = await _role(ctx, target)
+    role = await role_of_member(ctx, target)
     if role >= ctx.role:
         return Reply(_("Only someone with a higher role can block or unblock {label}.", label=_label(target)))
     if target.blocked == block:

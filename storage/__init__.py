@@ -24,6 +24,7 @@ from storage.retention import RetentionRepository
 from storage.sent import SentMessageRepository
 from storage.schedule import ScheduleRepository
 from storage.sessions import SessionRepository
+from storage.vouching import VouchRepository
 from storage.sqlite import SqliteDatabase
 
 __all__ = ["Database", "DatabaseError", "Repositories", "SqliteDatabase", "connect"]
@@ -48,6 +49,7 @@ class Repositories:
     partners: PartnerRepository
     practices: PracticeRepository
     sessions: SessionRepository
+    vouches: VouchRepository
     broadcasts: BroadcastRepository
     processes: ProcessRepository
     reports: ReportRepository
@@ -72,6 +74,7 @@ class Repositories:
             partners=PartnerRepository(db),
             practices=PracticeRepository(db),
             sessions=SessionRepository(db),
+            vouches=VouchRepository(db),
             broadcasts=BroadcastRepository(db),
             processes=ProcessRepository(db),
             reports=ReportRepository(db),

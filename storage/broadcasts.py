@@ -69,9 +69,9 @@ def clean_audience(audience: dict[str, Any]) -> dict[str, list[Any]]:
 _EVERYONE = {
     "sqlite": "SELECT id, role, timezone, quiet_start, quiet_end, (SELECT json_group_array(language) FROM "
               "(SELECT language FROM member_languages WHERE member_id = members.id ORDER BY position)) "
-              "FROM members WHERE blocked = 0 AND id > ? ORDER BY id LIMIT ?",
+              ", newcomer FROM members WHERE blocked = 0 AND id > ? ORDER BY id LIMIT ?",
     "postgresql": "SELECT id, role, timezone, quiet_start, quiet_end, (SELECT coalesce(json_agg(language ORDER BY "
-                  "position), '[]')::text FROM member_languages WHERE member_id = members.id) "
+                  "position), '[]')::text FROM member_languages WHERE member_id = members.id), newcomer "
                   "FROM members WHERE blocked = 0 AND id > ? ORDER BY id LIMIT ?",
 }
 # An outbox row's broadcast is aimed at the theme given as the parameter.
@@ -121,19 +121,24 @@ async def _page(fetch: Fetch, dialect: str, audience: dict[str, list[Any]], *, a
     async def ids(sql: str, args: list[Any]) -> set[int]:
         return {int(row[0]) for row in await fetch(f"{sql} AND member_id BETWEEN ? AND ?", [*args, low, high])}
 
-    chosen = set(rows)
+    # Newcomers (a network with vouching) get only what is meant for them: a broadcast whose roles name them.
+    roles = audience.get("roles") or []
+    chosen = {m for m in rows if not rows[m][6]} if "newcomer" not in roles else set(rows)
+    if roles == ["newcomer"]:
+        chosen = {m for m in rows if rows[m][6]}
     if themes := audience.get("themes"):
         chosen &= await ids(f"SELECT member_id FROM member_themes WHERE theme IN ({','.join('?' * len(themes))})",
                             list(themes))
     if regions := audience.get("regions"):
         chosen &= await ids(
             f"SELECT member_id FROM member_regions WHERE region IN ({','.join('?' * len(regions))})", list(regions))
-    if (roles := audience.get("roles")) and "member" not in roles:  # every member holds at least 'member'
+    if roles and "member" not in roles and roles != ["newcomer"]:  # every member holds at least 'member'
         if "organiser" in roles:
             admin_ids = await ids(
                 "SELECT member_id FROM identities WHERE platform || ':' || external_id IN "
                 f"({','.join('?' * len(admins))})", sorted(admins)) if admins else set()
-            chosen = {m for m in chosen if rows[m][1] == "organiser" or m in admin_ids}
+            chosen = {m for m in chosen if rows[m][1] == "organiser" or m in admin_ids
+                      or "newcomer" in roles and rows[m][6]}
         else:
             chosen = set()
     if sessions := audience.get("sessions"):

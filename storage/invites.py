@@ -77,6 +77,13 @@ class InviteRepository:
         row = await cur.fetchone()
         return int(row[0]) if row else None
 
+    @staticmethod
+    async def maker_in(conn: Connection, invite_id: int) -> int | None:
+        """Who made an invite (None once they left), within an open transaction."""
+        async with conn.execute("SELECT created_by FROM invites WHERE id = ?", (invite_id,)) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
     async def created_by(self, member_id: int) -> list[Invite]:
         """The invites a member made."""
         rows = await self.db.fetch_all(

@@ -32,7 +32,7 @@ _INTRO_COLUMNS = ("id, request_id, a_id, b_id, organiser_id, reason, note, a_ans
 
 # Who may be proposed to member :me. Every test is an index or primary-key lookup.
 ELIGIBLE = (
-    "m.id != :me AND m.blocked = 0 AND m.profile_complete = 1 AND m.matching = 1 AND m.away_until IS NULL "
+    "m.id != :me AND m.blocked = 0 AND m.profile_complete = 1 AND m.matching = 1 AND m.away_until IS NULL AND m.newcomer = 0 "
     "AND NOT EXISTS (SELECT 1 FROM member_blocks k WHERE k.member_id = :me AND k.blocked_id = m.id) "
     "AND NOT EXISTS (SELECT 1 FROM member_blocks k WHERE k.member_id = m.id AND k.blocked_id = :me) "
     "AND NOT EXISTS (SELECT 1 FROM introductions i WHERE i.a_id = :me AND i.b_id = m.id) "

@@ -20,7 +20,7 @@ AUDIENCES = ("themes", "regions", "roles", "sessions", "practices")  # the lists
 BACK = ""  # "Back to the preview" under an audience list (no theme, region, role or session has it)
 MAX_TEXT = 1500  # one message on every platform, with the header and the footer (Discord allows 2000)
 PAGE = 24
-ROLES = ("member", "organiser")
+ROLES = ("member", "organiser", "newcomer")
 DAY = 24 * 3600
 STATUS_LIMIT = 5
 

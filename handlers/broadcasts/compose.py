@@ -115,6 +115,9 @@ async def audience_question(ctx: Context, conversation: Conversation) -> Questio
         options = [("member", str(_("Members"))), ("organiser", str(_("Organisers")))]
         text = _("Which roles? A role takes in the roles above it: members are everyone, and organisers "
                  "include the admins.")
+        if ctx.network.vouches:
+            options.append(("newcomer", str(_("Newcomers"))))
+            text = join_lines(text, _("Newcomers, not yet vouched for, receive only what names them."))
     elif view == "practices":
         options = [(str(k), f"#{k} {v}") for k, v in (await _tried(ctx)).items()]
         text = _("Members who tried which practices? Those who registered a commitment to try any of the ones you "

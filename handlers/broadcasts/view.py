@@ -47,7 +47,7 @@ def describe_audience(ctx: Context, audience: dict[str, list[Any]], sessions: di
     if audience.get("regions"):
         parts.append(_("regions: {list}", list=", ".join(_label(ctx, "region", r) for r in audience["regions"])))
     if audience.get("roles"):
-        names = {"member": _("members"), "organiser": _("organisers and admins")}
+        names = {"member": _("members"), "organiser": _("organisers and admins"), "newcomer": _("newcomers")}
         parts.append(_("roles: {list}", list=", ".join(str(names[r]) for r in audience["roles"] if r in names)))
     if audience.get("sessions"):
         titles = [(sessions or {}).get(int(s)) or f"#{s}" for s in audience["sessions"]]

@@ -228,6 +228,10 @@ def _overdue(text: str, named: dict[str, str]) -> tuple[str, dict[str, str], boo
 
 async def _everyone(ctx: Context, text: str, named: dict[str, str], overdue: bool, *, network_only: bool = False,
                     page: Any = 0, edit: bool = False) -> Reply:
+    if network_only and ctx.role < Role.ORGANISER and await ctx.repos.vouches.is_newcomer(ctx.member_id):
+        return Reply(_n("Once {n} member has vouched for you, you will see the commitments shared with the network.",
+                        "Once {n} members have vouched for you, you will see the commitments shared with the network.",
+                        ctx.network.vouches))
     named = {name: value for name, value in named.items() if name in ("theme", "region", "status")}
     theme = region = None
     for kind in ("theme", "region"):
