@@ -212,8 +212,7 @@ async def _set_blocked(ctx: Context, args: str, *, block: bool) -> Reply:
 
     await _act_on(ctx, target, "member.block" if block else "member.unblock", change)
     # Neutral words: what changed for them and what they can still do, never who did it.
-    notice = _("Your access to {network} is suspended by its organisers. You can still use /export to get a copy "
-               "of your data, /forget to erase it, and /help.", network=ctx.network.name) if block else \
+    notice = suspended_notice(ctx) if block else \
         _("Your access to {network} is restored. Send /help to see what you can do.", network=ctx.network.name)
     await ctx.notify(target.id, Reply(notice))
     return Reply(join_lines(
@@ -223,6 +222,12 @@ async def _set_blocked(ctx: Context, args: str, *, block: bool) -> Reply:
         _("They are told that their access is restored."),
         _invites_stopped(sum(stopped)),
     ))
+
+
+def suspended_notice(ctx: Context) -> Markup:
+    """What a blocked member is told: what changed and what they can still do, never who did it."""
+    return _("Your access to {network} is suspended by its organisers. You can still use /export to get a copy "
+             "of your data, /forget to erase it, and /help.", network=ctx.network.name)
 
 
 @router.command("block", Role.ORGANISER, N_("block a member"), usage=N_("/block <member>"), order=30,

@@ -16,7 +16,7 @@ from handlers.arguments import Param
 from handlers.core import Args, Context, Role, Router
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, join_lines
-from handlers.roles import resolve_member, role_of_member
+from handlers.roles import resolve_member, role_of_member, suspended_notice
 from storage.vouching import TreeNode
 
 router = Router("vouching")
@@ -145,10 +145,7 @@ async def block_pressed(ctx: Context, press: Branch) -> Reply:
         return await _offer(ctx, press.root, edit=True)
     blocked = await ctx.repos.vouches.block_branch(members, ctx.member_id, ctx.now)
     for member_id in members:
-        await ctx.notify(member_id, Reply(_("Your access to {network} is suspended by its organisers. You can still "
-                                            "use /export to get a copy of your data, /forget to erase it, and /help.",
-                                            network=ctx.network.name)))
-    for member_id in members:
+        await ctx.notify(member_id, Reply(suspended_notice(ctx)))
         await ctx.services.role_changed(member_id)
     return Reply(_n("{n} member blocked.", "{n} members blocked.", blocked), edit=True)
 

@@ -58,6 +58,10 @@ class Table:
     def column(self, index: int) -> list[int | str]:
         return [row.values[index] for row in self.rows]
 
+    def has_figures(self) -> bool:
+        """Whether anything happened in it (a chart of nothing is left out)."""
+        return any(v and v != NOT_GIVEN for row in self.rows for v in row.values)
+
 
 NOT_GIVEN = "–"  # a share (per cent) that cannot be given: nothing made, or a count it comes from is hidden
 

@@ -141,7 +141,7 @@ async def _document(ctx: Context, sessions: list[Session]) -> str:
     private = await reports.meeting_private_commitments(ids)
     charts_drawn = []
     for table in (by_theme, by_region):
-        if any(any(v for v in row.values if v != figures.NOT_GIVEN) for row in table.rows):
+        if table.has_figures():
             png = await asyncio.to_thread(charts.table_chart, table, y_label=plain(N_("Count")), hidden_label=hidden)
             charts_drawn.append((table.title, "data:image/png;base64," + base64.b64encode(png).decode()))
     practices = await reports.meeting_practices(ids)

@@ -188,7 +188,7 @@ async def charted(ctx: Context, ref: ReportRef) -> list[Reply]:
     hidden, y_label = hidden_label(ctx), plain(N_("Count"))
     drawn = []
     for table in report.tables:
-        if not any(any(v for v in row.values if v != figures.NOT_GIVEN) for row in table.rows):
+        if not table.has_figures():
             continue
         png = await asyncio.to_thread(charts.table_chart, table, y_label=y_label, hidden_label=hidden)
         drawn.append(Reply(_in_words(table), attachment=Attachment(f"{table.name}.png", png, "image/png")))
