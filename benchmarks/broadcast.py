@@ -44,6 +44,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import IDENTITY_COLUMNS, identity, keyring_for  # noqa: E402
 from bot.app import open_app  # noqa: E402
 from bot.platforms import Platform, keep_trying  # noqa: E402
 from bot.settings import Settings, TelegramSettings  # noqa: E402
@@ -70,16 +71,18 @@ async def start_fake_telegram(seed: int) -> tuple[asyncio.subprocess.Process, st
 
 def add_members(path: Path, first: int, last: int) -> None:
     """Members first..last, each with one Telegram account; member 1 is an organiser (bulk-inserted with sqlite3:
-    this is set-up, not what is measured)."""
+    this is set-up, not what is measured; the accounts hashed and sealed with the database's key, as the bot
+    writes them)."""
     now = int(time.time())
+    keyring = keyring_for(path)
     conn = sqlite3.connect(path)
     with conn:
         conn.executemany("INSERT INTO members (id, role, display_name, timezone, consented_at, created_at, updated_at, "
                          "profile_complete) VALUES (?, ?, ?, 'UTC', ?, ?, ?, 1)",
                          [(i, "organiser" if i == 1 else "member", f"member {i}", now, now, now)
                           for i in range(first, last + 1)])
-        conn.executemany("INSERT INTO identities (platform, external_id, member_id, linked_at) VALUES "
-                         "('telegram', ?, ?, ?)", [(str(FIRST_CHAT + i), i, now) for i in range(first, last + 1)])
+        conn.executemany(f"INSERT INTO identities ({IDENTITY_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                         [identity(keyring, "telegram", str(FIRST_CHAT + i), i, now) for i in range(first, last + 1)])
     conn.close()
 
 

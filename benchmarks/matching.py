@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Silent  # noqa: E402
+from benchmarks.common import IDENTITY_COLUMNS, Silent, identity, keyring_for  # noqa: E402
 from bot.app import network_from  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.capabilities import all_routers
@@ -49,10 +49,12 @@ def zipf_weights(n: int, s: float = 1.1) -> list[float]:
 
 
 async def make_database(path: Path, members: int, network: Network, rng: random.Random) -> None:
-    """A migrated database filled with bulk sqlite3 inserts (set-up, not what is measured)."""
+    """A migrated database filled with bulk sqlite3 inserts (set-up, not what is measured); contact lines sealed
+    and accounts hashed and sealed with the database's key, as the bot writes them."""
     db = SqliteDatabase(path)
     await db.open()
     await db.close()
+    keyring = keyring_for(path)
     themes = [c.id for c in network.themes]
     regions = [c.id for c in network.regions]
     theme_w, region_w, lang_w = zipf_weights(len(themes)), zipf_weights(len(regions)), zipf_weights(len(LANGUAGES))
@@ -63,10 +65,10 @@ async def make_database(path: Path, members: int, network: Network, rng: random.
         conn.executemany(
             "INSERT INTO members (id, display_name, actor_kind, timezone, contact, profile_complete, blocked, "
             "matching, consented_at, created_at, updated_at) VALUES (?, ?, ?, 'UTC', ?, ?, ?, ?, ?, ?, ?)",
-            [(i, f"member {i}", rng.choice(kinds), f"Signal {i}", int(rng.random() > 0.05), int(rng.random() < 0.005),
-              int(rng.random() > 0.03), now, now, now) for i in range(1, members + 1)])
-        conn.executemany("INSERT INTO identities (platform, external_id, member_id, linked_at) VALUES "
-                         "('console', ?, ?, ?)", [(f"m{i}", i, now) for i in range(1, members + 1)])
+            [(i, f"member {i}", rng.choice(kinds), keyring.seal(f"Signal {i}"), int(rng.random() > 0.05),
+              int(rng.random() < 0.005), int(rng.random() > 0.03), now, now, now) for i in range(1, members + 1)])
+        conn.executemany(f"INSERT INTO identities ({IDENTITY_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                         [identity(keyring, "console", f"m{i}", i, now) for i in range(1, members + 1)])
         theme_rows, region_rows, language_rows = [], [], []
         for i in range(1, members + 1):
             for theme in set(rng.choices(themes, theme_w, k=rng.randint(1, 4))):

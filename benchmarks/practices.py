@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Silent, on_each_engine  # noqa: E402
+from benchmarks.common import IDENTITY_COLUMNS, Silent, connect, identity, on_each_engine  # noqa: E402
 from bot.app import network_from, tune_garbage_collector  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.capabilities import all_routers  # noqa: E402
@@ -53,7 +53,7 @@ from handlers.core import Core, Services  # noqa: E402
 from handlers.events import Incoming, Person  # noqa: E402
 from handlers.network import ACTOR_KINDS, Network  # noqa: E402
 from handlers.practices.common import LIMITS, RESULTS  # noqa: E402
-from storage import Repositories, connect  # noqa: E402
+from storage import Repositories  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.practices import PracticeRepository, Query  # noqa: E402
 from storage.search import words as indexed_words  # noqa: E402
@@ -274,15 +274,17 @@ def make_data(count: int, network: Network, writer: Writer, rng: random.Random) 
 
 
 async def write(db: Database, data: DataSet) -> None:
-    """All rows in one transaction with the database's own executemany; the search index filled in the same
-    transaction as the repository fills it; each practice's worked_count counted from its reports as the
-    repository counts it."""
+    """All rows in one transaction with the database's own executemany, contact lines sealed and accounts hashed
+    and sealed with the database's key as the bot writes them; the search index filled in the same transaction as
+    the repository fills it; each practice's worked_count counted from its reports as the repository counts it."""
+    keyring = db.keyring
     async with db.transaction() as conn:
         await conn.executemany(
             "INSERT INTO members (id, role, display_name, actor_kind, timezone, contact, profile_complete, "
-            "consented_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", data.members)
-        await conn.executemany("INSERT INTO identities (platform, external_id, member_id, linked_at) "
-                               "VALUES (?, ?, ?, ?)", data.identities)
+            "consented_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*member[:5], keyring.seal(member[5]), *member[6:]) for member in data.members])
+        await conn.executemany(f"INSERT INTO identities ({IDENTITY_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                               [identity(keyring, *row) for row in data.identities])
         await conn.executemany(
             "INSERT INTO practices (id, author_id, anonymous, title, what, region, place, actor_kind, worked, "
             "not_worked, needs, link, visibility, status, review_note, reviewed_by, created_at, updated_at, "

@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import IDENTITY_COLUMNS, identity, keyring_for  # noqa: E402
 from bot.app import open_app  # noqa: E402
 from bot.delivery import DEFAULT_PACES, Pace, RetryLater  # noqa: E402
 from bot.scheduler import LOOKAHEAD  # noqa: E402
@@ -52,18 +53,20 @@ def rss_mb() -> float:
 
 async def make_database(path: Path, pending: int, due: int, *, due_at: int | None = None) -> None:
     """A migrated database with MEMBERS members, `pending` reminders far in the future and `due` due at
-    `due_at` (bulk-inserted with sqlite3: this is set-up, not what is measured)."""
+    `due_at` (bulk-inserted with sqlite3: this is set-up, not what is measured; the accounts hashed and sealed with
+    the database's key, as the bot writes them)."""
     db = SqliteDatabase(path)
     await db.open()
     await db.close()
+    keyring = keyring_for(path)
     now = int(time.time())
     conn = sqlite3.connect(path)
     with conn:
         conn.executemany("INSERT INTO members (id, display_name, timezone, consented_at, created_at, updated_at, "
                          "profile_complete) VALUES (?, ?, 'UTC', ?, ?, ?, 1)",
                          [(i, f"member {i}", now, now, now) for i in range(1, MEMBERS + 1)])
-        conn.executemany("INSERT INTO identities (platform, external_id, member_id, linked_at) VALUES "
-                         "('console', ?, ?, ?)", [(f"m{i}", i, now) for i in range(1, MEMBERS + 1)])
+        conn.executemany(f"INSERT INTO identities ({IDENTITY_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                         [identity(keyring, "console", f"m{i}", i, now) for i in range(1, MEMBERS + 1)])
 
         def rows(count: int, first_id: int, at: callable):
             for n in range(count):

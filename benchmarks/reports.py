@@ -44,14 +44,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import Silent, on_each_engine  # noqa: E402
+from benchmarks.common import IDENTITY_COLUMNS, Silent, connect, identity, on_each_engine  # noqa: E402
 from bot.app import network_from, tune_garbage_collector  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.capabilities import all_routers  # noqa: E402
 from handlers.core import Core, Services  # noqa: E402
 from handlers.events import Incoming, Person  # noqa: E402
 from handlers.reports import charts, report  # noqa: E402
-from storage import Repositories, connect  # noqa: E402
+from storage import Repositories  # noqa: E402
 from storage.database import Database  # noqa: E402
 
 DAY = 86400
@@ -145,8 +145,8 @@ async def write(db: Database, data: DataSet) -> None:
         await conn.executemany(
             "INSERT INTO members (id, role, display_name, timezone, profile_complete, consented_at, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", data.members)
-        await conn.executemany("INSERT INTO identities (platform, external_id, member_id, linked_at) "
-                               "VALUES (?, ?, ?, ?)", data.identities)
+        await conn.executemany(f"INSERT INTO identities ({IDENTITY_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                               [identity(db.keyring, *row) for row in data.identities])
         await conn.executemany(
             "INSERT INTO commitments (id, member_id, what, due_at, theme, region, visibility, status, stale, "
             "created_at, updated_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", data.commitments)

@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import IDENTITY_COLUMNS, connect, identity  # noqa: E402
 from bot.app import network_from, tune_garbage_collector  # noqa: E402
 from bot.delivery import Outbox  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -43,9 +44,10 @@ from handlers.broadcasts.view import render  # noqa: E402
 from handlers.capabilities import all_routers  # noqa: E402
 from handlers.core import Core, Services  # noqa: E402
 from handlers.events import Incoming, Outgoing, Person, Reply  # noqa: E402
-from storage import Repositories, connect  # noqa: E402
+from storage import Repositories  # noqa: E402
 from storage.broadcasts import BroadcastRepository, audience_in  # noqa: E402
 from storage.buttons import ButtonRepository  # noqa: E402
+from storage.sealing import Keyring  # noqa: E402
 
 BUTTON_SETS = 1_000_000
 LANGUAGES = ["en", "fr", "es", "ar", "ru", "zh"]
@@ -60,13 +62,14 @@ class Parked:
         raise AssertionError("nothing is sent in this benchmark")
 
 
-def rows(members: int, themes: list[str], regions: list[str]) -> dict[str, list[tuple]]:
+def rows(members: int, themes: list[str], regions: list[str], keyring: Keyring) -> dict[str, list[tuple]]:
     """The network's rows: every member on two themes (a tenth on each of the first ten), one region, one
-    language, a Telegram account."""
+    language, a Telegram account; contact lines sealed and accounts hashed and sealed with `keyring`, the
+    database's, as the bot writes them."""
     return {
-        "members": [(i, f"Member {i}", "journalist-or-media", "Europe/Paris", f"signal:{i}", 1, 0, 0, 0)
+        "members": [(i, f"Member {i}", "journalist-or-media", "Europe/Paris", keyring.seal(f"signal:{i}"), 1, 0, 0, 0)
                     for i in range(1, members + 1)],
-        "identities": [("telegram", str(10_000_000 + i), i, 0) for i in range(1, members + 1)],
+        "identities": [identity(keyring, "telegram", str(10_000_000 + i), i, 0) for i in range(1, members + 1)],
         "member_themes": sorted({(i, themes[i % 10]) for i in range(1, members + 1)}
                                 | {(i, themes[10 + i % (len(themes) - 10)]) for i in range(1, members + 1)}),
         "member_regions": [(i, regions[i % len(regions)], 0) for i in range(1, members + 1)],
@@ -77,7 +80,7 @@ def rows(members: int, themes: list[str], regions: list[str]) -> dict[str, list[
 COLUMNS = {
     "members": "id, display_name, actor_kind, timezone, contact, profile_complete, consented_at, created_at, "
                "updated_at",
-    "identities": "platform, external_id, member_id, linked_at",
+    "identities": IDENTITY_COLUMNS,
     "member_themes": "member_id, theme",
     "member_regions": "member_id, region, free",
     "member_languages": "member_id, language, position",
@@ -163,8 +166,9 @@ async def measure(engine: str, members: int, where: str, rng: random.Random) -> 
     themes, regions = [c.id for c in network.themes], [c.id for c in network.regions]
     db = connect(where)
     await db.open()
+    keyring = db.keyring
     await db.close()
-    data = rows(members, themes, regions)
+    data = rows(members, themes, regions, keyring)
     data["buttons"] = button_sets(rng)
     started = time.perf_counter()
     if engine == "sqlite":

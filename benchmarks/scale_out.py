@@ -35,12 +35,13 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
+from benchmarks.common import connect  # noqa: E402
 from benchmarks.scale import fill_postgresql, fill_sqlite, rows  # noqa: E402
 from bot.app import network_from  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.events import Reply, reply_to_dict  # noqa: E402
-from storage import connect  # noqa: E402
-from storage.outbox import NewMessage, OutboxRepository  # noqa: E402
+from storage import Repositories  # noqa: E402
+from storage.outbox import NewMessage  # noqa: E402
 from tests.postgres import create_database, drop_database  # noqa: E402
 from tests.processes import TOKEN, BotProcess  # noqa: E402
 from tests.telegram_server import BotApiServer, LimitedBotApiServer  # noqa: E402
@@ -111,7 +112,6 @@ async def configuration(engine: str, processes: int, options, folder: Path) -> s
     network = network_from(Settings(network_name="Scale out"))
     themes, regions = [c.id for c in network.themes], [c.id for c in network.regions]
     labels = [(t.label, r.label) for t in network.themes[:10] for r in network.regions]
-    data = rows(options.members, themes, regions)
     if engine == "sqlite":
         where = str(folder / f"{engine}-{processes}.db")
     else:
@@ -119,7 +119,9 @@ async def configuration(engine: str, processes: int, options, folder: Path) -> s
     try:
         db = connect(where)
         await db.open()
+        keyring = db.keyring
         await db.close()
+        data = rows(options.members, themes, regions, keyring)
         await asyncio.to_thread(fill_sqlite if engine == "sqlite" else fill_postgresql, where, data)
         server = AnsweringServer(TOKEN)
         await server.start()
@@ -153,8 +155,9 @@ async def broadcast(folder: Path) -> str:
     try:
         db = connect(where)
         await db.open()
+        repos = Repositories.over(db)
         await asyncio.to_thread(fill_postgresql, where, rows(recipients, [c.id for c in network.themes],
-                                                             [c.id for c in network.regions]))
+                                                             [c.id for c in network.regions], db.keyring))
         for bot in bots:
             await bot.start()
         for bot in bots:
@@ -162,9 +165,9 @@ async def broadcast(folder: Path) -> str:
         now = int(time.time())
         body = reply_to_dict(Reply("The assembly moves to the town hall, Saturday 10:00."))
         async with db.transaction() as conn:
-            await OutboxRepository.add_in(conn, [NewMessage(i, "telegram", str(FIRST_CHAT + i), "broadcast", body,
-                                                            now, broadcast_id=1) for i in range(1, recipients + 1)],
-                                          now)
+            await repos.outbox.add_in(conn, [NewMessage(i, "telegram", str(FIRST_CHAT + i), "broadcast", body,
+                                                        now, broadcast_id=1) for i in range(1, recipients + 1)],
+                                      now)
         while (await db.fetch_one("SELECT count(*) FROM outbox WHERE state = 'sent'"))[0] < recipients:
             await asyncio.sleep(0.5)
         senders = await db.fetch_all("SELECT claimed_by, count(*) FROM outbox GROUP BY claimed_by")

@@ -36,6 +36,7 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters  # noqa: E402
 from telegram.request import BaseRequest  # noqa: E402
 
+from benchmarks.common import IDENTITY_COLUMNS, identity  # noqa: E402
 from bot.app import network_from, tune_garbage_collector  # noqa: E402
 from bot.delivery import Outbox  # noqa: E402
 from bot.settings import Settings, TelegramSettings  # noqa: E402
@@ -84,17 +85,19 @@ class CountingRequest(BaseRequest):
 
 
 async def seed(db: Database, members: int) -> None:
-    """A network of `members` members with realistic profiles, written straight to SQLite."""
+    """A network of `members` members with realistic profiles, written straight to SQLite (contact lines sealed,
+    accounts hashed and sealed with the database's key, as the bot writes them)."""
     themes = [t.lower().replace(" ", "-") for t in DEFAULT_THEMES]
     regions = [r.lower().replace(" ", "-") for r in DEFAULT_REGIONS]
     langs = ["en", "fr", "es", "ar", "ru", "pt", "de", "sw"]
+    keyring = db.keyring
     async with db.transaction() as conn:
         await conn.executemany(
             "INSERT INTO members (id, display_name, actor_kind, timezone, contact, profile_complete, consented_at, "
             "created_at, updated_at) VALUES (?, ?, 'journalist-or-media', 'Europe/Paris', ?, 1, 0, 0, 0)",
-            [(i, f"Member {i}", f"signal:{i}") for i in range(1, members + 1)])
-        await conn.executemany("INSERT INTO identities (platform, external_id, member_id, linked_at) "
-                               "VALUES ('telegram', ?, ?, 0)", [(str(100_000 + i), i) for i in range(1, members + 1)])
+            [(i, f"Member {i}", keyring.seal(f"signal:{i}")) for i in range(1, members + 1)])
+        await conn.executemany(f"INSERT INTO identities ({IDENTITY_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                               [identity(keyring, "telegram", str(100_000 + i), i, 0) for i in range(1, members + 1)])
         await conn.executemany("INSERT OR IGNORE INTO member_themes VALUES (?, ?)",
                                [(i, themes[(i * k) % len(themes)]) for i in range(1, members + 1) for k in (1, 3)])
         await conn.executemany("INSERT INTO member_regions VALUES (?, ?, 0)",

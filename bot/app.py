@@ -116,7 +116,7 @@ def prepare_lookups() -> None:
 async def open_app(settings: Settings, clock: Clock = system_clock) -> App:
     """Open the database (migrating it), build the core, and load the lookup tables."""
     await asyncio.to_thread(prepare_lookups)
-    db = connect(settings.database)
+    db = connect(settings.database, secret_key=settings.secret_key_text())
     await db.open()
     repos = Repositories.over(db)
     await repos.buttons.purge_expired(int(clock().timestamp()))

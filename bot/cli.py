@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import signal
 import sys
@@ -27,7 +28,16 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.telegram_adapter import telegram_adapter
 from storage import backup
 from storage.copying import copy_database, opened
-from storage.database import DatabaseError, connect, is_postgresql, latest_version
+from storage.database import (
+    DatabaseError,
+    connect,
+    is_postgresql,
+    key_file,
+    latest_version,
+    sqlite_path,
+    write_key_file,
+)
+from storage.sealing import Keyring
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
@@ -46,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="solidarity-bot", description="Solidarity Bot: helps a network "
                                      "countering hate keep its commitments.")
     sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{console,run,migrate,backup,restore,copy-db,sync-commands,agenda}")
+                                metavar="{console,run,migrate,backup,restore,copy-db,new-key,sync-commands,agenda}")
     console = sub.add_parser("console", parents=[common],
                              help="talk to the bot in this terminal, as any number of people")
     console.add_argument("--files", type=Path, metavar="DIR", help="save the files the bot sends (exports, charts) "
@@ -68,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="register the Discord slash commands (globally, or in the configured servers)")
     sync.add_argument("--guild", type=int, action="append", metavar="ID",
                       help="register in this server only (repeatable; default: discord.guild_ids, else globally)")
+    sub.add_parser("new-key", help="print a new random secret key (for secret_key, or SOLIDARITY__SECRET_KEY_FILE)")
     agenda = sub.add_parser("agenda", help="the agenda of sessions: agenda import FILE")
     agenda_sub = agenda.add_subparsers(dest="agenda_command", required=True, metavar="{import}")
     agenda_import = agenda_sub.add_parser(
@@ -94,7 +105,8 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
     logging.basicConfig(level=level, handlers=[handler])
     # No token and no webhook secret ever reaches stderr or the log: not in a message, a traceback, nor a crash.
     redact = Redactor(s.get_secret_value() for s in (settings.telegram.token, settings.telegram.secret_token,
-                                                     settings.discord.token, settings.backup.passphrase)
+                                                     settings.discord.token, settings.backup.passphrase,
+                                                     settings.secret_key)
                       if s is not None)
     redact_logging(redact)
     redact_uncaught(redact)
@@ -120,7 +132,7 @@ async def _console(settings: Settings, files: Path | None = None) -> int:
 
 
 async def _migrate(settings: Settings) -> int:
-    db = connect(settings.database)
+    db = connect(settings.database, secret_key=settings.secret_key_text())
     await db.open(migrate=False)
     try:
         before = await db.schema_version()
@@ -239,14 +251,24 @@ async def _sync_commands(settings: Settings, guilds: list[int] | None, *, client
     return 0
 
 
-async def _copy_db(source: str, target: str) -> int:
-    """Copy FROM into the empty TO; print what was copied, table by table."""
+async def _copy_db(settings: Settings, source: str, target: str) -> int:
+    """Copy FROM into the empty TO, both sealed with the same key (the settings' secret_key, else FROM's key
+    file); print what was copied, table by table. A new SQLite TO gets FROM's key file beside it."""
     if source == target:
         print("solidarity-bot copy-db: FROM and TO are the same database", file=sys.stderr)
         return EXIT_CONFIG
-    async with opened(source, connect) as from_db, opened(target, connect) as to_db:
+    secret = settings.secret_key_text()
+    from_key = None if is_postgresql(source) else key_file(sqlite_path(source))
+    if secret is None and from_key is not None and from_key.is_file():
+        secret = from_key.read_text(encoding="utf-8").strip()
+    with_key = functools.partial(connect, secret_key=secret)
+    async with opened(source, with_key) as from_db, opened(target, with_key) as to_db:
         print(f"Copying {from_db.name} to {to_db.name} …", flush=True)
         copied = await copy_database(from_db, to_db)
+    to_key = None if is_postgresql(target) else key_file(sqlite_path(target))
+    if secret is not None and settings.secret_key is None and to_key is not None and not to_key.exists():
+        write_key_file(to_key, secret)
+        print(f"{to_key} holds the secret key of the copy (the same as {from_key}).")
     width = max(len(table) for table in copied.rows)
     for table, rows in copied.rows.items():
         print(f"  {table:<{width}}  {rows:>12,}")
@@ -265,6 +287,14 @@ def _sqlite_file(settings: Settings, command: str) -> Path | None:
                 else settings.database)
 
 
+def _key_fingerprint(settings: Settings, database: Path) -> str | None:
+    """The fingerprint of the key the bot would open this SQLite file with, if there is one yet."""
+    secret = settings.secret_key_text()
+    if secret is None and key_file(database).is_file():
+        secret = key_file(database).read_text(encoding="utf-8").strip()
+    return Keyring(secret).fingerprint if secret else None
+
+
 def _passphrase(settings: Settings) -> str | None:
     secret = settings.backup.passphrase
     return secret.get_secret_value() if secret is not None else None
@@ -280,8 +310,9 @@ def _backup(settings: Settings, target: Path) -> int:
         print(f"solidarity-bot backup: {_reason(exc)}", file=sys.stderr)
         return EXIT_FAILED
     how = "encrypted with backup.passphrase" if copy.encrypted else "not encrypted: keep it where only you can read it"
+    key = "secret_key" if settings.secret_key is not None else str(key_file(database))
     print(f"Backed up {database} to {copy.path}: {copy.members:,} members, schema version {copy.schema_version}, "
-          f"{copy.size:,} bytes, {how}.")
+          f"{copy.size:,} bytes, {how}. The secret key is not in it: keep a copy of {key} apart from it.")
     return 0
 
 
@@ -292,6 +323,8 @@ def _restore(settings: Settings, source: Path, *, yes: bool) -> int:
     passphrase = _passphrase(settings)
     try:
         found = backup.inspect(source, passphrase)
+        key = _key_fingerprint(settings, database)
+        backup.check_key(source, passphrase, key, database)
         if not yes:
             question = (f"Replace everything in {database} with {source} ({found.members:,} members, schema "
                         f"version {found.schema_version})? What the database holds now is lost. [y/N] ")
@@ -302,7 +335,7 @@ def _restore(settings: Settings, source: Path, *, yes: bool) -> int:
             if input(question).strip().lower() not in ("y", "yes"):
                 print("Nothing was changed.")
                 return 0
-        copy = backup.restore(source, database, passphrase)
+        copy = backup.restore(source, database, passphrase, key=key)
     except (backup.BackupError, OSError) as exc:
         print(f"solidarity-bot restore: {_reason(exc)}", file=sys.stderr)
         return EXIT_FAILED
@@ -326,6 +359,9 @@ async def _agenda(settings: Settings, args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "new-key":  # needs no settings: it is how a deployment makes its first
+        print(Keyring.new_secret())
+        return 0
     try:
         settings = load_settings(getattr(args, "config", None), database=getattr(args, "db", None))
     except SettingsError as exc:
@@ -337,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "restore":
         return _restore(settings, args.file, yes=args.yes)
     commands = {"console": lambda s: _console(s, args.files), "run": _run, "migrate": _migrate,
-                "copy-db": lambda s: _copy_db(args.source, args.target),
+                "copy-db": lambda s: _copy_db(s, args.source, args.target),
                 "sync-commands": lambda s: _sync_commands(s, args.guild),
                 "agenda": lambda s: _agenda(s, args)}
     try:

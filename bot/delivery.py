@@ -51,7 +51,7 @@ from handlers.events import Outgoing, Person, Reply, reply_from_dict, reply_to_d
 from handlers.i18n import N_, SOURCE_LANGUAGE, language, plain
 from storage import Repositories
 from storage.members import MemberRepository
-from storage.outbox import NewMessage, OutboxItem, OutboxRepository, choose_accounts
+from storage.outbox import NewMessage, OutboxItem, choose_accounts
 from storage.processes import ProcessRepository
 
 log = logging.getLogger(__name__)
@@ -365,7 +365,7 @@ class Outbox:
         if not messages:
             return 0
         members = sorted({m.member_id for m in messages})
-        reachable = await MemberRepository.reachable_accounts_in(conn, members)
+        reachable = await self.repos.members.reachable_accounts_in(conn, members)
         accounts = {member_id: (notify_on, [(p, e) for p, e in found if p in self.adapters])
                     for member_id, (notify_on, found) in reachable.items()}
         holding = await MemberRepository.holding_in(conn, members, now)
@@ -388,7 +388,7 @@ class Outbox:
                 log.info("a %s has no reachable account to go to", message.kind)
             rows += [NewMessage(message.member_id, p, e, message.kind, body, when, fallback, message.broadcast_id,
                                 message.about, ready_at, message.subject_id) for p, e in targets]
-        await OutboxRepository.add_in(conn, rows, now)
+        await self.repos.outbox.add_in(conn, rows, now)
         return len(rows)
 
     async def post_in(self, conn: Any, channels: list[tuple[str, str]], reply: Reply, *, kind: str, now: int,
@@ -397,7 +397,7 @@ class Outbox:
         body = reply_to_dict(reply)
         rows = [NewMessage(None, platform, chat, kind, body, now, False, broadcast_id)
                 for platform, chat in channels if platform in self.adapters]
-        await OutboxRepository.add_in(conn, rows, now)
+        await self.repos.outbox.add_in(conn, rows, now)
         return len(rows)
 
     def _wake_platform(self, platform: str) -> None:

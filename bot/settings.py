@@ -42,6 +42,7 @@ from pydantic_settings import (
 
 from handlers import invites
 from handlers.i18n import N_
+from storage.sealing import MIN_SECRET
 
 DEFAULT_THEMES = [
     N_("Overarching frameworks and principles"),
@@ -303,6 +304,10 @@ class Settings(BaseSettings):
         "Solidarity Network")
     # A file path (or sqlite:///path) for SQLite, or a postgresql://user@host/dbname URL for PostgreSQL.
     database: str = "solidarity.db"
+    # Seals contact lines, notes and account ids in the database (storage/sealing.py); prefer
+    # SOLIDARITY__SECRET_KEY_FILE. Unset with SQLite: a key file beside the database, made on first start.
+    # Required with PostgreSQL. `solidarity-bot new-key` prints a new one.
+    secret_key: _Secret = None
     open_registration: bool = False
     admins: list[Annotated[str, AfterValidator(_admin)]] = []
     default_language: str = "en"
@@ -324,6 +329,14 @@ class Settings(BaseSettings):
     backup: BackupSettings = BackupSettings()
 
     _source: str = PrivateAttr(default=EMBEDDED)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET:
+            raise PydanticCustomError("secret_key", "should be at least {n} random characters; "
+                                      "`solidarity-bot new-key` prints one", {"n": MIN_SECRET})
+        return value
 
     @field_validator("database", mode="before")
     @classmethod
@@ -361,6 +374,10 @@ class Settings(BaseSettings):
         """The config file these settings came from, or 'embedded demo'."""
         return self._source
 
+    def secret_key_text(self) -> str | None:
+        """The secret key that seals the database, if the settings give one."""
+        return self.secret_key.get_secret_value() if self.secret_key is not None else None
+
     def platforms_with_tokens(self) -> list[str]:
         """The platforms that have a token, in start order."""
         return [name for name, section in (("telegram", self.telegram), ("discord", self.discord))
@@ -369,12 +386,13 @@ class Settings(BaseSettings):
 
 # The secret settings, which may also come from a file (Docker secrets, systemd credentials): the variable named
 # like the setting's, with _FILE after it, holds the file's path.
+# ("", key) is a top-level setting.
 SECRET_SETTINGS = (("telegram", "token"), ("telegram", "secret_token"), ("discord", "token"),
-                   ("backup", "passphrase"))
+                   ("backup", "passphrase"), ("", "secret_key"))
 
 
 def _file_variable(section: str, key: str) -> str:
-    return f"SOLIDARITY__{section.upper()}__{key.upper()}_FILE"
+    return f"SOLIDARITY__{section.upper()}__{key.upper()}_FILE" if section else f"SOLIDARITY__{key.upper()}_FILE"
 
 
 class _SecretFiles(PydanticBaseSettingsSource):
@@ -397,7 +415,7 @@ class _SecretFiles(PydanticBaseSettingsSource):
                 raise SettingsError(f"config error: {variable}: {path} is not UTF-8 text") from None
             except OSError as exc:
                 raise SettingsError(f"config error: {variable}: cannot read {path} ({exc.strerror})") from None
-            found.setdefault(section, {})[key] = value
+            (found.setdefault(section, {}) if section else found)[key] = value
         return found
 
 
@@ -415,7 +433,9 @@ class _EnvironmentWithoutFiles(PydanticBaseSettingsSource):
     def __call__(self) -> dict[str, Any]:
         values = self.environment()
         for section, key in SECRET_SETTINGS:
-            if isinstance(values.get(section), dict):
+            if not section:
+                values.pop(f"{key}_file", None)
+            elif isinstance(values.get(section), dict):
                 values[section].pop(f"{key}_file", None)
         return values
 

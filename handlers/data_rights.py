@@ -28,7 +28,6 @@ from storage.links import LinkRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
 from storage.practices import PracticeRepository
-from storage.sent import SentMessageRepository
 
 router = Router("data_rights")
 
@@ -227,7 +226,7 @@ async def erase_member(ctx: Context, *, keep_practices: bool) -> list[Person]:
         await OutboxRepository.withdraw_about_in(conn, member_id)
         await BroadcastRepository.author_left_in(conn, member_id, ctx.now)
         await CommitmentRepository.partner_left_in(conn, member_id)
-        await SentMessageRepository.forget_chats_in(conn, [(i.platform, i.external_id) for i in identities])
+        await ctx.repos.sent.forget_chats_in(conn, [(i.platform, i.external_id) for i in identities])
         if keep_practices:
             await PracticeRepository.anonymise_in(conn, member_id)
         for erase in ctx.routes.erasers:

@@ -166,7 +166,7 @@ async def consent(ctx: Context, press: Consent) -> Reply | list[Reply]:
                                "Ask an organiser for a new one. Nothing about you was stored."), edit=True)
         elif not open_door:
             return Reply(_("This network is invite-only. Nothing about you was stored."), edit=True)
-        member_id = await MemberRepository.create_in(conn, ctx.person.platform, ctx.person.external_id, ctx.now)
+        member_id = await ctx.repos.members.create_in(conn, ctx.person.platform, ctx.person.external_id, ctx.now)
         brought_by = await InviteRepository.maker_in(conn, invite_id) if invite_id else None
         await VouchRepository.joined_in(conn, member_id, brought_by,
                                         newcomer=ctx.network.vouches > 0 and not ctx.is_configured_admin)

@@ -6,7 +6,9 @@
   passphrase), so that the standard `age` tool decrypts it too, without this program. The copy is written beside
   its final name, readable by its owner only, and renamed into place: a backup file is always whole.
 - `restore`: the backup is decrypted (it is age's when it starts with age's header), then checked before anything
-  is replaced: SQLite's integrity check, the bot's tables, a schema version this release knows. It then replaces
+  is replaced: SQLite's integrity check, the bot's tables, a schema version this release knows, and the secret key
+  it was sealed with (storage/sealing.py: the key is never in a backup) being the one the bot will open it with.
+  It then replaces
   the database's content through the same backup API, so SQLite's journal stays consistent. A database that a
   running bot is using (a sign of life within the last seconds) is refused.
 - `rotate`: the scheduled copies in a directory, the newest `keep` kept.
@@ -152,10 +154,31 @@ def in_use(database: Path) -> bool:
     return bool(row and row[0])
 
 
-def restore(backup: Path, database: Path, passphrase: str | None = None) -> Copy:
-    """Replace `database`'s content with the backup's, once the backup is checked; refused while a bot runs."""
+def check_key(backup: Path, passphrase: str | None, key: str | None, database: Path) -> None:
+    """Refuse a backup sealed with another key than `key`, the fingerprint of the key the bot will open `database`
+    with (None: it has none yet)."""
+    with _opened(backup, passphrase) as plain:
+        _check_key(plain, key, database)
+
+
+def _check_key(plain: Path, key: str | None, database: Path) -> None:
+    with contextlib.closing(sqlite3.connect(f"file:{plain}?mode=ro", uri=True)) as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'key_fingerprint'").fetchone()
+    if row is None or row[0] == key:  # a backup from before sealing holds nothing sealed
+        return
+    if key is None:
+        raise BackupError(f"the backup is sealed with a secret key, and there is none for {database}: put the key "
+                          f"file it was made with beside it ({database}.key), or set SOLIDARITY__SECRET_KEY_FILE")
+    raise BackupError("the backup is sealed with another secret key than the one the bot would open it with: set "
+                      "SOLIDARITY__SECRET_KEY_FILE to the key it was made with; nothing was changed")
+
+
+def restore(backup: Path, database: Path, passphrase: str | None = None, *, key: str | None = None) -> Copy:
+    """Replace `database`'s content with the backup's, once the backup is checked (`key`: see `check_key`);
+    refused while a bot runs."""
     with _opened(backup, passphrase) as plain:
         version, members = _check(plain)
+        _check_key(plain, key, database)
         if in_use(database):
             raise BackupError(f"{database} is in use by a running bot: stop it first, then restore")
         database.parent.mkdir(parents=True, exist_ok=True)

@@ -97,20 +97,20 @@ def reading_in(conn: Connection) -> Fetch:
 
 
 async def audience_page(fetch: Fetch, dialect: str, audience: dict[str, list[Any]], *, after: int = 0,
-                        limit: int | None = None, mutes: bool = True, admins: frozenset[str] = frozenset(),
+                        limit: int | None = None, mutes: bool = True, admin_ids: frozenset[int] = frozenset(),
                         ) -> tuple[list[Recipient], int | None]:
     """One page of who a broadcast with this audience reaches now: those among the next `limit` members after
     member number `after` (PAGE unless given; in member order); and the last member number looked at, to start
-    the next page from (None: no member is left). With `mutes` False, also those who muted it. `admins`: the
-    accounts ("platform:id") the settings name admins, who are in every role's audience. Each page is a handful
+    the next page from (None: no member is left). With `mutes` False, also those who muted it. `admin_ids`: the
+    members whose accounts the settings name admins, who are in every role's audience. Each page is a handful
     of queries over a range of member numbers, so no page costs more than `limit` members, however big the
     network."""
-    everyone, muted, last = await _page(fetch, dialect, audience, after=after, limit=limit, admins=admins)
+    everyone, muted, last = await _page(fetch, dialect, audience, after=after, limit=limit, admin_ids=admin_ids)
     return ([r for r in everyone if r.member_id not in muted] if mutes else everyone), last
 
 
 async def _page(fetch: Fetch, dialect: str, audience: dict[str, list[Any]], *, after: int, limit: int | None,
-                admins: frozenset[str]) -> tuple[list[Recipient], set[int], int | None]:
+                admin_ids: frozenset[int]) -> tuple[list[Recipient], set[int], int | None]:
     """`audience_page` with mutes aside: the page's audience as if nobody had muted it, those of them who muted
     it, and the last member number looked at."""
     rows = {int(r[0]): r for r in await fetch(_EVERYONE[dialect], (after, limit or PAGE))}
@@ -134,9 +134,6 @@ async def _page(fetch: Fetch, dialect: str, audience: dict[str, list[Any]], *, a
             f"SELECT member_id FROM member_regions WHERE region IN ({','.join('?' * len(regions))})", list(regions))
     if roles and "member" not in roles and roles != ["newcomer"]:  # every member holds at least 'member'
         if "organiser" in roles:
-            admin_ids = await ids(
-                "SELECT member_id FROM identities WHERE platform || ':' || external_id IN "
-                f"({','.join('?' * len(admins))})", sorted(admins)) if admins else set()
             chosen = {m for m in chosen if rows[m][1] == "organiser" or m in admin_ids
                       or "newcomer" in roles and rows[m][6]}
         else:
@@ -163,20 +160,20 @@ async def _page(fetch: Fetch, dialect: str, audience: dict[str, list[Any]], *, a
 
 
 async def audience_page_in(conn: Connection, audience: dict[str, list[Any]], *, after: int = 0,
-                           admins: frozenset[str] = frozenset()) -> tuple[list[Recipient], int | None]:
+                           admin_ids: frozenset[int] = frozenset()) -> tuple[list[Recipient], int | None]:
     """`audience_page` within an open transaction."""
-    return await audience_page(reading_in(conn), dialect_of(conn), audience, after=after, admins=admins)
+    return await audience_page(reading_in(conn), dialect_of(conn), audience, after=after, admin_ids=admin_ids)
 
 
 async def audience_in(conn: Connection, audience: dict[str, list[Any]], *, mutes: bool = True,
-                      admins: frozenset[str] = frozenset()) -> list[Recipient]:
+                      admin_ids: frozenset[int] = frozenset()) -> list[Recipient]:
     """The whole of who a broadcast with this audience reaches now, within an open transaction (see
     `audience_page`; for a small network or a test: a broadcast is queued a page at a time)."""
     found: list[Recipient] = []
     after: int | None = 0
     while after is not None:
         page, after = await audience_page(reading_in(conn), dialect_of(conn), audience, after=after, mutes=mutes,
-                                          admins=admins)
+                                          admin_ids=admin_ids)
         found += page
     return found
 
@@ -200,14 +197,14 @@ class BroadcastRepository:
                                             detail=f"broadcast #{broadcast_id}, {recipients} recipients, {status}")
         return broadcast_id
 
-    async def audience_pages(self, audience: dict[str, list[Any]], *, admins: frozenset[str] = frozenset()
+    async def audience_pages(self, audience: dict[str, list[Any]], *, admin_ids: frozenset[int] = frozenset()
                              ) -> AsyncIterator[tuple[list[Recipient], int]]:
         """The audience a page at a time from committed data (for a draft's preview): each page's recipients, and
         how many of that page's members it would reach if nobody had muted it."""
         after: int | None = 0
         while after is not None:
             everyone, muted, after = await _page(self.db.fetch_all, self.db.dialect, audience, after=after,
-                                                 limit=None, admins=admins)
+                                                 limit=None, admin_ids=admin_ids)
             yield [r for r in everyone if r.member_id not in muted], len(everyone)
 
     async def get(self, broadcast_id: int) -> Broadcast | None:

@@ -3,7 +3,8 @@
 A platform sends back only the token. Every button shown in one answer belongs to one *set*, stored as one row
 (so an answer with eight buttons costs one write, not eight); button n of set S carries the token "S.n".
 What the button does and who may press it are looked up here. The audience is stored as a keyed hash, so a
-button shown to someone who has not joined yet does not keep their platform account id in the database. It is
+button shown to someone who has not joined yet does not keep their platform account id in the database (its key is
+not in the database either: storage/sealing.py). It is
 indexed (migration 0014), so erasure, unlinking and export find a person's sets without reading the whole table,
 at the cost of one more write at a random place of the index for every answer with buttons (measured in the
 ingest benchmarks).
@@ -11,8 +12,6 @@ ingest benchmarks).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
 import time
@@ -48,19 +47,18 @@ class ButtonToken:
     expires_at: int = 0
 
 
+AUDIENCE = "audience"  # the purpose of the audience hashes (storage/sealing.py's Keyring.tag)
+
+
 class ButtonRepository:
     """Stores, resolves and spends button sets."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._secret: bytes | None = None
 
     async def audience(self, who: str) -> str:
         """The keyed hash standing for a person ("telegram:123") or a member ("member:7")."""
-        if self._secret is None:
-            row = await self.db.fetch_one("SELECT value FROM meta WHERE key = 'audience_secret'")
-            self._secret = bytes.fromhex(row[0])
-        return hmac.new(self._secret, who.encode(), hashlib.sha256).hexdigest()[:32]
+        return self.db.keyring.tag(AUDIENCE, who)
 
     async def store_set(self, set_token: str, who: str, actions: list[tuple[str, dict[str, Any], bool]],
                         expires_at: int) -> None:

@@ -45,29 +45,34 @@ class ConversationRepository:
         )
         if row is None:
             return None
-        return Conversation(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6])
+        keyring = self.db.keyring
+        return Conversation(row[0], row[1], row[2], json.loads(keyring.open(row[3])), row[4], row[5],
+                            keyring.open(row[6]))
 
     async def put(self, member_id: int, flow: str, step: str, data: dict[str, Any], now: int,
                   *, keep_nonce: str | None = None) -> Conversation:
         """Move the member to a step (a new nonce unless `keep_nonce` is given)."""
         nonce = keep_nonce or secrets.token_hex(4)
-        await self.db.execute(_PUT, (member_id, flow, step, json.dumps(data, separators=(",", ":")), nonce, now))
+        await self.db.execute(_PUT, (member_id, flow, step, self._sealed(data), nonce, now))
         if keep_nonce:
             return await self.get(member_id) or Conversation(member_id, flow, step, data, nonce, now)
         return Conversation(member_id, flow, step, data, nonce, now)
 
-    @staticmethod
-    async def put_in(conn: Connection, member_id: int, flow: str, step: str, data: dict[str, Any],
+    async def put_in(self, conn: Connection, member_id: int, flow: str, step: str, data: dict[str, Any],
                      now: int) -> Conversation:
         """The same as `put` (with a new nonce), within an open transaction."""
         nonce = secrets.token_hex(4)
-        await conn.execute(_PUT, (member_id, flow, step, json.dumps(data, separators=(",", ":")), nonce, now))
+        await conn.execute(_PUT, (member_id, flow, step, self._sealed(data), nonce, now))
         return Conversation(member_id, flow, step, data, nonce, now)
+
+    def _sealed(self, data: dict[str, Any]) -> str:
+        """A draft as stored: sealed, since it may hold a contact line or a note being written."""
+        return self.db.keyring.seal(json.dumps(data, separators=(",", ":")))
 
     async def set_shown(self, member_id: int, nonce: str, shown: str) -> None:
         """Where the question with this nonce was shown; nothing when the member has moved on since."""
         await self.db.execute("UPDATE conversations SET shown = ? WHERE member_id = ? AND nonce = ?",
-                              (shown, member_id, nonce))
+                              (self.db.keyring.seal(shown), member_id, nonce))
 
     async def clear(self, member_id: int) -> None:
         """End the member's conversation."""

@@ -4,8 +4,9 @@ back), verified by counting.
 - Both databases are opened and migrated to this program's version; the source is read in one consistent
   snapshot, so a bot still running on it cannot tear the copy (stopping it first is still wise: what it writes
   after the snapshot is not copied).
-- The target must be empty: no row in any table but the audience secret a new database makes for itself. The
-  source's secret replaces it, so the buttons already shown and the audience hashes stay valid.
+- Both are opened with the same secret key (storage/sealing.py): sealed values and keyed hashes are copied as
+  they are, so they must open and match on the target. The target must be empty: no row in any table but the key
+  fingerprint a new database records.
 - Tables are copied parents first (by their foreign keys), a batch of rows at a time, all in one transaction on
   the target: a copy that fails leaves the target as empty as it was.
 - Rows that triggers make (`member_theme_regions`, from members' themes and regions) are made again by the
@@ -118,15 +119,18 @@ async def copy_database(source: Database, target: Database) -> Copied:
     tables = await tables_in_order(source)
     if set(tables) != set(await tables_in_order(target)):
         raise DatabaseError(f"{source.name} and {target.name} do not have the same tables")
+    if source.keyring.fingerprint != target.keyring.fingerprint:
+        raise DatabaseError(f"{source.name} and {target.name} are opened with different secret keys: what one seals "
+                            "the other could not open")
     held = {table: n for table, n in (await counts(target, tables)).items() if n and table != "meta"}
-    settings = (await target.fetch_one("SELECT count(*) FROM meta WHERE key != 'audience_secret'"))[0]
+    settings = (await target.fetch_one("SELECT count(*) FROM meta WHERE key != 'key_fingerprint'"))[0]
     if held or settings:
         what = ", ".join(f"{table}: {n}" for table, n in sorted(held.items())) or "settings in meta"
         raise NotEmpty(f"{target.name} is not empty ({what}); copy-db fills only a new, empty database")
 
     copied: dict[str, int] = {}
     async with source.snapshot() as reading, target.transaction() as conn:
-        await conn.execute("DELETE FROM meta")  # the new database's own audience secret: the source's replaces it
+        await conn.execute("DELETE FROM meta")  # the key's fingerprint, which the source's copy replaces
         for table in tables:
             if table in DERIVED:
                 continue

@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
+
+from storage.sealing import Keyring
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # What insert_grouped can write as one multi-row statement, and at most how many rows a group takes (well under
@@ -104,23 +107,56 @@ def latest_version(engine: str = "sqlite") -> int:
     return migrations(engine)[-1].version
 
 
+async def run_data_step(version: int, conn: Connection, keyring: Keyring) -> None:
+    """The data step of migration `version`, if it has one (storage/resealing.py), within its transaction."""
+    from storage.resealing import STEPS
+
+    if step := STEPS.get(version):
+        await step(conn, keyring)
+
+
+def keyring_from(secret_key: str) -> Keyring:
+    try:
+        return Keyring(secret_key)
+    except ValueError as exc:
+        raise DatabaseError(f"secret key: {exc}") from None
+
+
 def is_postgresql(where: str | Path) -> bool:
     return str(where).startswith(("postgresql://", "postgres://"))
 
 
-def connect(where: str | Path) -> Database:
+def connect(where: str | Path, *, secret_key: str | None = None) -> Database:
     """The database `where` names, not yet open: a `postgresql://user@host/db` URL, an `sqlite:///path` URL or a
-    file path."""
+    file path. `secret_key` seals what it holds (storage/sealing.py); SQLite without one uses a key file beside
+    the database, PostgreSQL refuses to open without one."""
     if is_postgresql(where):
         from storage.postgresql import (
             PostgresDatabase,  # psycopg is loaded only by those who use it
         )
 
-        return PostgresDatabase(str(where))
+        return PostgresDatabase(str(where), secret_key=secret_key)
     from storage.sqlite import SqliteDatabase
 
+    return SqliteDatabase(sqlite_path(where), secret_key=secret_key)
+
+
+def sqlite_path(where: str | Path) -> str:
+    """The file an SQLite `where` (a path or an `sqlite:///path` URL) names."""
     text = str(where)
-    return SqliteDatabase(text.removeprefix("sqlite://") if text.startswith("sqlite:///") else text)
+    return text.removeprefix("sqlite://") if text.startswith("sqlite:///") else text
+
+
+def key_file(path: str | Path) -> Path:
+    """Where the secret key of the SQLite database at `path` is kept when the settings give none: beside it."""
+    return Path(f"{path}.key")
+
+
+def write_key_file(path: Path, secret: str) -> None:
+    """A new key file holding `secret`, readable by its owner only; never overwrites one."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(secret + "\n")
 
 
 def dialect_of(conn: Connection) -> str:
@@ -143,7 +179,8 @@ class Database:
 
     dialect: str  # "sqlite" or "postgresql"
 
-    def __init__(self) -> None:
+    def __init__(self, secret_key: str | None = None) -> None:
+        self._keyring = keyring_from(secret_key) if secret_key else None
         self._waiting: dict[str, list[tuple[tuple, asyncio.Future[None]]]] = {}
         self._writers: dict[str, asyncio.Task[None]] = {}
         # Keyed lookups waiting for their shared query (see fetch_keyed): sql -> key -> the callers' futures.
@@ -199,6 +236,30 @@ class Database:
         """Make sure erased rows leave no copy behind in the engine's own files, where the engine can."""
 
     # Shared by every engine.
+
+    @property
+    def keyring(self) -> Keyring:
+        """What seals and opens this database's private values, and hashes its account ids."""
+        if self._keyring is None:
+            raise DatabaseError("the database is not open")
+        return self._keyring
+
+    async def _check_key(self) -> None:
+        """Close and refuse the database if it was sealed with another key than this one."""
+        if await self.schema_version() < 1:
+            return
+        row = await self.fetch_one("SELECT value FROM meta WHERE key = 'key_fingerprint'")
+        if row is not None and row[0] != self.keyring.fingerprint:
+            await self.close()
+            raise DatabaseError(
+                f"{self.name} was sealed with another secret key: contact lines and accounts in it cannot be read "
+                "with this one. Set secret_key (SOLIDARITY__SECRET_KEY_FILE) to the key it was made with.")
+
+    async def _record_key(self) -> None:
+        """Remember which key seals this database (its fingerprint, which gives nothing of the key away)."""
+        if await self.schema_version() >= 1:
+            await self.execute("INSERT INTO meta (key, value) VALUES ('key_fingerprint', ?) ON CONFLICT DO NOTHING",
+                               (self.keyring.fingerprint,))
 
     async def _refuse_newer(self) -> None:
         """Close and refuse a database written by a newer release (its schema is past what this one knows)."""

@@ -8,7 +8,6 @@ counted per account, as a keyed hash (strangers enter codes too), so that codes 
 from __future__ import annotations
 
 import hashlib
-import hmac
 from dataclasses import dataclass
 
 from storage.audit import AuditRepository
@@ -61,7 +60,7 @@ class LinkRepository:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._secret: bytes | None = None
+        self._members = MemberRepository(db)
 
     # --- codes ---------------------------------------------------------------------------------------------
 
@@ -108,10 +107,7 @@ class LinkRepository:
 
     async def account_key(self, person_key: str) -> str:
         """The keyed hash that stands for an account ("telegram:123") in the attempt count."""
-        if self._secret is None:
-            row = await self.db.fetch_one("SELECT value FROM meta WHERE key = 'audience_secret'")
-            self._secret = bytes.fromhex(row[0])
-        return hmac.new(self._secret, b"link-attempts:" + person_key.encode(), hashlib.sha256).hexdigest()[:32]
+        return self.db.keyring.tag("link attempts", person_key)
 
     async def wrong_attempts(self, person_key: str, now: int) -> list[int]:
         """When this account entered a wrong code within the last hour, oldest first."""
@@ -159,8 +155,8 @@ class LinkRepository:
                 return "code"
             if code[1]:
                 return "blocked"
-            async with conn.execute("SELECT member_id FROM identities WHERE platform = ? AND external_id = ?",
-                                    (platform, external_id)) as cur:
+            async with conn.execute("SELECT member_id FROM identities WHERE account = ?",
+                                    (self._members.account(platform, external_id),)) as cur:
                 owner = await cur.fetchone()
             if (owner[0] if owner else None) != replaced_member_id:
                 return "changed"
@@ -176,10 +172,7 @@ class LinkRepository:
                 return "platform"
             await conn.execute("UPDATE link_codes SET used_at = ? WHERE code_hash = ?", (now, hashed))
             if replaced_member_id is None:
-                await conn.execute(
-                    "INSERT INTO identities (platform, external_id, member_id, linked_at) VALUES (?, ?, ?, ?)",
-                    (platform, external_id, kept_member_id, now),
-                )
+                await self._members.add_identity_in(conn, platform, external_id, kept_member_id, now)
             else:
                 await conn.execute("UPDATE identities SET member_id = ?, linked_at = ? WHERE member_id = ?",
                                    (kept_member_id, now, replaced_member_id))

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.database import Connection, Database, inserted_id
+from storage.sealing import Keyring
 
 PROFILE_FIELDS = ("display_name", "organisation", "actor_kind", "timezone", "contact")
-_IDENTITY_COLUMNS = "platform, external_id, member_id, linked_at, unreachable_since, dm_channel"
+# An account is found by `account`, a keyed hash of "platform:id"; its id (`address`) and Discord DM channel are
+# sealed (storage/sealing.py).
+_IDENTITY_COLUMNS = "platform, address, member_id, linked_at, unreachable_since, dm_channel"
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class Member:
 
 
 Reachable = tuple[str, list[tuple[str, str]]]  # (notify_on, [(platform, external id), …])
-_REACHABLE = ("SELECT m.id, m.notify_on, i.platform, i.external_id FROM members m JOIN identities i "
+_REACHABLE = ("SELECT m.id, m.notify_on, i.platform, i.address FROM members m JOIN identities i "
               "ON i.member_id = m.id WHERE m.id IN ({marks}) AND i.unreachable_since IS NULL ORDER BY i.platform")
 
 
@@ -83,9 +86,9 @@ def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
     return [ids[start:start + size] for start in range(0, len(ids), size)]
 
 
-def _add_reachable(found: dict[int, Reachable], rows: Any) -> None:
-    for member_id, notify_on, platform, external_id in rows:
-        found.setdefault(member_id, (notify_on, []))[1].append((platform, external_id))
+def _add_reachable(found: dict[int, Reachable], rows: Any, keyring: Keyring) -> None:
+    for member_id, notify_on, platform, address in rows:
+        found.setdefault(member_id, (notify_on, []))[1].append((platform, keyring.open(address)))
 
 
 # One round trip: the member row with their lists and accounts folded in as JSON arrays, in each engine's words.
@@ -98,7 +101,7 @@ _SELECT = {
         "WHERE member_id = m.id ORDER BY free, region)) AS regions_json, "
         "(SELECT json_group_array(language) FROM (SELECT language FROM member_languages WHERE member_id = m.id "
         "ORDER BY position)) AS languages_json, "
-        "(SELECT json_group_array(platform || ':' || external_id) FROM identities WHERE member_id = m.id) "
+        "(SELECT json_group_array(json_array(platform, address)) FROM identities WHERE member_id = m.id) "
         "AS accounts_json"
     ),
     "postgresql": (
@@ -109,7 +112,7 @@ _SELECT = {
         "FROM member_regions WHERE member_id = m.id) AS regions_json, "
         "(SELECT coalesce(json_agg(language ORDER BY position), '[]')::text FROM member_languages "
         "WHERE member_id = m.id) AS languages_json, "
-        "(SELECT coalesce(json_agg(platform || ':' || external_id), '[]')::text FROM identities "
+        "(SELECT coalesce(json_agg(json_build_array(platform, address)), '[]')::text FROM identities "
         "WHERE member_id = m.id) AS accounts_json"
     ),
 }
@@ -117,8 +120,8 @@ _SELECT = {
 # keeps the list of keys first, so each key is one index search; PostgreSQL plans the plain join that way itself.
 _BY_IDENTITY = {
     dialect: (
-        f"{select}, i.unreachable_since AS identity_unreachable, i.platform, i.external_id "
-        f"FROM (VALUES {{keys}}) AS k {join} identities i ON i.platform = k.column1 AND i.external_id = k.column2 "
+        f"{select}, i.unreachable_since AS identity_unreachable, i.account "
+        f"FROM (VALUES {{keys}}) AS k {join} identities i ON i.account = k.column1 "
         "JOIN members m ON m.id = i.member_id"
     )
     for dialect, select, join in (("sqlite", _SELECT["sqlite"], "CROSS JOIN"),
@@ -143,28 +146,53 @@ class MemberRepository:
         assert member is not None
         return member
 
-    @staticmethod
-    async def create_in(conn: Connection, platform: str, external_id: str, now: int) -> int:
+    async def create_in(self, conn: Connection, platform: str, external_id: str, now: int) -> int:
         """Create within an open transaction; return the new id."""
         member_id = await inserted_id(
             conn, "INSERT INTO members (consented_at, created_at, updated_at) VALUES (?, ?, ?)", (now, now, now)
         )
-        await conn.execute(
-            "INSERT INTO identities (platform, external_id, member_id, linked_at) VALUES (?, ?, ?, ?)",
-            (platform, external_id, member_id, now),
-        )
+        await self.add_identity_in(conn, platform, external_id, member_id, now)
         return int(member_id)
+
+    async def add_identity_in(self, conn: Connection, platform: str, external_id: str, member_id: int,
+                              now: int) -> None:
+        """Give the member an account, within an open transaction."""
+        await conn.execute(
+            "INSERT INTO identities (account, platform, address, member_id, linked_at) VALUES (?, ?, ?, ?, ?)",
+            (self.account(platform, external_id), platform, self.db.keyring.seal(external_id), member_id, now),
+        )
+
+    def account(self, platform: str, external_id: str) -> str:
+        """What stands for an account in the database (a keyed hash)."""
+        return self.db.keyring.account(f"{platform}:{external_id}")
+
+    async def member_ids_of(self, accounts: frozenset[str]) -> frozenset[int]:
+        """The members who hold these accounts ("platform:id")."""
+        if not accounts:
+            return frozenset()
+        hashes = sorted(self.db.keyring.account(key) for key in accounts)
+        rows = await self.db.fetch_all(
+            f"SELECT member_id FROM identities WHERE account IN ({','.join('?' * len(hashes))})", hashes)
+        return frozenset(int(row[0]) for row in rows)
+
+    def _identity(self, row: Any) -> Identity:
+        platform, address, member_id, linked_at, unreachable_since, dm_channel = tuple(row)
+        return Identity(platform, self.db.keyring.open(address), member_id, linked_at, unreachable_since,
+                        self.db.keyring.open(dm_channel))
+
+    def _member(self, row: Any) -> Member:
+        return _member(row, self.db.keyring)
 
     async def get(self, member_id: int) -> Member | None:
         """The member with this id, with their themes, regions, languages and accounts."""
         row = await self.db.fetch_one(f"{self._select}, NULL AS identity_unreachable FROM members m WHERE m.id = ?",
                                       (member_id,))
-        return _member(row) if row else None
+        return self._member(row) if row else None
 
     async def by_identity(self, platform: str, external_id: str) -> Member | None:
         """The member behind an account, or None for a stranger."""
-        row = await self.db.fetch_keyed(_BY_IDENTITY[self.db.dialect], (platform, external_id))
-        return _member(row) if row else None
+        row = await self.db.fetch_keyed(_BY_IDENTITY[self.db.dialect], (self.account(platform, external_id),))
+        return self._member(row) if row else None
 
     @property
     def _select(self) -> str:
@@ -173,45 +201,40 @@ class MemberRepository:
     async def identities(self, member_id: int) -> list[Identity]:
         """Every platform account of the member."""
         rows = await self.db.fetch_all(
-            f"SELECT {_IDENTITY_COLUMNS} FROM identities WHERE member_id = ? ORDER BY platform, external_id",
-            (member_id,),
-        )
-        return [Identity(*row) for row in rows]
+            f"SELECT {_IDENTITY_COLUMNS} FROM identities WHERE member_id = ? ORDER BY platform", (member_id,))
+        return [self._identity(row) for row in rows]
 
     async def identity(self, platform: str, external_id: str) -> Identity | None:
         """One account, if it belongs to a member."""
         row = await self.db.fetch_one(
-            f"SELECT {_IDENTITY_COLUMNS} FROM identities WHERE platform = ? AND external_id = ?",
-            (platform, external_id),
-        )
-        return Identity(*row) if row else None
+            f"SELECT {_IDENTITY_COLUMNS} FROM identities WHERE account = ?", (self.account(platform, external_id),))
+        return self._identity(row) if row else None
 
     async def delivery_accounts(self, member_id: int) -> tuple[str, list[Identity]]:
         """Where the member wants notifications ("all" or a platform), and their accounts; ("all", []) if no
         such member."""
         rows = await self.db.fetch_all(
-            "SELECT m.notify_on, i.platform, i.external_id, i.member_id, i.linked_at, i.unreachable_since, "
+            "SELECT m.notify_on, i.platform, i.address, i.member_id, i.linked_at, i.unreachable_since, "
             "i.dm_channel FROM members m LEFT JOIN identities i ON i.member_id = m.id WHERE m.id = ? "
-            "ORDER BY i.platform, i.external_id",
+            "ORDER BY i.platform",
             (member_id,),
         )
         if not rows:
             return "all", []
-        return rows[0][0], [Identity(*tuple(row)[1:]) for row in rows if row[1] is not None]
+        return rows[0][0], [self._identity(tuple(row)[1:]) for row in rows if row[1] is not None]
 
     async def set_dm_channel(self, platform: str, external_id: str, channel_id: str | int | None) -> None:
         """Remember (or, with None, forget) the direct-message channel of an account (Discord)."""
         await self.db.execute(
-            "UPDATE identities SET dm_channel = ? WHERE platform = ? AND external_id = ?",
-            (None if channel_id is None else str(channel_id), platform, external_id),
+            "UPDATE identities SET dm_channel = ? WHERE account = ?",
+            (None if channel_id is None else self.db.keyring.seal(str(channel_id)), self.account(platform, external_id)),
         )
 
     async def dm_channel(self, platform: str, external_id: str) -> str | None:
         """The direct-message channel remembered for an account (Discord), if any."""
         row = await self.db.fetch_one(
-            "SELECT dm_channel FROM identities WHERE platform = ? AND external_id = ?", (platform, external_id)
-        )
-        return row[0] if row else None
+            "SELECT dm_channel FROM identities WHERE account = ?", (self.account(platform, external_id),))
+        return self.db.keyring.open(row[0]) if row else None
 
     async def set_notify_on(self, member_id: int, where: str, now: int) -> None:
         """Send notifications to all the member's accounts ("all") or to one platform's."""
@@ -222,18 +245,18 @@ class MemberRepository:
     async def set_reachable(self, platform: str, external_id: str, reachable: bool, now: int) -> None:
         """Mark an account unreachable (it refused a message) or reachable again (its owner wrote to the bot)."""
         await self.db.execute(
-            "UPDATE identities SET unreachable_since = ? WHERE platform = ? AND external_id = ?",
-            (None if reachable else now, platform, external_id),
+            "UPDATE identities SET unreachable_since = ? WHERE account = ?",
+            (None if reachable else now, self.account(platform, external_id)),
         )
 
     async def with_role(self, role: str) -> list[Identity]:
         """The accounts of every member with this role."""
         rows = await self.db.fetch_all(
-            "SELECT i.platform, i.external_id, i.member_id, i.linked_at, i.unreachable_since, i.dm_channel "
+            "SELECT i.platform, i.address, i.member_id, i.linked_at, i.unreachable_since, i.dm_channel "
             "FROM identities i JOIN members m ON m.id = i.member_id WHERE m.role = ? ORDER BY i.member_id",
             (role,),
         )
-        return [Identity(*row) for row in rows]
+        return [self._identity(row) for row in rows]
 
     async def ids_on(self, platform: str) -> list[int]:
         """The members with an account on this platform, in the order they joined."""
@@ -256,6 +279,8 @@ class MemberRepository:
         """Change one profile field."""
         if field not in PROFILE_FIELDS:
             raise ValueError(f"not a profile field: {field}")
+        if field == "contact":
+            value = self.db.keyring.seal(value)
         await self.db.execute(f"UPDATE members SET {field} = ?, updated_at = ? WHERE id = ?", (value, now, member_id))
 
     async def panic_contact(self, member_id: int) -> int | None:
@@ -316,17 +341,17 @@ class MemberRepository:
         """Each member's notification choice and the accounts that take messages (see `reachable_accounts_in`)."""
         found: dict[int, Reachable] = {}
         for chunk in _chunks(member_ids):
-            _add_reachable(found, await self.db.fetch_all(_REACHABLE.format(marks=",".join("?" * len(chunk))), chunk))
+            _add_reachable(found, await self.db.fetch_all(_REACHABLE.format(marks=",".join("?" * len(chunk))), chunk),
+                           self.db.keyring)
         return found
 
-    @staticmethod
-    async def reachable_accounts_in(conn: Connection, member_ids: list[int]) -> dict[int, Reachable]:
+    async def reachable_accounts_in(self, conn: Connection, member_ids: list[int]) -> dict[int, Reachable]:
         """Within an open transaction: for each member who has one, their notification choice (`notify_on`) and
         the (platform, external id) of each account not marked unreachable, by platform."""
         found: dict[int, Reachable] = {}
         for chunk in _chunks(member_ids):
             async with conn.execute(_REACHABLE.format(marks=",".join("?" * len(chunk))), chunk) as cursor:
-                _add_reachable(found, await cursor.fetchall())
+                _add_reachable(found, await cursor.fetchall(), self.db.keyring)
         return found
 
     @staticmethod
@@ -370,7 +395,7 @@ class MemberRepository:
         marks = ",".join("?" * len(member_ids))
         rows = await self.db.fetch_all(
             f"{self._select}, NULL AS identity_unreachable FROM members m WHERE m.id IN ({marks})", member_ids)
-        return {row["id"]: _member(row) for row in rows}
+        return {row["id"]: self._member(row) for row in rows}
 
     async def mark_complete(self, member_id: int, now: int) -> None:
         """The guided profile has been gone through once."""
@@ -410,7 +435,7 @@ class MemberRepository:
             f"{self._select}, NULL AS identity_unreachable FROM members m WHERE {where} ORDER BY m.id LIMIT ?",
             (*args, limit),
         )
-        return [_member(row) for row in rows]
+        return [self._member(row) for row in rows]
 
     async def count(self) -> int:
         """How many members the network has."""
@@ -442,8 +467,8 @@ def _matching(dialect: str, text: str, theme: str | None, region: str | None) ->
     return " AND ".join(where), tuple(args)
 
 
-def _member(row) -> Member:
-    """A Member from a row of `_SELECT`."""
+def _member(row: Any, keyring: Keyring) -> Member:
+    """A Member from a row of `_SELECT`, its sealed values opened."""
     return Member(
         id=row["id"],
         role=row["role"],
@@ -452,7 +477,7 @@ def _member(row) -> Member:
         organisation=row["organisation"],
         actor_kind=row["actor_kind"],
         timezone=row["timezone"],
-        contact=row["contact"],
+        contact=keyring.open(row["contact"]),
         profile_complete=bool(row["profile_complete"]),
         consented_at=row["consented_at"],
         created_at=row["created_at"],
@@ -460,7 +485,7 @@ def _member(row) -> Member:
         themes=tuple(json.loads(row["themes_json"])),
         regions=tuple(Region(name, bool(free)) for name, free in json.loads(row["regions_json"])),
         languages=tuple(json.loads(row["languages_json"])),
-        accounts=tuple(json.loads(row["accounts_json"])),
+        accounts=tuple(f"{platform}:{keyring.open(address)}" for platform, address in json.loads(row["accounts_json"])),
         notify_on=row["notify_on"],
         quiet_start=row["quiet_start"],
         quiet_end=row["quiet_end"],

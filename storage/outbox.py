@@ -23,7 +23,7 @@ from storage.database import Connection, Database, dialect_of
 
 OUTCOMES = ("sent", "unreachable", "uncertain", "failed", "skipped", "cancelled")
 PERSONAL, BULK = 0, 1  # priorities
-_COLUMNS = ("id, member_id, platform, external_id, kind, body, not_before, fallback, attempts, created_at, "
+_COLUMNS = ("id, member_id, platform, address, kind, body, not_before, fallback, attempts, created_at, "
             "broadcast_id, about")
 
 
@@ -108,22 +108,23 @@ class OutboxRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    @staticmethod
-    async def add_in(conn: Connection, messages: list[NewMessage], now: int) -> None:
-        """Queue messages within an open transaction."""
-        bodies: dict[int, str] = {}  # a broadcast's thousands of rows share one body object: encode it once
+    async def add_in(self, conn: Connection, messages: list[NewMessage], now: int) -> None:
+        """Queue messages within an open transaction: where each goes and what it says sealed
+        (storage/sealing.py)."""
+        keyring = self.db.keyring
+        bodies: dict[int, str] = {}  # a broadcast's thousands of rows share one body object: seal it once
 
-        def encoded(body: dict[str, Any]) -> str:
+        def sealed(body: dict[str, Any]) -> str:
             text = bodies.get(id(body))
             if text is None:
-                text = bodies[id(body)] = json.dumps(body, separators=(",", ":"))
+                text = bodies[id(body)] = keyring.seal(json.dumps(body, separators=(",", ":")))
             return text
 
         await conn.executemany(
-            "INSERT INTO outbox (member_id, platform, external_id, kind, body, not_before, fallback, created_at, "
+            "INSERT INTO outbox (member_id, platform, address, kind, body, not_before, fallback, created_at, "
             "broadcast_id, priority, about, ready_at, subject_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(m.member_id, m.platform, m.external_id, m.kind, encoded(m.body), m.not_before, int(m.fallback), now,
-              m.broadcast_id, PERSONAL if m.broadcast_id is None else BULK, _about(m.about), m.ready_at,
+            [(m.member_id, m.platform, keyring.seal(m.external_id), m.kind, sealed(m.body), m.not_before,
+              int(m.fallback), now, m.broadcast_id, PERSONAL if m.broadcast_id is None else BULK, _about(m.about), m.ready_at,
               m.subject_id) for m in messages])
 
     async def add(self, messages: list[NewMessage], now: int) -> None:
@@ -154,8 +155,9 @@ class OutboxRepository:
                         (by, platform, priority, now, *held, limit - len(rows)),
                     ) as cursor:
                         rows += await cursor.fetchall()
-        items = [OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6], bool(r[7]), r[8], r[9],
-                            r[10], tuple(json.loads(r[11] or "[]"))) for r in rows]
+        keyring = self.db.keyring
+        items = [OutboxItem(r[0], r[1], r[2], keyring.open(r[3]), r[4], json.loads(keyring.open(r[5]) or "{}"), r[6],
+                            bool(r[7]), r[8], r[9], r[10], tuple(json.loads(r[11] or "[]"))) for r in rows]
         bulk = {r[0] for r in rows if r[10] is not None}
         items.sort(key=lambda i: (i.id in bulk, i.not_before, i.id))
         return items

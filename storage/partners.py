@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from storage.database import Connection, Database, inserted_id
 from storage.schedule import ScheduleRepository
+from storage.sealing import Keyring
 
 log = logging.getLogger(__name__)
 
@@ -128,13 +129,16 @@ class Introduction:
         return self.a_follow_up if side == "a" else self.b_follow_up
 
 
-def _request(row) -> PartnerRequest:
-    return PartnerRequest(*tuple(row)[:10])
+def _request(row: Any, keyring: Keyring) -> PartnerRequest:
+    values = list(row)[:10]
+    values[5] = keyring.open(values[5])  # the note, meant for whoever is asked (sealed: storage/sealing.py)
+    return PartnerRequest(*values)
 
 
-def _introduction(row) -> Introduction:
+def _introduction(row: Any, keyring: Keyring) -> Introduction:
     values = list(row)
     values[5] = json.loads(values[5] or "{}")
+    values[6] = keyring.open(values[6])  # the note, sealed
     values[9], values[10] = bool(values[9]), bool(values[10])
     return Introduction(*values[:18], theme=row["r_theme"], region=row["r_region"])
 
@@ -287,8 +291,7 @@ class PartnerRepository:
             return await self.create_request_in(conn, member_id, theme=theme, region=region, language=language,
                                                 note=note, proposals=proposals, now=now)
 
-    @staticmethod
-    async def create_request_in(conn: Connection, member_id: int, *, theme: str | None,
+    async def create_request_in(self, conn: Connection, member_id: int, *, theme: str | None,
                                 region: str | None, language: str | None, note: str,
                                 proposals: list[tuple[int, dict]], now: int) -> int:
         """The same as `create_request`, within an open transaction."""
@@ -301,7 +304,7 @@ class PartnerRepository:
         request_id = await inserted_id(
             conn, "INSERT INTO partner_requests (member_id, theme, region, language, note, found, status, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (member_id, theme, region, language, note, len(proposals),
+            (member_id, theme, region, language, self.db.keyring.seal(note), len(proposals),
              "proposed" if proposals else "unmatched", now, now))
         await conn.executemany(
             "INSERT INTO partner_proposals (request_id, position, member_id, reason) VALUES (?, ?, ?, ?)",
@@ -312,7 +315,7 @@ class PartnerRepository:
     async def request(self, request_id: int) -> PartnerRequest | None:
         row = await self.db.fetch_one(f"SELECT {_REQUEST_COLUMNS} FROM partner_requests WHERE id = ?",
                                       (request_id,))
-        return _request(row) if row else None
+        return _request(row, self.db.keyring) if row else None
 
     async def proposals(self, request_id: int) -> list[Proposal]:
         """Who the search proposed (those since erased are left out), in order."""
@@ -348,7 +351,8 @@ class PartnerRepository:
                 intro_id = await inserted_id(
                     conn, "INSERT INTO introductions (request_id, a_id, b_id, reason, note, a_answer, b_answer, expires_at, "
                     "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'accepted', ?, ?, ?, ?)",
-                    (request_id, member_id, partner, json.dumps(reason, separators=(",", ":")), note,
+                    (request_id, member_id, partner, json.dumps(reason, separators=(",", ":")),
+                     self.db.keyring.seal(note),
                      "pending" if ask else "withheld", expires_at, now, now))
                 ids.append(intro_id)
                 await ScheduleRepository.add_in(conn, "intro.expire", intro_id, member_id, expires_at)
@@ -363,7 +367,8 @@ class PartnerRepository:
             intro_id = await inserted_id(
                 conn, "INSERT INTO introductions (a_id, b_id, organiser_id, note, a_answer, b_answer, status, expires_at, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (a_id, b_id, organiser_id, note, answer, answer, "pending" if send else "void", expires_at, now, now))
+                (a_id, b_id, organiser_id, self.db.keyring.seal(note), answer, answer, "pending" if send else "void",
+                 expires_at, now, now))
             for member in ((a_id, b_id, organiser_id) if send else (organiser_id,)):
                 await ScheduleRepository.add_in(conn, "intro.expire", intro_id, member, expires_at)
         return intro_id
@@ -376,7 +381,7 @@ class PartnerRepository:
 
     async def introduction(self, intro_id: int) -> Introduction | None:
         row = await self.db.fetch_one(f"{self._SELECT_INTRO} WHERE i.id = ?", (intro_id,))
-        return _introduction(row) if row else None
+        return _introduction(row, self.db.keyring) if row else None
 
     async def introductions_many(self, intro_ids: list[int]) -> dict[int, Introduction]:
         """Several introductions by id (for a batch of due items)."""
@@ -384,7 +389,7 @@ class PartnerRepository:
             return {}
         marks = ",".join("?" * len(intro_ids))
         rows = await self.db.fetch_all(f"{self._SELECT_INTRO} WHERE i.id IN ({marks})", intro_ids)
-        return {row["id"]: _introduction(row) for row in rows}
+        return {row["id"]: _introduction(row, self.db.keyring) for row in rows}
 
     async def answer(self, intro_id: int, side: str, answer: str, now: int, *, follow_up_at: int | None = None,
                      ask_again_at: int | None = None, expires_at: int | None = None, block: bool = False
@@ -491,20 +496,20 @@ class PartnerRepository:
             f"{self._SELECT_INTRO} WHERE ((i.a_id = ? AND i.a_answer != 'withheld') "
             "OR (i.b_id = ? AND i.b_answer != 'withheld')) ORDER BY i.created_at DESC, i.id DESC LIMIT ?",
             (member_id, member_id, limit))
-        return [_introduction(row) for row in rows]
+        return [_introduction(row, self.db.keyring) for row in rows]
 
     async def arranged_by(self, organiser_id: int, limit: int = 100) -> list[Introduction]:
         rows = await self.db.fetch_all(
             f"{self._SELECT_INTRO} WHERE i.organiser_id = ? ORDER BY i.created_at DESC, i.id DESC LIMIT ?",
             (organiser_id, limit))
-        return [_introduction(row) for row in rows]
+        return [_introduction(row, self.db.keyring) for row in rows]
 
     async def requests_for(self, member_id: int, limit: int = 100) -> list[PartnerRequest]:
         """The member's searches, latest first."""
         rows = await self.db.fetch_all(
             f"SELECT {_REQUEST_COLUMNS} FROM partner_requests WHERE member_id = ? ORDER BY created_at DESC, id DESC "
             "LIMIT ?", (member_id, limit))
-        return [_request(row) for row in rows]
+        return [_request(row, self.db.keyring) for row in rows]
 
     async def request_counts(self, request_ids: list[int]) -> dict[int, dict[str, int]]:
         """For each search, how many of its introductions are introduced, pending or lapsed."""
@@ -529,7 +534,7 @@ class PartnerRepository:
         rows = await self.db.fetch_all(
             f"SELECT {_REQUEST_COLUMNS} FROM partner_requests WHERE status = 'unmatched' AND created_at > ? "
             "ORDER BY created_at DESC, id DESC LIMIT ?", (since, limit))
-        return [(r[0], r[1], r[2]) for r in counts], [_request(row) for row in rows]
+        return [(r[0], r[1], r[2]) for r in counts], [_request(row, self.db.keyring) for row in rows]
 
     # --- matching and blocks -----------------------------------------------------------------------------------
 

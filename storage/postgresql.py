@@ -23,7 +23,6 @@ import functools
 import itertools
 import logging
 import re
-import secrets
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
@@ -33,7 +32,7 @@ import psycopg
 from psycopg.adapt import Dumper
 from psycopg_pool import AsyncConnectionPool
 
-from storage.database import Database, DatabaseError, migrations
+from storage.database import Database, DatabaseError, migrations, run_data_step
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +166,8 @@ class PostgresDatabase(Database):
 
     dialect = "postgresql"
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
-        super().__init__()
+    def __init__(self, url: str, *, pool_size: int = 10, secret_key: str | None = None) -> None:
+        super().__init__(secret_key)
         self.url = url
         self._pool_size = pool_size
         self._pool: AsyncConnectionPool | None = None
@@ -190,6 +189,11 @@ class PostgresDatabase(Database):
         return self._pool
 
     async def open(self, *, migrate: bool = True, up_to: int | None = None) -> None:
+        if self._keyring is None:
+            raise DatabaseError(
+                "a PostgreSQL database needs a secret key, kept outside it, to seal contact lines and accounts: set "
+                "SOLIDARITY__SECRET_KEY_FILE (or secret_key). `solidarity-bot new-key` makes one.")
+
         async def configure(conn: psycopg.AsyncConnection) -> None:
             conn.adapters.register_dumper(bool, _BoolAsInteger)
 
@@ -204,6 +208,7 @@ class PostgresDatabase(Database):
             raise DatabaseError(f"cannot connect to {self.name}: {type(exc).__name__}. Is PostgreSQL running, and "
                                 "may this user connect to that database?") from None
         await self._refuse_newer()
+        await self._check_key()
         if migrate:
             await self.migrate(up_to=up_to)
 
@@ -234,12 +239,11 @@ class PostgresDatabase(Database):
                     continue
                 log.info("applying migration %s", migration.name)
                 await conn.execute(migration.sql)  # no parameters: psycopg sends the script as it is
+                await run_data_step(migration.version, PgConnection(conn), self.keyring)
                 await conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, %s, %s)",
                                    (migration.version, migration.name, int(time.time())))
                 applied.append(migration.version)
-        if await self.schema_version() > 0:
-            await self.execute("INSERT INTO meta (key, value) VALUES ('audience_secret', ?) ON CONFLICT DO NOTHING",
-                               (secrets.token_hex(32),))
+        await self._record_key()
         return applied
 
     @contextlib.asynccontextmanager

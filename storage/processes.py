@@ -97,7 +97,8 @@ class ProcessRepository:
 
     async def hold_account(self, account: str, process_id: str, seconds: int) -> bool:
         """Mark an account's update as being handled by this process for at most `seconds`; False if another
-        handling of it is under way (and has not lapsed)."""
+        handling of it is under way (and has not lapsed). The account ("platform:id") is kept as a keyed hash."""
+        account = self.db.keyring.account(account)
         rows = await self.db.execute_returning(
             f"INSERT INTO busy_accounts (account, holder, until) VALUES (?, ?, {self._now} + ?) "
             "ON CONFLICT (account) DO UPDATE SET holder = excluded.holder, until = excluded.until "
@@ -106,8 +107,8 @@ class ProcessRepository:
         return bool(rows)
 
     async def free_account(self, account: str, process_id: str) -> None:
-        await self.db.execute("DELETE FROM busy_accounts WHERE account = ? AND holder = ?", (account, process_id),
-                              serialised=False)
+        await self.db.execute("DELETE FROM busy_accounts WHERE account = ? AND holder = ?",
+                              (self.db.keyring.account(account), process_id), serialised=False)
 
     async def pace_turn(self, platform: str, interval: float) -> float:
         """Reserve the platform's next turn among every process, `interval` seconds after the last one reserved

@@ -16,14 +16,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from storage.database import Database, DatabaseError, Row, migrations
+from storage.database import (
+    Database,
+    DatabaseError,
+    Row,
+    keyring_from,
+    key_file,
+    migrations,
+    run_data_step,
+    write_key_file,
+)
+from storage.sealing import Keyring
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +42,8 @@ class SqliteDatabase(Database):
 
     dialect = "sqlite"
 
-    def __init__(self, path: Path | str) -> None:
-        super().__init__()
+    def __init__(self, path: Path | str, *, secret_key: str | None = None) -> None:
+        super().__init__(secret_key)
         self.path = str(path)
         self._conn: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
@@ -58,12 +67,48 @@ class SqliteDatabase(Database):
         ):
             await self._conn.execute(pragma)
         await self._refuse_newer()
+        if self._keyring is None:
+            self._keyring = await self._key_from_file()
+        await self._check_key()
         if migrate:
             await self.migrate(up_to=up_to)
         self._reader = await aiosqlite.connect(self.path, isolation_level=None)
         self._reader.row_factory = aiosqlite.Row
         for pragma in ("PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"):
             await self._reader.execute(pragma)
+
+    @property
+    def key_file(self) -> Path:
+        """Where the secret key is kept when the settings give none: beside the database, readable by its owner
+        only. It protects the database file alone (a copy, a stolen disk image of it without its folder); keep the
+        key elsewhere (`secret_key`) to protect against the theft of the whole folder."""
+        return key_file(self.path)
+
+    async def _key_from_file(self) -> Keyring:
+        """The key in the key file beside the database; a new one (and its file) for a database that has none yet.
+        The database is closed before any error."""
+        if self.path in ("", ":memory:"):
+            return Keyring(Keyring.new_secret())
+        try:
+            try:
+                return keyring_from(self.key_file.read_text(encoding="utf-8").strip())
+            except FileNotFoundError:
+                pass
+            if await self.schema_version() >= 1 and await self.fetch_one(
+                    "SELECT 1 FROM meta WHERE key = 'key_fingerprint'") is not None:
+                raise DatabaseError(
+                    f"{self.path} is sealed with a secret key, but {self.key_file} is missing and secret_key is not "
+                    "set. Put the key file back beside the database, or set SOLIDARITY__SECRET_KEY_FILE to it.")
+            secret = Keyring.new_secret()
+            write_key_file(self.key_file, secret)
+        except (OSError, UnicodeError, DatabaseError) as exc:
+            await self.close()
+            if isinstance(exc, DatabaseError):
+                raise
+            raise DatabaseError(f"cannot read or write the secret key in {self.key_file}: {exc}") from None
+        log.info("made a new secret key in %s: keep a copy of it apart from the database's backups (without it, "
+                 "what is sealed in them cannot be read)", self.key_file)
+        return Keyring(secret)
 
     async def _disconnect(self) -> None:
         if self._reader is not None:
@@ -92,27 +137,22 @@ class SqliteDatabase(Database):
                 if migration.version <= current or (up_to is not None and migration.version > up_to):
                     continue
                 log.info("applying migration %s", migration.name)
-                # executescript commits anything pending first; the script carries its own BEGIN/COMMIT so the
-                # schema change and the version bump land together or not at all.
+                # The script, its data step (storage/resealing.py) and the version bump land together or not at
+                # all: the script opens the transaction, which stays open until the COMMIT below.
                 try:
-                    await self.conn.executescript(
-                        f"BEGIN IMMEDIATE;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
-                    )
+                    await self.conn.executescript(f"BEGIN IMMEDIATE;\n{migration.sql}")
+                    await run_data_step(migration.version, self.conn, self.keyring)
+                    await self.conn.execute(f"PRAGMA user_version = {migration.version}")
+                    await self.conn.execute("COMMIT")
                 except Exception:
                     if self.conn.in_transaction:
                         await self.conn.execute("ROLLBACK")
                     raise
                 applied.append(migration.version)
-        if applied or up_to is None:
-            await self._ensure_secret()
+        await self._record_key()
+        if applied:
+            await self.checkpoint()  # what a migration rewrote (sealed) leaves no copy in the write-ahead log
         return applied
-
-    async def _ensure_secret(self) -> None:
-        if await self.schema_version() < 1:
-            return
-        async with self.transaction() as conn:
-            await conn.execute("INSERT INTO meta (key, value) VALUES ('audience_secret', ?) ON CONFLICT DO NOTHING",
-                               (secrets.token_hex(32),))
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -29,6 +29,9 @@ import psycopg
 
 ENVIRONMENT = "SOLIDARITY_TEST_POSTGRESQL"
 TEMPLATE = "solidarity_template"
+# The secret key the tests' PostgreSQL databases are sealed with (a PostgreSQL database needs one: see
+# storage/sealing.py); every copy of the template shares it.
+SECRET_KEY = "tests-only-secret-key-0123456789-abcdefghijkl"
 
 
 def with_database(url: str, name: str) -> str:
@@ -67,10 +70,8 @@ def template() -> str:
         admin.execute(f"CREATE DATABASE {TEMPLATE}")
 
     async def migrate() -> None:
-        db = PostgresDatabase(with_database(server(), TEMPLATE))
+        db = PostgresDatabase(with_database(server(), TEMPLATE), secret_key=SECRET_KEY)
         await db.open()
-        # The template's audience secret would be every copy's: each copy gets its own below.
-        await db.execute("DELETE FROM meta WHERE key = 'audience_secret'")
         await db.close()
 
     asyncio.run(migrate())  # called outside the tests' event loop: see fresh_database

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.postgres import SECRET_KEY
 from tests.telegram_server import BotApiServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,8 @@ class BotProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SOLIDARITY")}
         env.update(SOLIDARITY__TELEGRAM__TOKEN=TOKEN, SOLIDARITY__TELEGRAM__SECRET_TOKEN=SECRET,
                    PYTHONPATH=str(ROOT))
+        if self.database.startswith("postgresql://"):  # an SQLite file keeps its key beside it
+            env.update(SOLIDARITY__SECRET_KEY=SECRET_KEY)
         with self.log.open("ab") as log:  # a file, not a pipe: a long run's log never fills a pipe and blocks it
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", "run", "--config", str(self.config), "--db", self.database,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from bot.backups import ScheduledBackups
 from bot.settings import BackupSettings, Settings
 from storage import Repositories, connect
 from storage.backup import AGE_HEADER
-from storage.database import latest_version
+from storage.database import key_file, latest_version
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSPHRASE = "plenty of words for a passphrase"
@@ -91,7 +92,14 @@ def test_a_backup_taken_while_the_bot_writes_holds_every_row_committed_before_it
         writer.join()
     assert taken.returncode == 0, taken.stderr
     assert "not encrypted" in taken.stdout and str(backup) in taken.stdout
+    assert f"The secret key is not in it: keep a copy of {key_file(database)}" in taken.stdout
     assert oct(backup.stat().st_mode & 0o777) == "0o600"  # its owner's only
+    assert key_file(database).read_text().strip() not in backup.read_text(errors="replace")
+    # Restored elsewhere, the database needs its key there too.
+    keyless = cli("restore", str(backup), "--db", str(restored), "--yes")
+    assert keyless.returncode == 1 and f"put the key file it was made with beside it ({restored}.key)" in keyless.stderr
+    assert not restored.exists()
+    shutil.copy(key_file(database), key_file(restored))
     done = cli("restore", str(backup), "--db", str(restored), "--yes")
     assert done.returncode == 0, done.stderr
     assert _rows(restored, "PRAGMA integrity_check") == [("ok",)]
@@ -103,6 +111,7 @@ def test_a_backup_taken_while_the_bot_writes_holds_every_row_committed_before_it
 def test_an_encrypted_backup_is_unreadable_and_restores_only_with_its_passphrase(tmp_path):
     database, backup, target = tmp_path / "bot.db", tmp_path / "bot.db.age", tmp_path / "target.db"
     asyncio.run(_network(database))
+    shutil.copy(key_file(database), key_file(target))  # both sealed with one key (see the next test for another)
     asyncio.run(_network(target, members=1))
     secret = tmp_path / "passphrase"
     secret.write_text(PASSPHRASE + "\n")
@@ -128,9 +137,11 @@ def test_an_encrypted_backup_is_unreadable_and_restores_only_with_its_passphrase
 
 
 def test_a_restore_checks_the_backup_and_the_database_before_it_replaces_anything(tmp_path):
-    database, backup = tmp_path / "bot.db", tmp_path / "backup.db"
+    database, backup, foreign = tmp_path / "bot.db", tmp_path / "backup.db", tmp_path / "foreign.db"
     asyncio.run(_network(database, members=1))
+    shutil.copy(key_file(database), key_file(backup))
     asyncio.run(_network(backup, members=2))
+    asyncio.run(_network(foreign, members=2))  # sealed with a key of its own
 
     def refused(path: Path, *more: str, stdin: str | None = None) -> str:
         result = cli("restore", str(path), "--db", str(database), *more, stdin=stdin)
@@ -139,6 +150,7 @@ def test_a_restore_checks_the_backup_and_the_database_before_it_replaces_anythin
         return result.stderr
 
     assert "add --yes" in refused(backup, stdin="")  # no terminal to ask: a confirmation is needed
+    assert "sealed with another secret key" in refused(foreign, "--yes")
 
     damaged = tmp_path / "damaged.db"
     damaged.write_bytes(backup.read_bytes()[:5000] + b"\0" * 4000 + backup.read_bytes()[9000:])

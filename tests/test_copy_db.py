@@ -1,5 +1,5 @@
 """`solidarity-bot copy-db FROM TO`: a network built through the bot on SQLite, moved to PostgreSQL and back,
-arrives whole (every row of every table, the audience secret, the id counters), and a target that is not empty
+arrives whole (every row of every table, sealed as it was, the id counters), and a target that is not empty
 is refused without a change."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from storage.practices import Draft, Query
 from bot.cli import main
 from storage import Repositories, SqliteDatabase, connect
 from storage.copying import tables_in_order
-from tests.postgres import create_database, drop_database
+from storage.database import key_file
+from tests.postgres import SECRET_KEY, create_database, drop_database
 
 
 async def _code(bot) -> str:
@@ -71,7 +72,8 @@ def postgres_url():
     drop_database(url)
 
 
-async def test_a_network_moves_to_postgresql_and_back_whole(bot, db_path, tmp_path, postgres_url, capsys):
+async def test_a_network_moves_to_postgresql_and_back_whole(bot, db_path, tmp_path, postgres_url, capsys,
+                                                            monkeypatch):
     await _network(bot)
     highest = (await bot.repos.db.fetch_one("SELECT seq FROM sqlite_sequence WHERE name = 'members'"))[0]
     assert (await bot.repos.db.fetch_one("SELECT max(id) FROM members"))[0] < highest  # dora's number is gone
@@ -80,7 +82,12 @@ async def test_a_network_moves_to_postgresql_and_back_whole(bot, db_path, tmp_pa
     out = capsys.readouterr().out
     assert "every table's count matches" in out and "Signal" not in out and "Bob" not in out
 
+    # FROM's key file sealed the PostgreSQL copy too: it is the key that opens it, from now on given by the settings.
+    key = key_file(db_path).read_text().strip()
     back = tmp_path / "back.db"
+    assert await asyncio.to_thread(main, ["copy-db", postgres_url, str(back)]) == 2
+    assert "needs a secret key" in capsys.readouterr().err
+    monkeypatch.setenv("SOLIDARITY__SECRET_KEY_FILE", str(key_file(db_path)))
     assert await asyncio.to_thread(main, ["copy-db", postgres_url, str(back)]) == 0
     tables = await _tables(db_path)
     original, returned = _rows(db_path, tables), _rows(back, tables)
@@ -89,22 +96,21 @@ async def test_a_network_moves_to_postgresql_and_back_whole(bot, db_path, tmp_pa
     assert [table for table in ("members", "commitments", "reminders", "sessions", "session_subscriptions", "buttons",
                                 "member_theme_regions", "schedule", "meta") if not original[table]] == []
 
-    # On PostgreSQL: the same people, the same secret, and the next member number after dora's.
-    pg = connect(postgres_url)
+    # On PostgreSQL: the same people, contact lines that open with the same key, and the next member number after
+    # dora's.
+    pg = connect(postgres_url, secret_key=key)
     await pg.open()
     try:
         repos = Repositories.over(pg)
         bob = await repos.members.by_identity("console", "bob")
         assert bob is not None and bob.display_name == "Bob <b>" and bob.contact == "Signal: +1 555 0100"
-        secret = await pg.fetch_one("SELECT value FROM meta WHERE key = 'audience_secret'")
-        assert (secret[0],) in [tuple(r[1:]) for r in original["meta"] if r[0] == "audience_secret"]
         newcomer = await repos.members.create("console", "erin", now=1_800_000_000)
         assert newcomer.id == highest + 1
         assert [f.practice.title for f in (await repos.practices.find(Query(words="rumours"), limit=5))[0]] == [
             "Myth-busting cards"]  # the search index was built on PostgreSQL's side
     finally:
         await pg.close()
-    async with SqliteDatabase(back) as db:
+    async with SqliteDatabase(back, secret_key=key) as db:
         newcomer = await Repositories.over(db).members.create("console", "erin", now=1_800_000_000)
         assert newcomer.id == highest + 1
         found, _total = await Repositories.over(db).practices.find(Query(words="cards"), limit=5)
@@ -118,7 +124,7 @@ async def test_a_target_that_is_not_empty_is_refused_and_left_as_it_was(bot, db_
     assert await asyncio.to_thread(main, ["copy-db", str(db_path), postgres_url]) == 2
     err = capsys.readouterr().err
     assert "is not empty (" in err and "members: 3" in err
-    pg = connect(postgres_url)
+    pg = connect(postgres_url, secret_key=key_file(db_path).read_text().strip())
     await pg.open()
     try:
         assert (await pg.fetch_one("SELECT count(*) FROM members"))[0] == 3
@@ -129,3 +135,28 @@ async def test_a_target_that_is_not_empty_is_refused_and_left_as_it_was(bot, db_
 def test_copying_a_database_onto_itself_is_refused(db_path, capsys):
     assert main(["copy-db", str(db_path), str(db_path)]) == 2
     assert "the same database" in capsys.readouterr().err
+
+
+async def test_a_copy_to_a_new_sqlite_file_takes_its_key_along(bot, db_path, tmp_path, capsys):
+    await _network(bot)
+    copy = tmp_path / "copy.db"
+    assert await asyncio.to_thread(main, ["copy-db", str(db_path), str(copy)]) == 0
+    assert key_file(copy).read_text() == key_file(db_path).read_text()
+    assert key_file(copy).stat().st_mode & 0o777 == 0o600
+    async with SqliteDatabase(copy) as db:  # opened with the key file beside it, as any SQLite database
+        bob = await Repositories.over(db).members.by_identity("console", "bob")
+        assert bob is not None and bob.contact == "Signal: +1 555 0100"
+
+
+async def test_a_copy_with_a_key_that_does_not_open_the_source_is_refused(bot, db_path, postgres_url, capsys,
+                                                                         monkeypatch):
+    await _network(bot)
+    monkeypatch.setenv("SOLIDARITY__SECRET_KEY", SECRET_KEY)  # not the key db_path was sealed with
+    assert await asyncio.to_thread(main, ["copy-db", str(db_path), postgres_url]) == 2
+    assert "sealed with another secret key" in capsys.readouterr().err
+    pg = connect(postgres_url, secret_key=SECRET_KEY)
+    await pg.open(migrate=False)
+    try:
+        assert await pg.schema_version() == 0  # nothing was written there, not even a schema
+    finally:
+        await pg.close()

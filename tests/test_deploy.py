@@ -29,12 +29,14 @@ import pytest
 import yaml
 
 from bot.settings import load_settings
+from storage.database import key_file
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = ROOT / "deploy" / "solidarity-bot.service"
 COMPOSE_FILES = ("compose.yaml", "compose.sqlite.yaml")
 VENV_BIN = Path(sys.executable).parent
 FAKE_TOKEN = "123456:not-a-real-token"
+FAKE_KEY = "not-a-real-secret-key-but-long-enough-for-one"  # secret_key wants at least 32 characters
 
 
 def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
@@ -327,7 +329,7 @@ def test_every_setting_the_image_and_compose_give_reaches_the_bot(name, tmp_path
         value = str(value)
         if value.startswith("/run/secrets/"):
             value = str(secrets / value.removeprefix("/run/secrets/"))
-            Path(value).write_text(f"{FAKE_TOKEN}\n")
+            Path(value).write_text(f"{FAKE_KEY if variable == 'SOLIDARITY__SECRET_KEY_FILE' else FAKE_TOKEN}\n")
         elif variable == "SOLIDARITY_CONFIG":
             value = str(config)
         monkeypatch.setenv(variable, value)
@@ -342,7 +344,8 @@ def test_every_setting_the_image_and_compose_give_reaches_the_bot(name, tmp_path
         for section in path:
             node = getattr(node, section)
         if key.endswith("_file"):
-            assert getattr(node, key.removesuffix("_file")).get_secret_value() == FAKE_TOKEN, variable
+            expected = FAKE_KEY if key == "secret_key_file" else FAKE_TOKEN
+            assert getattr(node, key.removesuffix("_file")).get_secret_value() == expected, variable
         else:
             assert str(getattr(node, key)) == str(value), variable
 
@@ -490,6 +493,7 @@ def test_systemd_unit_command_and_environment_create_the_database_in_the_state_d
     working.mkdir(parents=True)  # systemd makes it, from StateDirectory=
     credentials.mkdir()
     (credentials / "telegram_token").write_text(FAKE_TOKEN + "\n")
+    (credentials / "secret_key").write_text(FAKE_KEY + "\n")
     config = tmp_path / "config.toml"
     shutil.copy(ROOT / "config.example.toml", config)
     environment = _unit_environment(state, credentials, config)
@@ -502,6 +506,7 @@ def test_systemd_unit_command_and_environment_create_the_database_in_the_state_d
     database = working / "solidarity.db"
     assert database.exists()
     assert str(database) in migrated.stdout
+    assert not key_file(database).exists()  # the key came from its credential, and stays out of the state directory
 
     # Without the token credential (Discord lines not uncommented either), `run` fails at once with one line.
     no_token = {k: v for k, v in environment.items() if not k.endswith("_FILE")}

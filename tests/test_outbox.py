@@ -213,12 +213,13 @@ async def add_member(repos, now: int, *, telegram: str | None = None, discord: s
 
 
 async def outbox_rows(repos) -> list[dict]:
-    """Every row of the outbox as stored, which is what these tests are about: each message's state and attempts,
-    and that its text is gone once its outcome is known."""
+    """Every row of the outbox as stored (its sealed values opened), which is what these tests are about: each
+    message's state and attempts, and that its text is gone once its outcome is known."""
     rows = await repos.db.fetch_all(
-        "SELECT id, member_id, platform, external_id, kind, body, state, not_before, attempts, created_at, done_at "
+        "SELECT id, member_id, platform, address, kind, body, state, not_before, attempts, created_at, done_at "
         "FROM outbox ORDER BY id")
-    return [dict(row) for row in rows]
+    opened = repos.db.keyring.open  # where it goes and what it says are sealed (storage/sealing.py)
+    return [{**dict(row), "external_id": opened(row["address"]), "body": opened(row["body"])} for row in rows]
 
 
 @pytest.fixture

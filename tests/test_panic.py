@@ -102,7 +102,8 @@ async def test_panic_on_telegram_deletes_the_bots_messages_of_the_last_48_hours(
     assert not [m for m, _p in calls if m in ("sendMessage", "editMessageText")]  # only a passing notice
     assert [p.get("text") for m, p in calls if m == "answerCallbackQuery"] == ["Erased."]
     assert await tg.bot.member(f"telegram:{BOB}") is None
-    kept = await tg.bot.repos.db.fetch_one("SELECT count(*) FROM sent_messages WHERE chat = ?", (str(BOB),))
+    kept = await tg.bot.repos.db.fetch_one("SELECT count(*) FROM sent_messages WHERE chat_hash = ?",
+                                           (tg.bot.repos.db.keyring.account(f"telegram:{BOB}"),))
     assert kept[0] == 0
 
 

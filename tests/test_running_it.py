@@ -32,8 +32,8 @@ from bot.http import Health, HttpServer, Watched
 from bot.settings import Settings
 from handlers.events import Person, Reply, reply_to_dict
 from storage import Repositories, connect
-from storage.outbox import NewMessage, OutboxRepository
-from tests.postgres import drop_database, fresh_database
+from storage.outbox import NewMessage
+from tests.postgres import SECRET_KEY, drop_database, fresh_database
 from tests.processes import ROOT, SECRET, TOKEN, BotProcess
 from tests.telegram_server import BotApiServer, LimitedBotApiServer
 
@@ -129,7 +129,7 @@ async def test_sigterm_finishes_the_reply_in_flight_and_leaves_the_rest_in_the_o
     async with db.transaction() as conn:
         members = [await repos.members.create_in(conn, "telegram", str(chat), now) for chat in chats]
         body = reply_to_dict(Reply(Markup("The session moved to Thursday")))
-        await OutboxRepository.add_in(conn, [NewMessage(member, "telegram", str(chat), "broadcast", body, now,
+        await repos.outbox.add_in(conn, [NewMessage(member, "telegram", str(chat), "broadcast", body, now,
                                                         broadcast_id=1)
                                              for member, chat in zip(members, chats, strict=True)], now)
     await db.close()
@@ -154,7 +154,8 @@ async def test_sigterm_finishes_the_reply_in_flight_and_leaves_the_rest_in_the_o
         db = connect(database)
         await db.open()
         counts = await Repositories.over(db).outbox.counts()
-        sent_rows = {int(r[0]) for r in await db.fetch_all("SELECT external_id FROM outbox WHERE state = 'sent'")}
+        sent_rows = {int(db.keyring.open(r[0]))
+                     for r in await db.fetch_all("SELECT address FROM outbox WHERE state = 'sent'")}
         await db.close()
         assert "sending" not in counts  # nothing left half-claimed
         assert counts.get("pending", 0) > 0 and counts.get("sent", 0) + counts["pending"] == len(chats), counts
@@ -200,7 +201,8 @@ async def served(tmp_path):
 
     async def serve(database: str):
         clock = Moment()
-        app = await open_app(Settings(database=database), clock)
+        app = await open_app(Settings(database=database, secret_key=SECRET_KEY if database.startswith("postgresql")
+                                      else None), clock)
         telegram = {"connected": True}
         server = HttpServer("127.0.0.1", _free_port())
         Health(app, [Watched("telegram", lambda: telegram["connected"])]).serve_on(server)

@@ -19,7 +19,6 @@ from bot.scheduler import LOOKAHEAD, Scheduler
 from handlers.core import RETRY_DUE, Fire, Router, system_clock
 from handlers.events import Person, Reply
 from handlers.formatting import to_plain
-from storage.conversations import ConversationRepository
 from storage.schedule import DueItem
 from tests.conftest import build_bot
 
@@ -27,10 +26,10 @@ KIND = "test.ping"
 CALLS: list[tuple[int, str | None]] = []  # (subject, detail) of each time the handler ran
 
 
-def _mark(member_id: int, text: str):
+def _mark(ctx, member_id: int, text: str):
     """A change that lands with the item's message: the member is left at a step named `text`."""
     async def change(conn) -> None:
-        await ConversationRepository.put_in(conn, member_id, "scheduler-test", text, {}, 0)
+        await ctx.repos.conversations.put_in(conn, member_id, "scheduler-test", text, {}, 0)
     return change
 
 
@@ -44,14 +43,14 @@ async def ping(ctx, item: DueItem) -> Fire | None:
     if item.detail == "handler fails":
         raise RuntimeError("the handler failed")
     if item.detail == "change fails":
-        return Fire(reply, changes=(_mark(item.member_id, "half done"), _broken_change))
+        return Fire(reply, changes=(_mark(ctx, item.member_id, "half done"), _broken_change))
     if item.detail == "quiet":
         return Fire(reply, quiet=True, kind="check-in")
     if item.detail == "nothing":
         return None
     if item.detail == "slow":  # takes until the next row falls due
         await asyncio.sleep(max(0.0, item.due_at + 1 - time.time()) + 0.05)
-    return Fire(reply, kind="reminder", changes=(_mark(item.member_id, f"pinged {item.subject_id}"),))
+    return Fire(reply, kind="reminder", changes=(_mark(ctx, item.member_id, f"pinged {item.subject_id}"),))
 
 
 PINGS = Router("pings")  # a kind of due item of the tests' own

@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TELEGRAM_TOKEN = "616161:SECRETS-TELEGRAM-TOKEN-abc"
 DISCORD_TOKEN = "MTYxNjE2.SECRETS.DISCORD-TOKEN-xyz"
 WEBHOOK_SECRET = "SECRETS-webhook-secret-42"
-SECRETS = (TELEGRAM_TOKEN, quote(TELEGRAM_TOKEN, safe=""), DISCORD_TOKEN, WEBHOOK_SECRET)
+SECRET_KEY = "SECRETS-key-that-seals-the-database-0123456789"
+SECRETS = (TELEGRAM_TOKEN, quote(TELEGRAM_TOKEN, safe=""), DISCORD_TOKEN, WEBHOOK_SECRET, SECRET_KEY)
 
 
 async def test_a_rejected_telegram_token_is_one_line_without_traceback_or_token(tmp_path):
@@ -63,6 +64,7 @@ def log_output(monkeypatch):
     monkeypatch.setenv("SOLIDARITY__TELEGRAM__TOKEN", TELEGRAM_TOKEN)
     monkeypatch.setenv("SOLIDARITY__TELEGRAM__SECRET_TOKEN", WEBHOOK_SECRET)
     monkeypatch.setenv("SOLIDARITY__DISCORD__TOKEN", DISCORD_TOKEN)
+    monkeypatch.setenv("SOLIDARITY__SECRET_KEY", SECRET_KEY)
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     root = logging.getLogger()
@@ -85,6 +87,7 @@ def test_secrets_are_redacted_from_logs_tracebacks_asyncio_reports_and_crashes(t
             logging.getLogger("telegram.ext.Application").exception("initialisation failed")
         asyncio.get_running_loop().call_exception_handler(
             {"message": "Task exception was never retrieved", "exception": ValueError(f"secret {WEBHOOK_SECRET}")})
+        logging.getLogger("storage").error("could not open with %s", SECRET_KEY)
         raise ConnectionError(f"login with {DISCORD_TOKEN} failed")
 
     monkeypatch.setattr(cli, "_migrate", misbehaving_command)
@@ -97,6 +100,7 @@ def test_secrets_are_redacted_from_logs_tracebacks_asyncio_reports_and_crashes(t
     logged, stderr = log_output.getvalue(), capsys.readouterr().err
     assert "502" in logged and "rejected by the server" in logged and "Task exception was never retrieved" in logged
     assert "Traceback" in logged and "ConnectionError: login with *** failed" in logged
+    assert "could not open with ***" in logged
     assert stderr.count("KeyError: 'uncaught, with *** and ***'") == 2
     for secret in SECRETS:
         assert secret not in logged and secret not in stderr

@@ -20,8 +20,8 @@ from markupsafe import Markup
 
 from handlers.events import Reply, reply_to_dict
 from storage import Repositories, connect
-from storage.outbox import NewMessage, OutboxRepository
-from tests.postgres import create_database, drop_database
+from storage.outbox import NewMessage
+from tests.postgres import SECRET_KEY, create_database, drop_database
 from tests.processes import SECRET, TOKEN, BotProcess
 from tests.telegram_server import BotApiServer, LimitedBotApiServer
 
@@ -34,7 +34,7 @@ def database():
 
 
 async def _repositories(url: str):
-    db = connect(url)
+    db = connect(url, secret_key=SECRET_KEY)
     await db.open()
     return db, Repositories.over(db)
 
@@ -134,7 +134,7 @@ async def test_a_broadcast_sent_by_two_processes_keeps_telegrams_cap_together(tm
                 members.append(await repos.members.create_in(conn, "telegram", str(chat), now))
         body = reply_to_dict(Reply(Markup("News for the network")))
         async with db.transaction() as conn:
-            await OutboxRepository.add_in(conn, [NewMessage(member, "telegram", str(chat), "broadcast", body, now,
+            await repos.outbox.add_in(conn, [NewMessage(member, "telegram", str(chat), "broadcast", body, now,
                                                             broadcast_id=1)
                                                  for member, chat in zip(members, chats, strict=True)], now)
         deadline = time.monotonic() + 150

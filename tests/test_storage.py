@@ -101,14 +101,14 @@ async def test_grouped_inserts_all_land_and_a_bad_row_fails_only_its_own_caller(
     async with SqliteDatabase(db_path) as db:
         await db.execute(sql, ("taken", "0"))
         results = await asyncio.gather(
-            *(db.insert_grouped(sql, (f"k{i}", str(i))) for i in range(200)),
+            *(db.insert_grouped(sql, (f"grouped{i}", str(i))) for i in range(200)),
             db.insert_grouped(sql, ("taken", "again")),  # violates the primary key
             return_exceptions=True,
         )
         failures = [r for r in results if isinstance(r, Exception)]
         assert len(failures) == 1 and isinstance(failures[0], sqlite3.IntegrityError)
         assert results.index(failures[0]) == 200
-        row = await db.fetch_one("SELECT count(*) FROM meta WHERE key LIKE 'k%'")
+        row = await db.fetch_one("SELECT count(*) FROM meta WHERE key LIKE 'grouped%'")
         assert row[0] == 200
         assert (await db.fetch_one("SELECT value FROM meta WHERE key = 'taken'"))[0] == "0"
 
@@ -131,8 +131,8 @@ async def test_the_schema_refuses_a_second_account_of_one_member_on_one_platform
     async with SqliteDatabase(db_path) as db:
         kept = await Repositories.over(db).members.create("telegram", "1", now=1)
         with pytest.raises(sqlite3.IntegrityError):
-            await db.execute("INSERT INTO identities (platform, external_id, member_id, linked_at) "
-                             "VALUES ('telegram', '9', ?, 1)", (kept.id,))
+            await db.execute("INSERT INTO identities (account, platform, address, member_id, linked_at) "
+                             "VALUES ('another', 'telegram', '9', ?, 1)", (kept.id,))
 
 
 async def test_members_looked_up_at_the_same_moment_each_get_their_own_row(db_path):

@@ -88,7 +88,8 @@ async def preview_counts(ctx: Context, audience: dict[str, list[Any]]) -> tuple[
     per_platform: dict[str, int] = {}
     total = everyone = 0
     # A page of members at a time, read from committed data without holding up anyone's write.
-    async for recipients, unmuted in ctx.repos.broadcasts.audience_pages(audience, admins=ctx.network.admins):
+    admin_ids = await ctx.repos.members.member_ids_of(ctx.network.admins)
+    async for recipients, unmuted in ctx.repos.broadcasts.audience_pages(audience, admin_ids=admin_ids):
         total += len(recipients)
         everyone += unmuted
         reachable = await ctx.repos.members.reachable_accounts([r.member_id for r in recipients])

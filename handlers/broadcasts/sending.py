@@ -74,7 +74,8 @@ async def queue_page_in(conn: Any, ctx: Context, broadcast: Broadcast, now: int)
     after = await BroadcastRepository.queuing_in(conn, broadcast.id)
     if after is None:
         return False
-    recipients, last = await audience_page_in(conn, broadcast.audience, after=after, admins=ctx.network.admins)
+    admin_ids = await ctx.repos.members.member_ids_of(ctx.network.admins)
+    recipients, last = await audience_page_in(conn, broadcast.audience, after=after, admin_ids=admin_ids)
     text = broadcast.body or ""
     framed: dict[str, Reply] = {}  # the organiser's text as written, in each recipient's language's frame
 

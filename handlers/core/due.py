@@ -4,8 +4,6 @@ batch with the rows' removal, so a crash never leaves a half-handled item."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import asyncio
 import logging
 from collections.abc import Callable

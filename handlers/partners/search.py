@@ -21,8 +21,8 @@ from handlers.partners.words import (
     limit_reached,
     why_for_searcher,
 )
-from storage.conversations import Conversation, ConversationRepository
-from storage.partners import Candidate, PartnerRepository
+from storage.conversations import Conversation
+from storage.partners import Candidate
 
 SEND = "send"  # the value of Send among the pick question's choices (the people are 0, 1, 2 …)
 
@@ -84,10 +84,10 @@ async def _search(ctx: Context, data: dict[str, Any], *, checked: bool = False) 
                     "your kind of actor, why they match and your note, never your contact. Contacts are exchanged "
                     "only with those who accept.")]
     async with ctx.repos.db.transaction() as conn:  # the search, whom it proposed, and the question: together
-        request_id = await PartnerRepository.create_request_in(
+        request_id = await ctx.repos.partners.create_request_in(
             conn, member.id, theme=theme, region=region, language=language_code, note=note,
             proposals=[(c.member_id, reason) for c, reason in zip(chosen, reasons)], now=ctx.now)
-        conversation = await ConversationRepository.put_in(
+        conversation = await ctx.repos.conversations.put_in(
             conn, member.id, FLOW, "pick", {"request": request_id, "text": str(join_lines(*lines)),
                                             "labels": labels, "picked": []}, ctx.now)
     return await partner_flow.show(ctx, conversation)

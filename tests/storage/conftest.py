@@ -21,7 +21,7 @@ import pytest
 from storage import Repositories, SqliteDatabase
 from storage.members import Member
 from storage.postgresql import PostgresDatabase
-from tests.postgres import fresh_database
+from tests.postgres import SECRET_KEY, fresh_database
 
 START = 1_800_000_000  # 15 January 2027, 08:00 UTC: the contract tests' first moment
 
@@ -41,7 +41,7 @@ async def sqlite_repositories(folder: Path) -> AsyncIterator[Repositories]:
 async def postgresql_repositories(folder: Path) -> AsyncIterator[Repositories]:
     """A new database on the tests' PostgreSQL server (tests/postgres.py), migrated to the latest version."""
     async with fresh_database() as url:
-        db = PostgresDatabase(url)
+        db = PostgresDatabase(url, secret_key=SECRET_KEY)
         await db.open()
         try:
             yield Repositories.over(db)
