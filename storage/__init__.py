@@ -24,6 +24,7 @@ from storage.retention import RetentionRepository
 from storage.sent import SentMessageRepository
 from storage.schedule import ScheduleRepository
 from storage.sessions import SessionRepository
+from storage.signups import SignupRepository
 from storage.vouching import VouchRepository
 from storage.sqlite import SqliteDatabase
 
@@ -49,6 +50,7 @@ class Repositories:
     partners: PartnerRepository
     practices: PracticeRepository
     sessions: SessionRepository
+    signups: SignupRepository
     vouches: VouchRepository
     broadcasts: BroadcastRepository
     processes: ProcessRepository
@@ -74,6 +76,7 @@ class Repositories:
             partners=PartnerRepository(db),
             practices=PracticeRepository(db),
             sessions=SessionRepository(db),
+            signups=SignupRepository(db),
             vouches=VouchRepository(db),
             broadcasts=BroadcastRepository(db),
             processes=ProcessRepository(db),

@@ -1,7 +1,8 @@
 """Sessions (the agenda), subscriptions to a session or to every session of a theme, and what falls due about them.
 
 Each subscriber of a session has their own rows in the schedule: a reminder (`session_reminder`, their chosen
-number of minutes before the start) and the after-session question (`session_followup`). `resync_in` rebuilds
+number of minutes before the start), the after-session question (`session_followup`) and, for an online session
+they are going to (storage/signups.py), its call link 15 minutes before the start (`session_link`). `resync_in` rebuilds
 those rows from the subscriptions whenever a session, a subscription or a member's reminder lead changes, in the
 same transaction as the change, so the schedule never holds a time a session no longer has. What those rows
 already put in the outbox and is still waiting (prepared a few seconds ahead, or held for quiet hours) is
@@ -19,10 +20,13 @@ from storage.outbox import OutboxRepository
 
 REMINDER = "session_reminder"
 FOLLOWUP = "session_followup"
-KINDS = (REMINDER, FOLLOWUP)
-FIELDS = ("title", "starts_at", "ends_at", "zone", "venue", "link", "moderator", "speakers", "description")
+LINK = "session_link"  # the call link, to a follower who is going (storage/signups.py), LINK_BEFORE the start
+KINDS = (REMINDER, FOLLOWUP, LINK)
+LINK_BEFORE = 15 * 60
+FIELDS = ("title", "starts_at", "ends_at", "zone", "venue", "link", "moderator", "speakers", "description", "places",
+          "signups_close_at")
 _COLUMNS = ("id, uid, title, starts_at, ends_at, zone, venue, link, moderator, speakers, description, status, "
-            "created_by, created_at, updated_at, sequence")
+            "created_by, created_at, updated_at, sequence, places, signups_close_at")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class Session:
     created_at: int
     updated_at: int
     sequence: int = 0
+    places: int | None = None  # how many may go (storage/signups.py); None: as many as come
+    signups_close_at: int | None = None  # from then on nobody new may say they are going; None: the start
     themes: tuple[str, ...] = field(default=())
 
     @property
@@ -277,7 +283,7 @@ class SessionRepository:
             await conn.executemany(
                 f"DELETE FROM schedule WHERE kind IN ({kinds}) AND subject_id = ? AND member_id = ?",
                 [(*KINDS, session_id, m) for m in members])
-        async with conn.execute("SELECT starts_at, ends_at, status FROM sessions WHERE id = ?",
+        async with conn.execute("SELECT starts_at, ends_at, status, link FROM sessions WHERE id = ?",
                                 (session_id,)) as cursor:
             row = await cursor.fetchone()
         if row is None or row[2] != "scheduled":  # cancelled: nothing more about it goes
@@ -309,6 +315,11 @@ class SessionRepository:
             if remind_at > now:
                 rows.append((remind_at, REMINDER, session_id, member_id))
             rows.append((ends_at + followup_after, FOLLOWUP, session_id, member_id))
+        if row[3]:  # an online session: its followers who are going get the link
+            async with conn.execute("SELECT member_id FROM session_signups WHERE session_id = ? "
+                                    "AND status = 'going'", (session_id,)) as cursor:
+                going = {int(r[0]) for r in await cursor.fetchall()}
+            rows += [(max(now, starts_at - LINK_BEFORE), LINK, session_id, m) for m in wanted if m in going]
         await conn.executemany("INSERT INTO schedule (due_at, kind, subject_id, member_id) VALUES (?, ?, ?, ?)",
                                rows)
         return min(r[0] for r in rows)

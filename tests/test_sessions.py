@@ -94,7 +94,8 @@ async def test_organiser_creates_a_session_question_by_question_and_members_see_
     await bot.join("bob")  # Europe/Paris
     agenda = await bot.text("bob", "/agenda")
     assert "Wednesday 25 November 2026, 20:00–21:30 (Europe/Paris, UTC+01:00)" in agenda
-    assert "online: https://meet.example.org/radio" in agenda
+    assert "online (the link goes to those going, 15 minutes before the start)" in agenda
+    assert "meet.example.org" not in agenda  # never in the agenda: see tests/test_signups.py
     assert bot.labels("bob")[:1] == ["Follow #1"]
 
 
@@ -306,7 +307,8 @@ async def test_agenda_as_ics_parses_and_holds_the_right_events(open_bot):
     assert radio["DTSTART"].dt == datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
     assert radio["DTEND"].dt == datetime(2026, 11, 25, 14, 30, tzinfo=UTC)
     assert str(radio["DTSTART"].dt.tzinfo) == "Europe/Zurich"
-    assert str(radio["LOCATION"]) == "Maison des associations" and str(radio["URL"]) == "https://meet.example.org/r"
+    assert str(radio["LOCATION"]) == "Maison des associations" and "URL" not in radio  # the call link: never
+    assert b"meet.example.org" not in file.content
     assert "Moderator: Peggy" in str(radio["DESCRIPTION"])
     mine = icalendar.Calendar.from_ical((await bot.say("bob", "/agenda mine ics"))[0].attachment.content)
     assert [str(e["SUMMARY"]) for e in mine.walk("VEVENT")] == ["Radio workshop"]

@@ -29,19 +29,17 @@ def to_ics(sessions: list, network: Network, *, now: int, host: str = "solidarit
         event.add("sequence", session.sequence)
         event.add("last-modified", datetime.fromtimestamp(session.updated_at, UTC))
         event.add("status", "CANCELLED" if session.cancelled else "CONFIRMED")
+        # Never the call link: an agenda file travels (it is forwarded, synced to shared calendars); the link goes
+        # only to members going, 15 minutes before the start.
         if session.venue:
             event.add("location", session.venue)
         elif session.link:
-            event.add("location", session.link)
-        if session.link:
-            event.add("url", session.link)
+            event.add("location", "online")
         details = [session.description or ""]
         if session.moderator:
             details.append(f"Moderator: {session.moderator}")
         if session.speakers:
             details.append(f"Speakers: {session.speakers}")
-        if session.link:
-            details.append(f"Join: {session.link}")
         text = "\n\n".join(d for d in details if d)
         if text:
             event.add("description", text)

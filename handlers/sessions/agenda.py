@@ -23,8 +23,10 @@ from handlers.sessions.common import (
     ThemeFollow,
     router,
 )
+from handlers.sessions import signing_up
 from handlers.sessions.showing import describe, footer, session_arg, zone_for
 from storage.sessions import Session
+from storage.signups import GOING, OFFERED, WAITING
 
 
 @router.command("agenda", Role.MEMBER, N_("the sessions to come, in your time zone, to follow"),
@@ -139,12 +141,20 @@ async def _show(ctx: Context, sessions: list[Session], *, note: Markup | None = 
         if session.starts_at <= ctx.now < session.ends_at and not session.cancelled:
             lines.append(_("<i>Under way now.</i>"))
         lines.append(describe(ctx.network, session, zone_for(ctx.member, session.zone), full=True,
-                              following=following))
+                              following=following, with_link=ctx.role >= Role.ORGANISER))
+        signup = await ctx.repos.signups.get(session.id, ctx.member_id)
+        lines.append(signing_up.standing(ctx, session, signup))
+        if ctx.role >= Role.ORGANISER:
+            lines.append(signing_up.counts_line(session, await ctx.repos.signups.counts(session.id)))
         row: list[Button] = []
         if not session.cancelled and session.ends_at > ctx.now:
             row.append(await ctx.button(str(_("Unfollow #{id}", id=session.id) if following else
                                             _("Follow #{id}", id=session.id)), "session.follow",
                                         Follow(session.id, not following)))
+            going = signup is not None and signup.status in (GOING, WAITING, OFFERED)
+            row.append(await ctx.button(str(_("Not going to #{id}", id=session.id) if going else
+                                            _("Going to #{id}", id=session.id)), "session.rsvp",
+                                        signing_up.Rsvp(session.id, not going)))
         if ctx.role >= Role.ORGANISER and session.ends_at > ctx.now:
             row.append(await ctx.button(str(_("Edit #{id}", id=session.id)), "session.edit", SessionRef(session.id)))
             if not session.cancelled:

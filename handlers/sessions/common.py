@@ -30,8 +30,11 @@ draft_flow = Flow(router, FLOW, stale=N_("That question has already been answere
                   role=Role.ORGANISER,
                   exported=lambda data: answered(data, session_number="session", values=("values", _values)))
 REQUIRED = ("title", "start", "end")
-FIELDS = ("title", "start", "end", "zone", "venue", "link", "moderator", "speakers", "description", "themes")
-OPTIONAL = ("venue", "link", "moderator", "speakers", "description", "themes")
+FIELDS = ("title", "start", "end", "zone", "venue", "link", "moderator", "speakers", "description", "themes", "places",
+          "closes")
+OPTIONAL = ("venue", "link", "moderator", "speakers", "description", "themes", "places", "closes")
+VALUE_OF = {"closes": "signups_close_at"}  # a field kept in the draft under another name than its own
+MAX_PLACES = 100_000
 AGENDA_PAGE = 8  # sessions per page of /agenda: two Follow buttons a row, four rows, and a row for the rest
 LEADS = (5, 15, 30, 60)  # reminder leads offered as buttons (any 1-1440 may be typed)
 MAX_LEAD = 1440
@@ -42,7 +45,8 @@ DURATION = re.compile(r"^(?:for\s+)?(?:(\d{1,3})\s*(?:h|hr|hrs|hours?|heures?|ho
 
 FIELD_LABELS = {"title": N_("Title"), "start": N_("Start"), "end": N_("End"), "zone": N_("Time zone"),
                 "venue": N_("Venue"), "link": N_("Call link"), "moderator": N_("Moderator"),
-                "speakers": N_("Speakers"), "description": N_("Description"), "themes": N_("Themes")}
+                "speakers": N_("Speakers"), "description": N_("Description"), "themes": N_("Themes"),
+                "places": N_("Places"), "closes": N_("Sign-ups close")}
 FIELD_LIMITS = {"title": MAX_TITLE, "venue": MAX_VENUE, "link": MAX_LINK, "moderator": MAX_PERSON,
                 "speakers": MAX_SPEAKERS, "description": MAX_DESCRIPTION}
 
@@ -61,6 +65,8 @@ SESSION_FIELDS = (
     Param("speakers", N_("speakers or discussion starters"), named=True, longest=MAX_SPEAKERS),
     Param("themes", N_("its themes, separated by commas"), named=True, aliases=("theme",)),
     Param("description", N_("what it is about"), named=True, longest=MAX_DESCRIPTION),
+    Param("places", N_("how many places it has (none: no limit)"), named=True),
+    Param("closes", N_("when sign-ups close: a date and time before the start"), named=True),
 )
 
 

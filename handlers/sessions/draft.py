@@ -9,16 +9,18 @@ from markupsafe import Markup
 from handlers.agenda_files import (
     MAX_TITLE,
 )
+from handlers import when
 from handlers.arguments import first_word
 from handlers.core import Args, Context, Role
 from handlers.core.questions import Choice, Question
 from handlers.events import Reply
 from handlers.formatting import labels
-from handlers.i18n import N_, _, _n, join_lines, plain
+from handlers.i18n import N_, _, _n, current_language, grouped, join_lines, plain
 from handlers.sessions.common import (
     FIELD_LABELS,
     FIELD_LIMITS,
     FIELDS,
+    MAX_PLACES,
     OPTIONAL,
     REQUIRED,
     SESSION_FIELDS,
@@ -42,7 +44,7 @@ async def _start_draft(ctx: Context, values: dict[str, Any], session_id: int | N
     if text:
         named = {"title": text, **named}
     for name in ("zone", "title", "start", "end", "venue", "link", "moderator", "speakers", "description",
-                 "themes"):
+                 "themes", "places", "closes"):
         if name in named:
             problem = await apply_field(ctx, values, name, named[name])
             if problem is not None:
@@ -90,6 +92,12 @@ def _prompt(ctx: Context, name: str, values: dict[str, Any]) -> Markup:
                  themes=labels(c.label for c in ctx.network.themes))
     if name == "link":
         return _("The call link, starting with https://")
+    if name == "closes":
+        return _("When do sign-ups close? A date and time before the start, read in {zone}; Clear to keep them "
+                 "open until it starts.", zone=zone)
+    if name == "places":
+        return _("How many places does it have? A number from 1 to {max}; Clear for no limit. Those who come "
+                 "after it is full join a waiting list.", max=grouped(MAX_PLACES))
     return _n("Type the {field} (at most {n} character).", "Type the {field} (at most {n} characters).",
               FIELD_LIMITS[name], field=plain(FIELD_LABELS[name]).lower())
 
@@ -110,6 +118,10 @@ def summary(ctx: Context, values: dict[str, Any]) -> Markup:
         _("<b>Speakers:</b> {names}", names=values.get("speakers") or "—"),
         _("<b>Themes:</b> {themes}", themes=theme_labels(ctx.network, values.get("themes") or []) or "—"),
         _("<b>Description:</b> {text}", text=values.get("description") or "—"),
+        _("<b>Places:</b> {n}", n=values.get("places") or "—"),
+        _("<b>Sign-ups close:</b> {when}", when=when.describe_moment(values["signups_close_at"], zone,
+                                                                     locale=current_language())
+          if values.get("signups_close_at") else "—"),
     )
 
 

@@ -16,9 +16,10 @@ from handlers.agenda_files import (
 )
 from handlers.core import Context
 from handlers.formatting import labels
-from handlers.i18n import _, _n, current_language, plain
+from handlers.i18n import _, _n, current_language, grouped, plain
 from handlers.sanitise import clean_line
-from handlers.sessions.common import CLOCK, DURATION, FIELD_LABELS, FIELD_LIMITS
+from handlers.arguments import number
+from handlers.sessions.common import CLOCK, DURATION, FIELD_LABELS, FIELD_LIMITS, MAX_PLACES
 from handlers.sessions.showing import span
 from handlers.timezones import exact_timezone, find_timezones
 
@@ -108,6 +109,21 @@ async def apply_field(ctx: Context, values: dict[str, Any], name: str, text: str
             if values.get(key) is not None:
                 values[key] = _rezone(values[key], zone, found)
         values["zone"] = found
+        return None
+    if name == "closes":
+        at = await _parse_start(ctx, text, zone)
+        if isinstance(at, Markup):
+            return at
+        if values.get("starts_at") is not None and at >= values["starts_at"]:
+            return _("Sign-ups must close before the session starts ({start}).",
+                     start=span(values["starts_at"], values["starts_at"] + 60, zone).rsplit("–", 1)[0])
+        values["signups_close_at"] = at
+        return None
+    if name == "places":
+        places = number(" ".join(text.split()), 1, MAX_PLACES)
+        if places is None:
+            return _("Places: a whole number from 1 to {max}, such as 40.", max=grouped(MAX_PLACES))
+        values["places"] = places
         return None
     if name == "themes":
         chosen: list[str] = []

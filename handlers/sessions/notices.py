@@ -86,6 +86,8 @@ async def save_session(services: Services, values: dict[str, Any], *, session_id
         if earliest is not None:
             services.scheduled(earliest)
         return Saved(new_id, True)
+    # An agenda file says nothing of places or sign-ups: what was set in chat stays.
+    values = {"places": old.places, "signups_close_at": old.signups_close_at, **values}
     time_changed = (old.starts_at, old.ends_at) != (values["starts_at"], values["ends_at"])
     place_changed = (old.venue or None, old.link or None) != (values.get("venue") or None, values.get("link") or None)
     other_changed = any((getattr(old, f) or None) != (values.get(f) or None)

@@ -49,29 +49,33 @@ def theme_labels(network, themes) -> str:
     return labels(c.label for c in (network.theme(t) for t in themes) if c is not None)
 
 
-def place(session_or_values: Any) -> Markup | None:
-    """Where a session is held: its venue, its call link, or both; None if neither is known."""
+def place(session_or_values: Any, *, with_link: bool = False) -> Markup | None:
+    """Where a session is held: its venue, online, or both; None if neither is known. The call link itself only
+    `with_link` (for organisers): members going get it 15 minutes before the start (handlers/sessions/
+    signing_up.py), since a link posted openly invites trolls into the meeting."""
     venue = session_or_values.get("venue") if isinstance(session_or_values, dict) else session_or_values.venue
     link = session_or_values.get("link") if isinstance(session_or_values, dict) else session_or_values.link
-    if venue and link:
-        return _("{venue} · online: {link}", venue=venue, link=link)
+    if link and with_link:
+        return _("{venue} · online: {link}", venue=venue, link=link) if venue else _("online: {link}", link=link)
     if link:
-        return _("online: {link}", link=link)
+        return _("{venue} · also online (the link goes to those going, 15 minutes before the start)", venue=venue) \
+            if venue else _("online (the link goes to those going, 15 minutes before the start)")
     return escape(venue) if venue else None
 
 
-def _where(session_or_values: Any) -> Markup | None:
-    found = place(session_or_values)
+def _where(session_or_values: Any, *, with_link: bool = False) -> Markup | None:
+    found = place(session_or_values, with_link=with_link)
     return _("<b>Where:</b> {place}", place=found) if found is not None else None
 
 
-def describe(ctx_network, session: Session, zone: str, *, full: bool = False, following: bool | None = None
-             ) -> Markup:
-    """A session as a few lines, its times in `zone`."""
+def describe(ctx_network, session: Session, zone: str, *, full: bool = False, following: bool | None = None,
+             with_link: bool = False) -> Markup:
+    """A session as a few lines, its times in `zone` (its call link only `with_link`: see `place`)."""
     title = _("<b>#{id} {title}</b>", id=session.id, title=session.title)
     if session.cancelled:
         title = _("{title} — <b>cancelled</b>", title=title)
-    lines: list[Any] = [title, _("{span}", span=span(session.starts_at, session.ends_at, zone)), _where(session)]
+    lines: list[Any] = [title, _("{span}", span=span(session.starts_at, session.ends_at, zone)),
+                        _where(session, with_link=with_link)]
     if session.zone != zone and full:
         lines.append(_("<i>Held in {zone}: {span}</i>", zone=session.zone,
                        span=span(session.starts_at, session.ends_at, session.zone)))
@@ -80,6 +84,11 @@ def describe(ctx_network, session: Session, zone: str, *, full: bool = False, fo
         extras.append(_("Moderator: {name}", name=session.moderator))
     if session.themes:
         extras.append(_("Themes: {themes}", themes=theme_labels(ctx_network, session.themes)))
+    if session.places:
+        extras.append(_("Places: {n}", n=session.places))
+    if session.signups_close_at is not None and full:
+        extras.append(_("Sign-ups close {when}", when=when.describe_moment(session.signups_close_at, zone,
+                                                                          locale=current_language())))
     if extras:
         lines.append(Markup(" · ").join(extras))
     if full and session.speakers:

@@ -6,7 +6,7 @@ from handlers.core import Context
 from handlers.core.questions import Answer
 from handlers.events import Reply
 from handlers.i18n import _, _n, join_lines
-from handlers.sessions.common import FIELDS, draft_flow
+from handlers.sessions.common import FIELDS, VALUE_OF, draft_flow
 from handlers.sessions.draft import (
     CLEAR,
     _missing,
@@ -16,6 +16,7 @@ from handlers.sessions.draft import (
     summary,
 )
 from handlers.sessions.fields import draft_zone
+from handlers.sessions import signing_up
 from handlers.sessions.notices import save_session
 from handlers.sessions.showing import span
 from storage.conversations import Conversation
@@ -40,7 +41,7 @@ async def field_pressed(ctx: Context, answer: Answer) -> Reply:
     values = dict(answer.data.get("values", {}))
     if answer.value == CLEAR:
         name = answer.data.get("field")
-        values[name] = [] if name == "themes" else None
+        values[VALUE_OF.get(name, name)] = [] if name == "themes" else None
     return await _next(ctx, values, answer.data.get("session"))
 
 
@@ -82,6 +83,8 @@ async def _save(ctx: Context, conversation: Conversation) -> Reply:
     await draft_flow.end(ctx)
     saved = await save_session(ctx.services, values, session_id=old.id if old else None,
                                actor=ctx.member_id, now=ctx.now)
+    if old is not None and values.get("places") != old.places:
+        await signing_up.places_changed(ctx, saved.session_id)
     if saved.created:
         head = _("<b>Session #{id} is on the agenda.</b> Members see it with /agenda.", id=saved.session_id)
     elif saved.reinstated:
