@@ -234,6 +234,7 @@ async def erase_member(ctx: Context, *, keep_practices: bool) -> list[Person]:
         # Audit rows stay (they record what organisers did) but lose every reference to the erased member.
         await MemberRepository.delete_in(conn, member_id)
     await ctx.repos.db.checkpoint()
+    ctx.services.scheduled(ctx.now)  # what an eraser made due at once (a place given back) is done now
     ctx.member = None
     accounts = [Person(i.platform, i.external_id) for i in identities]
     await ctx.services.accounts_left(accounts)

@@ -66,9 +66,9 @@ async def erase_pressed(ctx: Context, _press: None) -> Reply:
     for identity in identities:
         await ctx.services.wipe_messages(Person(identity.platform, identity.external_id), kept[identity.key])
     if contact is not None:
-        await ctx.notify(contact[0], Reply(_("{name} used the panic command: everything the bot held about them "
+        await ctx.tell(contact[0], lambda: _("{name} used the panic command: everything the bot held about them "
                                              "is erased. You may want to check on them, in the way you agreed.",
-                                             name=name or _("A member"))), quiet=False)
+                                             name=name or _("A member")), quiet=False)
     return Reply(_("Erased."), toast=str(_("Erased.")), toast_only=True)
 
 

@@ -154,11 +154,10 @@ async def _change_role(ctx: Context, args: str, *, promote: bool) -> Reply:
             stopped.append(await InviteRepository.revoke_made_by_in(conn, target.id, ctx.now))
 
     await _act_on(ctx, target, "member.promote" if promote else "member.demote", change)
-    notice = _("You are now an organiser of {network}. Send /help to see what organisers can do.",
-               network=ctx.network.name) if promote else \
-        _("You are no longer an organiser of {network}.", network=ctx.network.name)
     await ctx.services.role_changed(target.id)
-    await ctx.notify(target.id, Reply(notice))
+    await ctx.tell(target.id, lambda: _("You are now an organiser of {network}. Send /help to see what organisers "
+                                        "can do.", network=ctx.network.name) if promote else
+                   _("You are no longer an organiser of {network}.", network=ctx.network.name))
     return Reply(join_lines(
         _("{label} is now an organiser.", label=_label(target)) if promote else
         _("{label} is no longer an organiser.", label=_label(target)),
@@ -212,9 +211,9 @@ async def _set_blocked(ctx: Context, args: str, *, block: bool) -> Reply:
 
     await _act_on(ctx, target, "member.block" if block else "member.unblock", change)
     # Neutral words: what changed for them and what they can still do, never who did it.
-    notice = suspended_notice(ctx) if block else \
-        _("Your access to {network} is restored. Send /help to see what you can do.", network=ctx.network.name)
-    await ctx.notify(target.id, Reply(notice))
+    await ctx.tell(target.id, lambda: suspended_notice(ctx) if block else
+                   _("Your access to {network} is restored. Send /help to see what you can do.",
+                     network=ctx.network.name))
     return Reply(join_lines(
         _("{label} is blocked.", label=_label(target)) if block else _("{label} is unblocked.", label=_label(target)),
         _("They can no longer use the bot, apart from /export and /forget.") if block else None,

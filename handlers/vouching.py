@@ -60,8 +60,8 @@ async def vouch(ctx: Context, args: Args) -> Reply:
         return Reply(_("You have already vouched for {name}.", name=name))
     count, full = result
     if full:
-        await ctx.notify(newcomer.id, Reply(_("Members have vouched for you: you are now a full member of {network}.",
-                                              network=ctx.network.name)))
+        await ctx.tell(newcomer.id, lambda: _("Members have vouched for you: you are now a full member of {network}.",
+                                              network=ctx.network.name))
         return Reply(_("Thank you. With your word {name} is now a full member.", name=name))
     return Reply(_n("Thank you. {name} has {n} vouch of the {needed} needed.",
                     "Thank you. {name} has {n} vouches of the {needed} needed.", count, name=name,
@@ -145,7 +145,7 @@ async def block_pressed(ctx: Context, press: Branch) -> Reply:
         return await _offer(ctx, press.root, edit=True)
     blocked = await ctx.repos.vouches.block_branch(members, ctx.member_id, ctx.now)
     for member_id in members:
-        await ctx.notify(member_id, Reply(suspended_notice(ctx)))
+        await ctx.tell(member_id, lambda: suspended_notice(ctx))
         await ctx.services.role_changed(member_id)
     return Reply(_n("{n} member blocked.", "{n} members blocked.", blocked), edit=True)
 

@@ -23,6 +23,7 @@ from storage.sessions import LINK
 
 GOING, WAITING, OFFERED, NOT_GOING = "going", "waiting", "offered", "not_going"
 OFFER = "signup_offer"  # the schedule's kind for an offer's deadline
+FILL = "signup_fill"  # the schedule's kind for a place freed by a member who left: offered at once
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,19 @@ class SignupRepository:
             await ScheduleRepository.add_in(conn, OFFER, session_id, member_id, offer_until)
             offered.append(member_id)
         return tuple(offered)
+
+    @staticmethod
+    async def places_freed_in(conn: Connection, member_id: int) -> None:
+        """Within the transaction that erases a member: each place they held goes to the first waiting, through a
+        `FILL` row of the schedule due at once (the erasure cannot write to anyone itself)."""
+        async with conn.execute(
+                "SELECT s.session_id, (SELECT w.member_id FROM session_signups w WHERE w.session_id = s.session_id "
+                "AND w.status = 'waiting' ORDER BY w.seq LIMIT 1) FROM session_signups s WHERE s.member_id = ? "
+                "AND s.status IN ('going', 'offered')", (member_id,)) as cursor:
+            freed = await cursor.fetchall()
+        for session_id, first in freed:
+            if first is not None:
+                await ScheduleRepository.add_in(conn, FILL, int(session_id), int(first), 0)
 
     async def counts(self, session_id: int) -> Counts:
         rows = await self.db.fetch_all("SELECT status, count(*) FROM session_signups WHERE session_id = ? "

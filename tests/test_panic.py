@@ -42,6 +42,7 @@ async def test_panic_erases_at_once_withdraws_what_waits_and_tells_the_trusted_c
     assert "If you use /panic, nobody is told." in chosen
     assert [b.label for b in bot.last["bob"].button_list()] == ["Lina"]
     assert "Lina will be told" in await bot.press_text("bob", "Lina")
+    await bot.text("lina", "/language fr")  # she is told in her language, not in his
     # Waiting in the outbox when he panics: his introduction request to Carla, with his note.
     await _ask(bot, "bob", "Carla", note="BOB-SECOND-NOTE")
     before = len(console.replies)
@@ -56,7 +57,7 @@ async def test_panic_erases_at_once_withdraws_what_waits_and_tells_the_trusted_c
     after = [(chat, to_plain(r.text)) for chat, r in console.replies[before:]]
     assert not any("BOB-SECOND-NOTE" in text for _chat, text in after)  # withdrawn, as /forget does
     told = [text for chat, text in after if chat == "lina"]
-    assert len(told) == 1 and "Bob used the panic command" in told[0]
+    assert len(told) == 1 and "Bob a utilisé la commande d'urgence" in told[0]
     assert not [text for chat, text in after if chat == "carla"]
 
 

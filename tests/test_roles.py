@@ -30,6 +30,17 @@ async def test_admin_promotes_member_who_is_told_and_can_then_invite(bot):
     assert "member.promote" in await audit_actions(bot)
 
 
+async def test_the_member_acted_on_is_told_in_their_own_language(bot):
+    bob, carol = await _network(bot)
+    await bot.text("bob", "/language es")
+    await bot.text("carol", "/language fr")
+    assert "is now an organiser" in await bot.text("admin", f"/promote #{bob.id}")  # the admin's own language
+    await bot.text("admin", f"/block #{carol.id}")
+    told = {mid: (str(r.text), r.language) for mid, r in bot.recorder.sent if mid in (bob.id, carol.id)}
+    assert told[bob.id][0].startswith("Ahora usted forma parte del equipo organizador") and told[bob.id][1] == "es"
+    assert told[carol.id][1] == "fr" and "Send /help" not in told[carol.id][0]
+
+
 async def test_promote_by_exact_name_and_demote(bot):
     bob, _ = await _network(bot)
     await bot.text("admin", "/promote bob")

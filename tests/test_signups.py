@@ -144,3 +144,18 @@ async def test_sign_ups_close_at_the_moment_the_organiser_chose(agenda_bot):  # 
     assert "Sign-ups for session #" in await bot.text("bob", f"/rsvp {number}")
     assert await bot.repos.signups.get(number, (await bot.member("bob")).id) is None  # nothing changed
     assert "You are not going" in await bot.text("ada", f"/rsvp {number} no")  # a place may still be given back
+
+
+async def test_a_member_who_erases_their_data_gives_their_place_to_the_next(agenda_bot):  # noqa: F811
+    bot = agenda_bot
+    await bot.join("admin", name="Amina")
+    await _members(bot, "ada", "bob")
+    number = await make_session(bot, extra="places:1")
+    await bot.text("ada", f"/rsvp {number}")
+    assert "waiting list" in await bot.text("bob", f"/rsvp {number}")
+    await bot.say("ada", "/forget")
+    await bot.press("ada", "Yes, erase")
+    fired = await fire(bot)
+    bob = await bot.member("bob")
+    assert [q.kind for q in fired if q.member_id == bob.id] == ["session_offer"]
+    assert (await bot.repos.signups.get(number, bob.id)).status == "offered"

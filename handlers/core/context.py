@@ -3,14 +3,17 @@ scheduling, the conversation they are in)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup
+
 from handlers.core.router import Routes
 from handlers.core.services import Role, Services
 from handlers.events import Button, Person, Reply
-from handlers.i18n import current_language
+from handlers.i18n import current_language, language, pick_language
 from handlers.network import Network
 from handlers.quiet import quiet_until
 from storage import Repositories
@@ -113,6 +116,18 @@ class Context:
         reply = reply if reply.language else replace(reply, language=current_language())
         await self.services.delivery.deliver(member_id, reply, kind=kind, not_before=not_before, about=about,
                                              ready_at=self.now if quiet else None)
+
+    async def tell(self, member_id: int, write: Callable[[], Markup], *, kind: str = "notice", quiet: bool = True,
+                   about: tuple[int, ...] = ()) -> None:
+        """`notify` another member of something written for them: `write` is called in their own language (the
+        one speaking now is the sender's). Nothing when there is no such member."""
+        member = await self.repos.members.get(member_id)
+        if member is None:
+            return
+        theirs = pick_language(member.languages, self.network.default_language)
+        with language(theirs):
+            text = write()
+        await self.notify(member_id, Reply(text, language=theirs), kind=kind, quiet=quiet, about=about)
 
     async def schedule(self, kind: str, subject_id: int, due_at: int, *, member_id: int | None = None,
                        detail: str | None = None) -> None:

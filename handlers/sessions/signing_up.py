@@ -10,6 +10,7 @@ it or let it go, until OFFER_HOURS later (or the start, if sooner); an offer lef
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup
 
@@ -23,7 +24,18 @@ from handlers.sessions.following import _follow, gone
 from handlers.sessions.showing import session_arg, span, zone_for
 from storage.schedule import DueItem
 from storage.sessions import LINK, Session
-from storage.signups import GOING, NOT_GOING, OFFER, OFFERED, WAITING, Answered, Counts, Signup
+from storage.signups import (
+    FILL,
+    GOING,
+    NOT_GOING,
+    OFFER,
+    OFFERED,
+    WAITING,
+    Answered,
+    Counts,
+    Signup,
+    SignupRepository,
+)
 
 OFFER_HOURS = 12  # how long a member offered a freed place has to take it (never past the session's start)
 NO_WORDS = ("no", "not", "non", "нет", "لا", "不", "不去")
@@ -160,11 +172,26 @@ async def _load(repos, ids: list[int]) -> dict[int, Session]:
     return await repos.sessions.get_many(ids)
 
 
+@router.erase
+async def _give_places_back(conn: Any, member_id: int) -> None:
+    """A member who erases their data gives back the places they held: the next waiting are offered them."""
+    await SignupRepository.places_freed_in(conn, member_id)
+
+
+@router.due(FILL, load=_load)
+async def fill_due(ctx: Context, item: DueItem) -> Fire | None:
+    """Places freed by a member who left: offered to those waiting (this row's member is the first of them)."""
+    session: Session | None = item.subject
+    if session is not None:
+        await places_changed(ctx, session.id)
+    return None
+
+
 @router.due(OFFER, load=_load)
 async def offer_due(ctx: Context, item: DueItem) -> Fire | None:
     """An offer's deadline: not taken, it passes to the next on the waiting list."""
     session: Session | None = item.subject
-    if session is None:
+    if session is None or session.cancelled or ctx.now >= session.starts_at:
         return None
     lapsed, offered = await ctx.repos.signups.lapse(session.id, ctx.member_id, places=session.places,
                                                     now=max(ctx.now, item.due_at),

@@ -1,0 +1,60 @@
+"""Sign-ups on Telegram and Discord: /rsvp and the Going button, the waiting list, and a place given back offered
+to the next with buttons only they can press; every Telegram call checked against the pinned Bot API spec."""
+
+from __future__ import annotations
+
+from tests.test_discord_adapter import discord_session
+from tests.test_telegram_adapter import ADMIN, BOB, tg  # noqa: F401  (the fixture)
+
+CARLA = 5005
+
+
+async def _session(say, press) -> int:
+    await say("/newsession Legal clinic start:25 November 2026 14:00 end:15:30 zone:Geneva places:1 "
+              "link:https://meet.example.org/clinic-room")
+    created = "\n".join(await press("Create"))
+    return int(created.split("Session #")[1].split()[0])
+
+
+async def test_a_place_is_taken_given_back_and_offered_on_telegram(tg):  # noqa: F811
+    await tg.join(ADMIN, "Amina")
+    for user, name in ((BOB, "Bob"), (CARLA, "Carla")):
+        code = (await tg.say(ADMIN, "/invite"))[-1].split("Invite code: ")[1].split()[0]
+        await tg.join(user, name, code)
+    number = await _session(lambda text: tg.say(ADMIN, text), lambda label: tg.press(ADMIN, label))
+    assert any("You are going to session" in t for t in await tg.say(BOB, f"/rsvp {number}"))
+    shown = await tg.say(CARLA, f"/session {number}")
+    assert not any("clinic-room" in t for t in shown)  # the call link is not in the session, for a member
+    waiting = await tg.press(CARLA, f"Going to #{number}")
+    assert any("is full. You are number 1 on the waiting list" in t for t in waiting)
+    await tg.say(BOB, f"/rsvp {number} no")
+    offers = [t for t in tg.api.texts(CARLA) if "A place is free for you" in t]
+    assert offers  # delivered through the outbox, on Telegram
+    refused = await tg.press(CARLA, "Take the place", presser=BOB)  # Bob presses Carla's button: nothing
+    assert not any("The place is yours" in t for t in refused)
+    assert any("The place is yours" in t for t in await tg.press(CARLA, "Take the place"))
+    assert (await tg.bot.repos.signups.counts(number)).going == 1
+
+
+async def test_rsvp_takes_a_place_and_the_buttons_work_on_discord(db_path):
+    async with discord_session(db_path) as s:
+        admin = s.person("admin")
+        await s.onboard(admin, "Amina")
+        member = await s.bot.member(f"discord:{admin.id}")
+        bob, carla = s.person("bob"), s.person("carla")
+        await s.onboard(bob, "Bob")
+        await s.onboard(carla, "Carla")
+        now = int(s.bot.clock().timestamp())
+        async with s.bot.repos.db.transaction() as conn:
+            number = await s.bot.repos.sessions.create_in(conn, {
+                "title": "Legal clinic", "starts_at": now + 2 * 86400, "ends_at": now + 2 * 86400 + 5400,
+                "zone": "Europe/Zurich", "venue": None, "link": None, "moderator": None, "speakers": None,
+                "description": None, "places": 1, "signups_close_at": None, "themes": []},
+                uid="clinic", created_by=member.id, now=now)
+        assert "You are going to session" in await bob.slash("rsvp", number=number)
+        shown = await carla.slash("session", number=number)
+        assert "Places: 1" in shown
+        assert "is full. You are number 1 on the waiting list" in await carla.click(f"Going to #{number}")
+        assert "You are not going" in await bob.slash("rsvp", number=number, no="no")
+        assert (await s.bot.repos.signups.get(number, (await s.bot.member(f"discord:{carla.id}")).id)).status \
+            == "offered"
