@@ -402,6 +402,13 @@ class SessionRepository:
                     earliest.append(at)
         return min(earliest, default=None)
 
+    async def attendance_of(self, session_id: int) -> dict[int, bool]:
+        """Who is recorded as having come to a session (True) or not (False), by their own answer or an
+        organiser's mark."""
+        rows = await self.db.fetch_all("SELECT member_id, attended FROM session_attendance WHERE session_id = ?",
+                                       (session_id,))
+        return {int(row[0]): bool(row[1]) for row in rows}
+
     async def record_attendance(self, session_id: int, member_id: int, attended: bool, now: int) -> None:
         await self.db.execute(
             "INSERT INTO session_attendance (session_id, member_id, attended, answered_at) VALUES (?, ?, ?, ?) "

@@ -159,3 +159,29 @@ async def test_a_member_who_erases_their_data_gives_their_place_to_the_next(agen
     bob = await bot.member("bob")
     assert [q.kind for q in fired if q.member_id == bob.id] == ["session_offer"]
     assert (await bot.repos.signups.get(number, bob.id)).status == "offered"
+
+
+async def test_organisers_mark_who_came_and_the_report_counts_it(agenda_bot):  # noqa: F811
+    bot = agenda_bot
+    await bot.join("admin", name="Amina")
+    await _members(bot, "ada", "bob", "cleo")
+    number = await make_session(bot, extra="places:5")
+    await bot.text("ada", f"/rsvp {number}")
+    await bot.text("bob", f"/rsvp {number}")
+    await bot.text("cleo", f"/subscribe {number}")
+    assert "has not started yet" in await bot.text("admin", f"/attendance {number}")
+    assert "Only organisers" in await bot.text("ada", f"/attendance {number}")
+    bot.clock.now = bot.clock.now.replace(day=25, hour=15, minute=0)  # 16:00 in Geneva: over
+    sheet = await bot.text("admin", f"/attendance {number}")
+    assert "0 of 3 marked as having come" in sheet
+    assert bot.labels("admin") == ["Ada", "Bob", "Cleo"]  # those going first
+    assert "1 of 3 marked as having come" in await bot.press_text("admin", "Ada")
+    assert bot.labels("admin") == ["✓ Ada", "Bob", "Cleo"]
+    await bot.press("admin", "Bob")
+    assert "1 of 3 marked as having come" in await bot.press_text("admin", "✓ Bob")  # pressed again: undone
+    ada, bob = await bot.member("ada"), await bot.member("bob")
+    assert await bot.repos.sessions.attendance_of(number) == {ada.id: True, bob.id: False}
+    await bot.press("admin", "Cleo", presser="ada")  # not hers to press: nothing changes
+    assert await bot.repos.sessions.attendance_of(number) == {ada.id: True, bob.id: False}
+    (figures,) = await bot.repos.reports.meeting_sessions([number])  # what the reports count
+    assert (figures.attended, figures.missed) == (1, 1)

@@ -58,3 +58,16 @@ async def test_rsvp_takes_a_place_and_the_buttons_work_on_discord(db_path):
         assert "You are not going" in await bob.slash("rsvp", number=number, no="no")
         assert (await s.bot.repos.signups.get(number, (await s.bot.member(f"discord:{carla.id}")).id)).status \
             == "offered"
+
+
+async def test_an_organiser_marks_who_came_on_telegram(tg):  # noqa: F811
+    await tg.join(ADMIN, "Amina")
+    code = (await tg.say(ADMIN, "/invite"))[-1].split("Invite code: ")[1].split()[0]
+    await tg.join(BOB, "Bob", code)
+    number = await _session(lambda text: tg.say(ADMIN, text), lambda label: tg.press(ADMIN, label))
+    await tg.say(BOB, f"/rsvp {number}")
+    tg.bot.clock.now = tg.bot.clock.now.replace(day=25, hour=15, minute=0)  # after the session
+    assert any("0 of 1 marked as having come" in t for t in await tg.say(ADMIN, f"/attendance {number}"))
+    assert any("1 of 1 marked as having come" in t for t in await tg.press(ADMIN, "Bob"))
+    bob = await tg.bot.member(f"telegram:{BOB}")
+    assert await tg.bot.repos.sessions.attendance_of(number) == {bob.id: True}

@@ -17,7 +17,16 @@ end of their quiet hours. A change of time or place, or a cancellation, is told 
 the transaction that makes the change.
 """
 
-from handlers.sessions import agenda, cancelling, data, due, following, signing_up, steps  # noqa: F401
+from handlers.sessions import (  # noqa: F401  (their handlers)
+    agenda,
+    attendance,
+    cancelling,
+    data,
+    due,
+    following,
+    signing_up,
+    steps,
+)
 from handlers.sessions.common import router
 from handlers.sessions.notices import (
     ImportResult,
