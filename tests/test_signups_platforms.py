@@ -71,3 +71,25 @@ async def test_an_organiser_marks_who_came_on_telegram(tg):  # noqa: F811
     assert any("1 of 1 marked as having come" in t for t in await tg.press(ADMIN, "Bob"))
     bob = await tg.bot.member(f"telegram:{BOB}")
     assert await tg.bot.repos.sessions.attendance_of(number) == {bob.id: True}
+
+
+async def test_an_organiser_marks_who_came_on_discord(db_path):
+    async with discord_session(db_path) as s:
+        organiser, bob = s.person("organiser", manages_server=True), s.person("bob")
+        await s.onboard(organiser, "Amina")
+        await s.onboard(bob, "Bob")
+        amina = await s.bot.member(f"discord:{organiser.id}")
+        now = int(s.bot.clock().timestamp())
+        async with s.bot.repos.db.transaction() as conn:
+            await s.bot.repos.members.set_role_in(conn, amina.id, "organiser", now)
+            number = await s.bot.repos.sessions.create_in(conn, {
+                "title": "Legal clinic", "starts_at": now + 3600, "ends_at": now + 7200, "zone": "Europe/Zurich",
+                "venue": None, "link": None, "moderator": None, "speakers": None, "description": None,
+                "places": 3, "signups_close_at": None, "themes": []}, uid="clinic", created_by=amina.id, now=now)
+        assert "You are going to session" in await bob.slash("rsvp", number=number)
+        assert "has not started yet" in await organiser.slash("attendance", number=number)
+        s.bot.clock.advance(hours=3)
+        assert "0 of 1 marked as having come" in await organiser.slash("attendance", number=number)
+        assert "1 of 1 marked as having come" in await organiser.click("Bob")
+        member = await s.bot.member(f"discord:{bob.id}")
+        assert await s.bot.repos.sessions.attendance_of(number) == {member.id: True}
