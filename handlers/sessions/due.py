@@ -9,17 +9,13 @@ from handlers.core import Context, Fire
 from handlers.events import Reply
 from handlers.i18n import _, _n, join_lines
 from handlers.sessions.common import Attended, SessionRef, router
-from handlers.sessions.following import gone
+from handlers.sessions.following import gone, load_sessions
 from handlers.sessions.showing import _where, span, zone_for
 from storage.schedule import DueItem
 from storage.sessions import FOLLOWUP, REMINDER, Session
 
 
-async def _load(repos, ids: list[int]) -> dict[int, Session]:
-    return await repos.sessions.get_many(ids)
-
-
-@router.due(REMINDER, load=_load)
+@router.due(REMINDER, load=load_sessions)
 async def reminder_due(ctx: Context, item: DueItem) -> Fire | None:
     """A subscriber's reminder before a session starts: at the time they chose, quiet hours or not."""
     session: Session | None = item.subject
@@ -39,7 +35,7 @@ async def reminder_due(ctx: Context, item: DueItem) -> Fire | None:
     return Fire(Reply(text), quiet=False, kind="session_reminder")
 
 
-@router.due(FOLLOWUP, load=_load)
+@router.due(FOLLOWUP, load=load_sessions)
 async def followup_due(ctx: Context, item: DueItem) -> Fire | None:
     """After a session: did you attend, and is there something you will do from it? (after quiet hours)"""
     session: Session | None = item.subject

@@ -29,12 +29,24 @@ def _lead_of(ctx: Context, own: int | None) -> int:
     return own if own is not None else ctx.network.session_reminder_minutes
 
 
-async def _follow(ctx: Context, session: Session) -> Markup:
-    """Subscribe the member; what to tell them."""
+def closed(ctx: Context, session: Session) -> Markup | None:
+    """Why nobody can follow or sign up for this session any more, or None."""
     if session.cancelled:
         return _("Session #{id} was cancelled.", id=session.id)
     if session.ends_at <= ctx.now:
         return _("Session #{id} is already over.", id=session.id)
+    return None
+
+
+async def load_sessions(repos, ids: list[int]) -> dict[int, Session]:
+    """The sessions due rows are about (`Router.due`'s loader)."""
+    return await repos.sessions.get_many(ids)
+
+
+async def _follow(ctx: Context, session: Session) -> Markup:
+    """Subscribe the member; what to tell them."""
+    if (reason := closed(ctx, session)) is not None:
+        return reason
     already = await ctx.repos.sessions.is_subscribed(session.id, ctx.member_id)
     earliest = await ctx.repos.sessions.subscribe(session.id, ctx.member_id, ctx.now, **_sync(ctx))
     if earliest is not None:

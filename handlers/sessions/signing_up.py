@@ -20,7 +20,7 @@ from handlers.core import Args, Context, Fire, Role
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
 from handlers.sessions.common import SESSION_NUMBER, router
-from handlers.sessions.following import _follow, gone
+from handlers.sessions.following import _follow, closed, gone, load_sessions
 from handlers.sessions.showing import session_arg, span, zone_for
 from storage.schedule import DueItem
 from storage.sessions import LINK, Session
@@ -53,20 +53,11 @@ def offer_deadline(session: Session, now: int) -> int:
     return max(now + 60, min(now + OFFER_HOURS * 3600, session.starts_at))
 
 
-def _closed(ctx: Context, session: Session) -> Markup | None:
-    """Why nobody can answer for this session any more, or None."""
-    if session.cancelled:
-        return _("Session #{id} was cancelled.", id=session.id)
-    if session.ends_at <= ctx.now:
-        return _("Session #{id} is already over.", id=session.id)
-    return None
-
-
 async def answer(ctx: Context, session: Session, going: bool) -> Reply:
     """The member's answer for a session, and what it means for them (and for whoever a freed place goes to)."""
-    closed = _closed(ctx, session)
-    if closed is not None:
-        return Reply(closed)
+    reason = closed(ctx, session)
+    if reason is not None:
+        return Reply(reason)
     before = await ctx.repos.signups.get(session.id, ctx.member_id)
     if going and (before is None or before.status == NOT_GOING) and session.signups_close_at is not None \
             and ctx.now >= session.signups_close_at:
@@ -168,17 +159,13 @@ def counts_line(session: Session, counts: Counts) -> Markup:
         if counts.offered else None)
 
 
-async def _load(repos, ids: list[int]) -> dict[int, Session]:
-    return await repos.sessions.get_many(ids)
-
-
 @router.erase
 async def _give_places_back(conn: Any, member_id: int) -> None:
     """A member who erases their data gives back the places they held: the next waiting are offered them."""
     await SignupRepository.places_freed_in(conn, member_id)
 
 
-@router.due(FILL, load=_load)
+@router.due(FILL, load=load_sessions)
 async def fill_due(ctx: Context, item: DueItem) -> Fire | None:
     """Places freed by a member who left: offered to those waiting (this row's member is the first of them)."""
     session: Session | None = item.subject
@@ -187,7 +174,7 @@ async def fill_due(ctx: Context, item: DueItem) -> Fire | None:
     return None
 
 
-@router.due(OFFER, load=_load)
+@router.due(OFFER, load=load_sessions)
 async def offer_due(ctx: Context, item: DueItem) -> Fire | None:
     """An offer's deadline: not taken, it passes to the next on the waiting list."""
     session: Session | None = item.subject
@@ -223,7 +210,7 @@ def standing(ctx: Context, session: Session, signup: Signup | None) -> Markup | 
 async def places_changed(ctx: Context, session_id: int) -> None:
     """The organiser changed the number of places: the places now free are offered to those waiting."""
     session = await ctx.repos.sessions.get(session_id)
-    if session is None or _closed(ctx, session) is not None:
+    if session is None or closed(ctx, session) is not None:
         return
     offered = await ctx.repos.signups.places_changed(session.id, session.places, ctx.now,
                                                      offer_deadline(session, ctx.now))
@@ -231,7 +218,7 @@ async def places_changed(ctx: Context, session_id: int) -> None:
         await offer_to(ctx, session, member_id)
 
 
-@router.due(LINK, load=_load)
+@router.due(LINK, load=load_sessions)
 async def link_due(ctx: Context, item: DueItem) -> Fire | None:
     """An online session's call link, to a member going to it, 15 minutes before it starts (never to anyone else,
     never in the agenda: a link posted openly invites trolls into the meeting)."""
