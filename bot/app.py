@@ -67,6 +67,7 @@ def network_from(settings: Settings) -> Network:
         report_fewer_than=settings.reports.fewer_than,
         retention=Retention(**settings.retention.model_dump()),
         vouches=settings.membership.vouches,
+        feed_url=settings.http.feed_url(),
     )
 
 

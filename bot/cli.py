@@ -16,7 +16,7 @@ from bot.agenda import import_agenda
 from bot.app import App, open_app
 from bot.console import ConsoleAdapter
 from bot.discord_adapter import DiscordAdapter
-from bot.http import Health, Servers, Watched
+from bot.http import Feeds, Health, Servers, Watched
 from bot.platforms import Platform, TokenRejected, run_platforms
 from bot.redaction import (
     Redactor,
@@ -119,14 +119,29 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
         logging.getLogger(name).setLevel(max(floor, logging.getLogger().level))
 
 
+def serve_feeds(app: App, settings: Settings, servers: Servers) -> None:
+    """Members' calendar feeds on the HTTP server, when the settings give its public address."""
+    if settings.http.public_url is not None and settings.http.port is not None:
+        Feeds(app, settings.http.feed_requests_per_hour).serve_on(servers.at(settings.http.listen, settings.http.port))
+
+
 async def _console(settings: Settings, files: Path | None = None) -> int:
     app = await open_app(settings)
+    servers = Servers()  # calendar feeds, when set up: tried from the console as from a chat
     try:
+        serve_feeds(app, settings, servers)
+        try:
+            await servers.start()
+        except OSError as exc:
+            print(f"solidarity-bot console: cannot listen for HTTP ({exc.strerror}); check http.listen and "
+                  "http.port", file=sys.stderr)
+            return EXIT_CONFIG
         adapter = ConsoleAdapter(app.core, echo=not sys.stdin.isatty(), files=files)
         app.delivery.register(adapter)
         await app.start()
         await adapter.run()
     finally:
+        await servers.stop()
         await app.close()
     return 0
 
@@ -188,6 +203,7 @@ async def _run(settings: Settings) -> int:
         if settings.http.port is not None:
             Health(app, [Watched(p.name, p.adapter.is_connected, p.role) for p in platforms]).serve_on(
                 servers.at(settings.http.listen, settings.http.port))
+        serve_feeds(app, settings, servers)
         try:
             await servers.start()
         except OSError as exc:

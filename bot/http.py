@@ -12,13 +12,20 @@ up in a table rather than in aiohttp's router, which is fixed once the server st
   have waited at most `http.ready_outbox_wait` seconds (300), or one was sent within that time (a big broadcast
   keeps messages waiting for longer, while it goes).
 - `GET /metrics`: Prometheus' text format (bot/metrics.py).
+- `GET /feed/<token>.ics`: a member's calendar feed (handlers/sessions/feed.py), when `http.public_url` is set,
+  with an ETag (a calendar asking again with it is answered 304 when nothing changed) and Cache-Control; each feed
+  answers at most `http.feed_requests_per_hour` times an hour (then 429). An address that opens no feed is 404,
+  like any unknown path. Only this path should be reachable from the internet (see the README).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
+import time
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.metrics import CONTENT_TYPE
+from bot.settings import FEED_PATH
+from handlers.sessions.feed import calendar_for
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -44,10 +53,15 @@ class HttpServer:
     def __init__(self, listen: str, port: int) -> None:
         self.listen, self.port = listen, port
         self._paths: dict[str, Handler] = {}
+        self._prefixes: dict[str, Handler] = {}
         self._runner: web.AppRunner | None = None
 
     def route(self, path: str, handler: Handler) -> None:
         self._paths[path] = handler
+
+    def route_under(self, prefix: str, handler: Handler) -> None:
+        """Every path that starts with `prefix` (which ends with "/")."""
+        self._prefixes[prefix] = handler
 
     def unroute(self, path: str) -> None:
         self._paths.pop(path, None)
@@ -55,7 +69,9 @@ class HttpServer:
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         handler = self._paths.get(request.path)
         if handler is None:
-            return web.Response(status=404, text="not found\n")
+            handler = next((h for prefix, h in self._prefixes.items() if request.path.startswith(prefix)), None)
+        if handler is None:
+            return not_found()
         return await handler(request)
 
     @property
@@ -83,6 +99,10 @@ class HttpServer:
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+
+
+def not_found() -> web.Response:
+    return web.Response(status=404, text="not found\n")
 
 
 class Servers:
@@ -177,3 +197,61 @@ class Health:
                             "last_sent_seconds_ago": backlog.since_last_settled,
                             "limit_seconds": settings.ready_outbox_wait}
         return all(check["ok"] for check in checks.values()), checks
+
+
+class RateLimit:
+    """At most `most` requests an hour for each key (a feed's token), counted in this process; the oldest keys are
+    forgotten beyond `keys`, so that a flood of made-up addresses cannot fill the memory."""
+
+    def __init__(self, most: int, *, keys: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.most, self.keys, self.clock = most, keys, clock
+        self._seen: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def wait(self, key: str) -> int:
+        """0 when this request may go (and it is counted), else the seconds until one may."""
+        now = self.clock()
+        seen = self._seen.setdefault(key, deque())
+        self._seen.move_to_end(key)
+        while seen and seen[0] <= now - 3600:
+            seen.popleft()
+        if len(seen) >= self.most:
+            return max(1, int(seen[0] + 3600 - now) + 1)
+        seen.append(now)
+        while len(self._seen) > self.keys:
+            self._seen.popitem(last=False)
+        return 0
+
+
+class Feeds:
+    """Members' calendar feeds, `GET /feed/<token>.ics`."""
+
+    MAX_AGE = 900  # seconds a calendar program may keep a copy before asking again
+
+    def __init__(self, app: App, requests_per_hour: int) -> None:
+        self.app = app
+        self.limit = RateLimit(requests_per_hour)
+
+    def serve_on(self, server: HttpServer) -> None:
+        server.route_under(FEED_PATH, self.feed)
+
+    async def feed(self, request: web.Request) -> web.StreamResponse:
+        name = request.path[len(FEED_PATH):]
+        if request.method not in ("GET", "HEAD") or not name.endswith(".ics") or "/" in name:
+            return not_found()
+        token = name.removesuffix(".ics")
+        if not 20 <= len(token) <= 100:
+            return not_found()
+        wait = self.limit.wait(hashlib.sha256(token.encode()).hexdigest())
+        if wait:
+            return web.Response(status=429, text="too many requests for this feed\n",
+                                headers={"Retry-After": str(wait)})
+        services = self.app.core.services
+        body = await calendar_for(services, token, int(services.clock().timestamp()))
+        if body is None:
+            return not_found()
+        tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        headers = {"ETag": tag, "Cache-Control": f"private, max-age={self.MAX_AGE}",
+                   "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+        if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+            return web.Response(status=304, headers=headers)
+        return web.Response(body=body, headers={**headers, "Content-Type": "text/calendar; charset=utf-8"})

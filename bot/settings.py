@@ -83,6 +83,7 @@ DEFAULT_REGIONS = [
 EMBEDDED = "embedded demo"
 
 _ADMIN = re.compile(r"^(console|telegram|discord):[A-Za-z0-9_.-]{1,64}$")
+FEED_PATH = "/feed/"  # members' calendar feeds, under http.public_url (bot/http.py serves them)
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _TOML_LINE = re.compile(r"\(at line (\d+)")
 _KEY_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,39}$")
@@ -273,6 +274,36 @@ class HttpSettings(BaseModel):
     ready_clock_lag: int = Field(120, ge=10, le=86_400)
     # … or when messages due to go have waited longer than this while none was sent for as long (seconds).
     ready_outbox_wait: int = Field(300, ge=10, le=86_400)
+    # The address the world reaches this server at, through a TLS proxy: members' calendar feeds are served under
+    # it (`/agenda feed`). None: no feeds. http:// only for this machine (trying it out).
+    public_url: str | None = None
+    # How often one calendar feed may be fetched, per hour (calendar programs look every 15 minutes to a day).
+    feed_requests_per_hour: int = Field(60, ge=1, le=3600)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if not parts.netloc or parts.query or parts.fragment or not (
+                parts.scheme == "https" or (parts.scheme == "http" and local)):
+            raise PydanticCustomError(
+                "public_url", "should be an https:// address such as https://bot.example.org (http:// only for "
+                              "127.0.0.1 or localhost): a feed's address is its secret")
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _feeds_need_a_port(self) -> HttpSettings:
+        if self.public_url is not None and self.port is None:
+            raise PydanticCustomError("http", "public_url needs a port: the feeds are served by this HTTP server",
+                                      {"key": "port"})
+        return self
+
+    def feed_url(self) -> str | None:
+        """Where members' calendar feeds are, a token and ".ics" after it; None when there are none."""
+        return f"{self.public_url}{FEED_PATH}" if self.public_url else None
 
 
 class BackupSettings(BaseModel):

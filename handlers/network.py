@@ -84,6 +84,7 @@ class Network:
     report_fewer_than: int = 3
     retention: Retention = field(default_factory=lambda: Retention())
     vouches: int = 0  # members who must vouch for a newcomer; 0: no vouching
+    feed_url: str | None = None  # where calendar feeds are served, "https://…/feed/" (a token follows); None: none
     _by_id: dict[str, dict[str, Choice]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod

@@ -10,6 +10,7 @@ from storage.buttons import ButtonRepository
 from storage.commitments import CommitmentRepository
 from storage.conversations import ConversationRepository
 from storage.database import Database, DatabaseError, connect
+from storage.feeds import FeedRepository
 from storage.invites import InviteRepository
 from storage.links import LinkRepository
 from storage.lockdown import LockdownRepository
@@ -51,6 +52,7 @@ class Repositories:
     practices: PracticeRepository
     sessions: SessionRepository
     signups: SignupRepository
+    feeds: FeedRepository
     vouches: VouchRepository
     broadcasts: BroadcastRepository
     processes: ProcessRepository
@@ -77,6 +79,7 @@ class Repositories:
             practices=PracticeRepository(db),
             sessions=SessionRepository(db),
             signups=SignupRepository(db),
+            feeds=FeedRepository(db),
             vouches=VouchRepository(db),
             broadcasts=BroadcastRepository(db),
             processes=ProcessRepository(db),

@@ -24,9 +24,9 @@ LINK = "session_link"  # the call link, to a follower who is going (storage/sign
 KINDS = (REMINDER, FOLLOWUP, LINK)
 LINK_BEFORE = 15 * 60
 FIELDS = ("title", "starts_at", "ends_at", "zone", "venue", "link", "moderator", "speakers", "description", "places",
-          "signups_close_at")
+          "signups_close_at", "interpretation", "asks_access")
 _COLUMNS = ("id, uid, title, starts_at, ends_at, zone, venue, link, moderator, speakers, description, status, "
-            "created_by, created_at, updated_at, sequence, places, signups_close_at")
+            "created_by, created_at, updated_at, sequence, places, signups_close_at, interpretation, asks_access")
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,8 @@ class Session:
     sequence: int = 0
     places: int | None = None  # how many may go (storage/signups.py); None: as many as come
     signups_close_at: int | None = None  # from then on nobody new may say they are going; None: the start
+    interpretation: str | None = None  # the language codes it offers interpretation into, "fr,ar" (None: none)
+    asks_access: int = 0  # 1: those going are asked about their access needs (handlers/sessions/questions.py)
     themes: tuple[str, ...] = field(default=())
 
     @property
@@ -60,6 +62,11 @@ class Session:
     def values(self) -> dict[str, Any]:
         """The editable fields, with the themes."""
         return {**{name: getattr(self, name) for name in FIELDS}, "themes": list(self.themes)}
+
+
+def _stored(values: dict[str, Any]) -> tuple:
+    """The values of FIELDS as the table keeps them (a session made without the question asks nothing)."""
+    return tuple(int(bool(values.get(name))) if name == "asks_access" else values.get(name) for name in FIELDS)
 
 
 def _session(row, themes: tuple[str, ...]) -> Session:
@@ -143,7 +150,7 @@ class SessionRepository:
 
     async def upcoming(self, now: int, *, theme: str | None = None, member_id: int | None = None,
                        include_cancelled: bool = False, limit: int = 100, offset: int = 0) -> list[Session]:
-        """Sessions not yet over, earliest first: of a theme, or only those `member_id` follows."""
+        """Sessions not yet over, earliest first: of a theme, or only those `member_id` follows or is going to."""
         where, args = ["s.ends_at > ?"], [now]
         if not include_cancelled:
             where.append("s.status = 'scheduled'")
@@ -155,8 +162,10 @@ class SessionRepository:
                 "(EXISTS (SELECT 1 FROM session_subscriptions x WHERE x.session_id = s.id AND x.member_id = ?) OR "
                 "(EXISTS (SELECT 1 FROM session_themes st JOIN theme_subscriptions ts ON ts.theme = st.theme "
                 "WHERE st.session_id = s.id AND ts.member_id = ?) AND NOT EXISTS (SELECT 1 FROM session_optouts o "
-                "WHERE o.session_id = s.id AND o.member_id = ?)))")
-            args += [member_id, member_id, member_id]
+                "WHERE o.session_id = s.id AND o.member_id = ?)) OR "
+                "EXISTS (SELECT 1 FROM session_signups g WHERE g.session_id = s.id AND g.member_id = ? "
+                "AND g.status IN ('going', 'offered')))")
+            args += [member_id, member_id, member_id, member_id]
         rows = await self.db.fetch_all(
             f"SELECT {', '.join('s.' + c.strip() for c in _COLUMNS.split(','))} FROM sessions s "
             f"WHERE {' AND '.join(where)} ORDER BY s.starts_at, s.id LIMIT ? OFFSET ?", (*args, limit, offset))
@@ -241,7 +250,7 @@ class SessionRepository:
         session_id = await inserted_id(
             conn, f"INSERT INTO sessions (uid, {', '.join(FIELDS)}, status, created_by, created_at, updated_at) "
             f"VALUES (?, {', '.join('?' * len(FIELDS))}, ?, ?, ?, ?)",
-            (uid, *(values.get(name) for name in FIELDS), status, created_by, now, now))
+            (uid, *_stored(values), status, created_by, now, now))
         await conn.executemany("INSERT INTO session_themes (session_id, theme) VALUES (?, ?)",
                                [(session_id, t) for t in dict.fromkeys(values.get("themes") or ())])
         return session_id
@@ -253,7 +262,7 @@ class SessionRepository:
         sets = ", ".join(f"{name} = ?" for name in FIELDS)
         await conn.execute(
             f"UPDATE sessions SET {sets}, status = coalesce(?, status), updated_at = ?, sequence = sequence + ? "
-            "WHERE id = ?", (*(values.get(name) for name in FIELDS), status, now, int(bump), session_id))
+            "WHERE id = ?", (*_stored(values), status, now, int(bump), session_id))
         await conn.execute("DELETE FROM session_themes WHERE session_id = ?", (session_id,))
         await conn.executemany("INSERT INTO session_themes (session_id, theme) VALUES (?, ?)",
                                [(session_id, t) for t in dict.fromkeys(values.get("themes") or ())])

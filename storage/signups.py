@@ -7,6 +7,9 @@ answered, so an offer never overbooks. When a place comes free (someone going sa
 or is declined, the organiser adds places), the first on the waiting list is offered it until a moment
 (`offer_until`), and a due row of the schedule (`OFFER`) passes it on if they have not taken it by then.
 
+Those going may answer the session's registration questions (handlers/sessions/questions.py): `answers`, a JSON
+object sealed with the database's keyring (an access need can tell of a disability), dropped when they stop going.
+
 Each answer is one write transaction, and write transactions run one at a time on both engines
 (storage/database.py): a hundred members pressing Going at once for forty places gives forty going and sixty
 waiting, in the order their presses were written.
@@ -14,7 +17,8 @@ waiting, in the order their presses were written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 from storage.database import Connection, Database
 from storage.outbox import OutboxRepository
@@ -33,6 +37,7 @@ class Signup:
     status: str
     position: int | None = None
     offer_until: int | None = None
+    answers: dict[str, str] = field(default_factory=dict)  # to the registration questions, while going
 
 
 @dataclass(frozen=True)
@@ -58,12 +63,33 @@ class SignupRepository:
     async def get(self, session_id: int, member_id: int) -> Signup | None:
         rows = await self.db.fetch_all(
             "SELECT status, offer_until, (SELECT count(*) FROM session_signups w WHERE w.session_id = s.session_id "
-            "AND w.status = 'waiting' AND w.seq <= s.seq) FROM session_signups s WHERE session_id = ? "
+            "AND w.status = 'waiting' AND w.seq <= s.seq), answers FROM session_signups s WHERE session_id = ? "
             "AND member_id = ?", (session_id, member_id))
         if not rows:
             return None
-        status, until, position = rows[0]
-        return Signup(status, int(position) if status == WAITING else None, until)
+        status, until, position, answers = rows[0]
+        return Signup(status, int(position) if status == WAITING else None, until, self._opened(answers))
+
+    def _opened(self, sealed: str | None) -> dict[str, str]:
+        opened = self.db.keyring.open(sealed)
+        return json.loads(opened) if opened else {}
+
+    async def set_answers(self, session_id: int, member_id: int, answers: dict[str, str]) -> bool:
+        """Keep a member's answers to a session's registration questions; False (nothing kept) unless they are
+        going."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE session_signups SET answers = ? WHERE session_id = ? AND member_id = ? AND status = 'going'",
+                (self.db.keyring.seal(json.dumps(answers, ensure_ascii=False, sort_keys=True)) if answers else None,
+                 session_id, member_id))
+            return cursor.rowcount == 1
+
+    async def going_answers(self, session_id: int) -> list[tuple[int, str, dict[str, str]]]:
+        """Those going (and offered a place), in the order they said so, with their status and answers: for
+        organisers."""
+        rows = await self.db.fetch_all("SELECT member_id, status, answers FROM session_signups WHERE session_id = ? "
+                                       "AND status IN ('going', 'offered') ORDER BY seq", (session_id,))
+        return [(int(member_id), str(status), self._opened(answers)) for member_id, status, answers in rows]
 
     async def answer(self, session_id: int, member_id: int, *, going: bool, places: int | None, now: int,
                      offer_until: int) -> Answered:
@@ -99,7 +125,7 @@ class SignupRepository:
         place goes to the next. Whether it lapsed, and who was offered the place."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE session_signups SET status = 'not_going', offer_until = NULL, updated_at = ? "
+                "UPDATE session_signups SET status = 'not_going', offer_until = NULL, answers = NULL, updated_at = ? "
                 "WHERE session_id = ? AND member_id = ? AND status = 'offered' AND offer_until <= ?",
                 (now, session_id, member_id, now))
             if cursor.rowcount == 0:
@@ -156,9 +182,9 @@ class SignupRepository:
 
     async def for_member(self, member_id: int) -> list[dict]:
         """The member's sign-ups, for /export."""
-        rows = await self.db.fetch_all("SELECT session_id, status, offer_until, updated_at FROM session_signups "
-                                       "WHERE member_id = ? ORDER BY session_id", (member_id,))
-        return [dict(row) for row in rows]
+        rows = await self.db.fetch_all("SELECT session_id, status, offer_until, updated_at, answers "
+                                       "FROM session_signups WHERE member_id = ? ORDER BY session_id", (member_id,))
+        return [{**dict(row), "answers": self._opened(row["answers"])} for row in rows]
 
 
 async def _status_in(conn: Connection, session_id: int, member_id: int) -> str | None:
@@ -180,10 +206,12 @@ async def _put_in(conn: Connection, session_id: int, member_id: int, status: str
         "INSERT INTO session_signups (session_id, member_id, status, seq, updated_at) VALUES (?, ?, ?, "
         "(SELECT coalesce(max(seq), 0) + 1 FROM session_signups WHERE session_id = ?), ?) "
         "ON CONFLICT (session_id, member_id) DO UPDATE SET status = excluded.status, seq = excluded.seq, "
-        "offer_until = NULL, updated_at = excluded.updated_at",
+        "offer_until = NULL, answers = NULL, updated_at = excluded.updated_at",
         (session_id, member_id, status, session_id, now))
 
 
 async def _set_in(conn: Connection, session_id: int, member_id: int, status: str, now: int) -> None:
-    await conn.execute("UPDATE session_signups SET status = ?, offer_until = NULL, updated_at = ? "
-                       "WHERE session_id = ? AND member_id = ?", (status, now, session_id, member_id))
+    """A new answer; the answers to the registration questions stay only with going."""
+    await conn.execute("UPDATE session_signups SET status = ?, offer_until = NULL, updated_at = ?, "
+                       "answers = CASE WHEN ? = 'going' THEN answers ELSE NULL END "
+                       "WHERE session_id = ? AND member_id = ?", (status, now, status, session_id, member_id))

@@ -44,6 +44,8 @@ CASES = [
     pytest.param("bob", "/editsession 1 venue:Elsewhere", "sessions", 1, id="member: editing a session"),
     pytest.param("bob", "/cancelsession 1", "sessions", 1, id="member: cancelling a session"),
     pytest.param("stranger", "/session 1", "sessions", 1, id="stranger: a session"),
+    pytest.param("bob", "/signups 1", "sessions", 1, id="member: who signed up for a session, and their answers"),
+    pytest.param("bob", "/attendance 1", "sessions", 1, id="member: who came to a session"),
     pytest.param("carla", "/subscribe 1", "sessions", 1, id="blocked: following a session"),
 ]
 

@@ -25,6 +25,7 @@ from tests.test_forget_withdraws import _press_on_delivered
 ACCOUNTS = {"bob": "acct-7301945588", "lina": "acct-7302846617", "carla": "acct-7303759022"}
 CONTACTS = {who: f"Signal +41 79 {n} 11 {who.upper()}" for n, who in enumerate(ACCOUNTS, start=500)}
 NOTES = ("Bob private note for Lina only", "Bob second note never sent")
+ACCESS_NEED = "Carla uses a wheelchair and needs the ramp"
 
 
 @pytest.fixture
@@ -49,6 +50,11 @@ async def _network_with_secrets(world: World, console: FakePlatform) -> dict[str
     await _ask(bot, ACCOUNTS["bob"], "Lina", note=NOTES[0])
     await world.outbox.flush()
     assert "How to reach Bob" in await _press_on_delivered(world, console, ACCOUNTS["lina"], "Accept")
+    # Carla goes to a session that asks about access needs, and tells hers.
+    await bot.text("admin", "/newsession Clinic start:25 November 2026 14:00 end:15:00 access:yes")
+    number = int((await bot.press_text("admin", "Create")).split("Session #")[1].split()[0])
+    assert "Do you have access needs" in await bot.text(ACCOUNTS["carla"], f"/rsvp {number}")
+    assert "Thank you" in await bot.text(ACCOUNTS["carla"], ACCESS_NEED)
     assert "Tap the people" in await bot.text(ACCOUNTS["bob"], f"/partner theme:Detention note:{NOTES[1]}")
     return ids
 
@@ -62,10 +68,12 @@ async def test_the_database_file_alone_gives_away_no_contact_line_note_or_accoun
     assert (await repos.members.by_identity("console", ACCOUNTS["carla"])).contact == CONTACTS["carla"]
     assert {r.note for r in await repos.partners.requests_for(ids["bob"])} == set(NOTES)
     assert NOTES[1] in str((await repos.conversations.get(ids["bob"])).data)
+    assert (await repos.signups.for_member(ids["carla"]))[0]["answers"] == {"access": ACCESS_NEED}
     await repos.db.close()
 
     stored = _everything_stored(db_path)  # every table, and the raw bytes of the file and its write-ahead log
-    secrets = [*CONTACTS.values(), *NOTES, *ACCOUNTS.values(), *(f"console:{a}" for a in ACCOUNTS.values())]
+    secrets = [*CONTACTS.values(), *NOTES, ACCESS_NEED, *ACCOUNTS.values(),
+               *(f"console:{a}" for a in ACCOUNTS.values())]
     assert [s for s in secrets if s in stored] == []
     assert "Bob" in stored  # what is not sealed (a pseudonym) is found: the search works
 

@@ -93,3 +93,39 @@ async def test_an_organiser_marks_who_came_on_discord(db_path):
         assert "1 of 1 marked as having come" in await organiser.click("Bob")
         member = await s.bot.member(f"discord:{bob.id}")
         assert await s.bot.repos.sessions.attendance_of(number) == {member.id: True}
+
+
+async def test_registration_questions_on_telegram(tg):  # noqa: F811
+    await tg.join(ADMIN, "Amina")
+    code = (await tg.say(ADMIN, "/invite"))[-1].split("Invite code: ")[1].split()[0]
+    await tg.join(BOB, "Bob", code)
+    await tg.say(ADMIN, "/newsession Legal clinic start:25 November 2026 14:00 end:15:30 zone:Geneva "
+                        "interpretation:French, Arabic access:yes")
+    number = int("\n".join(await tg.press(ADMIN, "Create")).split("Session #")[1].split()[0])
+    assert any("offers interpretation into French, Arabic" in t for t in await tg.say(BOB, f"/rsvp {number}"))
+    assert any("Do you have access needs" in t for t in await tg.press(BOB, "Arabic"))
+    assert any("Thank you" in t for t in await tg.say(BOB, "Wheelchair <access> & a ramp"))
+    listed = "\n".join(await tg.say(ADMIN, f"/signups {number}"))
+    assert "Bob — interpretation: Arabic · access needs: Wheelchair <access> & a ramp" in listed
+    raw = [p["text"] for m, p in tg.api.calls if m == "sendMessage"][-1]  # escaped in the HTML sent
+    assert "Wheelchair &lt;access&gt; &amp; a ramp" in raw
+
+
+async def test_registration_questions_on_discord(db_path):
+    async with discord_session(db_path) as s:
+        organiser, bob = s.person("organiser", manages_server=True), s.person("bob")
+        await s.onboard(organiser, "Amina")
+        await s.onboard(bob, "Bob")
+        amina = await s.bot.member(f"discord:{organiser.id}")
+        now = int(s.bot.clock().timestamp())
+        async with s.bot.repos.db.transaction() as conn:
+            await s.bot.repos.members.set_role_in(conn, amina.id, "organiser", now)
+            number = await s.bot.repos.sessions.create_in(conn, {
+                "title": "Legal clinic", "starts_at": now + 86400, "ends_at": now + 90000, "zone": "Europe/Zurich",
+                "interpretation": "fr,ar", "asks_access": 1, "themes": []}, uid="clinic", created_by=amina.id,
+                now=now)
+        assert "offers interpretation into French, Arabic" in await bob.slash("rsvp", number=number)
+        assert "Do you have access needs" in await bob.click("French")
+        assert "Thank you" in await bob.answer("Captions, **please**")
+        listed = await organiser.slash("signups", number=number)
+        assert "Bob — interpretation: French · access needs: Captions, \\*\\*please\\*\\*" in listed

@@ -23,7 +23,9 @@ from handlers.sessions import (  # noqa: F401  (their handlers)
     cancelling,
     data,
     due,
+    feed,
     following,
+    questions,
     signing_up,
     steps,
 )

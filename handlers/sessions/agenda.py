@@ -23,24 +23,28 @@ from handlers.sessions.common import (
     ThemeFollow,
     router,
 )
-from handlers.sessions import signing_up
+from handlers.sessions import feed, questions, signing_up
 from handlers.sessions.showing import describe, footer, session_arg, zone_for
 from storage.sessions import Session
 from storage.signups import GOING, OFFERED, WAITING
 
 
 @router.command("agenda", Role.MEMBER, N_("the sessions to come, in your time zone, to follow"),
-                usage=N_("/agenda [mine] [ics] [theme:…]"), order=30,
-                params=(Param("which", N_("mine: the sessions you follow; ics: as a calendar file")),
+                usage=N_("/agenda [mine] [ics] [feed] [theme:…]"), order=30,
+                params=(Param("which", N_("mine: those you follow; ics: a calendar file; feed: a calendar that "
+                                          "updates itself")),
                         Param("theme", N_("only sessions on this theme"), named=True, suggest="theme")))
 async def agenda_command(ctx: Context, args: Args) -> Reply:
     """The upcoming sessions with Follow buttons; `ics` sends them as a calendar file, `mine` only followed ones."""
     text, named = args.text, args.values
     words = {w.casefold().lstrip(".") for w in text.split()}
+    if "feed" in words:
+        return await feed.feed_command(ctx, words - {"feed"})
     unknown = words - {"mine", "ics", "calendar", "file"}
     if unknown:
-        return Reply(_("I don't understand “{text}”. Use /agenda, /agenda mine (the sessions you follow), /agenda "
-                       "ics (as a calendar file) and theme:… to narrow it down.", text=text[:64]))
+        return Reply(_("I don't understand “{text}”. Use /agenda, /agenda mine (the sessions you follow or are "
+                       "going to), /agenda ics (as a calendar file), /agenda feed (a calendar that updates itself) "
+                       "and theme:… to narrow it down.", text=text[:64]))
     theme = None
     if "theme" in named:
         theme = ctx.network.match("theme", named["theme"][:100])
@@ -146,6 +150,8 @@ async def _show(ctx: Context, sessions: list[Session], *, note: Markup | None = 
         lines.append(signing_up.standing(ctx, session, signup))
         if ctx.role >= Role.ORGANISER:
             lines.append(signing_up.counts_line(session, await ctx.repos.signups.counts(session.id)))
+            if questions.has_questions(session):
+                lines.append(questions.answers_line(session, await ctx.repos.signups.going_answers(session.id)))
         row: list[Button] = []
         if not session.cancelled and session.ends_at > ctx.now:
             row.append(await ctx.button(str(_("Unfollow #{id}", id=session.id) if following else

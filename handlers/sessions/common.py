@@ -31,10 +31,16 @@ draft_flow = Flow(router, FLOW, stale=N_("That question has already been answere
                   exported=lambda data: answered(data, session_number="session", values=("values", _values)))
 REQUIRED = ("title", "start", "end")
 FIELDS = ("title", "start", "end", "zone", "venue", "link", "moderator", "speakers", "description", "themes", "places",
-          "closes")
-OPTIONAL = ("venue", "link", "moderator", "speakers", "description", "themes", "places", "closes")
-VALUE_OF = {"closes": "signups_close_at"}  # a field kept in the draft under another name than its own
+          "closes", "interpretation", "access")
+OPTIONAL = ("venue", "link", "moderator", "speakers", "description", "themes", "places", "closes", "interpretation",
+            "access")
+# A field kept in the draft under another name than its own.
+VALUE_OF = {"closes": "signups_close_at", "access": "asks_access"}
 MAX_PLACES = 100_000
+MAX_INTERPRETATION = 6  # languages a session may offer interpretation into
+MAX_ACCESS = 300  # characters of a member's access needs
+YES_WORDS = ("yes", "y", "oui", "sí", "si", "да", "نعم", "是", "ask")
+NO_WORDS = ("no", "n", "not", "non", "нет", "لا", "不", "不去", "否")
 AGENDA_PAGE = 8  # sessions per page of /agenda: two Follow buttons a row, four rows, and a row for the rest
 LEADS = (5, 15, 30, 60)  # reminder leads offered as buttons (any 1-1440 may be typed)
 MAX_LEAD = 1440
@@ -46,7 +52,8 @@ DURATION = re.compile(r"^(?:for\s+)?(?:(\d{1,3})\s*(?:h|hr|hrs|hours?|heures?|ho
 FIELD_LABELS = {"title": N_("Title"), "start": N_("Start"), "end": N_("End"), "zone": N_("Time zone"),
                 "venue": N_("Venue"), "link": N_("Call link"), "moderator": N_("Moderator"),
                 "speakers": N_("Speakers"), "description": N_("Description"), "themes": N_("Themes"),
-                "places": N_("Places"), "closes": N_("Sign-ups close")}
+                "places": N_("Places"), "closes": N_("Sign-ups close"), "interpretation": N_("Interpretation"),
+                "access": N_("Access needs")}
 FIELD_LIMITS = {"title": MAX_TITLE, "venue": MAX_VENUE, "link": MAX_LINK, "moderator": MAX_PERSON,
                 "speakers": MAX_SPEAKERS, "description": MAX_DESCRIPTION}
 
@@ -67,6 +74,8 @@ SESSION_FIELDS = (
     Param("description", N_("what it is about"), named=True, longest=MAX_DESCRIPTION),
     Param("places", N_("how many places it has (none: no limit)"), named=True),
     Param("closes", N_("when sign-ups close: a date and time before the start"), named=True),
+    Param("interpretation", N_("the languages it offers interpretation into: French, Arabic"), named=True),
+    Param("access", N_("“yes” to ask those going about their access needs"), named=True),
 )
 
 

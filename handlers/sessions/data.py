@@ -19,6 +19,6 @@ async def _export(ctx: Context, member_id: int) -> dict:
         row["answered_at"] = iso(row["answered_at"])
     data["sign_ups"] = [{"session_number": row["session_id"], "answer": row["status"],
                          "place_offered_until": iso(row["offer_until"]) if row["offer_until"] else None,
-                         "answered_at": iso(row["updated_at"])}
+                         "answered_at": iso(row["updated_at"]), "answers": row["answers"]}
                         for row in await ctx.repos.signups.for_member(member_id)]
     return data

@@ -30,9 +30,9 @@ from handlers.sessions.common import (
     router,
 )
 
-CLEAR, BACK, SAVE = "clear", "back", "save"  # besides the fields' names, the values of the draft's buttons
+CLEAR, BACK, SAVE, ASK = "clear", "back", "save", "ask"  # besides the fields' names, the values of the draft's buttons
 from handlers.sessions.fields import apply_field, draft_zone
-from handlers.sessions.showing import session_arg, span, theme_labels, zone_for
+from handlers.sessions.showing import interpretation_names, session_arg, span, theme_labels, zone_for
 from storage.conversations import Conversation
 
 
@@ -44,7 +44,7 @@ async def _start_draft(ctx: Context, values: dict[str, Any], session_id: int | N
     if text:
         named = {"title": text, **named}
     for name in ("zone", "title", "start", "end", "venue", "link", "moderator", "speakers", "description",
-                 "themes", "places", "closes"):
+                 "themes", "places", "closes", "interpretation", "access"):
         if name in named:
             problem = await apply_field(ctx, values, name, named[name])
             if problem is not None:
@@ -95,6 +95,12 @@ def _prompt(ctx: Context, name: str, values: dict[str, Any]) -> Markup:
     if name == "closes":
         return _("When do sign-ups close? A date and time before the start, read in {zone}; Clear to keep them "
                  "open until it starts.", zone=zone)
+    if name == "interpretation":
+        return _("Which languages does it offer interpretation into? Type them separated by commas (“French, "
+                 "Arabic”); those going are asked whether they need one. Clear for none.")
+    if name == "access":
+        return _("Ask those going about their access needs (step-free access, captions, sign language, a quiet "
+                 "room…)? Only organisers see the answers.")
     if name == "places":
         return _("How many places does it have? A number from 1 to {max}; Clear for no limit. Those who come "
                  "after it is full join a waiting list.", max=grouped(MAX_PLACES))
@@ -122,6 +128,10 @@ def summary(ctx: Context, values: dict[str, Any]) -> Markup:
         _("<b>Sign-ups close:</b> {when}", when=when.describe_moment(values["signups_close_at"], zone,
                                                                      locale=current_language())
           if values.get("signups_close_at") else "—"),
+        _("<b>Interpretation into:</b> {languages}",
+          languages=interpretation_names(values.get("interpretation")) or "—"),
+        _("<b>Access needs:</b> those going are asked") if values.get("asks_access") else
+        _("<b>Access needs:</b> not asked"),
     )
 
 
@@ -140,6 +150,10 @@ async def required_question(ctx: Context, conversation: Conversation) -> Questio
 @draft_flow.step("field")
 async def field_question(ctx: Context, conversation: Conversation) -> Question:
     name = conversation.data.get("field", "title")
+    if name == "access":  # a yes or a no: two buttons
+        return Question(_prompt(ctx, name, conversation.data.get("values", {})), cancel=False,
+                        more=((Choice(ASK, str(_("Ask them"))), Choice(CLEAR, str(_("Don't ask")))),
+                              (Choice(BACK, str(_("Back"))),)))
     back = (Choice(CLEAR, str(_("Clear"))),) if name in OPTIONAL else ()
     return Question(_prompt(ctx, name, conversation.data.get("values", {})), typed=FIELD_LABELS[name],
                     more=((*back, Choice(BACK, str(_("Back")))),), cancel=False)

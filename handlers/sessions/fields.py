@@ -19,7 +19,17 @@ from handlers.formatting import labels
 from handlers.i18n import _, _n, current_language, grouped, plain
 from handlers.sanitise import clean_line
 from handlers.arguments import number
-from handlers.sessions.common import CLOCK, DURATION, FIELD_LABELS, FIELD_LIMITS, MAX_PLACES
+from handlers.languages import parse_languages
+from handlers.sessions.common import (
+    CLOCK,
+    DURATION,
+    FIELD_LABELS,
+    FIELD_LIMITS,
+    MAX_INTERPRETATION,
+    MAX_PLACES,
+    NO_WORDS,
+    YES_WORDS,
+)
 from handlers.sessions.showing import span
 from handlers.timezones import exact_timezone, find_timezones
 
@@ -124,6 +134,23 @@ async def apply_field(ctx: Context, values: dict[str, Any], name: str, text: str
         if places is None:
             return _("Places: a whole number from 1 to {max}, such as 40.", max=grouped(MAX_PLACES))
         values["places"] = places
+        return None
+    if name == "interpretation":
+        codes, unknown = parse_languages(text)
+        if unknown:
+            return _("I don't know the language “{name}”. Type languages separated by commas, such as “French, "
+                     "Arabic”.", name=unknown[0][:60])
+        if not codes:
+            return _("Type the languages separated by commas, such as “French, Arabic”; Clear for none.")
+        if len(codes) > MAX_INTERPRETATION:
+            return _n("At most {n} language, please.", "At most {n} languages, please.", MAX_INTERPRETATION)
+        values["interpretation"] = ",".join(codes)
+        return None
+    if name == "access":
+        word = " ".join(text.split()).casefold()
+        if word not in YES_WORDS + NO_WORDS:
+            return _("Type “yes” to ask those going about their access needs, or “no”.")
+        values["asks_access"] = int(word in YES_WORDS)
         return None
     if name == "themes":
         chosen: list[str] = []

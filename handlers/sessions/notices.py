@@ -87,11 +87,13 @@ async def save_session(services: Services, values: dict[str, Any], *, session_id
             services.scheduled(earliest)
         return Saved(new_id, True)
     # An agenda file says nothing of places or sign-ups: what was set in chat stays.
-    values = {"places": old.places, "signups_close_at": old.signups_close_at, **values}
+    values = {"places": old.places, "signups_close_at": old.signups_close_at, "interpretation": old.interpretation,
+              "asks_access": old.asks_access, **values}
     time_changed = (old.starts_at, old.ends_at) != (values["starts_at"], values["ends_at"])
     place_changed = (old.venue or None, old.link or None) != (values.get("venue") or None, values.get("link") or None)
     other_changed = any((getattr(old, f) or None) != (values.get(f) or None)
-                        for f in ("title", "zone", "moderator", "speakers", "description")) or \
+                        for f in ("title", "zone", "moderator", "speakers", "description", "places",
+                                  "signups_close_at", "interpretation", "asks_access")) or \
         sorted(old.themes) != sorted(values.get("themes") or [])
     cancelling = status == "cancelled" and not old.cancelled
     reinstated = status == "scheduled" and old.cancelled

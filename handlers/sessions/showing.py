@@ -13,6 +13,7 @@ from handlers.core import Context
 from handlers.events import Reply
 from handlers.formatting import labels
 from handlers.i18n import N_, _, current_language, join_lines, plain
+from handlers.languages import language_name
 from handlers.sanitise import clean_line
 from storage.members import Member
 from storage.sessions import Session
@@ -33,6 +34,11 @@ def span(starts_at: int, ends_at: int, zone: str) -> str:
             day=day, start=f"{start:%H:%M}", end=f"{end:%H:%M}", zone=zone, offset=_offset(start))
     return (f"{when.describe_moment(starts_at, zone, locale=current_language())} – "
             f"{when.describe_moment(ends_at, zone, locale=current_language())}")
+
+
+def interpretation_names(codes: str | None) -> str:
+    """"French, Arabic" for "fr,ar", in the reader's language."""
+    return ", ".join(language_name(code, current_language()) for code in (codes or "").split(",") if code)
 
 
 def zone_for(member: Member | None, session_zone: str) -> str:
@@ -86,6 +92,8 @@ def describe(ctx_network, session: Session, zone: str, *, full: bool = False, fo
         extras.append(_("Themes: {themes}", themes=theme_labels(ctx_network, session.themes)))
     if session.places:
         extras.append(_("Places: {n}", n=session.places))
+    if session.interpretation and full:
+        extras.append(_("Interpretation into {languages}", languages=interpretation_names(session.interpretation)))
     if session.signups_close_at is not None and full:
         extras.append(_("Sign-ups close {when}", when=when.describe_moment(session.signups_close_at, zone,
                                                                           locale=current_language())))

@@ -19,7 +19,8 @@ from handlers.arguments import Param, first_word
 from handlers.core import Args, Context, Fire, Role
 from handlers.events import Reply
 from handlers.i18n import N_, _, _n, current_language, join_lines, language, pick_language, plain
-from handlers.sessions.common import SESSION_NUMBER, router
+from handlers.sessions.common import NO_WORDS, SESSION_NUMBER, router
+from handlers.sessions import questions
 from handlers.sessions.following import _follow, closed, gone, load_sessions
 from handlers.sessions.showing import session_arg, span, zone_for
 from storage.schedule import DueItem
@@ -38,7 +39,6 @@ from storage.signups import (
 )
 
 OFFER_HOURS = 12  # how long a member offered a freed place has to take it (never past the session's start)
-NO_WORDS = ("no", "not", "non", "нет", "لا", "不", "不去")
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,20 @@ def offer_deadline(session: Session, now: int) -> int:
     return max(now + 60, min(now + OFFER_HOURS * 3600, session.starts_at))
 
 
-async def answer(ctx: Context, session: Session, going: bool) -> Reply:
-    """The member's answer for a session, and what it means for them (and for whoever a freed place goes to)."""
+async def answer(ctx: Context, session: Session, going: bool) -> Reply | list[Reply]:
+    """The member's answer for a session, and what it means for them (and for whoever a freed place goes to); for
+    a member going, the session's registration questions follow."""
+    said = await _answer(ctx, session, going)
+    if not going or closed(ctx, session) is not None or ctx.now >= session.starts_at:
+        return said
+    signup = await ctx.repos.signups.get(session.id, ctx.member_id)
+    if signup is None or signup.status != GOING:
+        return said
+    asked = await questions.ask(ctx, session)
+    return [said, asked] if asked is not None else said
+
+
+async def _answer(ctx: Context, session: Session, going: bool) -> Reply:
     reason = closed(ctx, session)
     if reason is not None:
         return Reply(reason)
@@ -126,7 +138,7 @@ async def offer_to(ctx: Context, session: Session, member_id: int) -> None:
 @router.command("rsvp", Role.MEMBER, N_("say whether you are going to a session; a place is kept for you"),
                 usage=N_("/rsvp <number> [no]"), order=34,
                 params=(SESSION_NUMBER, Param("no", N_("“no” if you are not going"))))
-async def rsvp_command(ctx: Context, args: Args) -> Reply:
+async def rsvp_command(ctx: Context, args: Args) -> Reply | list[Reply]:
     session = await session_arg(ctx, args.text, plain(N_("/rsvp <number> [no]")))
     if isinstance(session, Reply):
         return session
@@ -138,7 +150,7 @@ async def rsvp_command(ctx: Context, args: Args) -> Reply:
 
 
 @router.action("session.rsvp", payload=Rsvp)
-async def rsvp_pressed(ctx: Context, press: Rsvp) -> Reply:
+async def rsvp_pressed(ctx: Context, press: Rsvp) -> Reply | list[Reply]:
     session = await ctx.repos.sessions.get(press.session)
     if session is None:
         return gone()
@@ -197,7 +209,7 @@ def standing(ctx: Context, session: Session, signup: Signup | None) -> Markup | 
     if signup is None:
         return None
     if signup.status == GOING:
-        return _("<i>✓ You are going.</i>")
+        return join_lines(_("<i>✓ You are going.</i>"), questions.own_answers(signup.status, signup.answers))
     if signup.status == WAITING:
         return _("<i>You are number {n} on the waiting list.</i>", n=signup.position)
     if signup.status == OFFERED and signup.offer_until is not None:

@@ -8,6 +8,7 @@ from handlers.events import Reply
 from handlers.i18n import _, _n, join_lines
 from handlers.sessions.common import FIELDS, VALUE_OF, draft_flow
 from handlers.sessions.draft import (
+    ASK,
     CLEAR,
     _missing,
     _next,
@@ -37,11 +38,13 @@ async def field_typed(ctx: Context, answer: Answer) -> Reply:
 
 @draft_flow.picked("field")
 async def field_pressed(ctx: Context, answer: Answer) -> Reply:
-    """Clear an optional field, or go back to the summary as it was."""
+    """Clear an optional field (or ask about access needs), or go back to the summary as it was."""
     values = dict(answer.data.get("values", {}))
+    name = answer.data.get("field")
     if answer.value == CLEAR:
-        name = answer.data.get("field")
         values[VALUE_OF.get(name, name)] = [] if name == "themes" else None
+    elif answer.value == ASK and name == "access":
+        values["asks_access"] = 1
     return await _next(ctx, values, answer.data.get("session"))
 
 

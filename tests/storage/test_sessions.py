@@ -16,7 +16,8 @@ def session_values(clock, title: str = "Opening", *, starts_in_hours: int = 24, 
     start = clock.later(hours=starts_in_hours)
     return {"title": title, "starts_at": start, "ends_at": start + 3600 * hours, "zone": "Europe/Geneva",
             "venue": "Salle du Môle", "link": None, "moderator": "Ada", "speakers": None, "description": "…",
-            "places": None, "signups_close_at": None, "themes": list(themes)}
+            "places": None, "signups_close_at": None, "interpretation": "fr,ar", "asks_access": 1,
+            "themes": list(themes)}
 
 
 async def new_session(backend, clock, title: str = "Opening", *, uid: str | None = None, created_by=None,
