@@ -125,16 +125,22 @@ def serve_feeds(app: App, settings: Settings, servers: Servers) -> None:
         Feeds(app, settings.http.feed_requests_per_hour).serve_on(servers.at(settings.http.listen, settings.http.port))
 
 
+async def _listen(servers: Servers, command: str, hint: str) -> bool:
+    """Start the HTTP servers; False, having said why in one line, when an address cannot be listened on."""
+    try:
+        await servers.start()
+    except OSError as exc:
+        print(f"solidarity-bot {command}: cannot listen for HTTP ({exc.strerror}); {hint}", file=sys.stderr)
+        return False
+    return True
+
+
 async def _console(settings: Settings, files: Path | None = None) -> int:
     app = await open_app(settings)
     servers = Servers()  # calendar feeds, when set up: tried from the console as from a chat
     try:
         serve_feeds(app, settings, servers)
-        try:
-            await servers.start()
-        except OSError as exc:
-            print(f"solidarity-bot console: cannot listen for HTTP ({exc.strerror}); check http.listen and "
-                  "http.port", file=sys.stderr)
+        if not await _listen(servers, "console", "check http.listen and http.port"):
             return EXIT_CONFIG
         adapter = ConsoleAdapter(app.core, echo=not sys.stdin.isatty(), files=files)
         app.delivery.register(adapter)
@@ -204,11 +210,7 @@ async def _run(settings: Settings) -> int:
             Health(app, [Watched(p.name, p.adapter.is_connected, p.role) for p in platforms]).serve_on(
                 servers.at(settings.http.listen, settings.http.port))
         serve_feeds(app, settings, servers)
-        try:
-            await servers.start()
-        except OSError as exc:
-            print(f"solidarity-bot run: cannot listen for HTTP ({exc.strerror}); check http.listen and http.port, "
-                  "or telegram.listen and telegram.port", file=sys.stderr)
+        if not await _listen(servers, "run", "check http.listen and http.port, or telegram.listen and telegram.port"):
             return EXIT_CONFIG
         await app.start()
         log.info("running; stop with Ctrl-C")

@@ -22,7 +22,7 @@ import pytest
 from bot.http import Feeds, HttpServer, RateLimit
 from bot.settings import DEFAULT_THEMES, HttpSettings
 from tests.conftest import build_bot, make_network
-from tests.test_console import ONBOARDING, ROOT
+from tests.test_console import ONBOARDING, ROOT, run_console
 from tests.test_discord_adapter import discord_session
 from tests.test_sessions import make_session
 from tests.test_telegram_adapter import ADMIN, tg  # noqa: F401  (the fixture)
@@ -228,3 +228,14 @@ async def test_the_address_reaches_a_member_whole_on_discord(db_path):
         (token,) = re.findall(r"https://bot\.example\.org/feed/([A-Za-z0-9_-]+)\.ics", shown)
         member = await s.bot.member(f"discord:{ada.id}")
         assert await s.bot.repos.feeds.member_of(token) == member.id
+
+
+def test_the_console_says_so_when_the_feeds_port_is_taken(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_console("/help\n", "console", cwd=tmp_path, env={
+            "SOLIDARITY__HTTP__PORT": str(port), "SOLIDARITY__HTTP__PUBLIC_URL": f"http://127.0.0.1:{port}"})
+    assert result.returncode == 2
+    assert "solidarity-bot console: cannot listen for HTTP" in result.stderr and "Traceback" not in result.stderr

@@ -73,19 +73,24 @@ async def test_an_organiser_marks_who_came_on_telegram(tg):  # noqa: F811
     assert await tg.bot.repos.sessions.attendance_of(number) == {bob.id: True}
 
 
+async def _organiser_bob_and_a_session(s, **values) -> tuple:
+    """On Discord: Amina, an organiser, and Bob, a member; a session in an hour (with these `values`); its number."""
+    organiser, bob = s.person("organiser", manages_server=True), s.person("bob")
+    await s.onboard(organiser, "Amina")
+    await s.onboard(bob, "Bob")
+    amina = await s.bot.member(f"discord:{organiser.id}")
+    now = int(s.bot.clock().timestamp())
+    async with s.bot.repos.db.transaction() as conn:
+        await s.bot.repos.members.set_role_in(conn, amina.id, "organiser", now)
+        number = await s.bot.repos.sessions.create_in(conn, {
+            "title": "Legal clinic", "starts_at": now + 3600, "ends_at": now + 7200, "zone": "Europe/Zurich",
+            "themes": [], **values}, uid="clinic", created_by=amina.id, now=now)
+    return organiser, bob, number
+
+
 async def test_an_organiser_marks_who_came_on_discord(db_path):
     async with discord_session(db_path) as s:
-        organiser, bob = s.person("organiser", manages_server=True), s.person("bob")
-        await s.onboard(organiser, "Amina")
-        await s.onboard(bob, "Bob")
-        amina = await s.bot.member(f"discord:{organiser.id}")
-        now = int(s.bot.clock().timestamp())
-        async with s.bot.repos.db.transaction() as conn:
-            await s.bot.repos.members.set_role_in(conn, amina.id, "organiser", now)
-            number = await s.bot.repos.sessions.create_in(conn, {
-                "title": "Legal clinic", "starts_at": now + 3600, "ends_at": now + 7200, "zone": "Europe/Zurich",
-                "venue": None, "link": None, "moderator": None, "speakers": None, "description": None,
-                "places": 3, "signups_close_at": None, "themes": []}, uid="clinic", created_by=amina.id, now=now)
+        organiser, bob, number = await _organiser_bob_and_a_session(s, places=3)
         assert "You are going to session" in await bob.slash("rsvp", number=number)
         assert "has not started yet" in await organiser.slash("attendance", number=number)
         s.bot.clock.advance(hours=3)
@@ -113,17 +118,7 @@ async def test_registration_questions_on_telegram(tg):  # noqa: F811
 
 async def test_registration_questions_on_discord(db_path):
     async with discord_session(db_path) as s:
-        organiser, bob = s.person("organiser", manages_server=True), s.person("bob")
-        await s.onboard(organiser, "Amina")
-        await s.onboard(bob, "Bob")
-        amina = await s.bot.member(f"discord:{organiser.id}")
-        now = int(s.bot.clock().timestamp())
-        async with s.bot.repos.db.transaction() as conn:
-            await s.bot.repos.members.set_role_in(conn, amina.id, "organiser", now)
-            number = await s.bot.repos.sessions.create_in(conn, {
-                "title": "Legal clinic", "starts_at": now + 86400, "ends_at": now + 90000, "zone": "Europe/Zurich",
-                "interpretation": "fr,ar", "asks_access": 1, "themes": []}, uid="clinic", created_by=amina.id,
-                now=now)
+        organiser, bob, number = await _organiser_bob_and_a_session(s, interpretation="fr,ar", asks_access=1)
         assert "offers interpretation into French, Arabic" in await bob.slash("rsvp", number=number)
         assert "Do you have access needs" in await bob.click("French")
         assert "Thank you" in await bob.answer("Captions, **please**")
