@@ -173,7 +173,8 @@ async def confirm_question(ctx: Context, conversation: Conversation) -> Question
 
 @router.command("newsession", Role.ORGANISER, N_("add a session to the agenda"),
                 usage=N_("/newsession [title] [start:…] [end:…] [zone:…] [venue:…] [link:…] [moderator:…] "
-                         "[speakers:…] [themes:…] [description:…]"), order=60, params=SESSION_FIELDS)
+                         "[speakers:…] [themes:…] [description:…] [places:…] [closes:…] [interpretation:…] "
+                         "[access:…]"), order=60, params=SESSION_FIELDS)
 async def newsession_command(ctx: Context, args: Args) -> Reply:
     values: dict[str, Any] = {"zone": (ctx.member.timezone if ctx.member else None) or "UTC", "themes": []}
     return await _start_draft(ctx, values, None, args)
