@@ -140,8 +140,8 @@ async def _console(settings: Settings, files: Path | None = None) -> int:
     servers = Servers()  # calendar feeds, when set up: tried from the console as from a chat
     try:
         serve_feeds(app, settings, servers)
-        if not await _listen(servers, "console", "check http.listen and http.port"):
-            return EXIT_CONFIG
+        # A console next to a running bot (the same settings, its port taken) goes on without serving feeds.
+        await _listen(servers, "console", "calendar feeds are not served from this console")
         adapter = ConsoleAdapter(app.core, echo=not sys.stdin.isatty(), files=files)
         app.delivery.register(adapter)
         await app.start()

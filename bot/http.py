@@ -252,6 +252,8 @@ class Feeds:
         tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         headers = {"ETag": tag, "Cache-Control": f"private, max-age={self.MAX_AGE}",
                    "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
-        if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        # Weak comparison (RFC 9110): a proxy that compresses the body marks the tag weak, W/"…".
+        asked = [t.strip().removeprefix("W/") for t in request.headers.get("If-None-Match", "").split(",")]
+        if tag in asked or "*" in asked:
             return web.Response(status=304, headers=headers)
         return web.Response(body=body, headers={**headers, "Content-Type": "text/calendar; charset=utf-8"})

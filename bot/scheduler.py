@@ -146,6 +146,7 @@ class Scheduler:
             periods = self.core.services.network.retention
             await self.core.services.repos.retention.sweep(
                 now, closed_commitments_days=periods.closed_commitments_days, requests_days=periods.requests_days,
-                audit_days=periods.audit_days, conversations_days=periods.conversations_days)
+                audit_days=periods.audit_days, conversations_days=periods.conversations_days,
+                registration_answers_days=periods.registration_answers_days)
         except Exception:
             log.exception("housekeeping failed")

@@ -259,6 +259,8 @@ class RetentionSettings(BaseModel):
     audit_days: int = Field(730, ge=30, le=3650)
     # A guided question left unanswered this long is dropped.
     conversations_days: int = Field(30, ge=1, le=3650)
+    # Answers to a session's registration questions (interpretation, access needs) go this long after it ends.
+    registration_answers_days: int = Field(7, ge=0, le=3650)
 
 
 class HttpSettings(BaseModel):

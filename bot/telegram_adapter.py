@@ -34,6 +34,7 @@ from telegram import (
     BotCommandScopeDefault,
     CallbackQuery,
     InputFile,
+    LinkPreviewOptions,
     Message,
     Update,
 )
@@ -53,6 +54,7 @@ from telegram.ext import (
     BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
+    Defaults,
     MessageHandler,
     filters,
 )
@@ -199,6 +201,9 @@ class TelegramAdapter:
         if get_updates_request is not None:
             builder = builder.get_updates_request(get_updates_request)
         builder = builder.concurrent_updates(PerPersonUpdateProcessor(cluster=cluster))
+        # No link previews: Telegram's servers would fetch every address the bot sends, a call link or a member's
+        # calendar feed among them, which are secrets.
+        builder = builder.defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         self.app: Application = builder.build()
         self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.VIA_BOT, self._on_message))
         self.app.add_handler(CallbackQueryHandler(self._on_press))

@@ -46,6 +46,7 @@ async def _kept(ctx: Context, member_id: int) -> dict:
             "partner_searches_and_unmade_introductions_days": periods.requests_days,
             "audit_rows_days": periods.audit_days,
             "unanswered_questions_days": periods.conversations_days,
+            "registration_answers_days_after_the_session": periods.registration_answers_days,
             "messages_kept_for_panic_hours": 48}
 
 

@@ -20,7 +20,7 @@ ALLOWED_TAGS = frozenset({"b", "i", "u", "s", "code", "pre", "a", "blockquote"})
 # dash or a bracket in running text) is shown as it is, and a backslash before it would only be noise where the
 # raw text shows (notifications, copies).
 _MD_MARKS = re.compile(
-    # A link as Discord finds one in running text: left whole, or its address would take backslashes too.
+    # A link as Discord finds one in running text: left whole (its address would take backslashes too), in <…>.
     r"(?P<url>https?://[^\s<]+[^<.,:;\"')\]\s])"
     # Formatting marks, anywhere: bold, italics, underline, strikethrough, spoiler, code, and the backslash.
     r"|[\\*_~|`]"
@@ -96,7 +96,9 @@ def markdown_escape(text: str, *, line_start: bool = True) -> str:
     def mark(match: re.Match[str]) -> str:
         found = match.group()
         if match.group("url"):
-            return found
+            # In <…>: a link still, but with no preview, which Discord's servers would make by fetching it (a
+            # call link or a calendar feed's address is a secret).
+            return f"<{found}>"
         if match.group("ref"):
             return found[:-1] + "\\" + found[-1]
         return "\\" + found

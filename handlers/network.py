@@ -58,6 +58,7 @@ class Retention:
     requests_days: int = 180
     audit_days: int = 730
     conversations_days: int = 30
+    registration_answers_days: int = 7  # after the session ends
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,6 +1,7 @@
 """What a feature no longer needs goes when its period ends (`[retention]`, handlers.network.Retention): done and
 dropped commitments with their notes, partner searches with their notes and the introductions that were not made,
-the notes of those that were, audit rows, and guided questions left unanswered. The clock sweeps once in a while.
+the notes of those that were, audit rows, guided questions left unanswered, and the answers to a session's
+registration questions once it is over. The clock sweeps once in a while.
 Buttons and link codes expire by their own lifetimes; sent messages kept for /panic go after 48 hours."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ class RetentionRepository:
         self.db = db
 
     async def sweep(self, now: int, *, closed_commitments_days: int, requests_days: int, audit_days: int,
-                    conversations_days: int) -> dict[str, int]:
+                    conversations_days: int, registration_answers_days: int) -> dict[str, int]:
         """Delete what is past its period; how many rows of each kind went."""
         gone: dict[str, int] = {}
         async with self.db.transaction() as conn:
@@ -38,4 +39,8 @@ class RetentionRepository:
             cursor = await conn.execute("DELETE FROM conversations WHERE updated_at <= ?",
                                         (now - conversations_days * DAY,))
             gone["conversations"] = cursor.rowcount
+            cursor = await conn.execute(
+                "UPDATE session_signups SET answers = NULL WHERE answers IS NOT NULL AND session_id IN "
+                "(SELECT id FROM sessions WHERE ends_at <= ?)", (now - registration_answers_days * DAY,))
+            gone["registration_answers"] = cursor.rowcount
         return gone

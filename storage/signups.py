@@ -28,6 +28,7 @@ from storage.sessions import LINK
 GOING, WAITING, OFFERED, NOT_GOING = "going", "waiting", "offered", "not_going"
 OFFER = "signup_offer"  # the schedule's kind for an offer's deadline
 FILL = "signup_fill"  # the schedule's kind for a place freed by a member who left: offered at once
+ANSWERS_SIZE = 2048  # bytes every member's answers are padded to before sealing (the longest take about 1,300)
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,34 @@ class SignupRepository:
         opened = self.db.keyring.open(sealed)
         return json.loads(opened) if opened else {}
 
+    def _sealed(self, answers: dict[str, str]) -> str:
+        """The answers sealed, padded to one size (spaces, which JSON ignores): the sealed text's length tells
+        nothing of what was answered, nor whether anything was."""
+        text = json.dumps(answers, ensure_ascii=False, sort_keys=True)
+        return self.db.keyring.seal(text + " " * (-len(text.encode()) % ANSWERS_SIZE)) or ""
+
+    async def forget_unasked(self, session_id: int, asked: set[str], languages: set[str]) -> None:
+        """The organiser stopped asking some questions, or offering some languages: the answers to them go."""
+        async with self.db.transaction() as conn:
+            async with conn.execute("SELECT member_id, answers FROM session_signups WHERE session_id = ? "
+                                    "AND answers IS NOT NULL", (session_id,)) as cursor:
+                rows = await cursor.fetchall()
+            for member_id, sealed in rows:
+                answers = self._opened(sealed)
+                kept = {k: v for k, v in answers.items()
+                        if k in asked and (k != "interpretation" or v in languages)}
+                if kept != answers:
+                    await conn.execute(
+                        "UPDATE session_signups SET answers = ? WHERE session_id = ? AND member_id = ?",
+                        (self._sealed(kept), session_id, member_id))
+
     async def set_answers(self, session_id: int, member_id: int, answers: dict[str, str]) -> bool:
         """Keep a member's answers to a session's registration questions; False (nothing kept) unless they are
         going."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE session_signups SET answers = ? WHERE session_id = ? AND member_id = ? AND status = 'going'",
-                (self.db.keyring.seal(json.dumps(answers, ensure_ascii=False, sort_keys=True)) if answers else None,
-                 session_id, member_id))
+                (self._sealed(answers), session_id, member_id))
             return cursor.rowcount == 1
 
     async def going_answers(self, session_id: int) -> list[tuple[int, str, dict[str, str]]]:

@@ -9,7 +9,8 @@ The rules (Discord's "Markdown Text 101" and the simple-markdown rules its clien
 - `code` and ```code blocks``` show their content as it is;
 - **bold**, __underline__, ~~strikethrough~~, ||spoiler||, *italics* and _italics_ (the last one only between
   word boundaries, `*` only around text that does not start with a space);
-- [masked](links), <https://links> without a preview, and bare https:// links (shown as typed);
+- [masked](links), <https://links> (clickable, without a preview, shown without the brackets) and bare https://
+  links (clickable, shown as typed);
 - mentions and references: <@123>, <@!123>, <@&123>, <#123>, <:emoji:123>, <a:emoji:123>, <t:123:R>,
   </command:123>, @everyone and @here;
 - at the start of a line (after spaces): headings `# `, `## `, `### `, subtext `-# `, quotes `> ` and `>>> `,
@@ -64,10 +65,15 @@ def _read(text: str, formatting: list[tuple[str, str]], *, top: bool) -> str:
             out.append(found.group())
             i = found.end()
             continue
-        found = _AUTOLINK.match(text, i) or _REFERENCE.match(text, i)
+        found = _AUTOLINK.match(text, i)
+        if found:  # made clickable as a bare link is, without a preview, shown without its brackets
+            out.append(found.group(1))
+            i = found.end()
+            continue
+        found = _REFERENCE.match(text, i)
         if found:
-            formatting.append(("link" if found.re is _AUTOLINK else "mention", found.group()))
-            out.append(found.group(1) if found.re is _AUTOLINK else found.group())
+            formatting.append(("mention", found.group()))
+            out.append(found.group())
             i = found.end()
             continue
         found = _MASKED_LINK.match(text, i)

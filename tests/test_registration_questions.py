@@ -137,3 +137,22 @@ async def test_nothing_is_asked_about_a_cancelled_session(agenda_bot):  # noqa: 
     await bot.press("admin", "Yes, cancel")
     again = await bot.text("ada", f"/rsvp {number}")
     assert "was cancelled" in again and "access needs" not in again
+
+
+async def test_answers_to_a_question_the_organiser_stops_asking_go(agenda_bot):  # noqa: F811
+    bot = agenda_bot
+    await bot.join("admin", name="Amina")
+    await bot.join("ada")
+    number = await make_session(bot, extra="access:yes interpretation:French")
+    await bot.text("ada", f"/rsvp {number}")
+    await bot.press("ada", "French")
+    await bot.text("ada", "A quiet room")
+    ada = await bot.member("ada")
+    assert (await bot.repos.signups.get(number, ada.id)).answers == {"interpretation": "fr", "access": "A quiet room"}
+    await bot.text("admin", f"/editsession {number} access:no")
+    await bot.press("admin", "Save")
+    assert (await bot.repos.signups.get(number, ada.id)).answers == {"interpretation": "fr"}
+    await bot.text("admin", f"/editsession {number} interpretation:Arabic")
+    await bot.press("admin", "Save")
+    assert (await bot.repos.signups.get(number, ada.id)).answers == {}
+    assert "interpretation: French" not in await bot.text("admin", f"/signups {number}")

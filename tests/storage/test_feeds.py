@@ -47,3 +47,34 @@ async def test_registration_answers_are_sealed_and_kept_only_while_going(backend
     await backend.signups.answer(session, ada.id, going=False, places=None, now=clock.now, offer_until=clock.now)
     assert (await backend.signups.get(session, ada.id)).answers == {}
     assert await backend.db.fetch_all("SELECT answers FROM session_signups WHERE answers IS NOT NULL") == []
+
+
+async def test_answers_are_padded_to_one_size_and_go_after_the_session(backend, clock, join):
+    ada, bob, cleo = await join("ada"), await join("bob"), await join("cleo")
+    async with backend.db.transaction() as conn:
+        session = await backend.sessions.create_in(conn, session_values(clock), uid="padded", created_by=None,
+                                                   now=clock.now)
+    for member in (ada, bob, cleo):
+        await backend.signups.answer(session, member.id, going=True, places=None, now=clock.now,
+                                     offer_until=clock.now)
+    await backend.signups.set_answers(session, ada.id, {})
+    await backend.signups.set_answers(session, bob.id, {"interpretation": "ar"})
+    await backend.signups.set_answers(session, cleo.id, {"interpretation": "zh", "access": "无障碍" * 100})
+    sealed = [row[0] for row in await backend.db.fetch_all("SELECT answers FROM session_signups")]
+    assert len(sealed) == 3 and len(set(map(len, sealed))) == 1  # nothing told by the length
+    assert (await backend.signups.get(session, cleo.id)).answers["access"] == "无障碍" * 100
+
+    # The organiser stops offering Arabic: Bob's answer goes, Cleo's stays.
+    await backend.signups.forget_unasked(session, {"interpretation", "access"}, {"zh"})
+    assert (await backend.signups.get(session, bob.id)).answers == {}
+    assert (await backend.signups.get(session, cleo.id)).answers["interpretation"] == "zh"
+
+    ends_at = (await backend.sessions.get(session)).ends_at
+    periods = {"closed_commitments_days": 365, "requests_days": 180, "audit_days": 730, "conversations_days": 30,
+               "registration_answers_days": 7}
+    await backend.retention.sweep(ends_at + 6 * 86400, **periods)
+    assert (await backend.signups.get(session, cleo.id)).answers != {}
+    gone = await backend.retention.sweep(ends_at + 7 * 86400, **periods)
+    assert gone["registration_answers"] == 3
+    assert await backend.db.fetch_all("SELECT answers FROM session_signups WHERE answers IS NOT NULL") == []
+    assert (await backend.signups.get(session, cleo.id)).status == "going"  # the sign-up itself stays
