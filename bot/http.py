@@ -35,6 +35,7 @@ from aiohttp import web
 from bot.metrics import CONTENT_TYPE
 from bot.settings import FEED_PATH
 from handlers.sessions.feed import calendar_for
+from storage.feeds import token_hash
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -241,7 +242,7 @@ class Feeds:
         token = name.removesuffix(".ics")
         if not 20 <= len(token) <= 100:
             return not_found()
-        wait = self.limit.wait(hashlib.sha256(token.encode()).hexdigest())
+        wait = self.limit.wait(token_hash(token))  # counted by hash: no token kept in memory
         if wait:
             return web.Response(status=429, text="too many requests for this feed\n",
                                 headers={"Retry-After": str(wait)})

@@ -125,10 +125,9 @@ async def cancelled(ctx: Context, conversation: Conversation) -> Reply:
 # --- what organisers see --------------------------------------------------------------------------------------
 
 
-def answers_line(session: Session, going: list[tuple[int, str, dict[str, str]]]) -> Markup | None:
-    """For organisers, under the counts: the interpretation asked for, and how many told of access needs."""
-    if not has_questions(session):
-        return None
+def answers_line(session: Session, going: list[tuple[int, str, dict[str, str]]]) -> Markup:
+    """For organisers, under the counts of a session that asks questions: the interpretation asked for, and how
+    many told of access needs."""
     wanted = Counter(a["interpretation"] for _m, _s, a in going if a.get("interpretation"))
     needs = sum(1 for _m, _s, a in going if a.get("access"))
     return join_lines(

@@ -88,11 +88,12 @@ async def _save(ctx: Context, conversation: Conversation) -> Reply:
                                actor=ctx.member_id, now=ctx.now)
     if old is not None and values.get("places") != old.places:
         await signing_up.places_changed(ctx, saved.session_id)
-    if old is not None:  # a question no longer asked, or a language no longer offered: its answers go
-        offered = set(filter(None, (values.get("interpretation") or "").split(",")))
-        asked = {"interpretation"} if offered else set()
-        await ctx.repos.signups.forget_unasked(saved.session_id, asked | ({"access"} if values.get("asks_access")
-                                                                          else set()), offered)
+    questions = (values.get("interpretation") or None, bool(values.get("asks_access")))
+    if old is not None and questions != (old.interpretation or None, bool(old.asks_access)):
+        # A question no longer asked, or a language no longer offered: its answers go.
+        offered = set(filter(None, (questions[0] or "").split(",")))
+        asked = {name for name, on in (("interpretation", offered), ("access", questions[1])) if on}
+        await ctx.repos.signups.forget_unasked(saved.session_id, asked, offered)
     if saved.created:
         head = _("<b>Session #{id} is on the agenda.</b> Members see it with /agenda.", id=saved.session_id)
     elif saved.reinstated:
