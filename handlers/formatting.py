@@ -97,8 +97,9 @@ def markdown_escape(text: str, *, line_start: bool = True) -> str:
         found = match.group()
         if match.group("url"):
             # In <…>: a link still, but with no preview, which Discord's servers would make by fetching it (a
-            # call link or a calendar feed's address is a secret).
-            return f"<{found}>"
+            # call link or a calendar feed's address is a secret). One holding a ">" would end the <…> early, so
+            # it stays bare.
+            return found if ">" in found else f"<{found}>"
         if match.group("ref"):
             return found[:-1] + "\\" + found[-1]
         return "\\" + found

@@ -111,7 +111,7 @@ def test_on_discord_any_text_shows_exactly_as_typed_with_no_formatting_or_mentio
 def test_on_discord_what_a_person_types_arrives_as_typed_and_plain_text_takes_no_backslashes():
     for typed in ("**x**", "__x__", "@everyone", "@here", "<@123>", "<@&45>", "<#67>", "`x`", "> x", "# x", "-# x",
                   "[link](https://e.org)", "- x", "1. x", "||x||", "~~x~~", "*x*", "_x_",
-                  "https://e.org/<https://e.org/>", "https://e.org/<@123>", "<t:1700000000:R>", "</help:1>"):
+                  "https://e.org/<https://e.org/>", "https://e.org/<@123>", "https://e.org/>*", "<t:1700000000:R>", "</help:1>"):
         content = to_markdown(_("{x}", x=typed))
         assert shown(content) == (typed, []), content
     plain_text = "Meeting: 10-12 (Lyon) - bring notes; see https://e.org/a_b or mail a.b@e.org. 3 < 4 > 2!"
